@@ -1,0 +1,18 @@
+//===- CleaveOps.h - cleave graph dialect ops -------------------*- C++ -*-===//
+
+#ifndef CLEAVE_DIALECT_CLEAVE_IR_CLEAVEOPS_H
+#define CLEAVE_DIALECT_CLEAVE_IR_CLEAVEOPS_H
+
+#include "cleave/Dialect/Cleave/IR/CleaveDialect.h"
+#include "cleave/Dialect/Cleave/IR/ShapeInference.h"
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#define GET_OP_CLASSES
+#include "cleave/Dialect/Cleave/IR/CleaveOps.h.inc"
+
+#endif // CLEAVE_DIALECT_CLEAVE_IR_CLEAVEOPS_H

@@ -1,0 +1,581 @@
+//===- CleaveOps.td - cleave graph dialect ops -----------------*- tablegen -*-===//
+//
+// One op per supported ONNX operator. Every op infers its result types
+// (static shapes, NumPy broadcasting, ONNX dtype rules); the shared
+// InferTypeOpInterface verifier checks the types written in the IR against
+// them. Ops are grouped by the shape rule they share.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLEAVE_DIALECT_CLEAVE_IR_CLEAVEOPS_TD
+#define CLEAVE_DIALECT_CLEAVE_IR_CLEAVEOPS_TD
+
+include "cleave/Dialect/Cleave/IR/CleaveBase.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+
+class Cleave_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Cleave_Dialect, mnemonic, traits> {
+  let assemblyFormat =
+      "operands attr-dict `:` functional-type(operands, results)";
+}
+
+// An op implementing the ONNX operator `onnxName`. Its description cites the
+// operator's page; `notes` adds what the op does beyond or short of it.
+class Cleave_OnnxOp<string mnemonic, string onnxName, list<Trait> traits = [],
+                    string notes = "">
+    : Cleave_Op<mnemonic, !listconcat(traits, [InferTypeOpAdaptor])> {
+  let summary = "ONNX " # onnxName;
+  let description = "Implements the ONNX operator `" # onnxName #
+      "` (https://onnx.ai/onnx/operators/onnx__" # onnxName # ".html) in "
+      "the form of the latest opset the importer supports; the importer "
+      "rewrites older opsets into it. " # notes;
+}
+
+// Result type computed by a shared C++ rule `fn(operands, attrs..., types)`.
+class Cleave_InferredBy<string call> {
+  code inferBody = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
+      return }] # call # [{;
+    }
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Structural ops
+//===----------------------------------------------------------------------===//
+
+def Cleave_ConstantOp : Cleave_Op<"constant",
+    [ConstantLike, Pure, InferTypeOpAdaptor]> {
+  let summary = "ONNX Constant and initializers";
+  let description = [{
+    A tensor constant: an ONNX initializer, a `Constant` node
+    (https://onnx.ai/onnx/operators/onnx__Constant.html), or a folded value.
+    Imported weights are `dense_resource` blobs, never inline elements.
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Cleave_Tensor:$output);
+  let assemblyFormat = "attr-dict $value";
+  let hasFolder = 1;
+}
+
+def Cleave_NoneOp : Cleave_Op<"none", [ConstantLike, Pure]> {
+  let summary = "an absent optional input";
+  let description = [{
+    Stands for an optional ONNX input that the node leaves empty, so every op
+    keeps one operand per ONNX input position.
+  }];
+  let results = (outs NoneType:$none);
+  let assemblyFormat = "attr-dict";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise, one input, same type out
+//===----------------------------------------------------------------------===//
+
+class Cleave_UnaryOp<string mnemonic, string onnxName,
+                     Type type = Cleave_FloatTensor, list<Trait> traits = []>
+    : Cleave_OnnxOp<mnemonic, onnxName, !listconcat(traits, [Pure])> {
+  let arguments = (ins type:$X);
+  let results = (outs type:$Y);
+  let extraClassDefinition =
+      Cleave_InferredBy<"inferSameAsOperand(adaptor.getX(), types)">.inferBody;
+}
+
+def Cleave_AbsOp : Cleave_UnaryOp<"abs", "Abs", Cleave_NumericTensor>;
+def Cleave_CeilOp : Cleave_UnaryOp<"ceil", "Ceil">;
+def Cleave_CosOp : Cleave_UnaryOp<"cos", "Cos">;
+def Cleave_ErfOp : Cleave_UnaryOp<"erf", "Erf">;
+def Cleave_ExpOp : Cleave_UnaryOp<"exp", "Exp">;
+def Cleave_FloorOp : Cleave_UnaryOp<"floor", "Floor">;
+def Cleave_HardSwishOp : Cleave_UnaryOp<"hard_swish", "HardSwish">;
+def Cleave_LogOp : Cleave_UnaryOp<"log", "Log">;
+def Cleave_NegOp : Cleave_UnaryOp<"neg", "Neg", Cleave_NumericTensor>;
+def Cleave_NotOp : Cleave_UnaryOp<"not", "Not", Cleave_BoolTensor>;
+def Cleave_ReciprocalOp : Cleave_UnaryOp<"reciprocal", "Reciprocal">;
+def Cleave_ReluOp : Cleave_UnaryOp<"relu", "Relu", Cleave_NumericTensor>;
+def Cleave_RoundOp : Cleave_UnaryOp<"round", "Round">;
+def Cleave_SigmoidOp : Cleave_UnaryOp<"sigmoid", "Sigmoid">;
+def Cleave_SignOp : Cleave_UnaryOp<"sign", "Sign", Cleave_NumericTensor>;
+def Cleave_SinOp : Cleave_UnaryOp<"sin", "Sin">;
+def Cleave_SoftplusOp : Cleave_UnaryOp<"softplus", "Softplus">;
+def Cleave_SoftsignOp : Cleave_UnaryOp<"softsign", "Softsign">;
+def Cleave_SqrtOp : Cleave_UnaryOp<"sqrt", "Sqrt">;
+def Cleave_TanhOp : Cleave_UnaryOp<"tanh", "Tanh">;
+
+def Cleave_IdentityOp : Cleave_UnaryOp<"identity", "Identity", Cleave_Tensor> {
+  let hasFolder = 1;
+}
+
+def Cleave_EluOp : Cleave_UnaryOp<"elu", "Elu"> {
+  let arguments = (ins Cleave_FloatTensor:$X,
+                       DefaultValuedAttr<F32Attr, "1.0">:$alpha);
+}
+def Cleave_HardSigmoidOp : Cleave_UnaryOp<"hard_sigmoid", "HardSigmoid"> {
+  let arguments = (ins Cleave_FloatTensor:$X,
+                       DefaultValuedAttr<F32Attr, "0.2">:$alpha,
+                       DefaultValuedAttr<F32Attr, "0.5">:$beta);
+}
+def Cleave_LeakyReluOp : Cleave_UnaryOp<"leaky_relu", "LeakyRelu"> {
+  let arguments = (ins Cleave_FloatTensor:$X,
+                       DefaultValuedAttr<F32Attr, "0.01">:$alpha);
+}
+def Cleave_SeluOp : Cleave_UnaryOp<"selu", "Selu"> {
+  let arguments = (ins Cleave_FloatTensor:$X,
+      DefaultValuedAttr<F32Attr, "1.67326319217681884765625">:$alpha,
+      DefaultValuedAttr<F32Attr, "1.05070102214813232421875">:$gamma);
+}
+def Cleave_GeluOp : Cleave_UnaryOp<"gelu", "Gelu"> {
+  let arguments = (ins Cleave_FloatTensor:$X,
+                       DefaultValuedStrAttr<StrAttr, "none">:$approximate);
+  let hasVerifier = 1;
+}
+def Cleave_LRNOp : Cleave_UnaryOp<"lrn", "LRN"> {
+  let arguments = (ins Cleave_FloatTensor:$X,
+                       DefaultValuedAttr<F32Attr, "0.0001">:$alpha,
+                       DefaultValuedAttr<F32Attr, "0.75">:$beta,
+                       DefaultValuedAttr<F32Attr, "1.0">:$bias,
+                       I64Attr:$size);
+  let hasVerifier = 1;
+}
+def Cleave_SoftmaxOp : Cleave_UnaryOp<"softmax", "Softmax"> {
+  let arguments = (ins Cleave_FloatTensor:$X,
+                       DefaultValuedAttr<I64Attr, "-1">:$axis);
+  let hasVerifier = 1;
+}
+def Cleave_LogSoftmaxOp : Cleave_UnaryOp<"log_softmax", "LogSoftmax"> {
+  let arguments = (ins Cleave_FloatTensor:$X,
+                       DefaultValuedAttr<I64Attr, "-1">:$axis);
+  let hasVerifier = 1;
+}
+def Cleave_CumSumOp : Cleave_UnaryOp<"cum_sum", "CumSum", Cleave_NumericTensor> {
+  let arguments = (ins Cleave_NumericTensor:$X, Cleave_IndexTensor:$axis,
+                       DefaultValuedAttr<I64Attr, "0">:$exclusive,
+                       DefaultValuedAttr<I64Attr, "0">:$reverse);
+}
+def Cleave_TriluOp : Cleave_UnaryOp<"trilu", "Trilu", Cleave_Tensor> {
+  let arguments = (ins Cleave_Tensor:$X, Cleave_OptTensor:$k,
+                       DefaultValuedAttr<I64Attr, "1">:$upper);
+}
+def Cleave_ClipOp : Cleave_UnaryOp<"clip", "Clip", Cleave_NumericTensor> {
+  let arguments = (ins Cleave_NumericTensor:$X, Cleave_OptTensor:$min,
+                       Cleave_OptTensor:$max);
+}
+
+def Cleave_CastOp : Cleave_OnnxOp<"cast", "Cast", [Pure]> {
+  let arguments = (ins Cleave_Tensor:$input, TypeAttr:$to,
+                       DefaultValuedAttr<I64Attr, "1">:$saturate);
+  let results = (outs Cleave_Tensor:$output);
+  let hasFolder = 1;
+}
+
+def Cleave_DropoutOp : Cleave_OnnxOp<"dropout", "Dropout", [], [{
+    With `training_mode` absent or false this is the identity and the mask is
+    all true; canonicalization removes it then.
+  }]> {
+  let arguments = (ins Cleave_FloatTensor:$data, Cleave_OptTensor:$ratio,
+                       Cleave_OptTensor:$training_mode,
+                       OptionalAttr<I64Attr>:$seed);
+  let results = (outs Cleave_FloatTensor:$output, Cleave_BoolTensor:$mask);
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise with NumPy broadcasting
+//===----------------------------------------------------------------------===//
+
+class Cleave_BroadcastOp<string mnemonic, string onnxName, string resultType,
+                         Type type = Cleave_NumericTensor,
+                         list<Trait> traits = []>
+    : Cleave_OnnxOp<mnemonic, onnxName, !listconcat(traits, [Pure])> {
+  let arguments = (ins type:$A, type:$B);
+  let results = (outs Cleave_Tensor:$C);
+  let extraClassDefinition = Cleave_InferredBy<
+      "inferBroadcast(location, adaptor.getOperands(), " # resultType #
+      ", types)">.inferBody;
+  let hasFolder = 1;
+}
+
+// Arithmetic: the result has the operands' element type.
+class Cleave_ArithOp<string mnemonic, string onnxName, list<Trait> traits = []>
+    : Cleave_BroadcastOp<mnemonic, onnxName, "nullptr", Cleave_NumericTensor,
+                         traits>;
+def Cleave_AddOp : Cleave_ArithOp<"add", "Add", [Commutative]>;
+def Cleave_SubOp : Cleave_ArithOp<"sub", "Sub">;
+def Cleave_MulOp : Cleave_ArithOp<"mul", "Mul", [Commutative]>;
+def Cleave_DivOp : Cleave_ArithOp<"div", "Div">;
+def Cleave_ModOp : Cleave_ArithOp<"mod", "Mod"> {
+  let arguments = (ins Cleave_NumericTensor:$A, Cleave_NumericTensor:$B,
+                       DefaultValuedAttr<I64Attr, "0">:$fmod);
+}
+def Cleave_PReluOp : Cleave_ArithOp<"prelu", "PRelu"> {
+  let hasFolder = 0;
+}
+
+// Pow may raise a tensor to an exponent of another type: the base decides.
+def Cleave_PowOp : Cleave_OnnxOp<"pow", "Pow", [Pure]> {
+  let arguments = (ins Cleave_NumericTensor:$X, Cleave_NumericTensor:$Y);
+  let results = (outs Cleave_NumericTensor:$Z);
+  let extraClassDefinition = Cleave_InferredBy<
+      "inferBroadcast(location, adaptor.getOperands(), "
+      "getElementTypeOrSelf(adaptor.getX().getType()), types, "
+      "/*sameElementType=*/false)">.inferBody;
+}
+
+// Comparisons: an i1 result.
+class Cleave_CompareOp<string mnemonic, string onnxName, list<Trait> traits = []>
+    : Cleave_BroadcastOp<mnemonic, onnxName,
+                         "::mlir::IntegerType::get(context, 1)", Cleave_Tensor,
+                         traits>;
+def Cleave_EqualOp : Cleave_CompareOp<"equal", "Equal", [Commutative]>;
+def Cleave_GreaterOp : Cleave_CompareOp<"greater", "Greater">;
+def Cleave_GreaterOrEqualOp : Cleave_CompareOp<"greater_or_equal", "GreaterOrEqual">;
+def Cleave_LessOp : Cleave_CompareOp<"less", "Less">;
+def Cleave_LessOrEqualOp : Cleave_CompareOp<"less_or_equal", "LessOrEqual">;
+
+// Logical: i1 operands and result.
+class Cleave_LogicalOp<string mnemonic, string onnxName>
+    : Cleave_BroadcastOp<mnemonic, onnxName, "nullptr", Cleave_BoolTensor,
+                         [Commutative]> {
+  let hasFolder = 0;
+}
+def Cleave_AndOp : Cleave_LogicalOp<"and", "And">;
+def Cleave_OrOp : Cleave_LogicalOp<"or", "Or">;
+def Cleave_XorOp : Cleave_LogicalOp<"xor", "Xor">;
+
+// Variadic elementwise ops: every input broadcasts against the others.
+class Cleave_VariadicOp<string mnemonic, string onnxName>
+    : Cleave_OnnxOp<mnemonic, onnxName, [Pure]> {
+  let arguments = (ins Variadic<Cleave_NumericTensor>:$inputs);
+  let results = (outs Cleave_NumericTensor:$output);
+  let extraClassDefinition = Cleave_InferredBy<
+      "inferBroadcast(location, adaptor.getOperands(), nullptr, types)">
+      .inferBody;
+}
+def Cleave_MaxOp : Cleave_VariadicOp<"max", "Max">;
+def Cleave_MinOp : Cleave_VariadicOp<"min", "Min">;
+def Cleave_MeanOp : Cleave_VariadicOp<"mean", "Mean">;
+def Cleave_SumOp : Cleave_VariadicOp<"sum", "Sum">;
+
+def Cleave_WhereOp : Cleave_OnnxOp<"where", "Where", [Pure]> {
+  let arguments = (ins Cleave_BoolTensor:$condition, Cleave_Tensor:$X,
+                       Cleave_Tensor:$Y);
+  let results = (outs Cleave_Tensor:$output);
+  let extraClassDefinition = Cleave_InferredBy<
+      "inferBroadcast(location, adaptor.getOperands(), "
+      "getElementTypeOrSelf(adaptor.getX().getType()), types, "
+      "/*sameElementType=*/false)">.inferBody;
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+class Cleave_ReduceOp<string mnemonic, string onnxName>
+    : Cleave_OnnxOp<mnemonic, onnxName, [Pure], [{
+    `axes` is a constant 1-D tensor or none; with none, all axes are reduced
+    unless `noop_with_empty_axes` is set.
+  }]> {
+  let arguments = (ins Cleave_NumericTensor:$data,
+                       AnyTypeOf<[Cleave_I64Tensor, NoneType]>:$axes,
+                       DefaultValuedAttr<I64Attr, "1">:$keepdims,
+                       DefaultValuedAttr<I64Attr, "0">:$noop_with_empty_axes);
+  let results = (outs Cleave_NumericTensor:$reduced);
+  let extraClassDefinition = Cleave_InferredBy<
+      "inferReduce(location, adaptor.getData(), adaptor.getAxes(), "
+      "adaptor.getKeepdims(), adaptor.getNoopWithEmptyAxes(), types)">
+      .inferBody;
+}
+def Cleave_ReduceL2Op : Cleave_ReduceOp<"reduce_l2", "ReduceL2">;
+def Cleave_ReduceLogSumExpOp : Cleave_ReduceOp<"reduce_log_sum_exp", "ReduceLogSumExp">;
+def Cleave_ReduceMaxOp : Cleave_ReduceOp<"reduce_max", "ReduceMax">;
+def Cleave_ReduceMeanOp : Cleave_ReduceOp<"reduce_mean", "ReduceMean">;
+def Cleave_ReduceMinOp : Cleave_ReduceOp<"reduce_min", "ReduceMin">;
+def Cleave_ReduceProdOp : Cleave_ReduceOp<"reduce_prod", "ReduceProd">;
+def Cleave_ReduceSumOp : Cleave_ReduceOp<"reduce_sum", "ReduceSum">;
+def Cleave_ReduceSumSquareOp : Cleave_ReduceOp<"reduce_sum_square", "ReduceSumSquare">;
+
+class Cleave_ArgOp<string mnemonic, string onnxName>
+    : Cleave_OnnxOp<mnemonic, onnxName, [Pure]> {
+  let arguments = (ins Cleave_NumericTensor:$data,
+                       DefaultValuedAttr<I64Attr, "0">:$axis,
+                       DefaultValuedAttr<I64Attr, "1">:$keepdims,
+                       DefaultValuedAttr<I64Attr, "0">:$select_last_index);
+  let results = (outs Cleave_I64Tensor:$reduced);
+  let extraClassDefinition = Cleave_InferredBy<
+      "inferArgReduce(location, adaptor.getData(), adaptor.getAxis(), "
+      "adaptor.getKeepdims(), types)">.inferBody;
+}
+def Cleave_ArgMaxOp : Cleave_ArgOp<"arg_max", "ArgMax">;
+def Cleave_ArgMinOp : Cleave_ArgOp<"arg_min", "ArgMin">;
+
+//===----------------------------------------------------------------------===//
+// Shape and data movement
+//===----------------------------------------------------------------------===//
+
+def Cleave_ShapeOp : Cleave_OnnxOp<"shape", "Shape", [Pure]> {
+  let arguments = (ins Cleave_Tensor:$data,
+                       DefaultValuedAttr<I64Attr, "0">:$start,
+                       OptionalAttr<I64Attr>:$end);
+  let results = (outs Cleave_I64Tensor:$shape);
+  let hasFolder = 1;
+}
+
+def Cleave_SizeOp : Cleave_OnnxOp<"size", "Size", [Pure]> {
+  let arguments = (ins Cleave_Tensor:$data);
+  let results = (outs Cleave_I64Tensor:$size);
+  let hasFolder = 1;
+}
+
+def Cleave_ReshapeOp : Cleave_OnnxOp<"reshape", "Reshape", [Pure]> {
+  let arguments = (ins Cleave_Tensor:$data, Cleave_I64Tensor:$shape,
+                       DefaultValuedAttr<I64Attr, "0">:$allowzero);
+  let results = (outs Cleave_Tensor:$reshaped);
+  let hasFolder = 1;
+}
+
+def Cleave_FlattenOp : Cleave_OnnxOp<"flatten", "Flatten", [Pure]> {
+  let arguments = (ins Cleave_Tensor:$input,
+                       DefaultValuedAttr<I64Attr, "1">:$axis);
+  let results = (outs Cleave_Tensor:$output);
+}
+
+def Cleave_SqueezeOp : Cleave_OnnxOp<"squeeze", "Squeeze", [Pure]> {
+  let arguments = (ins Cleave_Tensor:$data,
+                       AnyTypeOf<[Cleave_I64Tensor, NoneType]>:$axes);
+  let results = (outs Cleave_Tensor:$squeezed);
+  let hasFolder = 1;
+}
+
+def Cleave_UnsqueezeOp : Cleave_OnnxOp<"unsqueeze", "Unsqueeze", [Pure]> {
+  let arguments = (ins Cleave_Tensor:$data, Cleave_I64Tensor:$axes);
+  let results = (outs Cleave_Tensor:$expanded);
+  let hasFolder = 1;
+}
+
+def Cleave_TransposeOp : Cleave_OnnxOp<"transpose", "Transpose", [Pure]> {
+  let arguments = (ins Cleave_Tensor:$data,
+                       OptionalAttr<DenseI64ArrayAttr>:$perm);
+  let results = (outs Cleave_Tensor:$transposed);
+  let hasFolder = 1;
+}
+
+def Cleave_ExpandOp : Cleave_OnnxOp<"expand", "Expand", [Pure]> {
+  let arguments = (ins Cleave_Tensor:$input, Cleave_I64Tensor:$shape);
+  let results = (outs Cleave_Tensor:$output);
+}
+
+def Cleave_TileOp : Cleave_OnnxOp<"tile", "Tile", [Pure]> {
+  let arguments = (ins Cleave_Tensor:$input, Cleave_I64Tensor:$repeats);
+  let results = (outs Cleave_Tensor:$output);
+}
+
+def Cleave_ConcatOp : Cleave_OnnxOp<"concat", "Concat", [Pure]> {
+  let arguments = (ins Variadic<Cleave_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs Cleave_Tensor:$concat_result);
+  let hasFolder = 1;
+}
+
+def Cleave_SplitOp : Cleave_OnnxOp<"split", "Split", [Pure], [{
+    The number of results is the number of parts; `split` gives their sizes
+    or is none for equal parts (the last one smaller, as in opset 18).
+  }]> {
+  let arguments = (ins Cleave_Tensor:$input,
+                       AnyTypeOf<[Cleave_I64Tensor, NoneType]>:$split,
+                       DefaultValuedAttr<I64Attr, "0">:$axis,
+                       OptionalAttr<I64Attr>:$num_outputs);
+  let results = (outs Variadic<Cleave_Tensor>:$outputs);
+  let hasVerifier = 1;
+}
+
+def Cleave_SliceOp : Cleave_OnnxOp<"slice", "Slice", [Pure]> {
+  let arguments = (ins Cleave_Tensor:$data, Cleave_IndexTensor:$starts,
+                       Cleave_IndexTensor:$ends, Cleave_OptIndexTensor:$axes,
+                       Cleave_OptIndexTensor:$steps);
+  let results = (outs Cleave_Tensor:$output);
+  let hasFolder = 1;
+}
+
+def Cleave_GatherOp : Cleave_OnnxOp<"gather", "Gather", [Pure]> {
+  let arguments = (ins Cleave_Tensor:$data, Cleave_IndexTensor:$indices,
+                       DefaultValuedAttr<I64Attr, "0">:$axis);
+  let results = (outs Cleave_Tensor:$output);
+  let hasFolder = 1;
+}
+
+def Cleave_GatherElementsOp : Cleave_OnnxOp<"gather_elements", "GatherElements",
+                                            [Pure]> {
+  let arguments = (ins Cleave_Tensor:$data, Cleave_IndexTensor:$indices,
+                       DefaultValuedAttr<I64Attr, "0">:$axis);
+  let results = (outs Cleave_Tensor:$output);
+}
+
+def Cleave_PadOp : Cleave_OnnxOp<"pad", "Pad", [Pure]> {
+  let arguments = (ins Cleave_Tensor:$data, Cleave_I64Tensor:$pads,
+                       Cleave_OptTensor:$constant_value,
+                       Cleave_OptIndexTensor:$axes,
+                       DefaultValuedStrAttr<StrAttr, "constant">:$mode);
+  let results = (outs Cleave_Tensor:$output);
+}
+
+def Cleave_ConstantOfShapeOp : Cleave_OnnxOp<"constant_of_shape",
+                                             "ConstantOfShape", [Pure]> {
+  let arguments = (ins Cleave_I64Tensor:$input,
+                       OptionalAttr<ElementsAttr>:$value);
+  let results = (outs Cleave_Tensor:$output);
+  let hasFolder = 1;
+}
+
+def Cleave_RangeOp : Cleave_OnnxOp<"range", "Range", [Pure]> {
+  let arguments = (ins Cleave_NumericTensor:$start,
+                       Cleave_NumericTensor:$limit,
+                       Cleave_NumericTensor:$delta);
+  let results = (outs Cleave_NumericTensor:$output);
+  let hasFolder = 1;
+}
+
+def Cleave_EinsumOp : Cleave_OnnxOp<"einsum", "Einsum", [Pure]> {
+  let arguments = (ins Variadic<Cleave_NumericTensor>:$Inputs,
+                       StrAttr:$equation);
+  let results = (outs Cleave_NumericTensor:$Output);
+}
+
+def Cleave_TopKOp : Cleave_OnnxOp<"top_k", "TopK", [Pure]> {
+  let arguments = (ins Cleave_NumericTensor:$X, Cleave_I64Tensor:$K,
+                       DefaultValuedAttr<I64Attr, "-1">:$axis,
+                       DefaultValuedAttr<I64Attr, "1">:$largest,
+                       DefaultValuedAttr<I64Attr, "1">:$sorted);
+  let results = (outs Cleave_NumericTensor:$Values, Cleave_I64Tensor:$Indices);
+}
+
+def Cleave_ResizeOp : Cleave_OnnxOp<"resize", "Resize", [Pure]> {
+  let arguments = (ins Cleave_NumericTensor:$X, Cleave_OptTensor:$roi,
+      Cleave_OptTensor:$scales, Cleave_OptTensor:$sizes,
+      DefaultValuedAttr<I64Attr, "0">:$antialias,
+      OptionalAttr<DenseI64ArrayAttr>:$axes,
+      DefaultValuedStrAttr<StrAttr, "half_pixel">:$coordinate_transformation_mode,
+      DefaultValuedAttr<F32Attr, "-0.75">:$cubic_coeff_a,
+      DefaultValuedAttr<I64Attr, "0">:$exclude_outside,
+      DefaultValuedAttr<F32Attr, "0.0">:$extrapolation_value,
+      DefaultValuedStrAttr<StrAttr, "stretch">:$keep_aspect_ratio_policy,
+      DefaultValuedStrAttr<StrAttr, "nearest">:$mode,
+      DefaultValuedStrAttr<StrAttr, "round_prefer_floor">:$nearest_mode);
+  let results = (outs Cleave_NumericTensor:$Y);
+}
+
+//===----------------------------------------------------------------------===//
+// Neural-network ops
+//===----------------------------------------------------------------------===//
+
+def Cleave_MatMulOp : Cleave_OnnxOp<"matmul", "MatMul", [Pure]> {
+  let arguments = (ins Cleave_NumericTensor:$A, Cleave_NumericTensor:$B);
+  let results = (outs Cleave_NumericTensor:$Y);
+}
+
+def Cleave_GemmOp : Cleave_OnnxOp<"gemm", "Gemm", [Pure]> {
+  let arguments = (ins Cleave_NumericTensor:$A, Cleave_NumericTensor:$B,
+                       Cleave_OptTensor:$C,
+                       DefaultValuedAttr<F32Attr, "1.0">:$alpha,
+                       DefaultValuedAttr<F32Attr, "1.0">:$beta,
+                       DefaultValuedAttr<I64Attr, "0">:$transA,
+                       DefaultValuedAttr<I64Attr, "0">:$transB);
+  let results = (outs Cleave_NumericTensor:$Y);
+}
+
+// Attributes shared by the convolution and pooling window ops.
+class Cleave_WindowOp<string mnemonic, string onnxName, dag extraArgs,
+                      dag windowAttrs = (ins)>
+    : Cleave_OnnxOp<mnemonic, onnxName, [Pure]> {
+  let arguments = !con(extraArgs, windowAttrs, (ins
+      DefaultValuedStrAttr<StrAttr, "NOTSET">:$auto_pad,
+      OptionalAttr<DenseI64ArrayAttr>:$dilations,
+      OptionalAttr<DenseI64ArrayAttr>:$kernel_shape,
+      OptionalAttr<DenseI64ArrayAttr>:$pads,
+      OptionalAttr<DenseI64ArrayAttr>:$strides));
+}
+
+def Cleave_ConvOp : Cleave_WindowOp<"conv", "Conv",
+    (ins Cleave_FloatTensor:$X, Cleave_FloatTensor:$W, Cleave_OptTensor:$B),
+    (ins DefaultValuedAttr<I64Attr, "1">:$group)> {
+  let results = (outs Cleave_FloatTensor:$Y);
+}
+
+def Cleave_ConvTransposeOp : Cleave_WindowOp<"conv_transpose", "ConvTranspose",
+    (ins Cleave_FloatTensor:$X, Cleave_FloatTensor:$W, Cleave_OptTensor:$B),
+    (ins DefaultValuedAttr<I64Attr, "1">:$group,
+         OptionalAttr<DenseI64ArrayAttr>:$output_padding,
+         OptionalAttr<DenseI64ArrayAttr>:$output_shape)> {
+  let results = (outs Cleave_FloatTensor:$Y);
+}
+
+def Cleave_AveragePoolOp : Cleave_WindowOp<"average_pool", "AveragePool",
+    (ins Cleave_FloatTensor:$X),
+    (ins DefaultValuedAttr<I64Attr, "0">:$ceil_mode,
+         DefaultValuedAttr<I64Attr, "0">:$count_include_pad)> {
+  let results = (outs Cleave_FloatTensor:$Y);
+}
+
+def Cleave_MaxPoolOp : Cleave_WindowOp<"max_pool", "MaxPool",
+    (ins Cleave_NumericTensor:$X),
+    (ins DefaultValuedAttr<I64Attr, "0">:$ceil_mode,
+         DefaultValuedAttr<I64Attr, "0">:$storage_order)> {
+  let results = (outs Cleave_NumericTensor:$Y, Cleave_I64Tensor:$Indices);
+}
+
+class Cleave_GlobalPoolOp<string mnemonic, string onnxName>
+    : Cleave_OnnxOp<mnemonic, onnxName, [Pure]> {
+  let arguments = (ins Cleave_FloatTensor:$X);
+  let results = (outs Cleave_FloatTensor:$Y);
+  let extraClassDefinition = Cleave_InferredBy<
+      "inferGlobalPool(location, adaptor.getX(), types)">.inferBody;
+}
+def Cleave_GlobalAveragePoolOp : Cleave_GlobalPoolOp<"global_average_pool",
+                                                     "GlobalAveragePool">;
+def Cleave_GlobalMaxPoolOp : Cleave_GlobalPoolOp<"global_max_pool",
+                                                 "GlobalMaxPool">;
+
+def Cleave_BatchNormalizationOp : Cleave_OnnxOp<"batch_normalization",
+    "BatchNormalization", [Pure], [{
+    Always has three results; in inference mode the last two are the input
+    mean and variance, as the running statistics do not change.
+  }]> {
+  let arguments = (ins Cleave_FloatTensor:$X, Cleave_FloatTensor:$scale,
+                       Cleave_FloatTensor:$B, Cleave_FloatTensor:$input_mean,
+                       Cleave_FloatTensor:$input_var,
+                       DefaultValuedAttr<F32Attr, "1e-05">:$epsilon,
+                       DefaultValuedAttr<F32Attr, "0.9">:$momentum,
+                       DefaultValuedAttr<I64Attr, "0">:$training_mode);
+  let results = (outs Cleave_FloatTensor:$Y, Cleave_FloatTensor:$running_mean,
+                      Cleave_FloatTensor:$running_var);
+}
+
+def Cleave_InstanceNormalizationOp : Cleave_OnnxOp<"instance_normalization",
+                                                   "InstanceNormalization",
+                                                   [Pure]> {
+  let arguments = (ins Cleave_FloatTensor:$input, Cleave_FloatTensor:$scale,
+                       Cleave_FloatTensor:$B,
+                       DefaultValuedAttr<F32Attr, "1e-05">:$epsilon);
+  let results = (outs Cleave_FloatTensor:$output);
+}
+
+def Cleave_LayerNormalizationOp : Cleave_OnnxOp<"layer_normalization",
+    "LayerNormalization", [Pure], [{
+    Always has three results: Y, Mean and InvStdDev (the last two in the
+    `stash_type` element type).
+  }]> {
+  let arguments = (ins Cleave_FloatTensor:$X, Cleave_FloatTensor:$Scale,
+                       Cleave_OptTensor:$B,
+                       DefaultValuedAttr<I64Attr, "-1">:$axis,
+                       DefaultValuedAttr<F32Attr, "1e-05">:$epsilon,
+                       DefaultValuedAttr<I64Attr, "1">:$stash_type);
+  let results = (outs Cleave_FloatTensor:$Y, Cleave_FloatTensor:$Mean,
+                      Cleave_FloatTensor:$InvStdDev);
+}
+
+#endif // CLEAVE_DIALECT_CLEAVE_IR_CLEAVEOPS_TD

@@ -1,0 +1,38 @@
+//===- ImportOptions.h - options of the ONNX importer -----------*- C++ -*-===//
+
+#ifndef CLEAVE_IMPORT_ONNX_IMPORTOPTIONS_H
+#define CLEAVE_IMPORT_ONNX_IMPORTOPTIONS_H
+
+#include "mlir/Support/LLVM.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringMap.h"
+#include <optional>
+
+namespace cleave::onnx_import {
+
+/// The newest ONNX IR version and default-domain opset the importer knows.
+inline constexpr int64_t kMaxIrVersion = 10;
+inline constexpr int64_t kMaxOpset = 21;
+/// Binary protobufs cannot exceed 2 GB; larger models use external data.
+inline constexpr int64_t kMaxProtobufBytes = (int64_t(1) << 31) - 1;
+
+struct ImportOptions {
+  /// Full static shapes for graph inputs, by input name. They bind the
+  /// symbolic dimensions (dim_param) of those inputs.
+  llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
+  /// Size given to symbolic dimensions that `inputShapes` leaves unbound.
+  /// Unset (the default), such a dimension is an error.
+  std::optional<int64_t> defaultDimSize;
+  /// Evaluate constant subgraphs (shape computations) while importing, so
+  /// that shapes that depend on them become static.
+  bool foldConstants = true;
+};
+
+/// Parses `name:2x128` (a scalar is `name:`) into `options.inputShapes`.
+mlir::LogicalResult parseInputShape(llvm::StringRef spec,
+                                    ImportOptions &options,
+                                    std::string &error);
+
+} // namespace cleave::onnx_import
+
+#endif // CLEAVE_IMPORT_ONNX_IMPORTOPTIONS_H

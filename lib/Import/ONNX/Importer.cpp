@@ -1,0 +1,521 @@
+//===- Importer.cpp - ONNX model to the cleave graph dialect --------------===//
+
+#include "cleave/Import/ONNX/Importer.h"
+#include "ExternalData.h"
+#include "ModelLoader.h"
+#include "OpTable.h"
+#include "TensorImport.h"
+#include "cleave/Dialect/Cleave/IR/CleaveOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Path.h"
+
+using namespace mlir;
+using namespace cleave::graph;
+
+namespace cleave::onnx_import {
+
+LogicalResult parseInputShape(StringRef spec, ImportOptions &options,
+                              std::string &error) {
+  auto [name, dims] = spec.rsplit(':');
+  if (name.empty() || !spec.contains(':')) {
+    error = "--input-shape expects name:DIMxDIM..., got '" + spec.str() + "'";
+    return failure();
+  }
+  SmallVector<int64_t> shape;
+  if (!dims.empty()) {
+    SmallVector<StringRef> parts;
+    dims.split(parts, 'x');
+    for (StringRef part : parts) {
+      int64_t dim;
+      if (part.getAsInteger(10, dim) || dim < 0) {
+        error = "--input-shape '" + spec.str() + "': '" + part.str() +
+                "' is not a dimension";
+        return failure();
+      }
+      shape.push_back(dim);
+    }
+  }
+  options.inputShapes[name] = shape;
+  return success();
+}
+
+namespace {
+
+/// Turns one ONNX graph into func.func @main. Errors raised anywhere below
+/// (adapters, type inference, the verifier) are caught by a diagnostic
+/// handler and prefixed with the file and the node being imported.
+class GraphImporter {
+public:
+  GraphImporter(MLIRContext &context, StringRef path,
+                const ImportOptions &options)
+      : context(context), path(path), options(options),
+        externalData(llvm::sys::path::parent_path(path)), builder(&context) {}
+
+  OwningOpRef<ModuleOp> run(const onnx::ModelProto &model);
+
+private:
+  OwningOpRef<ModuleOp> build(const onnx::ModelProto &model);
+  LogicalResult readOpset(const onnx::ModelProto &model);
+  LogicalResult checkSupported(const onnx::GraphProto &graph);
+  FailureOr<Type> inputType(const onnx::ValueInfoProto &input);
+  LogicalResult importInitializers(const onnx::GraphProto &graph);
+  LogicalResult importNode(const onnx::NodeProto &node, size_t index);
+  FailureOr<Attribute> importAttribute(const onnx::AttributeProto &attr);
+  FailureOr<Operation *> createOp(NodeState &state, const OpSpec &spec);
+  void foldConstants(Operation *op, SmallVectorImpl<Value> &results);
+  LogicalResult checkOutputType(const onnx::ValueInfoProto &output, Type type);
+  Value none();
+
+  /// Records an error in the current context.
+  LogicalResult error(const Twine &message) {
+    errors.push_back(prefix + message.str());
+    return failure();
+  }
+
+  MLIRContext &context;
+  std::string path;
+  const ImportOptions &options;
+  ExternalDataResolver externalData;
+  OpBuilder builder;
+  int64_t opset = 0;
+  llvm::StringMap<Value> values;
+  Value noneValue;
+  func::FuncOp function;
+  std::string prefix;
+  std::vector<std::string> errors;
+};
+
+template <typename T> std::string printed(const T &value) {
+  std::string text;
+  llvm::raw_string_ostream(text) << value;
+  return text;
+}
+
+std::string describeNode(const onnx::NodeProto &node, size_t index) {
+  std::string name = node.name().empty()
+                         ? "#" + std::to_string(index) +
+                               (node.output_size() && !node.output(0).empty()
+                                    ? " (output '" + node.output(0) + "')"
+                                    : "")
+                         : "'" + node.name() + "'";
+  return "node " + name + " (" + node.op_type() + ")";
+}
+
+LogicalResult GraphImporter::readOpset(const onnx::ModelProto &model) {
+  for (const onnx::OperatorSetIdProto &entry : model.opset_import())
+    if (entry.domain().empty() || entry.domain() == "ai.onnx")
+      opset = entry.version();
+  if (opset <= 0)
+    return error("the model imports no version of the default ONNX opset");
+  if (opset > kMaxOpset)
+    return error("opset " + Twine(opset) +
+                 " is newer than the newest supported (" + Twine(kMaxOpset) +
+                 ")");
+  return success();
+}
+
+LogicalResult GraphImporter::checkSupported(const onnx::GraphProto &graph) {
+  // Op (and domain) -> the nodes using it, in order of first use.
+  std::vector<std::pair<std::string, SmallVector<std::string>>> unsupported;
+  for (auto [index, node] : llvm::enumerate(graph.node())) {
+    if (lookupOp(node.domain(), node.op_type(), opset))
+      continue;
+    std::string key = "'" + node.op_type() + "'";
+    if (!node.domain().empty() && node.domain() != "ai.onnx")
+      key += " (domain '" + node.domain() + "')";
+    auto it = llvm::find_if(unsupported,
+                            [&](const auto &entry) { return entry.first == key; });
+    if (it == unsupported.end())
+      it = unsupported.insert(unsupported.end(), {key, {}});
+    it->second.push_back(
+        node.name().empty() ? "#" + std::to_string(index) : node.name());
+  }
+  if (unsupported.empty())
+    return success();
+  std::string message = "unsupported ONNX operators at opset " +
+                        std::to_string(opset) + ": ";
+  bool first = true;
+  for (auto &[op, nodes] : unsupported) {
+    message += (first ? "" : "; ") + op + " in node" +
+               (nodes.size() > 1 ? "s " : " ") + llvm::join(nodes, ", ");
+    first = false;
+  }
+  return error(message);
+}
+
+FailureOr<Type> GraphImporter::inputType(const onnx::ValueInfoProto &input) {
+  std::string what = "graph input '" + input.name() + "'";
+  if (!input.type().has_tensor_type())
+    return error(what + " is not a tensor (sequence, map and optional types "
+                        "are not supported)");
+  const onnx::TypeProto::Tensor &tensor = input.type().tensor_type();
+  std::string message;
+  FailureOr<Type> elementType =
+      importElementType(tensor.elem_type(), &context, message);
+  if (failed(elementType))
+    return error(what + ": " + message);
+  auto bound = options.inputShapes.find(input.name());
+  if (!tensor.has_shape() && bound == options.inputShapes.end())
+    return error(what + " has no shape; give one with --input-shape=" +
+                 input.name() + ":<dims>");
+  SmallVector<int64_t> shape;
+  for (auto [i, dim] : llvm::enumerate(tensor.shape().dim())) {
+    if (dim.has_dim_value()) {
+      shape.push_back(dim.dim_value());
+      continue;
+    }
+    if (bound == options.inputShapes.end() && !options.defaultDimSize)
+      return error(what + " has symbolic dimension " + Twine(i) +
+                   (dim.has_dim_param() ? " ('" + dim.dim_param() + "')" : "") +
+                   "; bind it with --input-shape=" + input.name() + ":<dims>");
+    shape.push_back(options.defaultDimSize.value_or(-1));
+  }
+  if (bound != options.inputShapes.end()) {
+    ArrayRef<int64_t> given = bound->second;
+    if (tensor.has_shape() && given.size() != shape.size())
+      return error(what + " has rank " + Twine(shape.size()) +
+                   " but --input-shape gives rank " + Twine(given.size()));
+    for (size_t i = 0; i < shape.size(); ++i)
+      if (tensor.shape().dim(i).has_dim_value() && shape[i] != given[i])
+        return error(what + " has dimension " + Twine(i) + " of size " +
+                     Twine(shape[i]) + " but --input-shape gives " +
+                     Twine(given[i]));
+    shape.assign(given.begin(), given.end());
+  }
+  return Type(RankedTensorType::get(shape, *elementType));
+}
+
+Value GraphImporter::none() {
+  if (!noneValue) {
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointToStart(&function.getBody().front());
+    noneValue = NoneOp::create(builder, builder.getUnknownLoc());
+  }
+  return noneValue;
+}
+
+LogicalResult GraphImporter::importInitializers(const onnx::GraphProto &graph) {
+  for (const onnx::TensorProto &tensor : graph.initializer()) {
+    prefix = path + ": initializer '" + tensor.name() + "': ";
+    std::string message;
+    FailureOr<ElementsAttr> value =
+        importTensor(tensor, tensor.name(), externalData, &context, message);
+    if (failed(value))
+      return error(message);
+    Location loc = NameLoc::get(builder.getStringAttr(tensor.name()));
+    values[tensor.name()] = ConstantOp::create(builder, loc, *value);
+  }
+  return success();
+}
+
+FailureOr<Attribute>
+GraphImporter::importAttribute(const onnx::AttributeProto &attr) {
+  using A = onnx::AttributeProto;
+  switch (attr.type()) {
+  case A::INT:
+    return Attribute(builder.getI64IntegerAttr(attr.i()));
+  case A::FLOAT:
+    return Attribute(builder.getF32FloatAttr(attr.f()));
+  case A::STRING:
+    return Attribute(builder.getStringAttr(attr.s()));
+  case A::INTS:
+    return Attribute(builder.getDenseI64ArrayAttr(
+        SmallVector<int64_t>(attr.ints().begin(), attr.ints().end())));
+  case A::FLOATS:
+    return Attribute(builder.getDenseF32ArrayAttr(
+        SmallVector<float>(attr.floats().begin(), attr.floats().end())));
+  case A::TENSOR: {
+    std::string message;
+    FailureOr<ElementsAttr> value =
+        importTensor(attr.t(), attr.name(), externalData, &context, message);
+    if (failed(value))
+      return error("attribute '" + attr.name() + "': " + message);
+    return Attribute(*value);
+  }
+  default:
+    return error("attribute '" + attr.name() + "' has type " +
+                 A::AttributeType_Name(attr.type()) +
+                 ", which is not supported");
+  }
+}
+
+/// Creates `spec.opName` with result types from its InferTypeOpInterface.
+FailureOr<Operation *> GraphImporter::createOp(NodeState &state,
+                                               const OpSpec &spec) {
+  OperationName name(spec.opName, &context);
+  std::optional<RegisteredOperationName> info = name.getRegisteredInfo();
+  assert(info && "op table names an unregistered op");
+  for (NamedAttribute attr : state.attributes)
+    if (!llvm::is_contained(info->getAttributeNames(), attr.getName()))
+      return error("attribute '" + attr.getName().getValue() +
+                   "' is not supported");
+  SmallVector<Value> operands;
+  for (Value operand : state.operands)
+    operands.push_back(operand ? operand : none());
+  DictionaryAttr attributes = state.attributes.getDictionary(&context);
+
+  // Properties are built from the attributes once, for inference, and the
+  // same dictionary initialises the op.
+  bool hasProperties = name.getOpPropertyByteSize() > 0;
+  SmallVector<uint64_t> storage(
+      (name.getOpPropertyByteSize() + sizeof(uint64_t) - 1) / sizeof(uint64_t) +
+      1);
+  OpaqueProperties properties(hasProperties ? storage.data() : nullptr);
+  if (hasProperties)
+    name.initOpProperties(properties, nullptr);
+  auto destroy = llvm::make_scope_exit([&] {
+    if (hasProperties)
+      name.destroyOpProperties(properties);
+  });
+  if (hasProperties &&
+      failed(name.setOpPropertiesFromAttribute(
+          name, properties, attributes,
+          [&] { return mlir::emitError(state.loc); })))
+    return failure();
+  SmallVector<Type> types;
+  auto *infer = info->getInterface<InferTypeOpInterface>();
+  if (failed(infer->inferReturnTypes(&context, state.loc, operands, attributes,
+                                     properties, {}, types)))
+    return failure();
+
+  OperationState opState(state.loc, name, operands, types, {});
+  if (hasProperties)
+    opState.propertiesAttr = attributes;
+  Operation *op = builder.create(opState);
+  if (failed(mlir::verify(op)))
+    return failure();
+  return op;
+}
+
+/// Evaluates ops whose inputs are all constants (and Shape/Size, which only
+/// need static types), so shape computations become constants at once.
+void GraphImporter::foldConstants(Operation *op,
+                                  SmallVectorImpl<Value> &results) {
+  SmallVector<Attribute> operands;
+  for (Value operand : op->getOperands()) {
+    Attribute value;
+    if (!matchPattern(operand, m_Constant(&value)) &&
+        !isa<ShapeOp, SizeOp>(op))
+      return;
+    operands.push_back(value);
+  }
+  SmallVector<OpFoldResult> folded;
+  if (failed(op->fold(operands, folded)) || folded.empty())
+    return;
+  SmallVector<Value> replacements;
+  for (auto [result, fold] : llvm::zip(op->getResults(), folded)) {
+    if (auto value = dyn_cast<Value>(fold)) {
+      replacements.push_back(value);
+      continue;
+    }
+    Operation *constant = op->getDialect()->materializeConstant(
+        builder, cast<Attribute>(fold), result.getType(), op->getLoc());
+    if (!constant)
+      return;
+    replacements.push_back(constant->getResult(0));
+  }
+  results = replacements;
+  op->erase();
+}
+
+LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
+                                        size_t index) {
+  prefix = path + ": " + describeNode(node, index) + ": ";
+  const OpSpec *spec = lookupOp(node.domain(), node.op_type(), opset);
+  assert(spec && "unsupported ops are rejected before import");
+  Location loc = NameLoc::get(builder.getStringAttr(
+      node.name().empty() ? node.op_type() + "_" + std::to_string(index)
+                          : node.name()));
+  NodeState state{node, opset, builder, loc, {}, {}, {}};
+  for (const std::string &input : node.input()) {
+    if (input.empty()) {
+      state.operands.push_back(Value());
+      continue;
+    }
+    auto it = values.find(input);
+    if (it == values.end())
+      return error("input '" + input +
+                   "' is not defined before this node (the graph is not in "
+                   "topological order, or the name is wrong)");
+    state.operands.push_back(it->second);
+  }
+  for (const onnx::AttributeProto &attr : node.attribute()) {
+    if (!attr.ref_attr_name().empty())
+      return error("attribute '" + attr.name() +
+                   "' refers to a function attribute, which is not supported");
+    FailureOr<Attribute> value = importAttribute(attr);
+    if (failed(value))
+      return failure();
+    state.attributes.set(attr.name(), *value);
+  }
+  if (spec->adapt && failed(spec->adapt(state)))
+    return error(state.error);
+  if (spec->numInputs) {
+    if (state.operands.size() > spec->numInputs)
+      return error("has " + Twine(node.input_size()) +
+                   " inputs; at most " + Twine(spec->numInputs) +
+                   " are allowed");
+    state.operands.resize(spec->numInputs);
+  }
+
+  SmallVector<Value> results;
+  if (spec->custom) {
+    if (failed(spec->custom(state, results)))
+      return state.error.empty() ? failure() : error(state.error);
+  } else {
+    // Required inputs must be present; the op's type constraints reject a
+    // `none` where a tensor is needed.
+    FailureOr<Operation *> op = createOp(state, *spec);
+    if (failed(op))
+      return failure();
+    results.assign((*op)->result_begin(), (*op)->result_end());
+    if (options.foldConstants)
+      foldConstants(*op, results);
+  }
+  if (node.output_size() > (int)results.size())
+    return error("has " + Twine(node.output_size()) +
+                 " outputs; the importer supports " + Twine(results.size()));
+  for (auto [name, value] : llvm::zip(node.output(), results))
+    if (!name.empty())
+      values[name] = value;
+  return success();
+}
+
+LogicalResult GraphImporter::checkOutputType(const onnx::ValueInfoProto &output,
+                                             Type type) {
+  if (!output.type().has_tensor_type())
+    return success();
+  const onnx::TypeProto::Tensor &tensor = output.type().tensor_type();
+  auto computed = cast<RankedTensorType>(type);
+  std::string message;
+  if (tensor.elem_type() != 0) {
+    FailureOr<Type> declared =
+        importElementType(tensor.elem_type(), &context, message);
+    if (succeeded(declared) && *declared != computed.getElementType())
+      return error("graph output '" + output.name() + "' is declared as " +
+                   dataTypeName(tensor.elem_type()) + " but computes " +
+                   printed(computed.getElementType()));
+  }
+  if (!tensor.has_shape())
+    return success();
+  bool mismatch = tensor.shape().dim_size() != computed.getRank();
+  for (int i = 0; !mismatch && i < tensor.shape().dim_size(); ++i)
+    mismatch = tensor.shape().dim(i).has_dim_value() &&
+               tensor.shape().dim(i).dim_value() != computed.getDimSize(i);
+  if (mismatch) {
+    std::string declared;
+    for (const auto &dim : tensor.shape().dim())
+      declared += (declared.empty() ? "" : "x") +
+                  (dim.has_dim_value() ? std::to_string(dim.dim_value())
+                                       : std::string("?"));
+    return error("graph output '" + output.name() + "' is declared with shape [" +
+                 declared + "] but computes " + printed(type));
+  }
+  return success();
+}
+
+OwningOpRef<ModuleOp> GraphImporter::run(const onnx::ModelProto &model) {
+  OwningOpRef<ModuleOp> module;
+  {
+    // Every diagnostic raised while importing lands in `errors`, prefixed
+    // with what was being imported.
+    ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+      if (diag.getSeverity() != DiagnosticSeverity::Error)
+        return success();
+      std::string text = prefix + diag.str();
+      for (const Diagnostic &note : diag.getNotes())
+        text += "\n  note: " + note.str();
+      errors.push_back(text);
+      return success();
+    });
+    module = build(model);
+  }
+  if (module && errors.empty())
+    return module;
+  for (const std::string &message : errors)
+    mlir::emitError(UnknownLoc::get(&context)) << message;
+  return nullptr;
+}
+
+OwningOpRef<ModuleOp> GraphImporter::build(const onnx::ModelProto &model) {
+  prefix = path + ": ";
+  const onnx::GraphProto &graph = model.graph();
+  auto module = OwningOpRef<ModuleOp>(ModuleOp::create(builder.getUnknownLoc()));
+  auto finish = []() -> OwningOpRef<ModuleOp> { return nullptr; };
+  if (failed(readOpset(model)) || failed(checkSupported(graph)))
+    return finish();
+
+  llvm::StringSet<> initializers;
+  for (const onnx::TensorProto &tensor : graph.initializer())
+    initializers.insert(tensor.name());
+  SmallVector<Type> argTypes;
+  SmallVector<std::string> argNames;
+  for (const onnx::ValueInfoProto &input : graph.input()) {
+    if (initializers.contains(input.name()))
+      continue;
+    FailureOr<Type> type = inputType(input);
+    if (failed(type))
+      return finish();
+    argTypes.push_back(*type);
+    argNames.push_back(input.name());
+  }
+
+  builder.setInsertionPointToEnd(module->getBody());
+  function = func::FuncOp::create(builder, NameLoc::get(builder.getStringAttr(
+                                               graph.name())),
+                                  "main", builder.getFunctionType(argTypes, {}));
+  Block *entry = function.addEntryBlock();
+  for (auto [i, name] : llvm::enumerate(argNames)) {
+    values[name] = entry->getArgument(i);
+    function.setArgAttr(i, "cleave.name", builder.getStringAttr(name));
+  }
+  builder.setInsertionPointToEnd(entry);
+  if (failed(importInitializers(graph)))
+    return finish();
+  for (auto [index, node] : llvm::enumerate(graph.node()))
+    if (failed(importNode(node, index)))
+      return finish();
+
+  prefix = path + ": ";
+  SmallVector<Value> results;
+  for (const onnx::ValueInfoProto &output : graph.output()) {
+    auto it = values.find(output.name());
+    if (it == values.end()) {
+      (void)error("graph output '" + output.name() + "' is never computed");
+      return finish();
+    }
+    if (failed(checkOutputType(output, it->second.getType())))
+      return finish();
+    results.push_back(it->second);
+  }
+  func::ReturnOp::create(builder, builder.getUnknownLoc(), results);
+  function.setType(builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
+  for (auto [i, output] : llvm::enumerate(graph.output()))
+    function.setResultAttr(i, "cleave.name",
+                           builder.getStringAttr(output.name()));
+  if (failed(mlir::verify(*module)))
+    return finish();
+  return module;
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> importOnnxFile(StringRef path, MLIRContext &context,
+                                     const ImportOptions &options) {
+  context.loadDialect<CleaveDialect, func::FuncDialect>();
+  onnx::ModelProto model;
+  std::string error;
+  if (failed(loadModel(path, model, error))) {
+    mlir::emitError(UnknownLoc::get(&context)) << path << ": " << error;
+    return nullptr;
+  }
+  return GraphImporter(context, path, options).run(model);
+}
+
+} // namespace cleave::onnx_import

@@ -1,0 +1,361 @@
+//===- OpTable.cpp - ONNX operators the importer knows --------------------===//
+
+#include "OpTable.h"
+#include "TensorImport.h"
+#include "cleave/Dialect/Cleave/IR/CleaveOps.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace cleave::graph;
+
+namespace cleave::onnx_import {
+
+Value NodeState::constantI64(ArrayRef<int64_t> values, bool scalar) {
+  auto type = RankedTensorType::get(
+      scalar ? ArrayRef<int64_t>{} : ArrayRef<int64_t>{(int64_t)values.size()},
+      builder.getI64Type());
+  return ConstantOp::create(builder, loc, DenseElementsAttr::get(type, values));
+}
+
+Value NodeState::constantScalar(double value, Type elementType) {
+  auto type = RankedTensorType::get({}, elementType);
+  Attribute element =
+      isa<FloatType>(elementType)
+          ? Attribute(FloatAttr::get(elementType, value))
+          : Attribute(IntegerAttr::get(elementType, (int64_t)value));
+  return ConstantOp::create(builder, loc, DenseElementsAttr::get(type, element));
+}
+
+void NodeState::moveIntsToInput(StringRef attr, unsigned index) {
+  auto values = dyn_cast_or_null<DenseI64ArrayAttr>(attributes.get(attr));
+  attributes.erase(attr);
+  if (!values)
+    return;
+  if (operands.size() <= index)
+    operands.resize(index + 1);
+  operands[index] = constantI64(values.asArrayRef());
+}
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Adapters from older opsets
+//===----------------------------------------------------------------------===//
+
+LogicalResult axesToInput(NodeState &node) {
+  node.moveIntsToInput("axes", 1);
+  return success();
+}
+
+LogicalResult shapeToInput(NodeState &node) {
+  node.moveIntsToInput("shape", 1);
+  return success();
+}
+
+LogicalResult sliceAttrsToInputs(NodeState &node) {
+  node.moveIntsToInput("starts", 1);
+  node.moveIntsToInput("ends", 2);
+  node.moveIntsToInput("axes", 3);
+  return success();
+}
+
+/// Split before opset 18 had no num_outputs: the node's outputs count.
+LogicalResult splitCountFromOutputs(NodeState &node) {
+  if ((node.operands.size() < 2 || !node.operands[1]) &&
+      !node.attributes.get("num_outputs"))
+    node.attributes.set("num_outputs",
+                        node.builder.getI64IntegerAttr(node.node.output_size()));
+  return success();
+}
+
+LogicalResult splitAttrToInput(NodeState &node) {
+  node.moveIntsToInput("split", 1);
+  return splitCountFromOutputs(node);
+}
+
+Type elementTypeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getElementType();
+}
+
+LogicalResult clipAttrsToInputs(NodeState &node) {
+  Type elementType = elementTypeOf(node.operands[0]);
+  node.operands.resize(3);
+  for (auto [name, index] : {std::pair{"min", 1}, std::pair{"max", 2}}) {
+    if (auto value = dyn_cast_or_null<FloatAttr>(node.attributes.get(name)))
+      node.operands[index] =
+          node.constantScalar(value.getValueAsDouble(), elementType);
+    node.attributes.erase(name);
+  }
+  return success();
+}
+
+LogicalResult padAttrsToInputs(NodeState &node) {
+  node.moveIntsToInput("pads", 1);
+  if (auto value = dyn_cast_or_null<FloatAttr>(node.attributes.get("value"))) {
+    node.operands.resize(3);
+    node.operands[2] = node.constantScalar(value.getValueAsDouble(),
+                                           elementTypeOf(node.operands[0]));
+  }
+  node.attributes.erase("value");
+  return success();
+}
+
+LogicalResult topKAttrToInput(NodeState &node) {
+  auto k = dyn_cast_or_null<IntegerAttr>(node.attributes.get("k"));
+  if (!k)
+    return node.fail("attribute 'k' is required");
+  node.attributes.erase("k");
+  node.operands.resize(2);
+  node.operands[1] = node.constantI64({k.getInt()});
+  return success();
+}
+
+LogicalResult castToType(NodeState &node) {
+  auto to = dyn_cast_or_null<IntegerAttr>(node.attributes.get("to"));
+  if (!to)
+    return node.fail("attribute 'to' is required");
+  std::string error;
+  FailureOr<Type> type =
+      importElementType(to.getInt(), node.builder.getContext(), error);
+  if (failed(type))
+    return node.fail("cannot cast: " + error);
+  node.attributes.set("to", TypeAttr::get(*type));
+  return success();
+}
+
+LogicalResult dropOldDropoutAttrs(NodeState &node) {
+  node.attributes.erase("ratio");
+  node.attributes.erase("is_test");
+  return success();
+}
+
+/// Resize-10 took (X, scales) with Upsample's asymmetric coordinates.
+LogicalResult resizeFromV10(NodeState &node) {
+  if (node.operands.size() == 2)
+    node.operands = {node.operands[0], Value(), node.operands[1], Value()};
+  node.attributes.set("coordinate_transformation_mode",
+                      node.builder.getStringAttr("asymmetric"));
+  node.attributes.set("nearest_mode", node.builder.getStringAttr("floor"));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Custom builders
+//===----------------------------------------------------------------------===//
+
+/// Constant: exactly one of the value attributes.
+LogicalResult buildConstant(NodeState &node, SmallVectorImpl<Value> &results) {
+  if (node.attributes.getAttrs().size() != 1)
+    return node.fail("expects exactly one value attribute");
+  NamedAttribute attr = *node.attributes.begin();
+  StringRef name = attr.getName().getValue();
+  Builder &b = node.builder;
+  ElementsAttr value;
+  if (name == "value") {
+    value = dyn_cast<ElementsAttr>(attr.getValue());
+  } else if (name == "value_float") {
+    value = DenseElementsAttr::get(RankedTensorType::get({}, b.getF32Type()),
+                                   cast<FloatAttr>(attr.getValue()));
+  } else if (name == "value_int") {
+    value = DenseElementsAttr::get(RankedTensorType::get({}, b.getI64Type()),
+                                   cast<IntegerAttr>(attr.getValue()));
+  } else if (name == "value_ints") {
+    ArrayRef<int64_t> ints = cast<DenseI64ArrayAttr>(attr.getValue());
+    value = DenseElementsAttr::get(
+        RankedTensorType::get({(int64_t)ints.size()}, b.getI64Type()), ints);
+  } else if (name == "value_floats") {
+    ArrayRef<float> floats = cast<DenseF32ArrayAttr>(attr.getValue());
+    value = DenseElementsAttr::get(
+        RankedTensorType::get({(int64_t)floats.size()}, b.getF32Type()),
+        floats);
+  }
+  if (!value)
+    return node.fail("attribute '" + name + "' is not supported");
+  results.push_back(ConstantOp::create(node.builder, node.loc, value));
+  return success();
+}
+
+/// Softmax and LogSoftmax before opset 13 flatten the input to 2-D at
+/// `axis` (default 1) and normalise each row.
+template <typename SoftmaxLike>
+LogicalResult buildSoftmaxV1(NodeState &node, SmallVectorImpl<Value> &results) {
+  Value input = node.operands[0];
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t rank = type.getRank();
+  auto axisAttr = dyn_cast_or_null<IntegerAttr>(node.attributes.get("axis"));
+  int64_t axis = axisAttr ? axisAttr.getInt() : 1;
+  if (axis < -rank || axis > rank)
+    return node.fail("axis " + Twine(axis) + " is out of range");
+  if (axis < 0)
+    axis += rank;
+  OpBuilder &b = node.builder;
+  if (axis == rank - 1) {
+    results.push_back(SoftmaxLike::create(b, node.loc, input, -1));
+    return success();
+  }
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t rows = 1, cols = 1;
+  for (int64_t i = 0; i < rank; ++i)
+    (i < axis ? rows : cols) *= shape[i];
+  Value flat = ReshapeOp::create(b, node.loc, input,
+                                 node.constantI64({rows, cols}), uint64_t(0));
+  Value normalised = SoftmaxLike::create(b, node.loc, flat, -1);
+  results.push_back(ReshapeOp::create(b, node.loc, normalised,
+                                      node.constantI64(shape), uint64_t(0)));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// The table
+//===----------------------------------------------------------------------===//
+
+// clang-format off
+const OpSpec kOps[] = {
+    // Elementwise, one input.
+    {"Abs", 6, "cleave.abs", 1},
+    {"Ceil", 6, "cleave.ceil", 1},
+    {"Cos", 7, "cleave.cos", 1},
+    {"Elu", 6, "cleave.elu", 1},
+    {"Erf", 9, "cleave.erf", 1},
+    {"Exp", 6, "cleave.exp", 1},
+    {"Floor", 6, "cleave.floor", 1},
+    {"Gelu", 20, "cleave.gelu", 1},
+    {"HardSigmoid", 6, "cleave.hard_sigmoid", 1},
+    {"HardSwish", 14, "cleave.hard_swish", 1},
+    {"Identity", 1, "cleave.identity", 1},
+    {"LeakyRelu", 6, "cleave.leaky_relu", 1},
+    {"Log", 6, "cleave.log", 1},
+    {"LRN", 1, "cleave.lrn", 1},
+    {"Neg", 6, "cleave.neg", 1},
+    {"Not", 1, "cleave.not", 1},
+    {"Reciprocal", 6, "cleave.reciprocal", 1},
+    {"Relu", 6, "cleave.relu", 1},
+    {"Round", 11, "cleave.round", 1},
+    {"Selu", 6, "cleave.selu", 1},
+    {"Sigmoid", 6, "cleave.sigmoid", 1},
+    {"Sign", 9, "cleave.sign", 1},
+    {"Sin", 7, "cleave.sin", 1},
+    {"Softplus", 1, "cleave.softplus", 1},
+    {"Softsign", 1, "cleave.softsign", 1},
+    {"Sqrt", 6, "cleave.sqrt", 1},
+    {"Tanh", 6, "cleave.tanh", 1},
+    {"Cast", 6, "cleave.cast", 1, castToType},
+    {"Clip", 6, "cleave.clip", 3, clipAttrsToInputs},
+    {"Clip", 11, "cleave.clip", 3},
+    {"CumSum", 11, "cleave.cum_sum", 2},
+    {"Dropout", 7, "cleave.dropout", 3, dropOldDropoutAttrs},
+    {"Dropout", 12, "cleave.dropout", 3},
+    {"Trilu", 14, "cleave.trilu", 2},
+    {"Softmax", 1, "", 1, nullptr, buildSoftmaxV1<SoftmaxOp>},
+    {"Softmax", 13, "cleave.softmax", 1},
+    {"LogSoftmax", 1, "", 1, nullptr, buildSoftmaxV1<LogSoftmaxOp>},
+    {"LogSoftmax", 13, "cleave.log_softmax", 1},
+    // Broadcasting elementwise.
+    {"Add", 7, "cleave.add", 2},
+    {"And", 7, "cleave.and", 2},
+    {"Div", 7, "cleave.div", 2},
+    {"Equal", 7, "cleave.equal", 2},
+    {"Greater", 7, "cleave.greater", 2},
+    {"GreaterOrEqual", 12, "cleave.greater_or_equal", 2},
+    {"Less", 7, "cleave.less", 2},
+    {"LessOrEqual", 12, "cleave.less_or_equal", 2},
+    {"Mod", 10, "cleave.mod", 2},
+    {"Mul", 7, "cleave.mul", 2},
+    {"Or", 7, "cleave.or", 2},
+    {"Pow", 7, "cleave.pow", 2},
+    {"PRelu", 7, "cleave.prelu", 2},
+    {"Sub", 7, "cleave.sub", 2},
+    {"Xor", 7, "cleave.xor", 2},
+    {"Where", 9, "cleave.where", 3},
+    {"Max", 8, "cleave.max", 0},
+    {"Mean", 8, "cleave.mean", 0},
+    {"Min", 8, "cleave.min", 0},
+    {"Sum", 8, "cleave.sum", 0},
+    // Reductions: axes became an input in opset 13 (ReduceSum) or 18.
+    {"ReduceL2", 1, "cleave.reduce_l2", 2, axesToInput},
+    {"ReduceL2", 18, "cleave.reduce_l2", 2},
+    {"ReduceLogSumExp", 1, "cleave.reduce_log_sum_exp", 2, axesToInput},
+    {"ReduceLogSumExp", 18, "cleave.reduce_log_sum_exp", 2},
+    {"ReduceMax", 1, "cleave.reduce_max", 2, axesToInput},
+    {"ReduceMax", 18, "cleave.reduce_max", 2},
+    {"ReduceMean", 1, "cleave.reduce_mean", 2, axesToInput},
+    {"ReduceMean", 18, "cleave.reduce_mean", 2},
+    {"ReduceMin", 1, "cleave.reduce_min", 2, axesToInput},
+    {"ReduceMin", 18, "cleave.reduce_min", 2},
+    {"ReduceProd", 1, "cleave.reduce_prod", 2, axesToInput},
+    {"ReduceProd", 18, "cleave.reduce_prod", 2},
+    {"ReduceSum", 1, "cleave.reduce_sum", 2, axesToInput},
+    {"ReduceSum", 13, "cleave.reduce_sum", 2},
+    {"ReduceSumSquare", 1, "cleave.reduce_sum_square", 2, axesToInput},
+    {"ReduceSumSquare", 18, "cleave.reduce_sum_square", 2},
+    {"ArgMax", 1, "cleave.arg_max", 1},
+    {"ArgMin", 1, "cleave.arg_min", 1},
+    // Shape and data movement.
+    {"Concat", 4, "cleave.concat", 0},
+    {"Constant", 1, "", 0, nullptr, buildConstant},
+    {"ConstantOfShape", 9, "cleave.constant_of_shape", 1},
+    {"Einsum", 12, "cleave.einsum", 0},
+    {"Expand", 8, "cleave.expand", 2},
+    {"Flatten", 1, "cleave.flatten", 1},
+    {"Gather", 1, "cleave.gather", 2},
+    {"GatherElements", 11, "cleave.gather_elements", 2},
+    {"Pad", 2, "cleave.pad", 4, padAttrsToInputs},
+    {"Pad", 11, "cleave.pad", 4},
+    {"Range", 11, "cleave.range", 3},
+    {"Reshape", 1, "cleave.reshape", 2, shapeToInput},
+    {"Reshape", 5, "cleave.reshape", 2},
+    {"Resize", 10, "cleave.resize", 4, resizeFromV10},
+    {"Resize", 11, "cleave.resize", 4},
+    {"Shape", 1, "cleave.shape", 1},
+    {"Size", 1, "cleave.size", 1},
+    {"Slice", 1, "cleave.slice", 5, sliceAttrsToInputs},
+    {"Slice", 10, "cleave.slice", 5},
+    {"Split", 2, "cleave.split", 2, splitAttrToInput},
+    {"Split", 13, "cleave.split", 2, splitCountFromOutputs},
+    {"Squeeze", 1, "cleave.squeeze", 2, axesToInput},
+    {"Squeeze", 13, "cleave.squeeze", 2},
+    {"Tile", 6, "cleave.tile", 2},
+    {"TopK", 1, "cleave.top_k", 2, topKAttrToInput},
+    {"TopK", 10, "cleave.top_k", 2},
+    {"Transpose", 1, "cleave.transpose", 1},
+    {"Unsqueeze", 1, "cleave.unsqueeze", 2, axesToInput},
+    {"Unsqueeze", 13, "cleave.unsqueeze", 2},
+    // Neural-network ops.
+    {"AveragePool", 7, "cleave.average_pool", 1},
+    {"BatchNormalization", 9, "cleave.batch_normalization", 5},
+    {"Conv", 1, "cleave.conv", 3},
+    {"ConvTranspose", 1, "cleave.conv_transpose", 3},
+    {"Gemm", 7, "cleave.gemm", 3},
+    {"GlobalAveragePool", 1, "cleave.global_average_pool", 1},
+    {"GlobalMaxPool", 1, "cleave.global_max_pool", 1},
+    {"InstanceNormalization", 6, "cleave.instance_normalization", 3},
+    {"LayerNormalization", 17, "cleave.layer_normalization", 3},
+    {"MatMul", 1, "cleave.matmul", 2},
+    {"MaxPool", 8, "cleave.max_pool", 1},
+};
+// clang-format on
+
+} // namespace
+
+const OpSpec *lookupOp(StringRef domain, StringRef opType, int64_t opset) {
+  if (!domain.empty() && domain != "ai.onnx")
+    return nullptr;
+  const OpSpec *best = nullptr;
+  for (const OpSpec &spec : kOps)
+    if (spec.opType == opType && spec.sinceVersion <= opset &&
+        (!best || spec.sinceVersion > best->sinceVersion))
+      best = &spec;
+  return best;
+}
+
+SmallVector<StringRef> supportedOpTypes() {
+  SmallVector<StringRef> names;
+  for (const OpSpec &spec : kOps)
+    if (names.empty() || names.back() != spec.opType)
+      names.push_back(spec.opType);
+  llvm::sort(names);
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+} // namespace cleave::onnx_import

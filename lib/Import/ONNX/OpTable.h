@@ -1,0 +1,74 @@
+//===- OpTable.h - ONNX operators the importer knows ------------*- C++ -*-===//
+//
+// One entry per (domain, op type, since-version): the cleave op it becomes
+// and, for older opsets, an adapter that rewrites the node into the form of
+// the newest opset (attributes that became inputs, changed defaults). The
+// importer picks the entry with the greatest since-version not above the
+// model's opset.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLEAVE_LIB_IMPORT_ONNX_OPTABLE_H
+#define CLEAVE_LIB_IMPORT_ONNX_OPTABLE_H
+
+#include "OnnxProto.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OperationSupport.h"
+#include "llvm/ADT/Twine.h"
+
+namespace cleave::onnx_import {
+
+/// An ONNX node on its way to becoming a cleave op.
+struct NodeState {
+  const onnx::NodeProto &node;
+  int64_t opset;
+  mlir::OpBuilder &builder;
+  mlir::Location loc;
+  /// One per ONNX input position; null where an optional input is absent.
+  llvm::SmallVector<mlir::Value> operands;
+  /// The node's attributes, converted generically (INT to i64, FLOAT to
+  /// f32, INTS to a dense i64 array, STRING, TENSOR to elements).
+  mlir::NamedAttrList attributes;
+  /// Set by adapters that fail: what is wrong with the node.
+  std::string error;
+
+  /// A constant 1-D i64 tensor (or a scalar with `scalar`).
+  mlir::Value constantI64(llvm::ArrayRef<int64_t> values, bool scalar = false);
+  /// A scalar constant of `elementType` holding `value`.
+  mlir::Value constantScalar(double value, mlir::Type elementType);
+  /// Moves an INTS attribute, if present, to the i64 input at `index`.
+  void moveIntsToInput(llvm::StringRef attr, unsigned index);
+  mlir::LogicalResult fail(const llvm::Twine &message) {
+    error = message.str();
+    return mlir::failure();
+  }
+};
+
+/// Rewrites an older form of a node into the newest one.
+using Adapter = mlir::LogicalResult (*)(NodeState &);
+/// Builds a node that does not map onto one op; sets `results`.
+using CustomBuilder = mlir::LogicalResult (*)(
+    NodeState &, llvm::SmallVectorImpl<mlir::Value> &results);
+
+struct OpSpec {
+  llvm::StringRef opType;
+  int64_t sinceVersion;
+  /// The cleave op, e.g. "cleave.add"; empty with `custom`.
+  llvm::StringRef opName;
+  /// Input positions of the newest form, optional ones included; 0 for
+  /// variadic ops.
+  unsigned numInputs;
+  Adapter adapt = nullptr;
+  CustomBuilder custom = nullptr;
+};
+
+/// The entry for `opType` in `domain` at `opset`, or null if unsupported.
+const OpSpec *lookupOp(llvm::StringRef domain, llvm::StringRef opType,
+                       int64_t opset);
+
+/// The default-domain op types the importer supports at some opset.
+llvm::SmallVector<llvm::StringRef> supportedOpTypes();
+
+} // namespace cleave::onnx_import
+
+#endif // CLEAVE_LIB_IMPORT_ONNX_OPTABLE_H

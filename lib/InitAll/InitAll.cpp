@@ -1,0 +1,22 @@
+//===- InitAll.cpp - register Cleave's dialects and passes ----------------===//
+
+#include "cleave/InitAll.h"
+#include "cleave/Dialect/Cleave/IR/CleaveDialect.h"
+#include "mlir/Dialect/Func/Extensions/InlinerExtension.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+void cleave::registerAllDialects(mlir::DialectRegistry &registry) {
+  registry.insert<cleave::graph::CleaveDialect, mlir::func::FuncDialect>();
+  mlir::func::registerInlinerExtension(registry);
+}
+
+void cleave::registerAllPasses() {
+  // Generic graph cleanup used by every pipeline.
+  mlir::registerCanonicalizerPass();
+  mlir::registerCSEPass();
+  mlir::registerSymbolDCEPass();
+  mlir::registerInlinerPass();
+  mlir::registerSCCPPass();
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs everything Cleave needs to build and test on Debian 12 (bookworm):
+# LLVM/MLIR 22, ONNX 1.12 and its test data, Protocol Buffers, GoogleTest,
+# CMake/Ninja/ccache, and the Python packages the test scripts use.
+# Safe to run again: it only installs what is missing.
+set -euo pipefail
+
+packages=(
+  cmake ninja-build ccache g++ python3 python3-pip
+  llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
+  libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
+  libgtest-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  echo "installing: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Test-only Python packages (reading ONNX test data, writing example models).
+PYTHON=${PYTHON:-python3}
+if ! "$PYTHON" -c "import onnx, numpy" 2>/dev/null; then
+  "$PYTHON" -m pip install -q --disable-pip-version-check "onnx==1.17.0" numpy
+fi

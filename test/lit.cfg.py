@@ -1,0 +1,19 @@
+# Lit configuration of Cleave's regression tests.
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "Cleave"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".onnxtxt", ".test"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.cleave_obj_root, "test")
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.cleave_tools_dir, append_path=True)
+llvm_config.add_tool_substitutions(
+    ["cleave-opt", "cleave-translate", "cleave-compile"],
+    [config.cleave_tools_dir])

@@ -1,0 +1,114 @@
+//===- cleave-compile.cpp - the Cleave compiler driver --------------------===//
+//
+// ONNX model in; today the imported, cleaned-up graph IR out (--emit=mlir)
+// with a per-op summary. Code generation and bundles come with later stages.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ModelSummary.h"
+#include "cleave/InitAll.h"
+#include "cleave/Import/ONNX/Importer.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace {
+cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"),
+                               cl::Required);
+cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout)"),
+                                cl::value_desc("path"), cl::init("-"));
+enum class Emit { Mlir };
+cl::opt<Emit> emit("emit", cl::desc("What to produce"),
+                   cl::values(clEnumValN(Emit::Mlir, "mlir",
+                                         "the verified graph IR")),
+                   cl::init(Emit::Mlir));
+cl::list<std::string> inputShapes(
+    "input-shape",
+    cl::desc("Static shape of a graph input: name:2x128 (repeatable)"),
+    cl::value_desc("name:dims"));
+cl::opt<int64_t> defaultDimSize(
+    "default-dim-size",
+    cl::desc("Size for symbolic input dims left unbound (default: error)"),
+    cl::init(-1));
+cl::opt<bool> summary("summary",
+                      cl::desc("Print a per-op summary of the model to stderr"),
+                      cl::init(false));
+cl::opt<bool> noCleanup("no-cleanup",
+                        cl::desc("Skip canonicalize/CSE after import"),
+                        cl::init(false));
+cl::opt<int64_t> elideResources(
+    "elide-resources-larger-than",
+    cl::desc("Print weight blobs larger than this many bytes as elided "
+             "(0 prints them all)"),
+    cl::init(0));
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv, "Cleave compiler\n");
+
+  DialectRegistry registry;
+  cleave::registerAllDialects(registry);
+  MLIRContext context(registry);
+  context.disableMultithreading();
+  // Diagnostics print as "cleave-compile: error: <message>".
+  ScopedDiagnosticHandler handler(&context, [](Diagnostic &diag) {
+    llvm::errs() << "cleave-compile: "
+                 << (diag.getSeverity() == DiagnosticSeverity::Error
+                         ? "error: "
+                         : "note: ")
+                 << diag.str() << "\n";
+    return success();
+  });
+
+  cleave::onnx_import::ImportOptions options;
+  if (defaultDimSize >= 0)
+    options.defaultDimSize = defaultDimSize;
+  for (const std::string &spec : inputShapes) {
+    std::string error;
+    if (failed(cleave::onnx_import::parseInputShape(spec, options, error))) {
+      llvm::errs() << "cleave-compile: error: " << error << "\n";
+      return 1;
+    }
+  }
+  OwningOpRef<ModuleOp> module =
+      cleave::onnx_import::importOnnxFile(inputPath, context, options);
+  if (!module)
+    return 1;
+
+  if (!noCleanup) {
+    PassManager pm(&context);
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+    if (failed(pm.run(*module)))
+      return 1;
+  }
+
+  // Written to a temporary file and renamed at the end: an error leaves no
+  // partial output behind.
+  std::string error;
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      openOutputFile(outputPath, &error);
+  if (!output) {
+    llvm::errs() << "cleave-compile: error: " << error << "\n";
+    return 1;
+  }
+  OpPrintingFlags flags;
+  if (elideResources > 0)
+    flags.elideLargeResourceString(elideResources);
+  module->print(output->os(), flags);
+  output->keep();
+  output->os().flush();
+  if (summary)
+    cleave::printModelSummary(*module, llvm::errs());
+  return 0;
+}
