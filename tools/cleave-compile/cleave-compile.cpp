@@ -35,6 +35,11 @@ cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("Static shape of a graph input: name:2x128 (repeatable)"),
     cl::value_desc("name:dims"));
+cl::list<std::string> inputValues(
+    "input-value",
+    cl::desc("Fix a graph input to the value in a TensorProto file, so shapes "
+             "computed from it are static: name=value.pb"),
+    cl::value_desc("name=file"));
 cl::opt<int64_t> defaultDimSize(
     "default-dim-size",
     cl::desc("Size for symbolic input dims left unbound (default: error)"),
@@ -76,6 +81,13 @@ int main(int argc, char **argv) {
   for (const std::string &spec : inputShapes) {
     std::string error;
     if (failed(cleave::onnx_import::parseInputShape(spec, options, error))) {
+      llvm::errs() << "cleave-compile: error: " << error << "\n";
+      return 1;
+    }
+  }
+  for (const std::string &spec : inputValues) {
+    std::string error;
+    if (failed(cleave::onnx_import::parseInputValue(spec, options, error))) {
       llvm::errs() << "cleave-compile: error: " << error << "\n";
       return 1;
     }

@@ -13,6 +13,7 @@
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
 using namespace mlir;
@@ -45,6 +46,17 @@ LogicalResult parseInputShape(StringRef spec, ImportOptions &options,
   return success();
 }
 
+LogicalResult parseInputValue(StringRef spec, ImportOptions &options,
+                              std::string &error) {
+  auto [name, file] = spec.split('=');
+  if (name.empty() || file.empty()) {
+    error = "--input-value expects name=tensor.pb, got '" + spec.str() + "'";
+    return failure();
+  }
+  options.inputValues[name] = file.str();
+  return success();
+}
+
 namespace {
 
 /// Turns one ONNX graph into func.func @main. Errors raised anywhere below
@@ -65,6 +77,8 @@ private:
   LogicalResult checkSupported(const onnx::GraphProto &graph);
   FailureOr<Type> inputType(const onnx::ValueInfoProto &input);
   LogicalResult importInitializers(const onnx::GraphProto &graph);
+  LogicalResult importInputValue(const onnx::ValueInfoProto &input,
+                                 StringRef file);
   LogicalResult importNode(const onnx::NodeProto &node, size_t index);
   FailureOr<Attribute> importAttribute(const onnx::AttributeProto &attr);
   FailureOr<Operation *> createOp(NodeState &state, const OpSpec &spec);
@@ -198,6 +212,37 @@ Value GraphImporter::none() {
     noneValue = NoneOp::create(builder, builder.getUnknownLoc());
   }
   return noneValue;
+}
+
+LogicalResult GraphImporter::importInputValue(const onnx::ValueInfoProto &input,
+                                             StringRef file) {
+  prefix = path + ": graph input '" + input.name() + "': ";
+  auto buffer = llvm::MemoryBuffer::getFile(file, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  onnx::TensorProto tensor;
+  if (!buffer)
+    return error("cannot read value file '" + file +
+                 "': " + buffer.getError().message());
+  if (!tensor.ParseFromArray((*buffer)->getBufferStart(),
+                             (int)(*buffer)->getBufferSize()))
+    return error("value file '" + file + "' is not an ONNX TensorProto");
+  std::string message;
+  ExternalDataResolver valueFolder(llvm::sys::path::parent_path(file));
+  FailureOr<ElementsAttr> value =
+      importTensor(tensor, input.name(), valueFolder, &context, message);
+  if (failed(value))
+    return error("value file '" + file + "': " + message);
+  FailureOr<Type> declared = inputType(input);
+  if (failed(declared)) {
+    errors.pop_back(); // A symbolic dim is fine: the value fixes it.
+  } else if (*declared != value->getType()) {
+    return error("value file '" + file + "' holds " +
+                 printed(value->getType()) + " but the input is " +
+                 printed(*declared));
+  }
+  values[input.name()] = ConstantOp::create(
+      builder, NameLoc::get(builder.getStringAttr(input.name())), *value);
+  return success();
 }
 
 LogicalResult GraphImporter::importInitializers(const onnx::GraphProto &graph) {
@@ -457,7 +502,8 @@ OwningOpRef<ModuleOp> GraphImporter::build(const onnx::ModelProto &model) {
   SmallVector<Type> argTypes;
   SmallVector<std::string> argNames;
   for (const onnx::ValueInfoProto &input : graph.input()) {
-    if (initializers.contains(input.name()))
+    if (initializers.contains(input.name()) ||
+        options.inputValues.contains(input.name()))
       continue;
     FailureOr<Type> type = inputType(input);
     if (failed(type))
@@ -478,6 +524,19 @@ OwningOpRef<ModuleOp> GraphImporter::build(const onnx::ModelProto &model) {
   builder.setInsertionPointToEnd(entry);
   if (failed(importInitializers(graph)))
     return finish();
+  for (const onnx::ValueInfoProto &input : graph.input()) {
+    auto it = options.inputValues.find(input.name());
+    if (it != options.inputValues.end() &&
+        failed(importInputValue(input, it->second)))
+      return finish();
+  }
+  for (const auto &entry : options.inputValues) {
+    if (!values.contains(entry.getKey())) {
+      (void)error("--input-value names '" + entry.getKey() +
+                  "', which is not a graph input");
+      return finish();
+    }
+  }
   for (auto [index, node] : llvm::enumerate(graph.node()))
     if (failed(importNode(node, index)))
       return finish();

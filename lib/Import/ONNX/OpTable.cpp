@@ -110,6 +110,69 @@ LogicalResult topKAttrToInput(NodeState &node) {
   return success();
 }
 
+/// Before opset 7, binary ops broadcast only with `broadcast=1`, aligning B
+/// at `axis` of A; NumPy broadcasting covers that once B gets trailing 1s.
+LogicalResult legacyBroadcast(NodeState &node) {
+  auto broadcast =
+      dyn_cast_or_null<IntegerAttr>(node.attributes.get("broadcast"));
+  auto axis = dyn_cast_or_null<IntegerAttr>(node.attributes.get("axis"));
+  for (StringRef name : {"broadcast", "axis", "consumed_inputs"})
+    node.attributes.erase(name);
+  if (!broadcast || broadcast.getInt() == 0 || !axis ||
+      node.operands.size() != 2)
+    return success();
+  auto a = cast<RankedTensorType>(node.operands[0].getType());
+  auto b = cast<RankedTensorType>(node.operands[1].getType());
+  int64_t start = axis.getInt() < 0 ? axis.getInt() + a.getRank() : axis.getInt();
+  int64_t trailing = a.getRank() - start - b.getRank();
+  if (start < 0 || trailing < 0)
+    return node.fail("legacy broadcast axis " + Twine(axis.getInt()) +
+                     " does not fit the inputs' ranks");
+  SmallVector<int64_t> shape(b.getShape());
+  shape.append(trailing, 1);
+  node.operands[1] = ReshapeOp::create(node.builder, node.loc, node.operands[1],
+                                       node.constantI64(shape), uint64_t(0));
+  return success();
+}
+
+LogicalResult dropConsumedInputs(NodeState &node) {
+  node.attributes.erase("consumed_inputs");
+  return success();
+}
+
+/// PRelu before opset 7 shares a 1-D slope along the channel axis (1).
+LogicalResult legacyPRelu(NodeState &node) {
+  node.attributes.erase("consumed_inputs");
+  auto x = cast<RankedTensorType>(node.operands[0].getType());
+  auto slope = cast<RankedTensorType>(node.operands[1].getType());
+  if (slope.getRank() != 1 || x.getRank() < 2 ||
+      slope.getDimSize(0) != x.getDimSize(1) || slope.getDimSize(0) == 1)
+    return success();
+  SmallVector<int64_t> shape(x.getRank() - 1, 1);
+  shape[0] = slope.getDimSize(0);
+  node.operands[1] = ReshapeOp::create(node.builder, node.loc, node.operands[1],
+                                       node.constantI64(shape), uint64_t(0));
+  return success();
+}
+
+LogicalResult dropGemmBroadcast(NodeState &node) {
+  node.attributes.erase("broadcast");
+  return success();
+}
+
+/// BatchNormalization before opset 9: `spatial` (only 1 is supported),
+/// `is_test` and `consumed_inputs`.
+LogicalResult legacyBatchNorm(NodeState &node) {
+  if (auto spatial =
+          dyn_cast_or_null<IntegerAttr>(node.attributes.get("spatial")))
+    if (spatial.getInt() != 1)
+      return node.fail("spatial=0 (per-activation statistics) is not "
+                       "supported");
+  for (StringRef name : {"spatial", "is_test", "consumed_inputs"})
+    node.attributes.erase(name);
+  return success();
+}
+
 LogicalResult castToType(NodeState &node) {
   auto to = dyn_cast_or_null<IntegerAttr>(node.attributes.get("to"));
   if (!to)
@@ -251,25 +314,41 @@ const OpSpec kOps[] = {
     {"LogSoftmax", 1, "", 1, nullptr, buildSoftmaxV1<LogSoftmaxOp>},
     {"LogSoftmax", 13, "cleave.log_softmax", 1},
     // Broadcasting elementwise.
+    {"Add", 1, "cleave.add", 2, legacyBroadcast},
     {"Add", 7, "cleave.add", 2},
+    {"And", 1, "cleave.and", 2, legacyBroadcast},
     {"And", 7, "cleave.and", 2},
+    {"Div", 1, "cleave.div", 2, legacyBroadcast},
     {"Div", 7, "cleave.div", 2},
+    {"Equal", 1, "cleave.equal", 2, legacyBroadcast},
     {"Equal", 7, "cleave.equal", 2},
+    {"Greater", 1, "cleave.greater", 2, legacyBroadcast},
     {"Greater", 7, "cleave.greater", 2},
     {"GreaterOrEqual", 12, "cleave.greater_or_equal", 2},
+    {"Less", 1, "cleave.less", 2, legacyBroadcast},
     {"Less", 7, "cleave.less", 2},
     {"LessOrEqual", 12, "cleave.less_or_equal", 2},
     {"Mod", 10, "cleave.mod", 2},
+    {"Mul", 1, "cleave.mul", 2, legacyBroadcast},
     {"Mul", 7, "cleave.mul", 2},
+    {"Or", 1, "cleave.or", 2, legacyBroadcast},
     {"Or", 7, "cleave.or", 2},
+    {"Pow", 1, "cleave.pow", 2, legacyBroadcast},
     {"Pow", 7, "cleave.pow", 2},
+    {"PRelu", 1, "cleave.prelu", 2, legacyPRelu},
     {"PRelu", 7, "cleave.prelu", 2},
+    {"Sub", 1, "cleave.sub", 2, legacyBroadcast},
     {"Sub", 7, "cleave.sub", 2},
+    {"Xor", 1, "cleave.xor", 2, legacyBroadcast},
     {"Xor", 7, "cleave.xor", 2},
     {"Where", 9, "cleave.where", 3},
+    {"Max", 1, "cleave.max", 0, dropConsumedInputs},
     {"Max", 8, "cleave.max", 0},
+    {"Mean", 1, "cleave.mean", 0, dropConsumedInputs},
     {"Mean", 8, "cleave.mean", 0},
+    {"Min", 1, "cleave.min", 0, dropConsumedInputs},
     {"Min", 8, "cleave.min", 0},
+    {"Sum", 1, "cleave.sum", 0, dropConsumedInputs},
     {"Sum", 8, "cleave.sum", 0},
     // Reductions: axes became an input in opset 13 (ReduceSum) or 18.
     {"ReduceL2", 1, "cleave.reduce_l2", 2, axesToInput},
@@ -321,17 +400,19 @@ const OpSpec kOps[] = {
     {"Unsqueeze", 1, "cleave.unsqueeze", 2, axesToInput},
     {"Unsqueeze", 13, "cleave.unsqueeze", 2},
     // Neural-network ops.
-    {"AveragePool", 7, "cleave.average_pool", 1},
+    {"AveragePool", 1, "cleave.average_pool", 1},
+    {"BatchNormalization", 1, "cleave.batch_normalization", 5, legacyBatchNorm},
     {"BatchNormalization", 9, "cleave.batch_normalization", 5},
     {"Conv", 1, "cleave.conv", 3},
     {"ConvTranspose", 1, "cleave.conv_transpose", 3},
+    {"Gemm", 1, "cleave.gemm", 3, dropGemmBroadcast},
     {"Gemm", 7, "cleave.gemm", 3},
     {"GlobalAveragePool", 1, "cleave.global_average_pool", 1},
     {"GlobalMaxPool", 1, "cleave.global_max_pool", 1},
     {"InstanceNormalization", 6, "cleave.instance_normalization", 3},
     {"LayerNormalization", 17, "cleave.layer_normalization", 3},
     {"MatMul", 1, "cleave.matmul", 2},
-    {"MaxPool", 8, "cleave.max_pool", 1},
+    {"MaxPool", 1, "cleave.max_pool", 1},
 };
 // clang-format on
 

@@ -17,6 +17,11 @@ llvm::cl::list<std::string>
                 llvm::cl::desc("Static shape of a graph input, binding its "
                                "symbolic dims: name:2x128 (repeatable)"),
                 llvm::cl::value_desc("name:dims"));
+llvm::cl::list<std::string> inputValues(
+    "input-value",
+    llvm::cl::desc("Fix a graph input to the value in a TensorProto file, so "
+                   "shapes computed from it are static: name=value.pb"),
+    llvm::cl::value_desc("name=file"));
 llvm::cl::opt<int64_t> defaultDimSize(
     "default-dim-size",
     llvm::cl::desc("Size for symbolic input dims left unbound (default: "
@@ -43,6 +48,13 @@ void registerImportOnnxTranslation() {
         for (const std::string &spec : inputShapes) {
           std::string error;
           if (failed(parseInputShape(spec, options, error))) {
+            emitError(UnknownLoc::get(context)) << error;
+            return nullptr;
+          }
+        }
+        for (const std::string &spec : inputValues) {
+          std::string error;
+          if (failed(parseInputValue(spec, options, error))) {
             emitError(UnknownLoc::get(context)) << error;
             return nullptr;
           }

@@ -23,6 +23,11 @@ struct ImportOptions {
   /// Size given to symbolic dimensions that `inputShapes` leaves unbound.
   /// Unset (the default), such a dimension is an error.
   std::optional<int64_t> defaultDimSize;
+  /// Graph inputs fixed to a value at compile time, by input name: the path
+  /// of a TensorProto (.pb) file. Such an input becomes a constant, so the
+  /// shapes that depend on its value (a Reshape target, Resize scales, ...)
+  /// become static. It is no longer an argument of @main.
+  llvm::StringMap<std::string> inputValues;
   /// Evaluate constant subgraphs (shape computations) while importing, so
   /// that shapes that depend on them become static.
   bool foldConstants = true;
@@ -30,6 +35,11 @@ struct ImportOptions {
 
 /// Parses `name:2x128` (a scalar is `name:`) into `options.inputShapes`.
 mlir::LogicalResult parseInputShape(llvm::StringRef spec,
+                                    ImportOptions &options,
+                                    std::string &error);
+
+/// Parses `name=path.pb` into `options.inputValues`.
+mlir::LogicalResult parseInputValue(llvm::StringRef spec,
                                     ImportOptions &options,
                                     std::string &error);
 

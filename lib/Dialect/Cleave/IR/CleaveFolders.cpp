@@ -265,6 +265,20 @@ OpFoldResult LessOrEqualOp::fold(FoldAdaptor adaptor) {
       });
 }
 
+OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
+  DenseElementsAttr input = toDenseElements(adaptor.getX());
+  if (!input)
+    return {};
+  auto values = input.getValues<Attribute>();
+  return buildElements(getType(), [&](int64_t i) -> Attribute {
+    Attribute value = values[i];
+    if (auto intValue = dyn_cast<IntegerAttr>(value))
+      return IntegerAttr::get(intValue.getType(), -intValue.getValue());
+    auto floatValue = cast<FloatAttr>(value);
+    return FloatAttr::get(floatValue.getType(), -floatValue.getValue());
+  });
+}
+
 OpFoldResult WhereOp::fold(FoldAdaptor adaptor) {
   std::optional<SmallVector<Attribute>> condition =
       elementsOf(adaptor.getCondition());

@@ -94,7 +94,9 @@ def Cleave_ExpOp : Cleave_UnaryOp<"exp", "Exp">;
 def Cleave_FloorOp : Cleave_UnaryOp<"floor", "Floor">;
 def Cleave_HardSwishOp : Cleave_UnaryOp<"hard_swish", "HardSwish">;
 def Cleave_LogOp : Cleave_UnaryOp<"log", "Log">;
-def Cleave_NegOp : Cleave_UnaryOp<"neg", "Neg", Cleave_NumericTensor>;
+def Cleave_NegOp : Cleave_UnaryOp<"neg", "Neg", Cleave_NumericTensor> {
+  let hasFolder = 1;
+}
 def Cleave_NotOp : Cleave_UnaryOp<"not", "Not", Cleave_BoolTensor>;
 def Cleave_ReciprocalOp : Cleave_UnaryOp<"reciprocal", "Reciprocal">;
 def Cleave_ReluOp : Cleave_UnaryOp<"relu", "Relu", Cleave_NumericTensor>;
