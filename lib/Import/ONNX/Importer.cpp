@@ -329,6 +329,20 @@ FailureOr<Operation *> GraphImporter::createOp(NodeState &state,
                                      properties, {}, types)))
     return failure();
 
+  for (Type type : types) {
+    if (auto shaped = dyn_cast<ShapedType>(type); shaped && shaped.hasStaticShape())
+      continue;
+    // The rule could not fix a shape: some input that determines it is not
+    // a constant. Name the node's non-constant inputs beyond the first.
+    SmallVector<std::string> inputs;
+    for (auto [i, operand] : llvm::enumerate(state.operands))
+      if (i > 0 && operand && !matchPattern(operand, m_Constant()))
+        inputs.push_back("'" + state.node.input(i) + "'");
+    return error("the result shape depends on the value of input " +
+                 (inputs.empty() ? std::string("data") : llvm::join(inputs, ", ")) +
+                 ", which is not a constant; fix graph inputs that determine "
+                 "shapes with --input-value=name=value.pb");
+  }
   OperationState opState(state.loc, name, operands, types, {});
   if (hasProperties)
     opState.propertiesAttr = attributes;

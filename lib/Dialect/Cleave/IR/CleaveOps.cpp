@@ -29,15 +29,21 @@ RankedTensorType withShape(Value v, ArrayRef<int64_t> shape) {
 
 IntegerType i64(MLIRContext *context) { return IntegerType::get(context, 64); }
 
-FailureOr<SmallVector<int64_t>> constantInts(std::optional<Location> loc,
-                                             Value v, StringRef what) {
-  std::optional<SmallVector<int64_t>> values = getConstantInts(v);
-  if (!values) {
-    (void)emitOptionalError(loc, what,
-                            " must be a constant to give a static shape");
-    return failure();
-  }
-  return *values;
+/// The result type of a shape rule whose value inputs (a Reshape target,
+/// Slice bounds, ...) are not constants: `rank` dims of unknown size, or an
+/// unranked tensor without a rank. The verifier accepts any static type that
+/// refines it; the importer insists on static results.
+Type unknownShape(Value like, std::optional<int64_t> rank) {
+  Type elementType = cast<ShapedType>(like.getType()).getElementType();
+  if (!rank)
+    return UnrankedTensorType::get(elementType);
+  return RankedTensorType::get(SmallVector<int64_t>(*rank, ShapedType::kDynamic),
+                               elementType);
+}
+
+int64_t lengthOf(Value v) {
+  auto type = cast<RankedTensorType>(v.getType());
+  return type.getRank() == 0 ? 1 : type.getDimSize(0);
 }
 
 int64_t product(ArrayRef<int64_t> values) {
@@ -48,6 +54,29 @@ int64_t product(ArrayRef<int64_t> values) {
 }
 
 } // namespace
+
+bool cleave::graph::refinesInferredTypes(TypeRange inferred, TypeRange actual) {
+  if (inferred.size() != actual.size())
+    return false;
+  for (auto [a, b] : llvm::zip(inferred, actual)) {
+    auto lhs = dyn_cast<ShapedType>(a), rhs = dyn_cast<ShapedType>(b);
+    if (!lhs || !rhs) {
+      if (a != b)
+        return false;
+      continue;
+    }
+    if (lhs.getElementType() != rhs.getElementType())
+      return false;
+    if (!lhs.hasRank() || !rhs.hasRank())
+      continue;
+    if (lhs.getRank() != rhs.getRank())
+      return false;
+    for (auto [x, y] : llvm::zip(lhs.getShape(), rhs.getShape()))
+      if (x != y && !ShapedType::isDynamic(x) && !ShapedType::isDynamic(y))
+        return false;
+  }
+  return true;
+}
 
 //===----------------------------------------------------------------------===//
 // Structural ops
@@ -146,10 +175,11 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &types) {
   RankedTensorType input = rankedType(adaptor.getData());
-  FailureOr<SmallVector<int64_t>> shape =
-      constantInts(loc, adaptor.getShape(), "shape");
-  if (failed(shape))
-    return failure();
+  std::optional<SmallVector<int64_t>> shape = getConstantInts(adaptor.getShape());
+  if (!shape) {
+    types.push_back(unknownShape(adaptor.getData(), lengthOf(adaptor.getShape())));
+    return success();
+  }
   int64_t inferred = -1, known = 1;
   for (auto [i, dim] : llvm::enumerate(*shape)) {
     if (dim == 0 && !adaptor.getAllowzero()) {
@@ -212,10 +242,11 @@ LogicalResult SqueezeOp::inferReturnTypes(MLIRContext *,
     for (int64_t i = 0; i < rank; ++i)
       drop[i] = input.getDimSize(i) == 1;
   } else {
-    FailureOr<SmallVector<int64_t>> axes =
-        constantInts(loc, adaptor.getAxes(), "axes");
-    if (failed(axes))
-      return failure();
+    std::optional<SmallVector<int64_t>> axes = getConstantInts(adaptor.getAxes());
+    if (!axes) {
+      types.push_back(unknownShape(adaptor.getData(), std::nullopt));
+      return success();
+    }
     for (int64_t axis : *axes) {
       FailureOr<int64_t> normalized = normalizeAxis(loc, axis, rank);
       if (failed(normalized))
@@ -239,10 +270,12 @@ LogicalResult UnsqueezeOp::inferReturnTypes(MLIRContext *,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &types) {
   RankedTensorType input = rankedType(adaptor.getData());
-  FailureOr<SmallVector<int64_t>> axes =
-      constantInts(loc, adaptor.getAxes(), "axes");
-  if (failed(axes))
-    return failure();
+  std::optional<SmallVector<int64_t>> axes = getConstantInts(adaptor.getAxes());
+  if (!axes) {
+    types.push_back(unknownShape(adaptor.getData(),
+                                 input.getRank() + lengthOf(adaptor.getAxes())));
+    return success();
+  }
   int64_t rank = input.getRank() + (int64_t)axes->size();
   SmallVector<bool> inserted(rank, false);
   for (int64_t axis : *axes) {
@@ -294,10 +327,13 @@ LogicalResult ExpandOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
-  FailureOr<SmallVector<int64_t>> shape =
-      constantInts(loc, adaptor.getShape(), "shape");
-  if (failed(shape))
-    return failure();
+  std::optional<SmallVector<int64_t>> shape = getConstantInts(adaptor.getShape());
+  if (!shape) {
+    types.push_back(unknownShape(
+        adaptor.getInput(), std::max(rankedType(adaptor.getInput()).getRank(),
+                                     lengthOf(adaptor.getShape()))));
+    return success();
+  }
   std::optional<SmallVector<int64_t>> result =
       broadcastShapes(rankedType(adaptor.getInput()).getShape(), *shape);
   if (!result)
@@ -311,10 +347,12 @@ LogicalResult TileOp::inferReturnTypes(MLIRContext *,
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &types) {
   RankedTensorType input = rankedType(adaptor.getInput());
-  FailureOr<SmallVector<int64_t>> repeats =
-      constantInts(loc, adaptor.getRepeats(), "repeats");
-  if (failed(repeats))
-    return failure();
+  std::optional<SmallVector<int64_t>> repeats =
+      getConstantInts(adaptor.getRepeats());
+  if (!repeats) {
+    types.push_back(unknownShape(adaptor.getInput(), input.getRank()));
+    return success();
+  }
   if ((int64_t)repeats->size() != input.getRank())
     return emitOptionalError(loc, "repeats has ", repeats->size(),
                              " entries for an input of rank ", input.getRank());
@@ -369,10 +407,14 @@ LogicalResult SplitOp::inferReturnTypes(MLIRContext *,
   int64_t dim = input.getDimSize(*axis);
   SmallVector<int64_t> sizes;
   if (!isNone(adaptor.getSplit())) {
-    FailureOr<SmallVector<int64_t>> split =
-        constantInts(loc, adaptor.getSplit(), "split");
-    if (failed(split))
-      return failure();
+    std::optional<SmallVector<int64_t>> split =
+        getConstantInts(adaptor.getSplit());
+    if (!split) {
+      SmallVector<int64_t> shape(input.getShape());
+      shape[*axis] = ShapedType::kDynamic;
+      types.append(lengthOf(adaptor.getSplit()), withShape(adaptor.getInput(), shape));
+      return success();
+    }
     sizes = *split;
     int64_t sum = 0;
     for (int64_t size : sizes) {
@@ -413,33 +455,33 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
                                         SmallVectorImpl<Type> &types) {
   RankedTensorType input = rankedType(adaptor.getData());
   int64_t rank = input.getRank();
-  FailureOr<SmallVector<int64_t>> starts =
-      constantInts(loc, adaptor.getStarts(), "starts");
-  FailureOr<SmallVector<int64_t>> ends =
-      constantInts(loc, adaptor.getEnds(), "ends");
-  if (failed(starts) || failed(ends))
-    return failure();
+  std::optional<SmallVector<int64_t>> starts =
+      getConstantInts(adaptor.getStarts());
+  std::optional<SmallVector<int64_t>> ends = getConstantInts(adaptor.getEnds());
+  std::optional<SmallVector<int64_t>> axisValues =
+      isNone(adaptor.getAxes()) ? std::optional<SmallVector<int64_t>>(
+                                      SmallVector<int64_t>())
+                                : getConstantInts(adaptor.getAxes());
+  std::optional<SmallVector<int64_t>> stepValues =
+      isNone(adaptor.getSteps()) ? std::optional<SmallVector<int64_t>>(
+                                       SmallVector<int64_t>())
+                                 : getConstantInts(adaptor.getSteps());
+  if (!starts || !ends || !axisValues || !stepValues) {
+    types.push_back(unknownShape(adaptor.getData(), rank));
+    return success();
+  }
   size_t count = starts->size();
   if (ends->size() != count)
     return emitOptionalError(loc, "starts and ends differ in length");
   SmallVector<int64_t> axes, steps(count, 1);
   if (!isNone(adaptor.getAxes())) {
-    FailureOr<SmallVector<int64_t>> values =
-        constantInts(loc, adaptor.getAxes(), "axes");
-    if (failed(values))
-      return failure();
-    axes = *values;
+    axes = *axisValues;
   } else {
     for (size_t i = 0; i < count; ++i)
       axes.push_back(i);
   }
-  if (!isNone(adaptor.getSteps())) {
-    FailureOr<SmallVector<int64_t>> values =
-        constantInts(loc, adaptor.getSteps(), "steps");
-    if (failed(values))
-      return failure();
-    steps = *values;
-  }
+  if (!isNone(adaptor.getSteps()))
+    steps = *stepValues;
   if (axes.size() != count || steps.size() != count)
     return emitOptionalError(loc, "starts, ends, axes and steps differ in "
                                   "length");
@@ -503,16 +545,17 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *,
   if (mode != "constant" && mode != "reflect" && mode != "edge" &&
       mode != "wrap")
     return emitOptionalError(loc, "unknown pad mode '", mode, "'");
-  FailureOr<SmallVector<int64_t>> pads =
-      constantInts(loc, adaptor.getPads(), "pads");
-  if (failed(pads))
-    return failure();
+  std::optional<SmallVector<int64_t>> pads = getConstantInts(adaptor.getPads());
+  std::optional<SmallVector<int64_t>> values =
+      isNone(adaptor.getAxes()) ? std::optional<SmallVector<int64_t>>(
+                                      SmallVector<int64_t>())
+                                : getConstantInts(adaptor.getAxes());
+  if (!pads || !values) {
+    types.push_back(unknownShape(adaptor.getData(), rank));
+    return success();
+  }
   SmallVector<int64_t> axes;
   if (!isNone(adaptor.getAxes())) {
-    FailureOr<SmallVector<int64_t>> values =
-        constantInts(loc, adaptor.getAxes(), "axes");
-    if (failed(values))
-      return failure();
     for (int64_t axis : *values) {
       FailureOr<int64_t> normalized = normalizeAxis(loc, axis, rank);
       if (failed(normalized))
@@ -539,18 +582,21 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *,
 LogicalResult ConstantOfShapeOp::inferReturnTypes(
     MLIRContext *context, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &types) {
-  FailureOr<SmallVector<int64_t>> shape =
-      constantInts(loc, adaptor.getInput(), "input");
-  if (failed(shape))
-    return failure();
-  if (llvm::any_of(*shape, [](int64_t d) { return d < 0; }))
-    return emitOptionalError(loc, "shape has a negative dimension");
   Type elementType = Float32Type::get(context);
   if (ElementsAttr value = adaptor.getValueAttr()) {
     if (value.getNumElements() != 1)
       return emitOptionalError(loc, "value must have exactly one element");
     elementType = value.getElementType();
   }
+  std::optional<SmallVector<int64_t>> shape = getConstantInts(adaptor.getInput());
+  if (!shape) {
+    types.push_back(RankedTensorType::get(
+        SmallVector<int64_t>(lengthOf(adaptor.getInput()), ShapedType::kDynamic),
+        elementType));
+    return success();
+  }
+  if (llvm::any_of(*shape, [](int64_t d) { return d < 0; }))
+    return emitOptionalError(loc, "shape has a negative dimension");
   types.push_back(RankedTensorType::get(*shape, elementType));
   return success();
 }
@@ -565,9 +611,10 @@ LogicalResult RangeOp::inferReturnTypes(MLIRContext *,
       getConstantFloats(adaptor.getLimit());
   std::optional<SmallVector<double>> delta =
       getConstantFloats(adaptor.getDelta());
-  if (!start || !limit || !delta)
-    return emitOptionalError(loc, "start, limit and delta must be constants "
-                                  "to give a static shape");
+  if (!start || !limit || !delta) {
+    types.push_back(unknownShape(adaptor.getStart(), 1));
+    return success();
+  }
   if (start->size() != 1 || limit->size() != 1 || delta->size() != 1)
     return emitOptionalError(loc, "start, limit and delta must be scalars");
   if ((*delta)[0] == 0)
@@ -672,9 +719,16 @@ LogicalResult TopKOp::inferReturnTypes(MLIRContext *context,
   RankedTensorType input = rankedType(adaptor.getX());
   FailureOr<int64_t> axis =
       normalizeAxis(loc, (int64_t)adaptor.getAxis(), input.getRank());
-  FailureOr<SmallVector<int64_t>> k = constantInts(loc, adaptor.getK(), "K");
-  if (failed(axis) || failed(k))
+  if (failed(axis))
     return failure();
+  std::optional<SmallVector<int64_t>> k = getConstantInts(adaptor.getK());
+  if (!k) {
+    SmallVector<int64_t> shape(input.getShape());
+    shape[*axis] = ShapedType::kDynamic;
+    types.push_back(withShape(adaptor.getX(), shape));
+    types.push_back(RankedTensorType::get(shape, i64(context)));
+    return success();
+  }
   if (k->size() != 1 || (*k)[0] < 0 || (*k)[0] > input.getDimSize(*axis))
     return emitOptionalError(loc, "K must be one value in [0, ",
                              input.getDimSize(*axis), "]");
@@ -705,10 +759,12 @@ LogicalResult ResizeOp::inferReturnTypes(MLIRContext *,
   }
   SmallVector<int64_t> shape(input.getShape());
   if (!isNone(adaptor.getSizes())) {
-    FailureOr<SmallVector<int64_t>> sizes =
-        constantInts(loc, adaptor.getSizes(), "sizes");
-    if (failed(sizes))
-      return failure();
+    std::optional<SmallVector<int64_t>> sizes =
+        getConstantInts(adaptor.getSizes());
+    if (!sizes) {
+      types.push_back(unknownShape(adaptor.getX(), rank));
+      return success();
+    }
     if (sizes->size() != axes.size())
       return emitOptionalError(loc, "sizes has ", sizes->size(),
                                " entries for ", axes.size(), " axes");
@@ -728,9 +784,10 @@ LogicalResult ResizeOp::inferReturnTypes(MLIRContext *,
   } else if (!isNone(adaptor.getScales())) {
     std::optional<SmallVector<double>> scales =
         getConstantFloats(adaptor.getScales());
-    if (!scales)
-      return emitOptionalError(loc, "scales must be a constant to give a "
-                                    "static shape");
+    if (!scales) {
+      types.push_back(unknownShape(adaptor.getX(), rank));
+      return success();
+    }
     if (scales->empty())
       return emitOptionalError(loc, "needs non-empty scales or sizes");
     if (scales->size() != axes.size())

@@ -104,8 +104,16 @@ LogicalResult inferReduce(std::optional<Location> loc, Value data, Value axes,
   std::optional<SmallVector<int64_t>> axisValues;
   if (!isNone(axes)) {
     axisValues = getConstantInts(axes);
-    if (!axisValues)
-      return emitOptionalError(loc, "axes must be a constant");
+    if (!axisValues) {
+      // Unknown axes: unknown dims, and an unknown rank without keepdims.
+      Type elementType = type.getElementType();
+      types.push_back(keepdims ? Type(RankedTensorType::get(
+                                     SmallVector<int64_t>(rank,
+                                                          ShapedType::kDynamic),
+                                     elementType))
+                               : Type(UnrankedTensorType::get(elementType)));
+      return success();
+    }
   }
   if (!axisValues || axisValues->empty()) {
     if (noopWithEmptyAxes) {

@@ -21,21 +21,34 @@ class Cleave_Op<string mnemonic, list<Trait> traits = []>
       "operands attr-dict `:` functional-type(operands, results)";
 }
 
+// Result types written in the IR may refine inferred ones (see
+// refinesInferredTypes).
+def Cleave_Compatible {
+  code body = [{
+    bool $cppClass::isCompatibleReturnTypes(::mlir::TypeRange inferred,
+                                            ::mlir::TypeRange actual) {
+      return ::cleave::graph::refinesInferredTypes(inferred, actual);
+    }
+  }];
+}
+
 // An op implementing the ONNX operator `onnxName`. Its description cites the
 // operator's page; `notes` adds what the op does beyond or short of it.
 class Cleave_OnnxOp<string mnemonic, string onnxName, list<Trait> traits = [],
                     string notes = "">
-    : Cleave_Op<mnemonic, !listconcat(traits, [InferTypeOpAdaptor])> {
+    : Cleave_Op<mnemonic,
+                !listconcat(traits, [InferTypeOpAdaptorWithIsCompatible])> {
   let summary = "ONNX " # onnxName;
   let description = "Implements the ONNX operator `" # onnxName #
       "` (https://onnx.ai/onnx/operators/onnx__" # onnxName # ".html) in "
       "the form of the latest opset the importer supports; the importer "
       "rewrites older opsets into it. " # notes;
+  let extraClassDefinition = Cleave_Compatible.body;
 }
 
 // Result type computed by a shared C++ rule `fn(operands, attrs..., types)`.
 class Cleave_InferredBy<string call> {
-  code inferBody = [{
+  code inferBody = Cleave_Compatible.body # [{
     ::llvm::LogicalResult $cppClass::inferReturnTypes(
         ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
         Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {

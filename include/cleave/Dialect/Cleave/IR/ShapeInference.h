@@ -30,6 +30,12 @@ mlir::FailureOr<int64_t> normalizeAxis(std::optional<mlir::Location> loc,
                                        int64_t axis, int64_t rank,
                                        llvm::StringRef what = "axis");
 
+/// Whether `actual` result types refine the `inferred` ones: same element
+/// types, and equal ranks and dims wherever the inferred type knows them.
+/// A rule infers unknown dims when the inputs that fix them (a Reshape
+/// target, Slice bounds, ...) are not constants.
+bool refinesInferredTypes(mlir::TypeRange inferred, mlir::TypeRange actual);
+
 /// True when `v` is an absent optional input (the `none` value).
 bool isNone(mlir::Value v);
 

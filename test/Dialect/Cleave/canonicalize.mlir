@@ -1,0 +1,143 @@
+// RUN: cleave-opt %s --canonicalize --split-input-file | FileCheck %s
+
+// Folders turn exporter-style shape computations into constants.
+
+// CHECK-LABEL: func.func @shape_chain
+// CHECK-NOT: cleave.shape
+// CHECK-NOT: cleave.gather
+// CHECK-NOT: cleave.concat
+// CHECK: %[[SHAPE:.*]] = cleave.constant dense<[2, 12]> : tensor<2xi64>
+// CHECK: cleave.reshape %{{.*}}, %[[SHAPE]] : (tensor<2x3x4xf32>, tensor<2xi64>) -> tensor<2x12xf32>
+func.func @shape_chain(%x: tensor<2x3x4xf32>) -> tensor<2x12xf32> {
+  %shape = cleave.shape %x : (tensor<2x3x4xf32>) -> tensor<3xi64>
+  %zero = cleave.constant dense<0> : tensor<i64>
+  %batch = cleave.gather %shape, %zero : (tensor<3xi64>, tensor<i64>) -> tensor<i64>
+  %axes = cleave.constant dense<[0]> : tensor<1xi64>
+  %batch1 = cleave.unsqueeze %batch, %axes : (tensor<i64>, tensor<1xi64>) -> tensor<1xi64>
+  %rest = cleave.constant dense<[12]> : tensor<1xi64>
+  %target = cleave.concat %batch1, %rest {axis = 0 : i64} : (tensor<1xi64>, tensor<1xi64>) -> tensor<2xi64>
+  %y = cleave.reshape %x, %target : (tensor<2x3x4xf32>, tensor<2xi64>) -> tensor<2x12xf32>
+  return %y : tensor<2x12xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @shape_slice_and_size
+// CHECK-DAG: cleave.constant dense<[3, 4]> : tensor<2xi64>
+// CHECK-DAG: cleave.constant dense<24> : tensor<i64>
+func.func @shape_slice_and_size(%x: tensor<2x3x4xf32>) -> (tensor<2xi64>, tensor<i64>) {
+  %0 = cleave.shape %x {start = -2 : i64} : (tensor<2x3x4xf32>) -> tensor<2xi64>
+  %1 = cleave.size %x : (tensor<2x3x4xf32>) -> tensor<i64>
+  return %0, %1 : tensor<2xi64>, tensor<i64>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @identity_and_dropout
+// CHECK-NEXT: return %arg0 : tensor<4xf32>
+func.func @identity_and_dropout(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = cleave.identity %x : (tensor<4xf32>) -> tensor<4xf32>
+  %none = cleave.none
+  %1:2 = cleave.dropout %0, %none, %none : (tensor<4xf32>, none, none) -> (tensor<4xf32>, tensor<4xi1>)
+  return %1#0 : tensor<4xf32>
+}
+
+// -----
+
+// Dropout in training mode stays.
+// CHECK-LABEL: func.func @training_dropout
+// CHECK: cleave.dropout
+func.func @training_dropout(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %none = cleave.none
+  %true = cleave.constant dense<true> : tensor<i1>
+  %1:2 = cleave.dropout %x, %none, %true : (tensor<4xf32>, none, tensor<i1>) -> (tensor<4xf32>, tensor<4xi1>)
+  return %1#0 : tensor<4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @arithmetic
+// CHECK-DAG: cleave.constant dense<[12, 8]> : tensor<2xi64>
+// CHECK-DAG: cleave.constant dense<[-3, 2]> : tensor<2xi64>
+// CHECK-DAG: cleave.constant dense<[false, true]> : tensor<2xi1>
+// CHECK-DAG: cleave.constant dense<1> : tensor<2xi64>
+// CHECK-NOT: cleave.mul
+// CHECK-NOT: cleave.div
+func.func @arithmetic() -> (tensor<2xi64>, tensor<2xi64>, tensor<2xi1>, tensor<2xi64>) {
+  %a = cleave.constant dense<[6, 4]> : tensor<2xi64>
+  %two = cleave.constant dense<2> : tensor<i64>
+  %0 = cleave.mul %a, %two : (tensor<2xi64>, tensor<i64>) -> tensor<2xi64>
+  %m = cleave.constant dense<[-7, 5]> : tensor<2xi64>
+  %1 = cleave.div %m, %two : (tensor<2xi64>, tensor<i64>) -> tensor<2xi64>
+  %2 = cleave.equal %1, %two : (tensor<2xi64>, tensor<i64>) -> tensor<2xi1>
+  %3 = cleave.mod %m, %two : (tensor<2xi64>, tensor<i64>) -> tensor<2xi64>
+  return %0, %1, %2, %3 : tensor<2xi64>, tensor<2xi64>, tensor<2xi1>, tensor<2xi64>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @data_movement
+// CHECK-DAG: cleave.constant dense<{{\[}}[1, 4], [2, 5], [3, 6]]> : tensor<3x2xi32>
+// CHECK-DAG: cleave.constant dense<[3, 1]> : tensor<2xi32>
+// CHECK-DAG: cleave.constant dense<{{\[}}[1.000000e+00, 2.000000e+00, 3.000000e+00]]> : tensor<1x3xf32>
+// CHECK-DAG: cleave.constant dense<[5, 6]> : tensor<2xi32>
+func.func @data_movement() -> (tensor<3x2xi32>, tensor<2xi32>, tensor<1x3xf32>, tensor<2xi32>) {
+  %m = cleave.constant dense<[[1, 2, 3], [4, 5, 6]]> : tensor<2x3xi32>
+  %0 = cleave.transpose %m : (tensor<2x3xi32>) -> tensor<3x2xi32>
+  %flat = cleave.constant dense<[4]> : tensor<1xi64>
+  %starts = cleave.constant dense<[2]> : tensor<1xi64>
+  %ends = cleave.constant dense<[-100]> : tensor<1xi64>
+  %steps = cleave.constant dense<[-2]> : tensor<1xi64>
+  %none = cleave.none
+  %row = cleave.constant dense<[1, 2, 3]> : tensor<3xi32>
+  %1 = cleave.slice %row, %starts, %ends, %none, %steps : (tensor<3xi32>, tensor<1xi64>, tensor<1xi64>, none, tensor<1xi64>) -> tensor<2xi32>
+  %axes = cleave.constant dense<[0]> : tensor<1xi64>
+  %castme = cleave.unsqueeze %row, %axes : (tensor<3xi32>, tensor<1xi64>) -> tensor<1x3xi32>
+  %2 = cleave.cast %castme {to = f32} : (tensor<1x3xi32>) -> tensor<1x3xf32>
+  %idx = cleave.constant dense<[-2, -1]> : tensor<2xi64>
+  %3 = cleave.gather %m, %idx {axis = 1 : i64} : (tensor<2x3xi32>, tensor<2xi64>) -> tensor<2x2xi32>
+  %one = cleave.constant dense<[1]> : tensor<1xi64>
+  %4 = cleave.gather %3, %one : (tensor<2x2xi32>, tensor<1xi64>) -> tensor<1x2xi32>
+  %shape = cleave.constant dense<[2]> : tensor<1xi64>
+  %5 = cleave.reshape %4, %shape : (tensor<1x2xi32>, tensor<1xi64>) -> tensor<2xi32>
+  return %0, %1, %2, %5 : tensor<3x2xi32>, tensor<2xi32>, tensor<1x3xf32>, tensor<2xi32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @generators
+// CHECK-DAG: cleave.constant dense<[1, 4, 7]> : tensor<3xi64>
+// CHECK-DAG: cleave.constant dense<7> : tensor<2x3xi32>
+func.func @generators() -> (tensor<3xi64>, tensor<2x3xi32>) {
+  %start = cleave.constant dense<1> : tensor<i64>
+  %limit = cleave.constant dense<9> : tensor<i64>
+  %delta = cleave.constant dense<3> : tensor<i64>
+  %0 = cleave.range %start, %limit, %delta : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<3xi64>
+  %shape = cleave.constant dense<[2, 3]> : tensor<2xi64>
+  %1 = cleave.constant_of_shape %shape {value = dense<7> : tensor<1xi32>} : (tensor<2xi64>) -> tensor<2x3xi32>
+  return %0, %1 : tensor<3xi64>, tensor<2x3xi32>
+}
+
+// -----
+
+// A no-op reshape or transpose folds to its input, whatever its size.
+// CHECK-LABEL: func.func @no_ops
+// CHECK-NEXT: return %arg0, %arg0
+func.func @no_ops(%x: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>) {
+  %shape = cleave.constant dense<[2, 3]> : tensor<2xi64>
+  %0 = cleave.reshape %x, %shape : (tensor<2x3xf32>, tensor<2xi64>) -> tensor<2x3xf32>
+  %1 = cleave.transpose %x {perm = array<i64: 0, 1>} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %0, %1 : tensor<2x3xf32>, tensor<2x3xf32>
+}
+
+// -----
+
+// Weights are never copied by folding: a large blob stays a blob.
+// CHECK-LABEL: func.func @large_weights_stay
+// CHECK: cleave.constant dense_resource<big> : tensor<300x300xf32>
+// CHECK: cleave.transpose
+func.func @large_weights_stay() -> tensor<300x300xf32> {
+  %w = cleave.constant dense_resource<big> : tensor<300x300xf32>
+  %0 = cleave.transpose %w : (tensor<300x300xf32>) -> tensor<300x300xf32>
+  return %0 : tensor<300x300xf32>
+}

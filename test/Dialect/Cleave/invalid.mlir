@@ -1,0 +1,163 @@
+// RUN: cleave-opt %s --split-input-file --verify-diagnostics
+
+func.func @wrong_result_type(%x: tensor<2x3xf32>) -> tensor<3x2xf32> {
+  // expected-error @+2 {{'cleave.relu' op inferred type(s) 'tensor<2x3xf32>' are incompatible with return type(s) of operation 'tensor<3x2xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = cleave.relu %x : (tensor<2x3xf32>) -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}
+
+// -----
+
+func.func @no_broadcast(%a: tensor<2x3xf32>, %b: tensor<4xf32>) -> tensor<2x3xf32> {
+  // expected-error @+2 {{input shapes do not broadcast: [2, 3] and [4]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = cleave.add %a, %b : (tensor<2x3xf32>, tensor<4xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @mixed_element_types(%a: tensor<2xf32>, %b: tensor<2xf16>) -> tensor<2xf32> {
+  // expected-error @+2 {{inputs have different element types}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = cleave.mul %a, %b : (tensor<2xf32>, tensor<2xf16>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
+
+// -----
+
+func.func @float_only(%x: tensor<2xi32>) -> tensor<2xi32> {
+  // expected-error @+1 {{operand #0 must be statically shaped tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values}}
+  %0 = cleave.exp %x : (tensor<2xi32>) -> tensor<2xi32>
+  return %0 : tensor<2xi32>
+}
+
+// -----
+
+func.func @dynamic_shape(%x: tensor<?xf32>) -> tensor<?xf32> {
+  // expected-error @+1 {{operand #0 must be statically shaped tensor}}
+  %0 = cleave.relu %x : (tensor<?xf32>) -> tensor<?xf32>
+  return %0 : tensor<?xf32>
+}
+
+// -----
+
+func.func @softmax_axis(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{axis 2 is out of range for rank 2}}
+  %0 = cleave.softmax %x {axis = 2 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @gelu_mode(%x: tensor<2xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{approximate must be 'none' or 'tanh', got 'fast'}}
+  %0 = cleave.gelu %x {approximate = "fast"} : (tensor<2xf32>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
+
+// -----
+
+func.func @reshape_not_constant(%x: tensor<6xf32>, %s: tensor<2xi64>) -> tensor<2x4x1xf32> {
+  // A shape that is not a constant gives unknown dims: the declared type
+  // must still have the rank the shape operand gives.
+  // expected-error @+2 {{'cleave.reshape' op inferred type(s) 'tensor<?x?xf32>' are incompatible with return type(s) of operation 'tensor<2x4x1xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = cleave.reshape %x, %s : (tensor<6xf32>, tensor<2xi64>) -> tensor<2x4x1xf32>
+  return %0 : tensor<2x4x1xf32>
+}
+
+// -----
+
+func.func @reshape_count(%x: tensor<6xf32>) -> tensor<4x2xf32> {
+  %s = cleave.constant dense<[4, 2]> : tensor<2xi64>
+  // expected-error @+2 {{cannot reshape 6 elements into 8}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = cleave.reshape %x, %s : (tensor<6xf32>, tensor<2xi64>) -> tensor<4x2xf32>
+  return %0 : tensor<4x2xf32>
+}
+
+// -----
+
+func.func @reshape_two_minus_one(%x: tensor<6xf32>) -> tensor<6xf32> {
+  %s = cleave.constant dense<[-1, -1]> : tensor<2xi64>
+  // expected-error @+2 {{shape has more than one -1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = cleave.reshape %x, %s : (tensor<6xf32>, tensor<2xi64>) -> tensor<6xf32>
+  return %0 : tensor<6xf32>
+}
+
+// -----
+
+func.func @transpose_perm(%x: tensor<2x3xf32>) -> tensor<3x2xf32> {
+  // expected-error @+2 {{perm is not a permutation of 0..1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = cleave.transpose %x {perm = array<i64: 0, 0>} : (tensor<2x3xf32>) -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}
+
+// -----
+
+func.func @concat_mismatch(%a: tensor<2x3xf32>, %b: tensor<3x3xf32>) -> tensor<2x6xf32> {
+  // expected-error @+2 {{inputs differ in dimension 0 outside the concatenation axis}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = cleave.concat %a, %b {axis = 1 : i64} : (tensor<2x3xf32>, tensor<3x3xf32>) -> tensor<2x6xf32>
+  return %0 : tensor<2x6xf32>
+}
+
+// -----
+
+func.func @matmul_contraction(%a: tensor<2x3xf32>, %b: tensor<4x5xf32>) -> tensor<2x5xf32> {
+  // expected-error @+2 {{contracting dimensions differ (3 and 4)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = cleave.matmul %a, %b : (tensor<2x3xf32>, tensor<4x5xf32>) -> tensor<2x5xf32>
+  return %0 : tensor<2x5xf32>
+}
+
+// -----
+
+func.func @conv_groups(%x: tensor<1x4x8x8xf32>, %w: tensor<8x3x3x3xf32>) -> tensor<1x8x6x6xf32> {
+  %none = cleave.none
+  // expected-error @+2 {{X has 4 channels but W expects 3 per group for 1 groups}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = cleave.conv %x, %w, %none : (tensor<1x4x8x8xf32>, tensor<8x3x3x3xf32>, none) -> tensor<1x8x6x6xf32>
+  return %0 : tensor<1x8x6x6xf32>
+}
+
+// -----
+
+func.func @pool_kernel(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x4x4xf32> {
+  // expected-error @+2 {{kernel_shape is required}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = cleave.average_pool %x : (tensor<1x1x4x4xf32>) -> tensor<1x1x4x4xf32>
+  return %0 : tensor<1x1x4x4xf32>
+}
+
+// -----
+
+func.func @split_sizes(%x: tensor<6xf32>) -> (tensor<2xf32>, tensor<2xf32>) {
+  %s = cleave.constant dense<[2, 2]> : tensor<2xi64>
+  // expected-error @+2 {{split sizes add up to 4 but the axis has size 6}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0:2 = cleave.split %x, %s : (tensor<6xf32>, tensor<2xi64>) -> (tensor<2xf32>, tensor<2xf32>)
+  return %0#0, %0#1 : tensor<2xf32>, tensor<2xf32>
+}
+
+// -----
+
+func.func @squeeze_non_unit(%x: tensor<2x3xf32>) -> tensor<3xf32> {
+  %axes = cleave.constant dense<[0]> : tensor<1xi64>
+  // expected-error @+2 {{cannot squeeze axis 0 of size 2}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = cleave.squeeze %x, %axes : (tensor<2x3xf32>, tensor<1xi64>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+func.func @where_types(%c: tensor<2xi1>, %x: tensor<2xf32>, %y: tensor<2xi32>) -> tensor<2xf32> {
+  // expected-error @+1 {{X and Y must have the same element type}}
+  %0 = cleave.where %c, %x, %y : (tensor<2xi1>, tensor<2xf32>, tensor<2xi32>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
