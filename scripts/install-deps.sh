@@ -6,11 +6,14 @@
 set -euo pipefail
 
 packages=(
-  cmake ninja-build ccache g++ python3 python3-pip
+  cmake ninja-build ccache g++ python3
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   libgtest-dev
 )
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
 
 missing=()
 for p in "${packages[@]}"; do
@@ -18,15 +21,22 @@ for p in "${packages[@]}"; do
     || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO=sudo
   echo "installing: ${missing[*]}"
   $SUDO apt-get update -qq
+  APT_UPDATED=1
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 # Test-only Python packages (reading ONNX test data, writing example models).
 PYTHON=${PYTHON:-python3}
 if ! "$PYTHON" -c "import onnx, numpy" 2>/dev/null; then
-  "$PYTHON" -m pip install -q --disable-pip-version-check "onnx==1.17.0" numpy
+  if ! "$PYTHON" -m pip --version >/dev/null 2>&1; then
+    [ -n "${APT_UPDATED:-}" ] || $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-pip >/dev/null
+  fi
+  pip_install() {
+    "$PYTHON" -m pip install -q --disable-pip-version-check "$@" "onnx==1.17.0" numpy
+  }
+  # Debian's own Python refuses system-wide installs unless told otherwise.
+  pip_install 2>/dev/null || pip_install --break-system-packages
 fi

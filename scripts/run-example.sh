@@ -9,4 +9,4 @@ build=${CLEAVE_BUILD_DIR:-$root/../cleave-build}
 "$root/scripts/build.sh"
 "$build/bin/cleave-compile" "$root/examples/tiny_cnn.onnx" \
   --input-shape=image:1x3x32x32 --emit=mlir --summary \
-  --elide-resources-larger-than=64
+  --elide-weights

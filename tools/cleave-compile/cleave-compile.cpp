@@ -50,11 +50,11 @@ cl::opt<bool> summary("summary",
 cl::opt<bool> noCleanup("no-cleanup",
                         cl::desc("Skip canonicalize/CSE after import"),
                         cl::init(false));
-cl::opt<int64_t> elideResources(
-    "elide-resources-larger-than",
-    cl::desc("Print weight blobs larger than this many bytes as elided "
-             "(0 prints them all)"),
-    cl::init(0));
+cl::opt<bool> elideWeights(
+    "elide-weights",
+    cl::desc("Print weights as dense_resource references without their "
+             "bytes (for reading large models; the output does not reload)"),
+    cl::init(false));
 } // namespace
 
 int main(int argc, char **argv) {
@@ -115,8 +115,11 @@ int main(int argc, char **argv) {
     return 1;
   }
   OpPrintingFlags flags;
-  if (elideResources > 0)
-    flags.elideLargeResourceString(elideResources);
+  // Printing in local scope skips the resource section. MLIR 22's printer
+  // hex-encodes every blob before it checks an elision limit, which would
+  // read all memory-mapped weights; local scope never touches them.
+  if (elideWeights)
+    flags.useLocalScope();
   module->print(output->os(), flags);
   output->keep();
   output->os().flush();
