@@ -338,6 +338,9 @@ FailureOr<Operation *> GraphImporter::createOp(NodeState &state,
     for (auto [i, operand] : llvm::enumerate(state.operands))
       if (i > 0 && operand && !matchPattern(operand, m_Constant()))
         inputs.push_back("'" + state.node.input(i) + "'");
+    if (inputs.empty() && !state.operands.empty() && state.operands[0] &&
+        !matchPattern(state.operands[0], m_Constant()))
+      inputs.push_back("'" + state.node.input(0) + "'");
     return error("the result shape depends on the value of input " +
                  (inputs.empty() ? std::string("data") : llvm::join(inputs, ", ")) +
                  ", which is not a constant; fix graph inputs that determine "
@@ -510,6 +513,15 @@ OwningOpRef<ModuleOp> GraphImporter::build(const onnx::ModelProto &model) {
   if (failed(readOpset(model)) || failed(checkSupported(graph)))
     return finish();
 
+  for (const auto &entry : options.inputShapes) {
+    if (!llvm::any_of(graph.input(), [&](const onnx::ValueInfoProto &input) {
+          return input.name() == entry.getKey();
+        })) {
+      (void)error("--input-shape names '" + entry.getKey() +
+                  "', which is not a graph input");
+      return finish();
+    }
+  }
   llvm::StringSet<> initializers;
   for (const onnx::TensorProto &tensor : graph.initializer())
     initializers.insert(tensor.name());
@@ -533,7 +545,7 @@ OwningOpRef<ModuleOp> GraphImporter::build(const onnx::ModelProto &model) {
   Block *entry = function.addEntryBlock();
   for (auto [i, name] : llvm::enumerate(argNames)) {
     values[name] = entry->getArgument(i);
-    function.setArgAttr(i, "cleave.name", builder.getStringAttr(name));
+    function.setArgAttr(i, CleaveDialect::kNameAttr, builder.getStringAttr(name));
   }
   builder.setInsertionPointToEnd(entry);
   if (failed(importInitializers(graph)))
@@ -570,7 +582,7 @@ OwningOpRef<ModuleOp> GraphImporter::build(const onnx::ModelProto &model) {
   func::ReturnOp::create(builder, builder.getUnknownLoc(), results);
   function.setType(builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
   for (auto [i, output] : llvm::enumerate(graph.output()))
-    function.setResultAttr(i, "cleave.name",
+    function.setResultAttr(i, CleaveDialect::kNameAttr,
                            builder.getStringAttr(output.name()));
   if (failed(mlir::verify(*module)))
     return finish();

@@ -61,10 +61,22 @@ LogicalResult sliceAttrsToInputs(NodeState &node) {
 
 /// Split before opset 18 had no num_outputs: the node's outputs count.
 LogicalResult splitCountFromOutputs(NodeState &node) {
-  if ((node.operands.size() < 2 || !node.operands[1]) &&
-      !node.attributes.get("num_outputs"))
-    node.attributes.set("num_outputs",
-                        node.builder.getI64IntegerAttr(node.node.output_size()));
+  if ((node.operands.size() >= 2 && node.operands[1]) ||
+      node.attributes.get("num_outputs"))
+    return success();
+  // Before opset 18 the parts must be equal.
+  int64_t parts = node.node.output_size();
+  auto type = cast<RankedTensorType>(node.operands[0].getType());
+  auto axisAttr = dyn_cast_or_null<IntegerAttr>(node.attributes.get("axis"));
+  int64_t axis = axisAttr ? axisAttr.getInt() : 0;
+  if (axis < 0)
+    axis += type.getRank();
+  if (axis >= 0 && axis < type.getRank() && parts > 0 &&
+      type.getDimSize(axis) % parts != 0)
+    return node.fail("cannot split axis " + Twine(axis) + " of size " +
+                     Twine(type.getDimSize(axis)) + " into " + Twine(parts) +
+                     " equal parts");
+  node.attributes.set("num_outputs", node.builder.getI64IntegerAttr(parts));
   return success();
 }
 
@@ -206,6 +218,25 @@ LogicalResult resizeFromV10(NodeState &node) {
 // Custom builders
 //===----------------------------------------------------------------------===//
 
+/// Dropout before opset 10 returned its mask in the input's float type.
+LogicalResult buildDropoutV7(NodeState &node,
+                             SmallVectorImpl<Value> &results) {
+  node.attributes.erase("ratio");
+  node.attributes.erase("is_test");
+  if (!node.attributes.empty())
+    return node.fail("attribute '" +
+                     node.attributes.begin()->getName().getValue() +
+                     "' is not supported");
+  Value none = NoneOp::create(node.builder, node.loc);
+  auto dropout = DropoutOp::create(node.builder, node.loc, node.operands[0],
+                                   none, none, IntegerAttr());
+  Type elementType = elementTypeOf(node.operands[0]);
+  results.push_back(dropout.getOutput());
+  results.push_back(CastOp::create(node.builder, node.loc, dropout.getMask(),
+                                   elementType, uint64_t(1)));
+  return success();
+}
+
 /// Constant: exactly one of the value attributes.
 LogicalResult buildConstant(NodeState &node, SmallVectorImpl<Value> &results) {
   if (node.attributes.getAttrs().size() != 1)
@@ -306,7 +337,8 @@ const OpSpec kOps[] = {
     {"Clip", 6, "cleave.clip", 3, clipAttrsToInputs},
     {"Clip", 11, "cleave.clip", 3},
     {"CumSum", 11, "cleave.cum_sum", 2},
-    {"Dropout", 7, "cleave.dropout", 3, dropOldDropoutAttrs},
+    {"Dropout", 7, "", 1, nullptr, buildDropoutV7},
+    {"Dropout", 10, "cleave.dropout", 3, dropOldDropoutAttrs},
     {"Dropout", 12, "cleave.dropout", 3},
     {"Trilu", 14, "cleave.trilu", 2},
     {"Softmax", 1, "", 1, nullptr, buildSoftmaxV1<SoftmaxOp>},

@@ -164,6 +164,10 @@ FailureOr<ElementsAttr> importTensor(const onnx::TensorProto &tensor,
         DenseResourceElementsAttr::get(type, key, std::move(*blob)));
   }
 
+  if (bytes == 0)
+    return ElementsAttr(DenseResourceElementsAttr::get(
+        type, key, HeapAsmResourceBlob::allocate(0, width)));
+
   if (tensor.has_raw_data()) {
     const std::string &raw = tensor.raw_data();
     if ((int64_t)raw.size() != bytes) {

@@ -161,3 +161,17 @@ func.func @where_types(%c: tensor<2xi1>, %x: tensor<2xf32>, %y: tensor<2xi32>) -
   %0 = cleave.where %c, %x, %y : (tensor<2xi1>, tensor<2xf32>, tensor<2xi32>) -> tensor<2xf32>
   return %0 : tensor<2xf32>
 }
+
+// -----
+
+// expected-error @+1 {{'cleave.name' must be a string}}
+func.func @name_not_string(%x: tensor<2xf32> {cleave.name = 3 : i64}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{unknown attribute 'cleave.other' on a function argument or result}}
+func.func @unknown_arg_attr(%x: tensor<2xf32> {cleave.other = "x"}) {
+  return
+}

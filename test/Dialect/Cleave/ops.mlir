@@ -94,6 +94,10 @@ func.func @nn(%x: tensor<1x4x9x9xf32>, %w: tensor<8x2x3x3xf32>, %a: tensor<2x1x3
   %0 = cleave.conv %x, %w, %none {group = 2 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x4x9x9xf32>, tensor<8x2x3x3xf32>, none) -> tensor<1x8x5x5xf32>
   // CHECK: cleave.max_pool {{.*}} -> (tensor<1x4x5x5xf32>, tensor<1x4x5x5xi64>)
   %1:2 = cleave.max_pool %x {ceil_mode = 1 : i64, kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<1x4x9x9xf32>) -> (tensor<1x4x5x5xf32>, tensor<1x4x5x5xi64>)
+  // VALID padding ignores ceil_mode: ceil((in - kernel + 1) / stride).
+  // CHECK: cleave.max_pool {{.*}} -> (tensor<1x1x2x3xf32>, tensor<1x1x2x3xi64>)
+  %v = cleave.constant dense<0.0> : tensor<1x1x6x7xf32>
+  %valid:2 = cleave.max_pool %v {auto_pad = "VALID", ceil_mode = 1 : i64, kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>} : (tensor<1x1x6x7xf32>) -> (tensor<1x1x2x3xf32>, tensor<1x1x2x3xi64>)
   // CHECK: cleave.global_average_pool {{.*}} -> tensor<1x4x1x1xf32>
   %2 = cleave.global_average_pool %x : (tensor<1x4x9x9xf32>) -> tensor<1x4x1x1xf32>
   // CHECK: cleave.matmul {{.*}} -> tensor<2x5x3x6xf32>

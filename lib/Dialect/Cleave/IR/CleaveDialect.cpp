@@ -25,3 +25,26 @@ Operation *CleaveDialect::materializeConstant(OpBuilder &builder,
     return nullptr;
   return ConstantOp::create(builder, loc, elements);
 }
+
+/// Only `cleave.name`, a string, is known on arguments and results.
+static LogicalResult verifyNameAttr(Operation *op, NamedAttribute attr) {
+  if (attr.getName() != CleaveDialect::kNameAttr)
+    return op->emitError() << "unknown attribute '"
+                           << attr.getName().getValue() << "' on a function argument or result";
+  if (!isa<StringAttr>(attr.getValue()))
+    return op->emitError() << "'" << CleaveDialect::kNameAttr
+                           << "' must be a string";
+  return success();
+}
+
+LogicalResult CleaveDialect::verifyRegionArgAttribute(Operation *op, unsigned,
+                                                      unsigned,
+                                                      NamedAttribute attr) {
+  return verifyNameAttr(op, attr);
+}
+
+LogicalResult CleaveDialect::verifyRegionResultAttribute(Operation *op,
+                                                         unsigned, unsigned,
+                                                         NamedAttribute attr) {
+  return verifyNameAttr(op, attr);
+}

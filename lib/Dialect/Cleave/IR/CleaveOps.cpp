@@ -947,9 +947,12 @@ FailureOr<SmallVector<int64_t>> windowOutput(std::optional<Location> loc,
                                 " is larger than padded input axis ", i);
         return failure();
       }
-      size = (ceilMode ? (padded + w.strides[i] - 1) : padded) / w.strides[i] +
+      // ceil_mode only applies to explicit padding; VALID is always
+      // ceil((in - extent + 1) / stride), which is the floor form.
+      bool roundUp = ceilMode && w.autoPad == "NOTSET";
+      size = (roundUp ? (padded + w.strides[i] - 1) : padded) / w.strides[i] +
              1;
-      if (ceilMode && (size - 1) * w.strides[i] >= input[i] + w.padsBegin[i])
+      if (roundUp && (size - 1) * w.strides[i] >= input[i] + w.padsBegin[i])
         --size;
     }
     out.push_back(size);

@@ -42,15 +42,22 @@ SliceAxis computeSliceAxis(int64_t dim, int64_t start, int64_t end,
     start = start < -dim ? 0 - (step < 0) : start + dim;
   if (end < 0)
     end = end < -dim ? -1 : end + dim;
+  // Lengths as 1 + (distance - 1) / |step|, in unsigned arithmetic, so that
+  // steps near INT64_MIN/MAX neither overflow nor negate out of range.
   int64_t length;
   if (step > 0) {
     start = clamp(start, 0, dim);
     end = clamp(end, 0, dim);
-    length = end > start ? (end - start + step - 1) / step : 0;
+    length = end > start ? 1 + (int64_t)(uint64_t(end - start - 1) /
+                                         uint64_t(step))
+                         : 0;
   } else {
     start = clamp(start, -1, dim - 1);
     end = clamp(end, -1, dim - 1);
-    length = start > end ? (start - end + (-step) - 1) / (-step) : 0;
+    uint64_t magnitude = uint64_t(0) - uint64_t(step);
+    length = start > end
+                 ? 1 + (int64_t)(uint64_t(start - end - 1) / magnitude)
+                 : 0;
   }
   return {start, step, length};
 }

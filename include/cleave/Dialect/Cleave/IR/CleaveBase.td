@@ -23,6 +23,14 @@ def Cleave_Dialect : Dialect {
     `none` value produced by `cleave.none`.
   }];
   let hasConstantMaterializer = 1;
+  // `cleave.name` on @main's arguments and results keeps the ONNX graph
+  // input and output names.
+  let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
+  let extraClassDeclaration = [{
+    /// The ONNX name of a graph input or output.
+    static constexpr ::llvm::StringLiteral kNameAttr = "cleave.name";
+  }];
 }
 
 //===----------------------------------------------------------------------===//
