@@ -357,17 +357,8 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
 
 OpFoldResult ShapeOp::fold(FoldAdaptor) {
   ArrayRef<int64_t> dims = getData().getType().getShape();
-  int64_t rank = dims.size();
-  auto clampIndex = [rank](int64_t index) {
-    if (index < 0)
-      index += rank;
-    return std::min(std::max<int64_t>(index, 0), rank);
-  };
-  int64_t start = clampIndex((int64_t)getStart());
-  SmallVector<int64_t> values;
-  for (int64_t i = start; i < start + getType().getDimSize(0); ++i)
-    values.push_back(dims[i]);
-  return DenseElementsAttr::get(getType(), ArrayRef<int64_t>(values));
+  auto [first, last] = shapeOpRange(dims.size(), (int64_t)getStart(), getEnd());
+  return DenseElementsAttr::get(getType(), dims.slice(first, last - first));
 }
 
 OpFoldResult SizeOp::fold(FoldAdaptor) {

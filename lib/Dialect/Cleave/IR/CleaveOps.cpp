@@ -148,18 +148,12 @@ LogicalResult WhereOp::verify() {
 LogicalResult ShapeOp::inferReturnTypes(MLIRContext *context,
                                         std::optional<Location>, Adaptor adaptor,
                                         SmallVectorImpl<Type> &types) {
-  int64_t rank = rankedType(adaptor.getData()).getRank();
-  auto clampIndex = [rank](int64_t index) {
-    if (index < 0)
-      index += rank;
-    return std::min(std::max<int64_t>(index, 0), rank);
-  };
-  int64_t start = clampIndex((int64_t)adaptor.getStart());
-  int64_t end = adaptor.getEndAttr()
-                    ? clampIndex(adaptor.getEndAttr().getInt())
-                    : rank;
-  types.push_back(RankedTensorType::get({std::max<int64_t>(end - start, 0)},
-                                        i64(context)));
+  std::optional<int64_t> end;
+  if (adaptor.getEndAttr())
+    end = adaptor.getEndAttr().getInt();
+  auto [first, last] = shapeOpRange(rankedType(adaptor.getData()).getRank(),
+                                    (int64_t)adaptor.getStart(), end);
+  types.push_back(RankedTensorType::get({last - first}, i64(context)));
   return success();
 }
 

@@ -42,11 +42,18 @@ DenseElementsAttr toDenseElements(Attribute attr, int64_t maxElements) {
   return DenseElementsAttr::getFromRawBuffer(type, data);
 }
 
-std::optional<SmallVector<int64_t>> getConstantInts(Value v) {
+namespace {
+/// The elements of `v` when it is a small constant.
+DenseElementsAttr constantElements(Value v) {
   Attribute attr;
   if (!v || !matchPattern(v, m_Constant(&attr)))
-    return std::nullopt;
-  DenseElementsAttr dense = toDenseElements(attr);
+    return {};
+  return toDenseElements(attr);
+}
+} // namespace
+
+std::optional<SmallVector<int64_t>> getConstantInts(Value v) {
+  DenseElementsAttr dense = constantElements(v);
   if (!dense)
     return std::nullopt;
   auto intType = dyn_cast<IntegerType>(dense.getElementType());
@@ -62,10 +69,7 @@ std::optional<SmallVector<int64_t>> getConstantInts(Value v) {
 }
 
 std::optional<SmallVector<double>> getConstantFloats(Value v) {
-  Attribute attr;
-  if (!v || !matchPattern(v, m_Constant(&attr)))
-    return std::nullopt;
-  DenseElementsAttr dense = toDenseElements(attr);
+  DenseElementsAttr dense = constantElements(v);
   if (!dense)
     return std::nullopt;
   SmallVector<double> values;

@@ -62,6 +62,18 @@ SliceAxis computeSliceAxis(int64_t dim, int64_t start, int64_t end,
   return {start, step, length};
 }
 
+std::pair<int64_t, int64_t> shapeOpRange(int64_t rank, int64_t start,
+                                         std::optional<int64_t> end) {
+  auto clampIndex = [rank](int64_t index) {
+    if (index < 0)
+      index += rank;
+    return std::min(std::max<int64_t>(index, 0), rank);
+  };
+  int64_t first = clampIndex(start);
+  int64_t last = end ? clampIndex(*end) : rank;
+  return {first, std::max(first, last)};
+}
+
 bool isNone(Value v) { return !v || isa<NoneType>(v.getType()); }
 
 LogicalResult inferSameAsOperand(Value operand, SmallVectorImpl<Type> &types) {

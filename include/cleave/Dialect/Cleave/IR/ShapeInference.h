@@ -47,6 +47,11 @@ struct SliceAxis {
 SliceAxis computeSliceAxis(int64_t dim, int64_t start, int64_t end,
                            int64_t step);
 
+/// The [start, end) range of dims ONNX Shape returns for a tensor of `rank`
+/// (negative values count from the back; both are clamped to [0, rank]).
+std::pair<int64_t, int64_t> shapeOpRange(int64_t rank, int64_t start,
+                                         std::optional<int64_t> end);
+
 LogicalResult inferSameAsOperand(mlir::Value operand,
                                  llvm::SmallVectorImpl<mlir::Type> &types);
 
