@@ -6,8 +6,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${CLEAVE_BUILD_DIR:-$root/../cleave-build}
 jobs=${CLEAVE_JOBS:-2}
 
-if [ ! -f "$build/build.ninja" ]; then
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    ${CLEAVE_CMAKE_ARGS:-}
-fi
+# Configuring an existing build folder is quick and picks up changed
+# CLEAVE_CMAKE_ARGS (for example -DCLEAVE_ENABLE_SANITIZERS=ON).
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  ${CLEAVE_CMAKE_ARGS:-} >/dev/null
 cmake --build "$build" -j "$jobs"

@@ -8,5 +8,5 @@ build=${CLEAVE_BUILD_DIR:-$root/../cleave-build}
 "$root/scripts/build.sh"
 cmake --build "$build" --target CleaveUnitTests -j "${CLEAVE_JOBS:-2}"
 (cd "$build" && ctest --output-on-failure -j "${CLEAVE_JOBS:-2}")
-python3 "$root/test/conformance/import_conformance.py" \
+"${PYTHON:-python3}" "$root/test/conformance/import_conformance.py" \
   --tools "$build/bin" --report "$build/conformance/import-report.md"

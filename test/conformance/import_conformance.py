@@ -168,13 +168,19 @@ def run_test(tools, suite, name):
         return result
     command = [os.path.join(tools, "cleave-translate"), "--import-onnx",
                model_path, "--mlir-elide-resource-strings-if-larger=16"]
-    proc = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    def run(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True,
+                                  timeout=300)
+        except subprocess.TimeoutExpired:
+            return subprocess.CompletedProcess(cmd, 124, "",
+                                               "timed out after 300 s")
+    proc = run(command)
     fixed = False
     if proc.returncode != 0 and "constant" in proc.stderr:
         flags = small_inputs(test_dir, model)
         if flags:
-            proc = subprocess.run(command + flags, capture_output=True,
-                                  text=True, timeout=300)
+            proc = run(command + flags)
             fixed = True
     if proc.returncode != 0:
         detail = (proc.stderr.strip() or f"exit {proc.returncode}")

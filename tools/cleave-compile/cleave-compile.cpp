@@ -12,11 +12,11 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Support/FileUtilities.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -105,24 +105,23 @@ int main(int argc, char **argv) {
       return 1;
   }
 
-  // Written to a temporary file and renamed at the end: an error leaves no
-  // partial output behind.
-  std::string error;
-  std::unique_ptr<llvm::ToolOutputFile> output =
-      openOutputFile(outputPath, &error);
-  if (!output) {
-    llvm::errs() << "cleave-compile: error: " << error << "\n";
-    return 1;
-  }
   OpPrintingFlags flags;
   // Printing in local scope skips the resource section. MLIR 22's printer
   // hex-encodes every blob before it checks an elision limit, which would
   // read all memory-mapped weights; local scope never touches them.
   if (elideWeights)
     flags.useLocalScope();
-  module->print(output->os(), flags);
-  output->keep();
-  output->os().flush();
+  // writeToOutput writes a temporary file and renames it over the output at
+  // the end, so no failure (or crash) leaves a partial file behind.
+  if (llvm::Error error = llvm::writeToOutput(
+          outputPath, [&](llvm::raw_ostream &os) {
+            module->print(os, flags);
+            return llvm::Error::success();
+          })) {
+    llvm::errs() << "cleave-compile: error: cannot write '" << outputPath
+                 << "': " << llvm::toString(std::move(error)) << "\n";
+    return 1;
+  }
   if (summary)
     cleave::printModelSummary(*module, llvm::errs());
   return 0;

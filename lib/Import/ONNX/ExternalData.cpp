@@ -90,6 +90,17 @@ ExternalDataResolver::map(StringRef location, int64_t offset, int64_t length,
                           : "cannot be opened: " + std::string(strerror(err)));
     return failure();
   }
+  // The folders were checked before opening; check the file actually opened
+  // too, so that swapping a folder for a link in between gains nothing.
+  llvm::SmallString<256> opened;
+  std::string fdPath = "/proc/self/fd/" + std::to_string(file.fd);
+  if (!llvm::sys::fs::real_path(fdPath, opened) &&
+      !StringRef(opened).starts_with(
+          (realDir + llvm::sys::path::get_separator()).str())) {
+    error = "external data location '" + location.str() +
+            "' resolves outside the model's folder";
+    return failure();
+  }
   struct stat info;
   if (::fstat(file.fd, &info) != 0 || !S_ISREG(info.st_mode)) {
     error = "external data file '" + location.str() +
@@ -111,9 +122,9 @@ ExternalDataResolver::map(StringRef location, int64_t offset, int64_t length,
   if (length < 0)
     length = fileSize - offset;
   if (length > fileSize - offset) {
-    error = "external data range [" + std::to_string(offset) + ", " +
-            std::to_string(offset + length) + ") is past the end of '" +
-            location.str() + "' (" + std::to_string(fileSize) + " bytes)";
+    error = "external data of " + std::to_string(length) + " bytes at offset " +
+            std::to_string(offset) + " is past the end of '" + location.str() +
+            "' (" + std::to_string(fileSize) + " bytes)";
     return failure();
   }
   if (length != expectedBytes) {

@@ -181,6 +181,8 @@ FailureOr<Type> GraphImporter::inputType(const onnx::ValueInfoProto &input) {
   SmallVector<int64_t> shape;
   for (auto [i, dim] : llvm::enumerate(tensor.shape().dim())) {
     if (dim.has_dim_value()) {
+      if (dim.dim_value() < 0)
+        return error(what + " has negative dimension " + Twine(i));
       shape.push_back(dim.dim_value());
       continue;
     }
@@ -330,7 +332,14 @@ FailureOr<Operation *> GraphImporter::createOp(NodeState &state,
     return failure();
 
   for (Type type : types) {
-    if (auto shaped = dyn_cast<ShapedType>(type); shaped && shaped.hasStaticShape())
+    auto shaped = dyn_cast<ShapedType>(type);
+    if (shaped && shaped.hasRank() &&
+        llvm::any_of(shaped.getShape(), [](int64_t d) {
+          return d < 0 && !ShapedType::isDynamic(d);
+        }))
+      return error("the result type " + printed(type) +
+                   " has a negative dimension");
+    if (shaped && shaped.hasStaticShape())
       continue;
     // The rule could not fix a shape: some input that determines it is not
     // a constant. Name the node's non-constant inputs beyond the first.
@@ -407,6 +416,11 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
                    "topological order, or the name is wrong)");
     state.operands.push_back(it->second);
   }
+  unsigned required = requiredInputs(*spec);
+  for (unsigned i = 0; i < required; ++i)
+    if (i >= state.operands.size() || !state.operands[i])
+      return error("input " + Twine(i) + " is required but " +
+                   (i >= state.operands.size() ? "missing" : "empty"));
   for (const onnx::AttributeProto &attr : node.attribute()) {
     if (!attr.ref_attr_name().empty())
       return error("attribute '" + attr.name() +
@@ -431,8 +445,6 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
     if (failed(spec->custom(state, results)))
       return state.error.empty() ? failure() : error(state.error);
   } else {
-    // Required inputs must be present; the op's type constraints reject a
-    // `none` where a tensor is needed.
     FailureOr<Operation *> op = createOp(state, *spec);
     if (failed(op))
       return failure();

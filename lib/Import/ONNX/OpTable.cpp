@@ -26,14 +26,18 @@ Value NodeState::constantScalar(double value, Type elementType) {
   return ConstantOp::create(builder, loc, DenseElementsAttr::get(type, element));
 }
 
-void NodeState::moveIntsToInput(StringRef attr, unsigned index) {
-  auto values = dyn_cast_or_null<DenseI64ArrayAttr>(attributes.get(attr));
+LogicalResult NodeState::moveIntsToInput(StringRef attr, unsigned index) {
+  FailureOr<DenseI64ArrayAttr> values =
+      optionalAttr<DenseI64ArrayAttr>(attr, "INTS");
+  if (failed(values))
+    return failure();
   attributes.erase(attr);
-  if (!values)
-    return;
+  if (!*values)
+    return success();
   if (operands.size() <= index)
     operands.resize(index + 1);
-  operands[index] = constantI64(values.asArrayRef());
+  operands[index] = constantI64(values->asArrayRef());
+  return success();
 }
 
 namespace {
@@ -43,20 +47,17 @@ namespace {
 //===----------------------------------------------------------------------===//
 
 LogicalResult axesToInput(NodeState &node) {
-  node.moveIntsToInput("axes", 1);
-  return success();
+  return node.moveIntsToInput("axes", 1);
 }
 
 LogicalResult shapeToInput(NodeState &node) {
-  node.moveIntsToInput("shape", 1);
-  return success();
+  return node.moveIntsToInput("shape", 1);
 }
 
 LogicalResult sliceAttrsToInputs(NodeState &node) {
-  node.moveIntsToInput("starts", 1);
-  node.moveIntsToInput("ends", 2);
-  node.moveIntsToInput("axes", 3);
-  return success();
+  return failure(failed(node.moveIntsToInput("starts", 1)) ||
+                 failed(node.moveIntsToInput("ends", 2)) ||
+                 failed(node.moveIntsToInput("axes", 3)));
 }
 
 /// Split before opset 18 had no num_outputs: the node's outputs count.
@@ -67,8 +68,11 @@ LogicalResult splitCountFromOutputs(NodeState &node) {
   // Before opset 18 the parts must be equal.
   int64_t parts = node.node.output_size();
   auto type = cast<RankedTensorType>(node.operands[0].getType());
-  auto axisAttr = dyn_cast_or_null<IntegerAttr>(node.attributes.get("axis"));
-  int64_t axis = axisAttr ? axisAttr.getInt() : 0;
+  FailureOr<IntegerAttr> axisAttr =
+      node.optionalAttr<IntegerAttr>("axis", "INT");
+  if (failed(axisAttr))
+    return failure();
+  int64_t axis = *axisAttr ? axisAttr->getInt() : 0;
   if (axis < 0)
     axis += type.getRank();
   if (axis >= 0 && axis < type.getRank() && parts > 0 &&
@@ -81,7 +85,8 @@ LogicalResult splitCountFromOutputs(NodeState &node) {
 }
 
 LogicalResult splitAttrToInput(NodeState &node) {
-  node.moveIntsToInput("split", 1);
+  if (failed(node.moveIntsToInput("split", 1)))
+    return failure();
   return splitCountFromOutputs(node);
 }
 
@@ -93,19 +98,26 @@ LogicalResult clipAttrsToInputs(NodeState &node) {
   Type elementType = elementTypeOf(node.operands[0]);
   node.operands.resize(3);
   for (auto [name, index] : {std::pair{"min", 1}, std::pair{"max", 2}}) {
-    if (auto value = dyn_cast_or_null<FloatAttr>(node.attributes.get(name)))
+    FailureOr<FloatAttr> value = node.optionalAttr<FloatAttr>(name, "FLOAT");
+    if (failed(value))
+      return failure();
+    if (*value)
       node.operands[index] =
-          node.constantScalar(value.getValueAsDouble(), elementType);
+          node.constantScalar(value->getValueAsDouble(), elementType);
     node.attributes.erase(name);
   }
   return success();
 }
 
 LogicalResult padAttrsToInputs(NodeState &node) {
-  node.moveIntsToInput("pads", 1);
-  if (auto value = dyn_cast_or_null<FloatAttr>(node.attributes.get("value"))) {
+  if (failed(node.moveIntsToInput("pads", 1)))
+    return failure();
+  FailureOr<FloatAttr> value = node.optionalAttr<FloatAttr>("value", "FLOAT");
+  if (failed(value))
+    return failure();
+  if (*value) {
     node.operands.resize(3);
-    node.operands[2] = node.constantScalar(value.getValueAsDouble(),
+    node.operands[2] = node.constantScalar(value->getValueAsDouble(),
                                            elementTypeOf(node.operands[0]));
   }
   node.attributes.erase("value");
@@ -113,21 +125,26 @@ LogicalResult padAttrsToInputs(NodeState &node) {
 }
 
 LogicalResult topKAttrToInput(NodeState &node) {
-  auto k = dyn_cast_or_null<IntegerAttr>(node.attributes.get("k"));
-  if (!k)
+  FailureOr<IntegerAttr> k = node.optionalAttr<IntegerAttr>("k", "INT");
+  if (failed(k))
+    return failure();
+  if (!*k)
     return node.fail("attribute 'k' is required");
   node.attributes.erase("k");
   node.operands.resize(2);
-  node.operands[1] = node.constantI64({k.getInt()});
+  node.operands[1] = node.constantI64({k->getInt()});
   return success();
 }
 
 /// Before opset 7, binary ops broadcast only with `broadcast=1`, aligning B
 /// at `axis` of A; NumPy broadcasting covers that once B gets trailing 1s.
 LogicalResult legacyBroadcast(NodeState &node) {
-  auto broadcast =
-      dyn_cast_or_null<IntegerAttr>(node.attributes.get("broadcast"));
-  auto axis = dyn_cast_or_null<IntegerAttr>(node.attributes.get("axis"));
+  FailureOr<IntegerAttr> broadcastAttr =
+      node.optionalAttr<IntegerAttr>("broadcast", "INT");
+  FailureOr<IntegerAttr> axisAttr = node.optionalAttr<IntegerAttr>("axis", "INT");
+  if (failed(broadcastAttr) || failed(axisAttr))
+    return failure();
+  IntegerAttr broadcast = *broadcastAttr, axis = *axisAttr;
   for (StringRef name : {"broadcast", "axis", "consumed_inputs"})
     node.attributes.erase(name);
   if (!broadcast || broadcast.getInt() == 0 || !axis ||
@@ -175,9 +192,11 @@ LogicalResult dropGemmBroadcast(NodeState &node) {
 /// BatchNormalization before opset 9: `spatial` (only 1 is supported),
 /// `is_test` and `consumed_inputs`.
 LogicalResult legacyBatchNorm(NodeState &node) {
-  if (auto spatial =
-          dyn_cast_or_null<IntegerAttr>(node.attributes.get("spatial")))
-    if (spatial.getInt() != 1)
+  FailureOr<IntegerAttr> spatial =
+      node.optionalAttr<IntegerAttr>("spatial", "INT");
+  if (failed(spatial))
+    return failure();
+  if (*spatial && spatial->getInt() != 1)
       return node.fail("spatial=0 (per-activation statistics) is not "
                        "supported");
   for (StringRef name : {"spatial", "is_test", "consumed_inputs"})
@@ -186,12 +205,14 @@ LogicalResult legacyBatchNorm(NodeState &node) {
 }
 
 LogicalResult castToType(NodeState &node) {
-  auto to = dyn_cast_or_null<IntegerAttr>(node.attributes.get("to"));
-  if (!to)
+  FailureOr<IntegerAttr> to = node.optionalAttr<IntegerAttr>("to", "INT");
+  if (failed(to))
+    return failure();
+  if (!*to)
     return node.fail("attribute 'to' is required");
   std::string error;
   FailureOr<Type> type =
-      importElementType(to.getInt(), node.builder.getContext(), error);
+      importElementType(to->getInt(), node.builder.getContext(), error);
   if (failed(type))
     return node.fail("cannot cast: " + error);
   node.attributes.set("to", TypeAttr::get(*type));
@@ -244,27 +265,27 @@ LogicalResult buildConstant(NodeState &node, SmallVectorImpl<Value> &results) {
   NamedAttribute attr = *node.attributes.begin();
   StringRef name = attr.getName().getValue();
   Builder &b = node.builder;
+  Attribute given = attr.getValue();
   ElementsAttr value;
   if (name == "value") {
-    value = dyn_cast<ElementsAttr>(attr.getValue());
-  } else if (name == "value_float") {
-    value = DenseElementsAttr::get(RankedTensorType::get({}, b.getF32Type()),
-                                   cast<FloatAttr>(attr.getValue()));
-  } else if (name == "value_int") {
-    value = DenseElementsAttr::get(RankedTensorType::get({}, b.getI64Type()),
-                                   cast<IntegerAttr>(attr.getValue()));
-  } else if (name == "value_ints") {
-    ArrayRef<int64_t> ints = cast<DenseI64ArrayAttr>(attr.getValue());
+    value = dyn_cast<ElementsAttr>(given);
+  } else if (auto f = dyn_cast<FloatAttr>(given); f && name == "value_float") {
+    value = DenseElementsAttr::get(RankedTensorType::get({}, b.getF32Type()), f);
+  } else if (auto i = dyn_cast<IntegerAttr>(given); i && name == "value_int") {
+    value = DenseElementsAttr::get(RankedTensorType::get({}, b.getI64Type()), i);
+  } else if (auto ints = dyn_cast<DenseI64ArrayAttr>(given);
+             ints && name == "value_ints") {
     value = DenseElementsAttr::get(
-        RankedTensorType::get({(int64_t)ints.size()}, b.getI64Type()), ints);
-  } else if (name == "value_floats") {
-    ArrayRef<float> floats = cast<DenseF32ArrayAttr>(attr.getValue());
+        RankedTensorType::get({ints.size()}, b.getI64Type()), ints.asArrayRef());
+  } else if (auto floats = dyn_cast<DenseF32ArrayAttr>(given);
+             floats && name == "value_floats") {
     value = DenseElementsAttr::get(
-        RankedTensorType::get({(int64_t)floats.size()}, b.getF32Type()),
-        floats);
+        RankedTensorType::get({floats.size()}, b.getF32Type()),
+        floats.asArrayRef());
   }
   if (!value)
-    return node.fail("attribute '" + name + "' is not supported");
+    return node.fail("attribute '" + name +
+                     "' is not supported or has the wrong type");
   results.push_back(ConstantOp::create(node.builder, node.loc, value));
   return success();
 }
@@ -276,8 +297,11 @@ LogicalResult buildSoftmaxV1(NodeState &node, SmallVectorImpl<Value> &results) {
   Value input = node.operands[0];
   auto type = cast<RankedTensorType>(input.getType());
   int64_t rank = type.getRank();
-  auto axisAttr = dyn_cast_or_null<IntegerAttr>(node.attributes.get("axis"));
-  int64_t axis = axisAttr ? axisAttr.getInt() : 1;
+  FailureOr<IntegerAttr> axisAttr =
+      node.optionalAttr<IntegerAttr>("axis", "INT");
+  if (failed(axisAttr))
+    return failure();
+  int64_t axis = *axisAttr ? axisAttr->getInt() : 1;
   if (axis < -rank || axis > rank)
     return node.fail("axis " + Twine(axis) + " is out of range");
   if (axis < 0)
@@ -448,7 +472,34 @@ const OpSpec kOps[] = {
 };
 // clang-format on
 
+/// Entries whose required inputs are fewer than their input positions (the
+/// rest are optional); others require all of them, and variadic ops one.
+struct Required {
+  StringRef opType;
+  int64_t sinceVersion; // 0: every entry of the op.
+  unsigned count;
+};
+const Required kRequired[] = {
+    {"ArgMax", 0, 1},      {"ArgMin", 0, 1},          {"Clip", 0, 1},
+    {"Constant", 0, 0},    {"Conv", 0, 2},            {"ConvTranspose", 0, 2},
+    {"Dropout", 0, 1},     {"Gemm", 0, 2},            {"LayerNormalization", 0, 2},
+    {"Pad", 2, 1},         {"Pad", 11, 2},            {"Reshape", 1, 1},         {"Resize", 0, 1},
+    {"Slice", 1, 1},       {"Slice", 10, 3},          {"Split", 0, 1},
+    {"Squeeze", 0, 1},     {"TopK", 1, 1},            {"Trilu", 0, 1},
+    {"Unsqueeze", 1, 1},   {"ReduceL2", 0, 1},        {"ReduceLogSumExp", 0, 1},
+    {"ReduceMax", 0, 1},   {"ReduceMean", 0, 1},      {"ReduceMin", 0, 1},
+    {"ReduceProd", 0, 1},  {"ReduceSum", 0, 1},       {"ReduceSumSquare", 0, 1},
+};
+
 } // namespace
+
+unsigned requiredInputs(const OpSpec &spec) {
+  for (const Required &entry : kRequired)
+    if (entry.opType == spec.opType &&
+        (entry.sinceVersion == 0 || entry.sinceVersion == spec.sinceVersion))
+      return entry.count;
+  return spec.numInputs ? spec.numInputs : 1;
+}
 
 const OpSpec *lookupOp(StringRef domain, StringRef opType, int64_t opset) {
   if (!domain.empty() && domain != "ai.onnx")

@@ -37,7 +37,18 @@ struct NodeState {
   /// A scalar constant of `elementType` holding `value`.
   mlir::Value constantScalar(double value, mlir::Type elementType);
   /// Moves an INTS attribute, if present, to the i64 input at `index`.
-  void moveIntsToInput(llvm::StringRef attr, unsigned index);
+  mlir::LogicalResult moveIntsToInput(llvm::StringRef attr, unsigned index);
+  /// The attribute `name` if present; fails when it has another type.
+  template <typename AttrT>
+  mlir::FailureOr<AttrT> optionalAttr(llvm::StringRef name,
+                                      llvm::StringRef onnxType) {
+    mlir::Attribute attr = attributes.get(name);
+    if (!attr)
+      return AttrT();
+    if (auto typed = llvm::dyn_cast<AttrT>(attr))
+      return typed;
+    return fail("attribute '" + name + "' must be " + onnxType);
+  }
   mlir::LogicalResult fail(const llvm::Twine &message) {
     error = message.str();
     return mlir::failure();
@@ -61,6 +72,9 @@ struct OpSpec {
   Adapter adapt = nullptr;
   CustomBuilder custom = nullptr;
 };
+
+/// How many leading inputs a node of `spec` must provide (non-empty).
+unsigned requiredInputs(const OpSpec &spec);
 
 /// The entry for `opType` in `domain` at `opset`, or null if unsupported.
 const OpSpec *lookupOp(llvm::StringRef domain, llvm::StringRef opType,

@@ -2,6 +2,7 @@
 
 #include "TensorImport.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CheckedArithmetic.h"
 #include <cstring>
 
 using namespace mlir;
@@ -124,20 +125,29 @@ FailureOr<ElementsAttr> importTensor(const onnx::TensorProto &tensor,
   if (failed(elementType))
     return failure();
   SmallVector<int64_t> shape;
-  int64_t count = 1;
+  std::optional<int64_t> count = 1;
   for (int64_t dim : tensor.dims()) {
     if (dim < 0) {
       error = "tensor has a negative dimension";
       return failure();
     }
     shape.push_back(dim);
-    count *= dim;
+    count = llvm::checkedMul(*count, dim);
+    if (!count) {
+      error = "tensor has too many elements";
+      return failure();
+    }
   }
   auto type = RankedTensorType::get(shape, *elementType);
   size_t width = (*elementType).isInteger(1)
                      ? 1
                      : (*elementType).getIntOrFloatBitWidth() / 8;
-  int64_t bytes = count * (int64_t)width;
+  std::optional<int64_t> checkedBytes = llvm::checkedMul(*count, (int64_t)width);
+  if (!checkedBytes) {
+    error = "tensor has too many bytes";
+    return failure();
+  }
+  int64_t bytes = *checkedBytes;
   std::string key = blobKey(nameHint);
 
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
@@ -189,7 +199,7 @@ FailureOr<ElementsAttr> importTensor(const onnx::TensorProto &tensor,
   }
   if ((int64_t)packed.size() != bytes) {
     error = "tensor has " + std::to_string(packed.size() / width) +
-            " elements but its shape needs " + std::to_string(count);
+            " elements but its shape needs " + std::to_string(*count);
     return failure();
   }
   return ElementsAttr(DenseResourceElementsAttr::get(

@@ -11,29 +11,29 @@ using namespace mlir;
 
 namespace cleave::onnx_import {
 
-namespace {
-llvm::cl::list<std::string>
-    inputShapes("input-shape",
-                llvm::cl::desc("Static shape of a graph input, binding its "
-                               "symbolic dims: name:2x128 (repeatable)"),
-                llvm::cl::value_desc("name:dims"));
-llvm::cl::list<std::string> inputValues(
-    "input-value",
-    llvm::cl::desc("Fix a graph input to the value in a TensorProto file, so "
-                   "shapes computed from it are static: name=value.pb"),
-    llvm::cl::value_desc("name=file"));
-llvm::cl::opt<int64_t> defaultDimSize(
-    "default-dim-size",
-    llvm::cl::desc("Size for symbolic input dims left unbound (default: "
-                   "such a dim is an error)"),
-    llvm::cl::init(-1));
-llvm::cl::opt<bool> noFold("no-import-folding",
-                           llvm::cl::desc("Do not fold constant subgraphs "
-                                          "while importing"),
-                           llvm::cl::init(false));
-} // namespace
 
 void registerImportOnnxTranslation() {
+  // Options of this translation, registered when it is (function statics,
+  // so tools that link the importer without it keep their own options).
+  static llvm::cl::list<std::string> inputShapes("input-shape",
+                  llvm::cl::desc("Static shape of a graph input, binding its "
+                                 "symbolic dims: name:2x128 (repeatable)"),
+                  llvm::cl::value_desc("name:dims"));
+  static llvm::cl::list<std::string> inputValues(
+      "input-value",
+      llvm::cl::desc("Fix a graph input to the value in a TensorProto file, so "
+                     "shapes computed from it are static: name=value.pb"),
+      llvm::cl::value_desc("name=file"));
+  static llvm::cl::opt<int64_t> defaultDimSize(
+      "default-dim-size",
+      llvm::cl::desc("Size for symbolic input dims left unbound (default: "
+                     "such a dim is an error)"),
+      llvm::cl::init(-1));
+  static llvm::cl::opt<bool> noFold("no-import-folding",
+                             llvm::cl::desc("Do not fold constant subgraphs "
+                                            "while importing"),
+                             llvm::cl::init(false));
+
   TranslateToMLIRRegistration registration(
       "import-onnx", "import an ONNX model into the cleave dialect",
       [](llvm::SourceMgr &sourceMgr,

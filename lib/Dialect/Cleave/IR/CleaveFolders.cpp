@@ -47,7 +47,8 @@ SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
 /// Elements of a small constant as generic attributes, for data movement.
 std::optional<SmallVector<Attribute>> elementsOf(Attribute attr) {
   DenseElementsAttr dense = toDenseElements(attr);
-  if (!dense)
+  // Splats pass toDenseElements whatever their size; never expand a large one.
+  if (!dense || dense.getNumElements() > kMaxFoldElements)
     return std::nullopt;
   auto values = dense.getValues<Attribute>();
   return SmallVector<Attribute>(values.begin(), values.end());
@@ -426,6 +427,8 @@ OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
       return {};
     inputs.push_back(std::move(*values));
   }
+  if (getType().getNumElements() > kMaxFoldElements)
+    return {};
   int64_t rank = getType().getRank();
   int64_t axis = (int64_t)getAxis() < 0 ? (int64_t)getAxis() + rank
                                         : (int64_t)getAxis();

@@ -13,6 +13,8 @@
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CheckedArithmetic.h"
+#include <cmath>
 
 using namespace mlir;
 using namespace cleave::graph;
@@ -39,6 +41,12 @@ Type unknownShape(Value like, std::optional<int64_t> rank) {
     return UnrankedTensorType::get(elementType);
   return RankedTensorType::get(SmallVector<int64_t>(*rank, ShapedType::kDynamic),
                                elementType);
+}
+
+/// Whether a computed dimension (or element count) fits an int64: finite,
+/// and below 2^62 so that later products of it are checked, not UB.
+bool isFiniteDim(double value) {
+  return std::isfinite(value) && std::fabs(value) < 0x1p62;
 }
 
 int64_t lengthOf(Value v) {
@@ -190,7 +198,10 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
     } else if (dim < 0) {
       return emitOptionalError(loc, "shape[", i, "] is negative (", dim, ")");
     }
-    known *= dim;
+    std::optional<int64_t> next = llvm::checkedMul(known, dim);
+    if (!next)
+      return emitOptionalError(loc, "shape has too many elements");
+    known = *next;
   }
   int64_t total = input.getNumElements();
   if (inferred >= 0) {
@@ -328,6 +339,8 @@ LogicalResult ExpandOp::inferReturnTypes(MLIRContext *,
                                      lengthOf(adaptor.getShape()))));
     return success();
   }
+  if (llvm::any_of(*shape, [](int64_t d) { return d < 0; }))
+    return emitOptionalError(loc, "shape has a negative dimension");
   std::optional<SmallVector<int64_t>> result =
       broadcastShapes(rankedType(adaptor.getInput()).getShape(), *shape);
   if (!result)
@@ -352,9 +365,11 @@ LogicalResult TileOp::inferReturnTypes(MLIRContext *,
                              " entries for an input of rank ", input.getRank());
   SmallVector<int64_t> shape;
   for (auto [dim, repeat] : llvm::zip(input.getShape(), *repeats)) {
-    if (repeat < 0)
-      return emitOptionalError(loc, "repeats must not be negative");
-    shape.push_back(dim * repeat);
+    std::optional<int64_t> size = llvm::checkedMul(dim, repeat);
+    if (repeat < 0 || !size)
+      return emitOptionalError(loc, "repeats must be non-negative and small "
+                                    "enough");
+    shape.push_back(*size);
   }
   types.push_back(withShape(adaptor.getInput(), shape));
   return success();
@@ -613,8 +628,10 @@ LogicalResult RangeOp::inferReturnTypes(MLIRContext *,
     return emitOptionalError(loc, "start, limit and delta must be scalars");
   if ((*delta)[0] == 0)
     return emitOptionalError(loc, "delta must not be 0");
-  int64_t count = std::max<int64_t>(
-      (int64_t)std::ceil(((*limit)[0] - (*start)[0]) / (*delta)[0]), 0);
+  double steps = std::ceil(((*limit)[0] - (*start)[0]) / (*delta)[0]);
+  if (!isFiniteDim(steps))
+    return emitOptionalError(loc, "range has too many elements");
+  int64_t count = std::max<int64_t>((int64_t)steps, 0);
   types.push_back(withShape(adaptor.getStart(), {count}));
   return success();
 }
@@ -772,8 +789,12 @@ LogicalResult ResizeOp::inferReturnTypes(MLIRContext *,
         double s = (double)size / input.getDimSize(axis);
         scale = policy == "not_larger" ? std::min(scale, s) : std::max(scale, s);
       }
-      for (int64_t axis : axes)
-        shape[axis] = (int64_t)std::round(scale * input.getDimSize(axis));
+      for (int64_t axis : axes) {
+        double size = std::round(scale * input.getDimSize(axis));
+        if (!isFiniteDim(size))
+          return emitOptionalError(loc, "sizes give a dimension out of range");
+        shape[axis] = (int64_t)size;
+      }
     }
   } else if (!isNone(adaptor.getScales())) {
     std::optional<SmallVector<double>> scales =
@@ -787,8 +808,12 @@ LogicalResult ResizeOp::inferReturnTypes(MLIRContext *,
     if (scales->size() != axes.size())
       return emitOptionalError(loc, "scales has ", scales->size(),
                                " entries for ", axes.size(), " axes");
-    for (auto [axis, scale] : llvm::zip(axes, *scales))
-      shape[axis] = (int64_t)std::floor(input.getDimSize(axis) * scale);
+    for (auto [axis, scale] : llvm::zip(axes, *scales)) {
+      double size = std::floor(input.getDimSize(axis) * scale);
+      if (!isFiniteDim(size))
+        return emitOptionalError(loc, "scales give a dimension out of range");
+      shape[axis] = (int64_t)size;
+    }
   } else {
     return emitOptionalError(loc, "needs scales or sizes");
   }
@@ -1031,6 +1056,8 @@ LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *,
       adaptor.getDilationsAttr(), adaptor.getPadsAttr(), adaptor.getAutoPad());
   if (failed(window))
     return failure();
+  if ((int64_t)adaptor.getGroup() <= 0)
+    return emitOptionalError(loc, "group must be positive");
   SmallVector<int64_t> shape = {x.getDimSize(0),
                                 w.getDimSize(1) * (int64_t)adaptor.getGroup()};
   if (std::optional<ArrayRef<int64_t>> outputShape = adaptor.getOutputShape()) {

@@ -48,7 +48,11 @@ DenseElementsAttr constantElements(Value v) {
   Attribute attr;
   if (!v || !matchPattern(v, m_Constant(&attr)))
     return {};
-  return toDenseElements(attr);
+  DenseElementsAttr dense = toDenseElements(attr);
+  // Values are listed one by one: refuse large splats too.
+  if (!dense || dense.getNumElements() > kMaxFoldElements)
+    return {};
+  return dense;
 }
 } // namespace
 

@@ -25,7 +25,7 @@ std::optional<SmallVector<int64_t>> broadcastShapes(ArrayRef<int64_t> lhs,
 
 FailureOr<int64_t> normalizeAxis(std::optional<Location> loc, int64_t axis,
                                  int64_t rank, StringRef what) {
-  if (axis < -rank || axis >= std::max<int64_t>(rank, 1)) {
+  if (axis < -rank || axis >= rank) {
     (void)emitOptionalError(loc, what, " ", axis, " is out of range for rank ",
                             rank);
     return failure();
@@ -38,8 +38,11 @@ SliceAxis computeSliceAxis(int64_t dim, int64_t start, int64_t end,
   auto clamp = [](int64_t v, int64_t lo, int64_t hi) {
     return std::min(std::max(v, lo), hi);
   };
+  // ONNX adds dim to negative bounds, then clamps: starts into [0, dim]
+  // (or [0, dim - 1] for negative steps), ends into [0, dim] (or
+  // [-1, dim - 1]). Unlike Python, a start below -dim is 0 for either step.
   if (start < 0)
-    start = start < -dim ? 0 - (step < 0) : start + dim;
+    start = start < -dim ? 0 : start + dim;
   if (end < 0)
     end = end < -dim ? -1 : end + dim;
   // Lengths as 1 + (distance - 1) / |step|, in unsigned arithmetic, so that

@@ -21,7 +21,8 @@ inline constexpr int64_t kMaxFoldElements = 1 << 16;
 
 /// `attr` as dense elements, reading dense_resource blobs; null when it is
 /// not a dense constant, its blob is not loaded, or it has more than
-/// `maxElements` elements.
+/// `maxElements` elements and is not a splat (a splat is one value, cheap
+/// at any size; callers that list elements must check the count).
 mlir::DenseElementsAttr toDenseElements(mlir::Attribute attr,
                                         int64_t maxElements = kMaxFoldElements);
 
