@@ -32,8 +32,8 @@ cleave_status writeFile(const char *path, const std::string &bytes) {
       std::string(path) + ".tmp." + std::to_string((long)::getpid());
   FILE *file = std::fopen(temporary.c_str(), "wb");
   if (!file)
-    return CLEAVE_ERROR(CLEAVE_IO_ERROR, std::string("cannot create '") +
-                                             path + "': " + std::strerror(errno));
+    return CLEAVE_ERROR(CLEAVE_IO_ERROR, std::string("cannot create '") + path +
+                                             "': " + std::strerror(errno));
   bool ok = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
   ok = std::fclose(file) == 0 && ok;
   if (!ok || std::rename(temporary.c_str(), path) != 0) {

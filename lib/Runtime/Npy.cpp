@@ -1,7 +1,8 @@
 //===- Npy.cpp - NumPy .npy files -----------------------------------------===//
 //
-// Format: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
-// A magic string, a version, a header length, then a Python dict literal
+// Format:
+// https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html A
+// magic string, a version, a header length, then a Python dict literal
 // {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), } and the data.
 //
 //===----------------------------------------------------------------------===//
@@ -101,8 +102,9 @@ cleave_status cleave_npy_read(const char *path, cleave_tensor *out) {
     return bad("has a header without descr, fortran_order or shape");
   if (fortran != "False")
     return CLEAVE_ERROR(CLEAVE_UNSUPPORTED,
-                        "'" + file + "' is in Fortran order; save it with "
-                                     "np.ascontiguousarray first");
+                        "'" + file +
+                            "' is in Fortran order; save it with "
+                            "np.ascontiguousarray first");
   if (descr.size() != 5 || descr.front() != '\'' || descr.back() != '\'')
     return bad("has a malformed descr " + descr);
   descr = descr.substr(1, 3);
@@ -132,8 +134,9 @@ cleave_status cleave_npy_read(const char *path, cleave_tensor *out) {
     if (end == i)
       return bad("has a malformed shape " + shape);
     if (rank == CLEAVE_MAX_RANK)
-      return CLEAVE_ERROR(CLEAVE_UNSUPPORTED, "'" + file + "' has rank above " +
-                                                  std::to_string(CLEAVE_MAX_RANK));
+      return CLEAVE_ERROR(CLEAVE_UNSUPPORTED,
+                          "'" + file + "' has rank above " +
+                              std::to_string(CLEAVE_MAX_RANK));
     int64_t dim = 0;
     for (size_t j = i; j < end; ++j) {
       if (dim > (INT64_MAX - 9) / 10)
@@ -167,8 +170,9 @@ cleave_status cleave_npy_write(const char *path, const cleave_tensor *tensor) {
                             " has no .npy equivalent");
   std::string shape = "(";
   for (int32_t i = 0; i < tensor->rank; ++i)
-    shape += std::to_string(tensor->dims[i]) +
-             (tensor->rank == 1 ? "," : i + 1 < tensor->rank ? ", " : "");
+    shape += std::to_string(tensor->dims[i]) + (tensor->rank == 1      ? ","
+                                                : i + 1 < tensor->rank ? ", "
+                                                                       : "");
   shape += ")";
   std::string header = std::string("{'descr': '") + descr +
                        "', 'fortran_order': False, 'shape': " + shape + ", }";

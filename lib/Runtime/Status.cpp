@@ -21,8 +21,8 @@ cleave_status makeStatus(cleave_status_code code, const char *file, int line,
   // Keep the path from "lib/Runtime/" on, not the build machine's prefix.
   if (size_t at = where.rfind("lib/Runtime/"); at != std::string::npos)
     where = where.substr(at);
-  auto *status = new (std::nothrow)
-      cleave_status_t{code, where + ":" + std::to_string(line) + ": " + message};
+  auto *status = new (std::nothrow) cleave_status_t{
+      code, where + ":" + std::to_string(line) + ": " + message};
   return status ? status : &outOfMemory;
 }
 

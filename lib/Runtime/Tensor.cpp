@@ -33,20 +33,34 @@ size_t cleave_dtype_size(cleave_dtype dtype) {
 
 const char *cleave_dtype_name(cleave_dtype dtype) {
   switch (dtype) {
-  case CLEAVE_DTYPE_F32: return "f32";
-  case CLEAVE_DTYPE_U8: return "u8";
-  case CLEAVE_DTYPE_I8: return "i8";
-  case CLEAVE_DTYPE_U16: return "u16";
-  case CLEAVE_DTYPE_I16: return "i16";
-  case CLEAVE_DTYPE_I32: return "i32";
-  case CLEAVE_DTYPE_I64: return "i64";
-  case CLEAVE_DTYPE_BOOL: return "bool";
-  case CLEAVE_DTYPE_F16: return "f16";
-  case CLEAVE_DTYPE_F64: return "f64";
-  case CLEAVE_DTYPE_U32: return "u32";
-  case CLEAVE_DTYPE_U64: return "u64";
-  case CLEAVE_DTYPE_BF16: return "bf16";
-  default: return "invalid";
+  case CLEAVE_DTYPE_F32:
+    return "f32";
+  case CLEAVE_DTYPE_U8:
+    return "u8";
+  case CLEAVE_DTYPE_I8:
+    return "i8";
+  case CLEAVE_DTYPE_U16:
+    return "u16";
+  case CLEAVE_DTYPE_I16:
+    return "i16";
+  case CLEAVE_DTYPE_I32:
+    return "i32";
+  case CLEAVE_DTYPE_I64:
+    return "i64";
+  case CLEAVE_DTYPE_BOOL:
+    return "bool";
+  case CLEAVE_DTYPE_F16:
+    return "f16";
+  case CLEAVE_DTYPE_F64:
+    return "f64";
+  case CLEAVE_DTYPE_U32:
+    return "u32";
+  case CLEAVE_DTYPE_U64:
+    return "u64";
+  case CLEAVE_DTYPE_BF16:
+    return "bf16";
+  default:
+    return "invalid";
   }
 }
 
@@ -79,8 +93,8 @@ cleave_status cleave_tensor_alloc(cleave_dtype dtype, int32_t rank,
     if (dims[i] < 0)
       return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
                           "dimension " + std::to_string(i) + " is negative");
-    if (dims[i] != 0 && count > INT64_MAX / dims[i] /
-                                    (int64_t)cleave_dtype_size(dtype))
+    if (dims[i] != 0 &&
+        count > INT64_MAX / dims[i] / (int64_t)cleave_dtype_size(dtype))
       return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT, "tensor size overflows");
     count *= dims[i];
     out->dims[i] = dims[i];

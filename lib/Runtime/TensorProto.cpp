@@ -71,11 +71,16 @@ public:
     const char *data;
     size_t size;
     switch (wireType) {
-    case kVarint: return varint(ignored);
-    case kFixed64: return fixed(&ignored, 8);
-    case kFixed32: return fixed(&ignored, 4);
-    case kBytes: return bytes(data, size);
-    default: return false;
+    case kVarint:
+      return varint(ignored);
+    case kFixed64:
+      return fixed(&ignored, 8);
+    case kFixed32:
+      return fixed(&ignored, 4);
+    case kBytes:
+      return bytes(data, size);
+    default:
+      return false;
     }
   }
 
@@ -166,17 +171,27 @@ cleave_status cleave_pb_read(const char *path, cleave_tensor *out,
     const char *data;
     size_t size;
     switch (field) {
-    case kDims: ok = readRepeated(reader, wireType, dims); break;
-    case kDataType: ok = reader.varint(dataType); break;
+    case kDims:
+      ok = readRepeated(reader, wireType, dims);
+      break;
+    case kDataType:
+      ok = reader.varint(dataType);
+      break;
     case kFloatData:
       ok = readRepeated<float, float>(reader, wireType, floats);
       break;
-    case kInt32Data: ok = readRepeated(reader, wireType, int32s); break;
-    case kInt64Data: ok = readRepeated(reader, wireType, int64s); break;
+    case kInt32Data:
+      ok = readRepeated(reader, wireType, int32s);
+      break;
+    case kInt64Data:
+      ok = readRepeated(reader, wireType, int64s);
+      break;
     case kDoubleData:
       ok = readRepeated<double, double>(reader, wireType, doubles);
       break;
-    case kUint64Data: ok = readRepeated(reader, wireType, uint64s); break;
+    case kUint64Data:
+      ok = readRepeated(reader, wireType, uint64s);
+      break;
     case kName:
       ok = reader.bytes(data, size);
       if (ok)
@@ -187,16 +202,22 @@ cleave_status cleave_pb_read(const char *path, cleave_tensor *out,
       if (ok)
         raw.assign(data, size), hasRaw = true;
       break;
-    case kDataLocation: ok = reader.varint(location); break;
+    case kDataLocation:
+      ok = reader.varint(location);
+      break;
     case kStringData:
       return CLEAVE_ERROR(CLEAVE_UNSUPPORTED,
-                          "'" + file + "' holds strings, which are not "
-                                       "supported");
+                          "'" + file +
+                              "' holds strings, which are not "
+                              "supported");
     case kExternalData:
       return CLEAVE_ERROR(CLEAVE_UNSUPPORTED,
-                          "'" + file + "' keeps its data in an external "
-                                       "file, which tensor files may not");
-    default: ok = reader.skip(wireType); break;
+                          "'" + file +
+                              "' keeps its data in an external "
+                              "file, which tensor files may not");
+    default:
+      ok = reader.skip(wireType);
+      break;
     }
     if (!ok)
       return bad("is truncated or not a TensorProto (field " +
@@ -207,10 +228,10 @@ cleave_status cleave_pb_read(const char *path, cleave_tensor *out,
                         "'" + file + "' keeps its data in an external file");
   auto dtype = (cleave_dtype)dataType;
   if (cleave_dtype_size(dtype) == 0)
-    return CLEAVE_ERROR(CLEAVE_UNSUPPORTED,
-                        "'" + file + "' has ONNX data type " +
-                            std::to_string(dataType) +
-                            ", which is not supported");
+    return CLEAVE_ERROR(CLEAVE_UNSUPPORTED, "'" + file +
+                                                "' has ONNX data type " +
+                                                std::to_string(dataType) +
+                                                ", which is not supported");
   if (dims.size() > CLEAVE_MAX_RANK)
     return CLEAVE_ERROR(CLEAVE_UNSUPPORTED, "'" + file + "' has rank " +
                                                 std::to_string(dims.size()));

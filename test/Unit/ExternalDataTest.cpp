@@ -83,9 +83,9 @@ TEST_F(ExternalDataTest, RejectsSymbolicLinks) {
 }
 
 TEST_F(ExternalDataTest, RejectsHardLinks) {
-  ASSERT_EQ(::link((root + "/secret.bin").c_str(),
-                   (modelDir + "/hard.bin").c_str()),
-            0);
+  ASSERT_EQ(
+      ::link((root + "/secret.bin").c_str(), (modelDir + "/hard.bin").c_str()),
+      0);
   EXPECT_NE(map("hard.bin", 0, -1, 64).find("hard link"), std::string::npos);
 }
 

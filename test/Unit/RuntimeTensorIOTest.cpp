@@ -96,9 +96,9 @@ TEST(RuntimeTensorIO, RejectsNumpyLayoutsItCannotUse) {
   EXPECT_NE(readError(input("raw_float32.pb.missing"), CLEAVE_INVALID_ARGUMENT)
                 .find("neither a .npy nor a .pb"),
             std::string::npos);
-  EXPECT_NE(readError(input("missing.npy"), CLEAVE_IO_ERROR)
-                .find("missing.npy"),
-            std::string::npos);
+  EXPECT_NE(
+      readError(input("missing.npy"), CLEAVE_IO_ERROR).find("missing.npy"),
+      std::string::npos);
   // A TensorProto is not a .npy file.
   std::string notNpy = ::testing::TempDir() + "/not.npy";
   FILE *file = std::fopen(notNpy.c_str(), "wb");
@@ -145,9 +145,9 @@ TEST(RuntimeTensorIO, RejectsTruncatedTensorProtos) {
 }
 
 TEST(RuntimeTensorIO, WritesFilesThatReadBack) {
-  for (const char *name : {"iota_int16.npy", "iota_bool.npy",
-                           "scalar_int64.npy", "empty_float32.npy",
-                           "raw_float32.pb", "typed_int64.pb"}) {
+  for (const char *name :
+       {"iota_int16.npy", "iota_bool.npy", "scalar_int64.npy",
+        "empty_float32.npy", "raw_float32.pb", "typed_int64.pb"}) {
     SCOPED_TRACE(name);
     Loaded original(input(name));
     std::string copy = ::testing::TempDir() + "/copy_" + name;
@@ -158,7 +158,8 @@ TEST(RuntimeTensorIO, WritesFilesThatReadBack) {
     ASSERT_EQ(again.tensor.rank, original.tensor.rank);
     for (int i = 0; i < original.tensor.rank; ++i)
       EXPECT_EQ(again.tensor.dims[i], original.tensor.dims[i]);
-    EXPECT_EQ(again.values<uint8_t>().size(), original.values<uint8_t>().size());
+    EXPECT_EQ(again.values<uint8_t>().size(),
+              original.values<uint8_t>().size());
     EXPECT_EQ(std::memcmp(again.tensor.data, original.tensor.data,
                           cleave_tensor_num_bytes(&original.tensor)),
               0);
@@ -170,7 +171,8 @@ TEST(RuntimeTensorIO, WritesFilesThatReadBack) {
 TEST(RuntimeTensorIO, StatusesNameTheirSource) {
   cleave_tensor tensor{};
   int64_t dims[1] = {-1};
-  cleave_status status = cleave_tensor_alloc(CLEAVE_DTYPE_F32, 1, dims, &tensor);
+  cleave_status status =
+      cleave_tensor_alloc(CLEAVE_DTYPE_F32, 1, dims, &tensor);
   EXPECT_EQ(cleave_status_get_code(status), CLEAVE_INVALID_ARGUMENT);
   EXPECT_EQ(std::string(cleave_status_message(status)).rfind("lib/Runtime/", 0),
             0u);

@@ -14,12 +14,14 @@ void printModelSummary(ModuleOp module, llvm::raw_ostream &os) {
   for (auto function : module.getOps<func::FuncOp>()) {
     os << "function @" << function.getName() << "\n";
     for (unsigned i = 0; i < function.getNumArguments(); ++i) {
-      auto name = function.getArgAttrOfType<StringAttr>(i, graph::CleaveDialect::kNameAttr);
+      auto name = function.getArgAttrOfType<StringAttr>(
+          i, graph::CleaveDialect::kNameAttr);
       os << "  input  " << (name ? name.getValue() : "?") << ": "
          << function.getArgument(i).getType() << "\n";
     }
     for (unsigned i = 0; i < function.getNumResults(); ++i) {
-      auto name = function.getResultAttrOfType<StringAttr>(i, graph::CleaveDialect::kNameAttr);
+      auto name = function.getResultAttrOfType<StringAttr>(
+          i, graph::CleaveDialect::kNameAttr);
       os << "  output " << (name ? name.getValue() : "?") << ": "
          << function.getResultTypes()[i] << "\n";
     }

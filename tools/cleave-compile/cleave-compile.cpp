@@ -6,16 +6,16 @@
 //===----------------------------------------------------------------------===//
 
 #include "ModelSummary.h"
-#include "cleave/InitAll.h"
 #include "cleave/Import/ONNX/Importer.h"
+#include "cleave/InitAll.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -27,10 +27,10 @@ cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"),
 cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout)"),
                                 cl::value_desc("path"), cl::init("-"));
 enum class Emit { Mlir };
-cl::opt<Emit> emit("emit", cl::desc("What to produce"),
-                   cl::values(clEnumValN(Emit::Mlir, "mlir",
-                                         "the verified graph IR")),
-                   cl::init(Emit::Mlir));
+cl::opt<Emit>
+    emit("emit", cl::desc("What to produce"),
+         cl::values(clEnumValN(Emit::Mlir, "mlir", "the verified graph IR")),
+         cl::init(Emit::Mlir));
 cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("Static shape of a graph input: name:2x128 (repeatable)"),
@@ -68,9 +68,8 @@ int main(int argc, char **argv) {
   // Diagnostics print as "cleave-compile: error: <message>".
   ScopedDiagnosticHandler handler(&context, [](Diagnostic &diag) {
     llvm::errs() << "cleave-compile: "
-                 << (diag.getSeverity() == DiagnosticSeverity::Error
-                         ? "error: "
-                         : "note: ")
+                 << (diag.getSeverity() == DiagnosticSeverity::Error ? "error: "
+                                                                     : "note: ")
                  << diag.str() << "\n";
     return success();
   });
@@ -113,8 +112,8 @@ int main(int argc, char **argv) {
     flags.useLocalScope();
   // writeToOutput writes a temporary file and renames it over the output at
   // the end, so no failure (or crash) leaves a partial file behind.
-  if (llvm::Error error = llvm::writeToOutput(
-          outputPath, [&](llvm::raw_ostream &os) {
+  if (llvm::Error error =
+          llvm::writeToOutput(outputPath, [&](llvm::raw_ostream &os) {
             module->print(os, flags);
             return llvm::Error::success();
           })) {

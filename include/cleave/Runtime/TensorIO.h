@@ -20,8 +20,7 @@ cleave_status cleave_npy_write(const char *path, const cleave_tensor *tensor);
 
 /* ONNX TensorProto, as in the ONNX test data (raw_data or typed fields). When
  * `name` is not NULL it receives the tensor's name (free() it). */
-cleave_status cleave_pb_read(const char *path, cleave_tensor *out,
-                             char **name);
+cleave_status cleave_pb_read(const char *path, cleave_tensor *out, char **name);
 cleave_status cleave_pb_write(const char *path, const cleave_tensor *tensor,
                               const char *name);
 

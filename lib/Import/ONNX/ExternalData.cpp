@@ -47,8 +47,8 @@ LogicalResult checkRelativePath(StringRef location, std::string &error) {
     }
   }
   if (location.contains('\\')) {
-    error = "external data location '" + location.str() +
-            "' contains a backslash";
+    error =
+        "external data location '" + location.str() + "' contains a backslash";
     return failure();
   }
   return success();
@@ -73,9 +73,9 @@ ExternalDataResolver::map(StringRef location, int64_t offset, int64_t length,
     error = "external data file '" + location.str() + "' does not exist";
     return failure();
   }
-  if (realParent != realDir && !StringRef(realParent).starts_with(
-                                   (realDir + llvm::sys::path::get_separator())
-                                       .str())) {
+  if (realParent != realDir &&
+      !StringRef(realParent)
+           .starts_with((realDir + llvm::sys::path::get_separator()).str())) {
     error = "external data location '" + location.str() +
             "' resolves outside the model's folder";
     return failure();
@@ -103,8 +103,7 @@ ExternalDataResolver::map(StringRef location, int64_t offset, int64_t length,
   }
   struct stat info;
   if (::fstat(file.fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-    error = "external data file '" + location.str() +
-            "' is not a regular file";
+    error = "external data file '" + location.str() + "' is not a regular file";
     return failure();
   }
   if (info.st_nlink > 1) {
@@ -148,9 +147,8 @@ ExternalDataResolver::map(StringRef location, int64_t offset, int64_t length,
     return HeapAsmResourceBlob::allocateAndCopyWithAlign(data, alignment);
   std::shared_ptr<llvm::MemoryBuffer> owner = std::move(*buffer);
   return UnmanagedAsmResourceBlob::allocateWithAlign(
-      data, alignment, [owner](void *, size_t, size_t) mutable {
-        owner.reset();
-      });
+      data, alignment,
+      [owner](void *, size_t, size_t) mutable { owner.reset(); });
 }
 
 } // namespace cleave::onnx_import

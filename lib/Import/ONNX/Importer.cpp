@@ -11,8 +11,8 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/ScopeExit.h"
-#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -143,17 +143,17 @@ LogicalResult GraphImporter::checkSupported(const onnx::GraphProto &graph) {
     std::string key = "'" + node.op_type() + "'";
     if (!node.domain().empty() && node.domain() != "ai.onnx")
       key += " (domain '" + node.domain() + "')";
-    auto it = llvm::find_if(unsupported,
-                            [&](const auto &entry) { return entry.first == key; });
+    auto it = llvm::find_if(
+        unsupported, [&](const auto &entry) { return entry.first == key; });
     if (it == unsupported.end())
       it = unsupported.insert(unsupported.end(), {key, {}});
-    it->second.push_back(
-        node.name().empty() ? "#" + std::to_string(index) : node.name());
+    it->second.push_back(node.name().empty() ? "#" + std::to_string(index)
+                                             : node.name());
   }
   if (unsupported.empty())
     return success();
-  std::string message = "unsupported ONNX operators at opset " +
-                        std::to_string(opset) + ": ";
+  std::string message =
+      "unsupported ONNX operators at opset " + std::to_string(opset) + ": ";
   bool first = true;
   for (auto &[op, nodes] : unsupported) {
     message += (first ? "" : "; ") + op + " in node" +
@@ -217,7 +217,7 @@ Value GraphImporter::none() {
 }
 
 LogicalResult GraphImporter::importInputValue(const onnx::ValueInfoProto &input,
-                                             StringRef file) {
+                                              StringRef file) {
   prefix = path + ": graph input '" + input.name() + "': ";
   auto buffer = llvm::MemoryBuffer::getFile(file, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
@@ -320,10 +320,9 @@ FailureOr<Operation *> GraphImporter::createOp(NodeState &state,
     if (hasProperties)
       name.destroyOpProperties(properties);
   });
-  if (hasProperties &&
-      failed(name.setOpPropertiesFromAttribute(
-          name, properties, attributes,
-          [&] { return mlir::emitError(state.loc); })))
+  if (hasProperties && failed(name.setOpPropertiesFromAttribute(
+                           name, properties, attributes,
+                           [&] { return mlir::emitError(state.loc); })))
     return failure();
   SmallVector<Type> types;
   auto *infer = info->getInterface<InferTypeOpInterface>();
@@ -350,10 +349,11 @@ FailureOr<Operation *> GraphImporter::createOp(NodeState &state,
     if (inputs.empty() && !state.operands.empty() && state.operands[0] &&
         !matchPattern(state.operands[0], m_Constant()))
       inputs.push_back("'" + state.node.input(0) + "'");
-    return error("the result shape depends on the value of input " +
-                 (inputs.empty() ? std::string("data") : llvm::join(inputs, ", ")) +
-                 ", which is not a constant; fix graph inputs that determine "
-                 "shapes with --input-value=name=value.pb");
+    return error(
+        "the result shape depends on the value of input " +
+        (inputs.empty() ? std::string("data") : llvm::join(inputs, ", ")) +
+        ", which is not a constant; fix graph inputs that determine "
+        "shapes with --input-value=name=value.pb");
   }
   OperationState opState(state.loc, name, operands, types, {});
   if (hasProperties)
@@ -371,8 +371,7 @@ void GraphImporter::foldConstants(Operation *op,
   SmallVector<Attribute> operands;
   for (Value operand : op->getOperands()) {
     Attribute value;
-    if (!matchPattern(operand, m_Constant(&value)) &&
-        !isa<ShapeOp, SizeOp>(op))
+    if (!matchPattern(operand, m_Constant(&value)) && !isa<ShapeOp, SizeOp>(op))
       return;
     operands.push_back(value);
   }
@@ -434,9 +433,8 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
     return error(state.error);
   if (spec->numInputs) {
     if (state.operands.size() > spec->numInputs)
-      return error("has " + Twine(node.input_size()) +
-                   " inputs; at most " + Twine(spec->numInputs) +
-                   " are allowed");
+      return error("has " + Twine(node.input_size()) + " inputs; at most " +
+                   Twine(spec->numInputs) + " are allowed");
     state.operands.resize(spec->numInputs);
   }
 
@@ -488,8 +486,9 @@ LogicalResult GraphImporter::checkOutputType(const onnx::ValueInfoProto &output,
       declared += (declared.empty() ? "" : "x") +
                   (dim.has_dim_value() ? std::to_string(dim.dim_value())
                                        : std::string("?"));
-    return error("graph output '" + output.name() + "' is declared with shape [" +
-                 declared + "] but computes " + printed(type));
+    return error("graph output '" + output.name() +
+                 "' is declared with shape [" + declared + "] but computes " +
+                 printed(type));
   }
   return success();
 }
@@ -520,7 +519,8 @@ OwningOpRef<ModuleOp> GraphImporter::run(const onnx::ModelProto &model) {
 OwningOpRef<ModuleOp> GraphImporter::build(const onnx::ModelProto &model) {
   prefix = path + ": ";
   const onnx::GraphProto &graph = model.graph();
-  auto module = OwningOpRef<ModuleOp>(ModuleOp::create(builder.getUnknownLoc()));
+  auto module =
+      OwningOpRef<ModuleOp>(ModuleOp::create(builder.getUnknownLoc()));
   auto finish = []() -> OwningOpRef<ModuleOp> { return nullptr; };
   if (failed(readOpset(model)) || failed(checkSupported(graph)))
     return finish();
@@ -551,13 +551,14 @@ OwningOpRef<ModuleOp> GraphImporter::build(const onnx::ModelProto &model) {
   }
 
   builder.setInsertionPointToEnd(module->getBody());
-  function = func::FuncOp::create(builder, NameLoc::get(builder.getStringAttr(
-                                               graph.name())),
-                                  "main", builder.getFunctionType(argTypes, {}));
+  function = func::FuncOp::create(
+      builder, NameLoc::get(builder.getStringAttr(graph.name())), "main",
+      builder.getFunctionType(argTypes, {}));
   Block *entry = function.addEntryBlock();
   for (auto [i, name] : llvm::enumerate(argNames)) {
     values[name] = entry->getArgument(i);
-    function.setArgAttr(i, CleaveDialect::kNameAttr, builder.getStringAttr(name));
+    function.setArgAttr(i, CleaveDialect::kNameAttr,
+                        builder.getStringAttr(name));
   }
   builder.setInsertionPointToEnd(entry);
   if (failed(importInitializers(graph)))
@@ -592,7 +593,8 @@ OwningOpRef<ModuleOp> GraphImporter::build(const onnx::ModelProto &model) {
     results.push_back(it->second);
   }
   func::ReturnOp::create(builder, builder.getUnknownLoc(), results);
-  function.setType(builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
+  function.setType(
+      builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
   for (auto [i, output] : llvm::enumerate(graph.output()))
     function.setResultAttr(i, CleaveDialect::kNameAttr,
                            builder.getStringAttr(output.name()));

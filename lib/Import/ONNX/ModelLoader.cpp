@@ -64,8 +64,8 @@ LogicalResult loadModel(StringRef path, onnx::ModelProto &model,
     TextErrorCollector collector;
     parser.RecordErrorsTo(&collector);
     if (!parser.ParseFromString(std::string(bytes), &model)) {
-      error = "not a valid ONNX model in protobuf text format: " +
-              collector.text;
+      error =
+          "not a valid ONNX model in protobuf text format: " + collector.text;
       return failure();
     }
   } else if (hasExtension(path, {".json"})) {

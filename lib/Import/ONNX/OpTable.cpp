@@ -23,7 +23,8 @@ Value NodeState::constantScalar(double value, Type elementType) {
       isa<FloatType>(elementType)
           ? Attribute(FloatAttr::get(elementType, value))
           : Attribute(IntegerAttr::get(elementType, (int64_t)value));
-  return ConstantOp::create(builder, loc, DenseElementsAttr::get(type, element));
+  return ConstantOp::create(builder, loc,
+                            DenseElementsAttr::get(type, element));
 }
 
 LogicalResult NodeState::moveIntsToInput(StringRef attr, unsigned index) {
@@ -141,7 +142,8 @@ LogicalResult topKAttrToInput(NodeState &node) {
 LogicalResult legacyBroadcast(NodeState &node) {
   FailureOr<IntegerAttr> broadcastAttr =
       node.optionalAttr<IntegerAttr>("broadcast", "INT");
-  FailureOr<IntegerAttr> axisAttr = node.optionalAttr<IntegerAttr>("axis", "INT");
+  FailureOr<IntegerAttr> axisAttr =
+      node.optionalAttr<IntegerAttr>("axis", "INT");
   if (failed(broadcastAttr) || failed(axisAttr))
     return failure();
   IntegerAttr broadcast = *broadcastAttr, axis = *axisAttr;
@@ -152,7 +154,8 @@ LogicalResult legacyBroadcast(NodeState &node) {
     return success();
   auto a = cast<RankedTensorType>(node.operands[0].getType());
   auto b = cast<RankedTensorType>(node.operands[1].getType());
-  int64_t start = axis.getInt() < 0 ? axis.getInt() + a.getRank() : axis.getInt();
+  int64_t start =
+      axis.getInt() < 0 ? axis.getInt() + a.getRank() : axis.getInt();
   int64_t trailing = a.getRank() - start - b.getRank();
   if (start < 0 || trailing < 0)
     return node.fail("legacy broadcast axis " + Twine(axis.getInt()) +
@@ -197,8 +200,8 @@ LogicalResult legacyBatchNorm(NodeState &node) {
   if (failed(spatial))
     return failure();
   if (*spatial && spatial->getInt() != 1)
-      return node.fail("spatial=0 (per-activation statistics) is not "
-                       "supported");
+    return node.fail("spatial=0 (per-activation statistics) is not "
+                     "supported");
   for (StringRef name : {"spatial", "is_test", "consumed_inputs"})
     node.attributes.erase(name);
   return success();
@@ -240,8 +243,7 @@ LogicalResult resizeFromV10(NodeState &node) {
 //===----------------------------------------------------------------------===//
 
 /// Dropout before opset 10 returned its mask in the input's float type.
-LogicalResult buildDropoutV7(NodeState &node,
-                             SmallVectorImpl<Value> &results) {
+LogicalResult buildDropoutV7(NodeState &node, SmallVectorImpl<Value> &results) {
   node.attributes.erase("ratio");
   node.attributes.erase("is_test");
   if (!node.attributes.empty())
@@ -270,13 +272,16 @@ LogicalResult buildConstant(NodeState &node, SmallVectorImpl<Value> &results) {
   if (name == "value") {
     value = dyn_cast<ElementsAttr>(given);
   } else if (auto f = dyn_cast<FloatAttr>(given); f && name == "value_float") {
-    value = DenseElementsAttr::get(RankedTensorType::get({}, b.getF32Type()), f);
+    value =
+        DenseElementsAttr::get(RankedTensorType::get({}, b.getF32Type()), f);
   } else if (auto i = dyn_cast<IntegerAttr>(given); i && name == "value_int") {
-    value = DenseElementsAttr::get(RankedTensorType::get({}, b.getI64Type()), i);
+    value =
+        DenseElementsAttr::get(RankedTensorType::get({}, b.getI64Type()), i);
   } else if (auto ints = dyn_cast<DenseI64ArrayAttr>(given);
              ints && name == "value_ints") {
     value = DenseElementsAttr::get(
-        RankedTensorType::get({ints.size()}, b.getI64Type()), ints.asArrayRef());
+        RankedTensorType::get({ints.size()}, b.getI64Type()),
+        ints.asArrayRef());
   } else if (auto floats = dyn_cast<DenseF32ArrayAttr>(given);
              floats && name == "value_floats") {
     value = DenseElementsAttr::get(
@@ -480,15 +485,34 @@ struct Required {
   unsigned count;
 };
 const Required kRequired[] = {
-    {"ArgMax", 0, 1},      {"ArgMin", 0, 1},          {"Clip", 0, 1},
-    {"Constant", 0, 0},    {"Conv", 0, 2},            {"ConvTranspose", 0, 2},
-    {"Dropout", 0, 1},     {"Gemm", 0, 2},            {"LayerNormalization", 0, 2},
-    {"Pad", 2, 1},         {"Pad", 11, 2},            {"Reshape", 1, 1},         {"Resize", 0, 1},
-    {"Slice", 1, 1},       {"Slice", 10, 3},          {"Split", 0, 1},
-    {"Squeeze", 0, 1},     {"TopK", 1, 1},            {"Trilu", 0, 1},
-    {"Unsqueeze", 1, 1},   {"ReduceL2", 0, 1},        {"ReduceLogSumExp", 0, 1},
-    {"ReduceMax", 0, 1},   {"ReduceMean", 0, 1},      {"ReduceMin", 0, 1},
-    {"ReduceProd", 0, 1},  {"ReduceSum", 0, 1},       {"ReduceSumSquare", 0, 1},
+    {"ArgMax", 0, 1},
+    {"ArgMin", 0, 1},
+    {"Clip", 0, 1},
+    {"Constant", 0, 0},
+    {"Conv", 0, 2},
+    {"ConvTranspose", 0, 2},
+    {"Dropout", 0, 1},
+    {"Gemm", 0, 2},
+    {"LayerNormalization", 0, 2},
+    {"Pad", 2, 1},
+    {"Pad", 11, 2},
+    {"Reshape", 1, 1},
+    {"Resize", 0, 1},
+    {"Slice", 1, 1},
+    {"Slice", 10, 3},
+    {"Split", 0, 1},
+    {"Squeeze", 0, 1},
+    {"TopK", 1, 1},
+    {"Trilu", 0, 1},
+    {"Unsqueeze", 1, 1},
+    {"ReduceL2", 0, 1},
+    {"ReduceLogSumExp", 0, 1},
+    {"ReduceMax", 0, 1},
+    {"ReduceMean", 0, 1},
+    {"ReduceMin", 0, 1},
+    {"ReduceProd", 0, 1},
+    {"ReduceSum", 0, 1},
+    {"ReduceSumSquare", 0, 1},
 };
 
 } // namespace

@@ -142,7 +142,8 @@ FailureOr<ElementsAttr> importTensor(const onnx::TensorProto &tensor,
   size_t width = (*elementType).isInteger(1)
                      ? 1
                      : (*elementType).getIntOrFloatBitWidth() / 8;
-  std::optional<int64_t> checkedBytes = llvm::checkedMul(*count, (int64_t)width);
+  std::optional<int64_t> checkedBytes =
+      llvm::checkedMul(*count, (int64_t)width);
   if (!checkedBytes) {
     error = "tensor has too many bytes";
     return failure();

@@ -1,7 +1,7 @@
 //===- TranslateRegistration.cpp - `--import-onnx` for cleave-translate ---===//
 
-#include "cleave/Import/ONNX/Importer.h"
 #include "cleave/Dialect/Cleave/IR/CleaveDialect.h"
+#include "cleave/Import/ONNX/Importer.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/Support/CommandLine.h"
@@ -11,14 +11,14 @@ using namespace mlir;
 
 namespace cleave::onnx_import {
 
-
 void registerImportOnnxTranslation() {
   // Options of this translation, registered when it is (function statics,
   // so tools that link the importer without it keep their own options).
-  static llvm::cl::list<std::string> inputShapes("input-shape",
-                  llvm::cl::desc("Static shape of a graph input, binding its "
-                                 "symbolic dims: name:2x128 (repeatable)"),
-                  llvm::cl::value_desc("name:dims"));
+  static llvm::cl::list<std::string> inputShapes(
+      "input-shape",
+      llvm::cl::desc("Static shape of a graph input, binding its "
+                     "symbolic dims: name:2x128 (repeatable)"),
+      llvm::cl::value_desc("name:dims"));
   static llvm::cl::list<std::string> inputValues(
       "input-value",
       llvm::cl::desc("Fix a graph input to the value in a TensorProto file, so "
@@ -29,10 +29,11 @@ void registerImportOnnxTranslation() {
       llvm::cl::desc("Size for symbolic input dims left unbound (default: "
                      "such a dim is an error)"),
       llvm::cl::init(-1));
-  static llvm::cl::opt<bool> noFold("no-import-folding",
-                             llvm::cl::desc("Do not fold constant subgraphs "
-                                            "while importing"),
-                             llvm::cl::init(false));
+  static llvm::cl::opt<bool> noFold(
+      "no-import-folding",
+      llvm::cl::desc("Do not fold constant subgraphs "
+                     "while importing"),
+      llvm::cl::init(false));
 
   TranslateToMLIRRegistration registration(
       "import-onnx", "import an ONNX model into the cleave dialect",

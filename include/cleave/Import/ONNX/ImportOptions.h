@@ -35,13 +35,11 @@ struct ImportOptions {
 
 /// Parses `name:2x128` (a scalar is `name:`) into `options.inputShapes`.
 mlir::LogicalResult parseInputShape(llvm::StringRef spec,
-                                    ImportOptions &options,
-                                    std::string &error);
+                                    ImportOptions &options, std::string &error);
 
 /// Parses `name=path.pb` into `options.inputValues`.
 mlir::LogicalResult parseInputValue(llvm::StringRef spec,
-                                    ImportOptions &options,
-                                    std::string &error);
+                                    ImportOptions &options, std::string &error);
 
 } // namespace cleave::onnx_import
 

@@ -29,8 +29,8 @@ Operation *CleaveDialect::materializeConstant(OpBuilder &builder,
 /// Only `cleave.name`, a string, is known on arguments and results.
 static LogicalResult verifyNameAttr(Operation *op, NamedAttribute attr) {
   if (attr.getName() != CleaveDialect::kNameAttr)
-    return op->emitError() << "unknown attribute '"
-                           << attr.getName().getValue() << "' on a function argument or result";
+    return op->emitError() << "unknown attribute '" << attr.getName().getValue()
+                           << "' on a function argument or result";
   if (!isa<StringAttr>(attr.getValue()))
     return op->emitError() << "'" << CleaveDialect::kNameAttr
                            << "' must be a string";

@@ -289,11 +289,11 @@ OpFoldResult WhereOp::fold(FoldAdaptor adaptor) {
     return {};
   ArrayRef<int64_t> shape = getType().getShape();
   return buildElements(getType(), [&](int64_t i) -> Attribute {
-    bool pick = cast<IntegerAttr>((*condition)[broadcastIndex(
-                                      shape, getCondition().getType().getShape(),
-                                      i)])
-                    .getValue()
-                    .getBoolValue();
+    bool pick =
+        cast<IntegerAttr>((*condition)[broadcastIndex(
+                              shape, getCondition().getType().getShape(), i)])
+            .getValue()
+            .getBoolValue();
     return pick ? (*x)[broadcastIndex(shape, getX().getType().getShape(), i)]
                 : (*y)[broadcastIndex(shape, getY().getType().getShape(), i)];
   });
@@ -314,8 +314,9 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
       if (toInt) {
         if (toInt.getWidth() == 1)
           return IntegerAttr::get(to, APInt(1, !v.isZero()));
-        return IntegerAttr::get(to, isUnsigned ? v.zextOrTrunc(toInt.getWidth())
-                                               : v.sextOrTrunc(toInt.getWidth()));
+        return IntegerAttr::get(to, isUnsigned
+                                        ? v.zextOrTrunc(toInt.getWidth())
+                                        : v.sextOrTrunc(toInt.getWidth()));
       }
       auto floatType = cast<FloatType>(to);
       APFloat result(floatType.getFloatSemantics());
@@ -430,8 +431,8 @@ OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
   if (getType().getNumElements() > kMaxFoldElements)
     return {};
   int64_t rank = getType().getRank();
-  int64_t axis = (int64_t)getAxis() < 0 ? (int64_t)getAxis() + rank
-                                        : (int64_t)getAxis();
+  int64_t axis =
+      (int64_t)getAxis() < 0 ? (int64_t)getAxis() + rank : (int64_t)getAxis();
   ArrayRef<int64_t> shape = getType().getShape();
   int64_t outer = 1, inner = 1;
   for (int64_t i = 0; i < axis; ++i)
@@ -441,8 +442,8 @@ OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
   SmallVector<Attribute> result;
   for (int64_t o = 0; o < outer; ++o)
     for (auto [input, value] : llvm::zip(inputs, getInputs())) {
-      int64_t chunk = cast<RankedTensorType>(value.getType()).getDimSize(axis) *
-                      inner;
+      int64_t chunk =
+          cast<RankedTensorType>(value.getType()).getDimSize(axis) * inner;
       result.append(input.begin() + o * chunk, input.begin() + (o + 1) * chunk);
     }
   return DenseElementsAttr::get(getType(), result);
@@ -462,7 +463,8 @@ OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
   if (isNone(getAxes())) {
     for (size_t i = 0; i < starts->size(); ++i)
       axes.push_back(i);
-  } else if (std::optional<SmallVector<int64_t>> a = getConstantInts(getAxes())) {
+  } else if (std::optional<SmallVector<int64_t>> a =
+                 getConstantInts(getAxes())) {
     axes = *a;
   } else {
     return {};
@@ -500,8 +502,8 @@ OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
     return {};
   RankedTensorType dataType = getData().getType();
   int64_t rank = dataType.getRank();
-  int64_t axis = (int64_t)getAxis() < 0 ? (int64_t)getAxis() + rank
-                                        : (int64_t)getAxis();
+  int64_t axis =
+      (int64_t)getAxis() < 0 ? (int64_t)getAxis() + rank : (int64_t)getAxis();
   int64_t dim = dataType.getDimSize(axis);
   int64_t inner = 1;
   for (int64_t i = axis + 1; i < rank; ++i)
@@ -529,8 +531,8 @@ OpFoldResult ConstantOfShapeOp::fold(FoldAdaptor) {
     return DenseElementsAttr::get(getType(),
                                   *dense.getValues<Attribute>().begin());
   }
-  return DenseElementsAttr::get(getType(),
-                                FloatAttr::get(getType().getElementType(), 0.0));
+  return DenseElementsAttr::get(
+      getType(), FloatAttr::get(getType().getElementType(), 0.0));
 }
 
 OpFoldResult RangeOp::fold(FoldAdaptor) {

@@ -39,8 +39,8 @@ Type unknownShape(Value like, std::optional<int64_t> rank) {
   Type elementType = cast<ShapedType>(like.getType()).getElementType();
   if (!rank)
     return UnrankedTensorType::get(elementType);
-  return RankedTensorType::get(SmallVector<int64_t>(*rank, ShapedType::kDynamic),
-                               elementType);
+  return RankedTensorType::get(
+      SmallVector<int64_t>(*rank, ShapedType::kDynamic), elementType);
 }
 
 /// Whether a computed dimension (or element count) fits an int64: finite,
@@ -90,7 +90,8 @@ bool cleave::graph::refinesInferredTypes(TypeRange inferred, TypeRange actual) {
 // Structural ops
 //===----------------------------------------------------------------------===//
 
-LogicalResult ConstantOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+LogicalResult ConstantOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location>,
                                            Adaptor adaptor,
                                            SmallVectorImpl<Type> &types) {
   types.push_back(adaptor.getValue().getType());
@@ -127,8 +128,8 @@ LogicalResult LogSoftmaxOp::verify() { return verifySoftmaxAxis(*this); }
 LogicalResult CastOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &types) {
-  types.push_back(RankedTensorType::get(rankedType(adaptor.getInput()).getShape(),
-                                        adaptor.getTo()));
+  types.push_back(RankedTensorType::get(
+      rankedType(adaptor.getInput()).getShape(), adaptor.getTo()));
   return success();
 }
 
@@ -154,7 +155,8 @@ LogicalResult WhereOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult ShapeOp::inferReturnTypes(MLIRContext *context,
-                                        std::optional<Location>, Adaptor adaptor,
+                                        std::optional<Location>,
+                                        Adaptor adaptor,
                                         SmallVectorImpl<Type> &types) {
   std::optional<int64_t> end;
   if (adaptor.getEndAttr())
@@ -177,9 +179,11 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &types) {
   RankedTensorType input = rankedType(adaptor.getData());
-  std::optional<SmallVector<int64_t>> shape = getConstantInts(adaptor.getShape());
+  std::optional<SmallVector<int64_t>> shape =
+      getConstantInts(adaptor.getShape());
   if (!shape) {
-    types.push_back(unknownShape(adaptor.getData(), lengthOf(adaptor.getShape())));
+    types.push_back(
+        unknownShape(adaptor.getData(), lengthOf(adaptor.getShape())));
     return success();
   }
   int64_t inferred = -1, known = 1;
@@ -230,9 +234,9 @@ LogicalResult FlattenOp::inferReturnTypes(MLIRContext *,
   if (axis < 0)
     axis += rank;
   ArrayRef<int64_t> shape = input.getShape();
-  types.push_back(withShape(adaptor.getInput(),
-                            {product(shape.take_front(axis)),
-                             product(shape.drop_front(axis))}));
+  types.push_back(
+      withShape(adaptor.getInput(), {product(shape.take_front(axis)),
+                                     product(shape.drop_front(axis))}));
   return success();
 }
 
@@ -247,7 +251,8 @@ LogicalResult SqueezeOp::inferReturnTypes(MLIRContext *,
     for (int64_t i = 0; i < rank; ++i)
       drop[i] = input.getDimSize(i) == 1;
   } else {
-    std::optional<SmallVector<int64_t>> axes = getConstantInts(adaptor.getAxes());
+    std::optional<SmallVector<int64_t>> axes =
+        getConstantInts(adaptor.getAxes());
     if (!axes) {
       types.push_back(unknownShape(adaptor.getData(), std::nullopt));
       return success();
@@ -257,8 +262,8 @@ LogicalResult SqueezeOp::inferReturnTypes(MLIRContext *,
       if (failed(normalized))
         return failure();
       if (input.getDimSize(*normalized) != 1)
-        return emitOptionalError(loc, "cannot squeeze axis ", axis,
-                                 " of size ", input.getDimSize(*normalized));
+        return emitOptionalError(loc, "cannot squeeze axis ", axis, " of size ",
+                                 input.getDimSize(*normalized));
       drop[*normalized] = true;
     }
   }
@@ -277,8 +282,8 @@ LogicalResult UnsqueezeOp::inferReturnTypes(MLIRContext *,
   RankedTensorType input = rankedType(adaptor.getData());
   std::optional<SmallVector<int64_t>> axes = getConstantInts(adaptor.getAxes());
   if (!axes) {
-    types.push_back(unknownShape(adaptor.getData(),
-                                 input.getRank() + lengthOf(adaptor.getAxes())));
+    types.push_back(unknownShape(
+        adaptor.getData(), input.getRank() + lengthOf(adaptor.getAxes())));
     return success();
   }
   int64_t rank = input.getRank() + (int64_t)axes->size();
@@ -332,7 +337,8 @@ LogicalResult ExpandOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
-  std::optional<SmallVector<int64_t>> shape = getConstantInts(adaptor.getShape());
+  std::optional<SmallVector<int64_t>> shape =
+      getConstantInts(adaptor.getShape());
   if (!shape) {
     types.push_back(unknownShape(
         adaptor.getInput(), std::max(rankedType(adaptor.getInput()).getRank(),
@@ -421,7 +427,8 @@ LogicalResult SplitOp::inferReturnTypes(MLIRContext *,
     if (!split) {
       SmallVector<int64_t> shape(input.getShape());
       shape[*axis] = ShapedType::kDynamic;
-      types.append(lengthOf(adaptor.getSplit()), withShape(adaptor.getInput(), shape));
+      types.append(lengthOf(adaptor.getSplit()),
+                   withShape(adaptor.getInput(), shape));
       return success();
     }
     sizes = *split;
@@ -468,13 +475,13 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
       getConstantInts(adaptor.getStarts());
   std::optional<SmallVector<int64_t>> ends = getConstantInts(adaptor.getEnds());
   std::optional<SmallVector<int64_t>> axisValues =
-      isNone(adaptor.getAxes()) ? std::optional<SmallVector<int64_t>>(
-                                      SmallVector<int64_t>())
-                                : getConstantInts(adaptor.getAxes());
+      isNone(adaptor.getAxes())
+          ? std::optional<SmallVector<int64_t>>(SmallVector<int64_t>())
+          : getConstantInts(adaptor.getAxes());
   std::optional<SmallVector<int64_t>> stepValues =
-      isNone(adaptor.getSteps()) ? std::optional<SmallVector<int64_t>>(
-                                       SmallVector<int64_t>())
-                                 : getConstantInts(adaptor.getSteps());
+      isNone(adaptor.getSteps())
+          ? std::optional<SmallVector<int64_t>>(SmallVector<int64_t>())
+          : getConstantInts(adaptor.getSteps());
   if (!starts || !ends || !axisValues || !stepValues) {
     types.push_back(unknownShape(adaptor.getData(), rank));
     return success();
@@ -556,9 +563,9 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *,
     return emitOptionalError(loc, "unknown pad mode '", mode, "'");
   std::optional<SmallVector<int64_t>> pads = getConstantInts(adaptor.getPads());
   std::optional<SmallVector<int64_t>> values =
-      isNone(adaptor.getAxes()) ? std::optional<SmallVector<int64_t>>(
-                                      SmallVector<int64_t>())
-                                : getConstantInts(adaptor.getAxes());
+      isNone(adaptor.getAxes())
+          ? std::optional<SmallVector<int64_t>>(SmallVector<int64_t>())
+          : getConstantInts(adaptor.getAxes());
   if (!pads || !values) {
     types.push_back(unknownShape(adaptor.getData(), rank));
     return success();
@@ -597,11 +604,13 @@ LogicalResult ConstantOfShapeOp::inferReturnTypes(
       return emitOptionalError(loc, "value must have exactly one element");
     elementType = value.getElementType();
   }
-  std::optional<SmallVector<int64_t>> shape = getConstantInts(adaptor.getInput());
+  std::optional<SmallVector<int64_t>> shape =
+      getConstantInts(adaptor.getInput());
   if (!shape) {
-    types.push_back(RankedTensorType::get(
-        SmallVector<int64_t>(lengthOf(adaptor.getInput()), ShapedType::kDynamic),
-        elementType));
+    types.push_back(
+        RankedTensorType::get(SmallVector<int64_t>(lengthOf(adaptor.getInput()),
+                                                   ShapedType::kDynamic),
+                              elementType));
     return success();
   }
   if (llvm::any_of(*shape, [](int64_t d) { return d < 0; }))
@@ -689,8 +698,8 @@ LogicalResult EinsumOp::inferReturnTypes(MLIRContext *,
         if (it->second == 1)
           it->second = size;
         else if (size != 1)
-          return emitOptionalError(loc, "label '", label,
-                                   "' has sizes ", it->second, " and ", size);
+          return emitOptionalError(loc, "label '", label, "' has sizes ",
+                                   it->second, " and ", size);
       }
       ++counts[label];
     }
@@ -787,7 +796,8 @@ LogicalResult ResizeOp::inferReturnTypes(MLIRContext *,
       double scale = policy == "not_larger" ? 1e300 : 0;
       for (auto [axis, size] : llvm::zip(axes, *sizes)) {
         double s = (double)size / input.getDimSize(axis);
-        scale = policy == "not_larger" ? std::min(scale, s) : std::max(scale, s);
+        scale =
+            policy == "not_larger" ? std::min(scale, s) : std::max(scale, s);
       }
       for (int64_t axis : axes) {
         double size = std::round(scale * input.getDimSize(axis));
@@ -844,11 +854,11 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
   int64_t m = aShape[aShape.size() - 2], k = aShape.back();
   int64_t k2 = bShape[bShape.size() - 2], n = bShape.back();
   if (k != k2)
-    return emitOptionalError(loc, "contracting dimensions differ (", k,
-                             " and ", k2, ")");
-  std::optional<SmallVector<int64_t>> batch = broadcastShapes(
-      ArrayRef<int64_t>(aShape).drop_back(2),
-      ArrayRef<int64_t>(bShape).drop_back(2));
+    return emitOptionalError(loc, "contracting dimensions differ (", k, " and ",
+                             k2, ")");
+  std::optional<SmallVector<int64_t>> batch =
+      broadcastShapes(ArrayRef<int64_t>(aShape).drop_back(2),
+                      ArrayRef<int64_t>(bShape).drop_back(2));
   if (!batch)
     return emitOptionalError(loc, "batch dimensions do not broadcast");
   SmallVector<int64_t> shape = *batch;
@@ -873,8 +883,8 @@ LogicalResult GemmOp::inferReturnTypes(MLIRContext *,
   int64_t k2 = b.getDimSize(adaptor.getTransB() ? 1 : 0);
   int64_t n = b.getDimSize(adaptor.getTransB() ? 0 : 1);
   if (k != k2)
-    return emitOptionalError(loc, "contracting dimensions differ (", k,
-                             " and ", k2, ")");
+    return emitOptionalError(loc, "contracting dimensions differ (", k, " and ",
+                             k2, ")");
   if (!isNone(adaptor.getC())) {
     std::optional<SmallVector<int64_t>> shape =
         broadcastShapes(rankedType(adaptor.getC()).getShape(), {m, n});
@@ -958,9 +968,9 @@ FailureOr<SmallVector<int64_t>> windowOutput(std::optional<Location> loc,
     if (w.autoPad == "SAME_UPPER" || w.autoPad == "SAME_LOWER") {
       size = (input[i] + w.strides[i] - 1) / w.strides[i];
     } else {
-      int64_t padded = input[i] - extent +
-                       (w.autoPad == "VALID" ? 0
-                                             : w.padsBegin[i] + w.padsEnd[i]);
+      int64_t padded =
+          input[i] - extent +
+          (w.autoPad == "VALID" ? 0 : w.padsBegin[i] + w.padsEnd[i]);
       if (padded < 0) {
         (void)emitOptionalError(loc, "window of extent ", extent,
                                 " is larger than padded input axis ", i);
@@ -969,8 +979,8 @@ FailureOr<SmallVector<int64_t>> windowOutput(std::optional<Location> loc,
       // ceil_mode only applies to explicit padding; VALID is always
       // ceil((in - extent + 1) / stride), which is the floor form.
       bool roundUp = ceilMode && w.autoPad == "NOTSET";
-      size = (roundUp ? (padded + w.strides[i] - 1) : padded) / w.strides[i] +
-             1;
+      size =
+          (roundUp ? (padded + w.strides[i] - 1) : padded) / w.strides[i] + 1;
       if (roundUp && (size - 1) * w.strides[i] >= input[i] + w.padsBegin[i])
         --size;
     }
@@ -986,10 +996,10 @@ LogicalResult inferPool(std::optional<Location> loc, PoolAdaptor adaptor,
   RankedTensorType input = rankedType(x);
   if (input.getRank() < 3)
     return emitOptionalError(loc, "expects an input of rank 3 or more");
-  FailureOr<Window> window = getWindow(
-      loc, input.getRank() - 2, adaptor.getKernelShape(),
-      adaptor.getStridesAttr(), adaptor.getDilationsAttr(),
-      adaptor.getPadsAttr(), adaptor.getAutoPad());
+  FailureOr<Window> window =
+      getWindow(loc, input.getRank() - 2, adaptor.getKernelShape(),
+                adaptor.getStridesAttr(), adaptor.getDilationsAttr(),
+                adaptor.getPadsAttr(), adaptor.getAutoPad());
   if (failed(window))
     return failure();
   FailureOr<SmallVector<int64_t>> spatial = windowOutput(

@@ -51,16 +51,15 @@ SliceAxis computeSliceAxis(int64_t dim, int64_t start, int64_t end,
   if (step > 0) {
     start = clamp(start, 0, dim);
     end = clamp(end, 0, dim);
-    length = end > start ? 1 + (int64_t)(uint64_t(end - start - 1) /
-                                         uint64_t(step))
-                         : 0;
+    length = end > start
+                 ? 1 + (int64_t)(uint64_t(end - start - 1) / uint64_t(step))
+                 : 0;
   } else {
     start = clamp(start, -1, dim - 1);
     end = clamp(end, -1, dim - 1);
     uint64_t magnitude = uint64_t(0) - uint64_t(step);
-    length = start > end
-                 ? 1 + (int64_t)(uint64_t(start - end - 1) / magnitude)
-                 : 0;
+    length =
+        start > end ? 1 + (int64_t)(uint64_t(start - end - 1) / magnitude) : 0;
   }
   return {start, step, length};
 }
@@ -129,11 +128,11 @@ LogicalResult inferReduce(std::optional<Location> loc, Value data, Value axes,
     if (!axisValues) {
       // Unknown axes: unknown dims, and an unknown rank without keepdims.
       Type elementType = type.getElementType();
-      types.push_back(keepdims ? Type(RankedTensorType::get(
-                                     SmallVector<int64_t>(rank,
-                                                          ShapedType::kDynamic),
-                                     elementType))
-                               : Type(UnrankedTensorType::get(elementType)));
+      types.push_back(
+          keepdims ? Type(RankedTensorType::get(
+                         SmallVector<int64_t>(rank, ShapedType::kDynamic),
+                         elementType))
+                   : Type(UnrankedTensorType::get(elementType)));
       return success();
     }
   }
@@ -184,8 +183,9 @@ LogicalResult inferGlobalPool(std::optional<Location> loc, Value x,
                               SmallVectorImpl<Type> &types) {
   auto type = cast<RankedTensorType>(x.getType());
   if (type.getRank() < 3)
-    return emitOptionalError(loc, "expects an input of rank 3 or more (N, C, "
-                                  "spatial...), got rank ",
+    return emitOptionalError(loc,
+                             "expects an input of rank 3 or more (N, C, "
+                             "spatial...), got rank ",
                              type.getRank());
   SmallVector<int64_t> shape(type.getShape());
   for (int64_t i = 2; i < type.getRank(); ++i)
