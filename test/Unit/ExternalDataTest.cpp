@@ -44,8 +44,9 @@ protected:
     auto blob = resolver.map(location, offset, length, expected, 4, error);
     if (mlir::succeeded(blob)) {
       EXPECT_EQ((int64_t)blob->getData().size(), expected);
-      if (expected > 0)
+      if (expected > 0) {
         EXPECT_EQ(blob->getData()[0], char(offset));
+      }
       return "";
     }
     EXPECT_FALSE(error.empty());

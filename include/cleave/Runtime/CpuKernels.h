@@ -1,0 +1,68 @@
+/*===- CpuKernels.h - CPU kernels of the runtime --------------------*- C
+ *-*-===*
+ *
+ * Kernels on dense row-major tensors. Operand shapes follow the ONNX operator
+ * the kernel implements; the output tensor's shape and storage are given by
+ * the caller (the compiler plans them). oneDNN does the heavy lifting where it
+ * has the operation; the rest are plain loops.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef CLEAVE_RUNTIME_CPUKERNELS_H
+#define CLEAVE_RUNTIME_CPUKERNELS_H
+
+#include "cleave/Runtime/Tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Threads the kernels may use; 0 means all cores (the default). */
+void cleave_cpu_set_num_threads(int32_t threads);
+
+/* ONNX MatMul (NumPy matmul: 1-D promotion, batch broadcasting), f32. */
+cleave_status cleave_cpu_matmul(const cleave_tensor *a, const cleave_tensor *b,
+                                cleave_tensor *y);
+
+typedef enum cleave_unary_op {
+  CLEAVE_UNARY_ABS,
+  CLEAVE_UNARY_ELU, /* alpha */
+  CLEAVE_UNARY_EXP,
+  CLEAVE_UNARY_GELU, /* exact (erf) */
+  CLEAVE_UNARY_GELU_TANH,
+  CLEAVE_UNARY_HARD_SIGMOID, /* alpha, beta */
+  CLEAVE_UNARY_LEAKY_RELU,   /* alpha */
+  CLEAVE_UNARY_LOG,
+  CLEAVE_UNARY_NEG,
+  CLEAVE_UNARY_RELU,
+  CLEAVE_UNARY_SIGMOID,
+  CLEAVE_UNARY_SQRT,
+  CLEAVE_UNARY_TANH,
+} cleave_unary_op;
+
+/* y = op(x) elementwise, f32; x and y have the same shape. */
+cleave_status cleave_cpu_unary(cleave_unary_op op, float alpha, float beta,
+                               const cleave_tensor *x, cleave_tensor *y);
+
+typedef enum cleave_binary_op {
+  CLEAVE_BINARY_ADD,
+  CLEAVE_BINARY_SUB,
+  CLEAVE_BINARY_MUL,
+  CLEAVE_BINARY_DIV,
+  CLEAVE_BINARY_MAX,
+  CLEAVE_BINARY_MIN,
+} cleave_binary_op;
+
+/* y = a op b with NumPy broadcasting, f32; y has the broadcast shape. */
+cleave_status cleave_cpu_binary(cleave_binary_op op, const cleave_tensor *a,
+                                const cleave_tensor *b, cleave_tensor *y);
+
+/* ONNX Softmax / LogSoftmax (opset 13) along `axis`, f32. */
+cleave_status cleave_cpu_softmax(const cleave_tensor *x, int32_t axis,
+                                 int32_t log, cleave_tensor *y);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* CLEAVE_RUNTIME_CPUKERNELS_H */

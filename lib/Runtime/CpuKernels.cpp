@@ -1,0 +1,347 @@
+//===- CpuKernels.cpp - CPU kernels of the runtime ------------------------===//
+//
+// oneDNN 2.6 (the v2 API: an op descriptor, then its primitive descriptor)
+// for matmul, elementwise, binary and softmax; plain loops where oneDNN has
+// no equivalent. oneDNN reports errors as exceptions: each entry point
+// catches them and returns a status, so none crosses the C boundary.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cleave/Runtime/CpuKernels.h"
+#include "StatusInternal.h"
+#include <algorithm>
+#include <cmath>
+#include <dnnl.hpp>
+#include <omp.h>
+#include <string>
+#include <vector>
+
+namespace {
+
+using dnnl::memory;
+using Dims = memory::dims;
+
+dnnl::engine &cpuEngine() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+/// A plain row-major f32 memory descriptor for `dims`.
+memory::desc rowMajor(const Dims &dims) {
+  Dims strides(dims.size(), 1);
+  for (int i = (int)dims.size() - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * std::max<memory::dim>(dims[i + 1], 1);
+  return memory::desc(dims, memory::data_type::f32, strides);
+}
+
+Dims dimsOf(const cleave_tensor *t) { return Dims(t->dims, t->dims + t->rank); }
+
+/// `dims` with leading 1s up to `rank`.
+Dims padded(Dims dims, size_t rank) {
+  dims.insert(dims.begin(), rank - dims.size(), 1);
+  return dims;
+}
+
+memory wrap(const memory::desc &desc, const cleave_tensor *t) {
+  return memory(desc, cpuEngine(), const_cast<void *>(t->data));
+}
+
+/// Runs `body`, turning oneDNN and allocation errors into statuses.
+template <typename Body> cleave_status guarded(const char *kernel, Body body) {
+  try {
+    return body();
+  } catch (const dnnl::error &e) {
+    return CLEAVE_ERROR(CLEAVE_INTERNAL,
+                        std::string(kernel) + ": oneDNN: " + e.what());
+  } catch (const std::bad_alloc &) {
+    return CLEAVE_ERROR(CLEAVE_OUT_OF_MEMORY, std::string(kernel));
+  }
+}
+
+cleave_status checkF32(const char *kernel,
+                       std::initializer_list<const cleave_tensor *> tensors) {
+  for (const cleave_tensor *t : tensors) {
+    if (!t || !t->data)
+      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                          std::string(kernel) + ": missing tensor");
+    if (t->dtype != CLEAVE_DTYPE_F32)
+      return CLEAVE_ERROR(CLEAVE_UNSUPPORTED, std::string(kernel) +
+                                                  ": element type " +
+                                                  cleave_dtype_name(t->dtype) +
+                                                  " is not supported");
+  }
+  return nullptr;
+}
+
+std::string shapeText(const Dims &dims) {
+  std::string text = "[";
+  for (size_t i = 0; i < dims.size(); ++i)
+    text += (i ? ", " : "") + std::to_string(dims[i]);
+  return text + "]";
+}
+
+/// NumPy broadcasting of two shapes into `out`; false if incompatible.
+bool broadcast(const Dims &a, const Dims &b, Dims &out) {
+  size_t rank = std::max(a.size(), b.size());
+  Dims pa = padded(a, rank), pb = padded(b, rank);
+  out.resize(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    if (pa[i] != pb[i] && pa[i] != 1 && pb[i] != 1)
+      return false;
+    out[i] = pa[i] == 1 ? pb[i] : pa[i];
+  }
+  return true;
+}
+
+void execute(const dnnl::primitive &primitive,
+             const std::unordered_map<int, memory> &args) {
+  dnnl::stream stream(cpuEngine());
+  primitive.execute(stream, args);
+  stream.wait();
+}
+
+} // namespace
+
+extern "C" {
+
+void cleave_cpu_set_num_threads(int32_t threads) {
+  omp_set_num_threads(threads > 0 ? threads : omp_get_num_procs());
+}
+
+cleave_status cleave_cpu_matmul(const cleave_tensor *a, const cleave_tensor *b,
+                                cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(checkF32("matmul", {a, b, y}));
+  return guarded("matmul", [&]() -> cleave_status {
+    Dims aDims = dimsOf(a), bDims = dimsOf(b);
+    if (aDims.empty() || bDims.empty())
+      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                          "matmul: inputs must have rank 1 or more");
+    bool aVector = aDims.size() == 1, bVector = bDims.size() == 1;
+    if (aVector)
+      aDims.insert(aDims.begin(), 1);
+    if (bVector)
+      bDims.push_back(1);
+    size_t rank = std::max(aDims.size(), bDims.size());
+    aDims = padded(aDims, rank);
+    bDims = padded(bDims, rank);
+    Dims batchA(aDims.begin(), aDims.end() - 2);
+    Dims batchB(bDims.begin(), bDims.end() - 2), batch;
+    if (aDims[rank - 1] != bDims[rank - 2] || !broadcast(batchA, batchB, batch))
+      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                          "matmul: shapes " + shapeText(dimsOf(a)) + " and " +
+                              shapeText(dimsOf(b)) + " do not multiply");
+    Dims yDims = batch;
+    yDims.push_back(aDims[rank - 2]);
+    yDims.push_back(bDims[rank - 1]);
+    Dims expected = batch;
+    if (!aVector)
+      expected.push_back(aDims[rank - 2]);
+    if (!bVector)
+      expected.push_back(bDims[rank - 1]);
+    if (dimsOf(y) != expected)
+      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                          "matmul: output has shape " + shapeText(dimsOf(y)) +
+                              ", expected " + shapeText(expected));
+    for (memory::dim d : yDims)
+      if (d == 0)
+        return nullptr; // Nothing to compute.
+    if (aDims[rank - 1] == 0) {
+      std::fill_n((float *)y->data, cleave_tensor_num_elements(y), 0.0f);
+      return nullptr;
+    }
+    memory::desc aDesc = rowMajor(aDims), bDesc = rowMajor(bDims),
+                 yDesc = rowMajor(yDims);
+    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(aDesc, bDesc, yDesc),
+                                    cpuEngine());
+    execute(dnnl::matmul(pd), {{DNNL_ARG_SRC, wrap(aDesc, a)},
+                               {DNNL_ARG_WEIGHTS, wrap(bDesc, b)},
+                               {DNNL_ARG_DST, wrap(yDesc, y)}});
+    return nullptr;
+  });
+}
+
+cleave_status cleave_cpu_unary(cleave_unary_op op, float alpha, float beta,
+                               const cleave_tensor *x, cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(checkF32("unary", {x, y}));
+  if (dimsOf(x) != dimsOf(y))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "unary: input " + shapeText(dimsOf(x)) +
+                            " and output " + shapeText(dimsOf(y)) + " differ");
+  int64_t count = cleave_tensor_num_elements(x);
+  if (count == 0)
+    return nullptr;
+  const float *in = (const float *)x->data;
+  float *out = (float *)y->data;
+  if (op == CLEAVE_UNARY_HARD_SIGMOID) { // Not in oneDNN 2.6.
+#pragma omp parallel for
+    for (int64_t i = 0; i < count; ++i)
+      out[i] = std::max(0.0f, std::min(1.0f, alpha * in[i] + beta));
+    return nullptr;
+  }
+  using A = dnnl::algorithm;
+  A algorithm;
+  switch (op) {
+  case CLEAVE_UNARY_ABS:
+    algorithm = A::eltwise_abs;
+    break;
+  case CLEAVE_UNARY_ELU:
+    algorithm = A::eltwise_elu;
+    break;
+  case CLEAVE_UNARY_EXP:
+    algorithm = A::eltwise_exp;
+    break;
+  case CLEAVE_UNARY_GELU:
+    algorithm = A::eltwise_gelu_erf;
+    break;
+  case CLEAVE_UNARY_GELU_TANH:
+    algorithm = A::eltwise_gelu_tanh;
+    break;
+  case CLEAVE_UNARY_LEAKY_RELU:
+    algorithm = A::eltwise_relu;
+    break;
+  case CLEAVE_UNARY_LOG:
+    algorithm = A::eltwise_log;
+    break;
+  case CLEAVE_UNARY_NEG:
+    algorithm = A::eltwise_linear, alpha = -1.0f, beta = 0.0f;
+    break;
+  case CLEAVE_UNARY_RELU:
+    algorithm = A::eltwise_relu, alpha = 0.0f;
+    break;
+  case CLEAVE_UNARY_SIGMOID:
+    algorithm = A::eltwise_logistic;
+    break;
+  case CLEAVE_UNARY_SQRT:
+    algorithm = A::eltwise_sqrt;
+    break;
+  case CLEAVE_UNARY_TANH:
+    algorithm = A::eltwise_tanh;
+    break;
+  default:
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "unary: unknown op " + std::to_string(op));
+  }
+  return guarded("unary", [&]() -> cleave_status {
+    memory::desc desc = rowMajor({count});
+    dnnl::eltwise_forward::primitive_desc pd(
+        dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference,
+                                    algorithm, desc, alpha, beta),
+        cpuEngine());
+    execute(dnnl::eltwise_forward(pd),
+            {{DNNL_ARG_SRC, wrap(desc, x)}, {DNNL_ARG_DST, wrap(desc, y)}});
+    return nullptr;
+  });
+}
+
+cleave_status cleave_cpu_binary(cleave_binary_op op, const cleave_tensor *a,
+                                const cleave_tensor *b, cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(checkF32("binary", {a, b, y}));
+  Dims shape;
+  if (!broadcast(dimsOf(a), dimsOf(b), shape) || shape != dimsOf(y))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "binary: shapes " + shapeText(dimsOf(a)) + " and " +
+                            shapeText(dimsOf(b)) + " do not broadcast to " +
+                            shapeText(dimsOf(y)));
+  if (cleave_tensor_num_elements(y) == 0)
+    return nullptr;
+  bool commutative = op != CLEAVE_BINARY_SUB && op != CLEAVE_BINARY_DIV;
+  // oneDNN broadcasts only its second input: put the full-shape one first.
+  if (padded(dimsOf(a), shape.size()) != shape && commutative &&
+      padded(dimsOf(b), shape.size()) == shape)
+    std::swap(a, b);
+  using A = dnnl::algorithm;
+  const A algorithms[] = {A::binary_add, A::binary_sub, A::binary_mul,
+                          A::binary_div, A::binary_max, A::binary_min};
+  if ((unsigned)op >= std::size(algorithms))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "binary: unknown op " + std::to_string(op));
+  dnnl::algorithm algorithm = algorithms[op];
+  if (padded(dimsOf(a), shape.size()) == shape) {
+    return guarded("binary", [&]() -> cleave_status {
+      memory::desc aDesc = rowMajor(shape),
+                   bDesc = rowMajor(padded(dimsOf(b), shape.size()));
+      dnnl::binary::primitive_desc pd(
+          dnnl::binary::desc(algorithm, aDesc, bDesc, aDesc), cpuEngine());
+      execute(dnnl::binary(pd), {{DNNL_ARG_SRC_0, wrap(aDesc, a)},
+                                 {DNNL_ARG_SRC_1, wrap(bDesc, b)},
+                                 {DNNL_ARG_DST, wrap(aDesc, y)}});
+      return nullptr;
+    });
+  }
+  // Both inputs broadcast: index them from each output position.
+  size_t rank = shape.size();
+  Dims aDims = padded(dimsOf(a), rank), bDims = padded(dimsOf(b), rank);
+  std::vector<int64_t> aStride(rank), bStride(rank);
+  for (int64_t i = (int64_t)rank - 1, sa = 1, sb = 1; i >= 0; --i) {
+    aStride[i] = aDims[i] == 1 ? 0 : sa;
+    bStride[i] = bDims[i] == 1 ? 0 : sb;
+    sa *= aDims[i];
+    sb *= bDims[i];
+  }
+  const float *pa = (const float *)a->data, *pb = (const float *)b->data;
+  float *out = (float *)y->data;
+  int64_t count = cleave_tensor_num_elements(y);
+#pragma omp parallel for
+  for (int64_t flat = 0; flat < count; ++flat) {
+    int64_t ia = 0, ib = 0, rest = flat;
+    for (int64_t i = (int64_t)rank - 1; i >= 0; --i) {
+      int64_t coordinate = rest % shape[i];
+      rest /= shape[i];
+      ia += coordinate * aStride[i];
+      ib += coordinate * bStride[i];
+    }
+    float u = pa[ia], v = pb[ib];
+    switch (op) {
+    case CLEAVE_BINARY_ADD:
+      out[flat] = u + v;
+      break;
+    case CLEAVE_BINARY_SUB:
+      out[flat] = u - v;
+      break;
+    case CLEAVE_BINARY_MUL:
+      out[flat] = u * v;
+      break;
+    case CLEAVE_BINARY_DIV:
+      out[flat] = u / v;
+      break;
+    case CLEAVE_BINARY_MAX:
+      out[flat] = std::max(u, v);
+      break;
+    case CLEAVE_BINARY_MIN:
+      out[flat] = std::min(u, v);
+      break;
+    }
+  }
+  return nullptr;
+}
+
+cleave_status cleave_cpu_softmax(const cleave_tensor *x, int32_t axis,
+                                 int32_t log, cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(checkF32("softmax", {x, y}));
+  if (dimsOf(x) != dimsOf(y))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "softmax: input and output shapes differ");
+  if (axis < -x->rank || axis >= x->rank)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "softmax: axis " + std::to_string(axis) +
+                            " is out of range for rank " +
+                            std::to_string(x->rank));
+  if (axis < 0)
+    axis += x->rank;
+  if (cleave_tensor_num_elements(x) == 0)
+    return nullptr;
+  return guarded("softmax", [&]() -> cleave_status {
+    memory::desc desc = rowMajor(dimsOf(x));
+    dnnl::softmax_v2_forward::primitive_desc pd(
+        dnnl::softmax_v2_forward::desc(dnnl::prop_kind::forward_inference,
+                                       log ? dnnl::algorithm::softmax_log
+                                           : dnnl::algorithm::softmax_accurate,
+                                       desc, desc, axis),
+        cpuEngine());
+    execute(dnnl::softmax_v2_forward(pd),
+            {{DNNL_ARG_SRC, wrap(desc, x)}, {DNNL_ARG_DST, wrap(desc, y)}});
+    return nullptr;
+  });
+}
+
+} // extern "C"

@@ -1,0 +1,304 @@
+//===- RuntimeKernelsTest.cpp - CPU kernels against naive references ------===//
+//
+// Each kernel runs on random shapes and values and is compared with a
+// straightforward loop written from the ONNX operator's definition.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cleave/Runtime/CpuKernels.h"
+#include <cmath>
+#include <gtest/gtest.h>
+#include <random>
+#include <vector>
+
+namespace {
+
+/// A tensor owning its storage, filled with uniform values in [lo, hi].
+struct Tensor {
+  Tensor(std::vector<int64_t> shape, std::mt19937 &random, float lo = -2,
+         float hi = 2)
+      : shape(shape) {
+    int64_t count = 1;
+    for (int64_t d : shape)
+      count *= d;
+    std::uniform_real_distribution<float> values(lo, hi);
+    data.resize(count);
+    for (float &v : data)
+      v = values(random);
+  }
+  explicit Tensor(std::vector<int64_t> shape) : shape(shape) {
+    int64_t count = 1;
+    for (int64_t d : shape)
+      count *= d;
+    data.assign(count, NAN);
+  }
+  cleave_tensor view() {
+    cleave_tensor t{};
+    t.dtype = CLEAVE_DTYPE_F32;
+    t.rank = (int32_t)shape.size();
+    for (size_t i = 0; i < shape.size(); ++i)
+      t.dims[i] = shape[i];
+    t.data = data.data();
+    return t;
+  }
+  std::vector<int64_t> shape;
+  std::vector<float> data;
+};
+
+void expectOk(cleave_status status) {
+  EXPECT_EQ(status, nullptr) << cleave_status_message(status);
+  cleave_status_free(status);
+}
+
+void expectClose(const std::vector<float> &got, const std::vector<float> &want,
+                 float rtol = 1e-4f, float atol = 1e-5f) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i)
+    ASSERT_NEAR(got[i], want[i], atol + rtol * std::fabs(want[i]))
+        << "at element " << i;
+}
+
+/// Row-major flat index of `index` in `shape`, broadcasting size-1 dims;
+/// `index` is aligned to the right of `shape`.
+int64_t flatIndex(const std::vector<int64_t> &shape,
+                  const std::vector<int64_t> &index) {
+  int64_t flat = 0;
+  size_t offset = index.size() - shape.size();
+  for (size_t i = 0; i < shape.size(); ++i)
+    flat = flat * shape[i] + (shape[i] == 1 ? 0 : index[i + offset]);
+  return flat;
+}
+
+/// Calls `body(index)` for every index of `shape`.
+template <typename Body>
+void forEachIndex(const std::vector<int64_t> &shape, Body body) {
+  int64_t count = 1;
+  for (int64_t d : shape)
+    count *= d;
+  std::vector<int64_t> index(shape.size(), 0);
+  for (int64_t n = 0; n < count; ++n) {
+    body(index);
+    for (int64_t i = (int64_t)shape.size() - 1; i >= 0; --i) {
+      if (++index[i] < shape[i])
+        break;
+      index[i] = 0;
+    }
+  }
+}
+
+TEST(RuntimeKernels, MatMulMatchesNaiveOnRandomShapes) {
+  std::mt19937 random(7);
+  auto dim = [&](int hi) { return (int64_t)(1 + random() % hi); };
+  for (int trial = 0; trial < 40; ++trial) {
+    int64_t m = dim(17), k = dim(33), n = dim(17);
+    std::vector<int64_t> batchA, batchB;
+    int batchRank = random() % 3;
+    for (int i = 0; i < batchRank; ++i) {
+      int64_t d = dim(3);
+      batchA.push_back(random() % 3 == 0 ? 1 : d);
+      batchB.push_back(random() % 3 == 0 ? 1 : d);
+    }
+    if (random() % 2)
+      batchB.erase(batchB.begin(), batchB.begin() + batchB.size() / 2);
+    std::vector<int64_t> aShape = batchA, bShape = batchB;
+    aShape.insert(aShape.end(), {m, k});
+    bShape.insert(bShape.end(), {k, n});
+    // Broadcast batch, aligned right.
+    std::vector<int64_t> batch(std::max(batchA.size(), batchB.size()), 1);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      int64_t a = i < batch.size() - batchA.size()
+                      ? 1
+                      : batchA[i - (batch.size() - batchA.size())];
+      int64_t b = i < batch.size() - batchB.size()
+                      ? 1
+                      : batchB[i - (batch.size() - batchB.size())];
+      batch[i] = std::max(a, b);
+    }
+    std::vector<int64_t> yShape = batch;
+    yShape.insert(yShape.end(), {m, n});
+    Tensor a(aShape, random), b(bShape, random), y(yShape);
+    cleave_tensor av = a.view(), bv = b.view(), yv = y.view();
+    expectOk(cleave_cpu_matmul(&av, &bv, &yv));
+
+    std::vector<float> want(y.data.size());
+    forEachIndex(yShape, [&](const std::vector<int64_t> &index) {
+      double sum = 0;
+      std::vector<int64_t> ai(index), bi(index);
+      for (int64_t kk = 0; kk < k; ++kk) {
+        ai[ai.size() - 1] = kk;
+        bi[bi.size() - 2] = kk;
+        sum += (double)a.data[flatIndex(aShape, ai)] *
+               b.data[flatIndex(bShape, bi)];
+      }
+      want[flatIndex(yShape, index)] = (float)sum;
+    });
+    SCOPED_TRACE(testing::Message() << "trial " << trial);
+    expectClose(y.data, want);
+  }
+}
+
+TEST(RuntimeKernels, MatMulPromotesVectors) {
+  std::mt19937 random(3);
+  Tensor a({5}, random), b({5, 4}, random), y({4});
+  cleave_tensor av = a.view(), bv = b.view(), yv = y.view();
+  expectOk(cleave_cpu_matmul(&av, &bv, &yv));
+  std::vector<float> want(4, 0);
+  for (int j = 0; j < 4; ++j)
+    for (int i = 0; i < 5; ++i)
+      want[j] += a.data[i] * b.data[i * 4 + j];
+  expectClose(y.data, want);
+
+  Tensor wrong({3});
+  cleave_tensor wv = wrong.view();
+  cleave_status status = cleave_cpu_matmul(&av, &bv, &wv);
+  EXPECT_EQ(cleave_status_get_code(status), CLEAVE_INVALID_ARGUMENT);
+  cleave_status_free(status);
+}
+
+TEST(RuntimeKernels, UnaryMatchesDefinitions) {
+  std::mt19937 random(11);
+  struct Case {
+    cleave_unary_op op;
+    float alpha, beta;
+    float (*reference)(float x, float alpha, float beta);
+    float lo;
+  };
+  const Case cases[] = {
+      {CLEAVE_UNARY_ABS, 0, 0,
+       [](float x, float, float) { return std::fabs(x); }, -2},
+      {CLEAVE_UNARY_ELU, 0.7f, 0,
+       [](float x, float a, float) {
+         return x > 0 ? x : a * (std::exp(x) - 1);
+       },
+       -2},
+      {CLEAVE_UNARY_EXP, 0, 0,
+       [](float x, float, float) { return std::exp(x); }, -2},
+      {CLEAVE_UNARY_GELU, 0, 0,
+       [](float x, float, float) {
+         return 0.5f * x * (1 + std::erf(x / std::sqrt(2.0f)));
+       },
+       -2},
+      {CLEAVE_UNARY_GELU_TANH, 0, 0,
+       [](float x, float, float) {
+         return 0.5f * x *
+                (1 + std::tanh(std::sqrt(2 / (float)M_PI) *
+                               (x + 0.044715f * x * x * x)));
+       },
+       -2},
+      {CLEAVE_UNARY_HARD_SIGMOID, 0.2f, 0.5f,
+       [](float x, float a, float b) {
+         return std::max(0.0f, std::min(1.0f, a * x + b));
+       },
+       -4},
+      {CLEAVE_UNARY_LEAKY_RELU, 0.01f, 0,
+       [](float x, float a, float) { return x > 0 ? x : a * x; }, -2},
+      {CLEAVE_UNARY_LOG, 0, 0,
+       [](float x, float, float) { return std::log(x); }, 0.01f},
+      {CLEAVE_UNARY_NEG, 0, 0, [](float x, float, float) { return -x; }, -2},
+      {CLEAVE_UNARY_RELU, 0, 0,
+       [](float x, float, float) { return std::max(x, 0.0f); }, -2},
+      {CLEAVE_UNARY_SIGMOID, 0, 0,
+       [](float x, float, float) { return 1 / (1 + std::exp(-x)); }, -6},
+      {CLEAVE_UNARY_SQRT, 0, 0,
+       [](float x, float, float) { return std::sqrt(x); }, 0},
+      {CLEAVE_UNARY_TANH, 0, 0,
+       [](float x, float, float) { return std::tanh(x); }, -3},
+  };
+  for (const Case &c : cases) {
+    SCOPED_TRACE(testing::Message() << "op " << c.op);
+    Tensor x({3, 7, 5}, random, c.lo, 3), y({3, 7, 5});
+    cleave_tensor xv = x.view(), yv = y.view();
+    expectOk(cleave_cpu_unary(c.op, c.alpha, c.beta, &xv, &yv));
+    std::vector<float> want;
+    for (float v : x.data)
+      want.push_back(c.reference(v, c.alpha, c.beta));
+    expectClose(y.data, want);
+  }
+}
+
+TEST(RuntimeKernels, BinaryBroadcastsLikeNumpy) {
+  std::mt19937 random(5);
+  const std::vector<std::vector<int64_t>> shapes[] = {
+      {{2, 3, 4}, {2, 3, 4}, {2, 3, 4}},
+      {{2, 3, 4}, {4}, {2, 3, 4}},
+      {{4}, {2, 3, 4}, {2, 3, 4}},
+      {{2, 1, 4}, {3, 1}, {2, 3, 4}},
+      {{1}, {5}, {5}},
+      {{3, 1, 1}, {1, 2, 2}, {3, 2, 2}},
+  };
+  for (int op = CLEAVE_BINARY_ADD; op <= CLEAVE_BINARY_MIN; ++op) {
+    for (const auto &s : shapes) {
+      SCOPED_TRACE(testing::Message()
+                   << "op " << op << " case " << &s - shapes);
+      Tensor a(s[0], random), b(s[1], random, 0.5f, 2), y(s[2]);
+      cleave_tensor av = a.view(), bv = b.view(), yv = y.view();
+      expectOk(cleave_cpu_binary((cleave_binary_op)op, &av, &bv, &yv));
+      std::vector<float> want(y.data.size());
+      forEachIndex(s[2], [&](const std::vector<int64_t> &index) {
+        float u = a.data[flatIndex(s[0], index)];
+        float v = b.data[flatIndex(s[1], index)];
+        float r[] = {u + v, u - v,          u * v,
+                     u / v, std::max(u, v), std::min(u, v)};
+        want[flatIndex(s[2], index)] = r[op];
+      });
+      expectClose(y.data, want);
+    }
+  }
+}
+
+TEST(RuntimeKernels, SoftmaxAlongEachAxis) {
+  std::mt19937 random(9);
+  std::vector<int64_t> shape = {3, 4, 5};
+  for (int log = 0; log <= 1; ++log) {
+    for (int axis = -3; axis < 3; ++axis) {
+      SCOPED_TRACE(testing::Message() << "log " << log << " axis " << axis);
+      Tensor x(shape, random, -5, 5), y(shape);
+      cleave_tensor xv = x.view(), yv = y.view();
+      expectOk(cleave_cpu_softmax(&xv, axis, log, &yv));
+      int a = axis < 0 ? axis + 3 : axis;
+      std::vector<float> want(y.data.size());
+      forEachIndex(shape, [&](const std::vector<int64_t> &index) {
+        std::vector<int64_t> other(index);
+        double maxValue = -INFINITY, sum = 0;
+        for (int64_t i = 0; i < shape[a]; ++i) {
+          other[a] = i;
+          maxValue =
+              std::max<double>(maxValue, x.data[flatIndex(shape, other)]);
+        }
+        for (int64_t i = 0; i < shape[a]; ++i) {
+          other[a] = i;
+          sum += std::exp(x.data[flatIndex(shape, other)] - maxValue);
+        }
+        double v = x.data[flatIndex(shape, index)] - maxValue;
+        want[flatIndex(shape, index)] =
+            (float)(log ? v - std::log(sum) : std::exp(v) / sum);
+      });
+      expectClose(y.data, want);
+    }
+  }
+}
+
+TEST(RuntimeKernels, RejectsWrongTypesAndShapes) {
+  std::mt19937 random(1);
+  Tensor x({2, 3}, random), y({3, 2});
+  cleave_tensor xv = x.view(), yv = y.view();
+  cleave_status status = cleave_cpu_unary(CLEAVE_UNARY_RELU, 0, 0, &xv, &yv);
+  EXPECT_EQ(cleave_status_get_code(status), CLEAVE_INVALID_ARGUMENT);
+  cleave_status_free(status);
+  xv.dtype = CLEAVE_DTYPE_F64;
+  status = cleave_cpu_softmax(&xv, 0, 0, &xv);
+  EXPECT_EQ(cleave_status_get_code(status), CLEAVE_UNSUPPORTED);
+  cleave_status_free(status);
+}
+
+TEST(RuntimeKernels, ThreadCountDoesNotChangeResults) {
+  std::mt19937 random(2);
+  Tensor a({64, 96}, random), b({96, 80}, random), y1({64, 80}), y2({64, 80});
+  cleave_tensor av = a.view(), bv = b.view(), v1 = y1.view(), v2 = y2.view();
+  cleave_cpu_set_num_threads(1);
+  expectOk(cleave_cpu_matmul(&av, &bv, &v1));
+  cleave_cpu_set_num_threads(0);
+  expectOk(cleave_cpu_matmul(&av, &bv, &v2));
+  expectClose(y1.data, y2.data);
+}
+} // namespace
