@@ -2,6 +2,7 @@
 
 #include "cleave/InitAll.h"
 #include "cleave/Dialect/Cleave/IR/CleaveDialect.h"
+#include "cleave/Dialect/Cleave/Transforms/Passes.h"
 #include "mlir/Dialect/Func/Extensions/InlinerExtension.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -13,6 +14,7 @@ void cleave::registerAllDialects(mlir::DialectRegistry &registry) {
 }
 
 void cleave::registerAllPasses() {
+  cleave::graph::registerCleavePasses();
   // Generic graph cleanup used by every pipeline.
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();

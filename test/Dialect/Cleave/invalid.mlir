@@ -175,3 +175,18 @@ func.func @name_not_string(%x: tensor<2xf32> {cleave.name = 3 : i64}) {
 func.func @unknown_arg_attr(%x: tensor<2xf32> {cleave.other = "x"}) {
   return
 }
+
+// -----
+
+func.func @offsets_per_result(%x: tensor<2xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{'cleave.arena_offsets' must list one offset per result}}
+  %0 = cleave.relu %x {cleave.arena_offsets = array<i64: 0, 64>} : (tensor<2xf32>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{unknown attribute 'cleave.arena'}}
+func.func @unknown_op_attr() attributes {cleave.arena = 1 : i64} {
+  return
+}

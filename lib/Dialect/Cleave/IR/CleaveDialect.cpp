@@ -48,3 +48,29 @@ LogicalResult CleaveDialect::verifyRegionResultAttribute(Operation *op,
                                                          NamedAttribute attr) {
   return verifyNameAttr(op, attr);
 }
+
+/// The memory plan's attributes (see the cleave-plan-memory pass).
+LogicalResult CleaveDialect::verifyOperationAttribute(Operation *op,
+                                                      NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  if (name == "cleave.arena_offsets") {
+    auto offsets = dyn_cast<DenseI64ArrayAttr>(attr.getValue());
+    if (!offsets || offsets.size() != (int64_t)op->getNumResults())
+      return op->emitError()
+             << "'" << name << "' must list one offset per result";
+    return success();
+  }
+  if (name == "cleave.in_place") {
+    if (!isa<UnitAttr>(attr.getValue()))
+      return op->emitError() << "'" << name << "' must be a unit attribute";
+    return success();
+  }
+  if (name == "cleave.arena_size") {
+    auto size = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!size || size.getInt() < 0)
+      return op->emitError()
+             << "'" << name << "' must be a non-negative integer";
+    return success();
+  }
+  return op->emitError() << "unknown attribute '" << name << "'";
+}

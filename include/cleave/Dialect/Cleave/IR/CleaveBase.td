@@ -25,6 +25,7 @@ def Cleave_Dialect : Dialect {
   let hasConstantMaterializer = 1;
   // `cleave.name` on @main's arguments and results keeps the ONNX graph
   // input and output names.
+  let hasOperationAttrVerify = 1;
   let hasRegionArgAttrVerify = 1;
   let hasRegionResultAttrVerify = 1;
   let extraClassDeclaration = [{

@@ -1,0 +1,25 @@
+//===- Passes.h - passes on the cleave graph dialect ------------*- C++ -*-===//
+
+#ifndef CLEAVE_DIALECT_CLEAVE_TRANSFORMS_PASSES_H
+#define CLEAVE_DIALECT_CLEAVE_TRANSFORMS_PASSES_H
+
+#include "cleave/Dialect/Cleave/IR/CleaveDialect.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace cleave::graph {
+
+#define GEN_PASS_DECL
+#include "cleave/Dialect/Cleave/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "cleave/Dialect/Cleave/Transforms/Passes.h.inc"
+
+/// Attribute names the memory plan writes.
+inline constexpr llvm::StringLiteral kArenaOffsetsAttr = "cleave.arena_offsets";
+inline constexpr llvm::StringLiteral kArenaSizeAttr = "cleave.arena_size";
+inline constexpr llvm::StringLiteral kInPlaceAttr = "cleave.in_place";
+
+} // namespace cleave::graph
+
+#endif // CLEAVE_DIALECT_CLEAVE_TRANSFORMS_PASSES_H

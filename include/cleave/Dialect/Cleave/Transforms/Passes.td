@@ -1,0 +1,36 @@
+//===- Passes.td - passes on the cleave graph dialect ---------*- tablegen -*-===//
+
+#ifndef CLEAVE_DIALECT_CLEAVE_TRANSFORMS_PASSES_TD
+#define CLEAVE_DIALECT_CLEAVE_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def PlanMemoryPass : Pass<"cleave-plan-memory", "::mlir::func::FuncOp"> {
+  let summary = "Give every intermediate tensor a fixed offset in one arena";
+  let description = [{
+    Computes each tensor's live range in the function's op order and places
+    the tensors in one memory arena (see ArenaPlanner.h), so that a device
+    program needs no allocation at run time. Graph inputs and constants
+    (weights) live outside the arena.
+
+    A result shares its operand's buffer when that is safe:
+    - views (reshape, squeeze, unsqueeze, flatten, identity) of a tensor in
+      the arena always share it: buffers are written once, by their
+      defining op, so a view and its source can both stay alive;
+    - elementwise ops may write over an operand of the result's type that
+      dies at the op (in place).
+
+    Results: `cleave.arena_offsets` on each op (one byte offset per result,
+    -1 for a result outside the arena), `cleave.in_place` on ops that reuse
+    an operand's buffer, and `cleave.arena_size` on the function.
+  }];
+  let options = [
+    Option<"alignment", "alignment", "int64_t", /*default=*/"64",
+           "Byte alignment of every buffer in the arena">,
+    Option<"inPlace", "in-place", "bool", /*default=*/"true",
+           "Let elementwise ops and views reuse their operand's buffer">,
+  ];
+  let dependentDialects = ["::cleave::graph::CleaveDialect"];
+}
+
+#endif // CLEAVE_DIALECT_CLEAVE_TRANSFORMS_PASSES_TD

@@ -1,0 +1,138 @@
+//===- PlanMemory.cpp - one arena per function, offsets at compile time ---===//
+//
+// Live ranges are steps in the function's op order. Values that share a
+// buffer (a view and its source, an in-place result and its operand) form
+// one buffer whose range covers them all. The buffers are then placed by
+// the arena planner.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cleave/Analysis/ArenaPlanner.h"
+#include "cleave/Dialect/Cleave/IR/CleaveOps.h"
+#include "cleave/Dialect/Cleave/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace cleave::graph {
+#define GEN_PASS_DEF_PLANMEMORYPASS
+#include "cleave/Dialect/Cleave/Transforms/Passes.h.inc"
+} // namespace cleave::graph
+
+using namespace mlir;
+using namespace cleave::graph;
+using cleave::analysis::BufferRequest;
+
+namespace {
+
+/// Ops whose result is its first operand reinterpreted: no data moves.
+bool isView(Operation *op) {
+  return isa<ReshapeOp, SqueezeOp, UnsqueezeOp, FlattenOp, IdentityOp>(op);
+}
+
+/// Ops that compute each output element from the same element of inputs
+/// of the result's shape, so the output may overwrite such an input.
+bool isElementwise(Operation *op) {
+  return isa<AbsOp, CeilOp, CosOp, ErfOp, ExpOp, FloorOp, HardSwishOp, LogOp,
+             NegOp, NotOp, ReciprocalOp, ReluOp, RoundOp, SigmoidOp, SignOp,
+             SinOp, SoftplusOp, SoftsignOp, SqrtOp, TanhOp, EluOp,
+             HardSigmoidOp, LeakyReluOp, SeluOp, GeluOp, ClipOp, CastOp, AddOp,
+             SubOp, MulOp, DivOp, ModOp, PowOp, PReluOp, AndOp, OrOp, XorOp,
+             MaxOp, MinOp, MeanOp, SumOp, WhereOp>(op);
+}
+
+int64_t bytesOf(Type type) {
+  auto shaped = cast<ShapedType>(type);
+  int64_t width = std::max<int64_t>(shaped.getElementTypeBitWidth() / 8, 1);
+  return shaped.getNumElements() * width;
+}
+
+/// A buffer in the arena and the values that live in it.
+struct Buffer {
+  int64_t size = 0, first = 0, last = 0;
+};
+
+struct PlanMemoryPass
+    : public cleave::graph::impl::PlanMemoryPassBase<PlanMemoryPass> {
+  using PlanMemoryPassBase::PlanMemoryPassBase;
+
+  void runOnOperation() override {
+    func::FuncOp function = getOperation();
+    if (function.getBody().empty())
+      return;
+    if (!function.getBody().hasOneBlock()) {
+      function.emitError("memory planning needs a single-block function");
+      return signalPassFailure();
+    }
+    Block &body = function.getBody().front();
+
+    // The step of each op, and the last step at which each value is used
+    // (values returned by the function live to the end).
+    DenseMap<Operation *, int64_t> stepOf;
+    for (Operation &op : body)
+      stepOf[&op] = stepOf.size();
+    int64_t end = stepOf.size();
+    auto lastUse = [&](Value value) {
+      int64_t last = value.getDefiningOp() ? stepOf[value.getDefiningOp()] : 0;
+      for (Operation *user : value.getUsers())
+        last = std::max(last, isa<func::ReturnOp>(user) ? end : stepOf[user]);
+      return last;
+    };
+
+    SmallVector<Buffer> buffers;
+    DenseMap<Value, unsigned> bufferOf;
+    for (Operation &op : body) {
+      if (isa<ConstantOp, NoneOp, func::ReturnOp>(op))
+        continue;
+      int64_t step = stepOf[&op];
+      bool reused = false;
+      for (Value result : op.getResults()) {
+        if (!isa<RankedTensorType>(result.getType()))
+          continue;
+        std::optional<unsigned> shared;
+        if (inPlace && isView(&op) && bufferOf.count(op.getOperand(0))) {
+          shared = bufferOf[op.getOperand(0)];
+        } else if (inPlace && isElementwise(&op) && !reused) {
+          for (Value operand : op.getOperands()) {
+            auto it = bufferOf.find(operand);
+            if (it != bufferOf.end() && operand.getType() == result.getType() &&
+                buffers[it->second].last <= step) {
+              shared = it->second;
+              reused = true;
+              break;
+            }
+          }
+        }
+        if (!shared) {
+          shared = buffers.size();
+          buffers.push_back({bytesOf(result.getType()), step, step});
+        }
+        Buffer &buffer = buffers[*shared];
+        buffer.size = std::max(buffer.size, bytesOf(result.getType()));
+        buffer.last = std::max(buffer.last, lastUse(result));
+        bufferOf[result] = *shared;
+      }
+      if (reused)
+        op.setAttr(kInPlaceAttr, UnitAttr::get(&getContext()));
+    }
+
+    SmallVector<BufferRequest> requests;
+    for (const Buffer &buffer : buffers)
+      requests.push_back({buffer.size, buffer.first, buffer.last});
+    cleave::analysis::ArenaPlan plan =
+        cleave::analysis::planArena(requests, alignment);
+
+    Builder builder(&getContext());
+    for (Operation &op : body) {
+      if (isa<ConstantOp, NoneOp, func::ReturnOp>(op))
+        continue;
+      SmallVector<int64_t> offsets;
+      for (Value result : op.getResults()) {
+        auto it = bufferOf.find(result);
+        offsets.push_back(it == bufferOf.end() ? -1 : plan.offsets[it->second]);
+      }
+      op.setAttr(kArenaOffsetsAttr, builder.getDenseI64ArrayAttr(offsets));
+    }
+    function->setAttr(kArenaSizeAttr, builder.getI64IntegerAttr(plan.size));
+  }
+};
+
+} // namespace

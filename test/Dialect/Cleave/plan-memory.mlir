@@ -1,0 +1,83 @@
+// RUN: cleave-opt %s --cleave-plan-memory --split-input-file | FileCheck %s
+// RUN: cleave-opt %s --cleave-plan-memory=in-place=false --split-input-file | FileCheck %s --check-prefix=NOREUSE
+
+// A chain of same-size elementwise ops runs in one buffer, in place; each
+// result dies at the next op.
+// CHECK-LABEL: func.func @chain
+// CHECK-SAME:    cleave.arena_size = 64 : i64
+// CHECK:         cleave.relu {{.*}}cleave.arena_offsets = array<i64: 0>
+// CHECK-NOT:     cleave.in_place
+// CHECK:         cleave.sigmoid {{.*}}cleave.arena_offsets = array<i64: 0>, cleave.in_place
+// CHECK:         cleave.tanh {{.*}}cleave.arena_offsets = array<i64: 0>, cleave.in_place
+// Without in-place reuse, each result needs a fresh buffer while its input
+// is alive: two buffers alternate.
+// NOREUSE-LABEL: func.func @chain
+// NOREUSE-SAME:    cleave.arena_size = 128 : i64
+// NOREUSE:         cleave.relu {{.*}}array<i64: 0>
+// NOREUSE:         cleave.sigmoid {{.*}}array<i64: 64>
+// NOREUSE:         cleave.tanh {{.*}}array<i64: 0>
+func.func @chain(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
+  %0 = cleave.relu %x : (tensor<4x4xf32>) -> tensor<4x4xf32>
+  %1 = cleave.sigmoid %0 : (tensor<4x4xf32>) -> tensor<4x4xf32>
+  %2 = cleave.tanh %1 : (tensor<4x4xf32>) -> tensor<4x4xf32>
+  return %2 : tensor<4x4xf32>
+}
+
+// -----
+
+// An operand still used later is not overwritten: %0 feeds both the
+// sigmoid and the add, so the sigmoid gets its own buffer; the add then
+// reuses %0's, which dies there.
+// CHECK-LABEL: func.func @fan_out
+// CHECK-SAME:    cleave.arena_size = 128 : i64
+// CHECK:         cleave.relu {{.*}}array<i64: 0>
+// CHECK:         cleave.sigmoid {{.*}}cleave.arena_offsets = array<i64: 64>}
+// CHECK:         cleave.add {{.*}}cleave.arena_offsets = array<i64: 0>, cleave.in_place
+func.func @fan_out(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
+  %0 = cleave.relu %x : (tensor<4x4xf32>) -> tensor<4x4xf32>
+  %1 = cleave.sigmoid %0 : (tensor<4x4xf32>) -> tensor<4x4xf32>
+  %2 = cleave.add %0, %1 : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+  return %2 : tensor<4x4xf32>
+}
+
+// -----
+
+// A reshape is a view: it shares its source's buffer, and keeps it alive.
+// Graph inputs and weights are not in the arena.
+// CHECK-LABEL: func.func @views
+// CHECK-SAME:    cleave.arena_size = 128 : i64
+// CHECK:         cleave.matmul {{.*}}cleave.arena_offsets = array<i64: [[M:[0-9]+]]>
+// CHECK:         cleave.reshape {{.*}}cleave.arena_offsets = array<i64: [[M]]>
+// CHECK-NOT:     cleave.in_place
+// CHECK:         cleave.exp {{.*}}cleave.arena_offsets = array<i64: [[E:[0-9]+]]>
+// CHECK:         cleave.add {{.*}}cleave.arena_offsets = array<i64: [[E]]>, cleave.in_place
+func.func @views(%x: tensor<2x8xf32>) -> tensor<16xf32> {
+  %w = cleave.constant dense<1.0> : tensor<8x8xf32>
+  %shape = cleave.constant dense<[16]> : tensor<1xi64>
+  %0 = cleave.matmul %x, %w : (tensor<2x8xf32>, tensor<8x8xf32>) -> tensor<2x8xf32>
+  %1 = cleave.reshape %0, %shape : (tensor<2x8xf32>, tensor<1xi64>) -> tensor<16xf32>
+  %2 = cleave.exp %1 : (tensor<16xf32>) -> tensor<16xf32>
+  %3 = cleave.add %2, %1 : (tensor<16xf32>, tensor<16xf32>) -> tensor<16xf32>
+  return %3 : tensor<16xf32>
+}
+
+// -----
+
+// Types that differ are never shared (the compare makes i1), and a larger
+// buffer freed early is reused for later, smaller ones: 4096 bytes for the
+// exp, 128 for the sum beside it (both alive at the sum), then the 32-byte
+// mask back at 0.
+// CHECK-LABEL: func.func @sizes
+// CHECK-SAME:    cleave.arena_size = 4224 : i64
+// CHECK:         cleave.exp {{.*}}array<i64: 0>
+// CHECK:         cleave.reduce_sum {{.*}}array<i64: 4096>
+// CHECK:         cleave.less {{.*}}array<i64: 0>
+func.func @sizes(%x: tensor<32x32xf32>) -> tensor<32x1xi1> {
+  %none = cleave.none
+  %0 = cleave.exp %x : (tensor<32x32xf32>) -> tensor<32x32xf32>
+  %axes = cleave.constant dense<[1]> : tensor<1xi64>
+  %1 = cleave.reduce_sum %0, %axes : (tensor<32x32xf32>, tensor<1xi64>) -> tensor<32x1xf32>
+  %zero = cleave.constant dense<0.0> : tensor<f32>
+  %2 = cleave.less %1, %zero : (tensor<32x1xf32>, tensor<f32>) -> tensor<32x1xi1>
+  return %2 : tensor<32x1xi1>
+}
