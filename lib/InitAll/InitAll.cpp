@@ -1,20 +1,24 @@
 //===- InitAll.cpp - register Cleave's dialects and passes ----------------===//
 
 #include "cleave/InitAll.h"
+#include "cleave/Conversion/Passes.h"
 #include "cleave/Dialect/Cleave/IR/CleaveDialect.h"
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
 #include "mlir/Dialect/Func/Extensions/InlinerExtension.h"
+#include "mlir/Dialect/EmitC/IR/EmitC.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
 void cleave::registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<cleave::graph::CleaveDialect, mlir::func::FuncDialect>();
+  registry.insert<cleave::graph::CleaveDialect, mlir::func::FuncDialect,
+                  mlir::emitc::EmitCDialect>();
   mlir::func::registerInlinerExtension(registry);
 }
 
 void cleave::registerAllPasses() {
   cleave::graph::registerCleavePasses();
+  cleave::registerCleaveConversionPasses();
   // Generic graph cleanup used by every pipeline.
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();

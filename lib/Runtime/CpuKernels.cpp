@@ -344,4 +344,12 @@ cleave_status cleave_cpu_softmax(const cleave_tensor *x, int32_t axis,
   });
 }
 
+cleave_status cleave_cpu_copy_size_mismatch(const cleave_tensor *x,
+                                            const cleave_tensor *y) {
+  return CLEAVE_ERROR(CLEAVE_INTERNAL,
+                      "copy: " + std::to_string(cleave_tensor_num_bytes(x)) +
+                          " bytes into " +
+                          std::to_string(cleave_tensor_num_bytes(y)));
+}
+
 } // extern "C"

@@ -61,6 +61,10 @@ cleave_status cleave_cpu_binary(cleave_binary_op op, const cleave_tensor *a,
 cleave_status cleave_cpu_softmax(const cleave_tensor *x, int32_t axis,
                                  int32_t log, cleave_tensor *y);
 
+/* The error a copy between tensors of different byte sizes reports. */
+cleave_status cleave_cpu_copy_size_mismatch(const cleave_tensor *x,
+                                            const cleave_tensor *y);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

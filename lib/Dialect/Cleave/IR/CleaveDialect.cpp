@@ -65,7 +65,8 @@ LogicalResult CleaveDialect::verifyOperationAttribute(Operation *op,
       return op->emitError() << "'" << name << "' must be a unit attribute";
     return success();
   }
-  if (name == "cleave.arena_size") {
+  if (name == "cleave.arena_size" || name == "cleave.weights_size" ||
+      name == "cleave.weight_offset") {
     auto size = dyn_cast<IntegerAttr>(attr.getValue());
     if (!size || size.getInt() < 0)
       return op->emitError()

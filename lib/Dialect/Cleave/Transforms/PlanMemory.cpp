@@ -39,12 +39,6 @@ bool isElementwise(Operation *op) {
              MaxOp, MinOp, MeanOp, SumOp, WhereOp>(op);
 }
 
-int64_t bytesOf(Type type) {
-  auto shaped = cast<ShapedType>(type);
-  int64_t width = std::max<int64_t>(shaped.getElementTypeBitWidth() / 8, 1);
-  return shaped.getNumElements() * width;
-}
-
 /// A buffer in the arena and the values that live in it.
 struct Buffer {
   int64_t size = 0, first = 0, last = 0;
@@ -103,10 +97,10 @@ struct PlanMemoryPass
         }
         if (!shared) {
           shared = buffers.size();
-          buffers.push_back({bytesOf(result.getType()), step, step});
+          buffers.push_back({tensorBytes(result.getType()), step, step});
         }
         Buffer &buffer = buffers[*shared];
-        buffer.size = std::max(buffer.size, bytesOf(result.getType()));
+        buffer.size = std::max(buffer.size, tensorBytes(result.getType()));
         buffer.last = std::max(buffer.last, lastUse(result));
         bufferOf[result] = *shared;
       }

@@ -19,6 +19,12 @@ namespace cleave::graph {
 inline constexpr llvm::StringLiteral kArenaOffsetsAttr = "cleave.arena_offsets";
 inline constexpr llvm::StringLiteral kArenaSizeAttr = "cleave.arena_size";
 inline constexpr llvm::StringLiteral kInPlaceAttr = "cleave.in_place";
+/// Attribute names the weights layout writes.
+inline constexpr llvm::StringLiteral kWeightOffsetAttr = "cleave.weight_offset";
+inline constexpr llvm::StringLiteral kWeightsSizeAttr = "cleave.weights_size";
+
+/// Bytes a tensor of `type` occupies (booleans take one byte each).
+int64_t tensorBytes(mlir::Type type);
 
 } // namespace cleave::graph
 

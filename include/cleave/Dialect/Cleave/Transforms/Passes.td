@@ -33,4 +33,15 @@ def PlanMemoryPass : Pass<"cleave-plan-memory", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::cleave::graph::CleaveDialect"];
 }
 
+def LayoutWeightsPass : Pass<"cleave-layout-weights", "::mlir::func::FuncOp"> {
+  let summary = "Give every constant an offset in the device weights file";
+  let description = [{
+    Lays the function's constants out one after another in the weights file
+    (see cleave/Runtime/Weights.h), each at a 64-byte aligned offset, in op
+    order. Results: `cleave.weight_offset` on each constant and
+    `cleave.weights_size` (payload bytes) on the function.
+  }];
+  let dependentDialects = ["::cleave::graph::CleaveDialect"];
+}
+
 #endif // CLEAVE_DIALECT_CLEAVE_TRANSFORMS_PASSES_TD

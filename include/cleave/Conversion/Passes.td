@@ -1,0 +1,24 @@
+//===- Passes.td - conversions out of the cleave dialect ------*- tablegen -*-===//
+
+#ifndef CLEAVE_CONVERSION_PASSES_TD
+#define CLEAVE_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertCleaveToEmitCPass
+    : Pass<"convert-cleave-to-emitc", "::mlir::ModuleOp"> {
+  let summary = "Lower planned cleave functions to calls of the CPU runtime";
+  let description = [{
+    Each `func.func` whose ops carry a memory plan (cleave-plan-memory) and
+    whose constants carry weight offsets (cleave-layout-weights) becomes an
+    `emitc.func @cleave_run_<name>(arena, weights, inputs, outputs)` that
+    makes a tensor view for every value (arena, weights file, or the
+    caller's inputs) and calls one runtime kernel per op, returning the
+    first failing status. An `emitc.verbatim` table describes the inputs and
+    outputs, and a `main` hands everything to `cleave_device_main`. Ops with
+    no CPU kernel yet are reported by name and ONNX node.
+  }];
+  let dependentDialects = ["::mlir::emitc::EmitCDialect"];
+}
+
+#endif // CLEAVE_CONVERSION_PASSES_TD

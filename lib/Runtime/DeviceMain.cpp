@@ -1,0 +1,191 @@
+//===- DeviceMain.cpp - the command line of a device program --------------===//
+//
+//   device_0 --weights device_0.weights --input x=x.npy --output y=y.npy
+//            [--threads N] [--repeat N] [--warmup N]
+//
+// Inputs are checked against the program's table (name, element type,
+// shape) before anything runs. The last line printed is the timing, as
+// JSON, for the launcher: cleave-timing {"runs":N,"min_ms":..,...}.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cleave/Runtime/Program.h"
+#include "cleave/Runtime/TensorIO.h"
+#include "cleave/Runtime/Weights.h"
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace {
+
+std::string shapeText(int32_t rank, const int64_t *dims) {
+  std::string text = "[";
+  for (int32_t i = 0; i < rank; ++i)
+    text += (i ? "x" : "") + std::to_string(dims[i]);
+  return text + "]";
+}
+
+/// Owns what a run needs and frees it on every path.
+struct Resources {
+  cleave_weights weights{};
+  char *arena = nullptr;
+  std::vector<cleave_tensor> inputs, outputs;
+  ~Resources() {
+    cleave_weights_unmap(&weights);
+    std::free(arena);
+    for (cleave_tensor &t : inputs)
+      cleave_tensor_free(&t);
+    for (cleave_tensor &t : outputs)
+      cleave_tensor_free(&t);
+  }
+};
+
+int fail(const char *program, const std::string &message) {
+  std::fprintf(stderr, "%s: error: %s\n", program, message.c_str());
+  return 1;
+}
+
+int failStatus(const char *program, cleave_status status) {
+  int code = fail(program, cleave_status_message(status));
+  cleave_status_free(status);
+  return code;
+}
+
+bool parseCount(const char *text, long &value) {
+  char *end;
+  value = std::strtol(text, &end, 10);
+  return *text && !*end && value >= 0;
+}
+
+} // namespace
+
+int cleave_device_main(int argc, char **argv, const cleave_program &program) {
+  const char *self = program.name;
+  std::string weightsPath;
+  std::map<std::string, std::string> inputFiles, outputFiles;
+  long threads = 0, repeat = 1, warmup = 0;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](const char *flag) -> const char * {
+      return arg == flag && i + 1 < argc ? argv[++i] : nullptr;
+    };
+    const char *v;
+    if ((v = value("--weights"))) {
+      weightsPath = v;
+    } else if ((v = value("--input")) || (v = value("--output"))) {
+      std::string spec = v;
+      size_t eq = spec.find('=');
+      if (eq == std::string::npos || eq == 0)
+        return fail(self, "expected name=file after " + arg + ", got '" +
+                              spec + "'");
+      (arg == "--input" ? inputFiles : outputFiles)[spec.substr(0, eq)] =
+          spec.substr(eq + 1);
+    } else if ((v = value("--threads"))) {
+      if (!parseCount(v, threads))
+        return fail(self, "--threads expects a count");
+    } else if ((v = value("--repeat"))) {
+      if (!parseCount(v, repeat) || repeat == 0)
+        return fail(self, "--repeat expects a positive count");
+    } else if ((v = value("--warmup"))) {
+      if (!parseCount(v, warmup))
+        return fail(self, "--warmup expects a count");
+    } else {
+      return fail(self, "unknown argument '" + arg + "'");
+    }
+  }
+  if (weightsPath.empty())
+    return fail(self, "--weights is required");
+  cleave_cpu_set_num_threads((int32_t)threads);
+
+  Resources r;
+  if (cleave_status s = cleave_weights_map(weightsPath.c_str(),
+                                           program.weights_size, &r.weights))
+    return failStatus(self, s);
+
+  // Inputs: every one given, with the program's element type and shape.
+  for (const auto &[name, file] : inputFiles) {
+    bool known = false;
+    for (int32_t i = 0; i < program.num_inputs; ++i)
+      known |= name == program.inputs[i].name;
+    if (!known)
+      return fail(self, "the model has no input '" + name + "'");
+  }
+  r.inputs.resize(program.num_inputs);
+  for (int32_t i = 0; i < program.num_inputs; ++i) {
+    const cleave_program_io &io = program.inputs[i];
+    auto it = inputFiles.find(io.name);
+    if (it == inputFiles.end())
+      return fail(self, std::string("input '") + io.name +
+                            "' is missing: give it with --input " + io.name +
+                            "=file.npy");
+    if (cleave_status s = cleave_tensor_read(it->second.c_str(), &r.inputs[i]))
+      return failStatus(self, s);
+    const cleave_tensor &t = r.inputs[i];
+    if (t.dtype != io.dtype)
+      return fail(self, std::string("input '") + io.name + "' in '" +
+                            it->second + "' has element type " +
+                            cleave_dtype_name(t.dtype) + "; the model expects " +
+                            cleave_dtype_name(io.dtype));
+    if (t.rank != io.rank ||
+        !std::equal(io.dims, io.dims + io.rank, t.dims))
+      return fail(self, std::string("input '") + io.name + "' in '" +
+                            it->second + "' has shape " +
+                            shapeText(t.rank, t.dims) +
+                            "; the model expects " +
+                            shapeText(io.rank, io.dims));
+  }
+  for (const auto &[name, file] : outputFiles) {
+    bool known = false;
+    for (int32_t i = 0; i < program.num_outputs; ++i)
+      known |= name == program.outputs[i].name;
+    if (!known)
+      return fail(self, "the model has no output '" + name + "'");
+  }
+  r.outputs.resize(program.num_outputs);
+  for (int32_t i = 0; i < program.num_outputs; ++i) {
+    const cleave_program_io &io = program.outputs[i];
+    if (cleave_status s =
+            cleave_tensor_alloc(io.dtype, io.rank, io.dims, &r.outputs[i]))
+      return failStatus(self, s);
+  }
+  size_t arenaBytes = (size_t)std::max<int64_t>(program.arena_size, 64);
+  r.arena = static_cast<char *>(
+      std::aligned_alloc(64, (arenaBytes + 63) / 64 * 64));
+  if (!r.arena)
+    return fail(self, "cannot allocate the " + std::to_string(arenaBytes) +
+                          "-byte arena");
+
+  std::vector<double> times;
+  for (long run = 0; run < warmup + repeat; ++run) {
+    auto start = std::chrono::steady_clock::now();
+    if (cleave_status s = program.run(r.arena, r.weights.payload,
+                                      r.inputs.data(), r.outputs.data()))
+      return failStatus(self, s);
+    std::chrono::duration<double, std::milli> elapsed =
+        std::chrono::steady_clock::now() - start;
+    if (run >= warmup)
+      times.push_back(elapsed.count());
+  }
+
+  for (int32_t i = 0; i < program.num_outputs; ++i) {
+    auto it = outputFiles.find(program.outputs[i].name);
+    if (it == outputFiles.end())
+      continue;
+    if (cleave_status s =
+            cleave_tensor_write(it->second.c_str(), &r.outputs[i]))
+      return failStatus(self, s);
+  }
+  std::sort(times.begin(), times.end());
+  auto percentile = [&](double p) {
+    return times[std::min(times.size() - 1, (size_t)(p * times.size()))];
+  };
+  std::printf("cleave-timing {\"runs\":%zu,\"min_ms\":%.4f,\"p50_ms\":%.4f,"
+              "\"p90_ms\":%.4f}\n",
+              times.size(), times.front(), percentile(0.5), percentile(0.9));
+  return 0;
+}

@@ -1,0 +1,46 @@
+// RUN: cleave-opt %s --cleave-plan-memory --cleave-layout-weights --convert-cleave-to-emitc | FileCheck %s
+// RUN: cleave-opt %s --cleave-plan-memory --cleave-layout-weights --convert-cleave-to-emitc | cleave-translate --emit-cpp | FileCheck %s --check-prefix=CPP
+
+func.func @main(%x: tensor<2x4xf32> {cleave.name = "x"}) -> (tensor<2x3xf32> {cleave.name = "probs"}) {
+  %w = cleave.constant dense<0.5> : tensor<4x3xf32>
+  %b = cleave.constant dense<[0.0, 1.0, 2.0]> : tensor<3xf32>
+  %0 = cleave.matmul %x, %w : (tensor<2x4xf32>, tensor<4x3xf32>) -> tensor<2x3xf32>
+  %1 = cleave.add %0, %b : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  %2 = cleave.relu %1 : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %3 = cleave.softmax %2 : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %3 : tensor<2x3xf32>
+}
+
+// CHECK: emitc.include "cleave/Runtime/Program.h"
+// CHECK-LABEL: emitc.func @cleave_run_main(
+// CHECK-SAME:    %[[ARENA:.*]]: !emitc.ptr<!emitc.opaque<"char">>, %[[WEIGHTS:.*]]: !emitc.ptr<!emitc.opaque<"const char">>, %[[IN:.*]]: !emitc.ptr<!emitc.opaque<"const cleave_tensor">>, %[[OUT:.*]]: !emitc.ptr<!emitc.opaque<"const cleave_tensor">>)
+// CHECK:   %[[X:.*]] = call_opaque "cleave::program::at"(%[[IN]]) {args = [0 : index, 0]}
+// The weights sit at 64-byte aligned offsets: 48 bytes of w, then b at 64.
+// CHECK:   %[[W:.*]] = call_opaque "cleave::program::view"(%[[WEIGHTS]]) {args = [0 : index, #emitc.opaque<"CLEAVE_DTYPE_F32">, 0, #emitc.opaque<"{4, 3}">]}
+// CHECK:   %[[B:.*]] = call_opaque "cleave::program::view"(%[[WEIGHTS]]) {args = [0 : index, #emitc.opaque<"CLEAVE_DTYPE_F32">, 64, #emitc.opaque<"{3}">]}
+// CHECK:   %[[MM:.*]] = call_opaque "cleave::program::view"(%[[ARENA]]) {args = [0 : index, #emitc.opaque<"CLEAVE_DTYPE_F32">, 0, #emitc.opaque<"{2, 3}">]}
+// CHECK:   %[[S0:.*]] = call_opaque "cleave::program::matmul"(%[[X]], %[[W]], %[[MM]])
+// CHECK:   call_opaque "CLEAVE_PROGRAM_CHECK"(%[[S0]])
+// The add and relu run in place in the matmul's buffer; the softmax is not
+// elementwise and gets its own.
+// CHECK:   %[[ADD:.*]] = call_opaque "cleave::program::view"(%[[ARENA]]) {args = [0 : index, #emitc.opaque<"CLEAVE_DTYPE_F32">, 0, #emitc.opaque<"{2, 3}">]}
+// CHECK:   call_opaque "cleave::program::binary"(%[[MM]], %[[B]], %[[ADD]]) {args = [#emitc.opaque<"CLEAVE_BINARY_ADD">, 0 : index, 1 : index, 2 : index]}
+// CHECK:   call_opaque "cleave::program::unary"({{.*}}) {args = [#emitc.opaque<"CLEAVE_UNARY_RELU">, 0.000000e+00 : f32, 0.000000e+00 : f32, 0 : index, 1 : index]}
+// CHECK:   call_opaque "cleave::program::softmax"({{.*}}) {args = [0 : index, -1 : i32, 0 : i32, 1 : index]}
+// CHECK:   %[[Y:.*]] = call_opaque "cleave::program::at"(%[[OUT]]) {args = [0 : index, 0]}
+// CHECK:   call_opaque "cleave::program::copy"(%{{.*}}, %[[Y]])
+// CHECK:   return
+// CHECK: emitc.verbatim
+// CHECK-SAME: {\22probs\22, CLEAVE_DTYPE_F32, 2, {2, 3}}
+// CHECK-SAME: static const cleave_program program = {\22main\22, 128, 128, 1, kInputs, 1, kOutputs, cleave_run_main};
+
+// CPP: #include "cleave/Runtime/Program.h"
+// CPP: cleave_status cleave_run_main(char* [[ARENA:v[0-9]+]], const char* [[WEIGHTS:v[0-9]+]], const cleave_tensor* [[IN:v[0-9]+]], const cleave_tensor* [[OUT:v[0-9]+]]) {
+// CPP:   cleave_tensor [[X:v[0-9]+]] = cleave::program::at([[IN]], 0);
+// CPP:   cleave_status [[S:v[0-9]+]] = cleave::program::matmul([[X]], {{v[0-9]+}}, {{v[0-9]+}});
+// CPP:   CLEAVE_PROGRAM_CHECK([[S]]);
+// CPP:   cleave_status [[OK:v[0-9]+]] = nullptr;
+// CPP-NEXT:   return [[OK]];
+// CPP: static const cleave_program_io kInputs[] = {
+// CPP:   {"x", CLEAVE_DTYPE_F32, 2, {2, 4}},
+// CPP: int main(int argc, char **argv) {
