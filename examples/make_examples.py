@@ -79,6 +79,34 @@ def tiny_cnn():
     return model
 
 
+def tiny_mlp():
+    """x[N,16] -> MatMul/Add/Relu -> MatMul/Add -> Softmax: the ops the CPU
+    target runs end to end today."""
+    inits = [weight("fc1.weight", 16, 32), weight("fc1.bias", 32),
+             weight("fc2.weight", 32, 10), weight("fc2.bias", 10)]
+    nodes = [
+        helper.make_node("MatMul", ["x", "fc1.weight"], ["h0"], name="fc1"),
+        helper.make_node("Add", ["h0", "fc1.bias"], ["h1"], name="fc1_bias"),
+        helper.make_node("Relu", ["h1"], ["h2"], name="relu"),
+        helper.make_node("MatMul", ["h2", "fc2.weight"], ["h3"], name="fc2"),
+        helper.make_node("Add", ["h3", "fc2.bias"], ["logits"],
+                         name="fc2_bias"),
+        helper.make_node("Softmax", ["logits"], ["probs"], name="softmax",
+                         axis=-1),
+    ]
+    graph = helper.make_graph(
+        nodes, "tiny_mlp",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 16])],
+        [helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["N", 10])],
+        inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
+                              producer_name="cleave-examples")
+    model.ir_version = 8
+    onnx.checker.check_model(model, full_check=True)
+    return model
+
+
 if __name__ == "__main__":
     here = os.path.dirname(os.path.abspath(__file__))
     onnx.save(tiny_cnn(), os.path.join(here, "tiny_cnn.onnx"))
+    onnx.save(tiny_mlp(), os.path.join(here, "tiny_mlp.onnx"))

@@ -7,7 +7,8 @@ from lit.llvm import llvm_config
 config.name = "Cleave"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".onnxtxt", ".test"]
-config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
+                   "reference.py", "compare.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.cleave_obj_root, "test")
 
@@ -15,5 +16,7 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.cleave_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["cleave-opt", "cleave-translate", "cleave-compile"],
+    ["cleave-opt", "cleave-translate", "cleave-compile", "cleave-run"],
     [config.cleave_tools_dir])
+# The Python that has onnx, onnxruntime and numpy (scripts/install-deps.sh).
+config.substitutions.append(("%pyonnx", config.python_executable))

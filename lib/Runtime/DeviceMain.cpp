@@ -1,7 +1,7 @@
 //===- DeviceMain.cpp - the command line of a device program --------------===//
 //
 //   device_0 --weights device_0.weights --input x=x.npy --output y=y.npy
-//            [--threads N] [--repeat N] [--warmup N]
+//            [--num-threads N] [--repeat N] [--warmup N]
 //
 // Inputs are checked against the program's table (name, element type,
 // shape) before anything runs. The last line printed is the timing, as
@@ -81,13 +81,13 @@ int cleave_device_main(int argc, char **argv, const cleave_program &program) {
       std::string spec = v;
       size_t eq = spec.find('=');
       if (eq == std::string::npos || eq == 0)
-        return fail(self, "expected name=file after " + arg + ", got '" +
-                              spec + "'");
+        return fail(self,
+                    "expected name=file after " + arg + ", got '" + spec + "'");
       (arg == "--input" ? inputFiles : outputFiles)[spec.substr(0, eq)] =
           spec.substr(eq + 1);
-    } else if ((v = value("--threads"))) {
+    } else if ((v = value("--num-threads"))) {
       if (!parseCount(v, threads))
-        return fail(self, "--threads expects a count");
+        return fail(self, "--num-threads expects a count");
     } else if ((v = value("--repeat"))) {
       if (!parseCount(v, repeat) || repeat == 0)
         return fail(self, "--repeat expects a positive count");
@@ -127,16 +127,14 @@ int cleave_device_main(int argc, char **argv, const cleave_program &program) {
       return failStatus(self, s);
     const cleave_tensor &t = r.inputs[i];
     if (t.dtype != io.dtype)
-      return fail(self, std::string("input '") + io.name + "' in '" +
-                            it->second + "' has element type " +
-                            cleave_dtype_name(t.dtype) + "; the model expects " +
-                            cleave_dtype_name(io.dtype));
-    if (t.rank != io.rank ||
-        !std::equal(io.dims, io.dims + io.rank, t.dims))
+      return fail(self,
+                  std::string("input '") + io.name + "' in '" + it->second +
+                      "' has element type " + cleave_dtype_name(t.dtype) +
+                      "; the model expects " + cleave_dtype_name(io.dtype));
+    if (t.rank != io.rank || !std::equal(io.dims, io.dims + io.rank, t.dims))
       return fail(self, std::string("input '") + io.name + "' in '" +
                             it->second + "' has shape " +
-                            shapeText(t.rank, t.dims) +
-                            "; the model expects " +
+                            shapeText(t.rank, t.dims) + "; the model expects " +
                             shapeText(io.rank, io.dims));
   }
   for (const auto &[name, file] : outputFiles) {
@@ -154,8 +152,8 @@ int cleave_device_main(int argc, char **argv, const cleave_program &program) {
       return failStatus(self, s);
   }
   size_t arenaBytes = (size_t)std::max<int64_t>(program.arena_size, 64);
-  r.arena = static_cast<char *>(
-      std::aligned_alloc(64, (arenaBytes + 63) / 64 * 64));
+  r.arena =
+      static_cast<char *>(std::aligned_alloc(64, (arenaBytes + 63) / 64 * 64));
   if (!r.arena)
     return fail(self, "cannot allocate the " + std::to_string(arenaBytes) +
                           "-byte arena");

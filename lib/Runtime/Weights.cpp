@@ -47,7 +47,8 @@ cleave_status cleave_weights_map(const char *path, int64_t expected_size,
               std::to_string(expected_size);
   if (!problem.empty()) {
     ::munmap(mapping, (size_t)info.st_size);
-    return CLEAVE_ERROR(CLEAVE_FORMAT_ERROR, "weights '" + file + "' " + problem);
+    return CLEAVE_ERROR(CLEAVE_FORMAT_ERROR,
+                        "weights '" + file + "' " + problem);
   }
   out->payload = payload ? bytes + CLEAVE_WEIGHTS_HEADER_SIZE : nullptr;
   out->size = (int64_t)payload;

@@ -1,13 +1,15 @@
 //===- cleave-compile.cpp - the Cleave compiler driver --------------------===//
 //
-// ONNX model in; today the imported, cleaned-up graph IR out (--emit=mlir)
-// with a per-op summary. Code generation and bundles come with later stages.
+// ONNX model in; out, the cleaned-up graph IR (--emit=mlir, with a per-op
+// summary) or, for --target=cpu, a bundle: per-device C++ sources, weights,
+// executables and a manifest that cleave-run reads (--emit=bundle).
 //
 //===----------------------------------------------------------------------===//
 
 #include "ModelSummary.h"
 #include "cleave/Import/ONNX/Importer.h"
 #include "cleave/InitAll.h"
+#include "cleave/Target/Cpu/Bundle.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
@@ -16,6 +18,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -26,11 +29,21 @@ cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"),
                                cl::Required);
 cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout)"),
                                 cl::value_desc("path"), cl::init("-"));
-enum class Emit { Mlir };
+enum class Emit { Mlir, Sources, Bundle };
 cl::opt<Emit>
-    emit("emit", cl::desc("What to produce"),
-         cl::values(clEnumValN(Emit::Mlir, "mlir", "the verified graph IR")),
-         cl::init(Emit::Mlir));
+    emit("emit",
+         cl::desc("What to produce (default: bundle with --target, else "
+                  "mlir)"),
+         cl::values(clEnumValN(Emit::Mlir, "mlir", "the verified graph IR"),
+                    clEnumValN(Emit::Sources, "sources",
+                               "a bundle without executables"),
+                    clEnumValN(Emit::Bundle, "bundle",
+                               "a bundle with built executables")));
+enum class Target { None, Cpu };
+cl::opt<Target>
+    target("target", cl::desc("The devices to compile for"),
+           cl::values(clEnumValN(Target::Cpu, "cpu", "CPU processes (oneDNN)")),
+           cl::init(Target::None));
 cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("Static shape of a graph input: name:2x128 (repeatable)"),
@@ -96,12 +109,39 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
 
+  Emit what = emit.getNumOccurrences()
+                  ? emit.getValue()
+                  : (target == Target::None ? Emit::Mlir : Emit::Bundle);
+  if (what != Emit::Mlir) {
+    if (target == Target::None) {
+      llvm::errs() << "cleave-compile: error: --emit=bundle and "
+                      "--emit=sources need --target=cpu\n";
+      return 1;
+    }
+    if (outputPath == "-") {
+      llvm::errs() << "cleave-compile: error: a bundle needs -o <folder>\n";
+      return 1;
+    }
+  }
+
   if (!noCleanup) {
     PassManager pm(&context);
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
     if (failed(pm.run(*module)))
       return 1;
+  }
+
+  if (what != Emit::Mlir) {
+    cleave::cpu::BundleOptions bundle;
+    bundle.outputDir = outputPath;
+    bundle.buildExecutables = what == Emit::Bundle;
+    bundle.modelName = llvm::sys::path::stem(inputPath).str();
+    if (failed(cleave::cpu::writeBundle(*module, bundle)))
+      return 1;
+    if (summary)
+      llvm::errs() << "wrote bundle '" << outputPath << "'\n";
+    return 0;
   }
 
   OpPrintingFlags flags;

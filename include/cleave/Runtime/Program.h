@@ -48,7 +48,7 @@ struct cleave_program {
 };
 
 /// The whole executable: parses --weights, --input name=file,
-/// --output name=file, --threads, --repeat and --warmup, then runs.
+/// --output name=file, --num-threads, --repeat and --warmup, then runs.
 int cleave_device_main(int argc, char **argv, const cleave_program &program);
 
 namespace cleave::program {

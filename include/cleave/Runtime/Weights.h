@@ -1,4 +1,5 @@
-/*===- Weights.h - the device weights file --------------------------*- C -*-===*
+/*===- Weights.h - the device weights file --------------------------*- C
+ *-*-===*
  *
  * device_k.weights holds every constant a device program reads, each blob
  * at a 64-byte aligned offset chosen by the compiler. Layout (version 1):

@@ -73,7 +73,9 @@ public:
 
 private:
   Type opaque(StringRef name) { return emitc::OpaqueType::get(ctx, name); }
-  Attribute literal(StringRef text) { return emitc::OpaqueAttr::get(ctx, text); }
+  Attribute literal(StringRef text) {
+    return emitc::OpaqueAttr::get(ctx, text);
+  }
 
   /// result = callee(operands..., with `args` mixing operand indices and
   /// literal attributes).
@@ -118,13 +120,14 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
   auto offsets = op->getAttrOfType<DenseI64ArrayAttr>(kArenaOffsetsAttr);
   if (!offsets)
     return op->emitError("has no memory plan (run cleave-plan-memory)");
-  for (auto [result, offset] : llvm::zip(op->getResults(), offsets.asArrayRef()))
+  for (auto [result, offset] :
+       llvm::zip(op->getResults(), offsets.asArrayRef()))
     if (offset >= 0)
       views[result] = view(arena, result.getType(), offset);
 
   auto f32Only = [&]() -> LogicalResult {
-    for (Type type : llvm::concat<Type>(op->getOperandTypes(),
-                                        op->getResultTypes()))
+    for (Type type :
+         llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes()))
       if (auto shaped = dyn_cast<ShapedType>(type);
           shaped && !shaped.getElementType().isF32())
         return unsupported(op, "only f32 kernels exist so far");
@@ -195,13 +198,12 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
       .Case([&](MinOp) { return binary("CLEAVE_BINARY_MIN"); })
       .Case([&](SoftmaxOp o) { return softmax((int64_t)o.getAxis(), false); })
       .Case([&](LogSoftmaxOp o) { return softmax((int64_t)o.getAxis(), true); })
-      .Case<ReshapeOp, SqueezeOp, UnsqueezeOp, FlattenOp, IdentityOp>(
-          [&](Operation *) {
-            // A view in the arena shares its source's bytes; others copy.
-            kernel("cleave::program::copy", {in(0), out},
-                   {operand(0), operand(1)});
-            return success();
-          })
+      .Case<ReshapeOp, SqueezeOp, UnsqueezeOp, FlattenOp,
+            IdentityOp>([&](Operation *) {
+        // A view in the arena shares its source's bytes; others copy.
+        kernel("cleave::program::copy", {in(0), out}, {operand(0), operand(1)});
+        return success();
+      })
       .Default([&](Operation *) {
         return unsupported(op, "no CPU kernel for this op");
       });
@@ -225,8 +227,9 @@ LogicalResult FunctionLowering::run() {
   builder.setInsertionPointToStart(entry);
 
   for (BlockArgument arg : function.getArguments())
-    views[arg] = call("cleave::program::at", opaque("cleave_tensor"), {inputs},
-                      {operand(0), builder.getI64IntegerAttr(arg.getArgNumber())});
+    views[arg] =
+        call("cleave::program::at", opaque("cleave_tensor"), {inputs},
+             {operand(0), builder.getI64IntegerAttr(arg.getArgNumber())});
   for (Operation &op : function.getBody().front()) {
     if (isa<NoneOp>(op))
       continue;
@@ -240,8 +243,9 @@ LogicalResult FunctionLowering::run() {
     }
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
-        Value output = call("cleave::program::at", opaque("cleave_tensor"),
-                            {outputs}, {operand(0), builder.getI64IntegerAttr(i)});
+        Value output =
+            call("cleave::program::at", opaque("cleave_tensor"), {outputs},
+                 {operand(0), builder.getI64IntegerAttr(i)});
         kernel("cleave::program::copy", {views.lookup(value), output},
                {operand(0), operand(1)});
       }
@@ -264,7 +268,8 @@ LogicalResult FunctionLowering::run() {
 /// The table of inputs and outputs and `main`, as C++ text.
 std::string programTable(func::FuncOp function, StringRef programName) {
   auto ioTable = [&](StringRef table, TypeRange types, auto nameOf) {
-    std::string text = "static const cleave_program_io " + table.str() + "[] = {";
+    std::string text =
+        "static const cleave_program_io " + table.str() + "[] = {";
     for (auto [i, type] : llvm::enumerate(types)) {
       auto shaped = cast<ShapedType>(type);
       text += "\n  {" + cString(nameOf(i)) + ", " + dtypeName(type) + ", " +
@@ -275,7 +280,8 @@ std::string programTable(func::FuncOp function, StringRef programName) {
     return text + "\n};\n";
   };
   auto argName = [&](size_t i) -> std::string {
-    auto name = function.getArgAttrOfType<StringAttr>(i, CleaveDialect::kNameAttr);
+    auto name =
+        function.getArgAttrOfType<StringAttr>(i, CleaveDialect::kNameAttr);
     return name ? name.str() : "input_" + std::to_string(i);
   };
   auto resultName = [&](size_t i) -> std::string {
@@ -295,7 +301,8 @@ std::string programTable(func::FuncOp function, StringRef programName) {
           size(kWeightsSizeAttr) + ", " +
           std::to_string(function.getNumArguments()) + ", kInputs, " +
           std::to_string(function.getNumResults()) + ", kOutputs, cleave_run_" +
-          function.getName().str() + "};\n"
+          function.getName().str() +
+          "};\n"
           "  return cleave_device_main(argc, argv, program);\n}\n";
   return text;
 }
