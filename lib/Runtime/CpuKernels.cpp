@@ -344,6 +344,182 @@ cleave_status cleave_cpu_softmax(const cleave_tensor *x, int32_t axis,
   });
 }
 
+static Dims windowDims(const int64_t *values, int32_t rank, int64_t minus = 0) {
+  Dims dims;
+  for (int32_t i = 0; i < rank; ++i)
+    dims.push_back(values[i] - minus);
+  return dims;
+}
+
+cleave_status cleave_cpu_conv(const cleave_tensor *x, const cleave_tensor *w,
+                              const cleave_tensor *b,
+                              const cleave_window *window, int64_t group,
+                              cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(checkF32("conv", {x, w, y}));
+  if (b)
+    CLEAVE_RETURN_IF_ERROR(checkF32("conv", {b}));
+  int32_t rank = window->spatial_rank;
+  if (x->rank != rank + 2 || w->rank != rank + 2 || y->rank != rank + 2 ||
+      group <= 0 || w->dims[0] % group != 0)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "conv: inconsistent ranks or groups");
+  if (cleave_tensor_num_elements(y) == 0)
+    return nullptr;
+  return guarded("conv", [&]() -> cleave_status {
+    memory::desc xDesc = rowMajor(dimsOf(x)), yDesc = rowMajor(dimsOf(y));
+    // Grouped weights are [group, M/group, C/group, kernel...] to oneDNN.
+    Dims wDims = dimsOf(w);
+    if (group > 1) {
+      wDims[0] /= group;
+      wDims.insert(wDims.begin(), group);
+    }
+    memory::desc wDesc = rowMajor(wDims);
+    memory::desc bDesc = b ? rowMajor(dimsOf(b)) : memory::desc();
+    // oneDNN counts dilation from 0 (none); ONNX from 1.
+    dnnl::convolution_forward::primitive_desc pd(
+        dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                        dnnl::algorithm::convolution_direct,
+                                        xDesc, wDesc, bDesc, yDesc,
+                                        windowDims(window->strides, rank),
+                                        windowDims(window->dilations, rank, 1),
+                                        windowDims(window->pads_begin, rank),
+                                        windowDims(window->pads_end, rank)),
+        cpuEngine());
+    std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, wrap(xDesc, x)},
+                                            {DNNL_ARG_WEIGHTS, wrap(wDesc, w)},
+                                            {DNNL_ARG_DST, wrap(yDesc, y)}};
+    if (b)
+      args[DNNL_ARG_BIAS] = wrap(bDesc, b);
+    execute(dnnl::convolution_forward(pd), args);
+    return nullptr;
+  });
+}
+
+cleave_status cleave_cpu_pool(cleave_pool_kind kind, const cleave_tensor *x,
+                              const cleave_window *window, cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(checkF32("pool", {x, y}));
+  int32_t rank = window->spatial_rank;
+  if (x->rank != rank + 2 || y->rank != rank + 2)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT, "pool: inconsistent ranks");
+  if (cleave_tensor_num_elements(y) == 0)
+    return nullptr;
+  dnnl::algorithm algorithm =
+      kind == CLEAVE_POOL_MAX ? dnnl::algorithm::pooling_max
+      : kind == CLEAVE_POOL_AVG_INCLUDE_PAD
+          ? dnnl::algorithm::pooling_avg_include_padding
+          : dnnl::algorithm::pooling_avg_exclude_padding;
+  return guarded("pool", [&]() -> cleave_status {
+    memory::desc xDesc = rowMajor(dimsOf(x)), yDesc = rowMajor(dimsOf(y));
+    dnnl::pooling_v2_forward::primitive_desc pd(
+        dnnl::pooling_v2_forward::desc(
+            dnnl::prop_kind::forward_inference, algorithm, xDesc, yDesc,
+            windowDims(window->strides, rank), windowDims(window->kernel, rank),
+            windowDims(window->dilations, rank, 1),
+            windowDims(window->pads_begin, rank),
+            windowDims(window->pads_end, rank)),
+        cpuEngine());
+    execute(dnnl::pooling_v2_forward(pd),
+            {{DNNL_ARG_SRC, wrap(xDesc, x)}, {DNNL_ARG_DST, wrap(yDesc, y)}});
+    return nullptr;
+  });
+}
+
+cleave_status cleave_cpu_batch_norm(const cleave_tensor *x,
+                                    const cleave_tensor *scale,
+                                    const cleave_tensor *bias,
+                                    const cleave_tensor *mean,
+                                    const cleave_tensor *var, float epsilon,
+                                    cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(
+      checkF32("batch_norm", {x, scale, bias, mean, var, y}));
+  if (x->rank < 2 || dimsOf(x) != dimsOf(y))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "batch_norm: x must have rank 2 or more, as y");
+  if (cleave_tensor_num_elements(y) == 0)
+    return nullptr;
+  return guarded("batch_norm", [&]() -> cleave_status {
+    memory::desc xDesc = rowMajor(dimsOf(x));
+    memory::desc cDesc = rowMajor({x->dims[1]});
+    auto flags = dnnl::normalization_flags::use_global_stats |
+                 dnnl::normalization_flags::use_scale |
+                 dnnl::normalization_flags::use_shift;
+    dnnl::batch_normalization_forward::primitive_desc pd(
+        dnnl::batch_normalization_forward::desc(
+            dnnl::prop_kind::forward_inference, xDesc, epsilon, flags),
+        cpuEngine());
+    execute(dnnl::batch_normalization_forward(pd),
+            {{DNNL_ARG_SRC, wrap(xDesc, x)},
+             {DNNL_ARG_MEAN, wrap(cDesc, mean)},
+             {DNNL_ARG_VARIANCE, wrap(cDesc, var)},
+             {DNNL_ARG_SCALE, wrap(cDesc, scale)},
+             {DNNL_ARG_SHIFT, wrap(cDesc, bias)},
+             {DNNL_ARG_DST, wrap(xDesc, y)}});
+    return nullptr;
+  });
+}
+
+cleave_status cleave_cpu_gemm(const cleave_tensor *a, const cleave_tensor *b,
+                              const cleave_tensor *c, float alpha, float beta,
+                              int32_t trans_a, int32_t trans_b,
+                              cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(checkF32("gemm", {a, b, y}));
+  if (c)
+    CLEAVE_RETURN_IF_ERROR(checkF32("gemm", {c}));
+  if (a->rank != 2 || b->rank != 2 || y->rank != 2)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT, "gemm: A, B and Y must be "
+                                                 "matrices");
+  int64_t m = trans_a ? a->dims[1] : a->dims[0];
+  int64_t k = trans_a ? a->dims[0] : a->dims[1];
+  int64_t n = trans_b ? b->dims[0] : b->dims[1];
+  if ((trans_b ? b->dims[1] : b->dims[0]) != k || y->dims[0] != m ||
+      y->dims[1] != n)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "gemm: shapes " + shapeText(dimsOf(a)) + " and " +
+                            shapeText(dimsOf(b)) + " do not give " +
+                            shapeText(dimsOf(y)));
+  Dims cShape;
+  if (c && (!broadcast(dimsOf(c), {m, n}, cShape) || cShape != Dims{m, n}))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "gemm: C does not broadcast to the output");
+  if (m == 0 || n == 0)
+    return nullptr;
+  float *out = (float *)y->data;
+  if (k == 0) {
+    std::fill_n(out, m * n, 0.0f);
+  } else {
+    cleave_status status = guarded("gemm", [&]() -> cleave_status {
+      // A transposed operand is the same bytes with swapped strides.
+      memory::desc aDesc(Dims{m, k}, memory::data_type::f32,
+                         trans_a ? Dims{1, m} : Dims{k, 1});
+      memory::desc bDesc(Dims{k, n}, memory::data_type::f32,
+                         trans_b ? Dims{1, k} : Dims{n, 1});
+      memory::desc yDesc = rowMajor({m, n});
+      dnnl::primitive_attr attr;
+      if (alpha != 1.0f)
+        attr.set_output_scales(0, {alpha});
+      dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(aDesc, bDesc, yDesc),
+                                      attr, cpuEngine());
+      execute(dnnl::matmul(pd), {{DNNL_ARG_SRC, wrap(aDesc, a)},
+                                 {DNNL_ARG_WEIGHTS, wrap(bDesc, b)},
+                                 {DNNL_ARG_DST, wrap(yDesc, y)}});
+      return nullptr;
+    });
+    if (status)
+      return status;
+  }
+  if (c && beta != 0.0f) {
+    Dims cDims = padded(dimsOf(c), 2);
+    const float *pc = (const float *)c->data;
+    int64_t rowStride = cDims[0] == 1 ? 0 : cDims[1];
+    int64_t colStride = cDims[1] == 1 ? 0 : 1;
+#pragma omp parallel for
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        out[i * n + j] += beta * pc[i * rowStride + j * colStride];
+  }
+  return nullptr;
+}
+
 cleave_status cleave_cpu_copy_size_mismatch(const cleave_tensor *x,
                                             const cleave_tensor *y) {
   return CLEAVE_ERROR(CLEAVE_INTERNAL,

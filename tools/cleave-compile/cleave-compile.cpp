@@ -155,6 +155,7 @@ int main(int argc, char **argv) {
   if (llvm::Error error =
           llvm::writeToOutput(outputPath, [&](llvm::raw_ostream &os) {
             module->print(os, flags);
+            os << "\n";
             return llvm::Error::success();
           })) {
     llvm::errs() << "cleave-compile: error: cannot write '" << outputPath

@@ -61,6 +61,51 @@ cleave_status cleave_cpu_binary(cleave_binary_op op, const cleave_tensor *a,
 cleave_status cleave_cpu_softmax(const cleave_tensor *x, int32_t axis,
                                  int32_t log, cleave_tensor *y);
 
+/* A sliding window over the spatial axes (ONNX Conv and pooling), with
+ * padding resolved by the compiler (auto_pad and ceil_mode included). */
+typedef struct cleave_window {
+  int32_t spatial_rank;
+  int64_t kernel[CLEAVE_MAX_RANK];
+  int64_t strides[CLEAVE_MAX_RANK];
+  int64_t dilations[CLEAVE_MAX_RANK]; /* 1: no dilation, as in ONNX */
+  int64_t pads_begin[CLEAVE_MAX_RANK];
+  int64_t pads_end[CLEAVE_MAX_RANK];
+} cleave_window;
+
+/* ONNX Conv, f32: x [N, C, spatial...], w [M, C/group, kernel...], optional
+ * bias b [M] (NULL for none). */
+cleave_status cleave_cpu_conv(const cleave_tensor *x, const cleave_tensor *w,
+                              const cleave_tensor *b,
+                              const cleave_window *window, int64_t group,
+                              cleave_tensor *y);
+
+typedef enum cleave_pool_kind {
+  CLEAVE_POOL_MAX,
+  CLEAVE_POOL_AVG_INCLUDE_PAD,
+  CLEAVE_POOL_AVG_EXCLUDE_PAD,
+} cleave_pool_kind;
+
+/* ONNX MaxPool / AveragePool / Global*Pool (a window of the whole spatial
+ * extent), f32. */
+cleave_status cleave_cpu_pool(cleave_pool_kind kind, const cleave_tensor *x,
+                              const cleave_window *window, cleave_tensor *y);
+
+/* ONNX BatchNormalization in inference mode, f32: per channel (axis 1),
+ * y = scale * (x - mean) / sqrt(var + epsilon) + bias. */
+cleave_status cleave_cpu_batch_norm(const cleave_tensor *x,
+                                    const cleave_tensor *scale,
+                                    const cleave_tensor *bias,
+                                    const cleave_tensor *mean,
+                                    const cleave_tensor *var, float epsilon,
+                                    cleave_tensor *y);
+
+/* ONNX Gemm, f32: y = alpha * op(a) @ op(b) + beta * c, where op transposes
+ * when asked and c (NULL for none) broadcasts to y. */
+cleave_status cleave_cpu_gemm(const cleave_tensor *a, const cleave_tensor *b,
+                              const cleave_tensor *c, float alpha, float beta,
+                              int32_t trans_a, int32_t trans_b,
+                              cleave_tensor *y);
+
 /* The error a copy between tensors of different byte sizes reports. */
 cleave_status cleave_cpu_copy_size_mismatch(const cleave_tensor *x,
                                             const cleave_tensor *y);

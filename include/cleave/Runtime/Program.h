@@ -90,6 +90,70 @@ inline cleave_status softmax(const cleave_tensor &x, int32_t axis, int32_t log,
   return cleave_cpu_softmax(&x, axis, log, const_cast<cleave_tensor *>(&y));
 }
 
+/// A window over the spatial axes, with resolved padding.
+inline cleave_window window(std::initializer_list<int64_t> kernel,
+                            std::initializer_list<int64_t> strides,
+                            std::initializer_list<int64_t> dilations,
+                            std::initializer_list<int64_t> padsBegin,
+                            std::initializer_list<int64_t> padsEnd) {
+  cleave_window w{};
+  w.spatial_rank = (int32_t)kernel.size();
+  auto fill = [](int64_t *out, std::initializer_list<int64_t> values) {
+    int32_t i = 0;
+    for (int64_t v : values)
+      out[i++] = v;
+  };
+  fill(w.kernel, kernel);
+  fill(w.strides, strides);
+  fill(w.dilations, dilations);
+  fill(w.pads_begin, padsBegin);
+  fill(w.pads_end, padsEnd);
+  return w;
+}
+
+inline cleave_status conv(const cleave_tensor &x, const cleave_tensor &w,
+                          const cleave_window &window, int64_t group,
+                          const cleave_tensor &y) {
+  return cleave_cpu_conv(&x, &w, nullptr, &window, group,
+                         const_cast<cleave_tensor *>(&y));
+}
+
+inline cleave_status conv_bias(const cleave_tensor &x, const cleave_tensor &w,
+                               const cleave_tensor &b,
+                               const cleave_window &window, int64_t group,
+                               const cleave_tensor &y) {
+  return cleave_cpu_conv(&x, &w, &b, &window, group,
+                         const_cast<cleave_tensor *>(&y));
+}
+
+inline cleave_status pool(cleave_pool_kind kind, const cleave_tensor &x,
+                          const cleave_window &window, const cleave_tensor &y) {
+  return cleave_cpu_pool(kind, &x, &window, const_cast<cleave_tensor *>(&y));
+}
+
+inline cleave_status
+batch_norm(const cleave_tensor &x, const cleave_tensor &scale,
+           const cleave_tensor &bias, const cleave_tensor &mean,
+           const cleave_tensor &var, float epsilon, const cleave_tensor &y) {
+  return cleave_cpu_batch_norm(&x, &scale, &bias, &mean, &var, epsilon,
+                               const_cast<cleave_tensor *>(&y));
+}
+
+inline cleave_status gemm(const cleave_tensor &a, const cleave_tensor &b,
+                          float alpha, int32_t transA, int32_t transB,
+                          const cleave_tensor &y) {
+  return cleave_cpu_gemm(&a, &b, nullptr, alpha, 0.0f, transA, transB,
+                         const_cast<cleave_tensor *>(&y));
+}
+
+inline cleave_status gemm_c(const cleave_tensor &a, const cleave_tensor &b,
+                            const cleave_tensor &c, float alpha, float beta,
+                            int32_t transA, int32_t transB,
+                            const cleave_tensor &y) {
+  return cleave_cpu_gemm(&a, &b, &c, alpha, beta, transA, transB,
+                         const_cast<cleave_tensor *>(&y));
+}
+
 /// Copies x into y (same number of bytes; shapes may differ, as in a
 /// reshape that could not share its buffer).
 inline cleave_status copy(const cleave_tensor &x, const cleave_tensor &y) {

@@ -63,6 +63,55 @@ std::string cString(StringRef text) {
   return out + "\"";
 }
 
+std::string list(ArrayRef<int64_t> values) {
+  std::string text = "{";
+  for (auto [i, v] : llvm::enumerate(values))
+    text += (i ? ", " : "") + std::to_string(v);
+  return text + "}";
+}
+
+/// The padding ONNX's window attributes imply, resolved for oneDNN: auto_pad
+/// splits the total padding; explicit pads keep their start, and the end
+/// grows when ceil_mode asks for a last, partial window.
+struct ResolvedWindow {
+  SmallVector<int64_t> kernel, strides, dilations, begin, end;
+};
+
+ResolvedWindow resolveWindow(ArrayRef<int64_t> in, ArrayRef<int64_t> out,
+                             ArrayRef<int64_t> kernel,
+                             std::optional<ArrayRef<int64_t>> strides,
+                             std::optional<ArrayRef<int64_t>> dilations,
+                             std::optional<ArrayRef<int64_t>> pads,
+                             StringRef autoPad) {
+  ResolvedWindow w;
+  size_t rank = kernel.size();
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t s = strides ? (*strides)[i] : 1;
+    int64_t d = dilations ? (*dilations)[i] : 1;
+    int64_t extent = (kernel[i] - 1) * d + 1;
+    int64_t total = (out[i] - 1) * s + extent - in[i];
+    int64_t begin, end;
+    if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+      total = std::max<int64_t>(total, 0);
+      int64_t small = total / 2;
+      begin = autoPad == "SAME_UPPER" ? small : total - small;
+      end = total - begin;
+    } else if (autoPad == "VALID") {
+      begin = 0;
+      end = std::max<int64_t>(total, 0);
+    } else {
+      begin = pads ? (*pads)[i] : 0;
+      end = std::max<int64_t>(pads ? (*pads)[i + rank] : 0, total - begin);
+    }
+    w.kernel.push_back(kernel[i]);
+    w.strides.push_back(s);
+    w.dilations.push_back(d);
+    w.begin.push_back(begin);
+    w.end.push_back(end);
+  }
+  return w;
+}
+
 /// Lowers one planned function.
 class FunctionLowering {
 public:
@@ -101,6 +150,20 @@ private:
     call("CLEAVE_PROGRAM_CHECK", Type(), {status}, {operand(0)});
   }
   LogicalResult lowerOp(Operation *op);
+  Value window(const ResolvedWindow &w) {
+    return call("cleave::program::window", opaque("cleave_window"), {},
+                {literal(list(w.kernel)), literal(list(w.strides)),
+                 literal(list(w.dilations)), literal(list(w.begin)),
+                 literal(list(w.end))});
+  }
+  /// Fails if any result past the first is used (outputs the CPU kernels
+  /// do not compute, such as MaxPool's indices).
+  LogicalResult onlyFirstResultUsed(Operation *op) {
+    for (Value result : op->getResults().drop_front())
+      if (!result.use_empty())
+        return unsupported(op, "only its first output is computed");
+    return success();
+  }
   LogicalResult unsupported(Operation *op, const Twine &why);
 
   func::FuncOp function;
@@ -126,8 +189,12 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
       views[result] = view(arena, result.getType(), offset);
 
   auto f32Only = [&]() -> LogicalResult {
-    for (Type type :
-         llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes()))
+    // Results nobody reads (MaxPool's indices) are not computed.
+    SmallVector<Type> types(op->getOperandTypes());
+    for (Value result : op->getResults())
+      if (!result.use_empty() || result == op->getResult(0))
+        types.push_back(result.getType());
+    for (Type type : types)
       if (auto shaped = dyn_cast<ShapedType>(type);
           shaped && !shaped.getElementType().isF32())
         return unsupported(op, "only f32 kernels exist so far");
@@ -166,6 +233,103 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
           return failure();
         kernel("cleave::program::matmul", {in(0), in(1), out},
                {operand(0), operand(1), operand(2)});
+        return success();
+      })
+      .Case([&](ConvOp o) -> LogicalResult {
+        if (failed(f32Only()))
+          return failure();
+        auto x = cast<ShapedType>(o.getX().getType());
+        auto y = cast<ShapedType>(o.getY().getType());
+        auto w = cast<ShapedType>(o.getW().getType());
+        Value win = window(resolveWindow(
+            x.getShape().drop_front(2), y.getShape().drop_front(2),
+            w.getShape().drop_front(2), o.getStrides(), o.getDilations(),
+            o.getPads(), o.getAutoPad()));
+        Attribute group = builder.getI64IntegerAttr(o.getGroup());
+        if (isNone(o.getB()))
+          kernel("cleave::program::conv", {in(0), in(1), win, out},
+                 {operand(0), operand(1), operand(2), group, operand(3)});
+        else
+          kernel("cleave::program::conv_bias", {in(0), in(1), in(2), win, out},
+                 {operand(0), operand(1), operand(2), operand(3), group,
+                  operand(4)});
+        return success();
+      })
+      .Case([&](MaxPoolOp o) -> LogicalResult {
+        if (failed(f32Only()) || failed(onlyFirstResultUsed(op)))
+          return failure();
+        if (o.getStorageOrder() != 0)
+          return unsupported(op, "storage_order=1 is not supported");
+        auto x = cast<ShapedType>(o.getX().getType());
+        auto y = cast<ShapedType>(o.getY().getType());
+        Value win = window(resolveWindow(
+            x.getShape().drop_front(2), y.getShape().drop_front(2),
+            *o.getKernelShape(), o.getStrides(), o.getDilations(), o.getPads(),
+            o.getAutoPad()));
+        kernel(
+            "cleave::program::pool", {in(0), win, out},
+            {literal("CLEAVE_POOL_MAX"), operand(0), operand(1), operand(2)});
+        return success();
+      })
+      .Case([&](AveragePoolOp o) -> LogicalResult {
+        if (failed(f32Only()))
+          return failure();
+        auto x = cast<ShapedType>(o.getX().getType());
+        auto y = cast<ShapedType>(o.getY().getType());
+        Value win = window(resolveWindow(
+            x.getShape().drop_front(2), y.getShape().drop_front(2),
+            *o.getKernelShape(), o.getStrides(), o.getDilations(), o.getPads(),
+            o.getAutoPad()));
+        kernel("cleave::program::pool", {in(0), win, out},
+               {literal(o.getCountIncludePad() ? "CLEAVE_POOL_AVG_INCLUDE_PAD"
+                                               : "CLEAVE_POOL_AVG_EXCLUDE_PAD"),
+                operand(0), operand(1), operand(2)});
+        return success();
+      })
+      .Case<GlobalAveragePoolOp, GlobalMaxPoolOp>([&](Operation *) {
+        if (failed(f32Only()))
+          return failure();
+        ArrayRef<int64_t> spatial =
+            cast<ShapedType>(op->getOperand(0).getType())
+                .getShape()
+                .drop_front(2);
+        SmallVector<int64_t> ones(spatial.size(), 1), zeros(spatial.size(), 0);
+        Value win =
+            window({SmallVector<int64_t>(spatial), ones, ones, zeros, zeros});
+        kernel(
+            "cleave::program::pool", {in(0), win, out},
+            {literal(isa<GlobalMaxPoolOp>(op) ? "CLEAVE_POOL_MAX"
+                                              : "CLEAVE_POOL_AVG_EXCLUDE_PAD"),
+             operand(0), operand(1), operand(2)});
+        return success();
+      })
+      .Case([&](BatchNormalizationOp o) -> LogicalResult {
+        if (failed(f32Only()) || failed(onlyFirstResultUsed(op)))
+          return failure();
+        if (o.getTrainingMode())
+          return unsupported(op, "training mode is not supported");
+        kernel("cleave::program::batch_norm",
+               {in(0), in(1), in(2), in(3), in(4), out},
+               {operand(0), operand(1), operand(2), operand(3), operand(4),
+                builder.getF32FloatAttr(o.getEpsilon().convertToFloat()),
+                operand(5)});
+        return success();
+      })
+      .Case([&](GemmOp o) -> LogicalResult {
+        if (failed(f32Only()))
+          return failure();
+        Attribute alpha =
+            builder.getF32FloatAttr(o.getAlpha().convertToFloat());
+        Attribute transA = builder.getI32IntegerAttr(o.getTransA());
+        Attribute transB = builder.getI32IntegerAttr(o.getTransB());
+        if (isNone(o.getC()))
+          kernel("cleave::program::gemm", {in(0), in(1), out},
+                 {operand(0), operand(1), alpha, transA, transB, operand(2)});
+        else
+          kernel("cleave::program::gemm_c", {in(0), in(1), in(2), out},
+                 {operand(0), operand(1), operand(2), alpha,
+                  builder.getF32FloatAttr(o.getBeta().convertToFloat()), transA,
+                  transB, operand(3)});
         return success();
       })
       .Case([&](ReluOp) { return unary("CLEAVE_UNARY_RELU"); })

@@ -1,0 +1,222 @@
+//===- RuntimeNnKernelsTest.cpp - conv, pooling, norm, gemm vs loops ------===//
+//
+// Convolution, pooling, batch normalisation and Gemm on random shapes and
+// windows (strides, dilations, uneven padding, groups), each compared with a
+// direct loop over the ONNX operator's definition.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cleave/Runtime/CpuKernels.h"
+#include <cmath>
+#include <gtest/gtest.h>
+#include <random>
+#include <vector>
+
+namespace {
+
+struct Tensor {
+  Tensor(std::vector<int64_t> shape, std::mt19937 &random) : shape(shape) {
+    std::uniform_real_distribution<float> values(-1, 1);
+    data.resize(count());
+    for (float &v : data)
+      v = values(random);
+  }
+  explicit Tensor(std::vector<int64_t> shape) : shape(shape) {
+    data.assign(count(), NAN);
+  }
+  int64_t count() const {
+    int64_t n = 1;
+    for (int64_t d : shape)
+      n *= d;
+    return n;
+  }
+  cleave_tensor view() {
+    cleave_tensor t{};
+    t.dtype = CLEAVE_DTYPE_F32;
+    t.rank = (int32_t)shape.size();
+    for (size_t i = 0; i < shape.size(); ++i)
+      t.dims[i] = shape[i];
+    t.data = data.data();
+    return t;
+  }
+  std::vector<int64_t> shape;
+  std::vector<float> data;
+};
+
+void expectOk(cleave_status status) {
+  ASSERT_EQ(status, nullptr) << cleave_status_message(status);
+}
+
+void expectClose(const std::vector<float> &got,
+                 const std::vector<float> &want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i)
+    ASSERT_NEAR(got[i], want[i], 1e-4f + 1e-4f * std::fabs(want[i]))
+        << "at element " << i;
+}
+
+/// A random 2-D window and the output size it gives for `in`.
+cleave_window randomWindow(std::mt19937 &random, const int64_t in[2],
+                           int64_t out[2]) {
+  cleave_window w{};
+  w.spatial_rank = 2;
+  for (int i = 0; i < 2; ++i) {
+    w.kernel[i] = 1 + random() % 3;
+    w.strides[i] = 1 + random() % 2;
+    w.dilations[i] = 1 + random() % 2;
+    int64_t extent = (w.kernel[i] - 1) * w.dilations[i] + 1;
+    w.pads_begin[i] = random() % w.kernel[i];
+    w.pads_end[i] = random() % w.kernel[i];
+    out[i] =
+        (in[i] + w.pads_begin[i] + w.pads_end[i] - extent) / w.strides[i] + 1;
+  }
+  return w;
+}
+
+TEST(RuntimeNnKernels, ConvMatchesDirectLoop) {
+  std::mt19937 random(21);
+  for (int trial = 0; trial < 30; ++trial) {
+    int64_t group = 1 + random() % 2;
+    int64_t n = 1 + random() % 2, cg = 1 + random() % 3, mg = 1 + random() % 3;
+    int64_t in[2] = {(int64_t)(4 + random() % 5), (int64_t)(4 + random() % 5)};
+    int64_t out[2];
+    cleave_window w = randomWindow(random, in, out);
+    Tensor x({n, cg * group, in[0], in[1]}, random);
+    Tensor weights({mg * group, cg, w.kernel[0], w.kernel[1]}, random);
+    Tensor bias({mg * group}, random);
+    Tensor y({n, mg * group, out[0], out[1]});
+    cleave_tensor xv = x.view(), wv = weights.view(), bv = bias.view(),
+                  yv = y.view();
+    bool withBias = random() % 2;
+    expectOk(
+        cleave_cpu_conv(&xv, &wv, withBias ? &bv : nullptr, &w, group, &yv));
+    std::vector<float> want(y.data.size());
+    for (int64_t b = 0; b < n; ++b)
+      for (int64_t m = 0; m < mg * group; ++m)
+        for (int64_t oh = 0; oh < out[0]; ++oh)
+          for (int64_t ow = 0; ow < out[1]; ++ow) {
+            double sum = withBias ? bias.data[m] : 0;
+            int64_t g = m / mg;
+            for (int64_t c = 0; c < cg; ++c)
+              for (int64_t kh = 0; kh < w.kernel[0]; ++kh)
+                for (int64_t kw = 0; kw < w.kernel[1]; ++kw) {
+                  int64_t ih =
+                      oh * w.strides[0] - w.pads_begin[0] + kh * w.dilations[0];
+                  int64_t iw =
+                      ow * w.strides[1] - w.pads_begin[1] + kw * w.dilations[1];
+                  if (ih < 0 || ih >= in[0] || iw < 0 || iw >= in[1])
+                    continue;
+                  sum += x.data[((b * cg * group + g * cg + c) * in[0] + ih) *
+                                    in[1] +
+                                iw] *
+                         weights.data[((m * cg + c) * w.kernel[0] + kh) *
+                                          w.kernel[1] +
+                                      kw];
+                }
+            want[((b * mg * group + m) * out[0] + oh) * out[1] + ow] =
+                (float)sum;
+          }
+    SCOPED_TRACE(testing::Message() << "trial " << trial);
+    expectClose(y.data, want);
+  }
+}
+
+TEST(RuntimeNnKernels, PoolingMatchesDirectLoop) {
+  std::mt19937 random(22);
+  for (int kind = CLEAVE_POOL_MAX; kind <= CLEAVE_POOL_AVG_EXCLUDE_PAD; ++kind)
+    for (int trial = 0; trial < 15; ++trial) {
+      int64_t in[2] = {(int64_t)(3 + random() % 6),
+                       (int64_t)(3 + random() % 6)};
+      int64_t out[2];
+      cleave_window w = randomWindow(random, in, out);
+      if (kind != CLEAVE_POOL_MAX)
+        w.dilations[0] = w.dilations[1] = 1; // ONNX AveragePool-11 has none.
+      for (int i = 0; i < 2; ++i)
+        out[i] = (in[i] + w.pads_begin[i] + w.pads_end[i] -
+                  ((w.kernel[i] - 1) * w.dilations[i] + 1)) /
+                     w.strides[i] +
+                 1;
+      Tensor x({2, 3, in[0], in[1]}, random), y({2, 3, out[0], out[1]});
+      cleave_tensor xv = x.view(), yv = y.view();
+      expectOk(cleave_cpu_pool((cleave_pool_kind)kind, &xv, &w, &yv));
+      std::vector<float> want(y.data.size());
+      for (int64_t nc = 0; nc < 6; ++nc)
+        for (int64_t oh = 0; oh < out[0]; ++oh)
+          for (int64_t ow = 0; ow < out[1]; ++ow) {
+            double best = -INFINITY, sum = 0;
+            int64_t inside = 0;
+            for (int64_t kh = 0; kh < w.kernel[0]; ++kh)
+              for (int64_t kw = 0; kw < w.kernel[1]; ++kw) {
+                int64_t ih =
+                    oh * w.strides[0] - w.pads_begin[0] + kh * w.dilations[0];
+                int64_t iw =
+                    ow * w.strides[1] - w.pads_begin[1] + kw * w.dilations[1];
+                if (ih < 0 || ih >= in[0] || iw < 0 || iw >= in[1])
+                  continue;
+                float v = x.data[(nc * in[0] + ih) * in[1] + iw];
+                best = std::max<double>(best, v);
+                sum += v;
+                ++inside;
+              }
+            double value = kind == CLEAVE_POOL_MAX ? best
+                           : kind == CLEAVE_POOL_AVG_INCLUDE_PAD
+                               ? sum / (w.kernel[0] * w.kernel[1])
+                               : sum / inside;
+            want[(nc * out[0] + oh) * out[1] + ow] = (float)value;
+          }
+      SCOPED_TRACE(testing::Message() << "kind " << kind << " trial " << trial);
+      expectClose(y.data, want);
+    }
+}
+
+TEST(RuntimeNnKernels, BatchNormMatchesFormula) {
+  std::mt19937 random(23);
+  Tensor x({2, 4, 3, 5}, random), scale({4}, random), bias({4}, random),
+      mean({4}, random), var({4}, random), y({2, 4, 3, 5});
+  for (float &v : var.data)
+    v = std::fabs(v) + 0.1f;
+  cleave_tensor xv = x.view(), sv = scale.view(), bv = bias.view(),
+                mv = mean.view(), vv = var.view(), yv = y.view();
+  expectOk(cleave_cpu_batch_norm(&xv, &sv, &bv, &mv, &vv, 1e-5f, &yv));
+  std::vector<float> want(y.data.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    int64_t c = (i / 15) % 4;
+    want[i] = scale.data[c] * (x.data[i] - mean.data[c]) /
+                  std::sqrt(var.data[c] + 1e-5f) +
+              bias.data[c];
+  }
+  expectClose(y.data, want);
+}
+
+TEST(RuntimeNnKernels, GemmMatchesDefinition) {
+  std::mt19937 random(24);
+  for (int trial = 0; trial < 24; ++trial) {
+    int64_t m = 1 + random() % 9, k = 1 + random() % 9, n = 1 + random() % 9;
+    int transA = trial % 2, transB = (trial / 2) % 2;
+    std::vector<int64_t> cShapes[] = {{n}, {m, n}, {m, 1}, {}};
+    std::vector<int64_t> cShape = cShapes[(trial / 4) % 4];
+    float alpha = trial % 3 ? 1.0f : 0.5f, beta = trial % 5 ? 1.0f : 2.0f;
+    Tensor a(transA ? std::vector<int64_t>{k, m} : std::vector<int64_t>{m, k},
+             random);
+    Tensor b(transB ? std::vector<int64_t>{n, k} : std::vector<int64_t>{k, n},
+             random);
+    Tensor c(cShape, random), y({m, n});
+    cleave_tensor av = a.view(), bv = b.view(), cv = c.view(), yv = y.view();
+    expectOk(cleave_cpu_gemm(&av, &bv, &cv, alpha, beta, transA, transB, &yv));
+    std::vector<float> want(m * n);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double sum = 0;
+        for (int64_t p = 0; p < k; ++p)
+          sum += (double)a.data[transA ? p * m + i : i * k + p] *
+                 b.data[transB ? j * k + p : p * n + j];
+        int64_t ci = cShape.size() == 2 ? (cShape[0] == 1 ? 0 : i) : 0;
+        int64_t cj = cShape.empty() ? 0 : (cShape.back() == 1 ? 0 : j);
+        int64_t cols = cShape.empty() ? 1 : cShape.back();
+        want[i * n + j] = (float)(alpha * sum + beta * c.data[ci * cols + cj]);
+      }
+    SCOPED_TRACE(testing::Message() << "trial " << trial);
+    expectClose(y.data, want);
+  }
+}
+} // namespace
