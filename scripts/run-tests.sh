@@ -10,3 +10,5 @@ cmake --build "$build" --target CleaveUnitTests -j "${CLEAVE_JOBS:-2}"
 (cd "$build" && ctest --output-on-failure -j "${CLEAVE_JOBS:-2}")
 "${PYTHON:-python3}" "$root/test/conformance/import_conformance.py" \
   --tools "$build/bin" --report "$build/conformance/import-report.md"
+"${PYTHON:-python3}" "$root/test/conformance/numeric_conformance.py" \
+  --tools "$build/bin" --report "$build/conformance/numeric-report.md"

@@ -11,6 +11,7 @@
 #include "StatusInternal.h"
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <dnnl.hpp>
 #include <omp.h>
 #include <string>
@@ -172,10 +173,70 @@ cleave_status cleave_cpu_unary(cleave_unary_op op, float alpha, float beta,
     return nullptr;
   const float *in = (const float *)x->data;
   float *out = (float *)y->data;
-  if (op == CLEAVE_UNARY_HARD_SIGMOID) { // Not in oneDNN 2.6.
+  // Ops oneDNN 2.6 does not have, as loops.
+  float (*loop)(float, float, float) = nullptr;
+  switch (op) {
+  case CLEAVE_UNARY_HARD_SIGMOID:
+    loop = [](float x, float a, float b) {
+      return std::max(0.0f, std::min(1.0f, a * x + b));
+    };
+    break;
+  case CLEAVE_UNARY_CEIL:
+    loop = [](float x, float, float) { return std::ceil(x); };
+    break;
+  case CLEAVE_UNARY_FLOOR:
+    loop = [](float x, float, float) { return std::floor(x); };
+    break;
+  case CLEAVE_UNARY_COS:
+    loop = [](float x, float, float) { return std::cos(x); };
+    break;
+  case CLEAVE_UNARY_SIN:
+    loop = [](float x, float, float) { return std::sin(x); };
+    break;
+  case CLEAVE_UNARY_ERF:
+    loop = [](float x, float, float) { return std::erf(x); };
+    break;
+  case CLEAVE_UNARY_RECIPROCAL:
+    loop = [](float x, float, float) { return 1.0f / x; };
+    break;
+  case CLEAVE_UNARY_ROUND:
+    loop = [](float x, float, float) { return std::nearbyint(x); };
+    break;
+  case CLEAVE_UNARY_SELU:
+    loop = [](float x, float a, float g) {
+      return x > 0 ? g * x : g * (a * std::exp(x) - a);
+    };
+    break;
+  case CLEAVE_UNARY_SIGN:
+    loop = [](float x, float, float) {
+      return x > 0 ? 1.0f : x < 0 ? -1.0f : x;
+    };
+    break;
+  case CLEAVE_UNARY_SOFTPLUS:
+    loop = [](float x, float, float) {
+      return x > 20 ? x : std::log1p(std::exp(x));
+    };
+    break;
+  case CLEAVE_UNARY_SOFTSIGN:
+    loop = [](float x, float, float) { return x / (1 + std::fabs(x)); };
+    break;
+  case CLEAVE_UNARY_CLIP:
+    loop = [](float x, float lo, float hi) {
+      return std::isnan(x) ? x : std::min(std::max(x, lo), hi);
+    };
+    break;
+  case CLEAVE_UNARY_HARD_SWISH:
+    loop = [](float x, float, float) {
+      return x * std::max(0.0f, std::min(1.0f, x / 6 + 0.5f));
+    };
+    break;
+  default:
+    break;
+  }
+  if (loop) {
 #pragma omp parallel for
     for (int64_t i = 0; i < count; ++i)
-      out[i] = std::max(0.0f, std::min(1.0f, alpha * in[i] + beta));
+      out[i] = loop(in[i], alpha, beta);
     return nullptr;
   }
   using A = dnnl::algorithm;
@@ -516,6 +577,222 @@ cleave_status cleave_cpu_gemm(const cleave_tensor *a, const cleave_tensor *b,
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j)
         out[i * n + j] += beta * pc[i * rowStride + j * colStride];
+  }
+  return nullptr;
+}
+
+cleave_status cleave_cpu_reduce(cleave_reduce_op op, const cleave_tensor *x,
+                                cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(checkF32("reduce", {x, y}));
+  if (x->rank != y->rank)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "reduce: y must keep x's rank (keepdims)");
+  for (int32_t i = 0; i < x->rank; ++i)
+    if (y->dims[i] != x->dims[i] && y->dims[i] != 1)
+      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                          "reduce: output " + shapeText(dimsOf(y)) +
+                              " does not reduce " + shapeText(dimsOf(x)));
+  int64_t count = cleave_tensor_num_elements(y);
+  if (count == 0)
+    return nullptr;
+  float *out = (float *)y->data;
+  const float *in = (const float *)x->data;
+  if (cleave_tensor_num_elements(x) == 0 || op == CLEAVE_REDUCE_LOG_SUM_EXP ||
+      dimsOf(x) == dimsOf(y)) {
+    // Empty reductions give the identity; log-sum-exp has no oneDNN form;
+    // oneDNN refuses a reduction that reduces nothing.
+    Dims xd = dimsOf(x), yd = dimsOf(y);
+    std::vector<double> acc(count, op == CLEAVE_REDUCE_MAX    ? -INFINITY
+                                   : op == CLEAVE_REDUCE_MIN  ? INFINITY
+                                   : op == CLEAVE_REDUCE_PROD ? 1.0
+                                                              : 0.0);
+    std::vector<double> peak(count, -INFINITY);
+    int64_t total = cleave_tensor_num_elements(x),
+            ratio = count ? total / count : 0;
+    auto target = [&](int64_t flat) {
+      int64_t index = 0, stride = 1;
+      for (int64_t i = (int64_t)xd.size() - 1; i >= 0; --i) {
+        int64_t c = flat % xd[i];
+        flat /= xd[i];
+        if (yd[i] != 1)
+          index += c * stride;
+        stride *= yd[i];
+      }
+      return index;
+    };
+    for (int64_t i = 0; i < total; ++i)
+      peak[target(i)] = std::max<double>(peak[target(i)], in[i]);
+    for (int64_t i = 0; i < total; ++i) {
+      double v = in[i];
+      double &a = acc[target(i)];
+      switch (op) {
+      case CLEAVE_REDUCE_SUM:
+      case CLEAVE_REDUCE_MEAN:
+        a += v;
+        break;
+      case CLEAVE_REDUCE_MAX:
+        a = std::max(a, v);
+        break;
+      case CLEAVE_REDUCE_MIN:
+        a = std::min(a, v);
+        break;
+      case CLEAVE_REDUCE_PROD:
+        a *= v;
+        break;
+      case CLEAVE_REDUCE_L2:
+      case CLEAVE_REDUCE_SUM_SQUARE:
+        a += v * v;
+        break;
+      case CLEAVE_REDUCE_LOG_SUM_EXP:
+        a += std::exp(v - peak[target(i)]);
+        break;
+      }
+    }
+    for (int64_t i = 0; i < count; ++i) {
+      double a = acc[i];
+      if (op == CLEAVE_REDUCE_MEAN)
+        a = ratio ? a / ratio : NAN;
+      else if (op == CLEAVE_REDUCE_L2)
+        a = std::sqrt(a);
+      else if (op == CLEAVE_REDUCE_LOG_SUM_EXP)
+        a = ratio ? std::log(a) + peak[i] : -INFINITY;
+      out[i] = (float)a;
+    }
+    return nullptr;
+  }
+  using A = dnnl::algorithm;
+  A algorithm;
+  float p = 0;
+  switch (op) {
+  case CLEAVE_REDUCE_SUM:
+    algorithm = A::reduction_sum;
+    break;
+  case CLEAVE_REDUCE_MEAN:
+    algorithm = A::reduction_mean;
+    break;
+  case CLEAVE_REDUCE_MAX:
+    algorithm = A::reduction_max;
+    break;
+  case CLEAVE_REDUCE_MIN:
+    algorithm = A::reduction_min;
+    break;
+  case CLEAVE_REDUCE_PROD:
+    algorithm = A::reduction_mul;
+    break;
+  case CLEAVE_REDUCE_L2:
+    algorithm = A::reduction_norm_lp_sum, p = 2;
+    break;
+  case CLEAVE_REDUCE_SUM_SQUARE:
+    algorithm = A::reduction_norm_lp_power_p_sum, p = 2;
+    break;
+  default:
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "reduce: unknown op " + std::to_string(op));
+  }
+  return guarded("reduce", [&]() -> cleave_status {
+    memory::desc xDesc = rowMajor(dimsOf(x)), yDesc = rowMajor(dimsOf(y));
+    dnnl::reduction::primitive_desc pd(
+        dnnl::reduction::desc(algorithm, xDesc, yDesc, p, 0.0f), cpuEngine());
+    execute(dnnl::reduction(pd),
+            {{DNNL_ARG_SRC, wrap(xDesc, x)}, {DNNL_ARG_DST, wrap(yDesc, y)}});
+    return nullptr;
+  });
+}
+
+cleave_status cleave_cpu_transpose(const cleave_tensor *x, const int64_t *perm,
+                                   cleave_tensor *y) {
+  size_t width = cleave_dtype_size(x->dtype);
+  if (!width || x->dtype != y->dtype || x->rank != y->rank)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "transpose: x and y differ in type or rank");
+  int32_t rank = x->rank;
+  std::vector<int64_t> inStride(rank, 1);
+  for (int32_t i = rank - 2; i >= 0; --i)
+    inStride[i] = inStride[i + 1] * x->dims[i + 1];
+  for (int32_t i = 0; i < rank; ++i)
+    if (perm[i] < 0 || perm[i] >= rank || y->dims[i] != x->dims[perm[i]])
+      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                          "transpose: y's shape is not x's permuted");
+  int64_t count = cleave_tensor_num_elements(y);
+  const char *in = (const char *)x->data;
+  char *out = (char *)y->data;
+#pragma omp parallel for
+  for (int64_t flat = 0; flat < count; ++flat) {
+    int64_t rest = flat, index = 0;
+    for (int32_t i = rank - 1; i >= 0; --i) {
+      index += (rest % y->dims[i]) * inStride[perm[i]];
+      rest /= y->dims[i];
+    }
+    std::memcpy(out + flat * width, in + index * width, width);
+  }
+  return nullptr;
+}
+
+cleave_status cleave_cpu_concat(const cleave_tensor *const *inputs,
+                                int32_t count, int32_t axis, cleave_tensor *y) {
+  size_t width = cleave_dtype_size(y->dtype);
+  if (!width || axis < 0 || axis >= y->rank)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT, "concat: bad axis or type");
+  int64_t outer = 1, inner = width;
+  for (int32_t i = 0; i < axis; ++i)
+    outer *= y->dims[i];
+  for (int32_t i = axis + 1; i < y->rank; ++i)
+    inner *= y->dims[i];
+  int64_t rowBytes = y->dims[axis] * inner, offset = 0;
+  for (int32_t k = 0; k < count; ++k) {
+    const cleave_tensor *x = inputs[k];
+    if (x->dtype != y->dtype || x->rank != y->rank)
+      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                          "concat: inputs differ from the output in type or "
+                          "rank");
+    int64_t chunk = x->dims[axis] * inner;
+    for (int64_t o = 0; o < outer; ++o)
+      std::memmove((char *)y->data + o * rowBytes + offset,
+                   (const char *)x->data + o * chunk, chunk);
+    offset += chunk;
+  }
+  if (offset != rowBytes)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "concat: inputs do not fill the output axis");
+  return nullptr;
+}
+
+cleave_status cleave_cpu_layer_norm(const cleave_tensor *x,
+                                    const cleave_tensor *scale,
+                                    const cleave_tensor *bias, int32_t axis,
+                                    float epsilon, cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(checkF32("layer_norm", {x, scale, y}));
+  if (bias)
+    CLEAVE_RETURN_IF_ERROR(checkF32("layer_norm", {bias}));
+  if (axis < 0 || axis >= x->rank || dimsOf(x) != dimsOf(y))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT, "layer_norm: bad axis");
+  int64_t rows = 1, cols = 1;
+  for (int32_t i = 0; i < x->rank; ++i)
+    (i < axis ? rows : cols) *= x->dims[i];
+  if (cleave_tensor_num_elements(scale) != cols ||
+      (bias && cleave_tensor_num_elements(bias) != cols))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "layer_norm: scale and bias must cover the "
+                        "normalised axes");
+  const float *in = (const float *)x->data, *g = (const float *)scale->data;
+  const float *b = bias ? (const float *)bias->data : nullptr;
+  float *out = (float *)y->data;
+  // Scale and bias may broadcast over the normalised axes in ONNX; here they
+  // cover them fully, so a row loop is exact and simple.
+#pragma omp parallel for
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *row = in + r * cols;
+    double mean = 0, var = 0;
+    for (int64_t c = 0; c < cols; ++c)
+      mean += row[c];
+    mean /= cols;
+    for (int64_t c = 0; c < cols; ++c)
+      var += (row[c] - mean) * (row[c] - mean);
+    var /= cols;
+    float inv = (float)(1.0 / std::sqrt(var + epsilon));
+    for (int64_t c = 0; c < cols; ++c)
+      out[r * cols + c] =
+          (float)((row[c] - mean) * inv) * g[c] + (b ? b[c] : 0.0f);
   }
   return nullptr;
 }

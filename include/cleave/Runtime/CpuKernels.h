@@ -38,6 +38,19 @@ typedef enum cleave_unary_op {
   CLEAVE_UNARY_SIGMOID,
   CLEAVE_UNARY_SQRT,
   CLEAVE_UNARY_TANH,
+  CLEAVE_UNARY_CEIL,
+  CLEAVE_UNARY_CLIP, /* alpha = min, beta = max */
+  CLEAVE_UNARY_COS,
+  CLEAVE_UNARY_ERF,
+  CLEAVE_UNARY_FLOOR,
+  CLEAVE_UNARY_HARD_SWISH,
+  CLEAVE_UNARY_RECIPROCAL,
+  CLEAVE_UNARY_ROUND, /* half to even */
+  CLEAVE_UNARY_SELU,  /* alpha, beta = gamma */
+  CLEAVE_UNARY_SIGN,
+  CLEAVE_UNARY_SIN,
+  CLEAVE_UNARY_SOFTPLUS,
+  CLEAVE_UNARY_SOFTSIGN,
 } cleave_unary_op;
 
 /* y = op(x) elementwise, f32; x and y have the same shape. */
@@ -105,6 +118,38 @@ cleave_status cleave_cpu_gemm(const cleave_tensor *a, const cleave_tensor *b,
                               const cleave_tensor *c, float alpha, float beta,
                               int32_t trans_a, int32_t trans_b,
                               cleave_tensor *y);
+
+typedef enum cleave_reduce_op {
+  CLEAVE_REDUCE_SUM,
+  CLEAVE_REDUCE_MEAN,
+  CLEAVE_REDUCE_MAX,
+  CLEAVE_REDUCE_MIN,
+  CLEAVE_REDUCE_PROD,
+  CLEAVE_REDUCE_L2,
+  CLEAVE_REDUCE_SUM_SQUARE,
+  CLEAVE_REDUCE_LOG_SUM_EXP,
+} cleave_reduce_op;
+
+/* ONNX Reduce* over the axes where y (given with x's rank, keepdims) has
+ * size 1 and x does not; f32. */
+cleave_status cleave_cpu_reduce(cleave_reduce_op op, const cleave_tensor *x,
+                                cleave_tensor *y);
+
+/* ONNX Transpose: y's axis i is x's axis perm[i]. Any element type. */
+cleave_status cleave_cpu_transpose(const cleave_tensor *x, const int64_t *perm,
+                                   cleave_tensor *y);
+
+/* ONNX Concat of `count` tensors along `axis` (normalised). Any element
+ * type. */
+cleave_status cleave_cpu_concat(const cleave_tensor *const *inputs,
+                                int32_t count, int32_t axis, cleave_tensor *y);
+
+/* ONNX LayerNormalization (Y only), f32: normalises over axes >= axis, then
+ * scales and shifts (bias may be NULL). */
+cleave_status cleave_cpu_layer_norm(const cleave_tensor *x,
+                                    const cleave_tensor *scale,
+                                    const cleave_tensor *bias, int32_t axis,
+                                    float epsilon, cleave_tensor *y);
 
 /* The error a copy between tensors of different byte sizes reports. */
 cleave_status cleave_cpu_copy_size_mismatch(const cleave_tensor *x,

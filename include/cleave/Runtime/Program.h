@@ -13,6 +13,7 @@
 
 #include "cleave/Runtime/CpuKernels.h"
 #include "cleave/Runtime/Tensor.h"
+#include <cmath> // EmitC prints infinities as INFINITY.
 #include <cstring>
 #include <initializer_list>
 
@@ -152,6 +153,41 @@ inline cleave_status gemm_c(const cleave_tensor &a, const cleave_tensor &b,
                             const cleave_tensor &y) {
   return cleave_cpu_gemm(&a, &b, &c, alpha, beta, transA, transB,
                          const_cast<cleave_tensor *>(&y));
+}
+
+inline cleave_status reduce(cleave_reduce_op op, const cleave_tensor &x,
+                            const cleave_tensor &y) {
+  return cleave_cpu_reduce(op, &x, const_cast<cleave_tensor *>(&y));
+}
+
+inline cleave_status transpose(const cleave_tensor &x,
+                               std::initializer_list<int64_t> perm,
+                               const cleave_tensor &y) {
+  return cleave_cpu_transpose(&x, perm.begin(),
+                              const_cast<cleave_tensor *>(&y));
+}
+
+template <typename... Tensors>
+cleave_status concat(int32_t axis, const cleave_tensor &y,
+                     const Tensors &...inputs) {
+  const cleave_tensor *list[] = {&inputs...};
+  return cleave_cpu_concat(list, (int32_t)sizeof...(inputs), axis,
+                           const_cast<cleave_tensor *>(&y));
+}
+
+inline cleave_status layer_norm(const cleave_tensor &x,
+                                const cleave_tensor &scale, int32_t axis,
+                                float epsilon, const cleave_tensor &y) {
+  return cleave_cpu_layer_norm(&x, &scale, nullptr, axis, epsilon,
+                               const_cast<cleave_tensor *>(&y));
+}
+
+inline cleave_status layer_norm_bias(const cleave_tensor &x,
+                                     const cleave_tensor &scale,
+                                     const cleave_tensor &bias, int32_t axis,
+                                     float epsilon, const cleave_tensor &y) {
+  return cleave_cpu_layer_norm(&x, &scale, &bias, axis, epsilon,
+                               const_cast<cleave_tensor *>(&y));
 }
 
 /// Copies x into y (same number of bytes; shapes may differ, as in a

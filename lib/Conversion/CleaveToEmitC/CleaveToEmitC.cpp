@@ -9,6 +9,7 @@
 
 #include "cleave/Conversion/Passes.h"
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
+#include "cleave/Dialect/Cleave/IR/ConstantUtils.h"
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
 #include "mlir/Dialect/EmitC/IR/EmitC.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -330,6 +331,140 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
                  {operand(0), operand(1), operand(2), alpha,
                   builder.getF32FloatAttr(o.getBeta().convertToFloat()), transA,
                   transB, operand(3)});
+        return success();
+      })
+      .Case([&](ClipOp o) -> LogicalResult {
+        auto bound = [&](Value v, float fallback) -> std::optional<float> {
+          if (isNone(v))
+            return fallback;
+          std::optional<SmallVector<double>> value = getConstantFloats(v);
+          if (!value || value->size() != 1)
+            return std::nullopt;
+          return (float)(*value)[0];
+        };
+        std::optional<float> lo = bound(o.getMin(), -INFINITY);
+        std::optional<float> hi = bound(o.getMax(), INFINITY);
+        if (!lo || !hi)
+          return unsupported(op, "min and max must be constants");
+        return unary("CLEAVE_UNARY_CLIP", *lo, *hi);
+      })
+      .Case([&](CeilOp) { return unary("CLEAVE_UNARY_CEIL"); })
+      .Case([&](FloorOp) { return unary("CLEAVE_UNARY_FLOOR"); })
+      .Case([&](CosOp) { return unary("CLEAVE_UNARY_COS"); })
+      .Case([&](SinOp) { return unary("CLEAVE_UNARY_SIN"); })
+      .Case([&](ErfOp) { return unary("CLEAVE_UNARY_ERF"); })
+      .Case([&](ReciprocalOp) { return unary("CLEAVE_UNARY_RECIPROCAL"); })
+      .Case([&](RoundOp) { return unary("CLEAVE_UNARY_ROUND"); })
+      .Case([&](SignOp) { return unary("CLEAVE_UNARY_SIGN"); })
+      .Case([&](SoftplusOp) { return unary("CLEAVE_UNARY_SOFTPLUS"); })
+      .Case([&](SoftsignOp) { return unary("CLEAVE_UNARY_SOFTSIGN"); })
+      .Case([&](HardSwishOp) { return unary("CLEAVE_UNARY_HARD_SWISH"); })
+      .Case([&](SeluOp o) {
+        return unary("CLEAVE_UNARY_SELU", o.getAlpha().convertToFloat(),
+                     o.getGamma().convertToFloat());
+      })
+      .Case<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp,
+            ReduceL2Op, ReduceSumSquareOp, ReduceLogSumExpOp>(
+          [&](Operation *) -> LogicalResult {
+            if (failed(f32Only()))
+              return failure();
+            StringRef name =
+                llvm::TypeSwitch<Operation *, StringRef>(op)
+                    .Case([](ReduceSumOp) { return "CLEAVE_REDUCE_SUM"; })
+                    .Case([](ReduceMeanOp) { return "CLEAVE_REDUCE_MEAN"; })
+                    .Case([](ReduceMaxOp) { return "CLEAVE_REDUCE_MAX"; })
+                    .Case([](ReduceMinOp) { return "CLEAVE_REDUCE_MIN"; })
+                    .Case([](ReduceProdOp) { return "CLEAVE_REDUCE_PROD"; })
+                    .Case([](ReduceL2Op) { return "CLEAVE_REDUCE_L2"; })
+                    .Case([](ReduceSumSquareOp) {
+                      return "CLEAVE_REDUCE_SUM_SQUARE";
+                    })
+                    .Default([](Operation *) {
+                      return "CLEAVE_REDUCE_LOG_SUM_EXP";
+                    });
+            // The kernel wants the kept-dims shape; the bytes are the same.
+            auto x = cast<ShapedType>(op->getOperand(0).getType());
+            auto y = cast<ShapedType>(op->getResult(0).getType());
+            SmallVector<int64_t> kept(x.getShape());
+            Value axes = op->getOperand(1);
+            bool noop = op->getAttrOfType<IntegerAttr>("noop_with_empty_axes")
+                            .getInt() != 0;
+            std::optional<SmallVector<int64_t>> axisValues;
+            if (!isNone(axes))
+              axisValues = getConstantInts(axes);
+            if (!isNone(axes) && !axisValues)
+              return unsupported(op, "axes must be a constant");
+            if ((!axisValues || axisValues->empty()) && noop) {
+              kernel("cleave::program::copy", {in(0), out},
+                     {operand(0), operand(1)});
+              return success();
+            }
+            if (!axisValues || axisValues->empty())
+              kept.assign(x.getRank(), 1);
+            else
+              for (int64_t a : *axisValues)
+                kept[a < 0 ? a + x.getRank() : a] = 1;
+            auto keptType = RankedTensorType::get(kept, y.getElementType());
+            auto offsets =
+                op->getAttrOfType<DenseI64ArrayAttr>(kArenaOffsetsAttr);
+            Value keptView = view(arena, keptType, offsets[0]);
+            kernel("cleave::program::reduce", {in(0), keptView},
+                   {literal(name), operand(0), operand(1)});
+            return success();
+          })
+      .Case([&](TransposeOp o) -> LogicalResult {
+        int64_t rank = cast<ShapedType>(o.getData().getType()).getRank();
+        SmallVector<int64_t> perm;
+        if (std::optional<ArrayRef<int64_t>> given = o.getPerm())
+          perm.assign(given->begin(), given->end());
+        else
+          for (int64_t i = rank - 1; i >= 0; --i)
+            perm.push_back(i);
+        kernel("cleave::program::transpose", {in(0), out},
+               {operand(0), literal(list(perm)), operand(1)});
+        return success();
+      })
+      .Case([&](ConcatOp o) -> LogicalResult {
+        int64_t rank = cast<ShapedType>(o.getType()).getRank();
+        int64_t axis = (int64_t)o.getAxis();
+        if (axis < 0)
+          axis += rank;
+        SmallVector<Value> operands = {out};
+        SmallVector<Attribute> args = {builder.getI32IntegerAttr(axis),
+                                       operand(0)};
+        for (unsigned i = 0; i < op->getNumOperands(); ++i) {
+          operands.push_back(in(i));
+          args.push_back(operand(i + 1));
+        }
+        kernel("cleave::program::concat", operands, args);
+        return success();
+      })
+      .Case([&](LayerNormalizationOp o) -> LogicalResult {
+        if (failed(f32Only()) || failed(onlyFirstResultUsed(op)))
+          return failure();
+        auto x = cast<ShapedType>(o.getX().getType());
+        int64_t axis = (int64_t)o.getAxis();
+        if (axis < 0)
+          axis += x.getRank();
+        int64_t cols = 1;
+        for (int64_t i = axis; i < x.getRank(); ++i)
+          cols *= x.getDimSize(i);
+        auto covers = [&](Value v) {
+          return cast<ShapedType>(v.getType()).getNumElements() == cols;
+        };
+        if (!covers(o.getScale()) || (!isNone(o.getB()) && !covers(o.getB())))
+          return unsupported(op, "scale and bias must cover the normalised "
+                                 "axes");
+        Attribute axisAttr = builder.getI32IntegerAttr(axis);
+        Attribute epsilon =
+            builder.getF32FloatAttr(o.getEpsilon().convertToFloat());
+        if (isNone(o.getB()))
+          kernel("cleave::program::layer_norm", {in(0), in(1), out},
+                 {operand(0), operand(1), axisAttr, epsilon, operand(2)});
+        else
+          kernel("cleave::program::layer_norm_bias", {in(0), in(1), in(2), out},
+                 {operand(0), operand(1), operand(2), axisAttr, epsilon,
+                  operand(3)});
         return success();
       })
       .Case([&](ReluOp) { return unary("CLEAVE_UNARY_RELU"); })
