@@ -108,6 +108,8 @@ LogicalResult buildExecutable(ModuleOp module, StringRef source,
                                  "-ldnnl",
                                  "-o",
                                  executable};
+  if (StringRef(CLEAVE_DEVICE_FLAGS).size())
+    args.push_back(CLEAVE_DEVICE_FLAGS);
   std::optional<StringRef> redirects[] = {std::nullopt, logPath, logPath};
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(*compiler, args, std::nullopt, redirects,
