@@ -151,6 +151,58 @@ cleave_status cleave_cpu_layer_norm(const cleave_tensor *x,
                                     const cleave_tensor *bias, int32_t axis,
                                     float epsilon, cleave_tensor *y);
 
+/* Data movement; any element type (x and y share it). */
+
+/* y = x[starts[i] + k * steps[i] along every axis i]; y's shape gives the
+ * counts (the compiler clamps starts as ONNX Slice says). */
+cleave_status cleave_cpu_slice(const cleave_tensor *x, const int64_t *starts,
+                               const int64_t *steps, cleave_tensor *y);
+
+/* ONNX Gather along `axis`; indices are i32 or i64, negative ones count
+ * from the end, out-of-range ones are an error. */
+cleave_status cleave_cpu_gather(const cleave_tensor *data,
+                                const cleave_tensor *indices, int32_t axis,
+                                cleave_tensor *y);
+
+/* ONNX Expand: x broadcast (NumPy rules) to y's shape. */
+cleave_status cleave_cpu_expand(const cleave_tensor *x, cleave_tensor *y);
+
+/* ONNX Tile: y[i] = x[i mod x's shape]. */
+cleave_status cleave_cpu_tile(const cleave_tensor *x, cleave_tensor *y);
+
+/* ONNX Where with NumPy broadcasting; the condition is bool. */
+cleave_status cleave_cpu_where(const cleave_tensor *condition,
+                               const cleave_tensor *x, const cleave_tensor *y,
+                               cleave_tensor *out);
+
+typedef enum cleave_pad_mode {
+  CLEAVE_PAD_CONSTANT,
+  CLEAVE_PAD_EDGE,
+  CLEAVE_PAD_REFLECT,
+} cleave_pad_mode;
+
+/* ONNX Pad with `begin[i]` elements before axis i (y's shape gives the
+ * rest; negative pads crop). `value` fills constant padding. */
+cleave_status cleave_cpu_pad(const cleave_tensor *x, const int64_t *begin,
+                             cleave_pad_mode mode, double value,
+                             cleave_tensor *y);
+
+/* ONNX Cast between the numeric types and bool (float to integer truncates
+ * toward zero). */
+cleave_status cleave_cpu_cast(const cleave_tensor *x, cleave_tensor *y);
+
+typedef enum cleave_compare_op {
+  CLEAVE_COMPARE_EQUAL,
+  CLEAVE_COMPARE_LESS,
+  CLEAVE_COMPARE_LESS_OR_EQUAL,
+  CLEAVE_COMPARE_GREATER,
+  CLEAVE_COMPARE_GREATER_OR_EQUAL,
+} cleave_compare_op;
+
+/* ONNX Equal/Less/...: a and b of one numeric type, broadcast; y is bool. */
+cleave_status cleave_cpu_compare(cleave_compare_op op, const cleave_tensor *a,
+                                 const cleave_tensor *b, cleave_tensor *y);
+
 /* The error a copy between tensors of different byte sizes reports. */
 cleave_status cleave_cpu_copy_size_mismatch(const cleave_tensor *x,
                                             const cleave_tensor *y);

@@ -190,6 +190,51 @@ inline cleave_status layer_norm_bias(const cleave_tensor &x,
                                const_cast<cleave_tensor *>(&y));
 }
 
+inline cleave_status slice(const cleave_tensor &x,
+                           std::initializer_list<int64_t> starts,
+                           std::initializer_list<int64_t> steps,
+                           const cleave_tensor &y) {
+  return cleave_cpu_slice(&x, starts.begin(), steps.begin(),
+                          const_cast<cleave_tensor *>(&y));
+}
+
+inline cleave_status gather(const cleave_tensor &data,
+                            const cleave_tensor &indices, int32_t axis,
+                            const cleave_tensor &y) {
+  return cleave_cpu_gather(&data, &indices, axis,
+                           const_cast<cleave_tensor *>(&y));
+}
+
+inline cleave_status expand(const cleave_tensor &x, const cleave_tensor &y) {
+  return cleave_cpu_expand(&x, const_cast<cleave_tensor *>(&y));
+}
+
+inline cleave_status tile(const cleave_tensor &x, const cleave_tensor &y) {
+  return cleave_cpu_tile(&x, const_cast<cleave_tensor *>(&y));
+}
+
+inline cleave_status where(const cleave_tensor &c, const cleave_tensor &x,
+                           const cleave_tensor &y, const cleave_tensor &out) {
+  return cleave_cpu_where(&c, &x, &y, const_cast<cleave_tensor *>(&out));
+}
+
+inline cleave_status pad(const cleave_tensor &x,
+                         std::initializer_list<int64_t> begin,
+                         cleave_pad_mode mode, double value,
+                         const cleave_tensor &y) {
+  return cleave_cpu_pad(&x, begin.begin(), mode, value,
+                        const_cast<cleave_tensor *>(&y));
+}
+
+inline cleave_status cast(const cleave_tensor &x, const cleave_tensor &y) {
+  return cleave_cpu_cast(&x, const_cast<cleave_tensor *>(&y));
+}
+
+inline cleave_status compare(cleave_compare_op op, const cleave_tensor &a,
+                             const cleave_tensor &b, const cleave_tensor &y) {
+  return cleave_cpu_compare(op, &a, &b, const_cast<cleave_tensor *>(&y));
+}
+
 /// Copies x into y (same number of bytes; shapes may differ, as in a
 /// reshape that could not share its buffer).
 inline cleave_status copy(const cleave_tensor &x, const cleave_tensor &y) {

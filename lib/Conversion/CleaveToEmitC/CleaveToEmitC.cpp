@@ -467,6 +467,127 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
                   operand(3)});
         return success();
       })
+      .Case([&](SliceOp o) -> LogicalResult {
+        auto x = cast<ShapedType>(o.getData().getType());
+        int64_t rank = x.getRank();
+        std::optional<SmallVector<int64_t>> starts =
+            getConstantInts(o.getStarts());
+        std::optional<SmallVector<int64_t>> ends = getConstantInts(o.getEnds());
+        std::optional<SmallVector<int64_t>> axes =
+            isNone(o.getAxes()) ? std::nullopt : getConstantInts(o.getAxes());
+        std::optional<SmallVector<int64_t>> steps =
+            isNone(o.getSteps()) ? std::nullopt : getConstantInts(o.getSteps());
+        if (!starts || !ends || (!isNone(o.getAxes()) && !axes) ||
+            (!isNone(o.getSteps()) && !steps))
+          return unsupported(op, "starts, ends, axes and steps must be "
+                                 "constants");
+        SmallVector<int64_t> first(rank, 0), step(rank, 1);
+        for (size_t i = 0; i < starts->size(); ++i) {
+          int64_t axis = axes ? (*axes)[i] : (int64_t)i;
+          if (axis < 0)
+            axis += rank;
+          SliceAxis s = computeSliceAxis(x.getDimSize(axis), (*starts)[i],
+                                         (*ends)[i], steps ? (*steps)[i] : 1);
+          first[axis] = s.start;
+          step[axis] = s.step;
+        }
+        kernel("cleave::program::slice", {in(0), out},
+               {operand(0), literal(list(first)), literal(list(step)),
+                operand(1)});
+        return success();
+      })
+      .Case([&](SplitOp o) -> LogicalResult {
+        auto x = cast<ShapedType>(o.getInput().getType());
+        int64_t axis = (int64_t)o.getAxis();
+        if (axis < 0)
+          axis += x.getRank();
+        SmallVector<int64_t> first(x.getRank(), 0), step(x.getRank(), 1);
+        for (Value result : o.getOutputs()) {
+          kernel("cleave::program::slice", {in(0), views.lookup(result)},
+                 {operand(0), literal(list(first)), literal(list(step)),
+                  operand(1)});
+          first[axis] += cast<ShapedType>(result.getType()).getDimSize(axis);
+        }
+        return success();
+      })
+      .Case([&](GatherOp o) -> LogicalResult {
+        int64_t rank = cast<ShapedType>(o.getData().getType()).getRank();
+        int64_t axis = (int64_t)o.getAxis();
+        kernel("cleave::program::gather", {in(0), in(1), out},
+               {operand(0), operand(1),
+                builder.getI32IntegerAttr(axis < 0 ? axis + rank : axis),
+                operand(2)});
+        return success();
+      })
+      .Case([&](ExpandOp) {
+        kernel("cleave::program::expand", {in(0), out},
+               {operand(0), operand(1)});
+        return success();
+      })
+      .Case([&](TileOp) {
+        kernel("cleave::program::tile", {in(0), out}, {operand(0), operand(1)});
+        return success();
+      })
+      .Case([&](WhereOp) {
+        kernel("cleave::program::where", {in(0), in(1), in(2), out},
+               {operand(0), operand(1), operand(2), operand(3)});
+        return success();
+      })
+      .Case([&](CastOp) {
+        kernel("cleave::program::cast", {in(0), out}, {operand(0), operand(1)});
+        return success();
+      })
+      .Case([&](PadOp o) -> LogicalResult {
+        auto x = cast<ShapedType>(o.getData().getType());
+        int64_t rank = x.getRank();
+        std::optional<SmallVector<int64_t>> pads = getConstantInts(o.getPads());
+        std::optional<SmallVector<int64_t>> axes =
+            isNone(o.getAxes()) ? std::nullopt : getConstantInts(o.getAxes());
+        if (!pads || (!isNone(o.getAxes()) && !axes))
+          return unsupported(op, "pads and axes must be constants");
+        SmallVector<int64_t> begin(rank, 0);
+        size_t count = pads->size() / 2;
+        for (size_t i = 0; i < count; ++i) {
+          int64_t axis = axes ? (*axes)[i] : (int64_t)i;
+          begin[axis < 0 ? axis + rank : axis] = (*pads)[i];
+        }
+        StringRef mode = o.getMode();
+        StringRef kind = mode == "constant"  ? "CLEAVE_PAD_CONSTANT"
+                         : mode == "edge"    ? "CLEAVE_PAD_EDGE"
+                         : mode == "reflect" ? "CLEAVE_PAD_REFLECT"
+                                             : "";
+        if (kind.empty())
+          return unsupported(op, "pad mode '" + mode + "' is not supported");
+        double value = 0;
+        if (!isNone(o.getConstantValue())) {
+          std::optional<SmallVector<double>> v =
+              getConstantFloats(o.getConstantValue());
+          if (!v || v->size() != 1)
+            return unsupported(op, "constant_value must be a constant");
+          value = (*v)[0];
+        }
+        kernel("cleave::program::pad", {in(0), out},
+               {operand(0), literal(list(begin)), literal(kind),
+                builder.getF64FloatAttr(value), operand(1)});
+        return success();
+      })
+      .Case<EqualOp, LessOp, LessOrEqualOp, GreaterOp, GreaterOrEqualOp>(
+          [&](Operation *) {
+            StringRef name =
+                llvm::TypeSwitch<Operation *, StringRef>(op)
+                    .Case([](EqualOp) { return "CLEAVE_COMPARE_EQUAL"; })
+                    .Case([](LessOp) { return "CLEAVE_COMPARE_LESS"; })
+                    .Case([](LessOrEqualOp) {
+                      return "CLEAVE_COMPARE_LESS_OR_EQUAL";
+                    })
+                    .Case([](GreaterOp) { return "CLEAVE_COMPARE_GREATER"; })
+                    .Default([](Operation *) {
+                      return "CLEAVE_COMPARE_GREATER_OR_EQUAL";
+                    });
+            kernel("cleave::program::compare", {in(0), in(1), out},
+                   {literal(name), operand(0), operand(1), operand(2)});
+            return success();
+          })
       .Case([&](ReluOp) { return unary("CLEAVE_UNARY_RELU"); })
       .Case([&](SigmoidOp) { return unary("CLEAVE_UNARY_SIGMOID"); })
       .Case([&](TanhOp) { return unary("CLEAVE_UNARY_TANH"); })

@@ -1,0 +1,490 @@
+//===- DataKernels.cpp - data movement and conversions, any element type --===//
+//
+// Loops over output positions that copy whole elements by size, so one
+// kernel serves every element type. Numeric conversions go through double
+// (or int64 for integers, so large values stay exact).
+//
+//===----------------------------------------------------------------------===//
+
+#include "StatusInternal.h"
+#include "cleave/Runtime/CpuKernels.h"
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+/// Row-major strides of `t`, with 0 where `t`'s dim is 1 and `shape`'s is
+/// not (NumPy broadcasting), right-aligned to `rank` axes.
+std::vector<int64_t> broadcastStrides(const cleave_tensor *t, int32_t rank,
+                                      const int64_t *shape) {
+  std::vector<int64_t> strides(rank, 0);
+  int64_t stride = 1;
+  for (int32_t i = t->rank - 1, j = rank - 1; i >= 0; --i, --j) {
+    strides[j] = (t->dims[i] == 1 && shape[j] != 1) ? 0 : stride;
+    stride *= t->dims[i];
+  }
+  return strides;
+}
+
+bool broadcastsTo(const cleave_tensor *t, const cleave_tensor *out) {
+  if (t->rank > out->rank)
+    return false;
+  for (int32_t i = t->rank - 1, j = out->rank - 1; i >= 0; --i, --j)
+    if (t->dims[i] != out->dims[j] && t->dims[i] != 1)
+      return false;
+  return true;
+}
+
+/// Flat source index of output position `flat` for `strides`.
+int64_t sourceIndex(int64_t flat, const cleave_tensor *out,
+                    const std::vector<int64_t> &strides) {
+  int64_t index = 0;
+  for (int32_t i = out->rank - 1; i >= 0; --i) {
+    index += (flat % out->dims[i]) * strides[i];
+    flat /= out->dims[i];
+  }
+  return index;
+}
+
+float halfToFloat(uint16_t h) {
+  uint32_t sign = (h & 0x8000u) << 16, exponent = (h >> 10) & 0x1f,
+           mantissa = h & 0x3ff, bits;
+  if (exponent == 0) {
+    if (mantissa == 0) {
+      bits = sign;
+    } else { // Subnormal: normalise.
+      exponent = 127 - 15 + 1;
+      while (!(mantissa & 0x400)) {
+        mantissa <<= 1;
+        --exponent;
+      }
+      bits = sign | exponent << 23 | (mantissa & 0x3ff) << 13;
+    }
+  } else if (exponent == 31) {
+    bits = sign | 0x7f800000u | mantissa << 13;
+  } else {
+    bits = sign | (exponent + 127 - 15) << 23 | mantissa << 13;
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+uint16_t floatToHalf(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  uint32_t sign = (bits >> 16) & 0x8000u;
+  int32_t exponent = (int32_t)((bits >> 23) & 0xff) - 127 + 15;
+  uint32_t mantissa = bits & 0x7fffff;
+  if (((bits >> 23) & 0xff) == 0xff) // Inf or NaN.
+    return (uint16_t)(sign | 0x7c00u | (mantissa ? 0x200u : 0));
+  if (exponent >= 31)
+    return (uint16_t)(sign | 0x7c00u);
+  if (exponent <= 0) { // Subnormal or zero, rounded to nearest even.
+    if (exponent < -10)
+      return (uint16_t)sign;
+    mantissa |= 0x800000;
+    uint32_t shift = 14 - exponent;
+    uint32_t half = mantissa >> shift, rest = mantissa & ((1u << shift) - 1);
+    uint32_t midpoint = 1u << (shift - 1);
+    if (rest > midpoint || (rest == midpoint && (half & 1)))
+      ++half;
+    return (uint16_t)(sign | half);
+  }
+  uint32_t half = sign | (uint32_t)exponent << 10 | mantissa >> 13;
+  uint32_t rest = mantissa & 0x1fff;
+  if (rest > 0x1000 || (rest == 0x1000 && (half & 1)))
+    ++half; // May carry into the exponent, which is still correct.
+  return (uint16_t)half;
+}
+
+bool isFloat(cleave_dtype t) {
+  return t == CLEAVE_DTYPE_F32 || t == CLEAVE_DTYPE_F64 ||
+         t == CLEAVE_DTYPE_F16 || t == CLEAVE_DTYPE_BF16;
+}
+
+double loadFloat(const void *p, cleave_dtype t) {
+  switch (t) {
+  case CLEAVE_DTYPE_F32:
+    return *(const float *)p;
+  case CLEAVE_DTYPE_F64:
+    return *(const double *)p;
+  case CLEAVE_DTYPE_F16:
+    return halfToFloat(*(const uint16_t *)p);
+  default: { // bf16: the high half of an f32.
+    uint32_t bits = (uint32_t)(*(const uint16_t *)p) << 16;
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+  }
+  }
+}
+
+int64_t loadInt(const void *p, cleave_dtype t) {
+  switch (t) {
+  case CLEAVE_DTYPE_I8:
+    return *(const int8_t *)p;
+  case CLEAVE_DTYPE_I16:
+    return *(const int16_t *)p;
+  case CLEAVE_DTYPE_I32:
+    return *(const int32_t *)p;
+  case CLEAVE_DTYPE_I64:
+    return *(const int64_t *)p;
+  case CLEAVE_DTYPE_U8:
+  case CLEAVE_DTYPE_BOOL:
+    return *(const uint8_t *)p;
+  case CLEAVE_DTYPE_U16:
+    return *(const uint16_t *)p;
+  case CLEAVE_DTYPE_U32:
+    return *(const uint32_t *)p;
+  default:
+    return (int64_t) * (const uint64_t *)p;
+  }
+}
+
+void storeFloat(void *p, cleave_dtype t, double v) {
+  switch (t) {
+  case CLEAVE_DTYPE_F32:
+    *(float *)p = (float)v;
+    break;
+  case CLEAVE_DTYPE_F64:
+    *(double *)p = v;
+    break;
+  case CLEAVE_DTYPE_F16:
+    *(uint16_t *)p = floatToHalf((float)v);
+    break;
+  default: { // bf16, rounded to nearest even.
+    float f = (float)v;
+    uint32_t bits;
+    std::memcpy(&bits, &f, 4);
+    if (std::isnan(f))
+      bits = 0x7fc00000u;
+    else
+      bits += 0x7fff + ((bits >> 16) & 1);
+    *(uint16_t *)p = (uint16_t)(bits >> 16);
+  }
+  }
+}
+
+void storeInt(void *p, cleave_dtype t, int64_t v) {
+  switch (t) {
+  case CLEAVE_DTYPE_I8:
+    *(int8_t *)p = (int8_t)v;
+    break;
+  case CLEAVE_DTYPE_I16:
+    *(int16_t *)p = (int16_t)v;
+    break;
+  case CLEAVE_DTYPE_I32:
+    *(int32_t *)p = (int32_t)v;
+    break;
+  case CLEAVE_DTYPE_I64:
+    *(int64_t *)p = v;
+    break;
+  case CLEAVE_DTYPE_U8:
+    *(uint8_t *)p = (uint8_t)v;
+    break;
+  case CLEAVE_DTYPE_BOOL:
+    *(uint8_t *)p = v != 0;
+    break;
+  case CLEAVE_DTYPE_U16:
+    *(uint16_t *)p = (uint16_t)v;
+    break;
+  case CLEAVE_DTYPE_U32:
+    *(uint32_t *)p = (uint32_t)v;
+    break;
+  default:
+    *(uint64_t *)p = (uint64_t)v;
+    break;
+  }
+}
+
+cleave_status sameType(const char *kernel, const cleave_tensor *x,
+                       const cleave_tensor *y) {
+  if (x->dtype != y->dtype || !cleave_dtype_size(x->dtype))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        std::string(kernel) + ": element types differ");
+  return nullptr;
+}
+
+} // namespace
+
+extern "C" {
+
+cleave_status cleave_cpu_slice(const cleave_tensor *x, const int64_t *starts,
+                               const int64_t *steps, cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(sameType("slice", x, y));
+  if (x->rank != y->rank)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT, "slice: ranks differ");
+  size_t width = cleave_dtype_size(x->dtype);
+  std::vector<int64_t> stride(x->rank, 1);
+  for (int32_t i = x->rank - 2; i >= 0; --i)
+    stride[i] = stride[i + 1] * x->dims[i + 1];
+  for (int32_t i = 0; i < x->rank; ++i)
+    if (y->dims[i] > 0 &&
+        (starts[i] < 0 || starts[i] >= x->dims[i] ||
+         starts[i] + (y->dims[i] - 1) * steps[i] < 0 ||
+         starts[i] + (y->dims[i] - 1) * steps[i] >= x->dims[i]))
+      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                          "slice: axis " + std::to_string(i) +
+                              " reads outside the input");
+  int64_t count = cleave_tensor_num_elements(y);
+  const char *in = (const char *)x->data;
+  char *out = (char *)y->data;
+#pragma omp parallel for
+  for (int64_t flat = 0; flat < count; ++flat) {
+    int64_t rest = flat, index = 0;
+    for (int32_t i = y->rank - 1; i >= 0; --i) {
+      index += (starts[i] + (rest % y->dims[i]) * steps[i]) * stride[i];
+      rest /= y->dims[i];
+    }
+    std::memcpy(out + flat * width, in + index * width, width);
+  }
+  return nullptr;
+}
+
+cleave_status cleave_cpu_gather(const cleave_tensor *data,
+                                const cleave_tensor *indices, int32_t axis,
+                                cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(sameType("gather", data, y));
+  if (indices->dtype != CLEAVE_DTYPE_I64 && indices->dtype != CLEAVE_DTYPE_I32)
+    return CLEAVE_ERROR(CLEAVE_UNSUPPORTED, "gather: indices must be i32 or "
+                                            "i64");
+  if (axis < 0 || axis >= data->rank)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT, "gather: bad axis");
+  size_t width = cleave_dtype_size(data->dtype);
+  int64_t outer = 1, inner = 1, dim = data->dims[axis];
+  for (int32_t i = 0; i < axis; ++i)
+    outer *= data->dims[i];
+  for (int32_t i = axis + 1; i < data->rank; ++i)
+    inner *= data->dims[i];
+  int64_t count = cleave_tensor_num_elements(indices);
+  std::vector<int64_t> index(count);
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t v = indices->dtype == CLEAVE_DTYPE_I64
+                    ? ((const int64_t *)indices->data)[i]
+                    : ((const int32_t *)indices->data)[i];
+    if (v < -dim || v >= dim)
+      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                          "gather: index " + std::to_string(v) +
+                              " is out of range for an axis of size " +
+                              std::to_string(dim));
+    index[i] = v < 0 ? v + dim : v;
+  }
+  const char *in = (const char *)data->data;
+  char *out = (char *)y->data;
+  size_t chunk = inner * width;
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < count; ++i)
+      std::memcpy(out + (o * count + i) * chunk,
+                  in + (o * dim + index[i]) * chunk, chunk);
+  return nullptr;
+}
+
+cleave_status cleave_cpu_expand(const cleave_tensor *x, cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(sameType("expand", x, y));
+  if (!broadcastsTo(x, y))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "expand: input does not broadcast to the output");
+  size_t width = cleave_dtype_size(x->dtype);
+  std::vector<int64_t> strides = broadcastStrides(x, y->rank, y->dims);
+  int64_t count = cleave_tensor_num_elements(y);
+  const char *in = (const char *)x->data;
+  char *out = (char *)y->data;
+#pragma omp parallel for
+  for (int64_t flat = 0; flat < count; ++flat)
+    std::memcpy(out + flat * width, in + sourceIndex(flat, y, strides) * width,
+                width);
+  return nullptr;
+}
+
+cleave_status cleave_cpu_tile(const cleave_tensor *x, cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(sameType("tile", x, y));
+  if (x->rank != y->rank)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT, "tile: ranks differ");
+  size_t width = cleave_dtype_size(x->dtype);
+  int64_t count = cleave_tensor_num_elements(y);
+  const char *in = (const char *)x->data;
+  char *out = (char *)y->data;
+#pragma omp parallel for
+  for (int64_t flat = 0; flat < count; ++flat) {
+    int64_t rest = flat, index = 0, stride = 1;
+    for (int32_t i = y->rank - 1; i >= 0; --i) {
+      index += ((rest % y->dims[i]) % x->dims[i]) * stride;
+      rest /= y->dims[i];
+      stride *= x->dims[i];
+    }
+    std::memcpy(out + flat * width, in + index * width, width);
+  }
+  return nullptr;
+}
+
+cleave_status cleave_cpu_where(const cleave_tensor *condition,
+                               const cleave_tensor *x, const cleave_tensor *y,
+                               cleave_tensor *out) {
+  CLEAVE_RETURN_IF_ERROR(sameType("where", x, out));
+  CLEAVE_RETURN_IF_ERROR(sameType("where", y, out));
+  if (condition->dtype != CLEAVE_DTYPE_BOOL || !broadcastsTo(condition, out) ||
+      !broadcastsTo(x, out) || !broadcastsTo(y, out))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "where: inputs do not broadcast to the output");
+  size_t width = cleave_dtype_size(out->dtype);
+  std::vector<int64_t> c = broadcastStrides(condition, out->rank, out->dims),
+                       a = broadcastStrides(x, out->rank, out->dims),
+                       b = broadcastStrides(y, out->rank, out->dims);
+  int64_t count = cleave_tensor_num_elements(out);
+  const uint8_t *pc = (const uint8_t *)condition->data;
+  const char *pa = (const char *)x->data, *pb = (const char *)y->data;
+  char *po = (char *)out->data;
+#pragma omp parallel for
+  for (int64_t flat = 0; flat < count; ++flat) {
+    bool pick = pc[sourceIndex(flat, out, c)];
+    const char *source = pick ? pa + sourceIndex(flat, out, a) * width
+                              : pb + sourceIndex(flat, out, b) * width;
+    std::memcpy(po + flat * width, source, width);
+  }
+  return nullptr;
+}
+
+cleave_status cleave_cpu_pad(const cleave_tensor *x, const int64_t *begin,
+                             cleave_pad_mode mode, double value,
+                             cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(sameType("pad", x, y));
+  if (x->rank != y->rank)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT, "pad: ranks differ");
+  for (int32_t i = 0; i < x->rank; ++i)
+    if (mode != CLEAVE_PAD_CONSTANT && x->dims[i] == 0 && y->dims[i] > 0)
+      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                          "pad: edge and reflect need a non-empty axis");
+  size_t width = cleave_dtype_size(x->dtype);
+  // The fill value in the element type.
+  std::vector<char> fill(width);
+  if (isFloat(x->dtype))
+    storeFloat(fill.data(), x->dtype, value);
+  else
+    storeInt(fill.data(), x->dtype, (int64_t)value);
+  std::vector<int64_t> stride(x->rank, 1);
+  for (int32_t i = x->rank - 2; i >= 0; --i)
+    stride[i] = stride[i + 1] * x->dims[i + 1];
+  int64_t count = cleave_tensor_num_elements(y);
+  const char *in = (const char *)x->data;
+  char *out = (char *)y->data;
+#pragma omp parallel for
+  for (int64_t flat = 0; flat < count; ++flat) {
+    int64_t rest = flat, index = 0;
+    bool outside = false;
+    for (int32_t i = y->rank - 1; i >= 0; --i) {
+      int64_t p = rest % y->dims[i] - begin[i], n = x->dims[i];
+      rest /= y->dims[i];
+      if (p < 0 || p >= n) {
+        if (mode == CLEAVE_PAD_CONSTANT) {
+          outside = true;
+          continue;
+        }
+        if (mode == CLEAVE_PAD_EDGE) {
+          p = p < 0 ? 0 : n - 1;
+        } else { // Reflect without repeating the edge.
+          int64_t period = n > 1 ? 2 * (n - 1) : 1;
+          p = ((p % period) + period) % period;
+          if (p >= n)
+            p = period - p;
+        }
+      }
+      index += p * stride[i];
+    }
+    std::memcpy(out + flat * width, outside ? fill.data() : in + index * width,
+                width);
+  }
+  return nullptr;
+}
+
+cleave_status cleave_cpu_cast(const cleave_tensor *x, cleave_tensor *y) {
+  size_t inWidth = cleave_dtype_size(x->dtype),
+         outWidth = cleave_dtype_size(y->dtype);
+  if (!inWidth || !outWidth || x->rank != y->rank ||
+      cleave_tensor_num_elements(x) != cleave_tensor_num_elements(y))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "cast: input and output differ in shape");
+  int64_t count = cleave_tensor_num_elements(y);
+  const char *in = (const char *)x->data;
+  char *out = (char *)y->data;
+  bool fromFloat = isFloat(x->dtype), toFloat = isFloat(y->dtype);
+#pragma omp parallel for
+  for (int64_t i = 0; i < count; ++i) {
+    const char *src = in + i * inWidth;
+    char *dst = out + i * outWidth;
+    if (fromFloat) {
+      double v = loadFloat(src, x->dtype);
+      if (toFloat)
+        storeFloat(dst, y->dtype, v);
+      else if (y->dtype == CLEAVE_DTYPE_BOOL)
+        *(uint8_t *)dst = v != 0;
+      else
+        storeInt(dst, y->dtype, std::isfinite(v) ? (int64_t)std::trunc(v) : 0);
+    } else {
+      int64_t v = loadInt(src, x->dtype);
+      if (toFloat)
+        storeFloat(dst, y->dtype,
+                   x->dtype == CLEAVE_DTYPE_U64 ? (double)(uint64_t)v
+                                                : (double)v);
+      else
+        storeInt(dst, y->dtype, v);
+    }
+  }
+  return nullptr;
+}
+
+cleave_status cleave_cpu_compare(cleave_compare_op op, const cleave_tensor *a,
+                                 const cleave_tensor *b, cleave_tensor *y) {
+  if (a->dtype != b->dtype || y->dtype != CLEAVE_DTYPE_BOOL ||
+      !broadcastsTo(a, y) || !broadcastsTo(b, y))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "compare: inputs differ in type or do not broadcast");
+  size_t width = cleave_dtype_size(a->dtype);
+  bool floats = isFloat(a->dtype), unsignedInts = a->dtype == CLEAVE_DTYPE_U64;
+  std::vector<int64_t> sa = broadcastStrides(a, y->rank, y->dims),
+                       sb = broadcastStrides(b, y->rank, y->dims);
+  int64_t count = cleave_tensor_num_elements(y);
+  const char *pa = (const char *)a->data, *pb = (const char *)b->data;
+  uint8_t *out = (uint8_t *)y->data;
+#pragma omp parallel for
+  for (int64_t flat = 0; flat < count; ++flat) {
+    const char *u = pa + sourceIndex(flat, y, sa) * width;
+    const char *v = pb + sourceIndex(flat, y, sb) * width;
+    int order; // -1, 0, 1; 2 when unordered (NaN).
+    if (floats) {
+      double p = loadFloat(u, a->dtype), q = loadFloat(v, a->dtype);
+      order = p < q ? -1 : p > q ? 1 : p == q ? 0 : 2;
+    } else if (unsignedInts) {
+      uint64_t p = (uint64_t)loadInt(u, a->dtype),
+               q = (uint64_t)loadInt(v, a->dtype);
+      order = p < q ? -1 : p > q ? 1 : 0;
+    } else {
+      int64_t p = loadInt(u, a->dtype), q = loadInt(v, a->dtype);
+      order = p < q ? -1 : p > q ? 1 : 0;
+    }
+    bool result = false;
+    switch (op) {
+    case CLEAVE_COMPARE_EQUAL:
+      result = order == 0;
+      break;
+    case CLEAVE_COMPARE_LESS:
+      result = order == -1;
+      break;
+    case CLEAVE_COMPARE_LESS_OR_EQUAL:
+      result = order == -1 || order == 0;
+      break;
+    case CLEAVE_COMPARE_GREATER:
+      result = order == 1;
+      break;
+    case CLEAVE_COMPARE_GREATER_OR_EQUAL:
+      result = order == 1 || order == 0;
+      break;
+    }
+    out[flat] = result;
+  }
+  return nullptr;
+}
+
+} // extern "C"

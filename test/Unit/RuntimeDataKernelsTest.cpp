@@ -1,0 +1,141 @@
+//===- RuntimeDataKernelsTest.cpp - data movement and conversions ---------===//
+//
+// Slice, Gather, Expand, Tile, Where, Pad, Cast and comparisons on small
+// tensors whose expected values follow from the ONNX definitions (worked out
+// by hand or with a direct loop).
+//
+//===----------------------------------------------------------------------===//
+
+#include "cleave/Runtime/CpuKernels.h"
+#include <cmath>
+#include <cstring>
+#include <gtest/gtest.h>
+#include <vector>
+
+namespace {
+
+template <typename T>
+cleave_tensor view(cleave_dtype dtype, std::vector<int64_t> shape,
+                   std::vector<T> &data) {
+  cleave_tensor t{};
+  t.dtype = dtype;
+  t.rank = (int32_t)shape.size();
+  for (size_t i = 0; i < shape.size(); ++i)
+    t.dims[i] = shape[i];
+  t.data = data.data();
+  return t;
+}
+
+void expectOk(cleave_status status) {
+  ASSERT_EQ(status, nullptr) << cleave_status_message(status);
+}
+
+TEST(RuntimeDataKernels, SliceWithNegativeSteps) {
+  std::vector<int64_t> x = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}; // 3x4
+  std::vector<int64_t> y(4);
+  cleave_tensor xv = view(CLEAVE_DTYPE_I64, {3, 4}, x),
+                yv = view(CLEAVE_DTYPE_I64, {2, 2}, y);
+  int64_t starts[] = {2, 3}, steps[] = {-1, -2}; // x[2::-1][:, 3::-2]
+  expectOk(cleave_cpu_slice(&xv, starts, steps, &yv));
+  EXPECT_EQ(y, (std::vector<int64_t>{11, 9, 7, 5}));
+  int64_t bad[] = {3, 0};
+  cleave_status status = cleave_cpu_slice(&xv, bad, steps, &yv);
+  EXPECT_EQ(cleave_status_get_code(status), CLEAVE_INVALID_ARGUMENT);
+  cleave_status_free(status);
+}
+
+TEST(RuntimeDataKernels, GatherWithNegativeIndices) {
+  std::vector<float> data = {1, 2, 3, 4, 5, 6}; // 2x3
+  std::vector<int64_t> indices = {-1, 0};
+  std::vector<float> y(4);
+  cleave_tensor dv = view(CLEAVE_DTYPE_F32, {2, 3}, data),
+                iv = view(CLEAVE_DTYPE_I64, {2}, indices),
+                yv = view(CLEAVE_DTYPE_F32, {2, 2}, y);
+  expectOk(cleave_cpu_gather(&dv, &iv, 1, &yv));
+  EXPECT_EQ(y, (std::vector<float>{3, 1, 6, 4}));
+  indices[0] = 3;
+  cleave_status status = cleave_cpu_gather(&dv, &iv, 1, &yv);
+  EXPECT_NE(std::string(cleave_status_message(status)).find("out of range"),
+            std::string::npos);
+  cleave_status_free(status);
+}
+
+TEST(RuntimeDataKernels, ExpandTileAndWhere) {
+  std::vector<int32_t> x = {1, 2}; // [2, 1]
+  std::vector<int32_t> expanded(6), tiled(8);
+  cleave_tensor xv = view(CLEAVE_DTYPE_I32, {2, 1}, x);
+  cleave_tensor ev = view(CLEAVE_DTYPE_I32, {2, 3}, expanded);
+  expectOk(cleave_cpu_expand(&xv, &ev));
+  EXPECT_EQ(expanded, (std::vector<int32_t>{1, 1, 1, 2, 2, 2}));
+  cleave_tensor tv = view(CLEAVE_DTYPE_I32, {4, 2}, tiled);
+  expectOk(cleave_cpu_tile(&xv, &tv));
+  EXPECT_EQ(tiled, (std::vector<int32_t>{1, 1, 2, 2, 1, 1, 2, 2}));
+
+  std::vector<uint8_t> condition = {1, 0, 1};
+  std::vector<float> a = {10, 20}, b = {-1, -2, -3}, out(6);
+  cleave_tensor cv = view(CLEAVE_DTYPE_BOOL, {3}, condition),
+                av = view(CLEAVE_DTYPE_F32, {2, 1}, a),
+                bv = view(CLEAVE_DTYPE_F32, {3}, b),
+                ov = view(CLEAVE_DTYPE_F32, {2, 3}, out);
+  expectOk(cleave_cpu_where(&cv, &av, &bv, &ov));
+  EXPECT_EQ(out, (std::vector<float>{10, -2, 10, 20, -2, 20}));
+}
+
+TEST(RuntimeDataKernels, PadModes) {
+  std::vector<float> x = {1, 2, 3}; // [1, 3]
+  std::vector<float> y(7);
+  cleave_tensor xv = view(CLEAVE_DTYPE_F32, {1, 3}, x),
+                yv = view(CLEAVE_DTYPE_F32, {1, 7}, y);
+  int64_t begin[] = {0, 2};
+  expectOk(cleave_cpu_pad(&xv, begin, CLEAVE_PAD_CONSTANT, 9.5, &yv));
+  EXPECT_EQ(y, (std::vector<float>{9.5, 9.5, 1, 2, 3, 9.5, 9.5}));
+  expectOk(cleave_cpu_pad(&xv, begin, CLEAVE_PAD_EDGE, 0, &yv));
+  EXPECT_EQ(y, (std::vector<float>{1, 1, 1, 2, 3, 3, 3}));
+  expectOk(cleave_cpu_pad(&xv, begin, CLEAVE_PAD_REFLECT, 0, &yv));
+  EXPECT_EQ(y, (std::vector<float>{3, 2, 1, 2, 3, 2, 1})); // numpy 'reflect'
+}
+
+TEST(RuntimeDataKernels, CastBetweenTypes) {
+  std::vector<float> x = {-2.7f, -0.5f, 0.0f, 1.5f, 65504.0f, 1e-7f};
+  std::vector<int32_t> ints(6);
+  std::vector<uint16_t> halves(6);
+  std::vector<uint8_t> bools(6);
+  cleave_tensor xv = view(CLEAVE_DTYPE_F32, {6}, x);
+  cleave_tensor iv = view(CLEAVE_DTYPE_I32, {6}, ints);
+  expectOk(cleave_cpu_cast(&xv, &iv));
+  EXPECT_EQ(ints, (std::vector<int32_t>{-2, 0, 0, 1, 65504, 0})); // truncates
+  cleave_tensor hv = view(CLEAVE_DTYPE_F16, {6}, halves);
+  expectOk(cleave_cpu_cast(&xv, &hv));
+  // IEEE half bit patterns: -2.7 -> 0xC166, -0.5 -> 0xB800, 0, 1.5 -> 0x3E00,
+  // 65504 (max) -> 0x7BFF, 1e-7 -> subnormal 0x0002.
+  EXPECT_EQ(halves,
+            (std::vector<uint16_t>{0xC166, 0xB800, 0, 0x3E00, 0x7BFF, 0x0002}));
+  std::vector<float> back(6);
+  cleave_tensor bv = view(CLEAVE_DTYPE_F32, {6}, back);
+  expectOk(cleave_cpu_cast(&hv, &bv));
+  EXPECT_NEAR(back[0], -2.69922f, 1e-5f);
+  EXPECT_EQ(back[4], 65504.0f);
+  cleave_tensor boolView = view(CLEAVE_DTYPE_BOOL, {6}, bools);
+  expectOk(cleave_cpu_cast(&xv, &boolView));
+  EXPECT_EQ(bools, (std::vector<uint8_t>{1, 1, 0, 1, 1, 1}));
+}
+
+TEST(RuntimeDataKernels, ComparisonsBroadcastAndHandleNaN) {
+  std::vector<float> a = {1, 2, NAN}, b = {2};
+  std::vector<uint8_t> y(3);
+  cleave_tensor av = view(CLEAVE_DTYPE_F32, {3}, a),
+                bv = view(CLEAVE_DTYPE_F32, {1}, b),
+                yv = view(CLEAVE_DTYPE_BOOL, {3}, y);
+  expectOk(cleave_cpu_compare(CLEAVE_COMPARE_LESS, &av, &bv, &yv));
+  EXPECT_EQ(y, (std::vector<uint8_t>{1, 0, 0}));
+  expectOk(cleave_cpu_compare(CLEAVE_COMPARE_GREATER_OR_EQUAL, &av, &bv, &yv));
+  EXPECT_EQ(y, (std::vector<uint8_t>{0, 1, 0}));
+  std::vector<uint64_t> u = {1, ~0ull}, v = {~0ull - 1};
+  cleave_tensor uv = view(CLEAVE_DTYPE_U64, {2}, u),
+                vv = view(CLEAVE_DTYPE_U64, {1}, v),
+                rv = view(CLEAVE_DTYPE_BOOL, {2}, y);
+  expectOk(cleave_cpu_compare(CLEAVE_COMPARE_GREATER, &uv, &vv, &rv));
+  EXPECT_EQ(y[0], 0);
+  EXPECT_EQ(y[1], 1);
+}
+} // namespace
