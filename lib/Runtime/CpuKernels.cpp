@@ -278,6 +278,9 @@ cleave_status cleave_cpu_unary(cleave_unary_op op, float alpha, float beta,
   case CLEAVE_UNARY_TANH:
     algorithm = A::eltwise_tanh;
     break;
+  case CLEAVE_UNARY_LINEAR:
+    algorithm = A::eltwise_linear;
+    break;
   default:
     return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
                         "unary: unknown op " + std::to_string(op));
@@ -296,7 +299,9 @@ cleave_status cleave_cpu_unary(cleave_unary_op op, float alpha, float beta,
 
 cleave_status cleave_cpu_binary(cleave_binary_op op, const cleave_tensor *a,
                                 const cleave_tensor *b, cleave_tensor *y) {
-  CLEAVE_RETURN_IF_ERROR(checkF32("binary", {a, b, y}));
+  if (op > CLEAVE_BINARY_MIN || a->dtype != CLEAVE_DTYPE_F32 ||
+      b->dtype != CLEAVE_DTYPE_F32 || y->dtype != CLEAVE_DTYPE_F32)
+    return cleave_cpu_binary_loop(op, a, b, y);
   Dims shape;
   if (!broadcast(dimsOf(a), dimsOf(b), shape) || shape != dimsOf(y))
     return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
@@ -373,6 +378,39 @@ cleave_status cleave_cpu_binary(cleave_binary_op op, const cleave_tensor *a,
       break;
     }
   }
+  return nullptr;
+}
+
+cleave_status cleave_cpu_arg_reduce(const cleave_tensor *x, int32_t axis,
+                                    int32_t is_max, int32_t select_last,
+                                    cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(checkF32("arg_reduce", {x}));
+  if (y->dtype != CLEAVE_DTYPE_I64 || axis < 0 || axis >= x->rank ||
+      y->rank != x->rank || y->dims[axis] != 1)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "arg_reduce: y must be i64 with x's rank and 1 on the "
+                        "axis");
+  int64_t outer = 1, inner = 1, dim = x->dims[axis];
+  for (int32_t i = 0; i < axis; ++i)
+    outer *= x->dims[i];
+  for (int32_t i = axis + 1; i < x->rank; ++i)
+    inner *= x->dims[i];
+  const float *in = (const float *)x->data;
+  int64_t *out = (int64_t *)y->data;
+#pragma omp parallel for
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      int64_t best = 0;
+      for (int64_t k = 1; k < dim; ++k) {
+        float v = in[(o * dim + k) * inner + i],
+              w = in[(o * dim + best) * inner + i];
+        bool better = is_max ? (v > w || (select_last && v == w))
+                             : (v < w || (select_last && v == w));
+        if (better)
+          best = k;
+      }
+      out[o * inner + i] = best;
+    }
   return nullptr;
 }
 

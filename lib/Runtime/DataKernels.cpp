@@ -435,6 +435,138 @@ cleave_status cleave_cpu_cast(const cleave_tensor *x, cleave_tensor *y) {
   return nullptr;
 }
 
+cleave_status cleave_cpu_binary_loop(cleave_binary_op op,
+                                     const cleave_tensor *a,
+                                     const cleave_tensor *b, cleave_tensor *y) {
+  bool pow = op == CLEAVE_BINARY_POW;
+  if ((a->dtype != y->dtype || (!pow && b->dtype != y->dtype)) ||
+      !broadcastsTo(a, y) || !broadcastsTo(b, y) ||
+      !cleave_dtype_size(b->dtype))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "binary: inputs differ in type or do not broadcast");
+  bool logical = op >= CLEAVE_BINARY_AND;
+  if (logical != (y->dtype == CLEAVE_DTYPE_BOOL))
+    return CLEAVE_ERROR(CLEAVE_UNSUPPORTED,
+                        "binary: logical ops take bool, the others numbers");
+  size_t width = cleave_dtype_size(y->dtype),
+         bWidth = cleave_dtype_size(b->dtype);
+  bool floats = isFloat(y->dtype), bFloats = isFloat(b->dtype);
+  bool unsignedInts = y->dtype == CLEAVE_DTYPE_U64;
+  std::vector<int64_t> sa = broadcastStrides(a, y->rank, y->dims),
+                       sb = broadcastStrides(b, y->rank, y->dims);
+  int64_t count = cleave_tensor_num_elements(y);
+  const char *pa = (const char *)a->data, *pb = (const char *)b->data;
+  char *out = (char *)y->data;
+  // Element by element, reading both inputs before writing (in place safe).
+  for (int64_t flat = 0; flat < count; ++flat) {
+    const char *u = pa + sourceIndex(flat, y, sa) * width;
+    const char *v = pb + sourceIndex(flat, y, sb) * bWidth;
+    char *dst = out + flat * width;
+    if (floats) {
+      double p = loadFloat(u, y->dtype);
+      double q =
+          bFloats ? loadFloat(v, b->dtype) : (double)loadInt(v, b->dtype);
+      double r = 0;
+      switch (op) {
+      case CLEAVE_BINARY_ADD:
+        r = p + q;
+        break;
+      case CLEAVE_BINARY_SUB:
+        r = p - q;
+        break;
+      case CLEAVE_BINARY_MUL:
+        r = p * q;
+        break;
+      case CLEAVE_BINARY_DIV:
+        r = p / q;
+        break;
+      case CLEAVE_BINARY_MAX:
+        r = std::isnan(p) || std::isnan(q) ? NAN : std::max(p, q);
+        break;
+      case CLEAVE_BINARY_MIN:
+        r = std::isnan(p) || std::isnan(q) ? NAN : std::min(p, q);
+        break;
+      case CLEAVE_BINARY_POW:
+        r = std::pow(p, q);
+        break;
+      case CLEAVE_BINARY_FMOD:
+        r = std::fmod(p, q);
+        break;
+      case CLEAVE_BINARY_MOD: {
+        r = std::fmod(p, q);
+        if (r != 0 && ((r < 0) != (q < 0)))
+          r += q;
+        break;
+      }
+      case CLEAVE_BINARY_PRELU:
+        r = p < 0 ? p * q : p;
+        break;
+      default:
+        break;
+      }
+      storeFloat(dst, y->dtype, r);
+    } else if (logical) {
+      bool p = *(const uint8_t *)u, q = *(const uint8_t *)v;
+      *(uint8_t *)dst = op == CLEAVE_BINARY_AND  ? (p && q)
+                        : op == CLEAVE_BINARY_OR ? (p || q)
+                                                 : (p != q);
+    } else {
+      int64_t p = loadInt(u, y->dtype);
+      int64_t q =
+          bFloats ? (int64_t)loadFloat(v, b->dtype) : loadInt(v, b->dtype);
+      int64_t r = 0;
+      switch (op) {
+      case CLEAVE_BINARY_ADD:
+        r = (int64_t)((uint64_t)p + (uint64_t)q);
+        break;
+      case CLEAVE_BINARY_SUB:
+        r = (int64_t)((uint64_t)p - (uint64_t)q);
+        break;
+      case CLEAVE_BINARY_MUL:
+        r = (int64_t)((uint64_t)p * (uint64_t)q);
+        break;
+      case CLEAVE_BINARY_DIV:
+        if (q == 0)
+          return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                              "binary: integer division by zero");
+        r = unsignedInts ? (int64_t)((uint64_t)p / (uint64_t)q) : p / q;
+        break;
+      case CLEAVE_BINARY_MAX:
+        r = unsignedInts ? (int64_t)std::max((uint64_t)p, (uint64_t)q)
+                         : std::max(p, q);
+        break;
+      case CLEAVE_BINARY_MIN:
+        r = unsignedInts ? (int64_t)std::min((uint64_t)p, (uint64_t)q)
+                         : std::min(p, q);
+        break;
+      case CLEAVE_BINARY_POW: {
+        double d =
+            std::pow((double)p, bFloats ? loadFloat(v, b->dtype) : (double)q);
+        r = (int64_t)d;
+        break;
+      }
+      case CLEAVE_BINARY_MOD:
+      case CLEAVE_BINARY_FMOD:
+        if (q == 0)
+          return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                              "binary: integer modulo by zero");
+        r = unsignedInts ? (int64_t)((uint64_t)p % (uint64_t)q) : p % q;
+        if (op == CLEAVE_BINARY_MOD && !unsignedInts && r != 0 &&
+            ((r < 0) != (q < 0)))
+          r += q;
+        break;
+      case CLEAVE_BINARY_PRELU:
+        r = p < 0 ? p * q : p;
+        break;
+      default:
+        break;
+      }
+      storeInt(dst, y->dtype, r);
+    }
+  }
+  return nullptr;
+}
+
 cleave_status cleave_cpu_compare(cleave_compare_op op, const cleave_tensor *a,
                                  const cleave_tensor *b, cleave_tensor *y) {
   if (a->dtype != b->dtype || y->dtype != CLEAVE_DTYPE_BOOL ||

@@ -139,3 +139,54 @@ TEST(RuntimeDataKernels, ComparisonsBroadcastAndHandleNaN) {
   EXPECT_EQ(y[1], 1);
 }
 } // namespace
+
+namespace {
+TEST(RuntimeDataKernels, IntegerAndLogicalBinaryOps) {
+  std::vector<int64_t> a = {7, -7, 7, -7}, b = {2, 2, -2, -2}, y(4);
+  cleave_tensor av = view(CLEAVE_DTYPE_I64, {4}, a),
+                bv = view(CLEAVE_DTYPE_I64, {4}, b),
+                yv = view(CLEAVE_DTYPE_I64, {4}, y);
+  expectOk(cleave_cpu_binary(CLEAVE_BINARY_DIV, &av, &bv, &yv));
+  EXPECT_EQ(y, (std::vector<int64_t>{3, -3, -3, 3})); // truncation
+  expectOk(cleave_cpu_binary(CLEAVE_BINARY_MOD, &av, &bv, &yv));
+  EXPECT_EQ(y, (std::vector<int64_t>{1, 1, -1, -1})); // sign of the divisor
+  expectOk(cleave_cpu_binary(CLEAVE_BINARY_FMOD, &av, &bv, &yv));
+  EXPECT_EQ(y, (std::vector<int64_t>{1, -1, 1, -1})); // sign of the dividend
+  expectOk(cleave_cpu_binary(CLEAVE_BINARY_MAX, &av, &bv, &yv));
+  EXPECT_EQ(y, (std::vector<int64_t>{7, 2, 7, -2}));
+  b = {0, 1, 2, 3};
+  cleave_status status = cleave_cpu_binary(CLEAVE_BINARY_DIV, &av, &bv, &yv);
+  EXPECT_EQ(cleave_status_get_code(status), CLEAVE_INVALID_ARGUMENT);
+  cleave_status_free(status);
+
+  std::vector<float> base = {2, -3, 4}, out(3);
+  std::vector<int32_t> exponent = {3, 2, -1};
+  cleave_tensor pv = view(CLEAVE_DTYPE_F32, {3}, base),
+                ev = view(CLEAVE_DTYPE_I32, {3}, exponent),
+                ov = view(CLEAVE_DTYPE_F32, {3}, out);
+  expectOk(cleave_cpu_binary(CLEAVE_BINARY_POW, &pv, &ev, &ov));
+  EXPECT_EQ(out, (std::vector<float>{8, 9, 0.25f}));
+
+  std::vector<uint8_t> p = {0, 0, 1, 1}, q = {0, 1, 0, 1}, r(4);
+  cleave_tensor pb = view(CLEAVE_DTYPE_BOOL, {4}, p),
+                qb = view(CLEAVE_DTYPE_BOOL, {4}, q),
+                rb = view(CLEAVE_DTYPE_BOOL, {4}, r);
+  expectOk(cleave_cpu_binary(CLEAVE_BINARY_XOR, &pb, &qb, &rb));
+  EXPECT_EQ(r, (std::vector<uint8_t>{0, 1, 1, 0}));
+  expectOk(cleave_cpu_binary(CLEAVE_BINARY_AND, &pb, &qb, &rb));
+  EXPECT_EQ(r, (std::vector<uint8_t>{0, 0, 0, 1}));
+}
+
+TEST(RuntimeDataKernels, ArgMaxAndArgMinWithTies) {
+  std::vector<float> x = {1, 5, 5, 2, 0, 0}; // [2, 3]
+  std::vector<int64_t> y(2);
+  cleave_tensor xv = view(CLEAVE_DTYPE_F32, {2, 3}, x),
+                yv = view(CLEAVE_DTYPE_I64, {2, 1}, y);
+  expectOk(cleave_cpu_arg_reduce(&xv, 1, /*is_max=*/1, 0, &yv));
+  EXPECT_EQ(y, (std::vector<int64_t>{1, 0}));
+  expectOk(cleave_cpu_arg_reduce(&xv, 1, 1, /*select_last=*/1, &yv));
+  EXPECT_EQ(y, (std::vector<int64_t>{2, 0}));
+  expectOk(cleave_cpu_arg_reduce(&xv, 1, 0, 1, &yv));
+  EXPECT_EQ(y, (std::vector<int64_t>{0, 2}));
+}
+} // namespace

@@ -51,6 +51,7 @@ typedef enum cleave_unary_op {
   CLEAVE_UNARY_SIN,
   CLEAVE_UNARY_SOFTPLUS,
   CLEAVE_UNARY_SOFTSIGN,
+  CLEAVE_UNARY_LINEAR, /* alpha * x + beta */
 } cleave_unary_op;
 
 /* y = op(x) elementwise, f32; x and y have the same shape. */
@@ -64,11 +65,32 @@ typedef enum cleave_binary_op {
   CLEAVE_BINARY_DIV,
   CLEAVE_BINARY_MAX,
   CLEAVE_BINARY_MIN,
+  CLEAVE_BINARY_POW,
+  CLEAVE_BINARY_MOD,   /* integer Mod: the sign of the divisor */
+  CLEAVE_BINARY_FMOD,  /* C fmod: the sign of the dividend */
+  CLEAVE_BINARY_PRELU, /* a < 0 ? a * b : a */
+  CLEAVE_BINARY_AND,
+  CLEAVE_BINARY_OR,
+  CLEAVE_BINARY_XOR,
 } cleave_binary_op;
 
-/* y = a op b with NumPy broadcasting, f32; y has the broadcast shape. */
+/* y = a op b with NumPy broadcasting; y has the broadcast shape. Any numeric
+ * type (and bool for the logical ops); a, b and y share it except Pow's b.
+ * y may be a or b (in place). */
 cleave_status cleave_cpu_binary(cleave_binary_op op, const cleave_tensor *a,
                                 const cleave_tensor *b, cleave_tensor *y);
+
+/* ONNX ArgMax / ArgMin of f32 along `axis`; y (i64) keeps x's rank with 1
+ * on that axis. Ties go to the first index, or the last with select_last. */
+cleave_status cleave_cpu_arg_reduce(const cleave_tensor *x, int32_t axis,
+                                    int32_t is_max, int32_t select_last,
+                                    cleave_tensor *y);
+
+/* The loop behind cleave_cpu_binary for every type (f32 add..min use
+ * oneDNN). */
+cleave_status cleave_cpu_binary_loop(cleave_binary_op op,
+                                     const cleave_tensor *a,
+                                     const cleave_tensor *b, cleave_tensor *y);
 
 /* ONNX Softmax / LogSoftmax (opset 13) along `axis`, f32. */
 cleave_status cleave_cpu_softmax(const cleave_tensor *x, int32_t axis,

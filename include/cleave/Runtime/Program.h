@@ -206,7 +206,16 @@ inline cleave_status gather(const cleave_tensor &data,
 }
 
 inline cleave_status expand(const cleave_tensor &x, const cleave_tensor &y) {
+  if (x.data == y.data) // Planned in place: already there.
+    return nullptr;
   return cleave_cpu_expand(&x, const_cast<cleave_tensor *>(&y));
+}
+
+inline cleave_status arg_reduce(const cleave_tensor &x, int32_t axis,
+                                int32_t isMax, int32_t selectLast,
+                                const cleave_tensor &y) {
+  return cleave_cpu_arg_reduce(&x, axis, isMax, selectLast,
+                               const_cast<cleave_tensor *>(&y));
 }
 
 inline cleave_status tile(const cleave_tensor &x, const cleave_tensor &y) {

@@ -211,13 +211,19 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
             builder.getF32FloatAttr(beta), operand(0), operand(1)});
     return success();
   };
-  auto binary = [&](StringRef name) {
-    if (failed(f32Only()))
-      return failure();
-    if (op->getNumOperands() != 2)
-      return unsupported(op, "only two inputs are supported");
-    kernel("cleave::program::binary", {in(0), in(1), out},
-           {literal(name), operand(0), operand(1), operand(2)});
+  // Any element type: the runtime checks and picks oneDNN or a loop.
+  // Variadic ops run as a chain in the output: out = in0 broadcast, then
+  // out = out op in_i.
+  auto binary = [&](StringRef name) -> LogicalResult {
+    if (op->getNumOperands() == 2) {
+      kernel("cleave::program::binary", {in(0), in(1), out},
+             {literal(name), operand(0), operand(1), operand(2)});
+      return success();
+    }
+    kernel("cleave::program::expand", {in(0), out}, {operand(0), operand(1)});
+    for (unsigned i = 1; i < op->getNumOperands(); ++i)
+      kernel("cleave::program::binary", {out, in(i), out},
+             {literal(name), operand(0), operand(1), operand(2)});
     return success();
   };
   auto softmax = [&](int64_t axis, bool log) {
@@ -609,6 +615,46 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
       .Case([&](GeluOp o) {
         return unary(o.getApproximate() == "tanh" ? "CLEAVE_UNARY_GELU_TANH"
                                                   : "CLEAVE_UNARY_GELU");
+      })
+      .Case([&](SumOp) { return binary("CLEAVE_BINARY_ADD"); })
+      .Case([&](MeanOp) -> LogicalResult {
+        if (failed(f32Only()) || failed(binary("CLEAVE_BINARY_ADD")))
+          return failure();
+        kernel("cleave::program::unary", {out, out},
+               {literal("CLEAVE_UNARY_LINEAR"),
+                builder.getF32FloatAttr(1.0f / op->getNumOperands()),
+                builder.getF32FloatAttr(0.0f), operand(0), operand(1)});
+        return success();
+      })
+      .Case([&](PowOp) { return binary("CLEAVE_BINARY_POW"); })
+      .Case([&](ModOp o) {
+        return binary(o.getFmod() ? "CLEAVE_BINARY_FMOD" : "CLEAVE_BINARY_MOD");
+      })
+      .Case([&](PReluOp) { return binary("CLEAVE_BINARY_PRELU"); })
+      .Case([&](AndOp) { return binary("CLEAVE_BINARY_AND"); })
+      .Case([&](OrOp) { return binary("CLEAVE_BINARY_OR"); })
+      .Case([&](XorOp) { return binary("CLEAVE_BINARY_XOR"); })
+      .Case<ArgMaxOp, ArgMinOp>([&](Operation *) -> LogicalResult {
+        auto x = cast<ShapedType>(op->getOperand(0).getType());
+        if (!x.getElementType().isF32())
+          return unsupported(op, "only f32 kernels exist so far");
+        int64_t axis = op->getAttrOfType<IntegerAttr>("axis").getInt();
+        if (axis < 0)
+          axis += x.getRank();
+        SmallVector<int64_t> kept(x.getShape());
+        kept[axis] = 1;
+        auto keptType = RankedTensorType::get(
+            kept,
+            cast<ShapedType>(op->getResult(0).getType()).getElementType());
+        auto offsets = op->getAttrOfType<DenseI64ArrayAttr>(kArenaOffsetsAttr);
+        Value keptView = view(arena, keptType, offsets[0]);
+        bool selectLast =
+            op->getAttrOfType<IntegerAttr>("select_last_index").getInt() != 0;
+        kernel("cleave::program::arg_reduce", {in(0), keptView},
+               {operand(0), builder.getI32IntegerAttr(axis),
+                builder.getI32IntegerAttr(isa<ArgMaxOp>(op)),
+                builder.getI32IntegerAttr(selectLast), operand(1)});
+        return success();
       })
       .Case([&](AddOp) { return binary("CLEAVE_BINARY_ADD"); })
       .Case([&](SubOp) { return binary("CLEAVE_BINARY_SUB"); })

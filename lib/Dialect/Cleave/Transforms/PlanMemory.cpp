@@ -85,7 +85,12 @@ struct PlanMemoryPass
         if (inPlace && isView(&op) && bufferOf.count(op.getOperand(0))) {
           shared = bufferOf[op.getOperand(0)];
         } else if (inPlace && isElementwise(&op) && !reused) {
-          for (Value operand : op.getOperands()) {
+          // Variadic ops run as a chain into the result, which may only
+          // start from their first input.
+          bool chain =
+              isa<MaxOp, MinOp, SumOp, MeanOp>(op) && op.getNumOperands() > 2;
+          for (Value operand :
+               op.getOperands().take_front(chain ? 1 : op.getNumOperands())) {
             auto it = bufferOf.find(operand);
             if (it != bufferOf.end() && operand.getType() == result.getType() &&
                 buffers[it->second].last <= step) {
