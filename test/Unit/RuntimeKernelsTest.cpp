@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "RuntimeTestUtils.h"
 #include "cleave/Runtime/CpuKernels.h"
 #include <cmath>
 #include <gtest/gtest.h>
@@ -13,50 +14,9 @@
 
 namespace {
 
+using namespace cleave::testing;
+
 /// A tensor owning its storage, filled with uniform values in [lo, hi].
-struct Tensor {
-  Tensor(std::vector<int64_t> shape, std::mt19937 &random, float lo = -2,
-         float hi = 2)
-      : shape(shape) {
-    int64_t count = 1;
-    for (int64_t d : shape)
-      count *= d;
-    std::uniform_real_distribution<float> values(lo, hi);
-    data.resize(count);
-    for (float &v : data)
-      v = values(random);
-  }
-  explicit Tensor(std::vector<int64_t> shape) : shape(shape) {
-    int64_t count = 1;
-    for (int64_t d : shape)
-      count *= d;
-    data.assign(count, NAN);
-  }
-  cleave_tensor view() {
-    cleave_tensor t{};
-    t.dtype = CLEAVE_DTYPE_F32;
-    t.rank = (int32_t)shape.size();
-    for (size_t i = 0; i < shape.size(); ++i)
-      t.dims[i] = shape[i];
-    t.data = data.data();
-    return t;
-  }
-  std::vector<int64_t> shape;
-  std::vector<float> data;
-};
-
-void expectOk(cleave_status status) {
-  EXPECT_EQ(status, nullptr) << cleave_status_message(status);
-  cleave_status_free(status);
-}
-
-void expectClose(const std::vector<float> &got, const std::vector<float> &want,
-                 float rtol = 1e-4f, float atol = 1e-5f) {
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size(); ++i)
-    ASSERT_NEAR(got[i], want[i], atol + rtol * std::fabs(want[i]))
-        << "at element " << i;
-}
 
 /// Row-major flat index of `index` in `shape`, broadcasting size-1 dims;
 /// `index` is aligned to the right of `shape`.

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "RuntimeTestUtils.h"
 #include "cleave/Runtime/CpuKernels.h"
 #include <cmath>
 #include <gtest/gtest.h>
@@ -14,46 +15,7 @@
 
 namespace {
 
-struct Tensor {
-  Tensor(std::vector<int64_t> shape, std::mt19937 &random) : shape(shape) {
-    std::uniform_real_distribution<float> values(-1, 1);
-    data.resize(count());
-    for (float &v : data)
-      v = values(random);
-  }
-  explicit Tensor(std::vector<int64_t> shape) : shape(shape) {
-    data.assign(count(), NAN);
-  }
-  int64_t count() const {
-    int64_t n = 1;
-    for (int64_t d : shape)
-      n *= d;
-    return n;
-  }
-  cleave_tensor view() {
-    cleave_tensor t{};
-    t.dtype = CLEAVE_DTYPE_F32;
-    t.rank = (int32_t)shape.size();
-    for (size_t i = 0; i < shape.size(); ++i)
-      t.dims[i] = shape[i];
-    t.data = data.data();
-    return t;
-  }
-  std::vector<int64_t> shape;
-  std::vector<float> data;
-};
-
-void expectOk(cleave_status status) {
-  ASSERT_EQ(status, nullptr) << cleave_status_message(status);
-}
-
-void expectClose(const std::vector<float> &got,
-                 const std::vector<float> &want) {
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size(); ++i)
-    ASSERT_NEAR(got[i], want[i], 1e-4f + 1e-4f * std::fabs(want[i]))
-        << "at element " << i;
-}
+using namespace cleave::testing;
 
 /// A random 2-D window and the output size it gives for `in`.
 cleave_window randomWindow(std::mt19937 &random, const int64_t in[2],

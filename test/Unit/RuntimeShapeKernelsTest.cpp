@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "RuntimeTestUtils.h"
 #include "cleave/Runtime/CpuKernels.h"
 #include <cmath>
 #include <gtest/gtest.h>
@@ -14,44 +15,7 @@
 
 namespace {
 
-struct Tensor {
-  Tensor(std::vector<int64_t> shape, std::mt19937 &random) : shape(shape) {
-    std::uniform_real_distribution<float> values(0.5f, 1.5f);
-    data.resize(count());
-    for (float &v : data)
-      v = values(random) * (random() % 2 ? 1 : -1);
-  }
-  explicit Tensor(std::vector<int64_t> shape) : shape(shape) {
-    data.assign(count(), NAN);
-  }
-  int64_t count() const {
-    return std::accumulate(shape.begin(), shape.end(), (int64_t)1,
-                           std::multiplies<int64_t>());
-  }
-  cleave_tensor view() {
-    cleave_tensor t{};
-    t.dtype = CLEAVE_DTYPE_F32;
-    t.rank = (int32_t)shape.size();
-    for (size_t i = 0; i < shape.size(); ++i)
-      t.dims[i] = shape[i];
-    t.data = data.data();
-    return t;
-  }
-  std::vector<int64_t> shape;
-  std::vector<float> data;
-};
-
-void expectOk(cleave_status status) {
-  ASSERT_EQ(status, nullptr) << cleave_status_message(status);
-}
-
-void expectClose(const std::vector<float> &got,
-                 const std::vector<float> &want) {
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size(); ++i)
-    ASSERT_NEAR(got[i], want[i], 1e-4f + 1e-4f * std::fabs(want[i]))
-        << "at element " << i;
-}
+using namespace cleave::testing;
 
 /// Multi-index of `flat` in `shape`.
 std::vector<int64_t> unflatten(int64_t flat,
