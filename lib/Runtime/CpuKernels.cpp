@@ -299,8 +299,10 @@ cleave_status cleave_cpu_unary(cleave_unary_op op, float alpha, float beta,
 
 cleave_status cleave_cpu_binary(cleave_binary_op op, const cleave_tensor *a,
                                 const cleave_tensor *b, cleave_tensor *y) {
+  // oneDNN wants at least one dimension; scalars take the loop.
   if (op > CLEAVE_BINARY_MIN || a->dtype != CLEAVE_DTYPE_F32 ||
-      b->dtype != CLEAVE_DTYPE_F32 || y->dtype != CLEAVE_DTYPE_F32)
+      b->dtype != CLEAVE_DTYPE_F32 || y->dtype != CLEAVE_DTYPE_F32 ||
+      y->rank == 0)
     return cleave_cpu_binary_loop(op, a, b, y);
   Dims shape;
   if (!broadcast(dimsOf(a), dimsOf(b), shape) || shape != dimsOf(y))

@@ -567,6 +567,103 @@ cleave_status cleave_cpu_binary_loop(cleave_binary_op op,
   return nullptr;
 }
 
+cleave_status cleave_cpu_gather_elements(const cleave_tensor *data,
+                                         const cleave_tensor *indices,
+                                         int32_t axis, cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(sameType("gather_elements", data, y));
+  if ((indices->dtype != CLEAVE_DTYPE_I64 &&
+       indices->dtype != CLEAVE_DTYPE_I32) ||
+      indices->rank != data->rank || y->rank != data->rank || axis < 0 ||
+      axis >= data->rank)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "gather_elements: bad indices, ranks or axis");
+  size_t width = cleave_dtype_size(data->dtype);
+  std::vector<int64_t> stride(data->rank, 1);
+  for (int32_t i = data->rank - 2; i >= 0; --i)
+    stride[i] = stride[i + 1] * data->dims[i + 1];
+  int64_t count = cleave_tensor_num_elements(y), dim = data->dims[axis];
+  for (int64_t flat = 0; flat < count; ++flat) {
+    int64_t v = indices->dtype == CLEAVE_DTYPE_I64
+                    ? ((const int64_t *)indices->data)[flat]
+                    : ((const int32_t *)indices->data)[flat];
+    if (v < -dim || v >= dim)
+      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                          "gather_elements: index " + std::to_string(v) +
+                              " is out of range for an axis of size " +
+                              std::to_string(dim));
+    if (v < 0)
+      v += dim;
+    int64_t rest = flat, index = 0;
+    for (int32_t i = y->rank - 1; i >= 0; --i) {
+      int64_t c = rest % y->dims[i];
+      rest /= y->dims[i];
+      index += (i == axis ? v : c) * stride[i];
+    }
+    std::memcpy((char *)y->data + flat * width,
+                (const char *)data->data + index * width, width);
+  }
+  return nullptr;
+}
+
+cleave_status cleave_cpu_trilu(const cleave_tensor *x, int64_t k, int32_t upper,
+                               cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(sameType("trilu", x, y));
+  if (x->rank < 2 ||
+      cleave_tensor_num_elements(x) != cleave_tensor_num_elements(y))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "trilu: x must have rank 2 or more, as y");
+  size_t width = cleave_dtype_size(x->dtype);
+  int64_t rows = x->dims[x->rank - 2], cols = x->dims[x->rank - 1];
+  int64_t count = cleave_tensor_num_elements(x);
+  for (int64_t flat = 0; flat < count; ++flat) {
+    int64_t j = flat % cols, i = (flat / cols) % std::max<int64_t>(rows, 1);
+    bool keep = upper ? j - i >= k : j - i <= k;
+    char *dst = (char *)y->data + flat * width;
+    if (keep)
+      std::memmove(dst, (const char *)x->data + flat * width, width);
+    else
+      std::memset(dst, 0, width);
+  }
+  return nullptr;
+}
+
+cleave_status cleave_cpu_cumsum(const cleave_tensor *x, int32_t axis,
+                                int32_t exclusive, int32_t reverse,
+                                cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(sameType("cumsum", x, y));
+  if (axis < 0 || axis >= x->rank)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT, "cumsum: bad axis");
+  bool floats = isFloat(x->dtype);
+  size_t width = cleave_dtype_size(x->dtype);
+  int64_t outer = 1, inner = 1, dim = x->dims[axis];
+  for (int32_t i = 0; i < axis; ++i)
+    outer *= x->dims[i];
+  for (int32_t i = axis + 1; i < x->rank; ++i)
+    inner *= x->dims[i];
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      double fsum = 0;
+      int64_t isum = 0;
+      for (int64_t s = 0; s < dim; ++s) {
+        int64_t k = reverse ? dim - 1 - s : s;
+        int64_t at = (o * dim + k) * inner + i;
+        const char *src = (const char *)x->data + at * width;
+        double fv = floats ? loadFloat(src, x->dtype) : 0;
+        int64_t iv = floats ? 0 : loadInt(src, x->dtype);
+        char *dst = (char *)y->data + at * width;
+        if (!exclusive)
+          fsum += fv, isum += iv;
+        if (floats)
+          storeFloat(dst, x->dtype, fsum);
+        else
+          storeInt(dst, x->dtype, isum);
+        if (exclusive)
+          fsum += fv, isum += iv;
+      }
+    }
+  return nullptr;
+}
+
 cleave_status cleave_cpu_compare(cleave_compare_op op, const cleave_tensor *a,
                                  const cleave_tensor *b, cleave_tensor *y) {
   if (a->dtype != b->dtype || y->dtype != CLEAVE_DTYPE_BOOL ||

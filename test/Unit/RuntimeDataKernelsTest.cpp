@@ -190,3 +190,38 @@ TEST(RuntimeDataKernels, ArgMaxAndArgMinWithTies) {
   EXPECT_EQ(y, (std::vector<int64_t>{0, 2}));
 }
 } // namespace
+
+namespace {
+TEST(RuntimeDataKernels, GatherElementsTriluCumSum) {
+  // ONNX's GatherElements example: axis 1.
+  std::vector<float> data = {1, 2, 3, 4};
+  std::vector<int64_t> indices = {0, 0, 1, 0};
+  std::vector<float> y(4);
+  cleave_tensor dv = view(CLEAVE_DTYPE_F32, {2, 2}, data),
+                iv = view(CLEAVE_DTYPE_I64, {2, 2}, indices),
+                yv = view(CLEAVE_DTYPE_F32, {2, 2}, y);
+  expectOk(cleave_cpu_gather_elements(&dv, &iv, 1, &yv));
+  EXPECT_EQ(y, (std::vector<float>{1, 1, 4, 3}));
+
+  std::vector<int32_t> m = {1, 2, 3, 4, 5, 6, 7, 8, 9}, t(9);
+  cleave_tensor mv = view(CLEAVE_DTYPE_I32, {3, 3}, m),
+                tv = view(CLEAVE_DTYPE_I32, {3, 3}, t);
+  expectOk(cleave_cpu_trilu(&mv, 0, /*upper=*/1, &tv));
+  EXPECT_EQ(t, (std::vector<int32_t>{1, 2, 3, 0, 5, 6, 0, 0, 9}));
+  expectOk(cleave_cpu_trilu(&mv, -1, /*upper=*/0, &tv));
+  EXPECT_EQ(t, (std::vector<int32_t>{0, 0, 0, 4, 0, 0, 7, 8, 0}));
+
+  // ONNX's CumSum examples: [1, 2, 3, 4, 5] in each mode.
+  std::vector<double> x = {1, 2, 3, 4, 5}, c(5);
+  cleave_tensor xv = view(CLEAVE_DTYPE_F64, {5}, x),
+                cv = view(CLEAVE_DTYPE_F64, {5}, c);
+  expectOk(cleave_cpu_cumsum(&xv, 0, 0, 0, &cv));
+  EXPECT_EQ(c, (std::vector<double>{1, 3, 6, 10, 15}));
+  expectOk(cleave_cpu_cumsum(&xv, 0, /*exclusive=*/1, 0, &cv));
+  EXPECT_EQ(c, (std::vector<double>{0, 1, 3, 6, 10}));
+  expectOk(cleave_cpu_cumsum(&xv, 0, 0, /*reverse=*/1, &cv));
+  EXPECT_EQ(c, (std::vector<double>{15, 14, 12, 9, 5}));
+  expectOk(cleave_cpu_cumsum(&xv, 0, 1, 1, &cv));
+  EXPECT_EQ(c, (std::vector<double>{14, 12, 9, 5, 0}));
+}
+} // namespace

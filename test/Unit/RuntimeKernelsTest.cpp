@@ -184,6 +184,8 @@ TEST(RuntimeKernels, BinaryBroadcastsLikeNumpy) {
       {{4}, {2, 3, 4}, {2, 3, 4}},
       {{2, 1, 4}, {3, 1}, {2, 3, 4}},
       {{1}, {5}, {5}},
+      {{}, {}, {}}, // Scalars (oneDNN wants a dimension: the loop runs them).
+      {{}, {3}, {3}},
       {{3, 1, 1}, {1, 2, 2}, {3, 2, 2}},
   };
   for (int op = CLEAVE_BINARY_ADD; op <= CLEAVE_BINARY_MIN; ++op) {

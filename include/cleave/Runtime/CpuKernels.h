@@ -225,6 +225,23 @@ typedef enum cleave_compare_op {
 cleave_status cleave_cpu_compare(cleave_compare_op op, const cleave_tensor *a,
                                  const cleave_tensor *b, cleave_tensor *y);
 
+/* ONNX GatherElements along `axis`: y[i] = data[i with axis i replaced by
+ * indices[i]]; y has the indices' shape. Any element type. */
+cleave_status cleave_cpu_gather_elements(const cleave_tensor *data,
+                                         const cleave_tensor *indices,
+                                         int32_t axis, cleave_tensor *y);
+
+/* ONNX Trilu on the last two axes: keep j - i >= k (upper) or j - i <= k
+ * (lower), zero the rest. Any element type. */
+cleave_status cleave_cpu_trilu(const cleave_tensor *x, int64_t k, int32_t upper,
+                               cleave_tensor *y);
+
+/* ONNX CumSum along `axis`, optionally exclusive and/or reversed; f32, f64,
+ * i32 or i64. */
+cleave_status cleave_cpu_cumsum(const cleave_tensor *x, int32_t axis,
+                                int32_t exclusive, int32_t reverse,
+                                cleave_tensor *y);
+
 /* The error a copy between tensors of different byte sizes reports. */
 cleave_status cleave_cpu_copy_size_mismatch(const cleave_tensor *x,
                                             const cleave_tensor *y);

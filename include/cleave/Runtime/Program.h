@@ -244,6 +244,25 @@ inline cleave_status compare(cleave_compare_op op, const cleave_tensor &a,
   return cleave_cpu_compare(op, &a, &b, const_cast<cleave_tensor *>(&y));
 }
 
+inline cleave_status gather_elements(const cleave_tensor &data,
+                                     const cleave_tensor &indices, int32_t axis,
+                                     const cleave_tensor &y) {
+  return cleave_cpu_gather_elements(&data, &indices, axis,
+                                    const_cast<cleave_tensor *>(&y));
+}
+
+inline cleave_status trilu(const cleave_tensor &x, int64_t k, int32_t upper,
+                           const cleave_tensor &y) {
+  return cleave_cpu_trilu(&x, k, upper, const_cast<cleave_tensor *>(&y));
+}
+
+inline cleave_status cumsum(const cleave_tensor &x, int32_t axis,
+                            int32_t exclusive, int32_t reverse,
+                            const cleave_tensor &y) {
+  return cleave_cpu_cumsum(&x, axis, exclusive, reverse,
+                           const_cast<cleave_tensor *>(&y));
+}
+
 /// Copies x into y (same number of bytes; shapes may differ, as in a
 /// reshape that could not share its buffer).
 inline cleave_status copy(const cleave_tensor &x, const cleave_tensor &y) {

@@ -594,6 +594,40 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
                    {literal(name), operand(0), operand(1), operand(2)});
             return success();
           })
+      .Case([&](GatherElementsOp o) {
+        int64_t rank = cast<ShapedType>(o.getData().getType()).getRank();
+        int64_t axis = (int64_t)o.getAxis();
+        kernel("cleave::program::gather_elements", {in(0), in(1), out},
+               {operand(0), operand(1),
+                builder.getI32IntegerAttr(axis < 0 ? axis + rank : axis),
+                operand(2)});
+        return success();
+      })
+      .Case([&](TriluOp o) -> LogicalResult {
+        int64_t k = 0;
+        if (!isNone(o.getK())) {
+          std::optional<SmallVector<int64_t>> value = getConstantInts(o.getK());
+          if (!value || value->size() != 1)
+            return unsupported(op, "k must be a constant");
+          k = (*value)[0];
+        }
+        kernel("cleave::program::trilu", {in(0), out},
+               {operand(0), builder.getI64IntegerAttr(k),
+                builder.getI32IntegerAttr(o.getUpper() != 0), operand(1)});
+        return success();
+      })
+      .Case([&](CumSumOp o) -> LogicalResult {
+        std::optional<SmallVector<int64_t>> axis = getConstantInts(o.getAxis());
+        if (!axis || axis->size() != 1)
+          return unsupported(op, "axis must be a constant");
+        int64_t rank = cast<ShapedType>(o.getX().getType()).getRank();
+        int64_t a = (*axis)[0] < 0 ? (*axis)[0] + rank : (*axis)[0];
+        kernel("cleave::program::cumsum", {in(0), out},
+               {operand(0), builder.getI32IntegerAttr(a),
+                builder.getI32IntegerAttr(o.getExclusive() != 0),
+                builder.getI32IntegerAttr(o.getReverse() != 0), operand(1)});
+        return success();
+      })
       .Case([&](ReluOp) { return unary("CLEAVE_UNARY_RELU"); })
       .Case([&](SigmoidOp) { return unary("CLEAVE_UNARY_SIGMOID"); })
       .Case([&](TanhOp) { return unary("CLEAVE_UNARY_TANH"); })
