@@ -94,9 +94,11 @@ bool broadcast(const Dims &a, const Dims &b, Dims &out) {
   return true;
 }
 
+/// One stream per thread that runs kernels (a device program runs its ops
+/// from one thread; oneDNN parallelises inside each).
 void execute(const dnnl::primitive &primitive,
              const std::unordered_map<int, memory> &args) {
-  dnnl::stream stream(cpuEngine());
+  thread_local dnnl::stream stream(cpuEngine());
   primitive.execute(stream, args);
   stream.wait();
 }
