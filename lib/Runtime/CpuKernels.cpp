@@ -338,51 +338,8 @@ cleave_status cleave_cpu_binary(cleave_binary_op op, const cleave_tensor *a,
       return nullptr;
     });
   }
-  // Both inputs broadcast: index them from each output position.
-  size_t rank = shape.size();
-  Dims aDims = padded(dimsOf(a), rank), bDims = padded(dimsOf(b), rank);
-  std::vector<int64_t> aStride(rank), bStride(rank);
-  for (int64_t i = (int64_t)rank - 1, sa = 1, sb = 1; i >= 0; --i) {
-    aStride[i] = aDims[i] == 1 ? 0 : sa;
-    bStride[i] = bDims[i] == 1 ? 0 : sb;
-    sa *= aDims[i];
-    sb *= bDims[i];
-  }
-  const float *pa = (const float *)a->data, *pb = (const float *)b->data;
-  float *out = (float *)y->data;
-  int64_t count = cleave_tensor_num_elements(y);
-#pragma omp parallel for
-  for (int64_t flat = 0; flat < count; ++flat) {
-    int64_t ia = 0, ib = 0, rest = flat;
-    for (int64_t i = (int64_t)rank - 1; i >= 0; --i) {
-      int64_t coordinate = rest % shape[i];
-      rest /= shape[i];
-      ia += coordinate * aStride[i];
-      ib += coordinate * bStride[i];
-    }
-    float u = pa[ia], v = pb[ib];
-    switch (op) {
-    case CLEAVE_BINARY_ADD:
-      out[flat] = u + v;
-      break;
-    case CLEAVE_BINARY_SUB:
-      out[flat] = u - v;
-      break;
-    case CLEAVE_BINARY_MUL:
-      out[flat] = u * v;
-      break;
-    case CLEAVE_BINARY_DIV:
-      out[flat] = u / v;
-      break;
-    case CLEAVE_BINARY_MAX:
-      out[flat] = std::max(u, v);
-      break;
-    case CLEAVE_BINARY_MIN:
-      out[flat] = std::min(u, v);
-      break;
-    }
-  }
-  return nullptr;
+  // Both inputs broadcast: oneDNN cannot, the loop can.
+  return cleave_cpu_binary_loop(op, a, b, y);
 }
 
 cleave_status cleave_cpu_arg_reduce(const cleave_tensor *x, int32_t axis,
