@@ -582,83 +582,19 @@ cleave_status cleave_cpu_gemm(const cleave_tensor *a, const cleave_tensor *b,
 
 cleave_status cleave_cpu_reduce(cleave_reduce_op op, const cleave_tensor *x,
                                 cleave_tensor *y) {
-  CLEAVE_RETURN_IF_ERROR(checkF32("reduce", {x, y}));
-  if (x->rank != y->rank)
-    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
-                        "reduce: y must keep x's rank (keepdims)");
+  // oneDNN for f32; every other type, empty and no-op reductions and
+  // log-sum-exp (no oneDNN form) take the loop, which checks the shapes.
+  if (x->dtype != CLEAVE_DTYPE_F32 || y->dtype != CLEAVE_DTYPE_F32 ||
+      op == CLEAVE_REDUCE_LOG_SUM_EXP || cleave_tensor_num_elements(x) == 0 ||
+      x->rank != y->rank || dimsOf(x) == dimsOf(y))
+    return cleave_cpu_reduce_loop(op, x, y);
   for (int32_t i = 0; i < x->rank; ++i)
     if (y->dims[i] != x->dims[i] && y->dims[i] != 1)
       return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
                           "reduce: output " + shapeText(dimsOf(y)) +
                               " does not reduce " + shapeText(dimsOf(x)));
-  int64_t count = cleave_tensor_num_elements(y);
-  if (count == 0)
+  if (cleave_tensor_num_elements(y) == 0)
     return nullptr;
-  float *out = (float *)y->data;
-  const float *in = (const float *)x->data;
-  if (cleave_tensor_num_elements(x) == 0 || op == CLEAVE_REDUCE_LOG_SUM_EXP ||
-      dimsOf(x) == dimsOf(y)) {
-    // Empty reductions give the identity; log-sum-exp has no oneDNN form;
-    // oneDNN refuses a reduction that reduces nothing.
-    Dims xd = dimsOf(x), yd = dimsOf(y);
-    std::vector<double> acc(count, op == CLEAVE_REDUCE_MAX    ? -INFINITY
-                                   : op == CLEAVE_REDUCE_MIN  ? INFINITY
-                                   : op == CLEAVE_REDUCE_PROD ? 1.0
-                                                              : 0.0);
-    std::vector<double> peak(count, -INFINITY);
-    int64_t total = cleave_tensor_num_elements(x),
-            ratio = count ? total / count : 0;
-    auto target = [&](int64_t flat) {
-      int64_t index = 0, stride = 1;
-      for (int64_t i = (int64_t)xd.size() - 1; i >= 0; --i) {
-        int64_t c = flat % xd[i];
-        flat /= xd[i];
-        if (yd[i] != 1)
-          index += c * stride;
-        stride *= yd[i];
-      }
-      return index;
-    };
-    for (int64_t i = 0; i < total; ++i)
-      peak[target(i)] = std::max<double>(peak[target(i)], in[i]);
-    for (int64_t i = 0; i < total; ++i) {
-      double v = in[i];
-      double &a = acc[target(i)];
-      switch (op) {
-      case CLEAVE_REDUCE_SUM:
-      case CLEAVE_REDUCE_MEAN:
-        a += v;
-        break;
-      case CLEAVE_REDUCE_MAX:
-        a = std::max(a, v);
-        break;
-      case CLEAVE_REDUCE_MIN:
-        a = std::min(a, v);
-        break;
-      case CLEAVE_REDUCE_PROD:
-        a *= v;
-        break;
-      case CLEAVE_REDUCE_L2:
-      case CLEAVE_REDUCE_SUM_SQUARE:
-        a += v * v;
-        break;
-      case CLEAVE_REDUCE_LOG_SUM_EXP:
-        a += std::exp(v - peak[target(i)]);
-        break;
-      }
-    }
-    for (int64_t i = 0; i < count; ++i) {
-      double a = acc[i];
-      if (op == CLEAVE_REDUCE_MEAN)
-        a = ratio ? a / ratio : NAN;
-      else if (op == CLEAVE_REDUCE_L2)
-        a = std::sqrt(a);
-      else if (op == CLEAVE_REDUCE_LOG_SUM_EXP)
-        a = ratio ? std::log(a) + peak[i] : -INFINITY;
-      out[i] = (float)a;
-    }
-    return nullptr;
-  }
   using A = dnnl::algorithm;
   A algorithm;
   float p = 0;
@@ -760,9 +696,21 @@ cleave_status cleave_cpu_layer_norm(const cleave_tensor *x,
                                     const cleave_tensor *scale,
                                     const cleave_tensor *bias, int32_t axis,
                                     float epsilon, cleave_tensor *y) {
+  return cleave_cpu_layer_norm_stats(x, scale, bias, axis, epsilon, y, nullptr,
+                                     nullptr);
+}
+
+cleave_status cleave_cpu_layer_norm_stats(const cleave_tensor *x,
+                                          const cleave_tensor *scale,
+                                          const cleave_tensor *bias,
+                                          int32_t axis, float epsilon,
+                                          cleave_tensor *y, cleave_tensor *mean,
+                                          cleave_tensor *inv_std_dev) {
   CLEAVE_RETURN_IF_ERROR(checkF32("layer_norm", {x, scale, y}));
-  if (bias)
-    CLEAVE_RETURN_IF_ERROR(checkF32("layer_norm", {bias}));
+  for (const cleave_tensor *t :
+       {bias, (const cleave_tensor *)mean, (const cleave_tensor *)inv_std_dev})
+    if (t)
+      CLEAVE_RETURN_IF_ERROR(checkF32("layer_norm", {t}));
   if (axis < 0 || axis >= x->rank || dimsOf(x) != dimsOf(y))
     return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT, "layer_norm: bad axis");
   int64_t rows = 1, cols = 1;
@@ -773,25 +721,35 @@ cleave_status cleave_cpu_layer_norm(const cleave_tensor *x,
     return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
                         "layer_norm: scale and bias must cover the "
                         "normalised axes");
+  if ((mean && cleave_tensor_num_elements(mean) != rows) ||
+      (inv_std_dev && cleave_tensor_num_elements(inv_std_dev) != rows))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "layer_norm: statistics need one value per row");
   const float *in = (const float *)x->data, *g = (const float *)scale->data;
   const float *b = bias ? (const float *)bias->data : nullptr;
   float *out = (float *)y->data;
+  float *means = mean ? (float *)mean->data : nullptr;
+  float *invs = inv_std_dev ? (float *)inv_std_dev->data : nullptr;
   // Scale and bias may broadcast over the normalised axes in ONNX; here they
   // cover them fully, so a row loop is exact and simple.
 #pragma omp parallel for
   for (int64_t r = 0; r < rows; ++r) {
     const float *row = in + r * cols;
-    double mean = 0, var = 0;
+    double mu = 0, var = 0;
     for (int64_t c = 0; c < cols; ++c)
-      mean += row[c];
-    mean /= cols;
+      mu += row[c];
+    mu /= cols;
     for (int64_t c = 0; c < cols; ++c)
-      var += (row[c] - mean) * (row[c] - mean);
+      var += (row[c] - mu) * (row[c] - mu);
     var /= cols;
     float inv = (float)(1.0 / std::sqrt(var + epsilon));
+    if (means)
+      means[r] = (float)mu;
+    if (invs)
+      invs[r] = inv;
     for (int64_t c = 0; c < cols; ++c)
       out[r * cols + c] =
-          (float)((row[c] - mean) * inv) * g[c] + (b ? b[c] : 0.0f);
+          (float)((row[c] - mu) * inv) * g[c] + (b ? b[c] : 0.0f);
   }
   return nullptr;
 }

@@ -664,6 +664,86 @@ cleave_status cleave_cpu_cumsum(const cleave_tensor *x, int32_t axis,
   return nullptr;
 }
 
+cleave_status cleave_cpu_reduce_loop(cleave_reduce_op op,
+                                     const cleave_tensor *x, cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(sameType("reduce", x, y));
+  if (x->rank != y->rank || x->dtype == CLEAVE_DTYPE_BOOL)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "reduce: y must keep x's rank, and x be numeric");
+  for (int32_t i = 0; i < x->rank; ++i)
+    if (y->dims[i] != x->dims[i] && y->dims[i] != 1)
+      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                          "reduce: the output does not reduce the input");
+  size_t width = cleave_dtype_size(x->dtype);
+  bool floats = isFloat(x->dtype);
+  int64_t count = cleave_tensor_num_elements(y),
+          total = cleave_tensor_num_elements(x);
+  int64_t group = count ? total / count : 0;
+  std::vector<double> acc(count, op == CLEAVE_REDUCE_MAX    ? -INFINITY
+                                 : op == CLEAVE_REDUCE_MIN  ? INFINITY
+                                 : op == CLEAVE_REDUCE_PROD ? 1.0
+                                                            : 0.0);
+  std::vector<double> peak(count, -INFINITY);
+  std::vector<int64_t> target(total);
+  for (int64_t flat = 0; flat < total; ++flat) {
+    int64_t rest = flat, index = 0, stride = 1;
+    for (int32_t i = x->rank - 1; i >= 0; --i) {
+      int64_t c = rest % x->dims[i];
+      rest /= x->dims[i];
+      if (y->dims[i] != 1)
+        index += c * stride;
+      stride *= y->dims[i];
+    }
+    target[flat] = index;
+  }
+  auto load = [&](int64_t i) {
+    const char *p = (const char *)x->data + i * width;
+    return floats ? loadFloat(p, x->dtype) : (double)loadInt(p, x->dtype);
+  };
+  for (int64_t i = 0; i < total; ++i)
+    peak[target[i]] = std::max(peak[target[i]], load(i));
+  for (int64_t i = 0; i < total; ++i) {
+    double v = load(i), &a = acc[target[i]];
+    switch (op) {
+    case CLEAVE_REDUCE_SUM:
+    case CLEAVE_REDUCE_MEAN:
+      a += v;
+      break;
+    case CLEAVE_REDUCE_MAX:
+      a = std::max(a, v);
+      break;
+    case CLEAVE_REDUCE_MIN:
+      a = std::min(a, v);
+      break;
+    case CLEAVE_REDUCE_PROD:
+      a *= v;
+      break;
+    case CLEAVE_REDUCE_L2:
+    case CLEAVE_REDUCE_SUM_SQUARE:
+      a += v * v;
+      break;
+    case CLEAVE_REDUCE_LOG_SUM_EXP:
+      a += std::exp(v - peak[target[i]]);
+      break;
+    }
+  }
+  for (int64_t i = 0; i < count; ++i) {
+    double a = acc[i];
+    if (op == CLEAVE_REDUCE_MEAN)
+      a = group ? a / group : NAN;
+    else if (op == CLEAVE_REDUCE_L2)
+      a = std::sqrt(a);
+    else if (op == CLEAVE_REDUCE_LOG_SUM_EXP)
+      a = group ? std::log(a) + peak[i] : -INFINITY;
+    char *dst = (char *)y->data + i * width;
+    if (floats)
+      storeFloat(dst, y->dtype, a);
+    else
+      storeInt(dst, y->dtype, (int64_t)a);
+  }
+  return nullptr;
+}
+
 cleave_status cleave_cpu_compare(cleave_compare_op op, const cleave_tensor *a,
                                  const cleave_tensor *b, cleave_tensor *y) {
   if (a->dtype != b->dtype || y->dtype != CLEAVE_DTYPE_BOOL ||

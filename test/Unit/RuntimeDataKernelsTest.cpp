@@ -225,3 +225,41 @@ TEST(RuntimeDataKernels, GatherElementsTriluCumSum) {
   EXPECT_EQ(c, (std::vector<double>{14, 12, 9, 5, 0}));
 }
 } // namespace
+
+namespace {
+TEST(RuntimeDataKernels, ReductionsOfIntegersAndDoubles) {
+  std::vector<int64_t> x = {1, 2, 3, 4, 5, 6}, y(2); // [2, 3] -> [2, 1]
+  cleave_tensor xv = view(CLEAVE_DTYPE_I64, {2, 3}, x),
+                yv = view(CLEAVE_DTYPE_I64, {2, 1}, y);
+  expectOk(cleave_cpu_reduce(CLEAVE_REDUCE_SUM, &xv, &yv));
+  EXPECT_EQ(y, (std::vector<int64_t>{6, 15}));
+  expectOk(cleave_cpu_reduce(CLEAVE_REDUCE_PROD, &xv, &yv));
+  EXPECT_EQ(y, (std::vector<int64_t>{6, 120}));
+  std::vector<double> d = {1, 2, 3, 4}, m(2); // [2, 2] -> [1, 2]
+  cleave_tensor dv = view(CLEAVE_DTYPE_F64, {2, 2}, d),
+                mv = view(CLEAVE_DTYPE_F64, {1, 2}, m);
+  expectOk(cleave_cpu_reduce(CLEAVE_REDUCE_MEAN, &dv, &mv));
+  EXPECT_EQ(m, (std::vector<double>{2, 3}));
+  expectOk(cleave_cpu_reduce(CLEAVE_REDUCE_MAX, &dv, &mv));
+  EXPECT_EQ(m, (std::vector<double>{3, 4}));
+  cleave_tensor wrong = view(CLEAVE_DTYPE_F64, {2, 3}, m);
+  cleave_status status = cleave_cpu_reduce(CLEAVE_REDUCE_SUM, &dv, &wrong);
+  EXPECT_EQ(cleave_status_get_code(status), CLEAVE_INVALID_ARGUMENT);
+  cleave_status_free(status);
+}
+
+TEST(RuntimeDataKernels, LayerNormStatistics) {
+  std::vector<float> x = {1, 3, 2, 6}, g = {1, 1}, y(4), mean(2), inv(2);
+  cleave_tensor xv = view(CLEAVE_DTYPE_F32, {2, 2}, x),
+                gv = view(CLEAVE_DTYPE_F32, {2}, g),
+                yv = view(CLEAVE_DTYPE_F32, {2, 2}, y),
+                mv = view(CLEAVE_DTYPE_F32, {2, 1}, mean),
+                iv = view(CLEAVE_DTYPE_F32, {2, 1}, inv);
+  expectOk(
+      cleave_cpu_layer_norm_stats(&xv, &gv, nullptr, 1, 0.0f, &yv, &mv, &iv));
+  EXPECT_EQ(mean, (std::vector<float>{2, 4}));
+  EXPECT_FLOAT_EQ(inv[0], 1.0f); // variance 1
+  EXPECT_FLOAT_EQ(inv[1], 0.5f); // variance 4
+  EXPECT_EQ(y, (std::vector<float>{-1, 1, -1, 1}));
+}
+} // namespace

@@ -153,9 +153,13 @@ typedef enum cleave_reduce_op {
 } cleave_reduce_op;
 
 /* ONNX Reduce* over the axes where y (given with x's rank, keepdims) has
- * size 1 and x does not; f32. */
+ * size 1 and x does not; any numeric type (oneDNN for f32). */
 cleave_status cleave_cpu_reduce(cleave_reduce_op op, const cleave_tensor *x,
                                 cleave_tensor *y);
+
+/* The loop behind cleave_cpu_reduce, for every numeric type. */
+cleave_status cleave_cpu_reduce_loop(cleave_reduce_op op,
+                                     const cleave_tensor *x, cleave_tensor *y);
 
 /* ONNX Transpose: y's axis i is x's axis perm[i]. Any element type. */
 cleave_status cleave_cpu_transpose(const cleave_tensor *x, const int64_t *perm,
@@ -241,6 +245,15 @@ cleave_status cleave_cpu_trilu(const cleave_tensor *x, int64_t k, int32_t upper,
 cleave_status cleave_cpu_cumsum(const cleave_tensor *x, int32_t axis,
                                 int32_t exclusive, int32_t reverse,
                                 cleave_tensor *y);
+
+/* LayerNormalization that also writes the per-row Mean and InvStdDev (each
+ * may be NULL; one f32 value per normalised row). */
+cleave_status cleave_cpu_layer_norm_stats(const cleave_tensor *x,
+                                          const cleave_tensor *scale,
+                                          const cleave_tensor *bias,
+                                          int32_t axis, float epsilon,
+                                          cleave_tensor *y, cleave_tensor *mean,
+                                          cleave_tensor *inv_std_dev);
 
 /* The error a copy between tensors of different byte sizes reports. */
 cleave_status cleave_cpu_copy_size_mismatch(const cleave_tensor *x,

@@ -263,6 +263,29 @@ inline cleave_status cumsum(const cleave_tensor &x, int32_t axis,
                            const_cast<cleave_tensor *>(&y));
 }
 
+/// LayerNormalization with its Mean and InvStdDev outputs.
+inline cleave_status layer_norm_stats(const cleave_tensor &x,
+                                      const cleave_tensor &scale, int32_t axis,
+                                      float epsilon, const cleave_tensor &y,
+                                      const cleave_tensor &mean,
+                                      const cleave_tensor &invStdDev) {
+  return cleave_cpu_layer_norm_stats(&x, &scale, nullptr, axis, epsilon,
+                                     const_cast<cleave_tensor *>(&y),
+                                     const_cast<cleave_tensor *>(&mean),
+                                     const_cast<cleave_tensor *>(&invStdDev));
+}
+
+inline cleave_status
+layer_norm_bias_stats(const cleave_tensor &x, const cleave_tensor &scale,
+                      const cleave_tensor &bias, int32_t axis, float epsilon,
+                      const cleave_tensor &y, const cleave_tensor &mean,
+                      const cleave_tensor &invStdDev) {
+  return cleave_cpu_layer_norm_stats(&x, &scale, &bias, axis, epsilon,
+                                     const_cast<cleave_tensor *>(&y),
+                                     const_cast<cleave_tensor *>(&mean),
+                                     const_cast<cleave_tensor *>(&invStdDev));
+}
+
 /// Copies x into y (same number of bytes; shapes may differ, as in a
 /// reshape that could not share its buffer).
 inline cleave_status copy(const cleave_tensor &x, const cleave_tensor &y) {

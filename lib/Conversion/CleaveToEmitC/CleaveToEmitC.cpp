@@ -372,8 +372,6 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
       .Case<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp,
             ReduceL2Op, ReduceSumSquareOp, ReduceLogSumExpOp>(
           [&](Operation *) -> LogicalResult {
-            if (failed(f32Only()))
-              return failure();
             StringRef name =
                 llvm::TypeSwitch<Operation *, StringRef>(op)
                     .Case([](ReduceSumOp) { return "CLEAVE_REDUCE_SUM"; })
@@ -446,8 +444,9 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
         return success();
       })
       .Case([&](LayerNormalizationOp o) -> LogicalResult {
-        if (failed(f32Only()) || failed(onlyFirstResultUsed(op)))
+        if (failed(f32Only()))
           return failure();
+        bool stats = !o.getMean().use_empty() || !o.getInvStdDev().use_empty();
         auto x = cast<ShapedType>(o.getX().getType());
         int64_t axis = (int64_t)o.getAxis();
         if (axis < 0)
@@ -464,13 +463,30 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
         Attribute axisAttr = builder.getI32IntegerAttr(axis);
         Attribute epsilon =
             builder.getF32FloatAttr(o.getEpsilon().convertToFloat());
-        if (isNone(o.getB()))
-          kernel("cleave::program::layer_norm", {in(0), in(1), out},
-                 {operand(0), operand(1), axisAttr, epsilon, operand(2)});
-        else
-          kernel("cleave::program::layer_norm_bias", {in(0), in(1), in(2), out},
-                 {operand(0), operand(1), operand(2), axisAttr, epsilon,
-                  operand(3)});
+        bool bias = !isNone(o.getB());
+        SmallVector<Value> operands = {in(0), in(1)};
+        if (bias)
+          operands.push_back(in(2));
+        operands.push_back(out);
+        if (stats) {
+          operands.push_back(views.lookup(o.getMean()));
+          operands.push_back(views.lookup(o.getInvStdDev()));
+        }
+        // The inputs, then the axis and epsilon literals, then the outputs.
+        unsigned inputs = bias ? 3 : 2;
+        SmallVector<Attribute> args;
+        for (unsigned i = 0; i < inputs; ++i)
+          args.push_back(operand(i));
+        args.push_back(axisAttr);
+        args.push_back(epsilon);
+        for (unsigned i = inputs; i < operands.size(); ++i)
+          args.push_back(operand(i));
+        StringRef callee =
+            stats ? (bias ? "cleave::program::layer_norm_bias_stats"
+                          : "cleave::program::layer_norm_stats")
+                  : (bias ? "cleave::program::layer_norm_bias"
+                          : "cleave::program::layer_norm");
+        kernel(callee, operands, args);
         return success();
       })
       .Case([&](SliceOp o) -> LogicalResult {
