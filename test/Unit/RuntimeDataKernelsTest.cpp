@@ -263,3 +263,27 @@ TEST(RuntimeDataKernels, LayerNormStatistics) {
   EXPECT_EQ(y, (std::vector<float>{-1, 1, -1, 1}));
 }
 } // namespace
+
+namespace {
+TEST(RuntimeDataKernels, ResizeNearestAndLinear) {
+  std::vector<float> x = {1, 2, 3, 4}, half(2), corners(2), up(8);
+  cleave_tensor xv = view(CLEAVE_DTYPE_F32, {1, 4}, x);
+  float down[] = {1.0f, 0.5f};
+  cleave_tensor hv = view(CLEAVE_DTYPE_F32, {1, 2}, half);
+  expectOk(cleave_cpu_resize(&xv, down, 1, CLEAVE_RESIZE_HALF_PIXEL,
+                             CLEAVE_NEAREST_ROUND_PREFER_FLOOR, &hv));
+  EXPECT_EQ(half, (std::vector<float>{1.5f, 3.5f})); // sources 0.5 and 2.5
+  // ONNX's own example: align_corners uses length_resized = 4 * 0.6 = 2.4.
+  float sixty[] = {1.0f, 0.6f};
+  cleave_tensor cv = view(CLEAVE_DTYPE_F32, {1, 2}, corners);
+  expectOk(cleave_cpu_resize(&xv, sixty, 1, CLEAVE_RESIZE_ALIGN_CORNERS,
+                             CLEAVE_NEAREST_ROUND_PREFER_FLOOR, &cv));
+  EXPECT_FLOAT_EQ(corners[0], 1.0f);
+  EXPECT_NEAR(corners[1], 3.142857f, 1e-5f);
+  float twice[] = {1.0f, 2.0f};
+  cleave_tensor uv = view(CLEAVE_DTYPE_F32, {1, 8}, up);
+  expectOk(cleave_cpu_resize(&xv, twice, 0, CLEAVE_RESIZE_ASYMMETRIC,
+                             CLEAVE_NEAREST_FLOOR, &uv));
+  EXPECT_EQ(up, (std::vector<float>{1, 1, 2, 2, 3, 3, 4, 4}));
+}
+} // namespace

@@ -255,6 +255,29 @@ cleave_status cleave_cpu_layer_norm_stats(const cleave_tensor *x,
                                           cleave_tensor *y, cleave_tensor *mean,
                                           cleave_tensor *inv_std_dev);
 
+typedef enum cleave_resize_coordinates {
+  CLEAVE_RESIZE_HALF_PIXEL,
+  CLEAVE_RESIZE_PYTORCH_HALF_PIXEL,
+  CLEAVE_RESIZE_ALIGN_CORNERS,
+  CLEAVE_RESIZE_ASYMMETRIC,
+  CLEAVE_RESIZE_TF_HALF_PIXEL_FOR_NN,
+} cleave_resize_coordinates;
+
+typedef enum cleave_resize_nearest {
+  CLEAVE_NEAREST_ROUND_PREFER_FLOOR,
+  CLEAVE_NEAREST_ROUND_PREFER_CEIL,
+  CLEAVE_NEAREST_FLOOR,
+  CLEAVE_NEAREST_CEIL,
+} cleave_resize_nearest;
+
+/* ONNX Resize, f32, mode nearest (linear = 0) or (multi)linear (linear = 1)
+ * on every axis, with one scale per axis (output / input unless given). */
+cleave_status cleave_cpu_resize(const cleave_tensor *x, const float *scales,
+                                int32_t linear,
+                                cleave_resize_coordinates coordinates,
+                                cleave_resize_nearest nearest,
+                                cleave_tensor *y);
+
 /* The error a copy between tensors of different byte sizes reports. */
 cleave_status cleave_cpu_copy_size_mismatch(const cleave_tensor *x,
                                             const cleave_tensor *y);

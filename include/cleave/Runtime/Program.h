@@ -286,6 +286,15 @@ layer_norm_bias_stats(const cleave_tensor &x, const cleave_tensor &scale,
                                      const_cast<cleave_tensor *>(&invStdDev));
 }
 
+inline cleave_status resize(const cleave_tensor &x,
+                            std::initializer_list<float> scales, int32_t linear,
+                            cleave_resize_coordinates coordinates,
+                            cleave_resize_nearest nearest,
+                            const cleave_tensor &y) {
+  return cleave_cpu_resize(&x, scales.begin(), linear, coordinates, nearest,
+                           const_cast<cleave_tensor *>(&y));
+}
+
 /// Copies x into y (same number of bytes; shapes may differ, as in a
 /// reshape that could not share its buffer).
 inline cleave_status copy(const cleave_tensor &x, const cleave_tensor &y) {

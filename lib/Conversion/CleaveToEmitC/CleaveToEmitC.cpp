@@ -13,7 +13,9 @@
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
 #include "mlir/Dialect/EmitC/IR/EmitC.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/FormatVariadic.h"
 
 namespace cleave {
 #define GEN_PASS_DEF_CONVERTCLEAVETOEMITCPASS
@@ -642,6 +644,77 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
                {operand(0), builder.getI32IntegerAttr(a),
                 builder.getI32IntegerAttr(o.getExclusive() != 0),
                 builder.getI32IntegerAttr(o.getReverse() != 0), operand(1)});
+        return success();
+      })
+      .Case([&](ResizeOp o) -> LogicalResult {
+        if (!o.getX().getType().getElementType().isF32())
+          return unsupported(op, "only f32 kernels exist so far");
+        StringRef mode = o.getMode(),
+                  coords = o.getCoordinateTransformationMode();
+        StringRef coordName =
+            llvm::StringSwitch<StringRef>(coords)
+                .Case("half_pixel", "CLEAVE_RESIZE_HALF_PIXEL")
+                .Case("pytorch_half_pixel", "CLEAVE_RESIZE_PYTORCH_HALF_PIXEL")
+                .Case("align_corners", "CLEAVE_RESIZE_ALIGN_CORNERS")
+                .Case("asymmetric", "CLEAVE_RESIZE_ASYMMETRIC")
+                .Case("tf_half_pixel_for_nn",
+                      "CLEAVE_RESIZE_TF_HALF_PIXEL_FOR_NN")
+                .Default("");
+        StringRef nearestName =
+            llvm::StringSwitch<StringRef>(o.getNearestMode())
+                .Case("round_prefer_floor", "CLEAVE_NEAREST_ROUND_PREFER_FLOOR")
+                .Case("round_prefer_ceil", "CLEAVE_NEAREST_ROUND_PREFER_CEIL")
+                .Case("floor", "CLEAVE_NEAREST_FLOOR")
+                .Case("ceil", "CLEAVE_NEAREST_CEIL")
+                .Default("");
+        if ((mode != "nearest" && mode != "linear") || coordName.empty() ||
+            nearestName.empty() || o.getAntialias())
+          return unsupported(op, "mode '" + mode + "' with coordinates '" +
+                                     coords + "' is not supported");
+        auto x = cast<ShapedType>(o.getX().getType());
+        auto y = cast<ShapedType>(o.getY().getType());
+        int64_t rank = x.getRank();
+        SmallVector<int64_t> axes;
+        if (std::optional<ArrayRef<int64_t>> given = o.getAxes())
+          for (int64_t a : *given)
+            axes.push_back(a < 0 ? a + rank : a);
+        else
+          for (int64_t a = 0; a < rank; ++a)
+            axes.push_back(a);
+        // One scale per axis: the given scales, or output / input.
+        SmallVector<double> scales(rank, 1.0);
+        std::optional<SmallVector<double>> given;
+        if (isNone(o.getSizes()) && !isNone(o.getScales()))
+          given = getConstantFloats(o.getScales());
+        for (auto [i, axis] : llvm::enumerate(axes))
+          scales[axis] = given ? (*given)[i]
+                               : (double)y.getDimSize(axis) /
+                                     std::max<int64_t>(x.getDimSize(axis), 1);
+        if (o.getKeepAspectRatioPolicy() != "stretch" && !given) {
+          // Sizes under an aspect-ratio policy: one scale for all the axes.
+          double scale =
+              o.getKeepAspectRatioPolicy() == "not_larger" ? 1e300 : 0;
+          std::optional<SmallVector<int64_t>> sizes =
+              getConstantInts(o.getSizes());
+          if (!sizes)
+            return unsupported(op, "sizes must be a constant");
+          for (auto [i, axis] : llvm::enumerate(axes)) {
+            double s = (double)(*sizes)[i] / x.getDimSize(axis);
+            scale = o.getKeepAspectRatioPolicy() == "not_larger"
+                        ? std::min(scale, s)
+                        : std::max(scale, s);
+          }
+          for (int64_t axis : axes)
+            scales[axis] = scale;
+        }
+        std::string text = "{";
+        for (auto [i, v] : llvm::enumerate(scales))
+          text += (i ? ", " : "") + llvm::formatv("{0:e9}f", (float)v).str();
+        text += "}";
+        kernel("cleave::program::resize", {in(0), out},
+               {operand(0), literal(text),
+                builder.getI32IntegerAttr(mode == "linear"), literal(coordName),
+                literal(nearestName), operand(1)});
         return success();
       })
       .Case([&](ReluOp) { return unary("CLEAVE_UNARY_RELU"); })
