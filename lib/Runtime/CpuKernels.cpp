@@ -455,6 +455,116 @@ cleave_status cleave_cpu_conv(const cleave_tensor *x, const cleave_tensor *w,
   });
 }
 
+cleave_status cleave_cpu_conv_transpose(const cleave_tensor *x,
+                                        const cleave_tensor *w,
+                                        const cleave_tensor *b,
+                                        const cleave_window *window,
+                                        int64_t group, cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(checkF32("conv_transpose", {x, w, y}));
+  if (b)
+    CLEAVE_RETURN_IF_ERROR(checkF32("conv_transpose", {b}));
+  int32_t rank = window->spatial_rank;
+  if (x->rank != rank + 2 || w->rank != rank + 2 || y->rank != rank + 2 ||
+      group <= 0 || x->dims[1] != w->dims[0] || x->dims[1] % group != 0 ||
+      y->dims[1] != w->dims[1] * group)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "conv_transpose: inconsistent shapes or groups");
+  int64_t n = x->dims[0], channels = x->dims[1], perGroupIn = channels / group,
+          perGroupOut = w->dims[1];
+  int64_t inSpatial = 1, outSpatial = 1, kernelSpatial = 1;
+  for (int32_t i = 0; i < rank; ++i) {
+    inSpatial *= x->dims[i + 2];
+    outSpatial *= y->dims[i + 2];
+    kernelSpatial *= w->dims[i + 2];
+  }
+  const float *in = (const float *)x->data, *weights = (const float *)w->data;
+  float *out = (float *)y->data;
+  int64_t outChannels = y->dims[1];
+  for (int64_t i = 0; i < n * outChannels; ++i)
+    std::fill_n(out + i * outSpatial, outSpatial,
+                b ? ((const float *)b->data)[i % outChannels] : 0.0f);
+    // Each input element scatters into the outputs its kernel window reaches.
+#pragma omp parallel for
+  for (int64_t no = 0; no < n * outChannels; ++no) {
+    int64_t batch = no / outChannels, m = no % outChannels;
+    int64_t g = m / perGroupOut, mg = m % perGroupOut;
+    float *plane = out + no * outSpatial;
+    for (int64_t c = g * perGroupIn; c < (g + 1) * perGroupIn; ++c) {
+      const float *source = in + (batch * channels + c) * inSpatial;
+      const float *kernel = weights + (c * perGroupOut + mg) * kernelSpatial;
+      for (int64_t p = 0; p < inSpatial; ++p) {
+        float value = source[p];
+        for (int64_t k = 0; k < kernelSpatial; ++k) {
+          int64_t restP = p, restK = k, target = 0, scale = 1;
+          bool inside = true;
+          for (int32_t a = rank - 1; a >= 0; --a) {
+            int64_t ip = restP % x->dims[a + 2], kp = restK % w->dims[a + 2];
+            restP /= x->dims[a + 2];
+            restK /= w->dims[a + 2];
+            int64_t o = ip * window->strides[a] - window->pads_begin[a] +
+                        kp * window->dilations[a];
+            if (o < 0 || o >= y->dims[a + 2]) {
+              inside = false;
+              break;
+            }
+            target += o * scale;
+            scale *= y->dims[a + 2];
+          }
+          if (inside)
+            plane[target] += value * kernel[k];
+        }
+      }
+    }
+  }
+  return nullptr;
+}
+
+cleave_status cleave_cpu_instance_norm(const cleave_tensor *x,
+                                       const cleave_tensor *scale,
+                                       const cleave_tensor *bias, float epsilon,
+                                       cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(checkF32("instance_norm", {x, scale, bias, y}));
+  if (x->rank < 3 || dimsOf(x) != dimsOf(y) ||
+      cleave_tensor_num_elements(scale) != x->dims[1] ||
+      cleave_tensor_num_elements(bias) != x->dims[1])
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "instance_norm: inconsistent shapes");
+  int64_t planes = x->dims[0] * x->dims[1],
+          size = cleave_tensor_num_elements(x) / std::max<int64_t>(planes, 1);
+  const float *in = (const float *)x->data;
+  const float *g = (const float *)scale->data, *b = (const float *)bias->data;
+  float *out = (float *)y->data;
+#pragma omp parallel for
+  for (int64_t p = 0; p < planes; ++p) {
+    const float *plane = in + p * size;
+    double mean = 0, var = 0;
+    for (int64_t i = 0; i < size; ++i)
+      mean += plane[i];
+    mean /= size;
+    for (int64_t i = 0; i < size; ++i)
+      var += (plane[i] - mean) * (plane[i] - mean);
+    var /= size;
+    double inv = 1.0 / std::sqrt(var + epsilon);
+    int64_t c = p % x->dims[1];
+    for (int64_t i = 0; i < size; ++i)
+      out[p * size + i] = (float)((plane[i] - mean) * inv * g[c] + b[c]);
+  }
+  return nullptr;
+}
+
+cleave_status cleave_cpu_not(const cleave_tensor *x, cleave_tensor *y) {
+  if (x->dtype != CLEAVE_DTYPE_BOOL || y->dtype != CLEAVE_DTYPE_BOOL ||
+      dimsOf(x) != dimsOf(y))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT, "not: x and y must be bool "
+                                                 "tensors of one shape");
+  int64_t count = cleave_tensor_num_elements(x);
+  const uint8_t *in = (const uint8_t *)x->data;
+  uint8_t *out = (uint8_t *)y->data;
+  for (int64_t i = 0; i < count; ++i)
+    out[i] = !in[i];
+  return nullptr;
+}
+
 cleave_status cleave_cpu_pool(cleave_pool_kind kind, const cleave_tensor *x,
                               const cleave_window *window, cleave_tensor *y) {
   CLEAVE_RETURN_IF_ERROR(checkF32("pool", {x, y}));

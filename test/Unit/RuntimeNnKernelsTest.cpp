@@ -182,3 +182,83 @@ TEST(RuntimeNnKernels, GemmMatchesDefinition) {
   }
 }
 } // namespace
+
+namespace {
+using namespace cleave::testing;
+
+TEST(RuntimeNnKernels, ConvTransposeMatchesDefinition) {
+  std::mt19937 random(25);
+  for (int trial = 0; trial < 12; ++trial) {
+    int64_t group = 1 + random() % 2, cg = 1 + random() % 2,
+            mg = 1 + random() % 3;
+    int64_t in[2] = {(int64_t)(2 + random() % 3), (int64_t)(2 + random() % 3)};
+    cleave_window w{};
+    w.spatial_rank = 2;
+    int64_t out[2];
+    for (int i = 0; i < 2; ++i) {
+      w.kernel[i] = 1 + random() % 3;
+      w.strides[i] = 1 + random() % 2;
+      w.dilations[i] = 1 + random() % 2;
+      w.pads_begin[i] = random() % 2;
+      int64_t extra = random() % 2; // Output padding or a longer output.
+      out[i] = w.strides[i] * (in[i] - 1) + (w.kernel[i] - 1) * w.dilations[i] +
+               1 - w.pads_begin[i] + extra;
+    }
+    Tensor x({1, cg * group, in[0], in[1]}, random);
+    Tensor weights({cg * group, mg, w.kernel[0], w.kernel[1]}, random);
+    Tensor bias({mg * group}, random), y({1, mg * group, out[0], out[1]});
+    cleave_tensor xv = x.view(), wv = weights.view(), bv = bias.view(),
+                  yv = y.view();
+    expectOk(cleave_cpu_conv_transpose(&xv, &wv, &bv, &w, group, &yv));
+    // Gather form: y[m, o] = b[m] + sum over inputs i and taps k with
+    // o = i * s - pad + k * d.
+    std::vector<float> want(y.data.size());
+    for (int64_t m = 0; m < mg * group; ++m)
+      for (int64_t oh = 0; oh < out[0]; ++oh)
+        for (int64_t ow = 0; ow < out[1]; ++ow) {
+          double sum = bias.data[m];
+          int64_t g = m / mg;
+          for (int64_t c = g * cg; c < (g + 1) * cg; ++c)
+            for (int64_t ih = 0; ih < in[0]; ++ih)
+              for (int64_t iw = 0; iw < in[1]; ++iw)
+                for (int64_t kh = 0; kh < w.kernel[0]; ++kh)
+                  for (int64_t kw = 0; kw < w.kernel[1]; ++kw)
+                    if (ih * w.strides[0] - w.pads_begin[0] +
+                                kh * w.dilations[0] ==
+                            oh &&
+                        iw * w.strides[1] - w.pads_begin[1] +
+                                kw * w.dilations[1] ==
+                            ow)
+                      sum +=
+                          x.data[(c * in[0] + ih) * in[1] + iw] *
+                          weights.data[((c * mg + m % mg) * w.kernel[0] + kh) *
+                                           w.kernel[1] +
+                                       kw];
+          want[(m * out[0] + oh) * out[1] + ow] = (float)sum;
+        }
+    SCOPED_TRACE(testing::Message() << "trial " << trial);
+    expectClose(y.data, want);
+  }
+}
+
+TEST(RuntimeNnKernels, InstanceNormMatchesFormula) {
+  std::mt19937 random(26);
+  Tensor x({2, 3, 4, 2}, random), g({3}, random), b({3}, random),
+      y({2, 3, 4, 2});
+  cleave_tensor xv = x.view(), gv = g.view(), bv = b.view(), yv = y.view();
+  expectOk(cleave_cpu_instance_norm(&xv, &gv, &bv, 1e-5f, &yv));
+  std::vector<float> want(y.data.size());
+  for (int64_t p = 0; p < 6; ++p) {
+    double mean = 0, var = 0;
+    for (int i = 0; i < 8; ++i)
+      mean += x.data[p * 8 + i] / 8.0;
+    for (int i = 0; i < 8; ++i)
+      var += std::pow(x.data[p * 8 + i] - mean, 2) / 8.0;
+    for (int i = 0; i < 8; ++i)
+      want[p * 8 + i] = (float)((x.data[p * 8 + i] - mean) /
+                                    std::sqrt(var + 1e-5) * g.data[p % 3] +
+                                b.data[p % 3]);
+  }
+  expectClose(y.data, want);
+}
+} // namespace

@@ -114,6 +114,25 @@ cleave_status cleave_cpu_conv(const cleave_tensor *x, const cleave_tensor *w,
                               const cleave_window *window, int64_t group,
                               cleave_tensor *y);
 
+/* ONNX ConvTranspose, f32: x [N, C, spatial...], w [C, M/group, kernel...],
+ * optional bias [M]. Only the window's pads_begin is read: y's shape fixes
+ * the rest (output_padding, output_shape). */
+cleave_status cleave_cpu_conv_transpose(const cleave_tensor *x,
+                                        const cleave_tensor *w,
+                                        const cleave_tensor *b,
+                                        const cleave_window *window,
+                                        int64_t group, cleave_tensor *y);
+
+/* ONNX InstanceNormalization, f32: per sample and channel over the spatial
+ * axes, then scale[c] and bias[c]. */
+cleave_status cleave_cpu_instance_norm(const cleave_tensor *x,
+                                       const cleave_tensor *scale,
+                                       const cleave_tensor *bias, float epsilon,
+                                       cleave_tensor *y);
+
+/* ONNX Not on bool. */
+cleave_status cleave_cpu_not(const cleave_tensor *x, cleave_tensor *y);
+
 typedef enum cleave_pool_kind {
   CLEAVE_POOL_MAX,
   CLEAVE_POOL_AVG_INCLUDE_PAD,

@@ -295,6 +295,35 @@ inline cleave_status resize(const cleave_tensor &x,
                            const_cast<cleave_tensor *>(&y));
 }
 
+inline cleave_status conv_transpose(const cleave_tensor &x,
+                                    const cleave_tensor &w,
+                                    const cleave_window &window, int64_t group,
+                                    const cleave_tensor &y) {
+  return cleave_cpu_conv_transpose(&x, &w, nullptr, &window, group,
+                                   const_cast<cleave_tensor *>(&y));
+}
+
+inline cleave_status
+conv_transpose_bias(const cleave_tensor &x, const cleave_tensor &w,
+                    const cleave_tensor &b, const cleave_window &window,
+                    int64_t group, const cleave_tensor &y) {
+  return cleave_cpu_conv_transpose(&x, &w, &b, &window, group,
+                                   const_cast<cleave_tensor *>(&y));
+}
+
+inline cleave_status instance_norm(const cleave_tensor &x,
+                                   const cleave_tensor &scale,
+                                   const cleave_tensor &bias, float epsilon,
+                                   const cleave_tensor &y) {
+  return cleave_cpu_instance_norm(&x, &scale, &bias, epsilon,
+                                  const_cast<cleave_tensor *>(&y));
+}
+
+inline cleave_status logical_not(const cleave_tensor &x,
+                                 const cleave_tensor &y) {
+  return cleave_cpu_not(&x, const_cast<cleave_tensor *>(&y));
+}
+
 /// Copies x into y (same number of bytes; shapes may differ, as in a
 /// reshape that could not share its buffer).
 inline cleave_status copy(const cleave_tensor &x, const cleave_tensor &y) {

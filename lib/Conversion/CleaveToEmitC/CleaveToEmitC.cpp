@@ -264,6 +264,71 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
                   operand(4)});
         return success();
       })
+      .Case([&](ConvTransposeOp o) -> LogicalResult {
+        if (failed(f32Only()))
+          return failure();
+        auto x = cast<ShapedType>(o.getX().getType());
+        auto y = cast<ShapedType>(o.getY().getType());
+        auto w = cast<ShapedType>(o.getW().getType());
+        int64_t rank = x.getRank() - 2;
+        SmallVector<int64_t> kernelShape(w.getShape().drop_front(2));
+        if (std::optional<ArrayRef<int64_t>> given = o.getKernelShape())
+          kernelShape.assign(given->begin(), given->end());
+        ResolvedWindow win;
+        StringRef autoPad = o.getAutoPad();
+        bool derived = o.getOutputShape().has_value() ||
+                       autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER";
+        for (int64_t i = 0; i < rank; ++i) {
+          int64_t s = o.getStrides() ? (*o.getStrides())[i] : 1;
+          int64_t d = o.getDilations() ? (*o.getDilations())[i] : 1;
+          int64_t extra = o.getOutputPadding() ? (*o.getOutputPadding())[i] : 0;
+          int64_t extent = (kernelShape[i] - 1) * d + 1;
+          int64_t begin = o.getPads() ? (*o.getPads())[i] : 0;
+          if (autoPad == "VALID")
+            begin = 0;
+          if (derived) {
+            // ONNX: total padding from the output size, split at the start
+            // (SAME_UPPER) or at the end (otherwise).
+            int64_t total = s * (x.getDimSize(i + 2) - 1) + extra + extent -
+                            y.getDimSize(i + 2);
+            // Floor division, as ONNX's definition (a negative total means
+            // the output is longer than the input covers).
+            int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2);
+            begin = autoPad == "SAME_UPPER" ? half : total - half;
+          }
+          win.kernel.push_back(kernelShape[i]);
+          win.strides.push_back(s);
+          win.dilations.push_back(d);
+          win.begin.push_back(begin);
+          win.end.push_back(0);
+        }
+        Value windowValue = window(win);
+        Attribute group = builder.getI64IntegerAttr(o.getGroup());
+        if (isNone(o.getB()))
+          kernel("cleave::program::conv_transpose",
+                 {in(0), in(1), windowValue, out},
+                 {operand(0), operand(1), operand(2), group, operand(3)});
+        else
+          kernel("cleave::program::conv_transpose_bias",
+                 {in(0), in(1), in(2), windowValue, out},
+                 {operand(0), operand(1), operand(2), operand(3), group,
+                  operand(4)});
+        return success();
+      })
+      .Case([&](InstanceNormalizationOp o) -> LogicalResult {
+        if (failed(f32Only()))
+          return failure();
+        kernel("cleave::program::instance_norm", {in(0), in(1), in(2), out},
+               {operand(0), operand(1), operand(2),
+                builder.getF32FloatAttr(o.getEpsilon().convertToFloat()),
+                operand(3)});
+        return success();
+      })
+      .Case([&](NotOp) {
+        kernel("cleave::program::logical_not", {in(0), out},
+               {operand(0), operand(1)});
+        return success();
+      })
       .Case([&](MaxPoolOp o) -> LogicalResult {
         if (failed(f32Only()) || failed(onlyFirstResultUsed(op)))
           return failure();
