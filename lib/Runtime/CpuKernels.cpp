@@ -744,35 +744,6 @@ cleave_status cleave_cpu_reduce(cleave_reduce_op op, const cleave_tensor *x,
   });
 }
 
-cleave_status cleave_cpu_transpose(const cleave_tensor *x, const int64_t *perm,
-                                   cleave_tensor *y) {
-  size_t width = cleave_dtype_size(x->dtype);
-  if (!width || x->dtype != y->dtype || x->rank != y->rank)
-    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
-                        "transpose: x and y differ in type or rank");
-  int32_t rank = x->rank;
-  std::vector<int64_t> inStride(rank, 1);
-  for (int32_t i = rank - 2; i >= 0; --i)
-    inStride[i] = inStride[i + 1] * x->dims[i + 1];
-  for (int32_t i = 0; i < rank; ++i)
-    if (perm[i] < 0 || perm[i] >= rank || y->dims[i] != x->dims[perm[i]])
-      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
-                          "transpose: y's shape is not x's permuted");
-  int64_t count = cleave_tensor_num_elements(y);
-  const char *in = (const char *)x->data;
-  char *out = (char *)y->data;
-#pragma omp parallel for
-  for (int64_t flat = 0; flat < count; ++flat) {
-    int64_t rest = flat, index = 0;
-    for (int32_t i = rank - 1; i >= 0; --i) {
-      index += (rest % y->dims[i]) * inStride[perm[i]];
-      rest /= y->dims[i];
-    }
-    std::memcpy(out + flat * width, in + index * width, width);
-  }
-  return nullptr;
-}
-
 cleave_status cleave_cpu_concat(const cleave_tensor *const *inputs,
                                 int32_t count, int32_t axis, cleave_tensor *y) {
   size_t width = cleave_dtype_size(y->dtype);

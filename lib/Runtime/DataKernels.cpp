@@ -200,6 +200,33 @@ void storeInt(void *p, cleave_dtype t, int64_t v) {
   }
 }
 
+/// Row-major element strides of `t`.
+std::vector<int64_t> rowMajorStrides(const cleave_tensor *t) {
+  std::vector<int64_t> stride(t->rank, 1);
+  for (int32_t i = t->rank - 2; i >= 0; --i)
+    stride[i] = stride[i + 1] * t->dims[i + 1];
+  return stride;
+}
+
+/// y[index] = x[base + sum of index[i] * step[i]]: slices, transposes and
+/// other strided views, copied element by element.
+void stridedCopy(const cleave_tensor *x, int64_t base,
+                 const std::vector<int64_t> &step, cleave_tensor *y) {
+  size_t width = cleave_dtype_size(x->dtype);
+  int64_t count = cleave_tensor_num_elements(y);
+  const char *in = (const char *)x->data;
+  char *out = (char *)y->data;
+#pragma omp parallel for
+  for (int64_t flat = 0; flat < count; ++flat) {
+    int64_t rest = flat, index = base;
+    for (int32_t i = y->rank - 1; i >= 0; --i) {
+      index += (rest % y->dims[i]) * step[i];
+      rest /= y->dims[i];
+    }
+    std::memcpy(out + flat * width, in + index * width, width);
+  }
+}
+
 cleave_status sameType(const char *kernel, const cleave_tensor *x,
                        const cleave_tensor *y) {
   if (x->dtype != y->dtype || !cleave_dtype_size(x->dtype))
@@ -217,10 +244,6 @@ cleave_status cleave_cpu_slice(const cleave_tensor *x, const int64_t *starts,
   CLEAVE_RETURN_IF_ERROR(sameType("slice", x, y));
   if (x->rank != y->rank)
     return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT, "slice: ranks differ");
-  size_t width = cleave_dtype_size(x->dtype);
-  std::vector<int64_t> stride(x->rank, 1);
-  for (int32_t i = x->rank - 2; i >= 0; --i)
-    stride[i] = stride[i + 1] * x->dims[i + 1];
   for (int32_t i = 0; i < x->rank; ++i)
     if (y->dims[i] > 0 &&
         (starts[i] < 0 || starts[i] >= x->dims[i] ||
@@ -229,21 +252,31 @@ cleave_status cleave_cpu_slice(const cleave_tensor *x, const int64_t *starts,
       return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
                           "slice: axis " + std::to_string(i) +
                               " reads outside the input");
-  int64_t count = cleave_tensor_num_elements(y);
-  const char *in = (const char *)x->data;
-  char *out = (char *)y->data;
-#pragma omp parallel for
-  for (int64_t flat = 0; flat < count; ++flat) {
-    int64_t rest = flat, index = 0;
-    for (int32_t i = y->rank - 1; i >= 0; --i) {
-      index += (starts[i] + (rest % y->dims[i]) * steps[i]) * stride[i];
-      rest /= y->dims[i];
-    }
-    std::memcpy(out + flat * width, in + index * width, width);
+  std::vector<int64_t> stride = rowMajorStrides(x), step(x->rank);
+  int64_t base = 0;
+  for (int32_t i = 0; i < x->rank; ++i) {
+    base += starts[i] * stride[i];
+    step[i] = steps[i] * stride[i];
   }
+  stridedCopy(x, base, step, y);
   return nullptr;
 }
 
+cleave_status cleave_cpu_transpose(const cleave_tensor *x, const int64_t *perm,
+                                   cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(sameType("transpose", x, y));
+  if (x->rank != y->rank)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT, "transpose: ranks differ");
+  std::vector<int64_t> stride = rowMajorStrides(x), step(x->rank);
+  for (int32_t i = 0; i < x->rank; ++i) {
+    if (perm[i] < 0 || perm[i] >= x->rank || y->dims[i] != x->dims[perm[i]])
+      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                          "transpose: y's shape is not x's permuted");
+    step[i] = stride[perm[i]];
+  }
+  stridedCopy(x, 0, step, y);
+  return nullptr;
+}
 cleave_status cleave_cpu_gather(const cleave_tensor *data,
                                 const cleave_tensor *indices, int32_t axis,
                                 cleave_tensor *y) {
@@ -364,9 +397,7 @@ cleave_status cleave_cpu_pad(const cleave_tensor *x, const int64_t *begin,
     storeFloat(fill.data(), x->dtype, value);
   else
     storeInt(fill.data(), x->dtype, (int64_t)value);
-  std::vector<int64_t> stride(x->rank, 1);
-  for (int32_t i = x->rank - 2; i >= 0; --i)
-    stride[i] = stride[i + 1] * x->dims[i + 1];
+  std::vector<int64_t> stride = rowMajorStrides(x);
   int64_t count = cleave_tensor_num_elements(y);
   const char *in = (const char *)x->data;
   char *out = (char *)y->data;
@@ -578,9 +609,7 @@ cleave_status cleave_cpu_gather_elements(const cleave_tensor *data,
     return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
                         "gather_elements: bad indices, ranks or axis");
   size_t width = cleave_dtype_size(data->dtype);
-  std::vector<int64_t> stride(data->rank, 1);
-  for (int32_t i = data->rank - 2; i >= 0; --i)
-    stride[i] = stride[i + 1] * data->dims[i + 1];
+  std::vector<int64_t> stride = rowMajorStrides(data);
   int64_t count = cleave_tensor_num_elements(y), dim = data->dims[axis];
   for (int64_t flat = 0; flat < count; ++flat) {
     int64_t v = indices->dtype == CLEAVE_DTYPE_I64

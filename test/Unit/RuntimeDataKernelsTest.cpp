@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "RuntimeTestUtils.h"
 #include "cleave/Runtime/CpuKernels.h"
 #include <cmath>
 #include <cstring>
@@ -14,21 +15,7 @@
 
 namespace {
 
-template <typename T>
-cleave_tensor view(cleave_dtype dtype, std::vector<int64_t> shape,
-                   std::vector<T> &data) {
-  cleave_tensor t{};
-  t.dtype = dtype;
-  t.rank = (int32_t)shape.size();
-  for (size_t i = 0; i < shape.size(); ++i)
-    t.dims[i] = shape[i];
-  t.data = data.data();
-  return t;
-}
-
-void expectOk(cleave_status status) {
-  ASSERT_EQ(status, nullptr) << cleave_status_message(status);
-}
+using namespace cleave::testing;
 
 TEST(RuntimeDataKernels, SliceWithNegativeSteps) {
   std::vector<int64_t> x = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}; // 3x4
@@ -141,6 +128,8 @@ TEST(RuntimeDataKernels, ComparisonsBroadcastAndHandleNaN) {
 } // namespace
 
 namespace {
+using namespace cleave::testing;
+
 TEST(RuntimeDataKernels, IntegerAndLogicalBinaryOps) {
   std::vector<int64_t> a = {7, -7, 7, -7}, b = {2, 2, -2, -2}, y(4);
   cleave_tensor av = view(CLEAVE_DTYPE_I64, {4}, a),
@@ -192,6 +181,8 @@ TEST(RuntimeDataKernels, ArgMaxAndArgMinWithTies) {
 } // namespace
 
 namespace {
+using namespace cleave::testing;
+
 TEST(RuntimeDataKernels, GatherElementsTriluCumSum) {
   // ONNX's GatherElements example: axis 1.
   std::vector<float> data = {1, 2, 3, 4};
@@ -227,6 +218,8 @@ TEST(RuntimeDataKernels, GatherElementsTriluCumSum) {
 } // namespace
 
 namespace {
+using namespace cleave::testing;
+
 TEST(RuntimeDataKernels, ReductionsOfIntegersAndDoubles) {
   std::vector<int64_t> x = {1, 2, 3, 4, 5, 6}, y(2); // [2, 3] -> [2, 1]
   cleave_tensor xv = view(CLEAVE_DTYPE_I64, {2, 3}, x),
@@ -265,6 +258,8 @@ TEST(RuntimeDataKernels, LayerNormStatistics) {
 } // namespace
 
 namespace {
+using namespace cleave::testing;
+
 TEST(RuntimeDataKernels, ResizeNearestAndLinear) {
   std::vector<float> x = {1, 2, 3, 4}, half(2), corners(2), up(8);
   cleave_tensor xv = view(CLEAVE_DTYPE_F32, {1, 4}, x);

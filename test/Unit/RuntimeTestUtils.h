@@ -45,6 +45,19 @@ struct Tensor {
   std::vector<float> data;
 };
 
+/// A tensor of any element type over `data` (not owned).
+template <typename T>
+cleave_tensor view(cleave_dtype dtype, std::vector<int64_t> shape,
+                   std::vector<T> &data) {
+  cleave_tensor t{};
+  t.dtype = dtype;
+  t.rank = (int32_t)shape.size();
+  for (size_t i = 0; i < shape.size(); ++i)
+    t.dims[i] = shape[i];
+  t.data = data.data();
+  return t;
+}
+
 inline void expectOk(cleave_status status) {
   EXPECT_EQ(status, nullptr) << cleave_status_message(status);
   cleave_status_free(status);
