@@ -48,6 +48,11 @@ cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("Static shape of a graph input: name:2x128 (repeatable)"),
     cl::value_desc("name:dims"));
+cl::list<std::string> dimSizes(
+    "dim",
+    cl::desc("Size of a symbolic dimension, by name, in every input that "
+             "has it: batch=8 (repeatable)"),
+    cl::value_desc("name=size"));
 cl::list<std::string> inputValues(
     "input-value",
     cl::desc("Fix a graph input to the value in a TensorProto file, so shapes "
@@ -93,6 +98,13 @@ int main(int argc, char **argv) {
   for (const std::string &spec : inputShapes) {
     std::string error;
     if (failed(cleave::onnx_import::parseInputShape(spec, options, error))) {
+      llvm::errs() << "cleave-compile: error: " << error << "\n";
+      return 1;
+    }
+  }
+  for (const std::string &spec : dimSizes) {
+    std::string error;
+    if (failed(cleave::onnx_import::parseDimSize(spec, options, error))) {
       llvm::errs() << "cleave-compile: error: " << error << "\n";
       return 1;
     }

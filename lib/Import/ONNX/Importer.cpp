@@ -46,6 +46,20 @@ LogicalResult parseInputShape(StringRef spec, ImportOptions &options,
   return success();
 }
 
+LogicalResult parseDimSize(StringRef spec, ImportOptions &options,
+                           std::string &error) {
+  auto [name, size] = spec.split('=');
+  int64_t value;
+  if (name.empty() || size.getAsInteger(10, value) || value < 0) {
+    error = "--dim expects name=SIZE (a symbolic dimension's name and a "
+            "size of 0 or more), got '" +
+            spec.str() + "'";
+    return failure();
+  }
+  options.dimSizes[name] = value;
+  return success();
+}
+
 LogicalResult parseInputValue(StringRef spec, ImportOptions &options,
                               std::string &error) {
   auto [name, file] = spec.split('=');
@@ -186,10 +200,16 @@ FailureOr<Type> GraphImporter::inputType(const onnx::ValueInfoProto &input) {
       shape.push_back(dim.dim_value());
       continue;
     }
+    if (dim.has_dim_param() && options.dimSizes.count(dim.dim_param())) {
+      shape.push_back(options.dimSizes.lookup(dim.dim_param()));
+      continue;
+    }
     if (bound == options.inputShapes.end() && !options.defaultDimSize)
       return error(what + " has symbolic dimension " + Twine(i) +
                    (dim.has_dim_param() ? " ('" + dim.dim_param() + "')" : "") +
-                   "; bind it with --input-shape=" + input.name() + ":<dims>");
+                   "; bind it with --input-shape=" + input.name() + ":<dims>" +
+                   (dim.has_dim_param() ? " or --dim=" + dim.dim_param() + "=N"
+                                        : ""));
     shape.push_back(options.defaultDimSize.value_or(-1));
   }
   if (bound != options.inputShapes.end()) {
@@ -531,6 +551,18 @@ OwningOpRef<ModuleOp> GraphImporter::build(const onnx::ModelProto &model) {
         })) {
       (void)error("--input-shape names '" + entry.getKey() +
                   "', which is not a graph input");
+      return finish();
+    }
+  }
+  for (const auto &entry : options.dimSizes) {
+    if (!llvm::any_of(graph.input(), [&](const onnx::ValueInfoProto &input) {
+          for (const auto &dim : input.type().tensor_type().shape().dim())
+            if (dim.has_dim_param() && dim.dim_param() == entry.getKey())
+              return true;
+          return false;
+        })) {
+      (void)error("--dim names '" + entry.getKey() +
+                  "', which is not a symbolic dimension of any graph input");
       return finish();
     }
   }

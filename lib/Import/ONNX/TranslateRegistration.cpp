@@ -19,6 +19,11 @@ void registerImportOnnxTranslation() {
       llvm::cl::desc("Static shape of a graph input, binding its "
                      "symbolic dims: name:2x128 (repeatable)"),
       llvm::cl::value_desc("name:dims"));
+  static llvm::cl::list<std::string> dimSizes(
+      "dim",
+      llvm::cl::desc("Size of a symbolic dimension, by name, in every input "
+                     "that has it: batch=8 (repeatable)"),
+      llvm::cl::value_desc("name=size"));
   static llvm::cl::list<std::string> inputValues(
       "input-value",
       llvm::cl::desc("Fix a graph input to the value in a TensorProto file, so "
@@ -49,6 +54,13 @@ void registerImportOnnxTranslation() {
         for (const std::string &spec : inputShapes) {
           std::string error;
           if (failed(parseInputShape(spec, options, error))) {
+            emitError(UnknownLoc::get(context)) << error;
+            return nullptr;
+          }
+        }
+        for (const std::string &spec : dimSizes) {
+          std::string error;
+          if (failed(parseDimSize(spec, options, error))) {
             emitError(UnknownLoc::get(context)) << error;
             return nullptr;
           }

@@ -20,6 +20,9 @@ struct ImportOptions {
   /// Full static shapes for graph inputs, by input name. They bind the
   /// symbolic dimensions (dim_param) of those inputs.
   llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
+  /// Sizes of symbolic dimensions by name (dim_param), for every input
+  /// that has them, as onnxruntime's free dimension overrides do.
+  llvm::StringMap<int64_t> dimSizes;
   /// Size given to symbolic dimensions that `inputShapes` leaves unbound.
   /// Unset (the default), such a dimension is an error.
   std::optional<int64_t> defaultDimSize;
@@ -36,6 +39,11 @@ struct ImportOptions {
 /// Parses `name:2x128` (a scalar is `name:`) into `options.inputShapes`.
 mlir::LogicalResult parseInputShape(llvm::StringRef spec,
                                     ImportOptions &options, std::string &error);
+
+/// Parses `name=8` (a symbolic dimension's name and size) into
+/// `options.dimSizes`.
+mlir::LogicalResult parseDimSize(llvm::StringRef spec, ImportOptions &options,
+                                 std::string &error);
 
 /// Parses `name=path.pb` into `options.inputValues`.
 mlir::LogicalResult parseInputValue(llvm::StringRef spec,
