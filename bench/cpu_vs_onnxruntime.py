@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
 """Latency of Cleave's CPU target against onnxruntime, side by side.
 
-For each model (default: the bundled examples at a few batch sizes), with
-the same thread count for both: compile it with cleave-compile (timed, from
-ONNX to executable), run it with `cleave-run --benchmark`, run onnxruntime
-on the same input for the same number of runs, and print each p50 latency
-and the ratio Cleave / onnxruntime (below 1 means Cleave is faster).
+For each model of the real-model suite (test/models/suite.json) and the
+bundled examples, with the same thread count for both: compile it with
+cleave-compile (timed, from ONNX to executable), run it with
+`cleave-run --benchmark`, run onnxruntime on the same inputs for the same
+number of runs, and print each p50 latency and the ratio Cleave /
+onnxruntime (below 1: Cleave is faster).
 
   python3 bench/cpu_vs_onnxruntime.py --tools ../cleave-build/bin [--threads 1]
-  python3 bench/cpu_vs_onnxruntime.py --model m.onnx:x:8x3x224x224
+  python3 bench/cpu_vs_onnxruntime.py --only resnet50 --batch 8
 """
 import argparse
+import json
 import os
 import re
 import statistics
@@ -23,68 +25,102 @@ import numpy as np
 import onnxruntime
 
 here = os.path.dirname(os.path.abspath(__file__))
-examples = os.path.join(here, "..", "examples")
-DEFAULT_MODELS = [
-    f"{examples}/tiny_mlp.onnx:x:1x16", f"{examples}/tiny_mlp.onnx:x:256x16",
-    f"{examples}/tiny_cnn.onnx:image:1x3x32x32",
-    f"{examples}/tiny_cnn.onnx:image:32x3x32x32",
-]
+root = os.path.join(here, "..")
+sys.path.insert(0, os.path.join(root, "test", "e2e"))
+from reference import random_inputs, safe  # noqa: E402
+
+
+def suite():
+    """(name, path, dims, int ranges) for every model benchmarked."""
+    with open(os.path.join(root, "test", "models", "suite.json")) as f:
+        models = json.load(f)["models"]
+    for name, spec in models.items():
+        yield (name, os.path.join(root, "test", "models", name + ".onnx"),
+               spec["dims"], spec.get("int_ranges", {}))
+    for name in ("tiny_mlp", "tiny_cnn"):
+        yield (name, os.path.join(root, "examples", name + ".onnx"),
+               {"N": 1}, {})
+
+
+def onnxruntime_p50(path, feeds, threads, runs):
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = onnxruntime.InferenceSession(
+        path, options, providers=["CPUExecutionProvider"])
+    for _ in range(5):
+        session.run(None, feeds)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        session.run(None, feeds)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def cleave_p50(tools, bundle, inputs, threads, runs):
+    command = [os.path.join(tools, "cleave-run"), bundle, "--benchmark",
+               "--repeat", str(runs), "--num-threads", str(threads)]
+    for name, path in inputs.items():
+        command += ["--input", f"{name}={path}"]
+    out = subprocess.run(command, check=True, capture_output=True,
+                         text=True).stdout
+    return float(re.search(r"p50 ([0-9.]+) ms", out).group(1))
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--tools", default=os.path.join(here, "..", "..",
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--tools", default=os.path.join(root, "..",
                                                         "cleave-build", "bin"))
-    parser.add_argument("--model", action="append",
-                        help="path:input:shape (repeatable)")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--batch", type=int,
+                        help="batch size of every model (default: the suite's)")
+    parser.add_argument("--only", action="append",
+                        help="benchmark only this model (repeatable)")
     args = parser.parse_args()
 
     rows = []
     with tempfile.TemporaryDirectory() as work:
-        for spec in args.model or DEFAULT_MODELS:
-            path, name, shape = spec.rsplit(":", 2)
-            dims = [int(d) for d in shape.split("x")]
-            bundle = os.path.join(work, "bundle")
+        for name, path, dims, int_ranges in suite():
+            if args.only and name not in args.only:
+                continue
+            if args.batch:  # The suite's batch dims are 'batch' or 'N'.
+                dims = {d: args.batch if d in ("batch", "N") else size
+                        for d, size in dims.items()}
+            bundle = os.path.join(work, name)
             start = time.perf_counter()
             subprocess.run([os.path.join(args.tools, "cleave-compile"), path,
-                            f"--input-shape={name}:{shape}", "--target=cpu",
-                            "-o", bundle], check=True)
+                            "--target=cpu", "-o", bundle] +
+                           [f"--dim={d}={size}" for d, size in dims.items()],
+                           check=True)
             compile_s = time.perf_counter() - start
-            x = np.random.default_rng(0).standard_normal(dims).astype(np.float32)
-            np.save(os.path.join(work, "x.npy"), x)
-            out = subprocess.run(
-                [os.path.join(args.tools, "cleave-run"), bundle, "--input",
-                 f"{name}={os.path.join(work, 'x.npy')}", "--benchmark",
-                 "--repeat", str(args.runs), "--num-threads",
-                 str(args.threads)], check=True, capture_output=True,
-                text=True).stdout
-            cleave_ms = float(re.search(r"p50 ([0-9.]+) ms", out).group(1))
 
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = args.threads
-            options.inter_op_num_threads = 1
             session = onnxruntime.InferenceSession(
-                path, options, providers=["CPUExecutionProvider"])
-            for _ in range(5):
-                session.run(None, {name: x})
-            times = []
-            for _ in range(args.runs):
-                t = time.perf_counter()
-                session.run(None, {name: x})
-                times.append((time.perf_counter() - t) * 1000)
-            ort_ms = statistics.median(times)
-            rows.append((os.path.basename(path), shape, compile_s, cleave_ms,
-                         ort_ms))
+                path, providers=["CPUExecutionProvider"])
+            feeds = random_inputs(session, dims=dims, int_ranges=int_ranges)
+            inputs = {}
+            for input_name, value in feeds.items():
+                inputs[input_name] = os.path.join(work, safe(input_name) +
+                                                  ".npy")
+                np.save(inputs[input_name], value)
+            cleave_ms = cleave_p50(args.tools, bundle, inputs, args.threads,
+                                   args.runs)
+            ort_ms = onnxruntime_p50(path, feeds, args.threads, args.runs)
+            shape = "x".join(str(d) for d in
+                             next(iter(feeds.values())).shape)
+            rows.append((name, shape, compile_s, cleave_ms, ort_ms))
 
     print(f"threads {args.threads}, {args.runs} runs, p50 latency")
-    print(f"{'model':16} {'input':16} {'compile s':>9} {'cleave ms':>10} "
+    print(f"{'model':14} {'input':14} {'compile s':>9} {'cleave ms':>10} "
           f"{'ort ms':>9} {'ratio':>6}")
-    for model, shape, compile_s, cleave_ms, ort_ms in rows:
-        print(f"{model:16} {shape:16} {compile_s:9.2f} {cleave_ms:10.3f} "
+    for name, shape, compile_s, cleave_ms, ort_ms in rows:
+        print(f"{name:14} {shape:14} {compile_s:9.2f} {cleave_ms:10.3f} "
               f"{ort_ms:9.3f} {cleave_ms / ort_ms:6.2f}")
+    ratios = [c / o for _, _, _, c, o in rows]
+    print(f"geomean ratio {np.exp(np.mean(np.log(ratios))):.2f}, "
+          f"worst {max(ratios):.2f}")
     return 0
 
 

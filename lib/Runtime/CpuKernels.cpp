@@ -103,6 +103,16 @@ void execute(const dnnl::primitive &primitive,
   stream.wait();
 }
 
+/// out[i] = f(in[i], alpha, beta), inlined so the compiler vectorises it.
+template <typename F>
+cleave_status unaryLoop(const float *in, float *out, int64_t count,
+                        float alpha, float beta, F f) {
+#pragma omp parallel for if (count > 65536)
+  for (int64_t i = 0; i < count; ++i)
+    out[i] = f(in[i], alpha, beta);
+  return nullptr;
+}
+
 } // namespace
 
 extern "C" {
@@ -176,70 +186,63 @@ cleave_status cleave_cpu_unary(cleave_unary_op op, float alpha, float beta,
   const float *in = (const float *)x->data;
   float *out = (float *)y->data;
   // Ops oneDNN 2.6 does not have, as loops.
-  float (*loop)(float, float, float) = nullptr;
   switch (op) {
   case CLEAVE_UNARY_HARD_SIGMOID:
-    loop = [](float x, float a, float b) {
+    return unaryLoop(in, out, count, alpha, beta,
+                     [](float x, float a, float b) {
       return std::max(0.0f, std::min(1.0f, a * x + b));
-    };
-    break;
+    });
   case CLEAVE_UNARY_CEIL:
-    loop = [](float x, float, float) { return std::ceil(x); };
-    break;
+    return unaryLoop(in, out, count, alpha, beta,
+                     [](float x, float, float) { return std::ceil(x); });
   case CLEAVE_UNARY_FLOOR:
-    loop = [](float x, float, float) { return std::floor(x); };
-    break;
+    return unaryLoop(in, out, count, alpha, beta,
+                     [](float x, float, float) { return std::floor(x); });
   case CLEAVE_UNARY_COS:
-    loop = [](float x, float, float) { return std::cos(x); };
-    break;
+    return unaryLoop(in, out, count, alpha, beta,
+                     [](float x, float, float) { return std::cos(x); });
   case CLEAVE_UNARY_SIN:
-    loop = [](float x, float, float) { return std::sin(x); };
-    break;
+    return unaryLoop(in, out, count, alpha, beta,
+                     [](float x, float, float) { return std::sin(x); });
   case CLEAVE_UNARY_ERF:
-    loop = [](float x, float, float) { return std::erf(x); };
-    break;
+    return unaryLoop(in, out, count, alpha, beta,
+                     [](float x, float, float) { return std::erf(x); });
   case CLEAVE_UNARY_RECIPROCAL:
-    loop = [](float x, float, float) { return 1.0f / x; };
-    break;
+    return unaryLoop(in, out, count, alpha, beta,
+                     [](float x, float, float) { return 1.0f / x; });
   case CLEAVE_UNARY_ROUND:
-    loop = [](float x, float, float) { return std::nearbyint(x); };
-    break;
+    return unaryLoop(in, out, count, alpha, beta,
+                     [](float x, float, float) { return std::nearbyint(x); });
   case CLEAVE_UNARY_SELU:
-    loop = [](float x, float a, float g) {
+    return unaryLoop(in, out, count, alpha, beta,
+                     [](float x, float a, float g) {
       return x > 0 ? g * x : g * (a * std::exp(x) - a);
-    };
-    break;
+    });
   case CLEAVE_UNARY_SIGN:
-    loop = [](float x, float, float) {
+    return unaryLoop(in, out, count, alpha, beta,
+                     [](float x, float, float) {
       return x > 0 ? 1.0f : x < 0 ? -1.0f : x;
-    };
-    break;
+    });
   case CLEAVE_UNARY_SOFTPLUS:
-    loop = [](float x, float, float) {
+    return unaryLoop(in, out, count, alpha, beta,
+                     [](float x, float, float) {
       return x > 20 ? x : std::log1p(std::exp(x));
-    };
-    break;
+    });
   case CLEAVE_UNARY_SOFTSIGN:
-    loop = [](float x, float, float) { return x / (1 + std::fabs(x)); };
-    break;
+    return unaryLoop(in, out, count, alpha, beta,
+                     [](float x, float, float) { return x / (1 + std::fabs(x)); });
   case CLEAVE_UNARY_CLIP:
-    loop = [](float x, float lo, float hi) {
+    return unaryLoop(in, out, count, alpha, beta,
+                     [](float x, float lo, float hi) {
       return std::isnan(x) ? x : std::min(std::max(x, lo), hi);
-    };
-    break;
+    });
   case CLEAVE_UNARY_HARD_SWISH:
-    loop = [](float x, float, float) {
+    return unaryLoop(in, out, count, alpha, beta,
+                     [](float x, float, float) {
       return x * std::max(0.0f, std::min(1.0f, x / 6 + 0.5f));
-    };
-    break;
+    });
   default:
     break;
-  }
-  if (loop) {
-#pragma omp parallel for
-    for (int64_t i = 0; i < count; ++i)
-      out[i] = loop(in[i], alpha, beta);
-    return nullptr;
   }
   using A = dnnl::algorithm;
   A algorithm;

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "StatusInternal.h"
+#include "StridedLoops.h"
 #include "cleave/Runtime/CpuKernels.h"
 #include <cmath>
 #include <cstring>
@@ -208,23 +209,24 @@ std::vector<int64_t> rowMajorStrides(const cleave_tensor *t) {
   return stride;
 }
 
-/// y[index] = x[base + sum of index[i] * step[i]]: slices, transposes and
-/// other strided views, copied element by element.
+/// y[index] = x[base + sum of index[i] * step[i]]: slices, transposes,
+/// broadcasts and other strided views, copied row by row.
 void stridedCopy(const cleave_tensor *x, int64_t base,
                  const std::vector<int64_t> &step, cleave_tensor *y) {
+  if (cleave_tensor_num_elements(y) == 0)
+    return;
   size_t width = cleave_dtype_size(x->dtype);
-  int64_t count = cleave_tensor_num_elements(y);
-  const char *in = (const char *)x->data;
+  const char *in = (const char *)x->data + base * width;
   char *out = (char *)y->data;
-#pragma omp parallel for
-  for (int64_t flat = 0; flat < count; ++flat) {
-    int64_t rest = flat, index = base;
-    for (int32_t i = y->rank - 1; i >= 0; --i) {
-      index += (rest % y->dims[i]) * step[i];
-      rest /= y->dims[i];
-    }
-    std::memcpy(out + flat * width, in + index * width, width);
-  }
+  const int64_t *strides[1] = {step.data()};
+  auto space = cleave::runtime::simplify<1>(y->rank, y->dims, strides);
+  cleave::runtime::forEachRow(
+      space, [&](int64_t r, const int64_t *offsets, int64_t length,
+                 const int64_t *steps) {
+        cleave::runtime::copyRow(out + r * length * width,
+                                 in + offsets[0] * width, length, steps[0],
+                                 width);
+      });
 }
 
 cleave_status sameType(const char *kernel, const cleave_tensor *x,
@@ -320,15 +322,7 @@ cleave_status cleave_cpu_expand(const cleave_tensor *x, cleave_tensor *y) {
   if (!broadcastsTo(x, y))
     return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
                         "expand: input does not broadcast to the output");
-  size_t width = cleave_dtype_size(x->dtype);
-  std::vector<int64_t> strides = broadcastStrides(x, y->rank, y->dims);
-  int64_t count = cleave_tensor_num_elements(y);
-  const char *in = (const char *)x->data;
-  char *out = (char *)y->data;
-#pragma omp parallel for
-  for (int64_t flat = 0; flat < count; ++flat)
-    std::memcpy(out + flat * width, in + sourceIndex(flat, y, strides) * width,
-                width);
+  stridedCopy(x, 0, broadcastStrides(x, y->rank, y->dims), y);
   return nullptr;
 }
 
@@ -362,21 +356,38 @@ cleave_status cleave_cpu_where(const cleave_tensor *condition,
       !broadcastsTo(x, out) || !broadcastsTo(y, out))
     return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
                         "where: inputs do not broadcast to the output");
+  if (cleave_tensor_num_elements(out) == 0)
+    return nullptr;
   size_t width = cleave_dtype_size(out->dtype);
   std::vector<int64_t> c = broadcastStrides(condition, out->rank, out->dims),
                        a = broadcastStrides(x, out->rank, out->dims),
                        b = broadcastStrides(y, out->rank, out->dims);
-  int64_t count = cleave_tensor_num_elements(out);
+  const int64_t *strides[3] = {c.data(), a.data(), b.data()};
+  auto space = cleave::runtime::simplify<3>(out->rank, out->dims, strides);
   const uint8_t *pc = (const uint8_t *)condition->data;
   const char *pa = (const char *)x->data, *pb = (const char *)y->data;
   char *po = (char *)out->data;
-#pragma omp parallel for
-  for (int64_t flat = 0; flat < count; ++flat) {
-    bool pick = pc[sourceIndex(flat, out, c)];
-    const char *source = pick ? pa + sourceIndex(flat, out, a) * width
-                              : pb + sourceIndex(flat, out, b) * width;
-    std::memcpy(po + flat * width, source, width);
-  }
+  cleave::runtime::forEachRow(space, [&](int64_t r, const int64_t *offsets,
+                                         int64_t length, const int64_t *steps) {
+    auto typed = [&](auto type) {
+      using T = decltype(type);
+      T *o = (T *)po + r * length;
+      const uint8_t *rc = pc + offsets[0];
+      const T *ra = (const T *)pa + offsets[1], *rb = (const T *)pb + offsets[2];
+      for (int64_t i = 0; i < length; ++i)
+        o[i] = rc[i * steps[0]] ? ra[i * steps[1]] : rb[i * steps[2]];
+    };
+    switch (width) {
+    case 1:
+      return typed(uint8_t());
+    case 2:
+      return typed(uint16_t());
+    case 4:
+      return typed(uint32_t());
+    default:
+      return typed(uint64_t());
+    }
+  });
   return nullptr;
 }
 
