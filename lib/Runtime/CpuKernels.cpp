@@ -27,15 +27,37 @@ dnnl::engine &cpuEngine() {
   return engine;
 }
 
-/// A plain row-major f32 memory descriptor for `dims`.
-memory::desc rowMajor(const Dims &dims) {
+/// Row-major strides of `dims` (empty axes count as 1, as oneDNN wants).
+Dims rowMajorStrides(const Dims &dims) {
   Dims strides(dims.size(), 1);
   for (int i = (int)dims.size() - 2; i >= 0; --i)
     strides[i] = strides[i + 1] * std::max<memory::dim>(dims[i + 1], 1);
-  return memory::desc(dims, memory::data_type::f32, strides);
+  return strides;
+}
+
+/// A plain row-major f32 memory descriptor for `dims`.
+memory::desc rowMajor(const Dims &dims) {
+  return memory::desc(dims, memory::data_type::f32, rowMajorStrides(dims));
 }
 
 Dims dimsOf(const cleave_tensor *t) { return Dims(t->dims, t->dims + t->rank); }
+
+/// The descriptor of an activation of a convolution or pooling: oneDNN's
+/// dims are always [N, C, spatial...]; the bytes are row-major in that
+/// order, or in [N, spatial..., C] order when `channelsLast`.
+memory::desc activationDesc(const cleave_tensor *t, bool channelsLast) {
+  Dims dims = dimsOf(t);
+  if (!channelsLast)
+    return rowMajor(dims);
+  Dims strides = rowMajorStrides(dims);
+  // Axis order of the stored tensor as oneDNN sees it: N, C, spatial...
+  Dims logical = {dims.front(), dims.back()},
+       logicalStrides = {strides.front(), strides.back()};
+  logical.insert(logical.end(), dims.begin() + 1, dims.end() - 1);
+  logicalStrides.insert(logicalStrides.end(), strides.begin() + 1,
+                        strides.end() - 1);
+  return memory::desc(logical, memory::data_type::f32, logicalStrides);
+}
 
 /// `dims` with leading 1s up to `rank`.
 Dims padded(Dims dims, size_t rank) {
@@ -113,9 +135,138 @@ cleave_status unaryLoop(const float *in, float *out, int64_t count,
   return nullptr;
 }
 
+/// The numbers that decide a kernel's oneDNN primitive (shapes and
+/// parameters): the key of its cached plan.
+using PlanKey = std::vector<int64_t>;
+
+struct PlanKeyHash {
+  size_t operator()(const PlanKey &key) const {
+    size_t h = key.size();
+    for (int64_t v : key)
+      h ^= std::hash<int64_t>()(v) + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    return h;
+  }
+};
+
+/// Plans (primitives and their buffers) by key. A program calls each
+/// kernel with the same shapes on every run, so after the first run every
+/// call finds its plan here instead of building a primitive.
+template <typename Plan> class PlanCache {
+public:
+  template <typename Make> Plan &get(const PlanKey &key, Make make) {
+    auto it = plans.find(key);
+    if (it == plans.end())
+      it = plans.emplace(key, make()).first;
+    return it->second;
+  }
+
+private:
+  std::unordered_map<PlanKey, Plan, PlanKeyHash> plans;
+};
+
+/// [begin, end): memory that stays unchanged for the rest of the run.
+const char *constantBegin = nullptr, *constantEnd = nullptr;
+
+bool isConstant(const void *data) {
+  return data >= (const void *)constantBegin && data < (const void *)constantEnd;
+}
+
+/// A convolution whose primitive picks its own layouts (blocked ones are
+/// several times faster than plain NCHW), with reorders to and from the
+/// plain tensors of the program. Weights in the constant region are
+/// reordered once.
+struct ConvPlan {
+  dnnl::convolution_forward primitive;
+  memory::desc plainX, plainW, plainY, bias;
+  memory x, w, y; // In the primitive's layouts; empty when plain.
+  const void *reorderedWeights = nullptr; // Whose bytes `w` holds.
+};
+
+Dims windowDims(const int64_t *values, int32_t rank, int64_t minus = 0) {
+  Dims dims;
+  for (int32_t i = 0; i < rank; ++i)
+    dims.push_back(values[i] - minus);
+  return dims;
+}
+
+ConvPlan makeConvPlan(const cleave_tensor *x, const cleave_tensor *w,
+                      const cleave_tensor *b, const cleave_window *window,
+                      int64_t group, const cleave_tensor *y) {
+  int32_t rank = window->spatial_rank;
+  ConvPlan plan;
+  plan.plainX = activationDesc(x, window->channels_last);
+  plan.plainY = activationDesc(y, window->channels_last);
+  // Grouped weights are [group, M/group, C/group, kernel...] to oneDNN.
+  Dims wDims = dimsOf(w);
+  if (group > 1) {
+    wDims[0] /= group;
+    wDims.insert(wDims.begin(), group);
+  }
+  plan.plainW = rowMajor(wDims);
+  if (b)
+    plan.bias = rowMajor(dimsOf(b));
+  auto any = [](const memory::desc &plain) {
+    return memory::desc(plain.dims(), memory::data_type::f32,
+                        memory::format_tag::any);
+  };
+  // oneDNN counts dilation from 0 (none); ONNX from 1.
+  dnnl::convolution_forward::primitive_desc pd(
+      dnnl::convolution_forward::desc(
+          dnnl::prop_kind::forward_inference,
+          dnnl::algorithm::convolution_direct, any(plan.plainX),
+          any(plan.plainW), plan.bias, any(plan.plainY),
+          windowDims(window->strides, rank),
+          windowDims(window->dilations, rank, 1),
+          windowDims(window->pads_begin, rank),
+          windowDims(window->pads_end, rank)),
+      cpuEngine());
+  plan.primitive = dnnl::convolution_forward(pd);
+  if (pd.src_desc() != plan.plainX)
+    plan.x = memory(pd.src_desc(), cpuEngine());
+  if (pd.weights_desc() != plan.plainW)
+    plan.w = memory(pd.weights_desc(), cpuEngine());
+  if (pd.dst_desc() != plan.plainY)
+    plan.y = memory(pd.dst_desc(), cpuEngine());
+  return plan;
+}
+
+void reorder(const memory &from, const memory &to) {
+  thread_local dnnl::stream stream(cpuEngine());
+  dnnl::reorder(from, to).execute(stream, const_cast<memory &>(from),
+                                  const_cast<memory &>(to));
+  stream.wait();
+}
+
+void runConvPlan(ConvPlan &plan, const cleave_tensor *x,
+                 const cleave_tensor *w, const cleave_tensor *b,
+                 cleave_tensor *y) {
+  memory xUser = wrap(plan.plainX, x), wUser = wrap(plan.plainW, w),
+         yUser = wrap(plan.plainY, y);
+  if (plan.x)
+    reorder(xUser, plan.x);
+  if (plan.w && plan.reorderedWeights != w->data) {
+    reorder(wUser, plan.w);
+    plan.reorderedWeights = isConstant(w->data) ? w->data : nullptr;
+  }
+  std::unordered_map<int, memory> args = {
+      {DNNL_ARG_SRC, plan.x ? plan.x : xUser},
+      {DNNL_ARG_WEIGHTS, plan.w ? plan.w : wUser},
+      {DNNL_ARG_DST, plan.y ? plan.y : yUser}};
+  if (b)
+    args[DNNL_ARG_BIAS] = wrap(plan.bias, b);
+  execute(plan.primitive, args);
+  if (plan.y)
+    reorder(plan.y, yUser);
+}
+
 } // namespace
 
 extern "C" {
+
+void cleave_cpu_set_constant_region(const void *data, int64_t size) {
+  constantBegin = (const char *)data;
+  constantEnd = constantBegin + (data ? size : 0);
+}
 
 void cleave_cpu_set_num_threads(int32_t threads) {
   omp_set_num_threads(threads > 0 ? threads : omp_get_num_procs());
@@ -407,12 +558,6 @@ cleave_status cleave_cpu_softmax(const cleave_tensor *x, int32_t axis,
   });
 }
 
-static Dims windowDims(const int64_t *values, int32_t rank, int64_t minus = 0) {
-  Dims dims;
-  for (int32_t i = 0; i < rank; ++i)
-    dims.push_back(values[i] - minus);
-  return dims;
-}
 
 cleave_status cleave_cpu_conv(const cleave_tensor *x, const cleave_tensor *w,
                               const cleave_tensor *b,
@@ -429,31 +574,16 @@ cleave_status cleave_cpu_conv(const cleave_tensor *x, const cleave_tensor *w,
   if (cleave_tensor_num_elements(y) == 0)
     return nullptr;
   return guarded("conv", [&]() -> cleave_status {
-    memory::desc xDesc = rowMajor(dimsOf(x)), yDesc = rowMajor(dimsOf(y));
-    // Grouped weights are [group, M/group, C/group, kernel...] to oneDNN.
-    Dims wDims = dimsOf(w);
-    if (group > 1) {
-      wDims[0] /= group;
-      wDims.insert(wDims.begin(), group);
-    }
-    memory::desc wDesc = rowMajor(wDims);
-    memory::desc bDesc = b ? rowMajor(dimsOf(b)) : memory::desc();
-    // oneDNN counts dilation from 0 (none); ONNX from 1.
-    dnnl::convolution_forward::primitive_desc pd(
-        dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                        dnnl::algorithm::convolution_direct,
-                                        xDesc, wDesc, bDesc, yDesc,
-                                        windowDims(window->strides, rank),
-                                        windowDims(window->dilations, rank, 1),
-                                        windowDims(window->pads_begin, rank),
-                                        windowDims(window->pads_end, rank)),
-        cpuEngine());
-    std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, wrap(xDesc, x)},
-                                            {DNNL_ARG_WEIGHTS, wrap(wDesc, w)},
-                                            {DNNL_ARG_DST, wrap(yDesc, y)}};
-    if (b)
-      args[DNNL_ARG_BIAS] = wrap(bDesc, b);
-    execute(dnnl::convolution_forward(pd), args);
+    PlanKey key = {rank, group, b != nullptr, window->channels_last};
+    for (const cleave_tensor *t : {x, w, (const cleave_tensor *)y})
+      key.insert(key.end(), t->dims, t->dims + t->rank);
+    for (const int64_t *v : {window->strides, window->dilations,
+                             window->pads_begin, window->pads_end})
+      key.insert(key.end(), v, v + rank);
+    thread_local PlanCache<ConvPlan> plans;
+    ConvPlan &plan = plans.get(
+        key, [&] { return makeConvPlan(x, w, b, window, group, y); });
+    runConvPlan(plan, x, w, b, y);
     return nullptr;
   });
 }
@@ -582,7 +712,8 @@ cleave_status cleave_cpu_pool(cleave_pool_kind kind, const cleave_tensor *x,
           ? dnnl::algorithm::pooling_avg_include_padding
           : dnnl::algorithm::pooling_avg_exclude_padding;
   return guarded("pool", [&]() -> cleave_status {
-    memory::desc xDesc = rowMajor(dimsOf(x)), yDesc = rowMajor(dimsOf(y));
+    memory::desc xDesc = activationDesc(x, window->channels_last),
+                 yDesc = activationDesc(y, window->channels_last);
     dnnl::pooling_v2_forward::primitive_desc pd(
         dnnl::pooling_v2_forward::desc(
             dnnl::prop_kind::forward_inference, algorithm, xDesc, yDesc,

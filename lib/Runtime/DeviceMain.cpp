@@ -106,6 +106,7 @@ int cleave_device_main(int argc, char **argv, const cleave_program &program) {
   if (cleave_status s = cleave_weights_map(weightsPath.c_str(),
                                            program.weights_size, &r.weights))
     return failStatus(self, s);
+  cleave_cpu_set_constant_region(r.weights.payload, r.weights.size);
 
   // Inputs: every one given, with the program's element type and shape.
   for (const auto &[name, file] : inputFiles) {

@@ -20,6 +20,11 @@ extern "C" {
 /* Threads the kernels may use; 0 means all cores (the default). */
 void cleave_cpu_set_num_threads(int32_t threads);
 
+/* Declares [data, data + size) unchanged for the rest of the run (the mapped
+ * weights): kernels may keep derived forms of tensors in it, such as
+ * convolution weights in oneDNN's blocked layout. NULL clears it. */
+void cleave_cpu_set_constant_region(const void *data, int64_t size);
+
 /* ONNX MatMul (NumPy matmul: 1-D promotion, batch broadcasting), f32. */
 cleave_status cleave_cpu_matmul(const cleave_tensor *a, const cleave_tensor *b,
                                 cleave_tensor *y);
@@ -105,10 +110,13 @@ typedef struct cleave_window {
   int64_t dilations[CLEAVE_MAX_RANK]; /* 1: no dilation, as in ONNX */
   int64_t pads_begin[CLEAVE_MAX_RANK];
   int64_t pads_end[CLEAVE_MAX_RANK];
+  /* Non-zero: x and y are [N, spatial..., C] (conv and pooling only). */
+  int32_t channels_last;
 } cleave_window;
 
-/* ONNX Conv, f32: x [N, C, spatial...], w [M, C/group, kernel...], optional
- * bias b [M] (NULL for none). */
+/* ONNX Conv, f32: x [N, C, spatial...] (or [N, spatial..., C], see
+ * cleave_window), w [M, C/group, kernel...], optional bias b [M] (NULL for
+ * none). */
 cleave_status cleave_cpu_conv(const cleave_tensor *x, const cleave_tensor *w,
                               const cleave_tensor *b,
                               const cleave_window *window, int64_t group,

@@ -96,9 +96,11 @@ inline cleave_window window(std::initializer_list<int64_t> kernel,
                             std::initializer_list<int64_t> strides,
                             std::initializer_list<int64_t> dilations,
                             std::initializer_list<int64_t> padsBegin,
-                            std::initializer_list<int64_t> padsEnd) {
+                            std::initializer_list<int64_t> padsEnd,
+                            int32_t channelsLast = 0) {
   cleave_window w{};
   w.spatial_rank = (int32_t)kernel.size();
+  w.channels_last = channelsLast;
   auto fill = [](int64_t *out, std::initializer_list<int64_t> values) {
     int32_t i = 0;
     for (int64_t v : values)

@@ -80,6 +80,12 @@ struct ResolvedWindow {
   SmallVector<int64_t> kernel, strides, dilations, begin, end;
 };
 
+/// The spatial dims of a [N, C, spatial...] or [N, spatial..., C] shape.
+ArrayRef<int64_t> spatialDims(ShapedType type, bool channelsLast) {
+  return channelsLast ? type.getShape().drop_front().drop_back()
+                      : type.getShape().drop_front(2);
+}
+
 ResolvedWindow resolveWindow(ArrayRef<int64_t> in, ArrayRef<int64_t> out,
                              ArrayRef<int64_t> kernel,
                              std::optional<ArrayRef<int64_t>> strides,
@@ -153,11 +159,14 @@ private:
     call("CLEAVE_PROGRAM_CHECK", Type(), {status}, {operand(0)});
   }
   LogicalResult lowerOp(Operation *op);
-  Value window(const ResolvedWindow &w) {
-    return call("cleave::program::window", opaque("cleave_window"), {},
-                {literal(list(w.kernel)), literal(list(w.strides)),
-                 literal(list(w.dilations)), literal(list(w.begin)),
-                 literal(list(w.end))});
+  Value window(const ResolvedWindow &w, bool channelsLast = false) {
+    SmallVector<Attribute> args = {
+        literal(list(w.kernel)), literal(list(w.strides)),
+        literal(list(w.dilations)), literal(list(w.begin)),
+        literal(list(w.end))};
+    if (channelsLast)
+      args.push_back(builder.getI32IntegerAttr(1));
+    return call("cleave::program::window", opaque("cleave_window"), {}, args);
   }
   /// Fails if any result past the first is used (outputs the CPU kernels
   /// do not compute, such as MaxPool's indices).
@@ -250,10 +259,12 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
         auto x = cast<ShapedType>(o.getX().getType());
         auto y = cast<ShapedType>(o.getY().getType());
         auto w = cast<ShapedType>(o.getW().getType());
-        Value win = window(resolveWindow(
-            x.getShape().drop_front(2), y.getShape().drop_front(2),
-            w.getShape().drop_front(2), o.getStrides(), o.getDilations(),
-            o.getPads(), o.getAutoPad()));
+        bool last = o.getChannelsLast();
+        Value win = window(
+            resolveWindow(spatialDims(x, last), spatialDims(y, last),
+                          w.getShape().drop_front(2), o.getStrides(),
+                          o.getDilations(), o.getPads(), o.getAutoPad()),
+            last);
         Attribute group = builder.getI64IntegerAttr(o.getGroup());
         if (isNone(o.getB()))
           kernel("cleave::program::conv", {in(0), in(1), win, out},
@@ -336,10 +347,12 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
           return unsupported(op, "storage_order=1 is not supported");
         auto x = cast<ShapedType>(o.getX().getType());
         auto y = cast<ShapedType>(o.getY().getType());
-        Value win = window(resolveWindow(
-            x.getShape().drop_front(2), y.getShape().drop_front(2),
-            *o.getKernelShape(), o.getStrides(), o.getDilations(), o.getPads(),
-            o.getAutoPad()));
+        bool last = o.getChannelsLast();
+        Value win = window(
+            resolveWindow(spatialDims(x, last), spatialDims(y, last),
+                          *o.getKernelShape(), o.getStrides(),
+                          o.getDilations(), o.getPads(), o.getAutoPad()),
+            last);
         kernel(
             "cleave::program::pool", {in(0), win, out},
             {literal("CLEAVE_POOL_MAX"), operand(0), operand(1), operand(2)});
@@ -350,10 +363,12 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
           return failure();
         auto x = cast<ShapedType>(o.getX().getType());
         auto y = cast<ShapedType>(o.getY().getType());
-        Value win = window(resolveWindow(
-            x.getShape().drop_front(2), y.getShape().drop_front(2),
-            *o.getKernelShape(), o.getStrides(), o.getDilations(), o.getPads(),
-            o.getAutoPad()));
+        bool last = o.getChannelsLast();
+        Value win = window(
+            resolveWindow(spatialDims(x, last), spatialDims(y, last),
+                          *o.getKernelShape(), o.getStrides(),
+                          o.getDilations(), o.getPads(), o.getAutoPad()),
+            last);
         kernel("cleave::program::pool", {in(0), win, out},
                {literal(o.getCountIncludePad() ? "CLEAVE_POOL_AVG_INCLUDE_PAD"
                                                : "CLEAVE_POOL_AVG_EXCLUDE_PAD"),

@@ -989,6 +989,22 @@ FailureOr<SmallVector<int64_t>> windowOutput(std::optional<Location> loc,
   return out;
 }
 
+/// [N, C, spatial...] from [N, spatial..., C] (channels_last ops infer in
+/// ONNX's layout).
+SmallVector<int64_t> channelsFirst(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> result = {shape.front(), shape.back()};
+  llvm::append_range(result, shape.drop_front().drop_back());
+  return result;
+}
+
+/// [N, spatial..., C] from [N, C, spatial...].
+SmallVector<int64_t> channelsLast(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> result = {shape.front()};
+  llvm::append_range(result, shape.drop_front(2));
+  result.push_back(shape[1]);
+  return result;
+}
+
 template <typename PoolAdaptor>
 LogicalResult inferPool(std::optional<Location> loc, PoolAdaptor adaptor,
                         Value x, int64_t numResults,
@@ -996,18 +1012,25 @@ LogicalResult inferPool(std::optional<Location> loc, PoolAdaptor adaptor,
   RankedTensorType input = rankedType(x);
   if (input.getRank() < 3)
     return emitOptionalError(loc, "expects an input of rank 3 or more");
+  bool last = adaptor.getChannelsLast();
   FailureOr<Window> window =
       getWindow(loc, input.getRank() - 2, adaptor.getKernelShape(),
                 adaptor.getStridesAttr(), adaptor.getDilationsAttr(),
                 adaptor.getPadsAttr(), adaptor.getAutoPad());
   if (failed(window))
     return failure();
+  SmallVector<int64_t> inShape(input.getShape());
+  if (last)
+    inShape = channelsFirst(inShape);
   FailureOr<SmallVector<int64_t>> spatial = windowOutput(
-      loc, input.getShape().drop_front(2), *window, adaptor.getCeilMode());
+      loc, ArrayRef<int64_t>(inShape).drop_front(2), *window,
+      adaptor.getCeilMode());
   if (failed(spatial))
     return failure();
-  SmallVector<int64_t> shape(input.getShape().take_front(2));
+  SmallVector<int64_t> shape(inShape.begin(), inShape.begin() + 2);
   llvm::append_range(shape, *spatial);
+  if (last)
+    shape = channelsLast(shape);
   types.push_back(withShape(x, shape));
   if (numResults == 2)
     types.push_back(RankedTensorType::get(shape, i64(x.getContext())));
@@ -1019,10 +1042,16 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
                                        std::optional<Location> loc,
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &types) {
-  RankedTensorType x = rankedType(adaptor.getX());
+  RankedTensorType xType = rankedType(adaptor.getX());
   RankedTensorType w = rankedType(adaptor.getW());
-  if (x.getRank() < 3 || w.getRank() != x.getRank())
+  if (xType.getRank() < 3 || w.getRank() != xType.getRank())
     return emitOptionalError(loc, "X and W must have the same rank, 3 or more");
+  bool last = adaptor.getChannelsLast();
+  // Inferred in ONNX's layout, then permuted back for channels_last.
+  RankedTensorType x =
+      last ? RankedTensorType::get(channelsFirst(xType.getShape()),
+                                   xType.getElementType())
+           : xType;
   int64_t group = (int64_t)adaptor.getGroup();
   if (group <= 0 || x.getDimSize(1) != w.getDimSize(1) * group)
     return emitOptionalError(loc, "X has ", x.getDimSize(1),
@@ -1042,7 +1071,7 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
     return failure();
   SmallVector<int64_t> shape = {x.getDimSize(0), w.getDimSize(0)};
   llvm::append_range(shape, *spatial);
-  types.push_back(withShape(adaptor.getX(), shape));
+  types.push_back(withShape(adaptor.getX(), last ? channelsLast(shape) : shape));
   return success();
 }
 

@@ -515,9 +515,11 @@ class Cleave_WindowOp<string mnemonic, string onnxName, dag extraArgs,
       OptionalAttr<DenseI64ArrayAttr>:$strides));
 }
 
+// `channels_last` (not in ONNX; set by cleave-channels-last): X and Y are
+// [N, spatial..., C] instead of [N, C, spatial...]. W keeps ONNX's layout.
 def Cleave_ConvOp : Cleave_WindowOp<"conv", "Conv",
     (ins Cleave_FloatTensor:$X, Cleave_FloatTensor:$W, Cleave_OptTensor:$B),
-    (ins DefaultValuedAttr<I64Attr, "1">:$group)> {
+    (ins DefaultValuedAttr<I64Attr, "1">:$group, UnitAttr:$channels_last)> {
   let results = (outs Cleave_FloatTensor:$Y);
 }
 
@@ -532,14 +534,16 @@ def Cleave_ConvTransposeOp : Cleave_WindowOp<"conv_transpose", "ConvTranspose",
 def Cleave_AveragePoolOp : Cleave_WindowOp<"average_pool", "AveragePool",
     (ins Cleave_FloatTensor:$X),
     (ins DefaultValuedAttr<I64Attr, "0">:$ceil_mode,
-         DefaultValuedAttr<I64Attr, "0">:$count_include_pad)> {
+         DefaultValuedAttr<I64Attr, "0">:$count_include_pad,
+         UnitAttr:$channels_last)> {
   let results = (outs Cleave_FloatTensor:$Y);
 }
 
 def Cleave_MaxPoolOp : Cleave_WindowOp<"max_pool", "MaxPool",
     (ins Cleave_NumericTensor:$X),
     (ins DefaultValuedAttr<I64Attr, "0">:$ceil_mode,
-         DefaultValuedAttr<I64Attr, "0">:$storage_order)> {
+         DefaultValuedAttr<I64Attr, "0">:$storage_order,
+         UnitAttr:$channels_last)> {
   let results = (outs Cleave_NumericTensor:$Y, Cleave_I64Tensor:$Indices);
 }
 

@@ -5,6 +5,26 @@
 
 include "mlir/Pass/PassBase.td"
 
+def ChannelsLastPass : Pass<"cleave-channels-last", "::mlir::func::FuncOp"> {
+  let summary = "Run convolutions and pooling on channels-last tensors";
+  let description = [{
+    oneDNN's fast CPU convolutions read and write channels-last (NHWC)
+    tensors. This pass rewrites each f32 Conv, MaxPool (whose indices are
+    unused) and AveragePool of rank 3 to 5 to its `channels_last` form
+    between two transposes:
+
+        y = conv(x)   becomes   y = transpose(conv'(transpose(x, to_last)),
+                                              to_first)
+
+    and then moves transposes towards their users through elementwise ops
+    (unary ops, binary ops whose other operand is transposed the same way
+    or has one element) and Concat (whose axis it permutes), composing
+    consecutive transposes. Transposes between consecutive layers cancel;
+    those at the edges of convolutional regions remain.
+  }];
+  let dependentDialects = ["::cleave::graph::CleaveDialect"];
+}
+
 def PlanMemoryPass : Pass<"cleave-plan-memory", "::mlir::func::FuncOp"> {
   let summary = "Give every intermediate tensor a fixed offset in one arena";
   let description = [{

@@ -1,0 +1,211 @@
+//===- ChannelsLast.cpp - convolutions and pooling in NHWC ---------------===//
+//
+// oneDNN's fast CPU convolutions work on channels-last tensors; run on
+// ONNX's NCHW they pay a reorder on the way in and out of every layer.
+// This pass rewrites each convolution and pooling op to its channels_last
+// form between two transposes, then moves transposes towards their users
+// through elementwise ops and concatenations and composes them, so that
+// the transposes between consecutive layers cancel. What remains are the
+// transposes at the edges of convolutional regions.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cleave/Dialect/Cleave/IR/CleaveOps.h"
+#include "cleave/Dialect/Cleave/Transforms/Passes.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace cleave::graph {
+#define GEN_PASS_DEF_CHANNELSLASTPASS
+#include "cleave/Dialect/Cleave/Transforms/Passes.h.inc"
+} // namespace cleave::graph
+
+using namespace mlir;
+using namespace cleave::graph;
+
+namespace {
+
+/// The permutation of `op` (ONNX's default reverses the axes).
+SmallVector<int64_t> permutationOf(TransposeOp op) {
+  if (std::optional<ArrayRef<int64_t>> perm = op.getPerm())
+    return SmallVector<int64_t>(*perm);
+  int64_t rank = op.getData().getType().getRank();
+  SmallVector<int64_t> perm;
+  for (int64_t i = rank - 1; i >= 0; --i)
+    perm.push_back(i);
+  return perm;
+}
+
+Value transpose(PatternRewriter &rewriter, Location loc, Value x,
+                ArrayRef<int64_t> perm) {
+  return TransposeOp::create(rewriter, loc, x,
+                             rewriter.getDenseI64ArrayAttr(perm));
+}
+
+/// [N, C, spatial...] -> [N, spatial..., C] and back.
+SmallVector<int64_t> toChannelsLast(int64_t rank) {
+  SmallVector<int64_t> perm = {0};
+  for (int64_t i = 2; i < rank; ++i)
+    perm.push_back(i);
+  perm.push_back(1);
+  return perm;
+}
+SmallVector<int64_t> toChannelsFirst(int64_t rank) {
+  SmallVector<int64_t> perm = {0, rank - 1};
+  for (int64_t i = 1; i < rank - 1; ++i)
+    perm.push_back(i);
+  return perm;
+}
+
+/// Rewrites a convolution or pooling op on X (operand 0) to its
+/// channels_last form: transpose(op'(transpose(X))).
+template <typename Op> struct ToChannelsLast : OpRewritePattern<Op> {
+  using OpRewritePattern<Op>::OpRewritePattern;
+  LogicalResult matchAndRewrite(Op op,
+                                PatternRewriter &rewriter) const override {
+    auto x = cast<RankedTensorType>(op->getOperand(0).getType());
+    if (op.getChannelsLast() || !x.getElementType().isF32() ||
+        x.getRank() < 3 || x.getRank() > 5)
+      return failure();
+    // MaxPool's indices are NCHW offsets: keep such ops as they are.
+    for (Value result : op->getResults().drop_front())
+      if (!result.use_empty())
+        return failure();
+    int64_t rank = x.getRank();
+    SmallVector<Value> operands(op->getOperands());
+    operands[0] = transpose(rewriter, op.getLoc(), operands[0],
+                            toChannelsLast(rank));
+    SmallVector<NamedAttribute> attrs(op->getAttrs());
+    attrs.push_back(rewriter.getNamedAttr("channels_last",
+                                          rewriter.getUnitAttr()));
+    auto last = Op::create(rewriter, op.getLoc(), operands, attrs);
+    SmallVector<Value> results(last->getResults());
+    results[0] = transpose(rewriter, op.getLoc(), results[0],
+                           toChannelsFirst(rank));
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
+/// transpose(transpose(x, p), q) = transpose(x, [p[q[0]], p[q[1]], ...]).
+struct ComposeTransposes : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inner = op.getData().getDefiningOp<TransposeOp>();
+    if (!inner)
+      return failure();
+    SmallVector<int64_t> p = permutationOf(inner), q = permutationOf(op),
+                         composed;
+    for (int64_t axis : q)
+      composed.push_back(p[axis]);
+    rewriter.replaceOp(op, transpose(rewriter, op.getLoc(), inner.getData(),
+                                     composed));
+    return success();
+  }
+};
+
+/// Ops computing each element from the same element of their one tensor
+/// operand (further operands, such as Clip's bounds, are scalars).
+bool isElementwiseUnary(Operation *op) {
+  return isa<AbsOp, CeilOp, CosOp, ErfOp, ExpOp, FloorOp, HardSwishOp, LogOp,
+             NegOp, ReciprocalOp, ReluOp, RoundOp, SigmoidOp, SignOp, SinOp,
+             SoftplusOp, SoftsignOp, SqrtOp, TanhOp, EluOp, HardSigmoidOp,
+             LeakyReluOp, SeluOp, GeluOp, ClipOp>(op);
+}
+
+bool isElementwiseBinary(Operation *op) {
+  return isa<AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, SumOp>(op) &&
+         op->getNumOperands() == 2;
+}
+
+/// Whether `v` broadcasts the same way whatever the layout: a tensor of
+/// one element, or none.
+bool isLayoutFree(Value v) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  return !type || type.getNumElements() == 1;
+}
+
+/// op(transpose(x, p), scalars...) = transpose(op(x, scalars...), p), and
+/// op(transpose(a, p), transpose(b, p)) = transpose(op(a, b), p).
+struct SinkThroughElementwise : RewritePattern {
+  SinkThroughElementwise(MLIRContext *context)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, context) {}
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    if (op->getNumResults() != 1 ||
+        !(isElementwiseUnary(op) || isElementwiseBinary(op)))
+      return failure();
+    auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    if (!resultType)
+      return failure();
+    std::optional<SmallVector<int64_t>> perm;
+    RankedTensorType source; // The type before the transposes.
+    SmallVector<Value> operands;
+    for (Value operand : op->getOperands()) {
+      auto t = operand.getDefiningOp<TransposeOp>();
+      if (t && t.getType().getShape() == resultType.getShape()) {
+        SmallVector<int64_t> p = permutationOf(t);
+        if (perm && *perm != p)
+          return failure();
+        perm = p;
+        source = t.getData().getType();
+        operands.push_back(t.getData());
+      } else if (isLayoutFree(operand)) {
+        operands.push_back(operand);
+      } else {
+        return failure();
+      }
+    }
+    if (!perm)
+      return failure();
+    Operation *moved = rewriter.clone(*op);
+    moved->setOperands(operands);
+    moved->getResult(0).setType(source.clone(resultType.getElementType()));
+    rewriter.replaceOp(op, transpose(rewriter, op->getLoc(),
+                                     moved->getResult(0), *perm));
+    return success();
+  }
+};
+
+/// concat(transpose(x_i, p), axis) = transpose(concat(x_i, p[axis]), p).
+struct SinkThroughConcat : OpRewritePattern<ConcatOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConcatOp op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<SmallVector<int64_t>> perm;
+    SmallVector<Value> inputs;
+    for (Value input : op.getInputs()) {
+      auto t = input.getDefiningOp<TransposeOp>();
+      if (!t || (perm && *perm != permutationOf(t)))
+        return failure();
+      perm = permutationOf(t);
+      inputs.push_back(t.getData());
+    }
+    if (!perm)
+      return failure();
+    int64_t rank = op.getType().getRank();
+    int64_t axis = (int64_t)op.getAxis();
+    if (axis < 0)
+      axis += rank;
+    Value concat = ConcatOp::create(rewriter, op.getLoc(), inputs,
+                                    rewriter.getI64IntegerAttr((*perm)[axis]));
+    rewriter.replaceOp(op, transpose(rewriter, op.getLoc(), concat, *perm));
+    return success();
+  }
+};
+
+struct ChannelsLastPass
+    : public cleave::graph::impl::ChannelsLastPassBase<ChannelsLastPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<ToChannelsLast<ConvOp>, ToChannelsLast<MaxPoolOp>,
+                 ToChannelsLast<AveragePoolOp>, ComposeTransposes,
+                 SinkThroughElementwise, SinkThroughConcat>(&getContext());
+    TransposeOp::getCanonicalizationPatterns(patterns, &getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
