@@ -164,6 +164,35 @@ private:
   std::unordered_map<PlanKey, Plan, PlanKeyHash> plans;
 };
 
+/// Kernels whose primitives are cached, as the first number of their keys.
+enum PlanKind : int64_t {
+  kMatmul = 1, kGemm, kEltwise, kBinary, kSoftmax, kPool, kBatchNorm,
+  kReduce, kConv
+};
+
+/// A key from a kind and any mix of numbers and dim lists.
+PlanKey planKey(PlanKind kind, std::initializer_list<Dims> dims,
+                std::initializer_list<double> params = {}) {
+  PlanKey key = {kind};
+  for (const Dims &d : dims) {
+    key.push_back((int64_t)d.size());
+    key.insert(key.end(), d.begin(), d.end());
+  }
+  for (double p : params) {
+    int64_t bits;
+    std::memcpy(&bits, &p, sizeof bits);
+    key.push_back(bits);
+  }
+  return key;
+}
+
+/// The primitive cached under `key`, made by `make` on first use.
+template <typename Make>
+const dnnl::primitive &cachedPrimitive(const PlanKey &key, Make make) {
+  thread_local PlanCache<dnnl::primitive> primitives;
+  return primitives.get(key, [&] { return dnnl::primitive(make()); });
+}
+
 /// [begin, end): memory that stays unchanged for the rest of the run.
 const char *constantBegin = nullptr, *constantEnd = nullptr;
 
@@ -315,9 +344,12 @@ cleave_status cleave_cpu_matmul(const cleave_tensor *a, const cleave_tensor *b,
     }
     memory::desc aDesc = rowMajor(aDims), bDesc = rowMajor(bDims),
                  yDesc = rowMajor(yDims);
-    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(aDesc, bDesc, yDesc),
-                                    cpuEngine());
-    execute(dnnl::matmul(pd), {{DNNL_ARG_SRC, wrap(aDesc, a)},
+    const dnnl::primitive &matmul =
+        cachedPrimitive(planKey(kMatmul, {aDims, bDims, yDims}), [&] {
+          return dnnl::matmul(dnnl::matmul::primitive_desc(
+              dnnl::matmul::desc(aDesc, bDesc, yDesc), cpuEngine()));
+        });
+    execute(matmul, {{DNNL_ARG_SRC, wrap(aDesc, a)},
                                {DNNL_ARG_WEIGHTS, wrap(bDesc, b)},
                                {DNNL_ARG_DST, wrap(yDesc, y)}});
     return nullptr;
@@ -443,11 +475,14 @@ cleave_status cleave_cpu_unary(cleave_unary_op op, float alpha, float beta,
   }
   return guarded("unary", [&]() -> cleave_status {
     memory::desc desc = rowMajor({count});
-    dnnl::eltwise_forward::primitive_desc pd(
-        dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference,
-                                    algorithm, desc, alpha, beta),
-        cpuEngine());
-    execute(dnnl::eltwise_forward(pd),
+    const dnnl::primitive &eltwise = cachedPrimitive(
+        planKey(kEltwise, {{count}}, {(double)algorithm, alpha, beta}), [&] {
+          return dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(
+              dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference,
+                                          algorithm, desc, alpha, beta),
+              cpuEngine()));
+        });
+    execute(eltwise,
             {{DNNL_ARG_SRC, wrap(desc, x)}, {DNNL_ARG_DST, wrap(desc, y)}});
     return nullptr;
   });
@@ -484,9 +519,13 @@ cleave_status cleave_cpu_binary(cleave_binary_op op, const cleave_tensor *a,
     return guarded("binary", [&]() -> cleave_status {
       memory::desc aDesc = rowMajor(shape),
                    bDesc = rowMajor(padded(dimsOf(b), shape.size()));
-      dnnl::binary::primitive_desc pd(
-          dnnl::binary::desc(algorithm, aDesc, bDesc, aDesc), cpuEngine());
-      execute(dnnl::binary(pd), {{DNNL_ARG_SRC_0, wrap(aDesc, a)},
+      const dnnl::primitive &binary = cachedPrimitive(
+          planKey(kBinary, {shape, dimsOf(b)}, {(double)algorithm}), [&] {
+            return dnnl::binary(dnnl::binary::primitive_desc(
+                dnnl::binary::desc(algorithm, aDesc, bDesc, aDesc),
+                cpuEngine()));
+          });
+      execute(binary, {{DNNL_ARG_SRC_0, wrap(aDesc, a)},
                                  {DNNL_ARG_SRC_1, wrap(bDesc, b)},
                                  {DNNL_ARG_DST, wrap(aDesc, y)}});
       return nullptr;
@@ -546,13 +585,18 @@ cleave_status cleave_cpu_softmax(const cleave_tensor *x, int32_t axis,
     return nullptr;
   return guarded("softmax", [&]() -> cleave_status {
     memory::desc desc = rowMajor(dimsOf(x));
-    dnnl::softmax_v2_forward::primitive_desc pd(
-        dnnl::softmax_v2_forward::desc(dnnl::prop_kind::forward_inference,
-                                       log ? dnnl::algorithm::softmax_log
-                                           : dnnl::algorithm::softmax_accurate,
-                                       desc, desc, axis),
-        cpuEngine());
-    execute(dnnl::softmax_v2_forward(pd),
+    const dnnl::primitive &softmax = cachedPrimitive(
+        planKey(kSoftmax, {dimsOf(x)}, {(double)axis, (double)log}), [&] {
+          return dnnl::softmax_v2_forward(
+              dnnl::softmax_v2_forward::primitive_desc(
+                  dnnl::softmax_v2_forward::desc(
+                      dnnl::prop_kind::forward_inference,
+                      log ? dnnl::algorithm::softmax_log
+                          : dnnl::algorithm::softmax_accurate,
+                      desc, desc, axis),
+                  cpuEngine()));
+        });
+    execute(softmax,
             {{DNNL_ARG_SRC, wrap(desc, x)}, {DNNL_ARG_DST, wrap(desc, y)}});
     return nullptr;
   });
@@ -574,7 +618,7 @@ cleave_status cleave_cpu_conv(const cleave_tensor *x, const cleave_tensor *w,
   if (cleave_tensor_num_elements(y) == 0)
     return nullptr;
   return guarded("conv", [&]() -> cleave_status {
-    PlanKey key = {rank, group, b != nullptr, window->channels_last};
+    PlanKey key = {kConv, rank, group, b != nullptr, window->channels_last};
     for (const cleave_tensor *t : {x, w, (const cleave_tensor *)y})
       key.insert(key.end(), t->dims, t->dims + t->rank);
     for (const int64_t *v : {window->strides, window->dilations,
@@ -714,15 +758,25 @@ cleave_status cleave_cpu_pool(cleave_pool_kind kind, const cleave_tensor *x,
   return guarded("pool", [&]() -> cleave_status {
     memory::desc xDesc = activationDesc(x, window->channels_last),
                  yDesc = activationDesc(y, window->channels_last);
-    dnnl::pooling_v2_forward::primitive_desc pd(
-        dnnl::pooling_v2_forward::desc(
-            dnnl::prop_kind::forward_inference, algorithm, xDesc, yDesc,
-            windowDims(window->strides, rank), windowDims(window->kernel, rank),
-            windowDims(window->dilations, rank, 1),
-            windowDims(window->pads_begin, rank),
-            windowDims(window->pads_end, rank)),
-        cpuEngine());
-    execute(dnnl::pooling_v2_forward(pd),
+    PlanKey key = planKey(
+        kPool,
+        {dimsOf(x), dimsOf(y), windowDims(window->strides, rank),
+         windowDims(window->kernel, rank), windowDims(window->dilations, rank),
+         windowDims(window->pads_begin, rank),
+         windowDims(window->pads_end, rank)},
+        {(double)kind, (double)window->channels_last});
+    const dnnl::primitive &pool = cachedPrimitive(key, [&] {
+      return dnnl::pooling_v2_forward(dnnl::pooling_v2_forward::primitive_desc(
+          dnnl::pooling_v2_forward::desc(
+              dnnl::prop_kind::forward_inference, algorithm, xDesc, yDesc,
+              windowDims(window->strides, rank),
+              windowDims(window->kernel, rank),
+              windowDims(window->dilations, rank, 1),
+              windowDims(window->pads_begin, rank),
+              windowDims(window->pads_end, rank)),
+          cpuEngine()));
+    });
+    execute(pool,
             {{DNNL_ARG_SRC, wrap(xDesc, x)}, {DNNL_ARG_DST, wrap(yDesc, y)}});
     return nullptr;
   });
@@ -747,11 +801,16 @@ cleave_status cleave_cpu_batch_norm(const cleave_tensor *x,
     auto flags = dnnl::normalization_flags::use_global_stats |
                  dnnl::normalization_flags::use_scale |
                  dnnl::normalization_flags::use_shift;
-    dnnl::batch_normalization_forward::primitive_desc pd(
-        dnnl::batch_normalization_forward::desc(
-            dnnl::prop_kind::forward_inference, xDesc, epsilon, flags),
-        cpuEngine());
-    execute(dnnl::batch_normalization_forward(pd),
+    const dnnl::primitive &norm = cachedPrimitive(
+        planKey(kBatchNorm, {dimsOf(x)}, {epsilon}), [&] {
+          return dnnl::batch_normalization_forward(
+              dnnl::batch_normalization_forward::primitive_desc(
+                  dnnl::batch_normalization_forward::desc(
+                      dnnl::prop_kind::forward_inference, xDesc, epsilon,
+                      flags),
+                  cpuEngine()));
+        });
+    execute(norm,
             {{DNNL_ARG_SRC, wrap(xDesc, x)},
              {DNNL_ARG_MEAN, wrap(cDesc, mean)},
              {DNNL_ARG_VARIANCE, wrap(cDesc, var)},
@@ -798,12 +857,17 @@ cleave_status cleave_cpu_gemm(const cleave_tensor *a, const cleave_tensor *b,
       memory::desc bDesc(Dims{k, n}, memory::data_type::f32,
                          trans_b ? Dims{1, k} : Dims{n, 1});
       memory::desc yDesc = rowMajor({m, n});
-      dnnl::primitive_attr attr;
-      if (alpha != 1.0f)
-        attr.set_output_scales(0, {alpha});
-      dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(aDesc, bDesc, yDesc),
-                                      attr, cpuEngine());
-      execute(dnnl::matmul(pd), {{DNNL_ARG_SRC, wrap(aDesc, a)},
+      const dnnl::primitive &gemm = cachedPrimitive(
+          planKey(kGemm, {{m, k, n}},
+                  {(double)trans_a, (double)trans_b, alpha}),
+          [&] {
+            dnnl::primitive_attr attr;
+            if (alpha != 1.0f)
+              attr.set_output_scales(0, {alpha});
+            return dnnl::matmul(dnnl::matmul::primitive_desc(
+                dnnl::matmul::desc(aDesc, bDesc, yDesc), attr, cpuEngine()));
+          });
+      execute(gemm, {{DNNL_ARG_SRC, wrap(aDesc, a)},
                                  {DNNL_ARG_WEIGHTS, wrap(bDesc, b)},
                                  {DNNL_ARG_DST, wrap(yDesc, y)}});
       return nullptr;
@@ -870,9 +934,14 @@ cleave_status cleave_cpu_reduce(cleave_reduce_op op, const cleave_tensor *x,
   }
   return guarded("reduce", [&]() -> cleave_status {
     memory::desc xDesc = rowMajor(dimsOf(x)), yDesc = rowMajor(dimsOf(y));
-    dnnl::reduction::primitive_desc pd(
-        dnnl::reduction::desc(algorithm, xDesc, yDesc, p, 0.0f), cpuEngine());
-    execute(dnnl::reduction(pd),
+    const dnnl::primitive &reduction = cachedPrimitive(
+        planKey(kReduce, {dimsOf(x), dimsOf(y)}, {(double)algorithm, p}),
+        [&] {
+          return dnnl::reduction(dnnl::reduction::primitive_desc(
+              dnnl::reduction::desc(algorithm, xDesc, yDesc, p, 0.0f),
+              cpuEngine()));
+        });
+    execute(reduction,
             {{DNNL_ARG_SRC, wrap(xDesc, x)}, {DNNL_ARG_DST, wrap(yDesc, y)}});
     return nullptr;
   });

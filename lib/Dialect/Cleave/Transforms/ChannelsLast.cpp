@@ -126,8 +126,16 @@ bool isLayoutFree(Value v) {
   return !type || type.getNumElements() == 1;
 }
 
+/// Whether `v` is a constant of `type`'s rank (it can be transposed at
+/// compile time).
+bool isFullRankConstant(Value v, RankedTensorType type) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && t.getRank() == type.getRank() && v.getDefiningOp<ConstantOp>();
+}
+
 /// op(transpose(x, p), scalars...) = transpose(op(x, scalars...), p), and
-/// op(transpose(a, p), transpose(b, p)) = transpose(op(a, b), p).
+/// op(transpose(a, p), transpose(b, p)) = transpose(op(a, b), p); a
+/// constant operand of full rank is transposed the other way instead.
 struct SinkThroughElementwise : RewritePattern {
   SinkThroughElementwise(MLIRContext *context)
       : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, context) {}
@@ -151,7 +159,7 @@ struct SinkThroughElementwise : RewritePattern {
         perm = p;
         source = t.getData().getType();
         operands.push_back(t.getData());
-      } else if (isLayoutFree(operand)) {
+      } else if (isLayoutFree(operand) || isFullRankConstant(operand, resultType)) {
         operands.push_back(operand);
       } else {
         return failure();
@@ -159,6 +167,13 @@ struct SinkThroughElementwise : RewritePattern {
     }
     if (!perm)
       return failure();
+    // Constants of the result's rank take the inverse permutation (folded).
+    SmallVector<int64_t> inverse(perm->size());
+    for (auto [i, axis] : llvm::enumerate(*perm))
+      inverse[axis] = i;
+    for (auto [operand, original] : llvm::zip(operands, op->getOperands()))
+      if (operand == original && isFullRankConstant(original, resultType))
+        operand = transpose(rewriter, op->getLoc(), original, inverse);
     Operation *moved = rewriter.clone(*op);
     moved->setOperands(operands);
     moved->getResult(0).setType(source.clone(resultType.getElementType()));

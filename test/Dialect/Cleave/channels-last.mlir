@@ -1,0 +1,75 @@
+// RUN: cleave-opt %s --split-input-file --cleave-channels-last | FileCheck %s
+
+// Two convolutions with a Relu between: one transpose into NHWC before the
+// first, one back after the last, nothing in between.
+// CHECK-LABEL: func.func @chain
+// CHECK-SAME: (%[[X:.*]]: tensor<1x4x8x8xf32>
+// CHECK: %[[IN:.*]] = cleave.transpose %[[X]] {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x4x8x8xf32>) -> tensor<1x8x8x4xf32>
+// CHECK: %[[C1:.*]] = cleave.conv %[[IN]], %{{.*}}, %{{.*}} {channels_last, {{.*}}} : (tensor<1x8x8x4xf32>, tensor<8x4x3x3xf32>, none) -> tensor<1x8x8x8xf32>
+// CHECK: %[[R:.*]] = cleave.relu %[[C1]] : (tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+// CHECK: %[[C2:.*]] = cleave.conv %[[R]], %{{.*}}, %{{.*}} {channels_last} : (tensor<1x8x8x8xf32>, tensor<8x8x1x1xf32>, tensor<8xf32>) -> tensor<1x8x8x8xf32>
+// CHECK: %[[OUT:.*]] = cleave.transpose %[[C2]] {perm = array<i64: 0, 3, 1, 2>} : (tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+// CHECK: return %[[OUT]]
+func.func @chain(%x: tensor<1x4x8x8xf32>, %w1: tensor<8x4x3x3xf32>, %w2: tensor<8x8x1x1xf32>, %b2: tensor<8xf32>) -> tensor<1x8x8x8xf32> {
+  %none = cleave.none
+  %0 = cleave.conv %x, %w1, %none {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>, tensor<8x4x3x3xf32>, none) -> tensor<1x8x8x8xf32>
+  %1 = cleave.relu %0 : (tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+  %2 = cleave.conv %1, %w2, %b2 : (tensor<1x8x8x8xf32>, tensor<8x8x1x1xf32>, tensor<8xf32>) -> tensor<1x8x8x8xf32>
+  return %2 : tensor<1x8x8x8xf32>
+}
+
+// -----
+
+// A residual Add of two convolutions, a Clip with scalar bounds and a Mul
+// by a constant of full rank (transposed at compile time) run in NHWC; an
+// Add with a per-channel bias of lower rank stops the sinking, so the
+// transpose back comes before it.
+// CHECK-LABEL: func.func @residual
+// CHECK-DAG: %[[K4:.*]] = cleave.constant dense<2.000000e+00> : tensor<1x1x1x4xf32>
+// CHECK-DAG: %[[C1:.*]] = cleave.conv {{.*}}channels_last
+// CHECK-DAG: %[[C2:.*]] = cleave.conv {{.*}}channels_last
+// CHECK: %[[A:.*]] = cleave.add %[[C1]], %[[C2]] : (tensor<1x6x6x4xf32>, tensor<1x6x6x4xf32>) -> tensor<1x6x6x4xf32>
+// CHECK: %[[K:.*]] = cleave.clip %[[A]], %{{.*}}, %{{.*}} : (tensor<1x6x6x4xf32>, tensor<f32>, tensor<f32>) -> tensor<1x6x6x4xf32>
+// CHECK: %[[M:.*]] = cleave.mul %[[K]], %[[K4]] : (tensor<1x6x6x4xf32>, tensor<1x1x1x4xf32>) -> tensor<1x6x6x4xf32>
+// CHECK: %[[T:.*]] = cleave.transpose %[[M]] {perm = array<i64: 0, 3, 1, 2>}
+// CHECK: cleave.add %[[T]], %{{.*}} : (tensor<1x4x6x6xf32>, tensor<4x1x1xf32>)
+func.func @residual(%x: tensor<1x4x6x6xf32>, %w: tensor<4x4x3x3xf32>, %lo: tensor<f32>, %hi: tensor<f32>, %bias: tensor<4x1x1xf32>) -> tensor<1x4x6x6xf32> {
+  %none = cleave.none
+  %scale = cleave.constant dense<2.0> : tensor<1x4x1x1xf32>
+  %0 = cleave.conv %x, %w, %none {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x6x6xf32>, tensor<4x4x3x3xf32>, none) -> tensor<1x4x6x6xf32>
+  %1 = cleave.conv %x, %w, %none {pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x6x6xf32>, tensor<4x4x3x3xf32>, none) -> tensor<1x4x6x6xf32>
+  %2 = cleave.add %0, %1 : (tensor<1x4x6x6xf32>, tensor<1x4x6x6xf32>) -> tensor<1x4x6x6xf32>
+  %3 = cleave.clip %2, %lo, %hi : (tensor<1x4x6x6xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4x6x6xf32>
+  %4 = cleave.mul %3, %scale : (tensor<1x4x6x6xf32>, tensor<1x4x1x1xf32>) -> tensor<1x4x6x6xf32>
+  %5 = cleave.add %4, %bias : (tensor<1x4x6x6xf32>, tensor<4x1x1xf32>) -> tensor<1x4x6x6xf32>
+  return %5 : tensor<1x4x6x6xf32>
+}
+
+// -----
+
+// Branches joined on the channel axis concatenate on the last axis in NHWC;
+// average pooling runs channels-last too.
+// CHECK-LABEL: func.func @branches
+// CHECK: cleave.average_pool {{.*}}channels_last{{.*}} : (tensor<2x5x5x3xf32>) -> tensor<2x5x5x3xf32>
+// CHECK: %[[J:.*]] = cleave.concat %{{.*}}, %{{.*}} {axis = 3 : i64} : (tensor<2x5x5x6xf32>, tensor<2x5x5x3xf32>) -> tensor<2x5x5x9xf32>
+// CHECK: cleave.transpose %[[J]] {perm = array<i64: 0, 3, 1, 2>} : (tensor<2x5x5x9xf32>) -> tensor<2x9x5x5xf32>
+func.func @branches(%x: tensor<2x3x5x5xf32>, %w: tensor<6x3x1x1xf32>) -> tensor<2x9x5x5xf32> {
+  %none = cleave.none
+  %0 = cleave.conv %x, %w, %none : (tensor<2x3x5x5xf32>, tensor<6x3x1x1xf32>, none) -> tensor<2x6x5x5xf32>
+  %1 = cleave.average_pool %x {kernel_shape = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>} : (tensor<2x3x5x5xf32>) -> tensor<2x3x5x5xf32>
+  %2 = cleave.concat %0, %1 {axis = 1 : i64} : (tensor<2x6x5x5xf32>, tensor<2x3x5x5xf32>) -> tensor<2x9x5x5xf32>
+  return %2 : tensor<2x9x5x5xf32>
+}
+
+// -----
+
+// MaxPool whose indices are used keeps ONNX's layout (indices are NCHW
+// offsets); one whose indices are unused does not.
+// CHECK-LABEL: func.func @pool_indices
+// CHECK: cleave.max_pool %{{.*}} {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<1x2x4x4xf32>)
+// CHECK: cleave.max_pool %{{.*}} {channels_last, {{.*}}} : (tensor<1x4x4x2xf32>)
+func.func @pool_indices(%x: tensor<1x2x4x4xf32>) -> (tensor<1x2x2x2xf32>, tensor<1x2x2x2xi64>, tensor<1x2x2x2xf32>) {
+  %y, %i = cleave.max_pool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<1x2x4x4xf32>) -> (tensor<1x2x2x2xf32>, tensor<1x2x2x2xi64>)
+  %z, %unused = cleave.max_pool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<1x2x4x4xf32>) -> (tensor<1x2x2x2xf32>, tensor<1x2x2x2xi64>)
+  return %y, %i, %z : tensor<1x2x2x2xf32>, tensor<1x2x2x2xi64>, tensor<1x2x2x2xf32>
+}
