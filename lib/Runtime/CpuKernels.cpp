@@ -218,9 +218,23 @@ Dims windowDims(const int64_t *values, int32_t rank, int64_t minus = 0) {
   return dims;
 }
 
+/// A post-op that clips the output to [lo, hi] (none when both are
+/// infinite; Relu's form when lo is 0 and hi infinite).
+dnnl::primitive_attr clipAttr(float lo, float hi) {
+  dnnl::primitive_attr attr;
+  dnnl::post_ops ops;
+  if (lo == 0.0f && std::isinf(hi) && hi > 0)
+    ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+  else if (!std::isinf(lo) || !std::isinf(hi))
+    ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip_v2, lo, hi);
+  attr.set_post_ops(ops);
+  return attr;
+}
+
 ConvPlan makeConvPlan(const cleave_tensor *x, const cleave_tensor *w,
                       const cleave_tensor *b, const cleave_window *window,
-                      int64_t group, const cleave_tensor *y) {
+                      int64_t group, float lo, float hi,
+                      const cleave_tensor *y) {
   int32_t rank = window->spatial_rank;
   ConvPlan plan;
   plan.plainX = activationDesc(x, window->channels_last);
@@ -248,7 +262,7 @@ ConvPlan makeConvPlan(const cleave_tensor *x, const cleave_tensor *w,
           windowDims(window->dilations, rank, 1),
           windowDims(window->pads_begin, rank),
           windowDims(window->pads_end, rank)),
-      cpuEngine());
+      clipAttr(lo, hi), cpuEngine());
   plan.primitive = dnnl::convolution_forward(pd);
   if (pd.src_desc() != plan.plainX)
     plan.x = memory(pd.src_desc(), cpuEngine());
@@ -607,6 +621,16 @@ cleave_status cleave_cpu_conv(const cleave_tensor *x, const cleave_tensor *w,
                               const cleave_tensor *b,
                               const cleave_window *window, int64_t group,
                               cleave_tensor *y) {
+  return cleave_cpu_conv_clipped(x, w, b, window, group, -INFINITY, INFINITY,
+                                 y);
+}
+
+cleave_status cleave_cpu_conv_clipped(const cleave_tensor *x,
+                                      const cleave_tensor *w,
+                                      const cleave_tensor *b,
+                                      const cleave_window *window,
+                                      int64_t group, float lo, float hi,
+                                      cleave_tensor *y) {
   CLEAVE_RETURN_IF_ERROR(checkF32("conv", {x, w, y}));
   if (b)
     CLEAVE_RETURN_IF_ERROR(checkF32("conv", {b}));
@@ -618,7 +642,9 @@ cleave_status cleave_cpu_conv(const cleave_tensor *x, const cleave_tensor *w,
   if (cleave_tensor_num_elements(y) == 0)
     return nullptr;
   return guarded("conv", [&]() -> cleave_status {
-    PlanKey key = {kConv, rank, group, b != nullptr, window->channels_last};
+    PlanKey key = planKey(kConv, {}, {(double)rank, (double)group,
+                                      (double)(b != nullptr),
+                                      (double)window->channels_last, lo, hi});
     for (const cleave_tensor *t : {x, w, (const cleave_tensor *)y})
       key.insert(key.end(), t->dims, t->dims + t->rank);
     for (const int64_t *v : {window->strides, window->dilations,
@@ -626,7 +652,7 @@ cleave_status cleave_cpu_conv(const cleave_tensor *x, const cleave_tensor *w,
       key.insert(key.end(), v, v + rank);
     thread_local PlanCache<ConvPlan> plans;
     ConvPlan &plan = plans.get(
-        key, [&] { return makeConvPlan(x, w, b, window, group, y); });
+        key, [&] { return makeConvPlan(x, w, b, window, group, lo, hi, y); });
     runConvPlan(plan, x, w, b, y);
     return nullptr;
   });

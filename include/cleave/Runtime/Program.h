@@ -114,19 +114,22 @@ inline cleave_window window(std::initializer_list<int64_t> kernel,
   return w;
 }
 
+/// Convolutions; `lo` and `hi` clip the output (a fused Relu or Clip).
 inline cleave_status conv(const cleave_tensor &x, const cleave_tensor &w,
                           const cleave_window &window, int64_t group,
-                          const cleave_tensor &y) {
-  return cleave_cpu_conv(&x, &w, nullptr, &window, group,
-                         const_cast<cleave_tensor *>(&y));
+                          const cleave_tensor &y, float lo = -INFINITY,
+                          float hi = INFINITY) {
+  return cleave_cpu_conv_clipped(&x, &w, nullptr, &window, group, lo, hi,
+                                 const_cast<cleave_tensor *>(&y));
 }
 
 inline cleave_status conv_bias(const cleave_tensor &x, const cleave_tensor &w,
                                const cleave_tensor &b,
                                const cleave_window &window, int64_t group,
-                               const cleave_tensor &y) {
-  return cleave_cpu_conv(&x, &w, &b, &window, group,
-                         const_cast<cleave_tensor *>(&y));
+                               const cleave_tensor &y, float lo = -INFINITY,
+                               float hi = INFINITY) {
+  return cleave_cpu_conv_clipped(&x, &w, &b, &window, group, lo, hi,
+                                 const_cast<cleave_tensor *>(&y));
 }
 
 inline cleave_status pool(cleave_pool_kind kind, const cleave_tensor &x,

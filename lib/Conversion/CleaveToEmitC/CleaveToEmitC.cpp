@@ -266,13 +266,20 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
                           o.getDilations(), o.getPads(), o.getAutoPad()),
             last);
         Attribute group = builder.getI64IntegerAttr(o.getGroup());
+        SmallVector<Attribute> args;
         if (isNone(o.getB()))
-          kernel("cleave::program::conv", {in(0), in(1), win, out},
-                 {operand(0), operand(1), operand(2), group, operand(3)});
+          args = {operand(0), operand(1), operand(2), group, operand(3)};
+        else
+          args = {operand(0), operand(1), operand(2), operand(3), group,
+                  operand(4)};
+        if (std::optional<ArrayRef<float>> clip = o.getFusedClip())
+          for (float bound : *clip)
+            args.push_back(builder.getF32FloatAttr(bound));
+        if (isNone(o.getB()))
+          kernel("cleave::program::conv", {in(0), in(1), win, out}, args);
         else
           kernel("cleave::program::conv_bias", {in(0), in(1), in(2), win, out},
-                 {operand(0), operand(1), operand(2), operand(3), group,
-                  operand(4)});
+                 args);
         return success();
       })
       .Case([&](ConvTransposeOp o) -> LogicalResult {

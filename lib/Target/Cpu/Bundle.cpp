@@ -135,6 +135,7 @@ LogicalResult writeBundle(ModuleOp module, const BundleOptions &options) {
 
   PassManager pm(module.getContext());
   OpPassManager &fpm = pm.nest<func::FuncOp>();
+  fpm.addPass(createFuseOpsPass());
   fpm.addPass(createChannelsLastPass());
   fpm.addPass(createPlanMemoryPass());
   fpm.addPass(createLayoutWeightsPass());

@@ -1046,6 +1046,9 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
   RankedTensorType w = rankedType(adaptor.getW());
   if (xType.getRank() < 3 || w.getRank() != xType.getRank())
     return emitOptionalError(loc, "X and W must have the same rank, 3 or more");
+  if (std::optional<ArrayRef<float>> clip = adaptor.getFusedClip())
+    if (clip->size() != 2 || !((*clip)[0] <= (*clip)[1]))
+      return emitOptionalError(loc, "fused_clip must be [lo, hi] with lo <= hi");
   bool last = adaptor.getChannelsLast();
   // Inferred in ONNX's layout, then permuted back for channels_last.
   RankedTensorType x =

@@ -515,11 +515,14 @@ class Cleave_WindowOp<string mnemonic, string onnxName, dag extraArgs,
       OptionalAttr<DenseI64ArrayAttr>:$strides));
 }
 
-// `channels_last` (not in ONNX; set by cleave-channels-last): X and Y are
-// [N, spatial..., C] instead of [N, C, spatial...]. W keeps ONNX's layout.
+// Two attributes are not in ONNX. `channels_last` (set by
+// cleave-channels-last): X and Y are [N, spatial..., C] instead of
+// [N, C, spatial...]; W keeps ONNX's layout. `fused_clip` = [lo, hi] (set
+// by cleave-fuse-ops): Y is clipped to [lo, hi] (a fused Relu is [0, inf]).
 def Cleave_ConvOp : Cleave_WindowOp<"conv", "Conv",
     (ins Cleave_FloatTensor:$X, Cleave_FloatTensor:$W, Cleave_OptTensor:$B),
-    (ins DefaultValuedAttr<I64Attr, "1">:$group, UnitAttr:$channels_last)> {
+    (ins DefaultValuedAttr<I64Attr, "1">:$group, UnitAttr:$channels_last,
+         OptionalAttr<DenseF32ArrayAttr>:$fused_clip)> {
   let results = (outs Cleave_FloatTensor:$Y);
 }
 

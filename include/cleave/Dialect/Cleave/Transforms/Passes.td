@@ -25,6 +25,19 @@ def ChannelsLastPass : Pass<"cleave-channels-last", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::cleave::graph::CleaveDialect"];
 }
 
+def FuseOpsPass : Pass<"cleave-fuse-ops", "::mlir::func::FuncOp"> {
+  let summary = "Fuse op patterns into single ops the kernels run in one pass";
+  let description = [{
+    - A Relu, or a Clip with constant bounds, whose operand is a Conv used
+      only there becomes the Conv's `fused_clip` (oneDNN applies it as the
+      convolution writes its output).
+    - The erf form of GELU that exporters write,
+      `x * (erf(x / sqrt(2)) + 1) * 0.5` in any operand order (or with
+      `x * (1 / sqrt(2))`), becomes one `cleave.gelu`.
+  }];
+  let dependentDialects = ["::cleave::graph::CleaveDialect"];
+}
+
 def PlanMemoryPass : Pass<"cleave-plan-memory", "::mlir::func::FuncOp"> {
   let summary = "Give every intermediate tensor a fixed offset in one arena";
   let description = [{

@@ -1,0 +1,183 @@
+//===- FuseOps.cpp - op patterns the kernels run as one ------------------===//
+//
+// Each fusion saves a pass over a tensor in memory: a Relu or Clip after a
+// convolution becomes the convolution's output clamp, and the five-op erf
+// GELU that exporters write becomes one GELU kernel.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cleave/Dialect/Cleave/IR/CleaveOps.h"
+#include "cleave/Dialect/Cleave/IR/ConstantUtils.h"
+#include "cleave/Dialect/Cleave/Transforms/Passes.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include <cmath>
+#include <limits>
+
+namespace cleave::graph {
+#define GEN_PASS_DEF_FUSEOPSPASS
+#include "cleave/Dialect/Cleave/Transforms/Passes.h.inc"
+} // namespace cleave::graph
+
+using namespace mlir;
+using namespace cleave::graph;
+
+namespace {
+
+constexpr float kInfinity = std::numeric_limits<float>::infinity();
+
+/// The one value of a constant with a single element (or a splat).
+std::optional<double> scalarConstant(Value v) {
+  std::optional<SmallVector<double>> values = getConstantFloats(v);
+  if (!values || values->empty() ||
+      llvm::any_of(*values, [&](double x) { return x != values->front(); }))
+    return std::nullopt;
+  return values->front();
+}
+
+/// A Conv used only by `op`, with no clamp yet.
+ConvOp soleConvOperand(Value operand) {
+  auto conv = operand.getDefiningOp<ConvOp>();
+  if (!conv || conv.getFusedClip() || !conv->hasOneUse())
+    return nullptr;
+  return conv;
+}
+
+/// relu(conv(...)) -> conv(...) {fused_clip = [0, inf]}.
+struct FuseConvRelu : OpRewritePattern<ReluOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReluOp op,
+                                PatternRewriter &rewriter) const override {
+    ConvOp conv = soleConvOperand(op.getX());
+    if (!conv)
+      return failure();
+    rewriter.modifyOpInPlace(conv, [&] {
+      conv.setFusedClip(ArrayRef<float>{0.0f, kInfinity});
+    });
+    rewriter.replaceOp(op, conv.getY());
+    return success();
+  }
+};
+
+/// clip(conv(...), lo, hi) with constant (or absent) bounds ->
+/// conv(...) {fused_clip = [lo, hi]}.
+struct FuseConvClip : OpRewritePattern<ClipOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ClipOp op,
+                                PatternRewriter &rewriter) const override {
+    ConvOp conv = soleConvOperand(op.getX());
+    if (!conv)
+      return failure();
+    float bounds[2] = {-kInfinity, kInfinity};
+    Value operands[2] = {op.getMin(), op.getMax()};
+    for (auto [i, bound] : llvm::enumerate(operands)) {
+      if (isa<NoneType>(bound.getType()))
+        continue;
+      std::optional<double> value = scalarConstant(bound);
+      if (!value)
+        return failure();
+      bounds[i] = (float)*value;
+    }
+    if (!(bounds[0] <= bounds[1]))
+      return failure(); // ONNX gives max then; keep the Clip kernel's rule.
+    rewriter.modifyOpInPlace(
+        conv, [&] { conv.setFusedClip(ArrayRef<float>(bounds)); });
+    rewriter.replaceOp(op, conv.getY());
+    return success();
+  }
+};
+
+/// Whether `v` is a constant equal to `expected` (to float precision).
+bool isConstant(Value v, double expected) {
+  std::optional<double> value = scalarConstant(v);
+  return value && std::fabs(*value - expected) <= 1e-6 * std::fabs(expected);
+}
+
+/// The operand of a commutative binary `op` that is not `other`, or null.
+Value otherOperand(Operation *op, Value other) {
+  if (op->getOperand(0) == other)
+    return op->getOperand(1);
+  if (op->getOperand(1) == other)
+    return op->getOperand(0);
+  return nullptr;
+}
+
+/// If `v` is erf(x / sqrt(2)) (or erf(x * (1 / sqrt(2)))), returns x.
+Value erfArgument(Value v) {
+  auto erf = v.getDefiningOp<ErfOp>();
+  if (!erf)
+    return nullptr;
+  Value scaled = erf.getX();
+  if (auto div = scaled.getDefiningOp<DivOp>())
+    return isConstant(div.getB(), M_SQRT2) ? div.getA() : nullptr;
+  if (auto mul = scaled.getDefiningOp<MulOp>()) {
+    if (isConstant(mul.getB(), M_SQRT1_2))
+      return mul.getA();
+    if (isConstant(mul.getA(), M_SQRT1_2))
+      return mul.getB();
+  }
+  return nullptr;
+}
+
+/// If `v` is erf(x / sqrt(2)) + 1, returns x.
+Value erfPlusOne(Value v) {
+  auto add = v.getDefiningOp<AddOp>();
+  if (!add)
+    return nullptr;
+  for (auto [a, b] : {std::pair(add.getA(), add.getB()),
+                      std::pair(add.getB(), add.getA())})
+    if (isConstant(b, 1.0))
+      if (Value x = erfArgument(a))
+        return x;
+  return nullptr;
+}
+
+/// The erf GELU, matched at its last Mul, in the forms
+///   (x * (erf(x / sqrt2) + 1)) * 0.5   and   x * ((erf(x / sqrt2) + 1) * 0.5)
+/// with either operand order of each Mul.
+struct FuseGelu : OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MulOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<RankedTensorType>(op.getType());
+    if (!type || !isa<FloatType>(type.getElementType()))
+      return failure();
+    for (auto [a, b] : {std::pair(op.getA(), op.getB()),
+                        std::pair(op.getB(), op.getA())}) {
+      auto inner = a.getDefiningOp<MulOp>();
+      if (!inner)
+        continue;
+      Value x;
+      if (isConstant(b, 0.5)) {
+        // (x * (erf + 1)) * 0.5
+        for (Value candidate : {inner.getA(), inner.getB()})
+          if (Value arg = erfPlusOne(otherOperand(inner, candidate)))
+            if (arg == candidate)
+              x = arg;
+      } else {
+        // x * ((erf + 1) * 0.5), with `b` as x.
+        for (auto [sum, scale] : {std::pair(inner.getA(), inner.getB()),
+                                  std::pair(inner.getB(), inner.getA())})
+          if (isConstant(scale, 0.5) && erfPlusOne(sum) == b)
+            x = b;
+      }
+      if (!x || x.getType() != op.getType())
+        continue;
+      rewriter.replaceOpWithNewOp<GeluOp>(op, op.getType(), x,
+                                          rewriter.getStringAttr("none"));
+      return success();
+    }
+    return failure();
+  }
+};
+
+struct FuseOpsPass : public cleave::graph::impl::FuseOpsPassBase<FuseOpsPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<FuseConvRelu, FuseConvClip, FuseGelu>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
