@@ -83,6 +83,81 @@ TEST(RuntimeNnKernels, ConvMatchesDirectLoop) {
   }
 }
 
+/// x [N, C, H, W] as [N, H, W, C].
+Tensor toChannelsLast(const Tensor &x) {
+  int64_t n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
+  Tensor y({n, h, w, c});
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t k = 0; k < c; ++k)
+      for (int64_t i = 0; i < h * w; ++i)
+        y.data[(b * h * w + i) * c + k] = x.data[(b * c + k) * h * w + i];
+  return y;
+}
+
+// The channels-last forms (cleave-channels-last) and the fused output clip
+// (cleave-fuse-ops) against the plain kernels checked above.
+TEST(RuntimeNnKernels, ChannelsLastAndClippedConvMatchPlain) {
+  std::mt19937 random(25);
+  for (int trial = 0; trial < 20; ++trial) {
+    int64_t group = 1 + random() % 2, n = 1 + random() % 2;
+    int64_t cg = 1 + random() % 4, mg = 1 + random() % 4;
+    int64_t in[2] = {(int64_t)(4 + random() % 5), (int64_t)(4 + random() % 5)};
+    int64_t out[2];
+    cleave_window w = randomWindow(random, in, out);
+    Tensor x({n, cg * group, in[0], in[1]}, random);
+    Tensor weights({mg * group, cg, w.kernel[0], w.kernel[1]}, random);
+    Tensor bias({mg * group}, random);
+    Tensor plain({n, mg * group, out[0], out[1]});
+    Tensor last({n, out[0], out[1], mg * group});
+    Tensor xLast = toChannelsLast(x);
+    cleave_tensor xv = x.view(), xl = xLast.view(), wv = weights.view(),
+                  bv = bias.view(), pv = plain.view(), lv = last.view();
+    float lo = trial % 3 == 0 ? 0.0f : -0.5f,
+          hi = trial % 3 == 0 ? INFINITY : 0.75f;
+    expectOk(cleave_cpu_conv(&xv, &wv, &bv, &w, group, &pv));
+    cleave_window wl = w;
+    wl.channels_last = 1;
+    expectOk(
+        cleave_cpu_conv_clipped(&xl, &wv, &bv, &wl, group, lo, hi, &lv));
+    Tensor want = toChannelsLast(plain);
+    for (float &v : want.data)
+      v = std::min(std::max(v, lo), hi);
+    SCOPED_TRACE(testing::Message() << "trial " << trial);
+    expectClose(last.data, want.data);
+  }
+}
+
+// Weights outside the constant region may change between runs (they are
+// computed): the kernel must not reuse a reordered copy of old values. In
+// the constant region it may, and the result stays right.
+TEST(RuntimeNnKernels, ConvWeightsReorderedOnlyWhenConstant) {
+  std::mt19937 random(26);
+  int64_t in[2] = {6, 6}, out[2];
+  cleave_window w = randomWindow(random, in, out);
+  w.channels_last = 1;
+  Tensor x({1, in[0], in[1], 16}, random);
+  Tensor weights({32, 16, w.kernel[0], w.kernel[1]}, random);
+  Tensor y({1, out[0], out[1], 32}), reference({1, out[0], out[1], 32});
+  cleave_tensor xv = x.view(), wv = weights.view(), yv = y.view(),
+                rv = reference.view();
+  expectOk(cleave_cpu_conv(&xv, &wv, nullptr, &w, 1, &yv));
+  for (float &v : weights.data)
+    v = -v;
+  expectOk(cleave_cpu_conv(&xv, &wv, nullptr, &w, 1, &yv));
+  std::vector<float> negated = y.data;
+  for (float &v : weights.data)
+    v = -v;
+  cleave_cpu_set_constant_region(weights.data.data(),
+                                 weights.count() * sizeof(float));
+  expectOk(cleave_cpu_conv(&xv, &wv, nullptr, &w, 1, &rv));
+  expectOk(cleave_cpu_conv(&xv, &wv, nullptr, &w, 1, &yv));
+  cleave_cpu_set_constant_region(nullptr, 0);
+  expectClose(y.data, reference.data);
+  for (float &v : negated)
+    v = -v;
+  expectClose(reference.data, negated);
+}
+
 TEST(RuntimeNnKernels, PoolingMatchesDirectLoop) {
   std::mt19937 random(22);
   for (int kind = CLEAVE_POOL_MAX; kind <= CLEAVE_POOL_AVG_EXCLUDE_PAD; ++kind)
