@@ -202,13 +202,17 @@ bool isConstant(const void *data) {
 
 /// A convolution whose primitive picks its own layouts (blocked ones are
 /// several times faster than plain NCHW), with reorders to and from the
-/// plain tensors of the program. Weights in the constant region are
-/// reordered once.
+/// plain tensors of the program, and its epilogue y = clip(conv + z) as
+/// oneDNN post-ops. Weights in the constant region are reordered once.
 struct ConvPlan {
   dnnl::convolution_forward primitive;
   memory::desc plainX, plainW, plainY, bias;
   memory x, w, y; // In the primitive's layouts; empty when plain.
   const void *reorderedWeights = nullptr; // Whose bytes `w` holds.
+  /// The epilogue as a loop after the primitive, where oneDNN cannot fuse
+  /// the residual (a blocked output layout).
+  bool epilogueLoop = false;
+  float lo = -INFINITY, hi = INFINITY;
 };
 
 Dims windowDims(const int64_t *values, int32_t rank, int64_t minus = 0) {
@@ -218,11 +222,14 @@ Dims windowDims(const int64_t *values, int32_t rank, int64_t minus = 0) {
   return dims;
 }
 
-/// A post-op that clips the output to [lo, hi] (none when both are
-/// infinite; Relu's form when lo is 0 and hi infinite).
-dnnl::primitive_attr clipAttr(float lo, float hi) {
+/// Post-ops: add `residual` (when given), then clip to [lo, hi] (nothing
+/// when both are infinite; Relu's form when lo is 0 and hi infinite).
+dnnl::primitive_attr epilogueAttr(const memory::desc *residual, float lo,
+                                  float hi) {
   dnnl::primitive_attr attr;
   dnnl::post_ops ops;
+  if (residual)
+    ops.append_binary(dnnl::algorithm::binary_add, *residual);
   if (lo == 0.0f && std::isinf(hi) && hi > 0)
     ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
   else if (!std::isinf(lo) || !std::isinf(hi))
@@ -232,11 +239,13 @@ dnnl::primitive_attr clipAttr(float lo, float hi) {
 }
 
 ConvPlan makeConvPlan(const cleave_tensor *x, const cleave_tensor *w,
-                      const cleave_tensor *b, const cleave_window *window,
-                      int64_t group, float lo, float hi,
-                      const cleave_tensor *y) {
+                      const cleave_tensor *b, bool residual,
+                      const cleave_window *window, int64_t group, float lo,
+                      float hi, const cleave_tensor *y) {
   int32_t rank = window->spatial_rank;
   ConvPlan plan;
+  plan.lo = lo;
+  plan.hi = hi;
   plan.plainX = activationDesc(x, window->channels_last);
   plan.plainY = activationDesc(y, window->channels_last);
   // Grouped weights are [group, M/group, C/group, kernel...] to oneDNN.
@@ -253,16 +262,26 @@ ConvPlan makeConvPlan(const cleave_tensor *x, const cleave_tensor *w,
                         memory::format_tag::any);
   };
   // oneDNN counts dilation from 0 (none); ONNX from 1.
-  dnnl::convolution_forward::primitive_desc pd(
-      dnnl::convolution_forward::desc(
-          dnnl::prop_kind::forward_inference,
-          dnnl::algorithm::convolution_direct, any(plan.plainX),
-          any(plan.plainW), plan.bias, any(plan.plainY),
-          windowDims(window->strides, rank),
-          windowDims(window->dilations, rank, 1),
-          windowDims(window->pads_begin, rank),
-          windowDims(window->pads_end, rank)),
-      clipAttr(lo, hi), cpuEngine());
+  dnnl::convolution_forward::desc desc(
+      dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+      any(plan.plainX), any(plan.plainW), plan.bias, any(plan.plainY),
+      windowDims(window->strides, rank), windowDims(window->dilations, rank, 1),
+      windowDims(window->pads_begin, rank), windowDims(window->pads_end, rank));
+  dnnl::convolution_forward::primitive_desc pd;
+  try {
+    // The residual has the program's layout: fusable when the output has it.
+    pd = dnnl::convolution_forward::primitive_desc(
+        desc, epilogueAttr(residual ? &plan.plainY : nullptr, lo, hi),
+        cpuEngine());
+    plan.epilogueLoop = residual && pd.dst_desc() != plan.plainY;
+  } catch (const dnnl::error &) {
+    if (!residual)
+      throw;
+    plan.epilogueLoop = true;
+  }
+  if (plan.epilogueLoop)
+    pd = dnnl::convolution_forward::primitive_desc(
+        desc, epilogueAttr(nullptr, -INFINITY, INFINITY), cpuEngine());
   plan.primitive = dnnl::convolution_forward(pd);
   if (pd.src_desc() != plan.plainX)
     plan.x = memory(pd.src_desc(), cpuEngine());
@@ -282,7 +301,7 @@ void reorder(const memory &from, const memory &to) {
 
 void runConvPlan(ConvPlan &plan, const cleave_tensor *x,
                  const cleave_tensor *w, const cleave_tensor *b,
-                 cleave_tensor *y) {
+                 const cleave_tensor *z, cleave_tensor *y) {
   memory xUser = wrap(plan.plainX, x), wUser = wrap(plan.plainW, w),
          yUser = wrap(plan.plainY, y);
   if (plan.x)
@@ -297,9 +316,22 @@ void runConvPlan(ConvPlan &plan, const cleave_tensor *x,
       {DNNL_ARG_DST, plan.y ? plan.y : yUser}};
   if (b)
     args[DNNL_ARG_BIAS] = wrap(plan.bias, b);
+  if (z && !plan.epilogueLoop)
+    args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1] =
+        wrap(plan.plainY, z);
   execute(plan.primitive, args);
   if (plan.y)
     reorder(plan.y, yUser);
+  if (plan.epilogueLoop) {
+    // z and y share the program's layout: one loop over both.
+    float *out = (float *)y->data;
+    const float *add = (const float *)z->data;
+    float lo = plan.lo, hi = plan.hi;
+    int64_t count = cleave_tensor_num_elements(y);
+#pragma omp parallel for if (count > 65536)
+    for (int64_t i = 0; i < count; ++i)
+      out[i] = std::min(std::max(out[i] + add[i], lo), hi);
+  }
 }
 
 } // namespace
@@ -621,19 +653,27 @@ cleave_status cleave_cpu_conv(const cleave_tensor *x, const cleave_tensor *w,
                               const cleave_tensor *b,
                               const cleave_window *window, int64_t group,
                               cleave_tensor *y) {
-  return cleave_cpu_conv_clipped(x, w, b, window, group, -INFINITY, INFINITY,
-                                 y);
+  return cleave_cpu_conv_fused(x, w, b, nullptr, window, group, -INFINITY,
+                               INFINITY, y);
 }
 
-cleave_status cleave_cpu_conv_clipped(const cleave_tensor *x,
-                                      const cleave_tensor *w,
-                                      const cleave_tensor *b,
-                                      const cleave_window *window,
-                                      int64_t group, float lo, float hi,
-                                      cleave_tensor *y) {
+cleave_status cleave_cpu_conv_fused(const cleave_tensor *x,
+                                    const cleave_tensor *w,
+                                    const cleave_tensor *b,
+                                    const cleave_tensor *z,
+                                    const cleave_window *window, int64_t group,
+                                    float lo, float hi, cleave_tensor *y) {
   CLEAVE_RETURN_IF_ERROR(checkF32("conv", {x, w, y}));
   if (b)
     CLEAVE_RETURN_IF_ERROR(checkF32("conv", {b}));
+  if (z) {
+    CLEAVE_RETURN_IF_ERROR(checkF32("conv", {z}));
+    if (dimsOf(z) != dimsOf(y))
+      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                          "conv: the residual " + shapeText(dimsOf(z)) +
+                              " differs from the output " +
+                              shapeText(dimsOf(y)));
+  }
   int32_t rank = window->spatial_rank;
   if (x->rank != rank + 2 || w->rank != rank + 2 || y->rank != rank + 2 ||
       group <= 0 || w->dims[0] % group != 0)
@@ -642,18 +682,20 @@ cleave_status cleave_cpu_conv_clipped(const cleave_tensor *x,
   if (cleave_tensor_num_elements(y) == 0)
     return nullptr;
   return guarded("conv", [&]() -> cleave_status {
-    PlanKey key = planKey(kConv, {}, {(double)rank, (double)group,
-                                      (double)(b != nullptr),
-                                      (double)window->channels_last, lo, hi});
+    PlanKey key = planKey(kConv, {},
+                          {(double)rank, (double)group, (double)(b != nullptr),
+                           (double)(z != nullptr),
+                           (double)window->channels_last, lo, hi});
     for (const cleave_tensor *t : {x, w, (const cleave_tensor *)y})
       key.insert(key.end(), t->dims, t->dims + t->rank);
     for (const int64_t *v : {window->strides, window->dilations,
                              window->pads_begin, window->pads_end})
       key.insert(key.end(), v, v + rank);
     thread_local PlanCache<ConvPlan> plans;
-    ConvPlan &plan = plans.get(
-        key, [&] { return makeConvPlan(x, w, b, window, group, lo, hi, y); });
-    runConvPlan(plan, x, w, b, y);
+    ConvPlan &plan = plans.get(key, [&] {
+      return makeConvPlan(x, w, b, z != nullptr, window, group, lo, hi, y);
+    });
+    runConvPlan(plan, x, w, b, z, y);
     return nullptr;
   });
 }

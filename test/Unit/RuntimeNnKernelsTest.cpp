@@ -94,8 +94,8 @@ Tensor toChannelsLast(const Tensor &x) {
   return y;
 }
 
-// The channels-last forms (cleave-channels-last) and the fused output clip
-// (cleave-fuse-ops) against the plain kernels checked above.
+// The channels-last forms (cleave-channels-last) and the fused residual and
+// output clip (cleave-fuse-ops) against the plain kernel checked above.
 TEST(RuntimeNnKernels, ChannelsLastAndClippedConvMatchPlain) {
   std::mt19937 random(25);
   for (int trial = 0; trial < 20; ++trial) {
@@ -114,14 +114,20 @@ TEST(RuntimeNnKernels, ChannelsLastAndClippedConvMatchPlain) {
                   bv = bias.view(), pv = plain.view(), lv = last.view();
     float lo = trial % 3 == 0 ? 0.0f : -0.5f,
           hi = trial % 3 == 0 ? INFINITY : 0.75f;
+    bool withResidual = trial % 2;
+    Tensor residual({n, out[0], out[1], mg * group}, random);
+    cleave_tensor zv = residual.view();
     expectOk(cleave_cpu_conv(&xv, &wv, &bv, &w, group, &pv));
     cleave_window wl = w;
     wl.channels_last = 1;
     expectOk(
-        cleave_cpu_conv_clipped(&xl, &wv, &bv, &wl, group, lo, hi, &lv));
+        cleave_cpu_conv_fused(&xl, &wv, &bv, withResidual ? &zv : nullptr, &wl,
+                              group, lo, hi, &lv));
     Tensor want = toChannelsLast(plain);
-    for (float &v : want.data)
-      v = std::min(std::max(v, lo), hi);
+    for (size_t i = 0; i < want.data.size(); ++i)
+      want.data[i] = std::min(
+          std::max(want.data[i] + (withResidual ? residual.data[i] : 0), lo),
+          hi);
     SCOPED_TRACE(testing::Message() << "trial " << trial);
     expectClose(last.data, want.data);
   }

@@ -122,14 +122,15 @@ cleave_status cleave_cpu_conv(const cleave_tensor *x, const cleave_tensor *w,
                               const cleave_window *window, int64_t group,
                               cleave_tensor *y);
 
-/* cleave_cpu_conv with y clipped to [lo, hi] as it is written (a fused Relu
- * or Clip; infinite bounds clip nothing). */
-cleave_status cleave_cpu_conv_clipped(const cleave_tensor *x,
-                                      const cleave_tensor *w,
-                                      const cleave_tensor *b,
-                                      const cleave_window *window,
-                                      int64_t group, float lo, float hi,
-                                      cleave_tensor *y);
+/* cleave_cpu_conv with a fused epilogue: y = clip(conv + z, lo, hi), where
+ * z (NULL for none) has y's shape and layout (a residual connection) and
+ * infinite bounds clip nothing (a Relu is [0, inf]). */
+cleave_status cleave_cpu_conv_fused(const cleave_tensor *x,
+                                    const cleave_tensor *w,
+                                    const cleave_tensor *b,
+                                    const cleave_tensor *z,
+                                    const cleave_window *window, int64_t group,
+                                    float lo, float hi, cleave_tensor *y);
 
 /* ONNX ConvTranspose, f32: x [N, C, spatial...], w [C, M/group, kernel...],
  * optional bias [M]. Only the window's pads_begin is read: y's shape fixes

@@ -114,13 +114,14 @@ inline cleave_window window(std::initializer_list<int64_t> kernel,
   return w;
 }
 
-/// Convolutions; `lo` and `hi` clip the output (a fused Relu or Clip).
+/// Convolutions: y = clip(conv(x, w) + b + z, lo, hi), the bias b and the
+/// residual z optional (cleave-fuse-ops fuses z, lo and hi).
 inline cleave_status conv(const cleave_tensor &x, const cleave_tensor &w,
                           const cleave_window &window, int64_t group,
                           const cleave_tensor &y, float lo = -INFINITY,
                           float hi = INFINITY) {
-  return cleave_cpu_conv_clipped(&x, &w, nullptr, &window, group, lo, hi,
-                                 const_cast<cleave_tensor *>(&y));
+  return cleave_cpu_conv_fused(&x, &w, nullptr, nullptr, &window, group, lo,
+                               hi, const_cast<cleave_tensor *>(&y));
 }
 
 inline cleave_status conv_bias(const cleave_tensor &x, const cleave_tensor &w,
@@ -128,8 +129,28 @@ inline cleave_status conv_bias(const cleave_tensor &x, const cleave_tensor &w,
                                const cleave_window &window, int64_t group,
                                const cleave_tensor &y, float lo = -INFINITY,
                                float hi = INFINITY) {
-  return cleave_cpu_conv_clipped(&x, &w, &b, &window, group, lo, hi,
-                                 const_cast<cleave_tensor *>(&y));
+  return cleave_cpu_conv_fused(&x, &w, &b, nullptr, &window, group, lo, hi,
+                               const_cast<cleave_tensor *>(&y));
+}
+
+inline cleave_status conv_add(const cleave_tensor &x, const cleave_tensor &w,
+                              const cleave_tensor &z,
+                              const cleave_window &window, int64_t group,
+                              const cleave_tensor &y, float lo = -INFINITY,
+                              float hi = INFINITY) {
+  return cleave_cpu_conv_fused(&x, &w, nullptr, &z, &window, group, lo, hi,
+                               const_cast<cleave_tensor *>(&y));
+}
+
+inline cleave_status conv_bias_add(const cleave_tensor &x,
+                                   const cleave_tensor &w,
+                                   const cleave_tensor &b,
+                                   const cleave_tensor &z,
+                                   const cleave_window &window, int64_t group,
+                                   const cleave_tensor &y, float lo = -INFINITY,
+                                   float hi = INFINITY) {
+  return cleave_cpu_conv_fused(&x, &w, &b, &z, &window, group, lo, hi,
+                               const_cast<cleave_tensor *>(&y));
 }
 
 inline cleave_status pool(cleave_pool_kind kind, const cleave_tensor &x,

@@ -265,21 +265,28 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
                           w.getShape().drop_front(2), o.getStrides(),
                           o.getDilations(), o.getPads(), o.getAutoPad()),
             last);
-        Attribute group = builder.getI64IntegerAttr(o.getGroup());
+        // conv[_bias][_add](x, w, [b,] [z,] window, group, y[, lo, hi])
+        SmallVector<Value> operands = {in(0), in(1)};
+        std::string callee = "cleave::program::conv";
+        if (!isNone(o.getB())) {
+          operands.push_back(in(2));
+          callee += "_bias";
+        }
+        if (o.getZ()) {
+          operands.push_back(views.lookup(o.getZ()));
+          callee += "_add";
+        }
+        operands.push_back(win);
+        operands.push_back(out);
         SmallVector<Attribute> args;
-        if (isNone(o.getB()))
-          args = {operand(0), operand(1), operand(2), group, operand(3)};
-        else
-          args = {operand(0), operand(1), operand(2), operand(3), group,
-                  operand(4)};
+        for (size_t i = 0; i + 1 < operands.size(); ++i)
+          args.push_back(operand(i));
+        args.push_back(builder.getI64IntegerAttr(o.getGroup()));
+        args.push_back(operand(operands.size() - 1));
         if (std::optional<ArrayRef<float>> clip = o.getFusedClip())
           for (float bound : *clip)
             args.push_back(builder.getF32FloatAttr(bound));
-        if (isNone(o.getB()))
-          kernel("cleave::program::conv", {in(0), in(1), win, out}, args);
-        else
-          kernel("cleave::program::conv_bias", {in(0), in(1), in(2), win, out},
-                 args);
+        kernel(callee, operands, args);
         return success();
       })
       .Case([&](ConvTransposeOp o) -> LogicalResult {

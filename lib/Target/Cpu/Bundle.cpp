@@ -135,8 +135,8 @@ LogicalResult writeBundle(ModuleOp module, const BundleOptions &options) {
 
   PassManager pm(module.getContext());
   OpPassManager &fpm = pm.nest<func::FuncOp>();
-  fpm.addPass(createFuseOpsPass());
   fpm.addPass(createChannelsLastPass());
+  fpm.addPass(createFuseOpsPass());
   fpm.addPass(createPlanMemoryPass());
   fpm.addPass(createLayoutWeightsPass());
   if (failed(pm.run(module)))

@@ -74,3 +74,28 @@ func.func @not_gelu(%x: tensor<4xf32>, %z: tensor<4xf32>) -> (tensor<4xf32>, ten
   %6 = cleave.mul %5, %third : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
   return %4, %6 : tensor<4xf32>, tensor<4xf32>
 }
+
+// -----
+
+// A residual Add joins the convolution as its operand Z, then the Relu
+// after it as the clamp: y = relu(conv + z). When z is computed after the
+// convolution, the convolution moves down to the Add. A Relu before the Add
+// keeps the Add apart (the clamp comes first there).
+// CHECK-LABEL: func.func @residual
+// CHECK-SAME: (%[[X:[^:]*]]: tensor<1x2x4x4xf32>
+// CHECK: %[[LATE:.*]] = cleave.exp %[[X]]
+// CHECK: %[[R:.*]] = cleave.conv %[[X]], %{{.*}}, %{{.*}}, %[[LATE]] {fused_clip = array<f32: 0.000000e+00, 0x7F800000>} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>, none, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+// CHECK: %[[P:.*]] = cleave.conv %[[R]], {{.*}}fused_clip
+// CHECK: %[[S:.*]] = cleave.add %[[P]], %[[X]]
+// CHECK: return %[[S]]
+func.func @residual(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32> {
+  %none = cleave.none
+  %0 = cleave.conv %x, %w, %none : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>, none) -> tensor<1x2x4x4xf32>
+  %late = cleave.exp %x : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %1 = cleave.add %0, %late : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %2 = cleave.relu %1 : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %3 = cleave.conv %2, %w, %none : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>, none) -> tensor<1x2x4x4xf32>
+  %4 = cleave.relu %3 : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %5 = cleave.add %4, %x : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  return %5 : tensor<1x2x4x4xf32>
+}

@@ -127,6 +127,26 @@ func.func @conv_groups(%x: tensor<1x4x8x8xf32>, %w: tensor<8x3x3x3xf32>) -> tens
 
 // -----
 
+func.func @conv_residual(%x: tensor<1x4x8x8xf32>, %w: tensor<8x4x3x3xf32>, %z: tensor<1x8x8x6xf32>) -> tensor<1x8x6x6xf32> {
+  %none = cleave.none
+  // expected-error @+2 {{Z must have the output's shape}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = cleave.conv %x, %w, %none, %z : (tensor<1x4x8x8xf32>, tensor<8x4x3x3xf32>, none, tensor<1x8x8x6xf32>) -> tensor<1x8x6x6xf32>
+  return %0 : tensor<1x8x6x6xf32>
+}
+
+// -----
+
+func.func @conv_clip(%x: tensor<1x4x8x8xf32>, %w: tensor<8x4x3x3xf32>) -> tensor<1x8x6x6xf32> {
+  %none = cleave.none
+  // expected-error @+2 {{fused_clip must be [lo, hi] with lo <= hi}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = cleave.conv %x, %w, %none {fused_clip = array<f32: 1.0, 0.0>} : (tensor<1x4x8x8xf32>, tensor<8x4x3x3xf32>, none) -> tensor<1x8x6x6xf32>
+  return %0 : tensor<1x8x6x6xf32>
+}
+
+// -----
+
 func.func @pool_kernel(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x4x4xf32> {
   // expected-error @+2 {{kernel_shape is required}}
   // expected-error @+1 {{failed to infer returned types}}

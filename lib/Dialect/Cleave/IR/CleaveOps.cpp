@@ -1074,7 +1074,12 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
     return failure();
   SmallVector<int64_t> shape = {x.getDimSize(0), w.getDimSize(0)};
   llvm::append_range(shape, *spatial);
-  types.push_back(withShape(adaptor.getX(), last ? channelsLast(shape) : shape));
+  if (last)
+    shape = channelsLast(shape);
+  if (Value z = adaptor.getZ())
+    if (rankedType(z).getShape() != ArrayRef<int64_t>(shape))
+      return emitOptionalError(loc, "Z must have the output's shape");
+  types.push_back(withShape(adaptor.getX(), shape));
   return success();
 }
 

@@ -75,6 +75,10 @@ template <typename Op> struct ToChannelsLast : OpRewritePattern<Op> {
     SmallVector<Value> operands(op->getOperands());
     operands[0] = transpose(rewriter, op.getLoc(), operands[0],
                             toChannelsLast(rank));
+    if constexpr (std::is_same_v<Op, ConvOp>)
+      if (op.getZ())
+        operands[3] = transpose(rewriter, op.getLoc(), operands[3],
+                                toChannelsLast(rank));
     SmallVector<NamedAttribute> attrs(op->getAttrs());
     attrs.push_back(rewriter.getNamedAttr("channels_last",
                                           rewriter.getUnitAttr()));

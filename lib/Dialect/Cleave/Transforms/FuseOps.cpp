@@ -35,7 +35,7 @@ std::optional<double> scalarConstant(Value v) {
   return values->front();
 }
 
-/// A Conv used only by `op`, with no clamp yet.
+/// A Conv used only by its one user, with no clamp yet.
 ConvOp soleConvOperand(Value operand) {
   auto conv = operand.getDefiningOp<ConvOp>();
   if (!conv || conv.getFusedClip() || !conv->hasOneUse())
@@ -56,6 +56,28 @@ struct FuseConvRelu : OpRewritePattern<ReluOp> {
     });
     rewriter.replaceOp(op, conv.getY());
     return success();
+  }
+};
+
+/// add(conv(...), z) -> conv(..., z) when z has the output's type (a
+/// residual connection). The conv moves down to the Add if z is computed
+/// after it.
+struct FuseConvAdd : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddOp op,
+                                PatternRewriter &rewriter) const override {
+    for (auto [a, z] : {std::pair(op.getA(), op.getB()),
+                        std::pair(op.getB(), op.getA())}) {
+      ConvOp conv = soleConvOperand(a);
+      if (!conv || conv.getZ() || a == z || z.getType() != op.getType() ||
+          conv.getType() != op.getType())
+        continue;
+      rewriter.moveOpBefore(conv, op);
+      rewriter.modifyOpInPlace(conv, [&] { conv.getZMutable().assign(z); });
+      rewriter.replaceOp(op, conv.getY());
+      return success();
+    }
+    return failure();
   }
 };
 
@@ -174,7 +196,8 @@ struct FuseGelu : OpRewritePattern<MulOp> {
 struct FuseOpsPass : public cleave::graph::impl::FuseOpsPassBase<FuseOpsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<FuseConvRelu, FuseConvClip, FuseGelu>(&getContext());
+    patterns.add<FuseConvAdd, FuseConvRelu, FuseConvClip, FuseGelu>(
+        &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

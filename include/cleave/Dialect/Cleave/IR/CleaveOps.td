@@ -515,12 +515,14 @@ class Cleave_WindowOp<string mnemonic, string onnxName, dag extraArgs,
       OptionalAttr<DenseI64ArrayAttr>:$strides));
 }
 
-// Two attributes are not in ONNX. `channels_last` (set by
-// cleave-channels-last): X and Y are [N, spatial..., C] instead of
-// [N, C, spatial...]; W keeps ONNX's layout. `fused_clip` = [lo, hi] (set
-// by cleave-fuse-ops): Y is clipped to [lo, hi] (a fused Relu is [0, inf]).
+// Beyond ONNX: `channels_last` (set by cleave-channels-last): X, Y and Z
+// are [N, spatial..., C] instead of [N, C, spatial...]; W keeps ONNX's
+// layout. The optional operand Z and `fused_clip` = [lo, hi] (set by
+// cleave-fuse-ops): Y = clip(conv + Z, lo, hi), a fused residual Add and
+// Relu (clip [0, inf]) or Clip.
 def Cleave_ConvOp : Cleave_WindowOp<"conv", "Conv",
-    (ins Cleave_FloatTensor:$X, Cleave_FloatTensor:$W, Cleave_OptTensor:$B),
+    (ins Cleave_FloatTensor:$X, Cleave_FloatTensor:$W, Cleave_OptTensor:$B,
+         Optional<Cleave_FloatTensor>:$Z),
     (ins DefaultValuedAttr<I64Attr, "1">:$group, UnitAttr:$channels_last,
          OptionalAttr<DenseF32ArrayAttr>:$fused_clip)> {
   let results = (outs Cleave_FloatTensor:$Y);

@@ -28,9 +28,11 @@ def ChannelsLastPass : Pass<"cleave-channels-last", "::mlir::func::FuncOp"> {
 def FuseOpsPass : Pass<"cleave-fuse-ops", "::mlir::func::FuncOp"> {
   let summary = "Fuse op patterns into single ops the kernels run in one pass";
   let description = [{
+    - An Add of a Conv used only there and a tensor of the output's type
+      (a residual connection) becomes the Conv's operand Z.
     - A Relu, or a Clip with constant bounds, whose operand is a Conv used
-      only there becomes the Conv's `fused_clip` (oneDNN applies it as the
-      convolution writes its output).
+      only there becomes the Conv's `fused_clip` (oneDNN applies both as the
+      convolution writes its output: Y = clip(conv + Z)).
     - The erf form of GELU that exporters write,
       `x * (erf(x / sqrt(2)) + 1) * 0.5` in any operand order (or with
       `x * (1 / sqrt(2))`), becomes one `cleave.gelu`.
