@@ -5,8 +5,9 @@ For each model of the real-model suite (test/models/suite.json) and the
 bundled examples, with the same thread count for both: compile it with
 cleave-compile (timed, from ONNX to executable), run it with
 `cleave-run --benchmark`, run onnxruntime on the same inputs for the same
-number of runs, and print each p50 latency and the ratio Cleave /
-onnxruntime (below 1: Cleave is faster).
+number of runs, and print each p50 latency, the ratio Cleave /
+onnxruntime (below 1: Cleave is faster) and the largest absolute
+difference between the two programs' outputs.
 
   python3 bench/cpu_vs_onnxruntime.py --tools ../cleave-build/bin [--threads 1]
   python3 bench/cpu_vs_onnxruntime.py --only resnet50 --batch 8
@@ -58,11 +59,14 @@ def onnxruntime_p50(path, feeds, threads, runs):
     return statistics.median(times)
 
 
-def cleave_p50(tools, bundle, inputs, threads, runs):
+def cleave_p50(tools, bundle, inputs, outputs, threads, runs):
+    """p50 latency in ms; also writes the outputs (name -> .npy path)."""
     command = [os.path.join(tools, "cleave-run"), bundle, "--benchmark",
                "--repeat", str(runs), "--num-threads", str(threads)]
     for name, path in inputs.items():
         command += ["--input", f"{name}={path}"]
+    for name, path in outputs.items():
+        command += ["--output", f"{name}={path}"]
     out = subprocess.run(command, check=True, capture_output=True,
                          text=True).stdout
     return float(re.search(r"p50 ([0-9.]+) ms", out).group(1))
@@ -105,20 +109,27 @@ def main():
                 inputs[input_name] = os.path.join(work, safe(input_name) +
                                                   ".npy")
                 np.save(inputs[input_name], value)
-            cleave_ms = cleave_p50(args.tools, bundle, inputs, args.threads,
-                                   args.runs)
+            outputs = {o.name: os.path.join(work, "out_" + safe(o.name) +
+                                            ".npy")
+                       for o in session.get_outputs()}
+            cleave_ms = cleave_p50(args.tools, bundle, inputs, outputs,
+                                   args.threads, args.runs)
+            error = max(float(np.abs(np.load(outputs[o.name]).astype(np.float64)
+                                     - want).max())
+                        for o, want in zip(session.get_outputs(),
+                                           session.run(None, feeds)))
             ort_ms = onnxruntime_p50(path, feeds, args.threads, args.runs)
             shape = "x".join(str(d) for d in
                              next(iter(feeds.values())).shape)
-            rows.append((name, shape, compile_s, cleave_ms, ort_ms))
+            rows.append((name, shape, compile_s, cleave_ms, ort_ms, error))
 
     print(f"threads {args.threads}, {args.runs} runs, p50 latency")
     print(f"{'model':14} {'input':14} {'compile s':>9} {'cleave ms':>10} "
-          f"{'ort ms':>9} {'ratio':>6}")
-    for name, shape, compile_s, cleave_ms, ort_ms in rows:
+          f"{'ort ms':>9} {'ratio':>6} {'max err':>9}")
+    for name, shape, compile_s, cleave_ms, ort_ms, error in rows:
         print(f"{name:14} {shape:14} {compile_s:9.2f} {cleave_ms:10.3f} "
-              f"{ort_ms:9.3f} {cleave_ms / ort_ms:6.2f}")
-    ratios = [c / o for _, _, _, c, o in rows]
+              f"{ort_ms:9.3f} {cleave_ms / ort_ms:6.2f} {error:9.2g}")
+    ratios = [row[3] / row[4] for row in rows]
     print(f"geomean ratio {np.exp(np.mean(np.log(ratios))):.2f}, "
           f"worst {max(ratios):.2f}")
     return 0

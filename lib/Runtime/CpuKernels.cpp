@@ -208,7 +208,9 @@ struct ConvPlan {
   dnnl::convolution_forward primitive;
   memory::desc plainX, plainW, plainY, bias;
   memory x, w, y; // In the primitive's layouts; empty when plain.
-  const void *reorderedWeights = nullptr; // Whose bytes `w` holds.
+  /// Reordered constant weights by source address: call sites with the same
+  /// shapes share a plan, each with its own weights.
+  std::unordered_map<const void *, memory> constantWeights;
   /// The epilogue as a loop after the primitive, where oneDNN cannot fuse
   /// the residual (a blocked output layout).
   bool epilogueLoop = false;
@@ -306,13 +308,21 @@ void runConvPlan(ConvPlan &plan, const cleave_tensor *x,
          yUser = wrap(plan.plainY, y);
   if (plan.x)
     reorder(xUser, plan.x);
-  if (plan.w && plan.reorderedWeights != w->data) {
+  memory weights = wUser;
+  if (plan.w && isConstant(w->data)) {
+    auto [it, added] = plan.constantWeights.try_emplace(w->data);
+    if (added) {
+      it->second = memory(plan.w.get_desc(), cpuEngine());
+      reorder(wUser, it->second);
+    }
+    weights = it->second;
+  } else if (plan.w) {
     reorder(wUser, plan.w);
-    plan.reorderedWeights = isConstant(w->data) ? w->data : nullptr;
+    weights = plan.w;
   }
   std::unordered_map<int, memory> args = {
       {DNNL_ARG_SRC, plan.x ? plan.x : xUser},
-      {DNNL_ARG_WEIGHTS, plan.w ? plan.w : wUser},
+      {DNNL_ARG_WEIGHTS, weights},
       {DNNL_ARG_DST, plan.y ? plan.y : yUser}};
   if (b)
     args[DNNL_ARG_BIAS] = wrap(plan.bias, b);
