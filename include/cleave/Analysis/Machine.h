@@ -1,0 +1,90 @@
+//===- Machine.h - the machine a model is placed on -------------*- C++ -*-===//
+//
+// A machine is a JSON file: its devices (kind, peak FLOP/s per element type,
+// memory bandwidth and capacity, launch overhead, node) and its links by
+// level ("node" between devices of one node, "network" between nodes). The
+// cost model reads op and transfer times from it; presets describe common
+// GPU servers and the local CPU. Units are SI: FLOP/s, bytes/s, bytes and
+// seconds.
+//
+//   {
+//     "name": "h100-sxm-x8",
+//     "devices": [{"name": "h100", "kind": "gpu", "count": 8, "node": 0,
+//                  "peak_flops": {"f32": 67e12, "bf16": 989e12},
+//                  "memory_bandwidth": 3.35e12, "memory_capacity": 80e9,
+//                  "launch_overhead": 5e-6}],
+//     "links": [{"level": "node", "bandwidth": 370e9, "latency": 3e-6}]
+//   }
+//
+// Optional device fields: "compute_efficiency" and "memory_efficiency"
+// (fractions of peak that kernels reach, 1 by default; calibration sets
+// them).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLEAVE_ANALYSIS_MACHINE_H
+#define CLEAVE_ANALYSIS_MACHINE_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cleave::analysis {
+
+struct Device {
+  std::string name; // "h100:3" for the fourth of a counted group
+  std::string kind; // "cpu" or "gpu"
+  int64_t node = 0;
+  /// Peak FLOP/s by element type ("f32", "tf32", "f16", "bf16", ...).
+  llvm::StringMap<double> peakFlops;
+  double memoryBandwidth = 0; // bytes/s
+  double memoryCapacity = 0;  // bytes
+  double launchOverhead = 0;  // seconds per kernel
+  double computeEfficiency = 1, memoryEfficiency = 1;
+
+  /// Peak FLOP/s for `dtype`, or the f32 peak when the type has none.
+  double peakFor(llvm::StringRef dtype) const;
+};
+
+struct Link {
+  std::string level; // "node" or "network"
+  double bandwidth = 0; // bytes/s, per direction
+  double latency = 0;   // seconds
+};
+
+struct Machine {
+  std::string name;
+  std::vector<Device> devices;
+  std::vector<Link> links;
+
+  /// The link between devices `a` and `b` (a != b): "node" on one node,
+  /// "network" across nodes. Parsing checks that it exists.
+  const Link &linkBetween(size_t a, size_t b) const;
+  /// Seconds to move `bytes` from device `a` to device `b` (0 if a == b).
+  double transferSeconds(size_t a, size_t b, int64_t bytes) const;
+};
+
+/// Parses and checks a machine description; errors name `source` and the
+/// field ("m.json: devices[1].memory_capacity: must be a positive number").
+llvm::Expected<Machine> parseMachine(llvm::StringRef json,
+                                     llvm::StringRef source);
+
+/// A preset by name ("h100-sxm-x8", ...; see machinePresetNames) or a file.
+llvm::Expected<Machine> loadMachine(llvm::StringRef presetOrPath);
+
+/// The names of the shipped presets.
+llvm::ArrayRef<llvm::StringRef> machinePresetNames();
+
+/// The JSON of `machine` (one entry per device; parseMachine reads it back).
+std::string machineToJson(const Machine &machine);
+
+/// The first `count` devices of `machine` (links kept).
+Machine firstDevices(const Machine &machine, size_t count);
+
+} // namespace cleave::analysis
+
+#endif // CLEAVE_ANALYSIS_MACHINE_H

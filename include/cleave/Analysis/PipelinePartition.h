@@ -1,0 +1,91 @@
+//===- PipelinePartition.h - exact pipeline split of an op sequence -*- C++ -*-===//
+//
+// Splits ops, in a topological order, into contiguous stages, one per
+// device, with stage devices in machine order (devices may be skipped, so
+// fewer devices are used when that is faster). The objective is the
+// pipeline's bottleneck: the largest of every stage's compute time and every
+// transfer time between consecutive stages (transfers overlap compute, so
+// each is its own pipeline step). A stage must fit its device's memory.
+//
+// The model, shared by the exact dynamic program and by evaluatePipeline
+// (the brute-force oracle of the tests and the reports):
+// - a stage's compute time is the sum of its ops' times on its device;
+// - the values crossing the boundary before stage k (made by an earlier op,
+//   read by an op of stage k or later) move from stage k-1's device to stage
+//   k's device; values that skip stages are charged at every boundary they
+//   cross, as a pipeline that forwards them would pay;
+// - a stage's memory is its ops' weight bytes, plus the most bytes of
+//   values alive at one of its ops, plus the bytes crossing its two
+//   boundaries (receive and send buffers): an upper bound on its arena.
+//
+// Graph inputs are not values here: every device that reads one gets it
+// from the launcher.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLEAVE_ANALYSIS_PIPELINEPARTITION_H
+#define CLEAVE_ANALYSIS_PIPELINEPARTITION_H
+
+#include "cleave/Analysis/Machine.h"
+#include "llvm/Support/Error.h"
+#include <cstdint>
+#include <vector>
+
+namespace cleave::analysis {
+
+/// A tensor made by op `producer` and read by ops `users` (indices into the
+/// op sequence, each greater than `producer`).
+struct PipelineValue {
+  int64_t producer = 0;
+  int64_t bytes = 0;
+  std::vector<int64_t> users;
+};
+
+struct PipelineProblem {
+  /// seconds[op][device]: each op's time on each device of `machine`.
+  std::vector<std::vector<double>> seconds;
+  /// Bytes of weights each op reads.
+  std::vector<int64_t> weightBytes;
+  std::vector<PipelineValue> values;
+  Machine machine;
+};
+
+struct PipelineStage {
+  size_t device = 0;
+  /// Ops [begin, end) of the sequence.
+  size_t begin = 0, end = 0;
+  double computeSeconds = 0;
+  /// Seconds to receive the values crossing its first boundary (0 for the
+  /// first stage).
+  double receiveSeconds = 0;
+  int64_t receiveBytes = 0;
+  int64_t weightBytes = 0;
+  /// The memory bound of the model above.
+  int64_t memoryBytes = 0;
+};
+
+struct PipelinePlan {
+  std::vector<PipelineStage> stages;
+  /// Largest stage compute or transfer time: one microbatch per this many
+  /// seconds in steady state.
+  double bottleneckSeconds = 0;
+  /// One batch through every stage and transfer.
+  double latencySeconds = 0;
+};
+
+/// The split that minimises the bottleneck (exactly, under the model above;
+/// ties go to the first found). Fails, with the numbers, when no split fits
+/// the devices' memory.
+llvm::Expected<PipelinePlan> planPipeline(const PipelineProblem &problem);
+
+/// The plan of a given split: `cuts` are the first ops of stages 2..k,
+/// increasing, and `devices` the k stage devices, increasing. Fails when a
+/// stage does not fit its device.
+llvm::Expected<PipelinePlan>
+evaluatePipeline(const PipelineProblem &problem,
+                 const std::vector<size_t> &cuts,
+                 const std::vector<size_t> &devices);
+
+} // namespace cleave::analysis
+
+#endif // CLEAVE_ANALYSIS_PIPELINEPARTITION_H

@@ -1,0 +1,220 @@
+//===- PipelinePartitionTest.cpp - the pipeline DP against brute force ---===//
+//
+// The dynamic program must find the best bottleneck of every split that
+// brute force finds, on random chains and DAGs with heterogeneous devices
+// and memory limits; evaluatePipeline (the oracle) computes each split's
+// figures straight from the definitions, one value at a time.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cleave/Analysis/PipelinePartition.h"
+#include <cmath>
+#include <gtest/gtest.h>
+#include <random>
+
+using namespace cleave::analysis;
+
+namespace {
+
+Machine randomMachine(std::mt19937 &random, size_t devices,
+                      double capacity) {
+  std::uniform_real_distribution<double> unit(0.5, 2.0);
+  Machine machine;
+  machine.name = "test";
+  for (size_t d = 0; d < devices; ++d) {
+    Device device;
+    device.name = "d" + std::to_string(d);
+    device.kind = "cpu";
+    device.peakFlops["f32"] = 1e9 * unit(random);
+    device.memoryBandwidth = 1e9;
+    device.memoryCapacity = capacity * unit(random);
+    machine.devices.push_back(device);
+  }
+  Link link;
+  link.level = "node";
+  link.bandwidth = 1e6 * unit(random);
+  link.latency = 1e-4 * unit(random);
+  machine.links.push_back(link);
+  return machine;
+}
+
+/// Ops with random costs, each device a random speed; op i's value is read
+/// by op i+1 (a chain) and, in DAGs, by random later ops too.
+PipelineProblem randomProblem(std::mt19937 &random, size_t ops,
+                              size_t devices, bool dag, double capacity) {
+  PipelineProblem problem;
+  problem.machine = randomMachine(random, devices, capacity);
+  std::uniform_real_distribution<double> cost(1e-4, 1e-2);
+  std::uniform_int_distribution<int64_t> bytes(100, 5000);
+  for (size_t i = 0; i < ops; ++i) {
+    double flops = cost(random) * 1e9;
+    std::vector<double> seconds;
+    for (const Device &device : problem.machine.devices)
+      seconds.push_back(flops / device.peakFlops.lookup("f32"));
+    problem.seconds.push_back(seconds);
+    problem.weightBytes.push_back(random() % 3 ? bytes(random) : 0);
+    PipelineValue value;
+    value.producer = (int64_t)i;
+    value.bytes = bytes(random);
+    if (i + 1 < ops)
+      value.users.push_back((int64_t)i + 1);
+    if (dag)
+      for (size_t u = i + 2; u < ops; ++u)
+        if (random() % 4 == 0)
+          value.users.push_back((int64_t)u);
+    problem.values.push_back(value);
+  }
+  return problem;
+}
+
+/// The best bottleneck over every split and increasing device choice, or
+/// infinity when none fits.
+double bruteForce(const PipelineProblem &problem) {
+  size_t n = problem.weightBytes.size(), k = problem.machine.devices.size();
+  double best = INFINITY;
+  for (uint64_t cutMask = 0; cutMask < (1ull << (n - 1)); ++cutMask) {
+    std::vector<size_t> cuts;
+    for (size_t i = 1; i < n; ++i)
+      if (cutMask >> (i - 1) & 1)
+        cuts.push_back(i);
+    size_t stages = cuts.size() + 1;
+    for (uint64_t deviceMask = 0; deviceMask < (1ull << k); ++deviceMask) {
+      if ((size_t)__builtin_popcountll(deviceMask) != stages)
+        continue;
+      std::vector<size_t> devices;
+      for (size_t d = 0; d < k; ++d)
+        if (deviceMask >> d & 1)
+          devices.push_back(d);
+      llvm::Expected<PipelinePlan> plan =
+          evaluatePipeline(problem, cuts, devices);
+      if (!plan) {
+        llvm::consumeError(plan.takeError());
+        continue;
+      }
+      best = std::min(best, plan->bottleneckSeconds);
+    }
+  }
+  return best;
+}
+
+void checkAgainstBruteForce(bool dag) {
+  std::mt19937 random(dag ? 42 : 41);
+  int feasible = 0, infeasible = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    size_t ops = 1 + random() % 9, devices = 1 + random() % 4;
+    // Tight memory on some trials, so limits decide the split.
+    double capacity = trial % 3 == 0 ? 15000 : 1e9;
+    PipelineProblem problem = randomProblem(random, ops, devices, dag,
+                                            capacity);
+    double want = bruteForce(problem);
+    llvm::Expected<PipelinePlan> plan = planPipeline(problem);
+    SCOPED_TRACE(testing::Message() << "trial " << trial << ", " << ops
+                                    << " ops, " << devices << " devices");
+    if (want == INFINITY) {
+      ASSERT_FALSE((bool)plan);
+      EXPECT_NE(llvm::toString(plan.takeError()).find("does not fit"),
+                std::string::npos);
+      ++infeasible;
+      continue;
+    }
+    ASSERT_TRUE((bool)plan) << llvm::toString(plan.takeError());
+    EXPECT_NEAR(plan->bottleneckSeconds, want, 1e-12 * want);
+    // The plan's figures are those of its split.
+    std::vector<size_t> cuts, chosen;
+    for (const PipelineStage &stage : plan->stages) {
+      if (stage.begin)
+        cuts.push_back(stage.begin);
+      chosen.push_back(stage.device);
+    }
+    llvm::Expected<PipelinePlan> check =
+        evaluatePipeline(problem, cuts, chosen);
+    ASSERT_TRUE((bool)check) << llvm::toString(check.takeError());
+    EXPECT_NEAR(check->bottleneckSeconds, plan->bottleneckSeconds,
+                1e-12 * want);
+    EXPECT_NEAR(check->latencySeconds, plan->latencySeconds, 1e-12 * want);
+    for (size_t s = 0; s < plan->stages.size(); ++s)
+      EXPECT_EQ(check->stages[s].memoryBytes, plan->stages[s].memoryBytes);
+    ++feasible;
+  }
+  // Both outcomes occur, so both paths are tested.
+  EXPECT_GT(feasible, 100);
+  EXPECT_GT(infeasible, 5);
+}
+
+TEST(PipelinePartition, ChainsMatchBruteForce) { checkAgainstBruteForce(false); }
+
+TEST(PipelinePartition, DagsMatchBruteForce) { checkAgainstBruteForce(true); }
+
+/// A chain of `ops` equal ops of `bytes`-byte values on `devices` devices.
+PipelineProblem uniformChain(size_t ops, size_t devices, int64_t bytes,
+                             double linkBandwidth) {
+  PipelineProblem problem;
+  for (size_t d = 0; d < devices; ++d) {
+    Device device;
+    device.name = "d" + std::to_string(d);
+    device.kind = "gpu";
+    device.peakFlops["f32"] = 1;
+    device.memoryBandwidth = 1;
+    device.memoryCapacity = 1e12;
+    problem.machine.devices.push_back(device);
+  }
+  problem.machine.links.push_back({"node", linkBandwidth, 0.0});
+  for (size_t i = 0; i < ops; ++i) {
+    problem.seconds.push_back(std::vector<double>(devices, 1.0));
+    problem.weightBytes.push_back(0);
+    PipelineValue value;
+    value.producer = (int64_t)i;
+    value.bytes = bytes;
+    if (i + 1 < ops)
+      value.users.push_back((int64_t)i + 1);
+    problem.values.push_back(value);
+  }
+  return problem;
+}
+
+TEST(PipelinePartition, EqualOpsSplitEvenly) {
+  llvm::Expected<PipelinePlan> plan =
+      planPipeline(uniformChain(12, 4, 1, 1e9));
+  ASSERT_TRUE((bool)plan);
+  ASSERT_EQ(plan->stages.size(), 4u);
+  for (const PipelineStage &stage : plan->stages)
+    EXPECT_EQ(stage.end - stage.begin, 3u);
+  EXPECT_NEAR(plan->bottleneckSeconds, 3.0, 1e-6);
+}
+
+TEST(PipelinePartition, FewerDevicesWhenTransfersCostMore) {
+  // Moving a value takes 10 s, more than the whole chain's 8 s.
+  llvm::Expected<PipelinePlan> plan = planPipeline(uniformChain(8, 4, 10, 1));
+  ASSERT_TRUE((bool)plan);
+  ASSERT_EQ(plan->stages.size(), 1u);
+  EXPECT_EQ(plan->bottleneckSeconds, 8.0);
+}
+
+TEST(PipelinePartition, FasterDevicesTakeMoreOps) {
+  PipelineProblem problem = uniformChain(12, 2, 1, 1e9);
+  // Device 1 is twice as fast.
+  for (std::vector<double> &row : problem.seconds)
+    row[1] = 0.5;
+  llvm::Expected<PipelinePlan> plan = planPipeline(problem);
+  ASSERT_TRUE((bool)plan);
+  ASSERT_EQ(plan->stages.size(), 2u);
+  EXPECT_EQ(plan->stages[0].end - plan->stages[0].begin, 4u);
+  EXPECT_EQ(plan->stages[1].end - plan->stages[1].begin, 8u);
+  EXPECT_NEAR(plan->bottleneckSeconds, 4.0, 1e-6);
+}
+
+TEST(PipelinePartition, MemoryErrorGivesTheNumbers) {
+  PipelineProblem problem = uniformChain(4, 2, 1000000, 1e9);
+  for (int64_t &w : problem.weightBytes)
+    w = 3000000;
+  for (Device &device : problem.machine.devices)
+    device.memoryCapacity = 2.5e6;
+  llvm::Expected<PipelinePlan> plan = planPipeline(problem);
+  ASSERT_FALSE((bool)plan);
+  EXPECT_EQ(llvm::toString(plan.takeError()),
+            "the model does not fit the devices' memory: its weights are "
+            "12.0 MB and up to 2.0 MB of activations are alive at once, but "
+            "each of the 2 devices holds at most 2.5 MB");
+}
+
+} // namespace
