@@ -17,6 +17,13 @@ double Device::peakFor(StringRef dtype) const {
   return it != peakFlops.end() ? it->second : peakFlops.lookup("f32");
 }
 
+double Device::kernelSeconds(double flops, double bytes,
+                             StringRef dtype) const {
+  return std::max(flops / (peakFor(dtype) * computeEfficiency),
+                  bytes / (memoryBandwidth * memoryEfficiency)) +
+         launchOverhead;
+}
+
 const Link &Machine::linkBetween(size_t a, size_t b) const {
   StringRef level =
       devices[a].node == devices[b].node ? StringRef("node") : "network";

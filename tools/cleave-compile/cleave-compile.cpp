@@ -9,6 +9,8 @@
 #include "ModelSummary.h"
 #include "cleave/Import/ONNX/Importer.h"
 #include "cleave/InitAll.h"
+#include "cleave/Dialect/Cleave/Transforms/Passes.h"
+#include "cleave/Dialect/Cleave/Transforms/Placement.h"
 #include "cleave/Target/Cpu/Bundle.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -18,7 +20,9 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -62,6 +66,38 @@ cl::opt<int64_t> defaultDimSize(
     "default-dim-size",
     cl::desc("Size for symbolic input dims left unbound (default: error)"),
     cl::init(-1));
+cl::OptionCategory placementCategory("Placement");
+cl::opt<std::string> machine(
+    "machine",
+    cl::desc("Machine preset (h100-sxm-x8, h200-x8, a100-x8, pcie-4gpu, "
+             "h100-x16, local-cpu) or machine JSON file"),
+    cl::init("local-cpu"), cl::cat(placementCategory));
+cl::opt<unsigned> numDevices(
+    "num-devices",
+    cl::desc("Place on at most the first N devices of the machine (0: all; "
+             "placement runs when a placement option is given)"),
+    cl::init(0), cl::cat(placementCategory));
+cl::opt<std::string> placement(
+    "placement", cl::desc("pipeline (cost-model DP) or manual (--cuts)"),
+    cl::init("pipeline"), cl::cat(placementCategory));
+cl::list<std::string> cuts(
+    "cuts", cl::desc("ONNX node names that start stages 2, 3, ... (manual)"),
+    cl::CommaSeparated, cl::cat(placementCategory));
+cl::opt<std::string> placementIn("placement-in",
+                                 cl::desc("Read the placement from a file"),
+                                 cl::cat(placementCategory));
+cl::opt<std::string> placementOut("placement-out",
+                                  cl::desc("Write the placement to a file"),
+                                  cl::cat(placementCategory));
+cl::opt<bool> report("report",
+                     cl::desc("Print the placement table (per device: ops, "
+                              "memory, predicted time, transfers)"),
+                     cl::init(false), cl::cat(placementCategory));
+cl::opt<std::string> reportGraph(
+    "report-graph",
+    cl::desc("Write the graph coloured by device: .svg (needs Graphviz's "
+             "dot) or .dot"),
+    cl::cat(placementCategory));
 cl::opt<bool> summary("summary",
                       cl::desc("Print a per-op summary of the model to stderr"),
                       cl::init(false));
@@ -74,6 +110,91 @@ cl::opt<bool> elideWeights(
              "bytes (for reading large models; the output does not reload)"),
     cl::init(false));
 } // namespace
+
+/// The placement graph as DOT, or as SVG through Graphviz's dot.
+static LogicalResult writeGraph(const cleave::graph::PlacementProblem &problem,
+                                const cleave::analysis::PipelinePlan &plan) {
+  bool svg = llvm::StringRef(reportGraph).ends_with(".svg");
+  llvm::SmallString<128> dotPath(reportGraph);
+  if (svg)
+    dotPath += ".dot";
+  if (llvm::Error error =
+          llvm::writeToOutput(dotPath, [&](llvm::raw_ostream &os) {
+            cleave::graph::printPlacementDot(problem, plan, os);
+            return llvm::Error::success();
+          })) {
+    llvm::errs() << "cleave-compile: error: " << toString(std::move(error))
+                 << "\n";
+    return failure();
+  }
+  if (!svg)
+    return success();
+  llvm::ErrorOr<std::string> dot = llvm::sys::findProgramByName("dot");
+  if (!dot) {
+    llvm::sys::fs::remove(dotPath);
+    llvm::errs() << "cleave-compile: error: --report-graph=" << reportGraph
+                 << " needs Graphviz's dot on PATH (or name a .dot file)\n";
+    return failure();
+  }
+  std::string error;
+  llvm::StringRef args[] = {*dot, "-Tsvg", dotPath, "-o", reportGraph};
+  int rc = llvm::sys::ExecuteAndWait(*dot, args, std::nullopt, {}, 0, 0,
+                                     &error);
+  llvm::sys::fs::remove(dotPath);
+  if (rc != 0) {
+    llvm::errs() << "cleave-compile: error: dot failed: " << error << "\n";
+    return failure();
+  }
+  return success();
+}
+
+/// Runs cleave-place with the placement options, prints the report and
+/// writes the graph. Bundles are single-device for now.
+static LogicalResult placeModel(ModuleOp module, Emit what) {
+  cleave::graph::PlacePassOptions options;
+  options.machine = machine;
+  options.numDevices = numDevices;
+  options.strategy = placement;
+  options.cuts.assign(cuts.begin(), cuts.end());
+  options.placementIn = placementIn;
+  options.placementOut = placementOut;
+  PassManager pm(module.getContext());
+  pm.nest<func::FuncOp>().addPass(cleave::graph::createPlacePass(options));
+  if (failed(pm.run(module)))
+    return failure();
+  auto function = *module.getOps<func::FuncOp>().begin();
+  llvm::Expected<cleave::analysis::Machine> loaded =
+      cleave::analysis::loadMachine(machine);
+  if (!loaded) { // Already reported by the pass.
+    llvm::consumeError(loaded.takeError());
+    return failure();
+  }
+  cleave::analysis::Machine target =
+      numDevices ? cleave::analysis::firstDevices(*loaded, numDevices)
+                 : *loaded;
+  cleave::graph::PlacementProblem problem =
+      cleave::graph::buildPlacementProblem(function, target);
+  llvm::Expected<cleave::analysis::PipelinePlan> plan =
+      cleave::graph::currentPlan(problem);
+  if (!plan) {
+    llvm::errs() << "cleave-compile: error: " << toString(plan.takeError())
+                 << "\n";
+    return failure();
+  }
+  if (report)
+    cleave::graph::printPlacementReport(
+        problem, *plan, outputPath == "-" ? llvm::errs() : llvm::outs());
+  if (!reportGraph.empty() && failed(writeGraph(problem, *plan)))
+    return failure();
+  if (what != Emit::Mlir && plan->stages.size() > 1) {
+    llvm::errs() << "cleave-compile: error: the placement uses "
+                 << plan->stages.size()
+                 << " devices; bundles are single-device until the send/recv "
+                    "lowering lands (use --emit=mlir to see the placement)\n";
+    return failure();
+  }
+  return success();
+}
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
@@ -143,6 +264,12 @@ int main(int argc, char **argv) {
     if (failed(pm.run(*module)))
       return 1;
   }
+
+  bool place = numDevices || !placementIn.empty() || report ||
+               !reportGraph.empty() || placement.getNumOccurrences() ||
+               !cuts.empty() || !placementOut.empty();
+  if (place && failed(placeModel(*module, what)))
+    return 1;
 
   if (what != Emit::Mlir) {
     cleave::cpu::BundleOptions bundle;

@@ -48,6 +48,10 @@ struct Device {
 
   /// Peak FLOP/s for `dtype`, or the f32 peak when the type has none.
   double peakFor(llvm::StringRef dtype) const;
+  /// Seconds for a kernel doing `flops` operations on `dtype` and moving
+  /// `bytes`: a roofline at the efficiencies, plus the launch overhead.
+  double kernelSeconds(double flops, double bytes,
+                       llvm::StringRef dtype) const;
 };
 
 struct Link {

@@ -66,7 +66,7 @@ LogicalResult CleaveDialect::verifyOperationAttribute(Operation *op,
     return success();
   }
   if (name == "cleave.arena_size" || name == "cleave.weights_size" ||
-      name == "cleave.weight_offset") {
+      name == "cleave.weight_offset" || name == "cleave.device") {
     auto size = dyn_cast<IntegerAttr>(attr.getValue());
     if (!size || size.getInt() < 0)
       return op->emitError()

@@ -11,6 +11,7 @@
 #define CLEAVE_DIALECT_CLEAVE_IR_CLEAVEOPS_TD
 
 include "cleave/Dialect/Cleave/IR/CleaveBase.td"
+include "cleave/Dialect/Cleave/IR/CostInterface.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
@@ -37,7 +38,8 @@ def Cleave_Compatible {
 class Cleave_OnnxOp<string mnemonic, string onnxName, list<Trait> traits = [],
                     string notes = "">
     : Cleave_Op<mnemonic,
-                !listconcat(traits, [InferTypeOpAdaptorWithIsCompatible])> {
+                !listconcat(traits, [InferTypeOpAdaptorWithIsCompatible,
+                                     Cleave_CostOpInterface])> {
   let summary = "ONNX " # onnxName;
   let description = "Implements the ONNX operator `" # onnxName #
       "` (https://onnx.ai/onnx/operators/onnx__" # onnxName # ".html) in "

@@ -40,6 +40,42 @@ def FuseOpsPass : Pass<"cleave-fuse-ops", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::cleave::graph::CleaveDialect"];
 }
 
+def PlacePass : Pass<"cleave-place", "::mlir::func::FuncOp"> {
+  let summary = "Choose the device of every op: pipeline stages";
+  let description = [{
+    Splits @main's ops, in their order, into pipeline stages on the devices
+    of a machine (see cleave/Analysis/Machine.h) and writes each op's device
+    as `cleave.device` (constants and `none` are not placed: every device
+    that reads one gets its own copy).
+
+    Strategies:
+    - `pipeline`: the exact dynamic program of PipelinePartition.h, which
+      minimises the bottleneck stage (compute or transfer) under each
+      device's memory, from the cost model (CostOpInterface and the
+      machine's roofline), and may leave devices unused;
+    - `manual`: stages start at the ops named by `cuts` (ONNX node names),
+      on devices 0, 1, ...
+
+    `placement-in` reads a placement written by `placement-out` (JSON: each
+    op's device by ONNX node name) instead of choosing one.
+  }];
+  let options = [
+    Option<"machine", "machine", "std::string", /*default=*/"\"local-cpu\"",
+           "A machine preset (h100-sxm-x8, ...) or a machine JSON file">,
+    Option<"numDevices", "num-devices", "unsigned", /*default=*/"0",
+           "Use at most the first N devices of the machine (0: all)">,
+    Option<"strategy", "strategy", "std::string", /*default=*/"\"pipeline\"",
+           "pipeline (cost-model DP) or manual (stages start at --cuts)">,
+    ListOption<"cuts", "cuts", "std::string",
+               "ONNX node names that start stages 2, 3, ... (manual)">,
+    Option<"placementIn", "placement-in", "std::string", /*default=*/"\"\"",
+           "Read the placement from this JSON file">,
+    Option<"placementOut", "placement-out", "std::string", /*default=*/"\"\"",
+           "Write the placement to this JSON file">,
+  ];
+  let dependentDialects = ["::cleave::graph::CleaveDialect"];
+}
+
 def PlanMemoryPass : Pass<"cleave-plan-memory", "::mlir::func::FuncOp"> {
   let summary = "Give every intermediate tensor a fixed offset in one arena";
   let description = [{

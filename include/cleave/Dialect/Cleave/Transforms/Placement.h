@@ -1,0 +1,58 @@
+//===- Placement.h - ops on devices: problem, plan, report ------*- C++ -*-===//
+//
+// The bridge between the IR and the placement algorithms of
+// cleave/Analysis: the placed ops of a function as a pipeline problem on a
+// machine (times from each op's CostOpInterface), the plan the ops'
+// `cleave.device` attributes describe, and the placement report.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLEAVE_DIALECT_CLEAVE_TRANSFORMS_PLACEMENT_H
+#define CLEAVE_DIALECT_CLEAVE_TRANSFORMS_PLACEMENT_H
+
+#include "cleave/Analysis/PipelinePartition.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace cleave::graph {
+
+/// The attribute that holds an op's device index.
+inline constexpr llvm::StringLiteral kDeviceAttr = "cleave.device";
+
+struct PlacementProblem {
+  /// The ops placed, in order: all but constants, `none` and the return.
+  llvm::SmallVector<mlir::Operation *> ops;
+  analysis::PipelineProblem pipeline;
+};
+
+PlacementProblem buildPlacementProblem(mlir::func::FuncOp function,
+                                       const analysis::Machine &machine);
+
+/// The ONNX node name of an op (its NameLoc), or "" without one.
+std::string nodeName(mlir::Operation *op);
+
+/// Sets `cleave.device` on every placed op from the plan's stages.
+void applyPlan(const PlacementProblem &problem,
+               const analysis::PipelinePlan &plan);
+
+/// The plan the ops' `cleave.device` attributes describe; fails (with a
+/// message) unless every placed op has one and devices do not decrease
+/// along the op order.
+llvm::Expected<analysis::PipelinePlan>
+currentPlan(const PlacementProblem &problem);
+
+/// The table of `cleave-compile --report`: per device its ops, weight and
+/// activation MB, predicted time and bytes received and sent, then the
+/// predicted throughput and latency.
+void printPlacementReport(const PlacementProblem &problem,
+                          const analysis::PipelinePlan &plan,
+                          llvm::raw_ostream &os);
+
+/// Graphviz of the placed ops, each filled with its device's colour.
+void printPlacementDot(const PlacementProblem &problem,
+                       const analysis::PipelinePlan &plan,
+                       llvm::raw_ostream &os);
+
+} // namespace cleave::graph
+
+#endif // CLEAVE_DIALECT_CLEAVE_TRANSFORMS_PLACEMENT_H

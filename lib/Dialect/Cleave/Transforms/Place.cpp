@@ -1,0 +1,154 @@
+//===- Place.cpp - the cleave-place pass ------------------------------------===//
+
+#include "cleave/Dialect/Cleave/IR/CleaveOps.h"
+#include "cleave/Dialect/Cleave/Transforms/Passes.h"
+#include "cleave/Dialect/Cleave/Transforms/Placement.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+namespace cleave::graph {
+#define GEN_PASS_DEF_PLACEPASS
+#include "cleave/Dialect/Cleave/Transforms/Passes.h.inc"
+} // namespace cleave::graph
+
+using namespace mlir;
+using namespace cleave::graph;
+using namespace cleave::analysis;
+
+namespace {
+
+struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
+  using PlacePassBase::PlacePassBase;
+
+  void runOnOperation() override {
+    func::FuncOp function = getOperation();
+    auto fail = [&](const llvm::Twine &message) {
+      function.emitError() << "cleave-place: " << message;
+      signalPassFailure();
+    };
+    llvm::Expected<Machine> loaded = loadMachine(machine);
+    if (!loaded)
+      return fail(llvm::toString(loaded.takeError()));
+    if (numDevices > loaded->devices.size())
+      return fail("--num-devices=" + llvm::Twine(numDevices) + " but " +
+                  loaded->name + " has " +
+                  llvm::Twine(loaded->devices.size()) + " devices");
+    Machine target = numDevices ? firstDevices(*loaded, numDevices) : *loaded;
+    PlacementProblem problem = buildPlacementProblem(function, target);
+    if (problem.ops.empty())
+      return;
+
+    llvm::Expected<PipelinePlan> plan =
+        llvm::createStringError(llvm::inconvertibleErrorCode(), "no plan");
+    llvm::consumeError(plan.takeError());
+    if (!placementIn.empty()) {
+      if (failed(readPlacement(problem)))
+        return signalPassFailure();
+      plan = currentPlan(problem);
+    } else if (strategy == "manual") {
+      plan = manualPlan(problem);
+    } else if (strategy == "pipeline") {
+      plan = planPipeline(problem.pipeline);
+    } else {
+      return fail("unknown strategy '" + strategy +
+                  "' (expected pipeline or manual)");
+    }
+    if (!plan)
+      return fail(llvm::toString(plan.takeError()));
+    applyPlan(problem, *plan);
+    if (!placementOut.empty() && failed(writePlacement(problem)))
+      return signalPassFailure();
+  }
+
+  /// Stages that start at the ops named by `cuts`, on devices 0, 1, ...
+  llvm::Expected<PipelinePlan> manualPlan(const PlacementProblem &problem) {
+    std::vector<size_t> starts, devices = {0};
+    for (const std::string &cut : cuts) {
+      auto it = llvm::find_if(problem.ops, [&](Operation *op) {
+        return nodeName(op) == cut;
+      });
+      if (it == problem.ops.end())
+        return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                       "no op is named '" + cut + "'");
+      size_t index = it - problem.ops.begin();
+      if (index == 0 || (!starts.empty() && index <= starts.back()))
+        return llvm::createStringError(
+            llvm::inconvertibleErrorCode(),
+            "cut '" + cut + "' must come after the first op and after the "
+                            "cuts before it");
+      starts.push_back(index);
+      devices.push_back(devices.size());
+    }
+    if (devices.size() > problem.pipeline.machine.devices.size())
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          llvm::formatv("{0} cuts make {1} stages, but there are {2} devices",
+                        starts.size(), devices.size(),
+                        problem.pipeline.machine.devices.size())
+              .str());
+    return evaluatePipeline(problem.pipeline, starts, devices);
+  }
+
+  LogicalResult readPlacement(const PlacementProblem &problem) {
+    Operation *function = getOperation();
+    auto buffer = llvm::MemoryBuffer::getFile(placementIn, /*IsText=*/true);
+    if (!buffer)
+      return function->emitError()
+             << "cleave-place: cannot read " << placementIn << ": "
+             << buffer.getError().message();
+    llvm::Expected<llvm::json::Value> json =
+        llvm::json::parse((*buffer)->getBuffer());
+    if (!json)
+      return function->emitError() << "cleave-place: " << placementIn
+                                   << ": not valid JSON: "
+                                   << llvm::toString(json.takeError());
+    const llvm::json::Object *root = json->getAsObject();
+    const llvm::json::Object *ops = root ? root->getObject("ops") : nullptr;
+    if (!root || root->getString("format") != "cleave-placement" ||
+        root->getInteger("version") != 1 || !ops)
+      return function->emitError()
+             << "cleave-place: " << placementIn
+             << ": not a version 1 cleave placement (expected {\"format\": "
+                "\"cleave-placement\", \"version\": 1, \"ops\": {...}})";
+    for (Operation *op : problem.ops) {
+      std::string name = nodeName(op);
+      std::optional<int64_t> device = ops->getInteger(name);
+      if (!device || *device < 0)
+        return function->emitError()
+               << "cleave-place: " << placementIn << " gives no device for op '"
+               << name << "' (" << op->getName() << ")";
+      op->setAttr(kDeviceAttr,
+                  IntegerAttr::get(IntegerType::get(op->getContext(), 64),
+                                   *device));
+    }
+    return success();
+  }
+
+  LogicalResult writePlacement(const PlacementProblem &problem) {
+    llvm::json::Object ops;
+    for (Operation *op : problem.ops) {
+      std::string name = nodeName(op);
+      if (name.empty() || ops.get(name))
+        return op->emitError() << "cleave-place: cannot write a placement: "
+                               << "this op has no unique ONNX node name";
+      ops[name] = op->getAttrOfType<IntegerAttr>(kDeviceAttr).getInt();
+    }
+    llvm::json::Object root{{"format", "cleave-placement"},
+                            {"version", 1},
+                            {"machine", problem.pipeline.machine.name},
+                            {"ops", std::move(ops)}};
+    std::string error;
+    auto file = mlir::openOutputFile(placementOut, &error);
+    if (!file)
+      return getOperation().emitError() << "cleave-place: " << error;
+    file->os() << llvm::formatv("{0:2}", llvm::json::Value(std::move(root)))
+               << "\n";
+    file->keep();
+    return success();
+  }
+};
+
+} // namespace

@@ -1,0 +1,184 @@
+//===- Placement.cpp - ops on devices: problem, plan, report --------------===//
+
+#include "cleave/Dialect/Cleave/Transforms/Placement.h"
+#include "cleave/Dialect/Cleave/IR/CleaveOps.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+using namespace cleave::analysis;
+
+namespace cleave::graph {
+
+namespace {
+
+int64_t tensorBytesOf(Value v) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!type)
+    return 0;
+  return type.getNumElements() *
+         std::max<int64_t>(type.getElementTypeBitWidth() / 8, 1);
+}
+
+/// "f32", "f16", "bf16", ... for the cost model's peak lookup.
+std::string dtypeOf(Operation *op) {
+  for (Value result : op->getResults())
+    if (auto type = dyn_cast<RankedTensorType>(result.getType())) {
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      type.getElementType().print(os);
+      return text;
+    }
+  return "f32";
+}
+
+double megabytes(double bytes) { return bytes / 1e6; }
+
+} // namespace
+
+std::string nodeName(Operation *op) {
+  Location loc = op->getLoc();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    if (!fused.getLocations().empty())
+      loc = fused.getLocations().front();
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  return "";
+}
+
+PlacementProblem buildPlacementProblem(func::FuncOp function,
+                                       const Machine &machine) {
+  PlacementProblem result;
+  PipelineProblem &problem = result.pipeline;
+  problem.machine = machine;
+  llvm::DenseMap<Operation *, int64_t> index;
+  for (Operation &op : function.getBody().front()) {
+    if (isa<ConstantOp, NoneOp, func::ReturnOp>(op))
+      continue;
+    index[&op] = (int64_t)result.ops.size();
+    result.ops.push_back(&op);
+  }
+  for (auto [i, op] : llvm::enumerate(result.ops)) {
+    OpCost cost;
+    if (auto costed = dyn_cast<CostOpInterface>(op))
+      cost = costed.getCost();
+    double bytes = (double)(cost.bytesRead + cost.bytesWritten);
+    std::string dtype = dtypeOf(op);
+    std::vector<double> seconds;
+    for (const Device &device : machine.devices)
+      seconds.push_back(cost.flops == 0 && bytes == 0
+                            ? 0.0 // A view: no kernel runs.
+                            : device.kernelSeconds(cost.flops, bytes, dtype));
+    problem.seconds.push_back(std::move(seconds));
+    problem.weightBytes.push_back(cost.weightBytes);
+    for (Value value : op->getResults()) {
+      PipelineValue v;
+      v.producer = (int64_t)i;
+      v.bytes = tensorBytesOf(value);
+      for (Operation *user : value.getUsers()) {
+        auto it = index.find(user);
+        if (it != index.end() && !llvm::is_contained(v.users, it->second))
+          v.users.push_back(it->second);
+      }
+      problem.values.push_back(std::move(v));
+    }
+  }
+  return result;
+}
+
+void applyPlan(const PlacementProblem &problem, const PipelinePlan &plan) {
+  for (const PipelineStage &stage : plan.stages)
+    for (size_t i = stage.begin; i < stage.end; ++i) {
+      Operation *op = problem.ops[i];
+      op->setAttr(kDeviceAttr, IntegerAttr::get(
+                                   IntegerType::get(op->getContext(), 64),
+                                   (int64_t)stage.device));
+    }
+}
+
+llvm::Expected<PipelinePlan> currentPlan(const PlacementProblem &problem) {
+  std::vector<size_t> cuts, devices;
+  for (auto [i, op] : llvm::enumerate(problem.ops)) {
+    auto attr = op->getAttrOfType<IntegerAttr>(kDeviceAttr);
+    if (!attr)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "op '" + nodeName(op) + "' (" + op->getName().getStringRef().str() +
+              ") has no device");
+    size_t device = (size_t)attr.getInt();
+    if (device >= problem.pipeline.machine.devices.size())
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          llvm::formatv("op '{0}' is on device {1}, but the machine has {2}",
+                        nodeName(op), device,
+                        problem.pipeline.machine.devices.size())
+              .str());
+    if (devices.empty() || device != devices.back()) {
+      if (!devices.empty() && device < devices.back())
+        return llvm::createStringError(
+            llvm::inconvertibleErrorCode(),
+            llvm::formatv("op '{0}' is on device {1} after an op on device "
+                          "{2}: pipeline stages follow the op order on "
+                          "increasing devices",
+                          nodeName(op), device, devices.back())
+                .str());
+      if (!devices.empty())
+        cuts.push_back(i);
+      devices.push_back(device);
+    }
+  }
+  return evaluatePipeline(problem.pipeline, cuts, devices);
+}
+
+void printPlacementReport(const PlacementProblem &problem,
+                          const PipelinePlan &plan, llvm::raw_ostream &os) {
+  const Machine &machine = problem.pipeline.machine;
+  os << llvm::formatv("placement on {0}: {1} stage(s) on {2} device(s)\n",
+                      machine.name, plan.stages.size(),
+                      machine.devices.size());
+  os << llvm::formatv("{0,-14} {1,6} {2,11} {3,12} {4,13} {5,9} {6,9}\n",
+                      "device", "ops", "weights MB", "activ. MB",
+                      "predicted ms", "recv MB", "sent MB");
+  for (auto [s, stage] : llvm::enumerate(plan.stages)) {
+    int64_t sent =
+        s + 1 < plan.stages.size() ? plan.stages[s + 1].receiveBytes : 0;
+    os << llvm::formatv(
+        "{0,-14} {1,6} {2,11:f2} {3,12:f2} {4,13:f3} {5,9:f2} {6,9:f2}\n",
+        machine.devices[stage.device].name, stage.end - stage.begin,
+        megabytes(stage.weightBytes),
+        megabytes(stage.memoryBytes - stage.weightBytes),
+        stage.computeSeconds * 1e3, megabytes(stage.receiveBytes),
+        megabytes(sent));
+  }
+  os << llvm::formatv("predicted: bottleneck {0:f3} ms ({1:f1} batches/s "
+                      "pipelined), latency {2:f3} ms\n",
+                      plan.bottleneckSeconds * 1e3,
+                      plan.bottleneckSeconds > 0 ? 1 / plan.bottleneckSeconds
+                                                 : 0.0,
+                      plan.latencySeconds * 1e3);
+}
+
+void printPlacementDot(const PlacementProblem &problem,
+                       const PipelinePlan &plan, llvm::raw_ostream &os) {
+  static const char *colours[] = {"#8dd3c7", "#ffffb3", "#bebada", "#fb8072",
+                                  "#80b1d3", "#fdb462", "#b3de69", "#fccde5"};
+  std::vector<size_t> deviceOf(problem.ops.size(), 0);
+  for (const PipelineStage &stage : plan.stages)
+    for (size_t i = stage.begin; i < stage.end; ++i)
+      deviceOf[i] = stage.device;
+  os << "digraph placement {\n  node [shape=box, style=filled];\n";
+  for (auto [i, op] : llvm::enumerate(problem.ops)) {
+    std::string label = nodeName(op);
+    std::replace(label.begin(), label.end(), '"', '\'');
+    os << llvm::formatv("  n{0} [label=\"{1}\\n{2} (device {3})\", "
+                        "fillcolor=\"{4}\"];\n",
+                        i, label, op->getName().getStringRef(), deviceOf[i],
+                        colours[deviceOf[i] % 8]);
+  }
+  for (const PipelineValue &v : problem.pipeline.values)
+    for (int64_t user : v.users)
+      os << llvm::formatv("  n{0} -> n{1};\n", v.producer, user);
+  os << "}\n";
+}
+
+} // namespace cleave::graph
