@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Cleave needs to build and test on Debian 12 (bookworm):
 # LLVM/MLIR 22, ONNX 1.12 and its test data, Protocol Buffers, GoogleTest,
-# oneDNN (the runtime's CPU kernels), Graphviz (placement graphs),
+# oneDNN (the runtime's CPU kernels), OpenMPI (transfers between device
+# processes), Graphviz (placement graphs),
 # CMake/Ninja/ccache, and the Python packages the test scripts use.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
@@ -10,7 +11,7 @@ packages=(
   cmake ninja-build ccache g++ python3
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
-  libgtest-dev libdnnl-dev graphviz
+  libgtest-dev libdnnl-dev graphviz libopenmpi-dev openmpi-bin
 )
 
 SUDO=""

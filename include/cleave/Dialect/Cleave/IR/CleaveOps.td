@@ -77,6 +77,30 @@ def Cleave_ConstantOp : Cleave_Op<"constant",
   let hasFolder = 1;
 }
 
+// Transfers between devices (cleave-insert-transfers). Both carry the
+// device that runs them in `cleave.device` until cleave-split-devices.
+def Cleave_SendOp : Cleave_Op<"send", [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "send a tensor to another device";
+  let description = [{
+    Sends `value` to device `peer`, where the `cleave.recv` with the same
+    `tag` receives it. Sends do not block: a device program waits for its
+    sends at the end of each run, so the tensor stays alive until then.
+  }];
+  let arguments = (ins Cleave_Tensor:$value, I64Attr:$peer, I64Attr:$tag);
+  let assemblyFormat = "$value attr-dict `:` type($value)";
+}
+
+def Cleave_RecvOp : Cleave_Op<"recv", [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "receive a tensor from another device";
+  let description = [{
+    Receives the tensor that device `peer` sends with `tag`; blocks until it
+    has arrived.
+  }];
+  let arguments = (ins I64Attr:$peer, I64Attr:$tag);
+  let results = (outs Cleave_Tensor:$value);
+  let assemblyFormat = "attr-dict `:` type($value)";
+}
+
 def Cleave_NoneOp : Cleave_Op<"none", [ConstantLike, Pure]> {
   let summary = "an absent optional input";
   let description = [{

@@ -76,6 +76,36 @@ def PlacePass : Pass<"cleave-place", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::cleave::graph::CleaveDialect"];
 }
 
+def InsertTransfersPass : Pass<"cleave-insert-transfers",
+                                "::mlir::func::FuncOp"> {
+  let summary = "A send/recv pair for every value read on another device";
+  let description = [{
+    After cleave-place: for every value made on device a and read by ops on
+    device b != a, inserts one `cleave.send` on a (right after the value is
+    made) and one `cleave.recv` on b (right before the first op of b that
+    reads it), and makes b's readers use the received value. One pair per
+    value and destination device, with tags unique in the function.
+
+    Deadlock freedom: each device runs its ops in the function's order,
+    sends never block, and a receive waits only for a value made earlier in
+    that order, which its device reaches without waiting on the receiver's
+    later ops.
+  }];
+  let dependentDialects = ["::cleave::graph::CleaveDialect"];
+}
+
+def SplitDevicesPass : Pass<"cleave-split-devices", "::mlir::ModuleOp"> {
+  let summary = "One function per device from a placed @main";
+  let description = [{
+    After cleave-insert-transfers: replaces @main with @device_0,
+    @device_1, ... Each holds its device's ops in @main's order, copies of
+    the constants they read, the graph inputs it reads as arguments and the
+    graph outputs it makes as results (with their `cleave.name`), and
+    carries `cleave.device`.
+  }];
+  let dependentDialects = ["::cleave::graph::CleaveDialect"];
+}
+
 def PlanMemoryPass : Pass<"cleave-plan-memory", "::mlir::func::FuncOp"> {
   let summary = "Give every intermediate tensor a fixed offset in one arena";
   let description = [{

@@ -1,0 +1,104 @@
+//===- SplitDevices.cpp - one function per device --------------------------===//
+
+#include "cleave/Dialect/Cleave/IR/CleaveOps.h"
+#include "cleave/Dialect/Cleave/Transforms/Passes.h"
+#include "cleave/Dialect/Cleave/Transforms/Placement.h"
+#include "mlir/IR/IRMapping.h"
+#include <set>
+
+namespace cleave::graph {
+#define GEN_PASS_DEF_SPLITDEVICESPASS
+#include "cleave/Dialect/Cleave/Transforms/Passes.h.inc"
+} // namespace cleave::graph
+
+using namespace mlir;
+using namespace cleave::graph;
+
+namespace {
+
+std::optional<int64_t> deviceOf(Operation *op) {
+  if (auto attr = op->getAttrOfType<IntegerAttr>(kDeviceAttr))
+    return attr.getInt();
+  return std::nullopt;
+}
+
+struct SplitDevicesPass
+    : public cleave::graph::impl::SplitDevicesPassBase<SplitDevicesPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto main = module.lookupSymbol<func::FuncOp>("main");
+    if (!main) {
+      module.emitError("cleave-split-devices: no @main");
+      return signalPassFailure();
+    }
+    Block &body = main.getBody().front();
+    auto ret = cast<func::ReturnOp>(body.getTerminator());
+    std::set<int64_t> devices;
+    for (Operation &op : body)
+      if (std::optional<int64_t> device = deviceOf(&op))
+        devices.insert(*device);
+    for (Value output : ret.getOperands()) {
+      Operation *producer = output.getDefiningOp();
+      if (!producer || !deviceOf(producer)) {
+        main.emitError("cleave-split-devices: a graph output is a graph "
+                       "input or a constant, which no device computes");
+        return signalPassFailure();
+      }
+    }
+
+    OpBuilder builder(module.getBodyRegion());
+    builder.setInsertionPoint(main);
+    for (int64_t device : devices) {
+      // Graph inputs this device reads, and outputs it makes.
+      SmallVector<unsigned> inputs, outputs;
+      for (BlockArgument arg : main.getArguments())
+        if (llvm::any_of(arg.getUsers(), [&](Operation *user) {
+              return deviceOf(user) == device;
+            }))
+          inputs.push_back(arg.getArgNumber());
+      for (auto [i, output] : llvm::enumerate(ret.getOperands()))
+        if (deviceOf(output.getDefiningOp()) == device)
+          outputs.push_back(i);
+      SmallVector<Type> argTypes, resultTypes;
+      for (unsigned i : inputs)
+        argTypes.push_back(main.getArgument(i).getType());
+      for (unsigned i : outputs)
+        resultTypes.push_back(ret.getOperand(i).getType());
+      auto function = func::FuncOp::create(
+          builder, main.getLoc(), ("device_" + llvm::Twine(device)).str(),
+          builder.getFunctionType(argTypes, resultTypes));
+      function->setAttr(kDeviceAttr, builder.getI64IntegerAttr(device));
+      Block *entry = function.addEntryBlock();
+      IRMapping mapping;
+      for (auto [j, i] : llvm::enumerate(inputs)) {
+        mapping.map(main.getArgument(i), entry->getArgument(j));
+        if (Attribute name = main.getArgAttr(i, CleaveDialect::kNameAttr))
+          function.setArgAttr(j, CleaveDialect::kNameAttr, name);
+      }
+      for (auto [j, i] : llvm::enumerate(outputs))
+        if (Attribute name = main.getResultAttr(i, CleaveDialect::kNameAttr))
+          function.setResultAttr(j, CleaveDialect::kNameAttr, name);
+
+      OpBuilder inner = OpBuilder::atBlockEnd(entry);
+      for (Operation &op : body) {
+        if (deviceOf(&op) != device)
+          continue;
+        // Constants (and none) the op reads, copied on first use.
+        for (Value operand : op.getOperands()) {
+          Operation *def = operand.getDefiningOp();
+          if (def && isa<ConstantOp, NoneOp>(def) && !mapping.contains(operand))
+            inner.clone(*def, mapping);
+        }
+        Operation *copy = inner.clone(op, mapping);
+        copy->removeAttr(kDeviceAttr);
+      }
+      SmallVector<Value> results;
+      for (unsigned i : outputs)
+        results.push_back(mapping.lookup(ret.getOperand(i)));
+      func::ReturnOp::create(inner, ret.getLoc(), results);
+    }
+    main.erase();
+  }
+};
+
+} // namespace
