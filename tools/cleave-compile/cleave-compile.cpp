@@ -149,7 +149,8 @@ static LogicalResult writeGraph(const cleave::graph::PlacementProblem &problem,
 }
 
 /// Runs cleave-place with the placement options, prints the report and
-/// writes the graph. Bundles are single-device for now.
+/// writes the graph. For a bundle, splits the model into one function per
+/// device used.
 static LogicalResult placeModel(ModuleOp module, Emit what) {
   cleave::graph::PlacePassOptions options;
   options.machine = machine;
@@ -186,14 +187,24 @@ static LogicalResult placeModel(ModuleOp module, Emit what) {
         problem, *plan, outputPath == "-" ? llvm::errs() : llvm::outs());
   if (!reportGraph.empty() && failed(writeGraph(problem, *plan)))
     return failure();
-  if (what != Emit::Mlir && plan->stages.size() > 1) {
-    llvm::errs() << "cleave-compile: error: the placement uses "
-                 << plan->stages.size()
-                 << " devices; bundles are single-device until the send/recv "
-                    "lowering lands (use --emit=mlir to see the placement)\n";
-    return failure();
-  }
-  return success();
+  if (what == Emit::Mlir)
+    return success();
+  // Bundles get one program per device: transfers, then the split. Devices
+  // the plan leaves unused get none; the others are renumbered 0..k-1.
+  std::vector<int64_t> renumber(target.devices.size(), -1);
+  for (auto [k, stage] : llvm::enumerate(plan->stages))
+    renumber[stage.device] = (int64_t)k;
+  for (Operation *op : problem.ops)
+    op->setAttr(cleave::graph::kDeviceAttr,
+                IntegerAttr::get(IntegerType::get(module.getContext(), 64),
+                                 renumber[op->getAttrOfType<IntegerAttr>(
+                                              cleave::graph::kDeviceAttr)
+                                              .getInt()]));
+  PassManager split(module.getContext());
+  split.nest<func::FuncOp>().addPass(
+      cleave::graph::createInsertTransfersPass());
+  split.addPass(cleave::graph::createSplitDevicesPass());
+  return split.run(module);
 }
 
 int main(int argc, char **argv) {

@@ -13,6 +13,7 @@
 
 #include "cleave/Runtime/CpuKernels.h"
 #include "cleave/Runtime/Tensor.h"
+#include "cleave/Runtime/Transport.h"
 #include <cmath> // EmitC prints infinities as INFINITY.
 #include <cstring>
 #include <initializer_list>
@@ -70,6 +71,18 @@ inline cleave_tensor view(const void *base, cleave_dtype dtype, int64_t offset,
 inline cleave_tensor at(const cleave_tensor *tensors, int64_t index) {
   return tensors[index];
 }
+
+/// Transfers between devices (multi-device bundles, libCleaveRuntimeMpi).
+inline cleave_status send(const cleave_tensor &x, int64_t peer, int64_t tag) {
+  return cleave_transport_send(&x, (int32_t)peer, (int32_t)tag);
+}
+
+inline cleave_status recv(const cleave_tensor &y, int64_t peer, int64_t tag) {
+  return cleave_transport_recv(const_cast<cleave_tensor *>(&y), (int32_t)peer,
+                               (int32_t)tag);
+}
+
+inline cleave_status wait_sends() { return cleave_transport_wait_sends(); }
 
 inline cleave_status matmul(const cleave_tensor &a, const cleave_tensor &b,
                             const cleave_tensor &y) {

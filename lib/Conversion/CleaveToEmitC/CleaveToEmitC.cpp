@@ -246,6 +246,18 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
     return success();
   };
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](SendOp o) {
+        kernel("cleave::program::send", {in(0)},
+               {operand(0), builder.getI64IntegerAttr(o.getPeer()),
+                builder.getI64IntegerAttr(o.getTag())});
+        return success();
+      })
+      .Case([&](RecvOp o) {
+        kernel("cleave::program::recv", {out},
+               {operand(0), builder.getI64IntegerAttr(o.getPeer()),
+                builder.getI64IntegerAttr(o.getTag())});
+        return success();
+      })
       .Case([&](MatMulOp) -> LogicalResult {
         if (failed(f32Only()))
           return failure();
@@ -934,14 +946,15 @@ LogicalResult FunctionLowering::run() {
       }
       continue;
     }
-    if (dtypeName(op.getResultTypes().empty() ? Type()
-                                              : op.getResultTypes().front())
-            .empty() &&
-        !op.getResultTypes().empty())
+    if (!op.getResultTypes().empty() &&
+        dtypeName(op.getResultTypes().front()).empty())
       return op.emitError("has an element type the runtime does not know");
     if (failed(lowerOp(&op)))
       return failure();
   }
+  // Sent tensors stay alive until here (the memory plan ensures it).
+  if (!function.getOps<SendOp>().empty())
+    kernel("cleave::program::wait_sends", {}, {});
   Value ok = emitc::ConstantOp::create(builder, loc, opaque("cleave_status"),
                                        literal("nullptr"));
   emitc::ReturnOp::create(builder, loc, ok);
@@ -985,8 +998,14 @@ std::string programTable(func::FuncOp function, StringRef programName) {
           std::to_string(function.getNumArguments()) + ", kInputs, " +
           std::to_string(function.getNumResults()) + ", kOutputs, cleave_run_" +
           function.getName().str() +
-          "};\n"
-          "  return cleave_device_main(argc, argv, program);\n}\n";
+          "};\n";
+  // A device of a multi-device bundle (cleave-split-devices) joins the
+  // MPI job first.
+  if (auto device = function->getAttrOfType<IntegerAttr>("cleave.device"))
+    text += "  return cleave_transport_device_main(argc, argv, program, " +
+            std::to_string(device.getInt()) + ");\n}\n";
+  else
+    text += "  return cleave_device_main(argc, argv, program);\n}\n";
   return text;
 }
 

@@ -8,6 +8,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/Cpp/CppEmitter.h"
 #include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -70,44 +71,54 @@ llvm::json::Array ioJson(func::FuncOp function, bool inputs) {
 
 /// The CMakeLists.txt that rebuilds the executables against an installed
 /// or built Cleave runtime.
-std::string rebuildRecipe() {
-  return "# Rebuilds this bundle's device executables.\n"
-         "#   cmake -S . -B build -DCLEAVE_RUNTIME_DIR=<cleave source> \\\n"
-         "#     -DCLEAVE_RUNTIME_LIBRARY=<path of libCleaveRuntime.a>\n"
-         "cmake_minimum_required(VERSION 3.20)\n"
-         "project(cleave_bundle CXX)\n"
-         "set(CMAKE_CXX_STANDARD 17)\n"
-         "find_package(dnnl REQUIRED CONFIG)\n"
-         "find_package(OpenMP REQUIRED)\n"
-         "set(CLEAVE_RUNTIME_DIR \"" CLEAVE_RUNTIME_INCLUDE_DIR
-         "/..\" CACHE PATH \"Cleave source folder\")\n"
-         "set(CLEAVE_RUNTIME_LIBRARY \"" CLEAVE_RUNTIME_LIBRARY
-         "\" CACHE FILEPATH \"libCleaveRuntime.a\")\n"
-         "add_executable(device_0 device_0.cc)\n"
-         "target_include_directories(device_0 PRIVATE "
-         "${CLEAVE_RUNTIME_DIR}/include)\n"
-         "target_link_libraries(device_0 PRIVATE ${CLEAVE_RUNTIME_LIBRARY} "
-         "DNNL::dnnl OpenMP::OpenMP_CXX)\n";
+std::string rebuildRecipe(size_t devices) {
+  bool mpi = devices > 1;
+  std::string text =
+      "# Rebuilds this bundle's device executables.\n"
+      "#   cmake -S . -B build -DCLEAVE_RUNTIME_DIR=<cleave source> \\\n"
+      "#     -DCLEAVE_RUNTIME_LIBRARY=<path of libCleaveRuntime.a>\n"
+      "cmake_minimum_required(VERSION 3.20)\n"
+      "project(cleave_bundle CXX)\n"
+      "set(CMAKE_CXX_STANDARD 17)\n"
+      "find_package(dnnl REQUIRED CONFIG)\n"
+      "find_package(OpenMP REQUIRED)\n"
+      "set(CLEAVE_RUNTIME_DIR \"" CLEAVE_RUNTIME_INCLUDE_DIR
+      "/..\" CACHE PATH \"Cleave source folder\")\n"
+      "set(CLEAVE_RUNTIME_LIBRARY \"" CLEAVE_RUNTIME_LIBRARY
+      "\" CACHE FILEPATH \"libCleaveRuntime.a\")\n";
+  if (mpi)
+    text += "find_package(MPI REQUIRED COMPONENTS CXX)\n"
+            "set(CLEAVE_RUNTIME_MPI_LIBRARY \"" CLEAVE_RUNTIME_MPI_LIBRARY
+            "\" CACHE FILEPATH \"libCleaveRuntimeMpi.a\")\n";
+  for (size_t k = 0; k < devices; ++k) {
+    std::string name = "device_" + std::to_string(k);
+    text += "add_executable(" + name + " " + name + ".cc)\n" +
+            "target_include_directories(" + name +
+            " PRIVATE ${CLEAVE_RUNTIME_DIR}/include)\n" +
+            "target_link_libraries(" + name + " PRIVATE " +
+            (mpi ? "${CLEAVE_RUNTIME_MPI_LIBRARY} MPI::MPI_CXX " : "") +
+            "${CLEAVE_RUNTIME_LIBRARY} DNNL::dnnl OpenMP::OpenMP_CXX)\n";
+  }
+  return text;
 }
 
 /// Builds `source` into `executable` with the host compiler.
+/// Devices of a multi-device bundle build with MPI's compiler wrapper and
+/// link the MPI transport.
 LogicalResult buildExecutable(ModuleOp module, StringRef source,
-                              StringRef executable, StringRef logPath) {
-  llvm::ErrorOr<std::string> compiler =
-      llvm::sys::findProgramByName(CLEAVE_HOST_CXX);
+                              StringRef executable, StringRef logPath,
+                              bool mpi) {
+  StringRef name = mpi ? "mpicxx" : CLEAVE_HOST_CXX;
+  llvm::ErrorOr<std::string> compiler = llvm::sys::findProgramByName(name);
   if (!compiler)
-    return fail(module, "cannot find the host C++ compiler '" CLEAVE_HOST_CXX
-                        "' to build the device executable");
-  SmallVector<StringRef> args = {*compiler,
-                                 "-O2",
-                                 "-std=c++17",
-                                 "-fopenmp",
-                                 "-I" CLEAVE_RUNTIME_INCLUDE_DIR,
-                                 source,
-                                 CLEAVE_RUNTIME_LIBRARY,
-                                 "-ldnnl",
-                                 "-o",
-                                 executable};
+    return fail(module, "cannot find the C++ compiler '" + name +
+                            "' to build the device executable" +
+                            (mpi ? " (install OpenMPI)" : ""));
+  SmallVector<StringRef> args = {*compiler, "-O2", "-std=c++17", "-fopenmp",
+                                 "-I" CLEAVE_RUNTIME_INCLUDE_DIR, source};
+  if (mpi)
+    args.push_back(CLEAVE_RUNTIME_MPI_LIBRARY);
+  args.append({CLEAVE_RUNTIME_LIBRARY, "-ldnnl", "-o", executable});
   if (StringRef(CLEAVE_DEVICE_FLAGS).size())
     args.push_back(CLEAVE_DEVICE_FLAGS);
   std::optional<StringRef> redirects[] = {std::nullopt, logPath, logPath};
@@ -127,13 +138,34 @@ LogicalResult buildExecutable(ModuleOp module, StringRef source,
 
 } // namespace
 
-LogicalResult writeBundle(ModuleOp module, const BundleOptions &options) {
-  auto functions = llvm::to_vector(module.getOps<func::FuncOp>());
-  if (functions.size() != 1 || functions.front().getName() != "main")
-    return fail(module, "the CPU target expects one function, @main");
-  func::FuncOp function = functions.front();
+namespace {
 
-  PassManager pm(module.getContext());
+/// What the manifest says of one device, and where its files went.
+struct DeviceFiles {
+  llvm::json::Object entry;
+  llvm::json::Array inputs, outputs;
+};
+
+/// Plans, lowers and writes device `index` (its function alone in a module
+/// of its own) into `folder`, and builds its executable.
+FailureOr<DeviceFiles> writeDevice(func::FuncOp original, size_t index,
+                                   bool multiDevice, StringRef folder,
+                                   const BundleOptions &options) {
+  MLIRContext *context = original.getContext();
+  OwningOpRef<ModuleOp> owned = ModuleOp::create(original.getLoc());
+  ModuleOp module = *owned;
+  OpBuilder builder(module.getBodyRegion());
+  auto function = cast<func::FuncOp>(builder.clone(*original));
+  // The program is named after its device, in messages and symbols.
+  std::string name = "device_" + std::to_string(index);
+  function.setName(name);
+  auto inFolder = [&](StringRef file) {
+    SmallString<256> path(folder);
+    llvm::sys::path::append(path, file);
+    return std::string(path);
+  };
+
+  PassManager pm(context);
   OpPassManager &fpm = pm.nest<func::FuncOp>();
   fpm.addPass(createChannelsLastPass());
   fpm.addPass(createFuseOpsPass());
@@ -141,6 +173,64 @@ LogicalResult writeBundle(ModuleOp module, const BundleOptions &options) {
   fpm.addPass(createLayoutWeightsPass());
   if (failed(pm.run(module)))
     return failure();
+
+  DeviceFiles files;
+  files.inputs = ioJson(function, true);
+  files.outputs = ioJson(function, false);
+  int64_t arenaBytes =
+      function->getAttrOfType<IntegerAttr>(kArenaSizeAttr).getInt();
+  int64_t weightsBytes =
+      function->getAttrOfType<IntegerAttr>(kWeightsSizeAttr).getInt();
+  if (failed(writeWeightsFile(function, inFolder(name + ".weights"))))
+    return failure();
+  PassManager lower(context);
+  lower.addPass(createConvertCleaveToEmitCPass());
+  if (failed(lower.run(module)))
+    return failure();
+  std::string source;
+  llvm::raw_string_ostream sourceStream(source);
+  if (failed(emitc::translateToCpp(module, sourceStream)) ||
+      failed(writeText(module, inFolder(name + ".cc"),
+                       "// Generated by cleave-compile; do not edit.\n" +
+                           source)))
+    return failure();
+  if (options.buildExecutables &&
+      failed(buildExecutable(module, inFolder(name + ".cc"), inFolder(name),
+                             inFolder(name + ".build.log"), multiDevice)))
+    return failure();
+  llvm::sys::fs::remove(inFolder(name + ".build.log"));
+
+  auto names = [](const llvm::json::Array &list) {
+    llvm::json::Array result;
+    for (const llvm::json::Value &v : list)
+      result.push_back(*v.getAsObject()->getString("name"));
+    return result;
+  };
+  files.entry = llvm::json::Object{{"index", (int64_t)index},
+                                   {"kind", "cpu"},
+                                   {"executable", name},
+                                   {"source", name + ".cc"},
+                                   {"weights", name + ".weights"},
+                                   {"arena_bytes", arenaBytes},
+                                   {"weights_bytes", weightsBytes},
+                                   {"inputs", names(files.inputs)},
+                                   {"outputs", names(files.outputs)}};
+  return files;
+}
+
+} // namespace
+
+LogicalResult writeBundle(ModuleOp module, const BundleOptions &options) {
+  // One @main, or @device_0 ... @device_{k-1} from cleave-split-devices.
+  auto functions = llvm::to_vector(module.getOps<func::FuncOp>());
+  bool single = functions.size() == 1 && functions.front().getName() == "main";
+  if (!single) {
+    for (auto [k, function] : llvm::enumerate(functions))
+      if (function.getName() != "device_" + std::to_string(k))
+        return fail(module, "the CPU target expects @main, or @device_0, "
+                            "@device_1, ... in order (cleave-split-devices)");
+  }
+  bool multiDevice = !single && functions.size() > 1;
 
   // Build everything in a temporary folder beside the output, then rename.
   SmallString<256> output(options.outputDir);
@@ -162,42 +252,29 @@ LogicalResult writeBundle(ModuleOp module, const BundleOptions &options) {
     return std::string(path);
   };
 
-  int64_t arenaBytes =
-      function->getAttrOfType<IntegerAttr>(kArenaSizeAttr).getInt();
-  int64_t weightsBytes =
-      function->getAttrOfType<IntegerAttr>(kWeightsSizeAttr).getInt();
-  llvm::json::Array inputs = ioJson(function, true);
-  llvm::json::Array outputs = ioJson(function, false);
-  if (failed(writeWeightsFile(function, inFolder("device_0.weights"))))
+  llvm::json::Array devices, inputs, outputs;
+  llvm::StringSet<> seenInputs;
+  for (auto [k, function] : llvm::enumerate(functions)) {
+    FailureOr<DeviceFiles> files =
+        writeDevice(function, k, multiDevice, folder, options);
+    if (failed(files))
+      return failure();
+    devices.push_back(std::move(files->entry));
+    // Graph inputs may go to several devices; list each once.
+    for (llvm::json::Value &input : files->inputs)
+      if (seenInputs.insert(*input.getAsObject()->getString("name")).second)
+        inputs.push_back(std::move(input));
+    for (llvm::json::Value &out : files->outputs)
+      outputs.push_back(std::move(out));
+  }
+  if (failed(writeText(module, inFolder("CMakeLists.txt"),
+                       rebuildRecipe(functions.size()))))
     return failure();
-
-  // The program is named after its device, in messages and symbols.
-  function.setName("device_0");
-  PassManager lower(module.getContext());
-  lower.addPass(createConvertCleaveToEmitCPass());
-  if (failed(lower.run(module)))
-    return failure();
-  std::string source;
-  llvm::raw_string_ostream sourceStream(source);
-  if (failed(emitc::translateToCpp(module, sourceStream)))
-    return failure();
-  if (failed(writeText(module, inFolder("device_0.cc"),
-                       "// Generated by cleave-compile; do not edit.\n" +
-                           source)) ||
-      failed(writeText(module, inFolder("CMakeLists.txt"), rebuildRecipe())))
-    return failure();
-
-  llvm::json::Object device{{"index", 0},
-                            {"kind", "cpu"},
-                            {"executable", "device_0"},
-                            {"source", "device_0.cc"},
-                            {"weights", "device_0.weights"},
-                            {"arena_bytes", arenaBytes},
-                            {"weights_bytes", weightsBytes}};
   llvm::json::Object manifest{{"format_version", kBundleFormatVersion},
                               {"model", options.modelName},
                               {"target", "cpu"},
-                              {"devices", llvm::json::Array{std::move(device)}},
+                              {"transport", multiDevice ? "mpi" : "none"},
+                              {"devices", std::move(devices)},
                               {"inputs", std::move(inputs)},
                               {"outputs", std::move(outputs)}};
   std::string manifestText;
@@ -205,12 +282,6 @@ LogicalResult writeBundle(ModuleOp module, const BundleOptions &options) {
       << llvm::formatv("{0:2}", llvm::json::Value(std::move(manifest)));
   if (failed(writeText(module, inFolder("manifest.json"), manifestText + "\n")))
     return failure();
-
-  if (options.buildExecutables &&
-      failed(buildExecutable(module, inFolder("device_0.cc"),
-                             inFolder("device_0"), inFolder("build.log"))))
-    return failure();
-  llvm::sys::fs::remove(inFolder("build.log"));
 
   // Replace an earlier bundle, never an unrelated folder.
   if (llvm::sys::fs::exists(output)) {

@@ -59,7 +59,7 @@ struct PlanMemoryPass
     Block &body = function.getBody().front();
 
     // The step of each op, and the last step at which each value is used
-    // (values returned by the function live to the end).
+    // (values returned or sent by the function live to the end).
     DenseMap<Operation *, int64_t> stepOf;
     for (Operation &op : body)
       stepOf[&op] = stepOf.size();
@@ -67,7 +67,10 @@ struct PlanMemoryPass
     auto lastUse = [&](Value value) {
       int64_t last = value.getDefiningOp() ? stepOf[value.getDefiningOp()] : 0;
       for (Operation *user : value.getUsers())
-        last = std::max(last, isa<func::ReturnOp>(user) ? end : stepOf[user]);
+        // A sent tensor is read until the run waits for its sends, at the
+        // end.
+        last = std::max(last, isa<func::ReturnOp, SendOp>(user) ? end
+                                                                 : stepOf[user]);
       return last;
     };
 

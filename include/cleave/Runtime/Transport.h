@@ -1,0 +1,47 @@
+/*===- Transport.h - tensors between device processes ------------*- C -*-===//
+ *
+ * A multi-device bundle runs one process per device; generated programs move
+ * tensors between them with these calls (cleave.send / cleave.recv). The
+ * implementation is MPI (libCleaveRuntimeMpi): a device is an MPI rank of
+ * MPI_COMM_WORLD. Sends do not block; each run waits for its sends at the
+ * end, so a sent tensor's buffer must stay unchanged until then (the memory
+ * plan keeps it alive). Single-device programs never link this.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef CLEAVE_RUNTIME_TRANSPORT_H
+#define CLEAVE_RUNTIME_TRANSPORT_H
+
+#include "cleave/Runtime/Status.h"
+#include "cleave/Runtime/Tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Starts sending `t` to device `peer` with `tag`. */
+cleave_status cleave_transport_send(const cleave_tensor *t, int32_t peer,
+                                    int32_t tag);
+
+/* Receives into `t` what device `peer` sends with `tag`; fails if the
+ * sizes differ. */
+cleave_status cleave_transport_recv(cleave_tensor *t, int32_t peer,
+                                    int32_t tag);
+
+/* Waits until every send started since the last call has completed. */
+cleave_status cleave_transport_wait_sends(void);
+
+#ifdef __cplusplus
+}
+
+struct cleave_program;
+
+/* The main of device `device` of a multi-device bundle: joins the MPI job,
+ * checks that its rank is `device`, runs cleave_device_main, and on failure
+ * aborts the whole job (so no peer waits forever) with its exit code. */
+int cleave_transport_device_main(int argc, char **argv,
+                                 const cleave_program &program,
+                                 int32_t device);
+#endif
+
+#endif /* CLEAVE_RUNTIME_TRANSPORT_H */

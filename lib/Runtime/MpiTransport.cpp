@@ -1,0 +1,102 @@
+//===- MpiTransport.cpp - tensors between device processes over MPI ------===//
+
+#include "cleave/Runtime/Transport.h"
+#include "StatusInternal.h"
+#include "cleave/Runtime/Program.h"
+#include <cstdio>
+#include <mpi.h>
+#include <string>
+#include <vector>
+
+namespace {
+
+/// Sends started in this run.
+std::vector<MPI_Request> &pendingSends() {
+  static std::vector<MPI_Request> requests;
+  return requests;
+}
+
+std::string mpiError(int code) {
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(code, text, &length);
+  return std::string(text, length);
+}
+
+} // namespace
+
+extern "C" {
+
+cleave_status cleave_transport_send(const cleave_tensor *t, int32_t peer,
+                                    int32_t tag) {
+  MPI_Request request;
+  int rc = MPI_Isend(t->data, (int)cleave_tensor_num_bytes(t), MPI_BYTE, peer,
+                     tag, MPI_COMM_WORLD, &request);
+  if (rc != MPI_SUCCESS)
+    return CLEAVE_ERROR(CLEAVE_INTERNAL, "send to device " +
+                                             std::to_string(peer) + ": " +
+                                             mpiError(rc));
+  pendingSends().push_back(request);
+  return nullptr;
+}
+
+cleave_status cleave_transport_recv(cleave_tensor *t, int32_t peer,
+                                    int32_t tag) {
+  MPI_Status status;
+  int64_t bytes = cleave_tensor_num_bytes(t);
+  int rc = MPI_Recv(t->data, (int)bytes, MPI_BYTE, peer, tag, MPI_COMM_WORLD,
+                    &status);
+  if (rc != MPI_SUCCESS)
+    return CLEAVE_ERROR(CLEAVE_INTERNAL, "receive from device " +
+                                             std::to_string(peer) + ": " +
+                                             mpiError(rc));
+  int received = 0;
+  MPI_Get_count(&status, MPI_BYTE, &received);
+  if (received != bytes)
+    return CLEAVE_ERROR(CLEAVE_INTERNAL,
+                        "receive from device " + std::to_string(peer) +
+                            " (tag " + std::to_string(tag) + "): " +
+                            std::to_string(received) + " bytes, expected " +
+                            std::to_string(bytes));
+  return nullptr;
+}
+
+cleave_status cleave_transport_wait_sends(void) {
+  std::vector<MPI_Request> &requests = pendingSends();
+  int rc = MPI_Waitall((int)requests.size(), requests.data(),
+                       MPI_STATUSES_IGNORE);
+  requests.clear();
+  if (rc != MPI_SUCCESS)
+    return CLEAVE_ERROR(CLEAVE_INTERNAL, "waiting for sends: " + mpiError(rc));
+  return nullptr;
+}
+
+} // extern "C"
+
+int cleave_transport_device_main(int argc, char **argv,
+                                 const cleave_program &program,
+                                 int32_t device) {
+  MPI_Init(&argc, &argv);
+  // Errors come back as codes, reported with the rank, not as aborts
+  // without a message.
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  int rank = -1, size = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (rank != device) {
+    std::fprintf(stderr,
+                 "%s: error: this is device %d's program but it runs as MPI "
+                 "rank %d of %d\n",
+                 program.name, device, rank, size);
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  }
+  int rc = cleave_device_main(argc, argv, program);
+  if (rc != 0) {
+    std::fprintf(stderr, "%s: error: device %d failed; stopping every device\n",
+                 program.name, device);
+    std::fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, rc);
+  }
+  MPI_Finalize();
+  return 0;
+}
