@@ -203,7 +203,7 @@ FailureOr<DeviceFiles> writeDevice(func::FuncOp original, size_t index,
   auto names = [](const llvm::json::Array &list) {
     llvm::json::Array result;
     for (const llvm::json::Value &v : list)
-      result.push_back(*v.getAsObject()->getString("name"));
+      result.push_back(v.getAsObject()->getString("name")->str());
     return result;
   };
   files.entry = llvm::json::Object{{"index", (int64_t)index},
