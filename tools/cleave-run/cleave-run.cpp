@@ -4,11 +4,16 @@
 //              [--num-threads N] [--repeat N] [--warmup N]
 //
 // Reads the bundle's manifest, starts its device program(s) and reports the
-// latency. One device runs as a plain process; several devices (pipelines)
-// come with the partitioning work and will start under mpirun.
+// latency. One device runs as a plain process; several devices run as one
+// MPI job, one process per device, started with mpirun's MPMD form
+// (`mpirun -np 1 device_0 ... : -np 1 device_1 ...`), on this host or on the
+// hosts of --hostfile. Each device gets the inputs it reads and writes the
+// outputs it makes; if one fails, MPI stops the others and cleave-run exits
+// non-zero with the device's message.
 //
 //===----------------------------------------------------------------------===//
 
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -20,6 +25,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 namespace cl = llvm::cl;
+extern char **environ;
 
 namespace {
 cl::opt<std::string> bundlePath(cl::Positional, cl::desc("<bundle folder>"),
@@ -38,6 +44,11 @@ cl::opt<unsigned> repeat("repeat", cl::desc("Timed runs (default 1, or 50 "
                                             "with --benchmark)"));
 cl::opt<unsigned> warmup("warmup", cl::desc("Untimed runs first (default 0, "
                                             "or 5 with --benchmark)"));
+cl::opt<std::string> hostfile("hostfile",
+                              cl::desc("MPI hostfile for multi-device bundles "
+                                       "(default: every device on this host)"));
+cl::opt<std::string> mpirunPath("mpirun", cl::desc("The mpirun to use"),
+                                cl::init("mpirun"));
 
 int fail(const llvm::Twine &message) {
   llvm::errs() << "cleave-run: error: " << message << "\n";
@@ -75,43 +86,111 @@ int main(int argc, char **argv) {
   llvm::json::Array *devices = manifest->getArray("devices");
   if (!devices || devices->empty())
     return fail(manifestPath + " lists no devices");
-  if (devices->size() > 1)
-    return fail("multi-device bundles are not supported by this cleave-run "
-                "yet");
-  llvm::json::Object *device = (*devices)[0].getAsObject();
-  std::optional<llvm::StringRef> executable =
-      device ? device->getString("executable") : std::nullopt;
-  std::optional<llvm::StringRef> weights =
-      device ? device->getString("weights") : std::nullopt;
-  if (!executable || !weights)
-    return fail(manifestPath + ": device 0 has no executable or weights");
   auto inBundle = [&](llvm::StringRef name) {
     llvm::SmallString<256> path(bundlePath);
     llvm::sys::path::append(path, name);
     return std::string(path);
   };
-  std::string program = inBundle(*executable);
-  if (!llvm::sys::fs::can_execute(program))
-    return fail("'" + program +
-                "' is missing or not executable (was the "
-                "bundle built with --emit=sources?)");
-
   unsigned runs = repeat.getNumOccurrences() ? repeat : (benchmark ? 50 : 1);
   unsigned warm = warmup.getNumOccurrences() ? warmup : (benchmark ? 5 : 0);
-  std::vector<std::string> args = {program,
-                                   "--weights",
-                                   inBundle(*weights),
-                                   "--num-threads",
-                                   std::to_string(threads),
-                                   "--repeat",
-                                   std::to_string(runs),
-                                   "--warmup",
-                                   std::to_string(warm)};
-  for (const std::string &spec : inputs)
-    args.insert(args.end(), {"--input", spec});
-  for (const std::string &spec : outputs)
-    args.insert(args.end(), {"--output", spec});
+  bool multi = devices->size() > 1;
+
+  // Which device reads each input and makes each output.
+  llvm::StringMap<llvm::SmallVector<size_t>> readers;
+  llvm::StringMap<size_t> makers;
+  std::vector<std::vector<std::string>> deviceArgs;
+  for (auto [k, value] : llvm::enumerate(*devices)) {
+    llvm::json::Object *device = value.getAsObject();
+    std::optional<llvm::StringRef> executable =
+        device ? device->getString("executable") : std::nullopt;
+    std::optional<llvm::StringRef> weights =
+        device ? device->getString("weights") : std::nullopt;
+    if (!executable || !weights)
+      return fail(llvm::formatv("{0}: device {1} has no executable or weights",
+                                manifestPath, k));
+    std::string program = inBundle(*executable);
+    if (!llvm::sys::fs::can_execute(program))
+      return fail("'" + program +
+                  "' is missing or not executable (was the "
+                  "bundle built with --emit=sources?)");
+    if (multi) {
+      llvm::json::Array *ins = device->getArray("inputs");
+      llvm::json::Array *outs = device->getArray("outputs");
+      if (!ins || !outs)
+        return fail(llvm::formatv("{0}: device {1} lists no inputs or outputs",
+                                  manifestPath, k));
+      for (const llvm::json::Value &name : *ins)
+        readers[*name.getAsString()].push_back(k);
+      for (const llvm::json::Value &name : *outs)
+        makers[*name.getAsString()] = k;
+    }
+    deviceArgs.push_back({program, "--weights", inBundle(*weights),
+                          "--num-threads", std::to_string(threads), "--repeat",
+                          std::to_string(runs), "--warmup",
+                          std::to_string(warm)});
+  }
+  for (const std::string &spec : inputs) {
+    llvm::StringRef name = llvm::StringRef(spec).split('=').first;
+    if (!multi) {
+      deviceArgs[0].insert(deviceArgs[0].end(), {"--input", spec});
+      continue;
+    }
+    auto it = readers.find(name);
+    if (it == readers.end())
+      return fail("the model has no input named '" + name + "'");
+    for (size_t k : it->second)
+      deviceArgs[k].insert(deviceArgs[k].end(), {"--input", spec});
+  }
+  for (const std::string &spec : outputs) {
+    llvm::StringRef name = llvm::StringRef(spec).split('=').first;
+    if (!multi) {
+      deviceArgs[0].insert(deviceArgs[0].end(), {"--output", spec});
+      continue;
+    }
+    auto it = makers.find(name);
+    if (it == makers.end())
+      return fail("the model has no output named '" + name + "'");
+    deviceArgs[it->second].insert(deviceArgs[it->second].end(),
+                                  {"--output", spec});
+  }
+
+  // One device: the program itself. Several: an MPMD mpirun command.
+  std::vector<std::string> args;
+  std::string program;
+  if (!multi) {
+    args = deviceArgs[0];
+    program = args[0];
+  } else {
+    llvm::ErrorOr<std::string> mpirun =
+        llvm::sys::findProgramByName(mpirunPath);
+    if (!mpirun)
+      return fail("this bundle has " + llvm::Twine(devices->size()) +
+                  " devices and needs '" + mpirunPath +
+                  "' (OpenMPI) to start them");
+    program = *mpirun;
+    args = {program, "--oversubscribe", "--quiet"};
+    if (!hostfile.empty())
+      args.insert(args.end(), {"--hostfile", hostfile});
+    for (auto [k, device] : llvm::enumerate(deviceArgs)) {
+      if (k)
+        args.push_back(":");
+      args.insert(args.end(), {"-np", "1"});
+      args.insert(args.end(), device.begin(), device.end());
+    }
+  }
   llvm::SmallVector<llvm::StringRef> argRefs(args.begin(), args.end());
+  // mpirun refuses root unless told; containers often run as root.
+  std::vector<llvm::StringRef> environment;
+  std::vector<std::string> environmentStorage;
+  std::optional<llvm::ArrayRef<llvm::StringRef>> env;
+  if (multi) {
+    for (char **e = environ; *e; ++e)
+      environmentStorage.push_back(*e);
+    environmentStorage.push_back("OMPI_ALLOW_RUN_AS_ROOT=1");
+    environmentStorage.push_back("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1");
+    environment.assign(environmentStorage.begin(), environmentStorage.end());
+    env = environment;
+  }
 
   // The device prints its timing on stdout; its errors go straight to ours.
   llvm::SmallString<128> timingPath;
@@ -121,30 +200,38 @@ int main(int argc, char **argv) {
   std::optional<llvm::StringRef> redirects[] = {
       std::nullopt, llvm::StringRef(timingPath), std::nullopt};
   std::string message;
-  int rc = llvm::sys::ExecuteAndWait(program, argRefs, std::nullopt, redirects,
-                                     0, 0, &message);
+  int rc = llvm::sys::ExecuteAndWait(program, argRefs, env, redirects, 0, 0,
+                                     &message);
   auto timing = llvm::MemoryBuffer::getFile(timingPath);
   llvm::sys::fs::remove(timingPath);
   if (rc != 0)
-    return fail("device 0 (" + program + ") failed" +
+    return fail((multi ? llvm::Twine("the devices (mpirun)")
+                       : "device 0 (" + program + ")") +
+                " failed" +
                 (message.empty()
                      ? llvm::Twine(" with exit code ") + llvm::Twine(rc)
                      : llvm::Twine(": ") + message));
 
+  // Every device prints its timing; the slowest is the model's (the last
+  // stage waits for all the others).
   llvm::StringRef text = timing ? (*timing)->getBuffer() : "";
-  size_t at = text.rfind("cleave-timing ");
-  llvm::Expected<llvm::json::Value> times =
-      at == llvm::StringRef::npos
-          ? llvm::Expected<llvm::json::Value>(
-                llvm::createStringError("the device printed no timing"))
-          : llvm::json::parse(text.drop_front(at + 14).take_until(
-                [](char c) { return c == '\n'; }));
-  if (!times)
-    return fail(llvm::toString(times.takeError()));
-  llvm::json::Object *t = times->getAsObject();
-  double minMs = t->getNumber("min_ms").value_or(0);
-  double p50 = t->getNumber("p50_ms").value_or(0);
-  double p90 = t->getNumber("p90_ms").value_or(0);
+  double minMs = 0, p50 = 0, p90 = 0;
+  size_t reports = 0;
+  for (size_t at = text.find("cleave-timing "); at != llvm::StringRef::npos;
+       at = text.find("cleave-timing ", at + 1)) {
+    llvm::Expected<llvm::json::Value> times = llvm::json::parse(
+        text.drop_front(at + 14).take_until([](char c) { return c == '\n'; }));
+    if (!times)
+      return fail(llvm::toString(times.takeError()));
+    llvm::json::Object *t = times->getAsObject();
+    minMs = std::max(minMs, t->getNumber("min_ms").value_or(0));
+    p50 = std::max(p50, t->getNumber("p50_ms").value_or(0));
+    p90 = std::max(p90, t->getNumber("p90_ms").value_or(0));
+    ++reports;
+  }
+  if (reports != devices->size())
+    return fail(llvm::formatv("{0} of {1} devices printed their timing",
+                              reports, devices->size()));
   if (benchmark) {
     llvm::outs() << llvm::formatv(
         "runs {0}  latency min {1:f3} ms  p50 {2:f3} ms  p90 {3:f3} ms  "

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Compiles a model of the real-model suite for one device and for several
+(the pipeline placement on a machine file), runs every bundle with
+cleave-run (several devices start under mpirun) and checks that each
+multi-device run gives the single-device outputs, and that those match
+onnxruntime.
+
+  check_devices.py gpt2_lm --devices 2,3,4 --machine cpu-x4.json
+
+Prints one line per device count; exits non-zero on the first mismatch.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnxruntime
+
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, here)
+from reference import random_inputs, safe  # noqa: E402
+
+
+def run(command):
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"failed: {' '.join(command)}\n{result.stdout}{result.stderr}")
+    return result.stdout
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("model", help="a name in test/models/suite.json")
+    parser.add_argument("--devices", default="2,3,4")
+    parser.add_argument("--machine", required=True)
+    parser.add_argument("--rtol", type=float, default=1e-3)
+    parser.add_argument("--atol", type=float, default=1e-4)
+    args = parser.parse_args()
+
+    models = os.path.join(here, "..", "models")
+    with open(os.path.join(models, "suite.json")) as f:
+        spec = json.load(f)["models"][args.model]
+    path = os.path.join(models, args.model + ".onnx")
+    dims = spec["dims"]
+    session = onnxruntime.InferenceSession(
+        path, providers=["CPUExecutionProvider"])
+    feeds = random_inputs(session, dims=dims,
+                          int_ranges=spec.get("int_ranges", {}))
+    want = dict(zip([o.name for o in session.get_outputs()],
+                    session.run(None, feeds)))
+    dim_flags = [f"--dim={d}={n}" for d, n in dims.items()]
+
+    with tempfile.TemporaryDirectory() as work:
+        input_flags = []
+        for name, value in feeds.items():
+            file = os.path.join(work, safe(name) + ".npy")
+            np.save(file, value)
+            input_flags += ["--input", f"{name}={file}"]
+
+        def compile_and_run(label, placement):
+            bundle = os.path.join(work, label)
+            run(["cleave-compile", path, "--target=cpu", "-o", bundle] +
+                dim_flags + placement)
+            with open(os.path.join(bundle, "manifest.json")) as f:
+                used = len(json.load(f)["devices"])
+            outputs = {name: os.path.join(work, f"{label}_{safe(name)}.npy")
+                       for name in want}
+            run(["cleave-run", bundle, "--num-threads", "1"] + input_flags +
+                [f for name, file in outputs.items()
+                 for f in ("--output", f"{name}={file}")])
+            return used, {name: np.load(file) for name, file in outputs.items()}
+
+        _, single = compile_and_run("single", [])
+        for name, value in single.items():
+            if not np.allclose(value, want[name], rtol=args.rtol,
+                               atol=args.atol):
+                sys.exit(f"{args.model}: single device differs from "
+                         f"onnxruntime on {name}")
+        for count in [int(c) for c in args.devices.split(",")]:
+            used, got = compile_and_run(
+                f"devices{count}",
+                [f"--machine={args.machine}", f"--num-devices={count}"])
+            if used != count:
+                sys.exit(f"{args.model}: placed on {used} devices, not {count}")
+            worst = 0.0
+            for name, value in got.items():
+                if value.shape != single[name].shape:
+                    sys.exit(f"{args.model}: {name} has shape {value.shape} "
+                             f"on {count} devices")
+                worst = max(worst, float(np.abs(
+                    value.astype(np.float64) - single[name]).max()))
+                # Equal to the single-device run up to fusions a cut splits.
+                if not np.allclose(value, single[name], rtol=1e-5, atol=1e-6):
+                    sys.exit(f"{args.model}: {name} on {count} devices differs "
+                             f"from one device by {worst:.3g}")
+            print(f"{args.model}: {count} devices match one device "
+                  f"(max abs difference {worst:.3g})")
+
+
+if __name__ == "__main__":
+    main()
