@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -168,7 +169,7 @@ int main(int argc, char **argv) {
                   " devices and needs '" + mpirunPath +
                   "' (OpenMPI) to start them");
     program = *mpirun;
-    args = {program, "--oversubscribe", "--quiet"};
+    args = {program, "--oversubscribe"};
     if (!hostfile.empty())
       args.insert(args.end(), {"--hostfile", hostfile});
     for (auto [k, device] : llvm::enumerate(deviceArgs)) {
@@ -192,18 +193,42 @@ int main(int argc, char **argv) {
     env = environment;
   }
 
-  // The device prints its timing on stdout; its errors go straight to ours.
-  llvm::SmallString<128> timingPath;
-  if (std::error_code ec =
-          llvm::sys::fs::createTemporaryFile("cleave-run", "txt", timingPath))
-    return fail("cannot create a temporary file: " + ec.message());
+  // The devices print their timing on stdout. Their errors go straight to
+  // ours, except under mpirun, whose report is read for the rank that died.
+  llvm::SmallString<128> timingPath, errorPath;
+  for (auto *path : {&timingPath, &errorPath})
+    if (std::error_code ec =
+            llvm::sys::fs::createTemporaryFile("cleave-run", "txt", *path))
+      return fail("cannot create a temporary file: " + ec.message());
   std::optional<llvm::StringRef> redirects[] = {
-      std::nullopt, llvm::StringRef(timingPath), std::nullopt};
+      std::nullopt, llvm::StringRef(timingPath),
+      multi ? std::optional<llvm::StringRef>(errorPath) : std::nullopt};
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(program, argRefs, env, redirects, 0, 0,
                                      &message);
   auto timing = llvm::MemoryBuffer::getFile(timingPath);
+  auto errors = llvm::MemoryBuffer::getFile(errorPath);
   llvm::sys::fs::remove(timingPath);
+  llvm::sys::fs::remove(errorPath);
+  if (multi && errors) {
+    llvm::StringRef text = (*errors)->getBuffer();
+    llvm::errs() << text;
+    // "mpirun noticed that process rank 1 with PID ... exited on signal 9"
+    size_t at = text.find("process rank ");
+    if (rc != 0 && at != llvm::StringRef::npos) {
+      llvm::StringRef rest = text.drop_front(at + 13);
+      llvm::StringRef rank = rest.take_while(llvm::isDigit);
+      size_t how = rest.find(" exited on ");
+      std::string reason =
+          how == llvm::StringRef::npos
+              ? "it stopped"
+              : rest.drop_front(how + 1).take_until([](char c) {
+                      return c == '\n';
+                    }).rtrim('.').str();
+      return fail("device " + rank + " (MPI rank " + rank + ") " + reason +
+                  "; the other devices were stopped");
+    }
+  }
   if (rc != 0)
     return fail((multi ? llvm::Twine("the devices (mpirun)")
                        : "device 0 (" + program + ")") +
