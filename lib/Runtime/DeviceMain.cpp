@@ -1,10 +1,14 @@
 //===- DeviceMain.cpp - the command line of a device program --------------===//
 //
 //   device_0 --weights device_0.weights --input x=x.npy --output y=y.npy
-//            [--num-threads N] [--repeat N] [--warmup N]
+//            [--num-threads N] [--repeat N] [--warmup N] [--microbatches M]
 //
 // Inputs are checked against the program's table (name, element type,
-// shape) before anything runs. The last line printed is the timing, as
+// shape) before anything runs. With --microbatches M the files hold M
+// microbatches along axis 0 (the program's shape is one of them): each run
+// runs the program on each in turn, which pipelines them through the
+// devices of a multi-device bundle, and outputs are joined along axis 0.
+// The last line printed is the timing of a run (all its microbatches), as
 // JSON, for the launcher: cleave-timing {"runs":N,"min_ms":..,...}.
 //
 //===----------------------------------------------------------------------===//
@@ -68,7 +72,7 @@ int cleave_device_main(int argc, char **argv, const cleave_program &program) {
   const char *self = program.name;
   std::string weightsPath;
   std::map<std::string, std::string> inputFiles, outputFiles;
-  long threads = 0, repeat = 1, warmup = 0;
+  long threads = 0, repeat = 1, warmup = 0, microbatches = 1;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&](const char *flag) -> const char * {
@@ -91,6 +95,9 @@ int cleave_device_main(int argc, char **argv, const cleave_program &program) {
     } else if ((v = value("--repeat"))) {
       if (!parseCount(v, repeat) || repeat == 0)
         return fail(self, "--repeat expects a positive count");
+    } else if ((v = value("--microbatches"))) {
+      if (!parseCount(v, microbatches) || microbatches == 0)
+        return fail(self, "--microbatches expects a positive count");
     } else if ((v = value("--warmup"))) {
       if (!parseCount(v, warmup))
         return fail(self, "--warmup expects a count");
@@ -132,11 +139,24 @@ int cleave_device_main(int argc, char **argv, const cleave_program &program) {
                   std::string("input '") + io.name + "' in '" + it->second +
                       "' has element type " + cleave_dtype_name(t.dtype) +
                       "; the model expects " + cleave_dtype_name(io.dtype));
-    if (t.rank != io.rank || !std::equal(io.dims, io.dims + io.rank, t.dims))
+    // M microbatches of the program's shape, along axis 0.
+    std::vector<int64_t> expected(io.dims, io.dims + io.rank);
+    if (!expected.empty())
+      expected[0] *= microbatches;
+    if (t.rank != io.rank || !std::equal(expected.begin(), expected.end(), t.dims))
       return fail(self, std::string("input '") + io.name + "' in '" +
                             it->second + "' has shape " +
                             shapeText(t.rank, t.dims) + "; the model expects " +
-                            shapeText(io.rank, io.dims));
+                            shapeText(io.rank, expected.data()) +
+                            (microbatches > 1
+                                 ? " (" + std::to_string(microbatches) +
+                                       " microbatches of " +
+                                       shapeText(io.rank, io.dims) + ")"
+                                 : std::string()));
+    if (microbatches > 1 && io.rank == 0)
+      return fail(self, std::string("input '") + io.name +
+                            "' is a scalar and cannot be split into "
+                            "microbatches");
   }
   for (const auto &[name, file] : outputFiles) {
     bool known = false;
@@ -148,10 +168,28 @@ int cleave_device_main(int argc, char **argv, const cleave_program &program) {
   r.outputs.resize(program.num_outputs);
   for (int32_t i = 0; i < program.num_outputs; ++i) {
     const cleave_program_io &io = program.outputs[i];
-    if (cleave_status s =
-            cleave_tensor_alloc(io.dtype, io.rank, io.dims, &r.outputs[i]))
+    if (microbatches > 1 && io.rank == 0)
+      return fail(self, std::string("output '") + io.name +
+                            "' is a scalar and cannot be joined from "
+                            "microbatches");
+    std::vector<int64_t> dims(io.dims, io.dims + io.rank);
+    if (!dims.empty())
+      dims[0] *= microbatches;
+    if (cleave_status s = cleave_tensor_alloc(io.dtype, io.rank, dims.data(),
+                                              &r.outputs[i]))
       return failStatus(self, s);
   }
+  // Microbatch m of every input and output: views m slices into them.
+  auto slice = [&](const std::vector<cleave_tensor> &full, long m) {
+    std::vector<cleave_tensor> views(full);
+    for (cleave_tensor &t : views) {
+      int64_t bytes = cleave_tensor_num_bytes(&t) / microbatches;
+      if (t.rank)
+        t.dims[0] /= microbatches;
+      t.data = static_cast<char *>(t.data) + m * bytes;
+    }
+    return views;
+  };
   size_t arenaBytes = (size_t)std::max<int64_t>(program.arena_size, 64);
   r.arena =
       static_cast<char *>(std::aligned_alloc(64, (arenaBytes + 63) / 64 * 64));
@@ -162,9 +200,13 @@ int cleave_device_main(int argc, char **argv, const cleave_program &program) {
   std::vector<double> times;
   for (long run = 0; run < warmup + repeat; ++run) {
     auto start = std::chrono::steady_clock::now();
-    if (cleave_status s = program.run(r.arena, r.weights.payload,
-                                      r.inputs.data(), r.outputs.data()))
-      return failStatus(self, s);
+    for (long m = 0; m < microbatches; ++m) {
+      std::vector<cleave_tensor> in = slice(r.inputs, m),
+                                 out = slice(r.outputs, m);
+      if (cleave_status s = program.run(r.arena, r.weights.payload, in.data(),
+                                        out.data()))
+        return failStatus(self, s);
+    }
     std::chrono::duration<double, std::milli> elapsed =
         std::chrono::steady_clock::now() - start;
     if (run >= warmup)

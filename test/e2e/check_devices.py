@@ -3,7 +3,9 @@
 (the pipeline placement on a machine file), runs every bundle with
 cleave-run (several devices start under mpirun) and checks that each
 multi-device run gives the single-device outputs, and that those match
-onnxruntime.
+onnxruntime. Each device count also runs with --microbatches M (compiled
+for batch / M): the microbatches pipeline through the devices and the
+joined outputs must be the same.
 
   check_devices.py gpt2_lm --devices 2,3,4 --machine cpu-x4.json
 
@@ -36,6 +38,7 @@ def main():
     parser.add_argument("model", help="a name in test/models/suite.json")
     parser.add_argument("--devices", default="2,3,4")
     parser.add_argument("--machine", required=True)
+    parser.add_argument("--microbatches", type=int, default=2)
     parser.add_argument("--rtol", type=float, default=1e-3)
     parser.add_argument("--atol", type=float, default=1e-4)
     args = parser.parse_args()
@@ -60,15 +63,18 @@ def main():
             np.save(file, value)
             input_flags += ["--input", f"{name}={file}"]
 
-        def compile_and_run(label, placement):
+        def compile_and_run(label, placement, microbatches=1):
             bundle = os.path.join(work, label)
+            flags = [f"--dim={d}={n // microbatches if d == 'batch' else n}"
+                     for d, n in dims.items()]
             run(["cleave-compile", path, "--target=cpu", "-o", bundle] +
-                dim_flags + placement)
+                flags + placement)
             with open(os.path.join(bundle, "manifest.json")) as f:
                 used = len(json.load(f)["devices"])
             outputs = {name: os.path.join(work, f"{label}_{safe(name)}.npy")
                        for name in want}
-            run(["cleave-run", bundle, "--num-threads", "1"] + input_flags +
+            run(["cleave-run", bundle, "--num-threads", "1",
+                 f"--microbatches={microbatches}"] + input_flags +
                 [f for name, file in outputs.items()
                  for f in ("--output", f"{name}={file}")])
             return used, {name: np.load(file) for name, file in outputs.items()}
@@ -80,24 +86,32 @@ def main():
                 sys.exit(f"{args.model}: single device differs from "
                          f"onnxruntime on {name}")
         for count in [int(c) for c in args.devices.split(",")]:
-            used, got = compile_and_run(
-                f"devices{count}",
-                [f"--machine={args.machine}", f"--num-devices={count}"])
-            if used != count:
-                sys.exit(f"{args.model}: placed on {used} devices, not {count}")
-            worst = 0.0
-            for name, value in got.items():
-                if value.shape != single[name].shape:
-                    sys.exit(f"{args.model}: {name} has shape {value.shape} "
-                             f"on {count} devices")
-                worst = max(worst, float(np.abs(
-                    value.astype(np.float64) - single[name]).max()))
-                # Equal to the single-device run up to fusions a cut splits.
-                if not np.allclose(value, single[name], rtol=1e-5, atol=1e-6):
-                    sys.exit(f"{args.model}: {name} on {count} devices differs "
-                             f"from one device by {worst:.3g}")
-            print(f"{args.model}: {count} devices match one device "
-                  f"(max abs difference {worst:.3g})")
+            for microbatches in sorted({1, args.microbatches}):
+                what = f"{count} devices" + (
+                    f", {microbatches} microbatches" if microbatches > 1
+                    else "")
+                used, got = compile_and_run(
+                    f"devices{count}_{microbatches}",
+                    [f"--machine={args.machine}", f"--num-devices={count}"],
+                    microbatches)
+                if used != count:
+                    sys.exit(f"{args.model}: placed on {used} devices, "
+                             f"not {count}")
+                worst = 0.0
+                for name, value in got.items():
+                    if value.shape != single[name].shape:
+                        sys.exit(f"{args.model}: {name} has shape "
+                                 f"{value.shape} on {what}")
+                    worst = max(worst, float(np.abs(
+                        value.astype(np.float64) - single[name]).max()))
+                    # Equal to the single-device run up to fusions a cut
+                    # splits.
+                    if not np.allclose(value, single[name], rtol=1e-5,
+                                       atol=1e-6):
+                        sys.exit(f"{args.model}: {name} on {what} differs "
+                                 f"from one device by {worst:.3g}")
+                print(f"{args.model}: {what} match one device "
+                      f"(max abs difference {worst:.3g})")
 
 
 if __name__ == "__main__":

@@ -45,6 +45,12 @@ cl::opt<unsigned> repeat("repeat", cl::desc("Timed runs (default 1, or 50 "
                                             "with --benchmark)"));
 cl::opt<unsigned> warmup("warmup", cl::desc("Untimed runs first (default 0, "
                                             "or 5 with --benchmark)"));
+cl::opt<unsigned> microbatches(
+    "microbatches",
+    cl::desc("Split the inputs into M microbatches along axis 0 (compile "
+             "the model for one microbatch) and pipeline them through the "
+             "devices; outputs are joined back"),
+    cl::init(1));
 cl::opt<std::string> hostfile("hostfile",
                               cl::desc("MPI hostfile for multi-device bundles "
                                        "(default: every device on this host)"));
@@ -128,7 +134,8 @@ int main(int argc, char **argv) {
     deviceArgs.push_back({program, "--weights", inBundle(*weights),
                           "--num-threads", std::to_string(threads), "--repeat",
                           std::to_string(runs), "--warmup",
-                          std::to_string(warm)});
+                          std::to_string(warm), "--microbatches",
+                          std::to_string(microbatches)});
   }
   for (const std::string &spec : inputs) {
     llvm::StringRef name = llvm::StringRef(spec).split('=').first;
