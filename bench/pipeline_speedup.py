@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Pipeline speed-up on this machine: a model on 2 CPU devices of one core
+each (two processes, one thread each, placed by the pipeline DP) against 1
+device of one core, both running the same batch as M microbatches. Prints
+each throughput (inferences/s, from cleave-run --benchmark's p50) and
+their ratio.
+
+  python3 bench/pipeline_speedup.py --tools ../cleave-build/bin
+  python3 bench/pipeline_speedup.py --only resnet50 --batch 16 --microbatches 8
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnxruntime
+
+here = os.path.dirname(os.path.abspath(__file__))
+root = os.path.join(here, "..")
+sys.path.insert(0, os.path.join(root, "test", "e2e"))
+from reference import random_inputs, safe  # noqa: E402
+
+
+def p50(tools, bundle, inputs, microbatches, runs):
+    command = [os.path.join(tools, "cleave-run"), bundle, "--benchmark",
+               "--num-threads", "1", "--repeat", str(runs),
+               f"--microbatches={microbatches}"]
+    for name, path in inputs.items():
+        command += ["--input", f"{name}={path}"]
+    out = subprocess.run(command, check=True, capture_output=True,
+                         text=True).stdout
+    return float(re.search(r"p50 ([0-9.]+) ms", out).group(1))
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--tools", default=os.path.join(root, "..",
+                                                        "cleave-build", "bin"))
+    parser.add_argument("--machine", default="local-cpu",
+                        help="machine for the placement (default: this host)")
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--microbatches", type=int, default=8)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--only", action="append")
+    args = parser.parse_args()
+    with open(os.path.join(root, "test", "models", "suite.json")) as f:
+        suite = json.load(f)["models"]
+
+    rows = []
+    with tempfile.TemporaryDirectory() as work:
+        for name, spec in suite.items():
+            if args.only and name not in args.only:
+                continue
+            path = os.path.join(root, "test", "models", name + ".onnx")
+            session = onnxruntime.InferenceSession(
+                path, providers=["CPUExecutionProvider"])
+            feeds = random_inputs(session, dims={"batch": args.batch},
+                                  int_ranges=spec.get("int_ranges", {}))
+            inputs = {}
+            for input_name, value in feeds.items():
+                inputs[input_name] = os.path.join(work, safe(input_name) +
+                                                  ".npy")
+                np.save(inputs[input_name], value)
+            micro = args.batch // args.microbatches
+            results = {}
+            for devices in (1, 2):
+                bundle = os.path.join(work, f"{name}_{devices}")
+                command = [os.path.join(args.tools, "cleave-compile"), path,
+                           "--target=cpu", "-o", bundle, f"--dim=batch={micro}"]
+                if devices > 1:
+                    command += [f"--machine={args.machine}",
+                                f"--num-devices={devices}"]
+                subprocess.run(command, check=True)
+                with open(os.path.join(bundle, "manifest.json")) as f:
+                    used = len(json.load(f)["devices"])
+                ms = p50(args.tools, bundle, inputs, args.microbatches,
+                         args.runs)
+                results[devices] = (used, args.batch * 1000.0 / ms)
+            rows.append((name, results))
+
+    print(f"batch {args.batch} as {args.microbatches} microbatches, one "
+          f"thread per device, p50 of {args.runs} runs")
+    print(f"{'model':14} {'1 device /s':>12} {'2 devices /s':>13} "
+          f"{'used':>5} {'speed-up':>9}")
+    for name, results in rows:
+        one, two = results[1][1], results[2][1]
+        print(f"{name:14} {one:12.1f} {two:13.1f} {results[2][0]:5d} "
+              f"{two / one:9.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
