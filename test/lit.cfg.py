@@ -17,7 +17,8 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.cleave_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["cleave-opt", "cleave-translate", "cleave-compile", "cleave-run"],
+    ["cleave-opt", "cleave-translate", "cleave-compile", "cleave-run",
+     "cleave-calibrate"],
     [config.cleave_tools_dir])
 # The Python that has onnx, onnxruntime and numpy (scripts/install-deps.sh).
 config.substitutions.append(("%pyonnx", config.python_executable))

@@ -17,11 +17,19 @@ double Device::peakFor(StringRef dtype) const {
   return it != peakFlops.end() ? it->second : peakFlops.lookup("f32");
 }
 
-double Device::kernelSeconds(double flops, double bytes,
-                             StringRef dtype) const {
+double Device::kernelSeconds(double flops, double bytes, StringRef dtype,
+                             StringRef kind) const {
+  auto overhead = kernelOverhead.find(kind);
+  double launch =
+      overhead != kernelOverhead.end() ? overhead->second : launchOverhead;
+  auto it = kernelEfficiency.find(kind);
+  if (it != kernelEfficiency.end())
+    return std::max(flops / peakFor(dtype), bytes / memoryBandwidth) /
+               it->second +
+           launch;
   return std::max(flops / (peakFor(dtype) * computeEfficiency),
                   bytes / (memoryBandwidth * memoryEfficiency)) +
-         launchOverhead;
+         launch;
 }
 
 const Link &Machine::linkBetween(size_t a, size_t b) const {
@@ -110,7 +118,8 @@ Expected<std::vector<Device>> readDevices(Reader &reader,
                             {"name", "kind", "count", "node", "peak_flops",
                              "memory_bandwidth", "memory_capacity",
                              "launch_overhead", "compute_efficiency",
-                             "memory_efficiency"},
+                             "memory_efficiency", "kernel_efficiency",
+                             "kernel_overhead"},
                             path))
       return std::move(e);
     Device device;
@@ -164,6 +173,36 @@ Expected<std::vector<Device>> readDevices(Reader &reader,
     }
     if (!device.peakFlops.count("f32"))
       return reader.fail(path + ".peak_flops", "needs an \"f32\" entry");
+    if (const json::Value *kinds = object->get("kernel_efficiency")) {
+      const json::Object *map = kinds->getAsObject();
+      if (!map)
+        return reader.fail(path + ".kernel_efficiency",
+                           "must be an object of fractions by kernel kind");
+      for (const auto &entry : *map) {
+        Expected<double> fraction = reader.positive(
+            *map, entry.first.str(), path + ".kernel_efficiency");
+        if (!fraction)
+          return fraction.takeError();
+        if (*fraction > 1)
+          return reader.fail(path + ".kernel_efficiency." + entry.first.str(),
+                             "is a fraction of the roofline, at most 1");
+        device.kernelEfficiency[StringRef(entry.first)] = *fraction;
+      }
+    }
+    if (const json::Value *kinds = object->get("kernel_overhead")) {
+      const json::Object *map = kinds->getAsObject();
+      if (!map)
+        return reader.fail(path + ".kernel_overhead",
+                           "must be an object of seconds by kernel kind");
+      for (const auto &entry : *map) {
+        Expected<double> seconds =
+            reader.positive(*map, entry.first.str(), path + ".kernel_overhead",
+                            std::nullopt, /*allowZero=*/true);
+        if (!seconds)
+          return seconds.takeError();
+        device.kernelOverhead[StringRef(entry.first)] = *seconds;
+      }
+    }
     for (int64_t i = 0; i < (int64_t)*count; ++i) {
       devices.push_back(device);
       devices.back().name =
@@ -354,9 +393,13 @@ Expected<Machine> loadMachine(StringRef presetOrPath) {
 std::string machineToJson(const Machine &machine) {
   json::Array devices, links;
   for (const Device &device : machine.devices) {
-    json::Object peaks;
+    json::Object peaks, kinds, overheads;
+    for (const auto &entry : device.kernelOverhead)
+      overheads[entry.getKey()] = entry.getValue();
     for (const auto &entry : device.peakFlops)
       peaks[entry.getKey()] = entry.getValue();
+    for (const auto &entry : device.kernelEfficiency)
+      kinds[entry.getKey()] = entry.getValue();
     devices.push_back(json::Object{
         {"name", device.name},
         {"kind", device.kind},
@@ -366,7 +409,9 @@ std::string machineToJson(const Machine &machine) {
         {"memory_capacity", device.memoryCapacity},
         {"launch_overhead", device.launchOverhead},
         {"compute_efficiency", device.computeEfficiency},
-        {"memory_efficiency", device.memoryEfficiency}});
+        {"memory_efficiency", device.memoryEfficiency},
+        {"kernel_efficiency", std::move(kinds)},
+        {"kernel_overhead", std::move(overheads)}});
   }
   for (const Link &link : machine.links)
     links.push_back(json::Object{{"level", link.level},

@@ -3,6 +3,7 @@
 #include "cleave/Runtime/Transport.h"
 #include "StatusInternal.h"
 #include "cleave/Runtime/Program.h"
+#include <chrono>
 #include <cstdio>
 #include <mpi.h>
 #include <string>
@@ -15,6 +16,17 @@ std::vector<MPI_Request> &pendingSends() {
   static std::vector<MPI_Request> requests;
   return requests;
 }
+
+/// Adds the time until it goes out of scope to the wait clock.
+struct WaitTimer {
+  std::chrono::steady_clock::time_point start =
+      std::chrono::steady_clock::now();
+  ~WaitTimer() {
+    cleave_runtime_add_wait(std::chrono::duration<double>(
+                                std::chrono::steady_clock::now() - start)
+                                .count());
+  }
+};
 
 std::string mpiError(int code) {
   char text[MPI_MAX_ERROR_STRING];
@@ -44,6 +56,7 @@ cleave_status cleave_transport_recv(cleave_tensor *t, int32_t peer,
                                     int32_t tag) {
   MPI_Status status;
   int64_t bytes = cleave_tensor_num_bytes(t);
+  WaitTimer timer;
   int rc = MPI_Recv(t->data, (int)bytes, MPI_BYTE, peer, tag, MPI_COMM_WORLD,
                     &status);
   if (rc != MPI_SUCCESS)
@@ -63,6 +76,7 @@ cleave_status cleave_transport_recv(cleave_tensor *t, int32_t peer,
 
 cleave_status cleave_transport_wait_sends(void) {
   std::vector<MPI_Request> &requests = pendingSends();
+  WaitTimer timer;
   int rc = MPI_Waitall((int)requests.size(), requests.data(),
                        MPI_STATUSES_IGNORE);
   requests.clear();

@@ -148,6 +148,9 @@ static LogicalResult writeGraph(const cleave::graph::PlacementProblem &problem,
   return success();
 }
 
+/// The placement's predicted time per device used, for the manifest.
+static std::vector<double> predictedMilliseconds;
+
 /// Runs cleave-place with the placement options, prints the report and
 /// writes the graph. For a bundle, splits the model into one function per
 /// device used.
@@ -160,6 +163,12 @@ static LogicalResult placeModel(ModuleOp module, Emit what) {
   options.placementIn = placementIn;
   options.placementOut = placementOut;
   PassManager pm(module.getContext());
+  // Place the graph the devices will run: after the CPU target's layout
+  // and fusion passes (they run again per device, changing nothing more).
+  if (what != Emit::Mlir) {
+    pm.nest<func::FuncOp>().addPass(cleave::graph::createChannelsLastPass());
+    pm.nest<func::FuncOp>().addPass(cleave::graph::createFuseOpsPass());
+  }
   pm.nest<func::FuncOp>().addPass(cleave::graph::createPlacePass(options));
   if (failed(pm.run(module)))
     return failure();
@@ -187,6 +196,8 @@ static LogicalResult placeModel(ModuleOp module, Emit what) {
         problem, *plan, outputPath == "-" ? llvm::errs() : llvm::outs());
   if (!reportGraph.empty() && failed(writeGraph(problem, *plan)))
     return failure();
+  for (const cleave::analysis::PipelineStage &stage : plan->stages)
+    predictedMilliseconds.push_back(stage.computeSeconds * 1e3);
   if (what == Emit::Mlir)
     return success();
   // Bundles get one program per device: transfers, then the split. Devices
@@ -287,6 +298,7 @@ int main(int argc, char **argv) {
     bundle.outputDir = outputPath;
     bundle.buildExecutables = what == Emit::Bundle;
     bundle.modelName = llvm::sys::path::stem(inputPath).str();
+    bundle.predictedMilliseconds = predictedMilliseconds;
     if (failed(cleave::cpu::writeBundle(*module, bundle)))
       return 1;
     if (summary)

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "llvm/ADT/StringExtras.h"
+#include <map>
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -51,6 +52,9 @@ cl::opt<unsigned> microbatches(
              "the model for one microbatch) and pipeline them through the "
              "devices; outputs are joined back"),
     cl::init(1));
+cl::opt<bool> report("report",
+                     cl::desc("Print each device's measured busy time per "
+                              "microbatch beside the placement's prediction"));
 cl::opt<std::string> hostfile("hostfile",
                               cl::desc("MPI hostfile for multi-device bundles "
                                        "(default: every device on this host)"));
@@ -249,6 +253,7 @@ int main(int argc, char **argv) {
   llvm::StringRef text = timing ? (*timing)->getBuffer() : "";
   double minMs = 0, p50 = 0, p90 = 0;
   size_t reports = 0;
+  std::map<int64_t, double> busyByDevice; // ms per microbatch
   for (size_t at = text.find("cleave-timing "); at != llvm::StringRef::npos;
        at = text.find("cleave-timing ", at + 1)) {
     llvm::Expected<llvm::json::Value> times = llvm::json::parse(
@@ -260,10 +265,34 @@ int main(int argc, char **argv) {
     p50 = std::max(p50, t->getNumber("p50_ms").value_or(0));
     p90 = std::max(p90, t->getNumber("p90_ms").value_or(0));
     ++reports;
+    int64_t index = 0;
+    if (std::optional<llvm::StringRef> name = t->getString("program"))
+      name->drop_front(name->find('_') + 1).getAsInteger(10, index);
+    busyByDevice[index] = t->getNumber("busy_p50_ms").value_or(0) /
+                          std::max<int64_t>(1, t->getInteger("microbatches")
+                                                   .value_or(1));
   }
   if (reports != devices->size())
     return fail(llvm::formatv("{0} of {1} devices printed their timing",
                               reports, devices->size()));
+  if (report) {
+    llvm::outs() << llvm::formatv("{0,-10} {1,14} {2,14} {3,8}\n", "device",
+                                  "predicted ms", "measured ms", "error");
+    for (auto [k, value] : llvm::enumerate(*devices)) {
+      std::optional<double> predicted =
+          value.getAsObject()->getNumber("predicted_ms");
+      double measured = busyByDevice[(int64_t)k];
+      llvm::outs() << llvm::formatv(
+          "{0,-10} {1,14} {2,14:f3} {3,8}\n", "device_" + std::to_string(k),
+          predicted ? llvm::formatv("{0:f3}", *predicted).str() : "-",
+          measured,
+          predicted && measured > 0
+              ? llvm::formatv("{0:f1}%", 100 * (*predicted - measured) /
+                                            measured)
+                    .str()
+              : "-");
+    }
+  }
   if (benchmark) {
     llvm::outs() << llvm::formatv(
         "runs {0}  latency min {1:f3} ms  p50 {2:f3} ms  p90 {3:f3} ms  "

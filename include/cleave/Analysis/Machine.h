@@ -17,8 +17,13 @@
 //   }
 //
 // Optional device fields: "compute_efficiency" and "memory_efficiency"
-// (fractions of peak that kernels reach, 1 by default; calibration sets
-// them).
+// (fractions of peak that kernels reach, 1 by default), and
+// "kernel_efficiency", the fraction per kind of kernel ("matmul", "conv",
+// "dwconv", "pool", "norm", "softmax", "eltwise", "data", "reduce") that
+// replaces both
+// for that kind, and "kernel_overhead", seconds per call of each kind (it
+// replaces the launch overhead for that kind). cleave-calibrate measures
+// both from a small and a large kernel of each kind.
 //
 //===----------------------------------------------------------------------===//
 
@@ -45,13 +50,18 @@ struct Device {
   double memoryCapacity = 0;  // bytes
   double launchOverhead = 0;  // seconds per kernel
   double computeEfficiency = 1, memoryEfficiency = 1;
+  /// Fraction of the roofline each kind of kernel reaches, by kind.
+  llvm::StringMap<double> kernelEfficiency;
+  /// Seconds per call by kind of kernel (replacing launchOverhead).
+  llvm::StringMap<double> kernelOverhead;
 
   /// Peak FLOP/s for `dtype`, or the f32 peak when the type has none.
   double peakFor(llvm::StringRef dtype) const;
-  /// Seconds for a kernel doing `flops` operations on `dtype` and moving
-  /// `bytes`: a roofline at the efficiencies, plus the launch overhead.
-  double kernelSeconds(double flops, double bytes,
-                       llvm::StringRef dtype) const;
+  /// Seconds for a kernel of `kind` doing `flops` operations on `dtype`
+  /// and moving `bytes`: a roofline at the efficiencies (the kind's own if
+  /// calibrated), plus the launch overhead.
+  double kernelSeconds(double flops, double bytes, llvm::StringRef dtype,
+                       llvm::StringRef kind = "") const;
 };
 
 struct Link {

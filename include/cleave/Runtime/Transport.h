@@ -31,6 +31,12 @@ cleave_status cleave_transport_recv(cleave_tensor *t, int32_t peer,
 /* Waits until every send started since the last call has completed. */
 cleave_status cleave_transport_wait_sends(void);
 
+/* Seconds this process has spent waiting for other devices (receives and
+ * send completions): a run's time minus this is its busy time. The clock
+ * lives in the core runtime; the transport adds to it. */
+void cleave_runtime_add_wait(double seconds);
+double cleave_runtime_wait_seconds(void);
+
 #ifdef __cplusplus
 }
 

@@ -215,6 +215,8 @@ FailureOr<DeviceFiles> writeDevice(func::FuncOp original, size_t index,
                                    {"weights_bytes", weightsBytes},
                                    {"inputs", names(files.inputs)},
                                    {"outputs", names(files.outputs)}};
+  if (index < options.predictedMilliseconds.size())
+    files.entry["predicted_ms"] = options.predictedMilliseconds[index];
   return files;
 }
 

@@ -25,6 +25,9 @@ struct BundleOptions {
   bool buildExecutables = true;
   /// Kept in the manifest.
   std::string modelName;
+  /// The placement's predicted time of each device's program (one run),
+  /// kept in the manifest for `cleave-run --report`; empty without one.
+  std::vector<double> predictedMilliseconds;
 };
 
 /// Plans memory and weights of `module` (one func.func per device, today

@@ -80,18 +80,45 @@ double flopsOf(Operation *op) {
 
 } // namespace
 
+const char *kindOf(Operation *op) {
+  return llvm::TypeSwitch<Operation *, const char *>(op)
+      .Case<MatMulOp, GemmOp>([](Operation *) { return "matmul"; })
+      // Grouped (depthwise) convolutions do little work per byte and run
+      // far from the dense ones' rate: a kind of their own.
+      .Case([](ConvOp o) { return o.getGroup() > 1 ? "dwconv" : "conv"; })
+      .Case([](ConvTransposeOp) { return "conv"; })
+      .Case<MaxPoolOp, AveragePoolOp, GlobalAveragePoolOp, GlobalMaxPoolOp>(
+          [](Operation *) { return "pool"; })
+      .Case<LayerNormalizationOp, InstanceNormalizationOp,
+            BatchNormalizationOp>([](Operation *) { return "norm"; })
+      .Case<SoftmaxOp, LogSoftmaxOp>([](Operation *) { return "softmax"; })
+      .Case<TransposeOp, SliceOp, ConcatOp, SplitOp, GatherOp,
+            GatherElementsOp, ExpandOp, TileOp, PadOp, CastOp>(
+          [](Operation *) { return "data"; })
+      .Case<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp,
+            ArgMaxOp, ArgMinOp>([](Operation *) { return "reduce"; })
+      .Default([](Operation *) { return "eltwise"; });
+}
+
 OpCost estimateCost(Operation *op) {
   OpCost cost;
+  cost.kind = kindOf(op);
   bool view =
       isa<ReshapeOp, SqueezeOp, UnsqueezeOp, FlattenOp, IdentityOp>(op);
   if (view)
     return cost; // The result is the operand's bytes.
   cost.flops = flopsOf(op);
   for (Value operand : op->getOperands()) {
-    cost.bytesRead += bytes(operand);
     if (operand.getDefiningOp<ConstantOp>())
       cost.weightBytes += bytes(operand);
+    // Gathers and slices read only what they return of their data (an
+    // embedding lookup touches its rows, not the table).
+    if (isa<GatherOp, SliceOp>(op) && operand == op->getOperand(0))
+      continue;
+    cost.bytesRead += bytes(operand);
   }
+  if (isa<GatherOp, SliceOp>(op))
+    cost.bytesRead += bytes(op->getResult(0));
   for (Value result : op->getResults())
     cost.bytesWritten += bytes(result);
   return cost;

@@ -68,7 +68,8 @@ PlacementProblem buildPlacementProblem(func::FuncOp function,
     for (const Device &device : machine.devices)
       seconds.push_back(cost.flops == 0 && bytes == 0
                             ? 0.0 // A view: no kernel runs.
-                            : device.kernelSeconds(cost.flops, bytes, dtype));
+                            : device.kernelSeconds(cost.flops, bytes, dtype,
+                                                   cost.kind));
     problem.seconds.push_back(std::move(seconds));
     problem.weightBytes.push_back(cost.weightBytes);
     for (Value value : op->getResults()) {

@@ -15,6 +15,10 @@ struct OpCost {
   int64_t bytesRead = 0, bytesWritten = 0;
   /// Bytes of constant operands (weights), part of bytesRead.
   int64_t weightBytes = 0;
+  /// The kind of kernel that runs it, for per-kind efficiencies: "matmul",
+  /// "conv", "dwconv" (grouped), "pool", "norm", "softmax", "eltwise",
+  /// "data" or "reduce".
+  const char *kind = "eltwise";
 };
 
 /// The work of a cleave op from its operand and result types: matrix
