@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Pipeline speed-up on this machine: a model on 2 CPU devices of one core
-each (two processes, one thread each, placed by the pipeline DP) against 1
-device of one core, both running the same batch as M microbatches. Prints
+each (two processes, one thread each, placed by the pipeline DP on this
+machine as cleave-calibrate measures it) against 1 device of one core, both running the same batch as M microbatches. Prints
 each throughput (inferences/s, from cleave-run --benchmark's p50) and
 their ratio.
 
@@ -41,8 +41,9 @@ def main():
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--tools", default=os.path.join(root, "..",
                                                         "cleave-build", "bin"))
-    parser.add_argument("--machine", default="local-cpu",
-                        help="machine for the placement (default: this host)")
+    parser.add_argument("--machine",
+                        help="machine file for the placement (default: "
+                             "calibrate this host)")
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--microbatches", type=int, default=8)
     parser.add_argument("--runs", type=int, default=20)
@@ -53,6 +54,12 @@ def main():
 
     rows = []
     with tempfile.TemporaryDirectory() as work:
+        if not args.machine:
+            args.machine = os.path.join(work, "cpu.json")
+            subprocess.run([os.path.join(args.tools, "cleave-calibrate"),
+                            "--target=cpu", "-o", args.machine,
+                            "--devices", "2"], check=True,
+                           capture_output=True)
         for name, spec in suite.items():
             if args.only and name not in args.only:
                 continue

@@ -8,9 +8,8 @@
 //   activations;
 // - launch overhead: a kernel on a handful of elements;
 // - for each kind of kernel ("matmul", "conv", "dwconv", "pool", "norm",
-//   "softmax", "eltwise", "data", "reduce"), a small and a large case, fitted
-//   as
-//   time = overhead + roofline / efficiency;
+//   "softmax", "eltwise", "data", "reduce"), a few shapes from small to
+//   large, fitted as time = overhead + roofline / efficiency;
 // - the link between two device processes: MPI ping-pong of small and large
 //   messages (latency and bandwidth), run under mpirun.
 // and writes a machine file of N such devices (default: one per core) that
@@ -29,7 +28,9 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <cmath>
 #include <mpi.h>
 #include <thread>
 #include <unistd.h>
@@ -50,6 +51,9 @@ cl::opt<unsigned> devices("devices",
                           cl::init(0));
 cl::opt<bool> probeLink("probe-link", cl::Hidden,
                         cl::desc("Internal: the MPI ping-pong of two ranks"));
+cl::opt<bool> probeKernels("probe-kernels", cl::Hidden,
+                           cl::desc("Internal: kernel measurements on every "
+                                    "rank at once"));
 
 /// A float tensor of `dims` filled with small values.
 struct Buffer {
@@ -70,6 +74,10 @@ struct Buffer {
 
 /// The median seconds of `body` over enough runs to take ~0.2 s.
 template <typename Body> double timeIt(Body body) {
+  int mpi = 0;
+  MPI_Initialized(&mpi);
+  if (mpi) // Every rank measures the same kernel at the same time.
+    MPI_Barrier(MPI_COMM_WORLD);
   for (int i = 0; i < 3; ++i) // Warm up: caches, oneDNN's JIT.
     body();
   std::vector<double> times;
@@ -130,67 +138,23 @@ int runLinkProbe(int argc, char **argv) {
   return 0;
 }
 
-/// Runs this tool as two MPI ranks and reads rank 0's line.
-bool measureLink(const char *self, double &latency, double &bandwidth) {
-  llvm::ErrorOr<std::string> mpirun = llvm::sys::findProgramByName("mpirun");
-  if (!mpirun)
-    return false;
-  std::string exe = llvm::sys::fs::getMainExecutable(
-      self, reinterpret_cast<void *>(&runLinkProbe));
-  llvm::SmallString<128> out;
-  llvm::sys::fs::createTemporaryFile("cleave-calibrate", "txt", out);
-  std::vector<std::string> storage;
-  for (char **e = environ; *e; ++e)
-    storage.push_back(*e);
-  storage.push_back("OMPI_ALLOW_RUN_AS_ROOT=1");
-  storage.push_back("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1");
-  std::vector<llvm::StringRef> env(storage.begin(), storage.end());
-  llvm::StringRef args[] = {*mpirun, "--oversubscribe", "-np", "2", exe,
-                            "--probe-link", "-o", "unused"};
-  std::optional<llvm::StringRef> redirects[] = {std::nullopt,
-                                                llvm::StringRef(out),
-                                                std::nullopt};
-  int rc = llvm::sys::ExecuteAndWait(*mpirun, args, env, redirects);
-  auto text = llvm::MemoryBuffer::getFile(out);
-  llvm::sys::fs::remove(out);
-  if (rc != 0 || !text)
-    return false;
-  llvm::StringRef body = (*text)->getBuffer();
-  size_t at = body.find("cleave-link ");
-  if (at == llvm::StringRef::npos)
-    return false;
-  llvm::Expected<llvm::json::Value> json = llvm::json::parse(
-      body.drop_front(at + 12).take_until([](char c) { return c == '\n'; }));
-  if (!json) {
-    llvm::consumeError(json.takeError());
-    return false;
-  }
-  latency = json->getAsObject()->getNumber("latency").value_or(0);
-  bandwidth = json->getAsObject()->getNumber("bandwidth").value_or(0);
-  return latency > 0 && bandwidth > 0;
-}
+/// What the kernels measure on one core.
+struct Measurements {
+  double peak = 0, bandwidth = 0, launch = 0;
+  /// By kind: (flops, bytes, seconds) of each shape, in a fixed order.
+  llvm::StringMap<std::vector<std::array<double, 3>>> samples;
+};
 
-} // namespace
-
-int main(int argc, char **argv) {
-  llvm::InitLLVM init(argc, argv);
-  cl::ParseCommandLineOptions(argc, argv, "Cleave machine calibration\n");
-  if (probeLink)
-    return runLinkProbe(argc, argv);
-  if (target != "cpu") {
-    llvm::errs() << "cleave-calibrate: error: --target=" << target
-                 << " is not supported (only cpu)\n";
-    return 1;
-  }
+Measurements measureKernels() {
+  Measurements m;
   cleave_cpu_set_num_threads(1);
 
   // Peak: the best rate of large products and of a convolution (oneDNN's
   // convolutions can beat its matrix products).
-  double peak = 0;
   for (int64_t n : {512, 1024}) {
     Buffer a({n, n}), b({n, n}), y({n, n});
     double s = timeIt([&] { check(cleave_cpu_matmul(&a.t, &b.t, &y.t)); });
-    peak = std::max(peak, 2.0 * n * n * n / s);
+    m.peak = std::max(m.peak, 2.0 * n * n * n / s);
   }
   {
     Buffer x({4, 28, 28, 128}), w({128, 128, 3, 3}), out({4, 28, 28, 128});
@@ -208,136 +172,293 @@ int main(int argc, char **argv) {
       check(cleave_cpu_conv(&x.t, &w.t, nullptr, &win, 1, &out.t));
     });
     cleave_cpu_set_constant_region(nullptr, 0);
-    peak = std::max(peak, 2.0 * 4 * 28 * 28 * 128 * 128 * 9 / s);
+    m.peak = std::max(m.peak, 2.0 * 4 * 28 * 28 * 128 * 128 * 9 / s);
   }
   // Bandwidth: y = a + b over 1 Mi floats (4 MiB arrays).
   Buffer a({1 << 20}), b({1 << 20}), y({1 << 20});
   double addSeconds = timeIt(
       [&] { check(cleave_cpu_binary(CLEAVE_BINARY_ADD, &a.t, &b.t, &y.t)); });
-  double bandwidth = 3.0 * 4 * (1 << 20) / addSeconds;
+  m.bandwidth = 3.0 * 4 * (1 << 20) / addSeconds;
   // Launch overhead: a kernel on 16 elements.
   Buffer tiny({16}), tinyOut({16});
-  double launch = timeIt([&] {
+  m.launch = timeIt([&] {
     check(cleave_cpu_unary(CLEAVE_UNARY_RELU, 0, 0, &tiny.t, &tinyOut.t));
   });
 
-  // Each kind, small and large: time = overhead + roofline / efficiency,
-  // fitted through the two points (a kernel call costs more than its work
-  // on small tensors: primitive dispatch, threads, cache misses).
-  llvm::StringMap<double> efficiency, overhead;
-  auto fit = [&](const char *name, double rooflineSmall, double timeSmall,
-                 double rooflineLarge, double timeLarge) {
-    double slope = (timeLarge - timeSmall) /
-                   std::max(rooflineLarge - rooflineSmall, 1e-12);
-    slope = std::max(slope, 1.0); // At most the roofline's speed.
-    efficiency[name] = std::max(1.0 / slope, 0.01);
-    overhead[name] = std::max(timeSmall - slope * rooflineSmall, 0.0);
+  // Each kind on a few shapes, from small to large, fitted as
+  // time = overhead + roofline / efficiency by least squares of relative
+  // errors (a kernel call costs more than its work on small tensors:
+  // primitive dispatch, cache misses).
+  auto sample = [&](const char *kind, double flops, double bytes,
+                    auto body) {
+    m.samples[kind].push_back({flops, bytes, timeIt(body)});
   };
-  auto roofline = [&](double flops, double bytes) {
-    return std::max(flops / peak, bytes / bandwidth);
+  // A model's weights are read once per run and do not stay in cache:
+  // kernels with weights rotate through copies that together exceed it.
+  auto copies = [](int64_t bytes) {
+    return (size_t)std::clamp<int64_t>((32 << 20) / std::max<int64_t>(bytes, 1),
+                                       1, 64);
   };
-  auto matmul = [&](int64_t m, int64_t k, int64_t n, double &r) {
-    Buffer x({m, k}), w({k, n}), out({m, n});
-    r = roofline(2.0 * m * k * n, 4.0 * (m * k + k * n + m * n));
-    return timeIt([&] { check(cleave_cpu_matmul(&x.t, &w.t, &out.t)); });
-  };
-  {
-    double r1, r2;
-    double t1 = matmul(32, 128, 128, r1), t2 = matmul(256, 512, 512, r2);
-    fit("matmul", r1, t1, r2, t2);
-  }
-  cleave_window window3x3{};
-  window3x3.spatial_rank = 2;
-  for (int i = 0; i < 2; ++i) {
-    window3x3.kernel[i] = 3;
-    window3x3.strides[i] = window3x3.dilations[i] = 1;
-    window3x3.pads_begin[i] = window3x3.pads_end[i] = 1;
-  }
-  window3x3.channels_last = 1;
-  auto conv = [&](int64_t n, int64_t hw, int64_t c, double &r) {
-    Buffer x({n, hw, hw, c}), w({c, c, 3, 3}), out({n, hw, hw, c});
-    cleave_cpu_set_constant_region(w.storage.data(),
-                                   (int64_t)w.storage.size() * 4);
-    r = roofline(2.0 * n * hw * hw * c * c * 9,
-                 4.0 * (2 * n * hw * hw * c + c * c * 9));
-    double t = timeIt([&] {
-      check(cleave_cpu_conv(&x.t, &w.t, nullptr, &window3x3, 1, &out.t));
+  for (auto [m, k, n] : {std::tuple<int64_t, int64_t, int64_t>{32, 128, 128},
+                         {64, 128, 384},
+                         {64, 512, 128},
+                         {256, 512, 512}}) {
+    Buffer x({m, k}), out({m, n});
+    std::vector<Buffer> w(copies(4 * k * n), Buffer({k, n}));
+    for (Buffer &b : w)
+      b.t.data = b.storage.data();
+    size_t next = 0;
+    sample("matmul", 2.0 * m * k * n, 4.0 * (m * k + k * n + m * n), [&] {
+      check(cleave_cpu_matmul(&x.t, &w[next++ % w.size()].t, &out.t));
     });
-    cleave_cpu_set_constant_region(nullptr, 0);
-    return t;
-  };
-  {
-    double r1, r2;
-    double t1 = conv(1, 8, 32, r1), t2 = conv(2, 28, 64, r2);
-    fit("conv", r1, t1, r2, t2);
   }
-  auto depthwise = [&](int64_t n, int64_t hw, int64_t c, double &r) {
-    Buffer x({n, hw, hw, c}), w({c, 1, 3, 3}), out({n, hw, hw, c});
-    cleave_cpu_set_constant_region(w.storage.data(),
-                                   (int64_t)w.storage.size() * 4);
-    r = roofline(2.0 * n * hw * hw * c * 9, 4.0 * (2 * n * hw * hw * c + c * 9));
-    double t = timeIt([&] {
-      check(cleave_cpu_conv(&x.t, &w.t, nullptr, &window3x3, c, &out.t));
+  // Convolutions, channels-last as compiled: (batch, size, in, out, kernel,
+  // groups; groups == in is depthwise).
+  for (auto [n, hw, cin, cout, k, groups] :
+       {std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t>{
+            1, 8, 32, 32, 3, 1},
+        {2, 28, 64, 64, 3, 1},
+        {2, 16, 64, 256, 1, 1},
+        {2, 16, 256, 64, 1, 1},
+        {2, 8, 128, 128, 3, 1},
+        {2, 48, 3, 16, 3, 1}, // A stem: few input channels.
+        {1, 8, 32, 32, 3, 32},
+        {2, 24, 96, 96, 3, 96},
+        {2, 12, 192, 192, 3, 192},
+        {2, 48, 96, 96, 3, 96}}) {
+    Buffer x({n, hw, hw, cin}), out({n, hw, hw, cout});
+    std::vector<Buffer> w(copies(4 * cout * (cin / groups) * k * k),
+                          Buffer({cout, cin / groups, k, k}));
+    // One constant region over all copies: they are weights.
+    std::vector<float> region(w.size() * w[0].storage.size());
+    for (size_t i = 0; i < w.size(); ++i)
+      w[i].t.data = region.data() + i * w[0].storage.size();
+    cleave_window window{};
+    window.spatial_rank = 2;
+    for (int i = 0; i < 2; ++i) {
+      window.kernel[i] = k;
+      window.strides[i] = window.dilations[i] = 1;
+      window.pads_begin[i] = window.pads_end[i] = k / 2;
+    }
+    window.channels_last = 1;
+    cleave_cpu_set_constant_region(region.data(),
+                                   (int64_t)region.size() * 4);
+    size_t next = 0;
+    double flops = 2.0 * n * hw * hw * cout * (cin / groups) * k * k;
+    double bytes = 4.0 * (n * hw * hw * (cin + cout) + w[0].storage.size());
+    sample(groups > 1 ? "dwconv" : "conv", flops, bytes, [&] {
+      check(cleave_cpu_conv(&x.t, &w[next++ % w.size()].t, nullptr, &window,
+                            groups, &out.t));
     });
+    // As compiled models run them: a fused residual and Relu, or a ReLU6.
+    Buffer residual({n, hw, hw, cout});
+    sample(groups > 1 ? "dwconv" : "conv", flops,
+           bytes + 4.0 * n * hw * hw * cout, [&] {
+             check(cleave_cpu_conv_fused(
+                 &x.t, &w[next++ % w.size()].t, nullptr,
+                 groups > 1 ? nullptr : &residual.t, &window, groups, 0.0f,
+                 groups > 1 ? 6.0f : INFINITY, &out.t));
+           });
     cleave_cpu_set_constant_region(nullptr, 0);
-    return t;
-  };
-  {
-    double r1, r2;
-    double t1 = depthwise(1, 8, 32, r1), t2 = depthwise(2, 48, 96, r2);
-    fit("dwconv", r1, t1, r2, t2);
   }
-  auto pool = [&](int64_t n, int64_t hw, int64_t c, double &r) {
+  for (auto [n, hw, c] : {std::tuple<int64_t, int64_t, int64_t>{1, 8, 32},
+                          {2, 32, 16},
+                          {2, 56, 64}}) {
     Buffer x({n, hw, hw, c}), out({n, hw / 2, hw / 2, c});
-    cleave_window w = window3x3;
-    w.strides[0] = w.strides[1] = 2;
-    w.pads_end[0] = w.pads_end[1] = 0;
-    r = roofline(9.0 * n * (hw / 2) * (hw / 2) * c,
-                 4.0 * (n * hw * hw * c + n * (hw / 2) * (hw / 2) * c));
-    return timeIt(
-        [&] { check(cleave_cpu_pool(CLEAVE_POOL_MAX, &x.t, &w, &out.t)); });
-  };
-  {
-    double r1, r2;
-    double t1 = pool(1, 8, 32, r1), t2 = pool(2, 56, 64, r2);
-    fit("pool", r1, t1, r2, t2);
+    cleave_window w{};
+    w.spatial_rank = 2;
+    for (int i = 0; i < 2; ++i) {
+      w.kernel[i] = 3;
+      w.strides[i] = 2;
+      w.dilations[i] = 1;
+      w.pads_begin[i] = 1;
+    }
+    w.channels_last = 1;
+    sample("pool", 9.0 * n * (hw / 2) * (hw / 2) * c,
+           4.0 * (n * hw * hw * c + n * (hw / 2) * (hw / 2) * c),
+           [&] { check(cleave_cpu_pool(CLEAVE_POOL_MAX, &x.t, &w, &out.t)); });
   }
-  // Row-wise kinds on [rows, 256] (and 64-wide for the small point).
-  auto rows = [&](const char *name, double flopsPerElement, int64_t count,
-                  int64_t width, double &r) {
+  // Row-wise kinds on [rows, width].
+  for (auto [count, width] : {std::pair<int64_t, int64_t>{64, 64},
+                              {64, 128},
+                              {512, 128},
+                              {4096, 256}}) {
     Buffer x({count, width}), scale({width}), out({count, width}),
         other({count, width}), transposed({width, count}), row({count, 1});
     double elements = (double)count * width;
-    r = roofline(flopsPerElement * elements,
-                 4.0 * elements * (llvm::StringRef(name) == "eltwise" ? 3 : 2));
     int64_t perm[] = {1, 0};
-    llvm::StringRef kind(name);
-    return timeIt([&] {
-      if (kind == "norm")
-        check(cleave_cpu_layer_norm(&x.t, &scale.t, nullptr, 1, 1e-5f, &out.t));
-      else if (kind == "softmax")
-        check(cleave_cpu_softmax(&x.t, 1, 0, &out.t));
-      else if (kind == "data")
-        check(cleave_cpu_transpose(&x.t, perm, &transposed.t));
-      else if (kind == "reduce")
-        check(cleave_cpu_reduce(CLEAVE_REDUCE_MEAN, &x.t, &row.t));
-      else
-        check(cleave_cpu_binary(CLEAVE_BINARY_ADD, &x.t, &other.t, &out.t));
+    sample("norm", 8 * elements, 8 * elements, [&] {
+      check(cleave_cpu_layer_norm(&x.t, &scale.t, nullptr, 1, 1e-5f, &out.t));
     });
+    sample("softmax", 5 * elements, 8 * elements,
+           [&] { check(cleave_cpu_softmax(&x.t, 1, 0, &out.t)); });
+    sample("data", 0, 8 * elements,
+           [&] { check(cleave_cpu_transpose(&x.t, perm, &transposed.t)); });
+    sample("reduce", elements, 4 * (elements + count), [&] {
+      check(cleave_cpu_reduce(CLEAVE_REDUCE_MEAN, &x.t, &row.t));
+    });
+    sample("eltwise", elements, 12 * elements, [&] {
+      check(cleave_cpu_binary(CLEAVE_BINARY_ADD, &x.t, &other.t, &out.t));
+    });
+  }
+  // The transposes into and out of channels-last at a CNN's edges.
+  for (auto [n, c, hw] : {std::tuple<int64_t, int64_t, int64_t>{2, 3, 96},
+                          {2, 64, 16}}) {
+    Buffer x({n, c, hw, hw}), out({n, hw, hw, c});
+    int64_t perm[] = {0, 2, 3, 1};
+    sample("data", 0, 8.0 * n * c * hw * hw,
+           [&] { check(cleave_cpu_transpose(&x.t, perm, &out.t)); });
+  }
+  return m;
+}
+
+/// `devices` ranks measure at once (as many device processes will run, so
+/// caches and memory bandwidth are shared as in a real run); rank 0 prints
+/// the means.
+int runKernelProbe(int argc, char **argv) {
+  MPI_Init(&argc, &argv);
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  Measurements m = measureKernels();
+  auto mean = [&](double value) {
+    double sum = 0;
+    MPI_Allreduce(&value, &sum, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    return sum / size;
   };
-  for (auto [name, flops] : {std::pair("norm", 8.0), std::pair("softmax", 5.0),
-                             std::pair("data", 0.0), std::pair("reduce", 1.0),
-                             std::pair("eltwise", 1.0)}) {
-    double r1, r2;
-    double t1 = rows(name, flops, 64, 64, r1),
-           t2 = rows(name, flops, 4096, 256, r2);
-    fit(name, r1, t1, r2, t2);
+  llvm::json::Object kinds;
+  double peak = mean(m.peak), bandwidth = mean(m.bandwidth),
+         launch = mean(m.launch);
+  for (auto &entry : m.samples) {
+    llvm::json::Array list;
+    for (auto &[flops, bytes, seconds] : entry.getValue())
+      list.push_back(llvm::json::Array{flops, bytes, mean(seconds)});
+    kinds[entry.getKey()] = std::move(list);
+  }
+  if (rank == 0) {
+    llvm::json::Value out = llvm::json::Object{{"peak", peak},
+                                               {"bandwidth", bandwidth},
+                                               {"launch", launch},
+                                               {"samples", std::move(kinds)}};
+    llvm::outs() << "cleave-kernels " << llvm::formatv("{0}", out) << "\n";
+    llvm::outs().flush();
+  }
+  MPI_Finalize();
+  return 0;
+}
+
+/// Runs `self` under mpirun with `ranks` ranks and `flag`; returns the JSON
+/// after `marker` in rank 0's output.
+std::optional<llvm::json::Value> runUnderMpi(const char *self, unsigned ranks,
+                                             llvm::StringRef flag,
+                                             llvm::StringRef marker) {
+  llvm::ErrorOr<std::string> mpirun = llvm::sys::findProgramByName("mpirun");
+  if (!mpirun)
+    return std::nullopt;
+  std::string exe = llvm::sys::fs::getMainExecutable(
+      self, reinterpret_cast<void *>(&runLinkProbe));
+  llvm::SmallString<128> out;
+  llvm::sys::fs::createTemporaryFile("cleave-calibrate", "txt", out);
+  std::vector<std::string> storage;
+  for (char **e = environ; *e; ++e)
+    storage.push_back(*e);
+  storage.push_back("OMPI_ALLOW_RUN_AS_ROOT=1");
+  storage.push_back("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1");
+  std::vector<llvm::StringRef> env(storage.begin(), storage.end());
+  std::string count = std::to_string(ranks);
+  llvm::StringRef args[] = {*mpirun, "--oversubscribe", "-np", count, exe,
+                            flag,    "-o",              "unused"};
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt,
+                                                llvm::StringRef(out),
+                                                std::nullopt};
+  int rc = llvm::sys::ExecuteAndWait(*mpirun, args, env, redirects);
+  auto text = llvm::MemoryBuffer::getFile(out);
+  llvm::sys::fs::remove(out);
+  if (rc != 0 || !text)
+    return std::nullopt;
+  llvm::StringRef body = (*text)->getBuffer();
+  size_t at = body.find(marker);
+  if (at == llvm::StringRef::npos)
+    return std::nullopt;
+  llvm::Expected<llvm::json::Value> json =
+      llvm::json::parse(body.drop_front(at + marker.size())
+                            .take_until([](char c) { return c == '\n'; }));
+  if (!json) {
+    llvm::consumeError(json.takeError());
+    return std::nullopt;
+  }
+  return std::move(*json);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv, "Cleave machine calibration\n");
+  if (probeLink)
+    return runLinkProbe(argc, argv);
+  if (probeKernels) {
+    cleave_cpu_set_num_threads(1);
+    return runKernelProbe(argc, argv);
+  }
+  if (target != "cpu") {
+    llvm::errs() << "cleave-calibrate: error: --target=" << target
+                 << " is not supported (only cpu)\n";
+    return 1;
+  }
+  unsigned count =
+      devices ? devices : std::max(1u, std::thread::hardware_concurrency());
+  // Measure with one process per device running at once; alone if there
+  // is no mpirun.
+  Measurements m;
+  if (std::optional<llvm::json::Value> json = runUnderMpi(
+          argv[0], count, "--probe-kernels", "cleave-kernels ")) {
+    llvm::json::Object *o = json->getAsObject();
+    m.peak = o->getNumber("peak").value_or(0);
+    m.bandwidth = o->getNumber("bandwidth").value_or(0);
+    m.launch = o->getNumber("launch").value_or(0);
+    for (auto &entry : *o->getObject("samples"))
+      for (const llvm::json::Value &v : *entry.second.getAsArray()) {
+        const llvm::json::Array &a = *v.getAsArray();
+        m.samples[llvm::StringRef(entry.first)].push_back(
+            {*a[0].getAsNumber(), *a[1].getAsNumber(), *a[2].getAsNumber()});
+      }
+  } else {
+    cleave_cpu_set_num_threads(1);
+    m = measureKernels();
+  }
+  double peak = m.peak, bandwidth = m.bandwidth, launch = m.launch;
+  auto roofline = [&](double flops, double bytes) {
+    return std::max(flops / peak, bytes / bandwidth);
+  };
+  llvm::StringMap<double> efficiency, overhead;
+  for (const auto &entry : m.samples) {
+    // Weighted least squares of t = a + b r with weights 1 / t^2.
+    double sw = 0, swr = 0, swt = 0, swrr = 0, swrt = 0;
+    for (auto [flops, bytes, t] : entry.getValue()) {
+      double r = roofline(flops, bytes);
+      double w = 1 / (t * t);
+      sw += w, swr += w * r, swt += w * t, swrr += w * r * r,
+          swrt += w * r * t;
+    }
+    double det = sw * swrr - swr * swr;
+    double b = det > 0 ? (sw * swrt - swr * swt) / det : 1;
+    b = std::max(b, 1.0); // No kernel beats the roofline.
+    double a = std::max((swt - b * swr) / sw, 0.0);
+    efficiency[entry.getKey()] = std::max(1 / b, 0.01);
+    overhead[entry.getKey()] = a;
   }
 
   double latency = 2e-6, linkBandwidth = 5e9;
-  bool linked = measureLink(argv[0], latency, linkBandwidth);
-  unsigned count =
-      devices ? devices : std::max(1u, std::thread::hardware_concurrency());
+  bool linked = false;
+  if (std::optional<llvm::json::Value> json =
+          runUnderMpi(argv[0], 2, "--probe-link", "cleave-link ")) {
+    latency = json->getAsObject()->getNumber("latency").value_or(0);
+    linkBandwidth = json->getAsObject()->getNumber("bandwidth").value_or(0);
+    linked = latency > 0 && linkBandwidth > 0;
+    if (!linked)
+      latency = 2e-6, linkBandwidth = 5e9;
+  }
   double memory = (double)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE);
   llvm::json::Object kinds, overheads;
   for (const auto &entry : efficiency)
