@@ -78,7 +78,9 @@ cl::opt<unsigned> numDevices(
              "placement runs when a placement option is given)"),
     cl::init(0), cl::cat(placementCategory));
 cl::opt<std::string> placement(
-    "placement", cl::desc("pipeline (cost-model DP) or manual (--cuts)"),
+    "placement",
+    cl::desc("pipeline (cost-model DP), dag (list scheduling for latency) "
+             "or manual (--cuts)"),
     cl::init("pipeline"), cl::cat(placementCategory));
 cl::list<std::string> cuts(
     "cuts", cl::desc("ONNX node names that start stages 2, 3, ... (manual)"),
@@ -151,6 +153,58 @@ static LogicalResult writeGraph(const cleave::graph::PlacementProblem &problem,
 /// The placement's predicted time per device used, for the manifest.
 static std::vector<double> predictedMilliseconds;
 
+/// Renumbers the devices the ops use to 0..k-1 (in order of first use),
+/// then splits the module into one function per device.
+static LogicalResult splitForBundle(ModuleOp module,
+                                    const cleave::graph::PlacementProblem &problem,
+                                    size_t machineDevices) {
+  std::vector<int64_t> renumber(machineDevices, -1);
+  int64_t next = 0;
+  for (Operation *op : problem.ops) {
+    int64_t device =
+        op->getAttrOfType<IntegerAttr>(cleave::graph::kDeviceAttr).getInt();
+    if (renumber[device] < 0)
+      renumber[device] = next++;
+    op->setAttr(cleave::graph::kDeviceAttr,
+                IntegerAttr::get(IntegerType::get(module.getContext(), 64),
+                                 renumber[device]));
+  }
+  PassManager split(module.getContext());
+  split.nest<func::FuncOp>().addPass(
+      cleave::graph::createInsertTransfersPass());
+  split.addPass(cleave::graph::createSplitDevicesPass());
+  return split.run(module);
+}
+
+/// The dag strategy: its report, then (for a bundle) the split.
+static LogicalResult finishDag(ModuleOp module,
+                               const cleave::graph::PlacementProblem &problem,
+                               Emit what) {
+  llvm::Expected<std::vector<size_t>> devices =
+      cleave::graph::currentDevices(problem);
+  llvm::Expected<cleave::analysis::DagPlan> plan =
+      devices ? cleave::analysis::evaluateDag(problem.pipeline, *devices)
+              : llvm::Expected<cleave::analysis::DagPlan>(devices.takeError());
+  if (!plan) {
+    llvm::errs() << "cleave-compile: error: " << toString(plan.takeError())
+                 << "\n";
+    return failure();
+  }
+  if (report)
+    cleave::graph::printDagReport(
+        problem, *plan, outputPath == "-" ? llvm::errs() : llvm::outs());
+  if (what == Emit::Mlir)
+    return success();
+  std::vector<bool> used(problem.pipeline.machine.devices.size(), false);
+  for (size_t d : plan->devices)
+    if (!used[d]) {
+      used[d] = true;
+      predictedMilliseconds.push_back(plan->busySeconds[d] * 1e3);
+    }
+  return splitForBundle(module, problem,
+                        problem.pipeline.machine.devices.size());
+}
+
 /// Runs cleave-place with the placement options, prints the report and
 /// writes the graph. For a bundle, splits the model into one function per
 /// device used.
@@ -184,6 +238,8 @@ static LogicalResult placeModel(ModuleOp module, Emit what) {
                  : *loaded;
   cleave::graph::PlacementProblem problem =
       cleave::graph::buildPlacementProblem(function, target);
+  if (placement == "dag")
+    return finishDag(module, problem, what);
   llvm::Expected<cleave::analysis::PipelinePlan> plan =
       cleave::graph::currentPlan(problem);
   if (!plan) {
@@ -202,20 +258,7 @@ static LogicalResult placeModel(ModuleOp module, Emit what) {
     return success();
   // Bundles get one program per device: transfers, then the split. Devices
   // the plan leaves unused get none; the others are renumbered 0..k-1.
-  std::vector<int64_t> renumber(target.devices.size(), -1);
-  for (auto [k, stage] : llvm::enumerate(plan->stages))
-    renumber[stage.device] = (int64_t)k;
-  for (Operation *op : problem.ops)
-    op->setAttr(cleave::graph::kDeviceAttr,
-                IntegerAttr::get(IntegerType::get(module.getContext(), 64),
-                                 renumber[op->getAttrOfType<IntegerAttr>(
-                                              cleave::graph::kDeviceAttr)
-                                              .getInt()]));
-  PassManager split(module.getContext());
-  split.nest<func::FuncOp>().addPass(
-      cleave::graph::createInsertTransfersPass());
-  split.addPass(cleave::graph::createSplitDevicesPass());
-  return split.run(module);
+  return splitForBundle(module, problem, target.devices.size());
 }
 
 int main(int argc, char **argv) {

@@ -2,6 +2,7 @@
 
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
+#include "cleave/Analysis/DagSchedule.h"
 #include "cleave/Dialect/Cleave/Transforms/Placement.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -47,14 +48,25 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
     if (!placementIn.empty()) {
       if (failed(readPlacement(problem)))
         return signalPassFailure();
+      // A dag placement may put any op anywhere; others must be pipelines.
+      if (strategy == "dag")
+        return;
       plan = currentPlan(problem);
     } else if (strategy == "manual") {
       plan = manualPlan(problem);
     } else if (strategy == "pipeline") {
       plan = planPipeline(problem.pipeline);
+    } else if (strategy == "dag") {
+      llvm::Expected<DagPlan> dag = scheduleDag(problem.pipeline);
+      if (!dag)
+        return fail(llvm::toString(dag.takeError()));
+      applyDevices(problem, dag->devices);
+      if (!placementOut.empty() && failed(writePlacement(problem)))
+        return signalPassFailure();
+      return;
     } else {
       return fail("unknown strategy '" + strategy +
-                  "' (expected pipeline or manual)");
+                  "' (expected pipeline, dag or manual)");
     }
     if (!plan)
       return fail(llvm::toString(plan.takeError()));

@@ -97,6 +97,49 @@ void applyPlan(const PlacementProblem &problem, const PipelinePlan &plan) {
     }
 }
 
+void applyDevices(const PlacementProblem &problem,
+                  const std::vector<size_t> &devices) {
+  for (auto [op, device] : llvm::zip(problem.ops, devices))
+    op->setAttr(kDeviceAttr,
+                IntegerAttr::get(IntegerType::get(op->getContext(), 64),
+                                 (int64_t)device));
+}
+
+llvm::Expected<std::vector<size_t>>
+currentDevices(const PlacementProblem &problem) {
+  std::vector<size_t> devices;
+  for (Operation *op : problem.ops) {
+    auto attr = op->getAttrOfType<IntegerAttr>(kDeviceAttr);
+    if (!attr || attr.getInt() < 0 ||
+        (size_t)attr.getInt() >= problem.pipeline.machine.devices.size())
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "op '" + nodeName(op) + "' (" + op->getName().getStringRef().str() +
+              ") has no device of this machine");
+    devices.push_back((size_t)attr.getInt());
+  }
+  return devices;
+}
+
+void printDagReport(const PlacementProblem &problem, const DagPlan &plan,
+                    llvm::raw_ostream &os) {
+  const Machine &machine = problem.pipeline.machine;
+  std::vector<size_t> ops(machine.devices.size(), 0);
+  for (size_t d : plan.devices)
+    ++ops[d];
+  os << llvm::formatv("placement on {0} (dag): {1} device(s)\n", machine.name,
+                      machine.devices.size());
+  os << llvm::formatv("{0,-14} {1,6} {2,11} {3,12}\n", "device", "ops",
+                      "memory MB", "busy ms");
+  for (size_t d = 0; d < machine.devices.size(); ++d)
+    os << llvm::formatv("{0,-14} {1,6} {2,11:f2} {3,12:f3}\n",
+                        machine.devices[d].name, ops[d],
+                        megabytes(plan.memoryBytes[d]),
+                        plan.busySeconds[d] * 1e3);
+  os << llvm::formatv("predicted: latency {0:f3} ms\n",
+                      plan.latencySeconds * 1e3);
+}
+
 llvm::Expected<PipelinePlan> currentPlan(const PlacementProblem &problem) {
   std::vector<size_t> cuts, devices;
   for (auto [i, op] : llvm::enumerate(problem.ops)) {

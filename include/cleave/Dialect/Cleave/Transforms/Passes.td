@@ -53,6 +53,9 @@ def PlacePass : Pass<"cleave-place", "::mlir::func::FuncOp"> {
       minimises the bottleneck stage (compute or transfer) under each
       device's memory, from the cost model (CostOpInterface and the
       machine's roofline), and may leave devices unused;
+    - `dag`: list scheduling (cleave/Analysis/DagSchedule.h) for branchy
+      graphs and the latency objective: each op, in order, on the device
+      where it finishes first, so independent branches run side by side;
     - `manual`: stages start at the ops named by `cuts` (ONNX node names),
       on devices 0, 1, ...
 
@@ -65,7 +68,8 @@ def PlacePass : Pass<"cleave-place", "::mlir::func::FuncOp"> {
     Option<"numDevices", "num-devices", "unsigned", /*default=*/"0",
            "Use at most the first N devices of the machine (0: all)">,
     Option<"strategy", "strategy", "std::string", /*default=*/"\"pipeline\"",
-           "pipeline (cost-model DP) or manual (stages start at --cuts)">,
+           "pipeline (cost-model DP), dag (list scheduling, latency) or "
+           "manual (stages start at --cuts)">,
     ListOption<"cuts", "cuts", "std::string",
                "ONNX node names that start stages 2, 3, ... (manual)">,
     Option<"placementIn", "placement-in", "std::string", /*default=*/"\"\"",

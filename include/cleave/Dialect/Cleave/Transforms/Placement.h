@@ -10,6 +10,7 @@
 #ifndef CLEAVE_DIALECT_CLEAVE_TRANSFORMS_PLACEMENT_H
 #define CLEAVE_DIALECT_CLEAVE_TRANSFORMS_PLACEMENT_H
 
+#include "cleave/Analysis/DagSchedule.h"
 #include "cleave/Analysis/PipelinePartition.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/raw_ostream.h"
@@ -34,6 +35,20 @@ std::string nodeName(mlir::Operation *op);
 /// Sets `cleave.device` on every placed op from the plan's stages.
 void applyPlan(const PlacementProblem &problem,
                const analysis::PipelinePlan &plan);
+
+/// Sets `cleave.device` on every placed op: `devices[i]` on op i.
+void applyDevices(const PlacementProblem &problem,
+                  const std::vector<size_t> &devices);
+
+/// Each placed op's `cleave.device`; fails if one has none or names a
+/// device the machine lacks.
+llvm::Expected<std::vector<size_t>>
+currentDevices(const PlacementProblem &problem);
+
+/// The table of a dag placement: per device its ops, busy time and memory,
+/// then the predicted latency of one batch.
+void printDagReport(const PlacementProblem &problem,
+                    const analysis::DagPlan &plan, llvm::raw_ostream &os);
 
 /// The plan the ops' `cleave.device` attributes describe; fails (with a
 /// message) unless every placed op has one and devices do not decrease
