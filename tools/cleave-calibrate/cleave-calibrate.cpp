@@ -222,6 +222,8 @@ Measurements measureKernels() {
         {2, 16, 256, 64, 1, 1},
         {2, 8, 128, 128, 3, 1},
         {2, 48, 3, 16, 3, 1}, // A stem: few input channels.
+        {2, 48, 8, 48, 1, 1}, // Narrow 1x1 layers at high resolution.
+        {2, 48, 48, 8, 1, 1},
         {1, 8, 32, 32, 3, 32},
         {2, 24, 96, 96, 3, 96},
         {2, 12, 192, 192, 3, 192},
