@@ -46,7 +46,7 @@ def main():
                              "calibrate this host)")
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--microbatches", type=int, default=8)
-    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=60)
     parser.add_argument("--only", action="append")
     args = parser.parse_args()
     with open(os.path.join(root, "test", "models", "suite.json")) as f:
