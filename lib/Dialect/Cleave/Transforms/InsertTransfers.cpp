@@ -15,12 +15,6 @@ using namespace cleave::graph;
 
 namespace {
 
-std::optional<int64_t> deviceOf(Operation *op) {
-  if (auto attr = op->getAttrOfType<IntegerAttr>(kDeviceAttr))
-    return attr.getInt();
-  return std::nullopt;
-}
-
 IntegerAttr i64(MLIRContext *context, int64_t value) {
   return IntegerAttr::get(IntegerType::get(context, 64), value);
 }

@@ -36,6 +36,12 @@ double megabytes(double bytes) { return bytes / 1e6; }
 
 } // namespace
 
+std::optional<int64_t> deviceOf(Operation *op) {
+  if (auto attr = op->getAttrOfType<IntegerAttr>(kDeviceAttr))
+    return attr.getInt();
+  return std::nullopt;
+}
+
 std::string nodeName(Operation *op) {
   Location loc = op->getLoc();
   if (auto fused = dyn_cast<FusedLoc>(loc))

@@ -16,12 +16,6 @@ using namespace cleave::graph;
 
 namespace {
 
-std::optional<int64_t> deviceOf(Operation *op) {
-  if (auto attr = op->getAttrOfType<IntegerAttr>(kDeviceAttr))
-    return attr.getInt();
-  return std::nullopt;
-}
-
 struct SplitDevicesPass
     : public cleave::graph::impl::SplitDevicesPassBase<SplitDevicesPass> {
   void runOnOperation() override {

@@ -29,6 +29,9 @@ struct PlacementProblem {
 PlacementProblem buildPlacementProblem(mlir::func::FuncOp function,
                                        const analysis::Machine &machine);
 
+/// An op's `cleave.device`, if it has one.
+std::optional<int64_t> deviceOf(mlir::Operation *op);
+
 /// The ONNX node name of an op (its NameLoc), or "" without one.
 std::string nodeName(mlir::Operation *op);
 
