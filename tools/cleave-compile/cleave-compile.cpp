@@ -220,6 +220,7 @@ static LogicalResult placeModel(ModuleOp module, Emit what) {
   // Place the graph the devices will run: after the CPU target's layout
   // and fusion passes (they run again per device, changing nothing more).
   if (what != Emit::Mlir) {
+    pm.nest<func::FuncOp>().addPass(cleave::graph::createFuseOpsPass());
     pm.nest<func::FuncOp>().addPass(cleave::graph::createChannelsLastPass());
     pm.nest<func::FuncOp>().addPass(cleave::graph::createFuseOpsPass());
   }

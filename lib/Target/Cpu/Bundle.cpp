@@ -167,6 +167,9 @@ FailureOr<DeviceFiles> writeDevice(func::FuncOp original, size_t index,
 
   PassManager pm(context);
   OpPassManager &fpm = pm.nest<func::FuncOp>();
+  // Fusion first folds batch norms (which would block the layout change);
+  // after channels-last it fuses what the transposes hid.
+  fpm.addPass(createFuseOpsPass());
   fpm.addPass(createChannelsLastPass());
   fpm.addPass(createFuseOpsPass());
   fpm.addPass(createPlanMemoryPass());

@@ -99,3 +99,29 @@ func.func @residual(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>) -> tensor<
   %5 = cleave.add %4, %x : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
   return %5 : tensor<1x2x4x4xf32>
 }
+
+// -----
+
+// A batch norm after a convolution folds into its weights and bias: with
+// scale 2, var 3 and epsilon 1, s = 2 / sqrt(4) = 1, so W' = W = 1.0 and
+// B' = (0 - mean 0.5) * 1 + bias 1 = 0.5. The Relu after it then fuses.
+// CHECK-LABEL: func.func @batch_norm
+// CHECK-DAG: %[[W:.*]] = cleave.constant dense_resource<folded_bn_w> : tensor<2x2x1x1xf32>
+// CHECK-DAG: %[[B:.*]] = cleave.constant dense_resource<folded_bn_b> : tensor<2xf32>
+// CHECK: %[[Y:.*]] = cleave.conv %arg0, %[[W]], %[[B]] {fused_clip = array<f32: 0.000000e+00, 0x7F800000>}
+// CHECK-NOT: cleave.batch_normalization
+// CHECK: return %[[Y]]
+// CHECK-DAG: folded_bn_w: "0x040000000000803F0000803F0000803F0000803F"
+// CHECK-DAG: folded_bn_b: "0x040000000000003F0000003F"
+func.func @batch_norm(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
+  %none = cleave.none
+  %w = cleave.constant dense<1.0> : tensor<2x2x1x1xf32>
+  %scale = cleave.constant dense<2.0> : tensor<2xf32>
+  %bias = cleave.constant dense<1.0> : tensor<2xf32>
+  %mean = cleave.constant dense<0.5> : tensor<2xf32>
+  %var = cleave.constant dense<3.0> : tensor<2xf32>
+  %0 = cleave.conv %x, %w, %none : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>, none) -> tensor<1x2x4x4xf32>
+  %1:3 = cleave.batch_normalization %0, %scale, %bias, %mean, %var {epsilon = 1.0 : f32} : (tensor<1x2x4x4xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> (tensor<1x2x4x4xf32>, tensor<2xf32>, tensor<2xf32>)
+  %2 = cleave.relu %1#0 : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  return %2 : tensor<1x2x4x4xf32>
+}

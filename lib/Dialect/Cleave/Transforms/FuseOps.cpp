@@ -11,7 +11,9 @@
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace cleave::graph {
@@ -42,6 +44,98 @@ ConvOp soleConvOperand(Value operand) {
     return nullptr;
   return conv;
 }
+
+/// The f32 values of a constant (inline elements or a weights blob, any
+/// size: folding a batch norm rewrites whole weight tensors once).
+std::optional<std::vector<float>> constantF32(Value v) {
+  auto constant = v.getDefiningOp<ConstantOp>();
+  if (!constant ||
+      !cast<ShapedType>(constant.getType()).getElementType().isF32())
+    return std::nullopt;
+  ElementsAttr value = constant.getValue();
+  int64_t count = cast<ShapedType>(value.getType()).getNumElements();
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || (int64_t)blob->getData().size() != count * 4)
+      return std::nullopt;
+    std::vector<float> data(count);
+    std::memcpy(data.data(), blob->getData().data(), count * 4);
+    return data;
+  }
+  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    auto values = dense.getValues<float>();
+    return std::vector<float>(values.begin(), values.end());
+  }
+  return std::nullopt;
+}
+
+/// A new weights constant of `type` holding `data`.
+Value weightsConstant(PatternRewriter &rewriter, Location loc,
+                      RankedTensorType type, ArrayRef<float> data,
+                      StringRef name) {
+  auto attr = DenseResourceElementsAttr::get(
+      type, name,
+      HeapAsmResourceBlob::allocateAndCopyWithAlign(
+          ArrayRef<char>(reinterpret_cast<const char *>(data.data()),
+                         data.size() * sizeof(float)),
+          alignof(float)));
+  return ConstantOp::create(rewriter, loc, ElementsAttr(attr));
+}
+
+/// batch_normalization(conv(x, W, B)) with constant W, B and statistics
+/// -> conv(x, W', B'): with s = scale / sqrt(var + eps),
+/// W'[m] = W[m] * s[m] and B'[m] = (B[m] - mean[m]) * s[m] + bias[m].
+struct FoldBatchNormIntoConv : OpRewritePattern<BatchNormalizationOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(BatchNormalizationOp op,
+                                PatternRewriter &rewriter) const override {
+    for (Value result : op->getResults().drop_front())
+      if (!result.use_empty())
+        return failure();
+    auto conv = op.getX().getDefiningOp<ConvOp>();
+    if (!conv || !conv->hasOneUse() || conv.getZ() || conv.getFusedClip() ||
+        conv.getChannelsLast())
+      return failure();
+    auto wType = cast<RankedTensorType>(conv.getW().getType());
+    std::optional<std::vector<float>> w = constantF32(conv.getW());
+    std::optional<std::vector<float>> scale = constantF32(op.getScale()),
+                                      bias = constantF32(op.getB()),
+                                      mean = constantF32(op.getInputMean()),
+                                      var = constantF32(op.getInputVar());
+    int64_t m = wType.getDimSize(0);
+    std::vector<float> b(m, 0.0f);
+    if (!isa<NoneType>(conv.getB().getType())) {
+      std::optional<std::vector<float>> given = constantF32(conv.getB());
+      if (!given || (int64_t)given->size() != m)
+        return failure();
+      b = *given;
+    }
+    if (!w || !scale || !bias || !mean || !var ||
+        (int64_t)scale->size() != m || (int64_t)bias->size() != m ||
+        (int64_t)mean->size() != m || (int64_t)var->size() != m)
+      return failure();
+    double epsilon = op.getEpsilon().convertToDouble();
+    int64_t perChannel = (int64_t)w->size() / m;
+    for (int64_t c = 0; c < m; ++c) {
+      double s = (*scale)[c] / std::sqrt((double)(*var)[c] + epsilon);
+      for (int64_t i = 0; i < perChannel; ++i)
+        (*w)[c * perChannel + i] = (float)((*w)[c * perChannel + i] * s);
+      b[c] = (float)((b[c] - (*mean)[c]) * s + (*bias)[c]);
+    }
+    Value weights =
+        weightsConstant(rewriter, conv.getLoc(), wType, *w, "folded_bn_w");
+    Value newBias = weightsConstant(
+        rewriter, conv.getLoc(),
+        RankedTensorType::get({m}, wType.getElementType()), b, "folded_bn_b");
+    rewriter.modifyOpInPlace(conv, [&] {
+      conv.getWMutable().assign(weights);
+      conv.getBMutable().assign(newBias);
+    });
+    rewriter.replaceAllUsesWith(op.getY(), conv.getY());
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
 
 /// relu(conv(...)) -> conv(...) {fused_clip = [0, inf]}.
 struct FuseConvRelu : OpRewritePattern<ReluOp> {
@@ -196,8 +290,8 @@ struct FuseGelu : OpRewritePattern<MulOp> {
 struct FuseOpsPass : public cleave::graph::impl::FuseOpsPassBase<FuseOpsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<FuseConvAdd, FuseConvRelu, FuseConvClip, FuseGelu>(
-        &getContext());
+    patterns.add<FoldBatchNormIntoConv, FuseConvAdd, FuseConvRelu, FuseConvClip,
+                 FuseGelu>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -28,6 +28,8 @@ def ChannelsLastPass : Pass<"cleave-channels-last", "::mlir::func::FuncOp"> {
 def FuseOpsPass : Pass<"cleave-fuse-ops", "::mlir::func::FuncOp"> {
   let summary = "Fuse op patterns into single ops the kernels run in one pass";
   let description = [{
+    - A BatchNormalization (inference) of a Conv used only there, all of
+      their parameters constant, folds into the Conv's weights and bias.
     - An Add of a Conv used only there and a tensor of the output's type
       (a residual connection) becomes the Conv's operand Z.
     - A Relu, or a Clip with constant bounds, whose operand is a Conv used
