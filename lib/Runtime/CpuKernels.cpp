@@ -167,7 +167,7 @@ private:
 /// Kernels whose primitives are cached, as the first number of their keys.
 enum PlanKind : int64_t {
   kMatmul = 1, kGemm, kEltwise, kBinary, kSoftmax, kPool, kBatchNorm,
-  kReduce, kConv
+  kReduce, kConv, kLrn
 };
 
 /// A key from a kind and any mix of numbers and dim lists.
@@ -805,6 +805,32 @@ cleave_status cleave_cpu_instance_norm(const cleave_tensor *x,
       out[p * size + i] = (float)((plane[i] - mean) * inv * g[c] + b[c]);
   }
   return nullptr;
+}
+
+cleave_status cleave_cpu_lrn(const cleave_tensor *x, float alpha, float beta,
+                             float bias, int64_t size, cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(checkF32("lrn", {x, y}));
+  if (x->rank < 3 || dimsOf(x) != dimsOf(y) || size <= 0)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "lrn: x must have rank 3 or more, as y, and size "
+                        "must be positive");
+  if (cleave_tensor_num_elements(y) == 0)
+    return nullptr;
+  return guarded("lrn", [&]() -> cleave_status {
+    // oneDNN's across-channel LRN is ONNX's: x * (k + alpha/n * sum)^-beta.
+    memory::desc desc = rowMajor(dimsOf(x));
+    const dnnl::primitive &lrn = cachedPrimitive(
+        planKey(kLrn, {dimsOf(x)}, {alpha, beta, bias, (double)size}),
+        [&] {
+          return dnnl::lrn_forward(dnnl::lrn_forward::primitive_desc(
+              dnnl::lrn_forward::desc(dnnl::prop_kind::forward_inference,
+                                      dnnl::algorithm::lrn_across_channels,
+                                      desc, size, alpha, beta, bias),
+              cpuEngine()));
+        });
+    execute(lrn, {{DNNL_ARG_SRC, wrap(desc, x)}, {DNNL_ARG_DST, wrap(desc, y)}});
+    return nullptr;
+  });
 }
 
 cleave_status cleave_cpu_not(const cleave_tensor *x, cleave_tensor *y) {

@@ -9,6 +9,7 @@
 #include "StatusInternal.h"
 #include "StridedLoops.h"
 #include "cleave/Runtime/CpuKernels.h"
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -388,6 +389,57 @@ cleave_status cleave_cpu_where(const cleave_tensor *condition,
       return typed(uint64_t());
     }
   });
+  return nullptr;
+}
+
+cleave_status cleave_cpu_top_k(const cleave_tensor *x, int32_t axis,
+                               int32_t largest, cleave_tensor *values,
+                               cleave_tensor *indices) {
+  CLEAVE_RETURN_IF_ERROR(sameType("top_k", x, values));
+  if (indices->dtype != CLEAVE_DTYPE_I64 || axis < 0 || axis >= x->rank ||
+      values->rank != x->rank || indices->rank != x->rank)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "top_k: bad axis, ranks or index type");
+  int64_t dim = x->dims[axis], k = values->dims[axis];
+  if (k > dim || indices->dims[axis] != k)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "top_k: k is larger than the axis");
+  int64_t outer = 1, inner = 1;
+  for (int32_t i = 0; i < axis; ++i)
+    outer *= x->dims[i];
+  for (int32_t i = axis + 1; i < x->rank; ++i)
+    inner *= x->dims[i];
+  size_t width = cleave_dtype_size(x->dtype);
+  bool floating = isFloat(x->dtype);
+  const char *in = (const char *)x->data;
+  char *out = (char *)values->data;
+  int64_t *index = (int64_t *)indices->data;
+  auto key = [&](int64_t flat) {
+    const char *p = in + flat * width;
+    return floating ? loadFloat(p, x->dtype) : (double)loadInt(p, x->dtype);
+  };
+#pragma omp parallel for
+  for (int64_t o = 0; o < outer * inner; ++o) {
+    int64_t base = (o / inner) * dim * inner + o % inner;
+    std::vector<int64_t> order(dim);
+    for (int64_t i = 0; i < dim; ++i)
+      order[i] = i;
+    // Sorted by value, ties by the lower index (as onnxruntime does).
+    std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                      [&](int64_t a, int64_t b) {
+                        double va = key(base + a * inner),
+                               vb = key(base + b * inner);
+                        if (va != vb)
+                          return largest ? va > vb : va < vb;
+                        return a < b;
+                      });
+    int64_t outBase = (o / inner) * k * inner + o % inner;
+    for (int64_t j = 0; j < k; ++j) {
+      std::memcpy(out + (outBase + j * inner) * width,
+                  in + (base + order[j] * inner) * width, width);
+      index[outBase + j * inner] = order[j];
+    }
+  }
   return nullptr;
 }
 

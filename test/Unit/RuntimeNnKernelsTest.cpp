@@ -343,3 +343,72 @@ TEST(RuntimeNnKernels, InstanceNormMatchesFormula) {
   expectClose(y.data, want);
 }
 } // namespace
+
+namespace {
+
+using namespace cleave::testing;
+
+TEST(RuntimeNnKernels, LrnMatchesDefinition) {
+  std::mt19937 random(27);
+  for (int64_t size : {1, 3, 5}) {
+    Tensor x({2, 7, 3, 4}, random), y({2, 7, 3, 4});
+    cleave_tensor xv = x.view(), yv = y.view();
+    float alpha = 0.002f, beta = 0.7f, bias = 1.5f;
+    expectOk(cleave_cpu_lrn(&xv, alpha, beta, bias, size, &yv));
+    std::vector<float> want(x.data.size());
+    int64_t c = 7, plane = 12;
+    for (int64_t n = 0; n < 2; ++n)
+      for (int64_t ch = 0; ch < c; ++ch)
+        for (int64_t p = 0; p < plane; ++p) {
+          // ONNX: channels max(0, c - floor((size - 1) / 2)) to
+          // min(C - 1, c + ceil((size - 1) / 2)).
+          double sum = 0;
+          for (int64_t k = std::max<int64_t>(0, ch - (size - 1) / 2);
+               k <= std::min<int64_t>(c - 1, ch + size / 2); ++k) {
+            double v = x.data[(n * c + k) * plane + p];
+            sum += v * v;
+          }
+          int64_t at = (n * c + ch) * plane + p;
+          want[at] =
+              (float)(x.data[at] / std::pow(bias + alpha / size * sum, beta));
+        }
+    SCOPED_TRACE(testing::Message() << "size " << size);
+    expectClose(y.data, want);
+  }
+}
+
+TEST(RuntimeNnKernels, TopKMatchesSorting) {
+  std::mt19937 random(28);
+  for (int trial = 0; trial < 10; ++trial) {
+    int64_t outer = 1 + random() % 3, dim = 2 + random() % 9,
+            inner = 1 + random() % 3, k = 1 + random() % dim;
+    bool largest = trial % 2;
+    Tensor x({outer, dim, inner}, random), values({outer, k, inner});
+    for (float &v : x.data) // Ties: the lower index comes first.
+      v = std::round(v * 3);
+    std::vector<int64_t> indices(outer * k * inner, -1);
+    cleave_tensor xv = x.view(), vv = values.view(), iv{};
+    iv.dtype = CLEAVE_DTYPE_I64;
+    iv.rank = 3;
+    iv.dims[0] = outer, iv.dims[1] = k, iv.dims[2] = inner;
+    iv.data = indices.data();
+    expectOk(cleave_cpu_top_k(&xv, 1, largest, &vv, &iv));
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < inner; ++i) {
+        std::vector<std::pair<float, int64_t>> column;
+        for (int64_t d = 0; d < dim; ++d)
+          column.push_back({x.data[(o * dim + d) * inner + i], d});
+        std::stable_sort(column.begin(), column.end(),
+                         [&](const auto &a, const auto &b) {
+                           return largest ? a.first > b.first
+                                          : a.first < b.first;
+                         });
+        for (int64_t j = 0; j < k; ++j) {
+          EXPECT_EQ(values.data[(o * k + j) * inner + i], column[j].first);
+          EXPECT_EQ(indices[(o * k + j) * inner + i], column[j].second);
+        }
+      }
+  }
+}
+
+} // namespace

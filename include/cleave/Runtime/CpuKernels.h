@@ -132,6 +132,17 @@ cleave_status cleave_cpu_conv_fused(const cleave_tensor *x,
                                     const cleave_window *window, int64_t group,
                                     float lo, float hi, cleave_tensor *y);
 
+/* ONNX LRN, f32, x [N, C, spatial...]: y = x / (bias + alpha / size *
+ * (sum of x^2 over the `size` channels around c))^beta. */
+cleave_status cleave_cpu_lrn(const cleave_tensor *x, float alpha, float beta,
+                             float bias, int64_t size, cleave_tensor *y);
+
+/* ONNX TopK along `axis`: the k largest (or smallest) values and their i64
+ * indices, sorted; ties go to the lower index. Any numeric element type. */
+cleave_status cleave_cpu_top_k(const cleave_tensor *x, int32_t axis,
+                               int32_t largest, cleave_tensor *values,
+                               cleave_tensor *indices);
+
 /* ONNX ConvTranspose, f32: x [N, C, spatial...], w [C, M/group, kernel...],
  * optional bias [M]. Only the window's pads_begin is read: y's shape fixes
  * the rest (output_padding, output_shape). */

@@ -166,6 +166,20 @@ inline cleave_status conv_bias_add(const cleave_tensor &x,
                                const_cast<cleave_tensor *>(&y));
 }
 
+inline cleave_status lrn(const cleave_tensor &x, float alpha, float beta,
+                         float bias, int64_t size, const cleave_tensor &y) {
+  return cleave_cpu_lrn(&x, alpha, beta, bias, size,
+                        const_cast<cleave_tensor *>(&y));
+}
+
+inline cleave_status top_k(const cleave_tensor &x, int32_t axis,
+                           int32_t largest, const cleave_tensor &values,
+                           const cleave_tensor &indices) {
+  return cleave_cpu_top_k(&x, axis, largest,
+                          const_cast<cleave_tensor *>(&values),
+                          const_cast<cleave_tensor *>(&indices));
+}
+
 inline cleave_status pool(cleave_pool_kind kind, const cleave_tensor &x,
                           const cleave_window &window, const cleave_tensor &y) {
   return cleave_cpu_pool(kind, &x, &window, const_cast<cleave_tensor *>(&y));

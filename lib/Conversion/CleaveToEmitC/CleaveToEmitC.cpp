@@ -352,6 +352,32 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
                   operand(4)});
         return success();
       })
+      .Case([&](LRNOp o) -> LogicalResult {
+        if (failed(f32Only()))
+          return failure();
+        kernel("cleave::program::lrn", {in(0), out},
+               {operand(0),
+                builder.getF32FloatAttr(o.getAlpha().convertToFloat()),
+                builder.getF32FloatAttr(o.getBeta().convertToFloat()),
+                builder.getF32FloatAttr(o.getBias().convertToFloat()),
+                builder.getI64IntegerAttr((int64_t)o.getSize()), operand(1)});
+        return success();
+      })
+      .Case([&](TopKOp o) -> LogicalResult {
+        // Both outputs are computed; unused ones still need a buffer.
+        Value indices = views.lookup(o.getIndices());
+        if (!out || !indices)
+          return unsupported(op, "both outputs need a buffer");
+        int64_t rank = cast<ShapedType>(o.getX().getType()).getRank();
+        int64_t axis = (int64_t)o.getAxis();
+        if (axis < 0)
+          axis += rank;
+        kernel("cleave::program::top_k", {in(0), out, indices},
+               {operand(0), builder.getI32IntegerAttr((int32_t)axis),
+                builder.getI32IntegerAttr(o.getLargest() ? 1 : 0), operand(1),
+                operand(2)});
+        return success();
+      })
       .Case([&](InstanceNormalizationOp o) -> LogicalResult {
         if (failed(f32Only()))
           return failure();
@@ -458,9 +484,22 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
         };
         std::optional<float> lo = bound(o.getMin(), -INFINITY);
         std::optional<float> hi = bound(o.getMax(), INFINITY);
-        if (!lo || !hi)
-          return unsupported(op, "min and max must be constants");
-        return unary("CLEAVE_UNARY_CLIP", *lo, *hi);
+        auto type = cast<ShapedType>(o.getType());
+        if (lo && hi && type.getElementType().isF32())
+          return unary("CLEAVE_UNARY_CLIP", *lo, *hi);
+        // Other types, or bounds known at run time: y = x, then
+        // y = max(y, min), y = min(y, max) (binary kernels of any type).
+        kernel("cleave::program::expand", {in(0), out},
+               {operand(0), operand(1)});
+        if (!isNone(o.getMin()))
+          kernel("cleave::program::binary", {out, in(1), out},
+                 {literal("CLEAVE_BINARY_MAX"), operand(0), operand(1),
+                  operand(2)});
+        if (!isNone(o.getMax()))
+          kernel("cleave::program::binary", {out, in(2), out},
+                 {literal("CLEAVE_BINARY_MIN"), operand(0), operand(1),
+                  operand(2)});
+        return success();
       })
       .Case([&](CeilOp) { return unary("CLEAVE_UNARY_CEIL"); })
       .Case([&](FloorOp) { return unary("CLEAVE_UNARY_FLOOR"); })
