@@ -344,6 +344,138 @@ void runConvPlan(ConvPlan &plan, const cleave_tensor *x,
   }
 }
 
+/// ONNX Resize: each output element is a weighted sum of input elements,
+/// separable by axis. Per axis, an output index has taps (source index,
+/// weight): one for nearest (mode 0), two for linear (1), four for cubic
+/// (2, Keys' kernel with coefficient `a`; with `excludeOutside` taps past
+/// the edge get no weight and the others are renormalised, else their
+/// index is clamped).
+cleave_status resizeWithTaps(const cleave_tensor *x, const float *scales,
+                             int mode, cleave_resize_coordinates coordinates,
+                             cleave_resize_nearest nearest, float a,
+                             int32_t excludeOutside, cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(checkF32("resize", {x, y}));
+  int32_t rank = x->rank;
+  if (y->rank != rank || rank > CLEAVE_MAX_RANK)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT, "resize: ranks differ");
+  for (int32_t i = 0; i < rank; ++i)
+    if (x->dims[i] == 0 && y->dims[i] != 0)
+      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                          "resize: cannot grow an empty axis");
+  // The source coordinate of output index `i` along `axis` (ONNX's
+  // coordinate_transformation_mode).
+  auto source = [&](int32_t axis, int64_t i) {
+    // ONNX's length_resized is in * scale, which need not be the integer
+    // output size (a downsample by 0.6 of 4 is 2.4, its output 2).
+    double scale = scales[axis], in = (double)x->dims[axis], out = in * scale;
+    switch (coordinates) {
+    case CLEAVE_RESIZE_HALF_PIXEL:
+      return (i + 0.5) / scale - 0.5;
+    case CLEAVE_RESIZE_PYTORCH_HALF_PIXEL:
+      return out > 1 ? (i + 0.5) / scale - 0.5 : 0.0;
+    case CLEAVE_RESIZE_ALIGN_CORNERS:
+      return out == 1 ? 0.0 : i * (in - 1) / (out - 1);
+    case CLEAVE_RESIZE_ASYMMETRIC:
+      return i / scale;
+    case CLEAVE_RESIZE_TF_HALF_PIXEL_FOR_NN:
+      return (i + 0.5) / scale;
+    }
+    return 0.0;
+  };
+  // Taps of every output index of every axis, computed once.
+  struct Tap {
+    int64_t index;
+    double weight;
+  };
+  std::vector<std::vector<std::vector<Tap>>> taps(rank);
+  for (int32_t axis = 0; axis < rank; ++axis) {
+    int64_t last = x->dims[axis] - 1;
+    auto clamp = [&](int64_t i) { return std::min(std::max<int64_t>(i, 0), last); };
+    for (int64_t i = 0; i < y->dims[axis]; ++i) {
+      double s = source(axis, i), f = std::floor(s), t = s - f;
+      std::vector<Tap> list;
+      if (mode == 0) {
+        int64_t n;
+        switch (nearest) {
+        case CLEAVE_NEAREST_ROUND_PREFER_FLOOR:
+          n = t == 0.5 ? (int64_t)f : (int64_t)std::round(s);
+          break;
+        case CLEAVE_NEAREST_ROUND_PREFER_CEIL:
+          n = t == 0.5 ? (int64_t)f + 1 : (int64_t)std::round(s);
+          break;
+        case CLEAVE_NEAREST_FLOOR:
+          n = (int64_t)f;
+          break;
+        default:
+          n = (int64_t)std::ceil(s);
+          break;
+        }
+        list.push_back({clamp(n), 1.0});
+      } else if (mode == 1) {
+        list.push_back({clamp((int64_t)f), 1 - t});
+        list.push_back({clamp((int64_t)f + 1), t});
+      } else {
+        // Keys' cubic kernel at distances 1 + t, t, 1 - t and 2 - t.
+        auto near = [&](double d) {
+          return ((a + 2) * d - (a + 3)) * d * d + 1;
+        };
+        auto far = [&](double d) {
+          return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a;
+        };
+        double weights[4] = {far(1 + t), near(t), near(1 - t), far(2 - t)};
+        double total = 0;
+        for (int k = 0; k < 4; ++k) {
+          int64_t index = (int64_t)f - 1 + k;
+          bool outside = index < 0 || index > last;
+          if (excludeOutside && outside)
+            continue;
+          list.push_back({clamp(index), weights[k]});
+          total += weights[k];
+        }
+        if (excludeOutside && total != 0)
+          for (Tap &tap : list)
+            tap.weight /= total;
+      }
+      taps[axis].push_back(std::move(list));
+    }
+  }
+  std::vector<int64_t> stride(rank, 1);
+  for (int32_t i = rank - 2; i >= 0; --i)
+    stride[i] = stride[i + 1] * x->dims[i + 1];
+  int64_t count = cleave_tensor_num_elements(y);
+  const float *in = (const float *)x->data;
+  float *out = (float *)y->data;
+#pragma omp parallel for
+  for (int64_t flat = 0; flat < count; ++flat) {
+    const std::vector<Tap> *axisTaps[CLEAVE_MAX_RANK];
+    int64_t rest = flat;
+    for (int32_t a2 = rank - 1; a2 >= 0; --a2) {
+      axisTaps[a2] = &taps[a2][rest % y->dims[a2]];
+      rest /= y->dims[a2];
+    }
+    // Sum over every combination of taps (an odometer over the axes).
+    size_t pick[CLEAVE_MAX_RANK] = {};
+    double value = 0;
+    for (;;) {
+      double w = 1;
+      int64_t index = 0;
+      for (int32_t a2 = 0; a2 < rank; ++a2) {
+        const Tap &tap = (*axisTaps[a2])[pick[a2]];
+        w *= tap.weight;
+        index += tap.index * stride[a2];
+      }
+      value += w * in[index];
+      int32_t a2 = rank - 1;
+      while (a2 >= 0 && ++pick[a2] == axisTaps[a2]->size())
+        pick[a2--] = 0;
+      if (a2 < 0)
+        break;
+    }
+    out[flat] = (float)value;
+  }
+  return nullptr;
+}
+
 } // namespace
 
 extern "C" {
@@ -1147,96 +1279,17 @@ cleave_status cleave_cpu_resize(const cleave_tensor *x, const float *scales,
                                 cleave_resize_coordinates coordinates,
                                 cleave_resize_nearest nearest,
                                 cleave_tensor *y) {
-  CLEAVE_RETURN_IF_ERROR(checkF32("resize", {x, y}));
-  int32_t rank = x->rank;
-  if (y->rank != rank || rank > CLEAVE_MAX_RANK)
-    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT, "resize: ranks differ");
-  for (int32_t i = 0; i < rank; ++i)
-    if (x->dims[i] == 0 && y->dims[i] != 0)
-      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
-                          "resize: cannot grow an empty axis");
-  // The source coordinate of output index `i` along `axis` (ONNX's
-  // coordinate_transformation_mode).
-  auto source = [&](int32_t axis, int64_t i) {
-    // ONNX's length_resized is in * scale, which need not be the integer
-    // output size (a downsample by 0.6 of 4 is 2.4, its output 2).
-    double scale = scales[axis], in = (double)x->dims[axis], out = in * scale;
-    switch (coordinates) {
-    case CLEAVE_RESIZE_HALF_PIXEL:
-      return (i + 0.5) / scale - 0.5;
-    case CLEAVE_RESIZE_PYTORCH_HALF_PIXEL:
-      return out > 1 ? (i + 0.5) / scale - 0.5 : 0.0;
-    case CLEAVE_RESIZE_ALIGN_CORNERS:
-      return out == 1 ? 0.0 : i * (in - 1) / (out - 1);
-    case CLEAVE_RESIZE_ASYMMETRIC:
-      return i / scale;
-    case CLEAVE_RESIZE_TF_HALF_PIXEL_FOR_NN:
-      return (i + 0.5) / scale;
-    }
-    return 0.0;
-  };
-  std::vector<int64_t> stride(rank, 1);
-  for (int32_t i = rank - 2; i >= 0; --i)
-    stride[i] = stride[i + 1] * x->dims[i + 1];
-  int64_t count = cleave_tensor_num_elements(y);
-  const float *in = (const float *)x->data;
-  float *out = (float *)y->data;
-#pragma omp parallel for
-  for (int64_t flat = 0; flat < count; ++flat) {
-    int64_t low[CLEAVE_MAX_RANK], high[CLEAVE_MAX_RANK];
-    double weight[CLEAVE_MAX_RANK];
-    int64_t rest = flat;
-    for (int32_t a = rank - 1; a >= 0; --a) {
-      int64_t i = rest % y->dims[a];
-      rest /= y->dims[a];
-      double s = source(a, i);
-      int64_t last = x->dims[a] - 1;
-      if (!linear) {
-        double f = std::floor(s), frac = s - f;
-        int64_t n;
-        switch (nearest) {
-        case CLEAVE_NEAREST_ROUND_PREFER_FLOOR:
-          n = frac == 0.5 ? (int64_t)f : (int64_t)std::round(s);
-          break;
-        case CLEAVE_NEAREST_ROUND_PREFER_CEIL:
-          n = frac == 0.5 ? (int64_t)f + 1 : (int64_t)std::round(s);
-          break;
-        case CLEAVE_NEAREST_FLOOR:
-          n = (int64_t)f;
-          break;
-        default:
-          n = (int64_t)std::ceil(s);
-          break;
-        }
-        low[a] = high[a] = std::min(std::max<int64_t>(n, 0), last);
-        weight[a] = 0;
-      } else {
-        double f = std::floor(s);
-        low[a] = std::min(std::max<int64_t>((int64_t)f, 0), last);
-        high[a] = std::min(std::max<int64_t>((int64_t)f + 1, 0), last);
-        weight[a] = s - f;
-      }
-    }
-    // Sum over the 2^rank corners (axes with one neighbour add nothing).
-    double value = 0;
-    for (int64_t corner = 0; corner < (int64_t(1) << rank); ++corner) {
-      double w = 1;
-      int64_t index = 0;
-      for (int32_t a = 0; a < rank && w != 0; ++a) {
-        bool up = corner >> a & 1;
-        if (up && low[a] == high[a]) {
-          w = 0;
-          break;
-        }
-        w *= up ? weight[a] : (low[a] == high[a] ? 1 : 1 - weight[a]);
-        index += (up ? high[a] : low[a]) * stride[a];
-      }
-      if (w != 0)
-        value += w * in[index];
-    }
-    out[flat] = (float)value;
-  }
-  return nullptr;
+  return resizeWithTaps(x, scales, linear ? 1 : 0, coordinates, nearest,
+                        -0.75f, 0, y);
+}
+
+cleave_status cleave_cpu_resize_cubic(const cleave_tensor *x,
+                                      const float *scales,
+                                      cleave_resize_coordinates coordinates,
+                                      float cubic_a, int32_t exclude_outside,
+                                      cleave_tensor *y) {
+  return resizeWithTaps(x, scales, 2, coordinates, CLEAVE_NEAREST_FLOOR,
+                        cubic_a, exclude_outside, y);
 }
 
 cleave_status cleave_cpu_copy_size_mismatch(const cleave_tensor *x,

@@ -282,3 +282,41 @@ TEST(RuntimeDataKernels, ResizeNearestAndLinear) {
   EXPECT_EQ(up, (std::vector<float>{1, 1, 2, 2, 3, 3, 4, 4}));
 }
 } // namespace
+
+namespace {
+using namespace cleave::testing;
+
+// Cubic resize against Keys' kernel computed by hand, and two properties:
+// a scale of 1 on integer coordinates reproduces the input, and with
+// exclude_outside the renormalised weights keep a constant field constant
+// at the edges too.
+TEST(RuntimeDataKernels, ResizeCubic) {
+  std::vector<float> x = {1, 4, 9, 16, 25, 36}, same(6), up(12), flat(12);
+  cleave_tensor xv = view(CLEAVE_DTYPE_F32, {1, 6}, x);
+  float one[] = {1.0f, 1.0f}, twice[] = {1.0f, 2.0f};
+  cleave_tensor sv = view(CLEAVE_DTYPE_F32, {1, 6}, same);
+  expectOk(cleave_cpu_resize_cubic(&xv, one, CLEAVE_RESIZE_ASYMMETRIC, -0.75f,
+                                   0, &sv));
+  EXPECT_EQ(same, x);
+  cleave_tensor uv = view(CLEAVE_DTYPE_F32, {1, 12}, up);
+  expectOk(cleave_cpu_resize_cubic(&xv, twice, CLEAVE_RESIZE_ASYMMETRIC,
+                                   -0.75f, 0, &uv));
+  // Output 5 reads source 2.5: taps 1..4 at distances 1.5, 0.5, 0.5, 1.5.
+  auto keys = [](double d, double a) {
+    d = std::fabs(d);
+    return d <= 1 ? ((a + 2) * d - (a + 3)) * d * d + 1
+                  : ((a * d - 5 * a) * d + 8 * a) * d - 4 * a;
+  };
+  double want = 0;
+  for (int k = 1; k <= 4; ++k)
+    want += keys(2.5 - k, -0.75) * x[k];
+  EXPECT_NEAR(up[5], want, 1e-4);
+  std::vector<float> ones(6, 1.0f);
+  cleave_tensor ov = view(CLEAVE_DTYPE_F32, {1, 6}, ones),
+                fv = view(CLEAVE_DTYPE_F32, {1, 12}, flat);
+  expectOk(cleave_cpu_resize_cubic(&ov, twice, CLEAVE_RESIZE_HALF_PIXEL,
+                                   -0.5f, 1, &fv));
+  for (float v : flat)
+    EXPECT_NEAR(v, 1.0f, 1e-6);
+}
+} // namespace

@@ -326,6 +326,15 @@ cleave_status cleave_cpu_resize(const cleave_tensor *x, const float *scales,
                                 cleave_resize_nearest nearest,
                                 cleave_tensor *y);
 
+/* ONNX Resize, f32, mode cubic: Keys' kernel with coefficient cubic_a;
+ * with exclude_outside, taps past the edges get no weight and the others
+ * are renormalised (else they read the edge). */
+cleave_status cleave_cpu_resize_cubic(const cleave_tensor *x,
+                                      const float *scales,
+                                      cleave_resize_coordinates coordinates,
+                                      float cubic_a, int32_t exclude_outside,
+                                      cleave_tensor *y);
+
 /* The error a copy between tensors of different byte sizes reports. */
 cleave_status cleave_cpu_copy_size_mismatch(const cleave_tensor *x,
                                             const cleave_tensor *y);

@@ -348,6 +348,16 @@ inline cleave_status resize(const cleave_tensor &x,
                            const_cast<cleave_tensor *>(&y));
 }
 
+inline cleave_status resize_cubic(const cleave_tensor &x,
+                                  std::initializer_list<float> scales,
+                                  cleave_resize_coordinates coordinates,
+                                  float cubicA, int32_t excludeOutside,
+                                  const cleave_tensor &y) {
+  return cleave_cpu_resize_cubic(&x, scales.begin(), coordinates, cubicA,
+                                 excludeOutside,
+                                 const_cast<cleave_tensor *>(&y));
+}
+
 inline cleave_status conv_transpose(const cleave_tensor &x,
                                     const cleave_tensor &w,
                                     const cleave_window &window, int64_t group,

@@ -812,7 +812,8 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
                 .Case("floor", "CLEAVE_NEAREST_FLOOR")
                 .Case("ceil", "CLEAVE_NEAREST_CEIL")
                 .Default("");
-        if ((mode != "nearest" && mode != "linear") || coordName.empty() ||
+        if ((mode != "nearest" && mode != "linear" && mode != "cubic") ||
+            coordName.empty() ||
             nearestName.empty() || o.getAntialias())
           return unsupported(op, "mode '" + mode + "' with coordinates '" +
                                      coords + "' is not supported");
@@ -856,10 +857,17 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
         for (auto [i, v] : llvm::enumerate(scales))
           text += (i ? ", " : "") + llvm::formatv("{0:e9}f", (float)v).str();
         text += "}";
-        kernel("cleave::program::resize", {in(0), out},
-               {operand(0), literal(text),
-                builder.getI32IntegerAttr(mode == "linear"), literal(coordName),
-                literal(nearestName), operand(1)});
+        if (mode == "cubic")
+          kernel("cleave::program::resize_cubic", {in(0), out},
+                 {operand(0), literal(text), literal(coordName),
+                  builder.getF32FloatAttr(o.getCubicCoeffA().convertToFloat()),
+                  builder.getI32IntegerAttr(o.getExcludeOutside() ? 1 : 0),
+                  operand(1)});
+        else
+          kernel("cleave::program::resize", {in(0), out},
+                 {operand(0), literal(text),
+                  builder.getI32IntegerAttr(mode == "linear"),
+                  literal(coordName), literal(nearestName), operand(1)});
         return success();
       })
       .Case([&](ReluOp) { return unary("CLEAVE_UNARY_RELU"); })
