@@ -320,3 +320,57 @@ TEST(RuntimeDataKernels, ResizeCubic) {
     EXPECT_NEAR(v, 1.0f, 1e-6);
 }
 } // namespace
+
+namespace {
+using namespace cleave::testing;
+
+// Einsum against direct loops: a batched product, a diagonal under an
+// ellipsis, an inner product, and an implicit output.
+TEST(RuntimeDataKernels, EinsumMatchesLoops) {
+  std::vector<float> a = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}; // 2x2x3
+  std::vector<float> b = {1, 0, 2, 1, 3, 1, 0, 1, 1, 2, 2, 0};   // 2x3x2
+  std::vector<float> y(8);
+  cleave_tensor av = view(CLEAVE_DTYPE_F32, {2, 2, 3}, a),
+                bv = view(CLEAVE_DTYPE_F32, {2, 3, 2}, b),
+                yv = view(CLEAVE_DTYPE_F32, {2, 2, 2}, y);
+  const cleave_tensor *pair[] = {&av, &bv};
+  expectOk(cleave_cpu_einsum("bij, bjk -> bik", pair, 2, &yv));
+  for (int n = 0; n < 2; ++n)
+    for (int i = 0; i < 2; ++i)
+      for (int k = 0; k < 2; ++k) {
+        float want = 0;
+        for (int j = 0; j < 3; ++j)
+          want += a[(n * 2 + i) * 3 + j] * b[(n * 3 + j) * 2 + k];
+        EXPECT_EQ(y[(n * 2 + i) * 2 + k], want);
+      }
+  std::vector<float> square = {1, 2, 3, 4, 5, 6, 7, 8}, diagonal(4);
+  cleave_tensor sv = view(CLEAVE_DTYPE_F32, {2, 2, 2}, square),
+                dv = view(CLEAVE_DTYPE_F32, {2, 2}, diagonal);
+  const cleave_tensor *one[] = {&sv};
+  expectOk(cleave_cpu_einsum("...ii->...i", one, 1, &dv));
+  EXPECT_EQ(diagonal, (std::vector<float>{1, 4, 5, 8}));
+  std::vector<float> u = {1, 2, 3}, v = {4, 5, 6}, dot(1);
+  cleave_tensor uv = view(CLEAVE_DTYPE_F32, {3}, u),
+                vv = view(CLEAVE_DTYPE_F32, {3}, v), tv{};
+  tv.dtype = CLEAVE_DTYPE_F32;
+  tv.rank = 0;
+  tv.data = dot.data();
+  const cleave_tensor *vectors[] = {&uv, &vv};
+  expectOk(cleave_cpu_einsum("i,i", vectors, 2, &tv));
+  EXPECT_EQ(dot[0], 32.0f);
+  // Implicit output: the letters used once, in order ("ji" -> "ij").
+  std::vector<float> m = {1, 2, 3, 4, 5, 6}, t(6);
+  cleave_tensor mv = view(CLEAVE_DTYPE_F32, {2, 3}, m),
+                out = view(CLEAVE_DTYPE_F32, {3, 2}, t);
+  const cleave_tensor *single[] = {&mv};
+  expectOk(cleave_cpu_einsum("ji", single, 1, &out));
+  EXPECT_EQ(t, (std::vector<float>{1, 4, 2, 5, 3, 6}));
+  std::vector<float> wrong(4);
+  cleave_tensor wv = view(CLEAVE_DTYPE_F32, {2, 2}, wrong);
+  cleave_status status = cleave_cpu_einsum("ij,jk->ik", single, 1, &wv);
+  ASSERT_NE(status, nullptr);
+  EXPECT_NE(std::string(cleave_status_message(status)).find("names 2 inputs"),
+            std::string::npos);
+  cleave_status_free(status);
+}
+} // namespace

@@ -137,6 +137,13 @@ cleave_status cleave_cpu_conv_fused(const cleave_tensor *x,
 cleave_status cleave_cpu_lrn(const cleave_tensor *x, float alpha, float beta,
                              float bias, int64_t size, cleave_tensor *y);
 
+/* ONNX Einsum on `count` inputs of a float type (f32, f64, f16, bf16),
+ * `equation` as ONNX writes it ("bij,bjk->bik", "...ii->...i", "i,i"),
+ * accumulated in double. */
+cleave_status cleave_cpu_einsum(const char *equation,
+                                const cleave_tensor *const *inputs,
+                                int32_t count, cleave_tensor *y);
+
 /* ONNX TopK along `axis`: the k largest (or smallest) values and their i64
  * indices, sorted; ties go to the lower index. Any numeric element type. */
 cleave_status cleave_cpu_top_k(const cleave_tensor *x, int32_t axis,

@@ -228,6 +228,14 @@ cleave_status concat(int32_t axis, const cleave_tensor &y,
                            const_cast<cleave_tensor *>(&y));
 }
 
+template <typename... Tensors>
+cleave_status einsum(const char *equation, const cleave_tensor &y,
+                     const Tensors &...inputs) {
+  const cleave_tensor *list[] = {&inputs...};
+  return cleave_cpu_einsum(equation, list, (int32_t)sizeof...(inputs),
+                           const_cast<cleave_tensor *>(&y));
+}
+
 inline cleave_status layer_norm(const cleave_tensor &x,
                                 const cleave_tensor &scale, int32_t axis,
                                 float epsilon, const cleave_tensor &y) {

@@ -393,7 +393,7 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
         return success();
       })
       .Case([&](MaxPoolOp o) -> LogicalResult {
-        if (failed(f32Only()) || failed(onlyFirstResultUsed(op)))
+        if (failed(onlyFirstResultUsed(op)) || failed(f32Only()))
           return failure();
         if (o.getStorageOrder() != 0)
           return unsupported(op, "storage_order=1 is not supported");
@@ -573,6 +573,17 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
             perm.push_back(i);
         kernel("cleave::program::transpose", {in(0), out},
                {operand(0), literal(list(perm)), operand(1)});
+        return success();
+      })
+      .Case([&](EinsumOp o) -> LogicalResult {
+        SmallVector<Value> operands = {out};
+        SmallVector<Attribute> args = {literal(cString(o.getEquation())),
+                                       operand(0)};
+        for (unsigned i = 0; i < op->getNumOperands(); ++i) {
+          operands.push_back(in(i));
+          args.push_back(operand(i + 1));
+        }
+        kernel("cleave::program::einsum", operands, args);
         return success();
       })
       .Case([&](ConcatOp o) -> LogicalResult {
