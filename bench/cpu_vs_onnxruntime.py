@@ -59,10 +59,13 @@ def onnxruntime_p50(path, feeds, threads, runs):
     return statistics.median(times)
 
 
-def cleave_p50(tools, bundle, inputs, outputs, threads, runs):
-    """p50 latency in ms; also writes the outputs (name -> .npy path)."""
+def cleave_p50(tools, bundle, inputs, outputs, threads, runs,
+               microbatches=1):
+    """p50 latency in ms of `cleave-run --benchmark`; also writes the
+    outputs (name -> .npy path). Shared with pipeline_speedup.py."""
     command = [os.path.join(tools, "cleave-run"), bundle, "--benchmark",
-               "--repeat", str(runs), "--num-threads", str(threads)]
+               "--repeat", str(runs), "--num-threads", str(threads),
+               f"--microbatches={microbatches}"]
     for name, path in inputs.items():
         command += ["--input", f"{name}={path}"]
     for name, path in outputs.items():

@@ -11,7 +11,6 @@ their ratio.
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -23,17 +22,8 @@ here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.join(here, "..")
 sys.path.insert(0, os.path.join(root, "test", "e2e"))
 from reference import random_inputs, safe  # noqa: E402
-
-
-def p50(tools, bundle, inputs, microbatches, runs):
-    command = [os.path.join(tools, "cleave-run"), bundle, "--benchmark",
-               "--num-threads", "1", "--repeat", str(runs),
-               f"--microbatches={microbatches}"]
-    for name, path in inputs.items():
-        command += ["--input", f"{name}={path}"]
-    out = subprocess.run(command, check=True, capture_output=True,
-                         text=True).stdout
-    return float(re.search(r"p50 ([0-9.]+) ms", out).group(1))
+sys.path.insert(0, here)
+from cpu_vs_onnxruntime import cleave_p50  # noqa: E402
 
 
 def main():
@@ -85,8 +75,8 @@ def main():
                 subprocess.run(command, check=True)
                 with open(os.path.join(bundle, "manifest.json")) as f:
                     used = len(json.load(f)["devices"])
-                ms = p50(args.tools, bundle, inputs, args.microbatches,
-                         args.runs)
+                ms = cleave_p50(args.tools, bundle, inputs, {}, 1, args.runs,
+                                args.microbatches)
                 results[devices] = (used, args.batch * 1000.0 / ms)
             rows.append((name, results))
 

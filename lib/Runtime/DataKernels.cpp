@@ -371,24 +371,15 @@ cleave_status cleave_cpu_where(const cleave_tensor *condition,
   char *po = (char *)out->data;
   cleave::runtime::forEachRow(space, [&](int64_t r, const int64_t *offsets,
                                          int64_t length, const int64_t *steps) {
-    auto typed = [&](auto type) {
+    // Element types are 1, 2, 4 or 8 bytes wide.
+    cleave::runtime::withElementType(width, [&](auto type) {
       using T = decltype(type);
       T *o = (T *)po + r * length;
       const uint8_t *rc = pc + offsets[0];
       const T *ra = (const T *)pa + offsets[1], *rb = (const T *)pb + offsets[2];
       for (int64_t i = 0; i < length; ++i)
         o[i] = rc[i * steps[0]] ? ra[i * steps[1]] : rb[i * steps[2]];
-    };
-    switch (width) {
-    case 1:
-      return typed(uint8_t());
-    case 2:
-      return typed(uint16_t());
-    case 4:
-      return typed(uint32_t());
-    default:
-      return typed(uint64_t());
-    }
+    });
   });
   return nullptr;
 }

@@ -88,6 +88,24 @@ void forEachRow(const StridedSpace<N> &space, Row row) {
   }
 }
 
+/// Calls `body(T())` with the unsigned integer type T of `width` bytes (1,
+/// 2, 4 or 8), so a loop moves whole elements; returns false for other
+/// widths.
+template <typename Body> bool withElementType(size_t width, Body body) {
+  switch (width) {
+  case 1:
+    return body(uint8_t()), true;
+  case 2:
+    return body(uint16_t()), true;
+  case 4:
+    return body(uint32_t()), true;
+  case 8:
+    return body(uint64_t()), true;
+  default:
+    return false;
+  }
+}
+
 /// out[i] = in[i * step] for `count` elements of `width` bytes.
 inline void copyRow(char *out, const char *in, int64_t count, int64_t step,
                     size_t width) {
@@ -95,26 +113,16 @@ inline void copyRow(char *out, const char *in, int64_t count, int64_t step,
     std::memcpy(out, in, count * width);
     return;
   }
-  auto typed = [&](auto type) {
+  bool typed = withElementType(width, [&](auto type) {
     using T = decltype(type);
     T *o = (T *)out;
     const T *s = (const T *)in;
     for (int64_t i = 0; i < count; ++i)
       std::memcpy(o + i, s + i * step, sizeof(T));
-  };
-  switch (width) {
-  case 1:
-    return typed(uint8_t());
-  case 2:
-    return typed(uint16_t());
-  case 4:
-    return typed(uint32_t());
-  case 8:
-    return typed(uint64_t());
-  default:
+  });
+  if (!typed)
     for (int64_t i = 0; i < count; ++i)
       std::memcpy(out + i * width, in + i * step * width, width);
-  }
 }
 
 } // namespace cleave::runtime

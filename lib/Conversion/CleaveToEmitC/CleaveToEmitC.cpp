@@ -237,6 +237,17 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
              {literal(name), operand(0), operand(1), operand(2)});
     return success();
   };
+  // callee(first, y, inputs...): helpers that take any number of inputs.
+  auto variadic = [&](StringRef callee, Attribute first) -> LogicalResult {
+    SmallVector<Value> operands = {out};
+    SmallVector<Attribute> args = {first, operand(0)};
+    for (unsigned i = 0; i < op->getNumOperands(); ++i) {
+      operands.push_back(in(i));
+      args.push_back(operand(i + 1));
+    }
+    kernel(callee, operands, args);
+    return success();
+  };
   auto softmax = [&](int64_t axis, bool log) {
     if (failed(f32Only()))
       return failure();
@@ -576,30 +587,16 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
         return success();
       })
       .Case([&](EinsumOp o) -> LogicalResult {
-        SmallVector<Value> operands = {out};
-        SmallVector<Attribute> args = {literal(cString(o.getEquation())),
-                                       operand(0)};
-        for (unsigned i = 0; i < op->getNumOperands(); ++i) {
-          operands.push_back(in(i));
-          args.push_back(operand(i + 1));
-        }
-        kernel("cleave::program::einsum", operands, args);
-        return success();
+        return variadic("cleave::program::einsum",
+                        literal(cString(o.getEquation())));
       })
       .Case([&](ConcatOp o) -> LogicalResult {
         int64_t rank = cast<ShapedType>(o.getType()).getRank();
         int64_t axis = (int64_t)o.getAxis();
         if (axis < 0)
           axis += rank;
-        SmallVector<Value> operands = {out};
-        SmallVector<Attribute> args = {builder.getI32IntegerAttr(axis),
-                                       operand(0)};
-        for (unsigned i = 0; i < op->getNumOperands(); ++i) {
-          operands.push_back(in(i));
-          args.push_back(operand(i + 1));
-        }
-        kernel("cleave::program::concat", operands, args);
-        return success();
+        return variadic("cleave::program::concat",
+                        builder.getI32IntegerAttr(axis));
       })
       .Case([&](LayerNormalizationOp o) -> LogicalResult {
         if (failed(f32Only()))
