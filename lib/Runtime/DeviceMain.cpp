@@ -34,18 +34,50 @@ std::string shapeText(int32_t rank, const int64_t *dims) {
   return text + "]";
 }
 
-/// Owns what a run needs and frees it on every path.
+/// Owns what a run needs and frees it on every path. With a backend, the
+/// arena and the device copies of weights, inputs and outputs are its.
 struct Resources {
+  const cleave_device_backend *backend = nullptr;
   cleave_weights weights{};
   char *arena = nullptr;
   std::vector<cleave_tensor> inputs, outputs;
+  std::vector<void *> deviceBuffers; // Weights, inputs, outputs.
   ~Resources() {
     cleave_weights_unmap(&weights);
-    std::free(arena);
+    if (backend) {
+      backend->release(arena);
+      for (void *buffer : deviceBuffers)
+        backend->release(buffer);
+    } else {
+      std::free(arena);
+    }
     for (cleave_tensor &t : inputs)
       cleave_tensor_free(&t);
     for (cleave_tensor &t : outputs)
       cleave_tensor_free(&t);
+  }
+  /// Device memory of `bytes` (at least one byte), owned by this.
+  cleave_status deviceAlloc(size_t bytes, void **out) {
+    if (cleave_status s = backend->alloc(std::max<size_t>(bytes, 1), out))
+      return s;
+    deviceBuffers.push_back(*out);
+    return nullptr;
+  }
+  /// Device copies of `tensors` (with their contents when `upload`).
+  cleave_status mirror(const std::vector<cleave_tensor> &tensors, bool upload,
+                       std::vector<cleave_tensor> &out) {
+    out = tensors;
+    for (size_t i = 0; i < out.size(); ++i) {
+      size_t bytes = cleave_tensor_num_bytes(&out[i]);
+      out[i].owns_data = 0;
+      if (cleave_status s = deviceAlloc(bytes, &out[i].data))
+        return s;
+      if (upload && bytes)
+        if (cleave_status s =
+                backend->upload(out[i].data, tensors[i].data, bytes))
+          return s;
+    }
+    return nullptr;
   }
 };
 
@@ -69,6 +101,11 @@ bool parseCount(const char *text, long &value) {
 } // namespace
 
 int cleave_device_main(int argc, char **argv, const cleave_program &program) {
+  return cleave_device_main_on(argc, argv, program, nullptr);
+}
+
+int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
+                          const cleave_device_backend *backend) {
   const char *self = program.name;
   std::string weightsPath;
   std::map<std::string, std::string> inputFiles, outputFiles;
@@ -110,10 +147,23 @@ int cleave_device_main(int argc, char **argv, const cleave_program &program) {
   cleave_cpu_set_num_threads((int32_t)threads);
 
   Resources r;
+  r.backend = backend;
   if (cleave_status s = cleave_weights_map(weightsPath.c_str(),
                                            program.weights_size, &r.weights))
     return failStatus(self, s);
-  cleave_cpu_set_constant_region(r.weights.payload, r.weights.size);
+  const char *weights = r.weights.payload;
+  if (backend) {
+    void *copy = nullptr;
+    if (cleave_status s = r.deviceAlloc(r.weights.size, &copy))
+      return failStatus(self, s);
+    if (r.weights.size)
+      if (cleave_status s = backend->upload(copy, weights, r.weights.size))
+        return failStatus(self, s);
+    weights = static_cast<const char *>(copy);
+    backend->set_constant_region(weights, r.weights.size);
+  } else {
+    cleave_cpu_set_constant_region(weights, r.weights.size);
+  }
 
   // Inputs: every one given, with the program's element type and shape.
   for (const auto &[name, file] : inputFiles) {
@@ -191,8 +241,21 @@ int cleave_device_main(int argc, char **argv, const cleave_program &program) {
     return views;
   };
   size_t arenaBytes = (size_t)std::max<int64_t>(program.arena_size, 64);
-  r.arena =
-      static_cast<char *>(std::aligned_alloc(64, (arenaBytes + 63) / 64 * 64));
+  // What the program reads and writes: host memory, or device copies.
+  std::vector<cleave_tensor> runInputs = r.inputs, runOutputs = r.outputs;
+  if (backend) {
+    void *arena = nullptr;
+    if (cleave_status s = backend->alloc(arenaBytes, &arena))
+      return failStatus(self, s);
+    r.arena = static_cast<char *>(arena);
+    if (cleave_status s = r.mirror(r.inputs, true, runInputs))
+      return failStatus(self, s);
+    if (cleave_status s = r.mirror(r.outputs, false, runOutputs))
+      return failStatus(self, s);
+  } else {
+    r.arena = static_cast<char *>(
+        std::aligned_alloc(64, (arenaBytes + 63) / 64 * 64));
+  }
   if (!r.arena)
     return fail(self, "cannot allocate the " + std::to_string(arenaBytes) +
                           "-byte arena");
@@ -202,12 +265,15 @@ int cleave_device_main(int argc, char **argv, const cleave_program &program) {
     auto start = std::chrono::steady_clock::now();
     double waitedBefore = cleave_runtime_wait_seconds();
     for (long m = 0; m < microbatches; ++m) {
-      std::vector<cleave_tensor> in = slice(r.inputs, m),
-                                 out = slice(r.outputs, m);
-      if (cleave_status s = program.run(r.arena, r.weights.payload, in.data(),
+      std::vector<cleave_tensor> in = slice(runInputs, m),
+                                 out = slice(runOutputs, m);
+      if (cleave_status s = program.run(r.arena, weights, in.data(),
                                         out.data()))
         return failStatus(self, s);
     }
+    if (backend)
+      if (cleave_status s = backend->synchronize())
+        return failStatus(self, s);
     std::chrono::duration<double, std::milli> elapsed =
         std::chrono::steady_clock::now() - start;
     if (run >= warmup) {
@@ -217,6 +283,12 @@ int cleave_device_main(int argc, char **argv, const cleave_program &program) {
     }
   }
 
+  if (backend)
+    for (int32_t i = 0; i < program.num_outputs; ++i)
+      if (size_t bytes = cleave_tensor_num_bytes(&r.outputs[i]))
+        if (cleave_status s = backend->download(r.outputs[i].data,
+                                                runOutputs[i].data, bytes))
+          return failStatus(self, s);
   for (int32_t i = 0; i < program.num_outputs; ++i) {
     auto it = outputFiles.find(program.outputs[i].name);
     if (it == outputFiles.end())

@@ -43,11 +43,19 @@ cl::opt<Emit>
                                "a bundle without executables"),
                     clEnumValN(Emit::Bundle, "bundle",
                                "a bundle with built executables")));
-enum class Target { None, Cpu };
-cl::opt<Target>
-    target("target", cl::desc("The devices to compile for"),
-           cl::values(clEnumValN(Target::Cpu, "cpu", "CPU processes (oneDNN)")),
-           cl::init(Target::None));
+enum class Target { None, Cpu, Cuda };
+cl::opt<Target> target(
+    "target", cl::desc("The devices to compile for"),
+    cl::values(clEnumValN(Target::Cpu, "cpu", "CPU processes (oneDNN)"),
+               clEnumValN(Target::Cuda, "cuda",
+                          "one GPU per process (cuBLAS, cuDNN, NCCL)")),
+    cl::init(Target::None));
+cl::opt<std::string> precision(
+    "precision",
+    cl::desc("cuda: what matrix products and convolutions compute in: fp32, "
+             "tf32, fp16 or bf16 (fp32 accumulation, f32 activations; the "
+             "placement uses the matching peak)"),
+    cl::init("fp32"));
 cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("Static shape of a graph input: name:2x128 (repeatable)"),
@@ -216,13 +224,16 @@ static LogicalResult placeModel(ModuleOp module, Emit what) {
   options.cuts.assign(cuts.begin(), cuts.end());
   options.placementIn = placementIn;
   options.placementOut = placementOut;
+  options.precision = precision;
   PassManager pm(module.getContext());
   // Place the graph the devices will run: after the CPU target's layout
   // and fusion passes (they run again per device, changing nothing more).
   if (what != Emit::Mlir) {
     pm.nest<func::FuncOp>().addPass(cleave::graph::createFuseOpsPass());
-    pm.nest<func::FuncOp>().addPass(cleave::graph::createChannelsLastPass());
-    pm.nest<func::FuncOp>().addPass(cleave::graph::createFuseOpsPass());
+    if (target != Target::Cuda) { // cuDNN keeps NCHW.
+      pm.nest<func::FuncOp>().addPass(cleave::graph::createChannelsLastPass());
+      pm.nest<func::FuncOp>().addPass(cleave::graph::createFuseOpsPass());
+    }
   }
   pm.nest<func::FuncOp>().addPass(cleave::graph::createPlacePass(options));
   if (failed(pm.run(module)))
@@ -238,7 +249,7 @@ static LogicalResult placeModel(ModuleOp module, Emit what) {
       numDevices ? cleave::analysis::firstDevices(*loaded, numDevices)
                  : *loaded;
   cleave::graph::PlacementProblem problem =
-      cleave::graph::buildPlacementProblem(function, target);
+      cleave::graph::buildPlacementProblem(function, target, precision);
   if (placement == "dag")
     return finishDag(module, problem, what);
   llvm::Expected<cleave::analysis::PipelinePlan> plan =
@@ -308,13 +319,24 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
 
+  if (!llvm::is_contained({"fp32", "tf32", "fp16", "bf16"},
+                          llvm::StringRef(precision))) {
+    llvm::errs() << "cleave-compile: error: --precision=" << precision
+                 << " is not one of fp32, tf32, fp16, bf16\n";
+    return 1;
+  }
+  if (precision != "fp32" && target == Target::Cpu) {
+    llvm::errs() << "cleave-compile: error: --precision=" << precision
+                 << " needs --target=cuda (the CPU target computes in fp32)\n";
+    return 1;
+  }
   Emit what = emit.getNumOccurrences()
                   ? emit.getValue()
                   : (target == Target::None ? Emit::Mlir : Emit::Bundle);
   if (what != Emit::Mlir) {
     if (target == Target::None) {
       llvm::errs() << "cleave-compile: error: --emit=bundle and "
-                      "--emit=sources need --target=cpu\n";
+                      "--emit=sources need --target=cpu or cuda\n";
       return 1;
     }
     if (outputPath == "-") {
@@ -343,6 +365,8 @@ int main(int argc, char **argv) {
     bundle.buildExecutables = what == Emit::Bundle;
     bundle.modelName = llvm::sys::path::stem(inputPath).str();
     bundle.predictedMilliseconds = predictedMilliseconds;
+    bundle.target = target == Target::Cuda ? "cuda" : "cpu";
+    bundle.precision = precision;
     if (failed(cleave::cpu::writeBundle(*module, bundle)))
       return 1;
     if (summary)

@@ -7,7 +7,7 @@ include "mlir/Pass/PassBase.td"
 
 def ConvertCleaveToEmitCPass
     : Pass<"convert-cleave-to-emitc", "::mlir::ModuleOp"> {
-  let summary = "Lower planned cleave functions to calls of the CPU runtime";
+  let summary = "Lower planned cleave functions to calls of the runtime";
   let description = [{
     Each `func.func` whose ops carry a memory plan (cleave-plan-memory) and
     whose constants carry weight offsets (cleave-layout-weights) becomes an
@@ -18,6 +18,14 @@ def ConvertCleaveToEmitCPass
     outputs, and a `main` hands everything to `cleave_device_main`. Ops with
     no CPU kernel yet are reported by name and ONNX node.
   }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"cpu\"",
+           "The runtime the code calls: cpu (Program.h) or cuda "
+           "(CudaProgram.h, device memory)">,
+    Option<"precision", "precision", "std::string", /*default=*/"\"fp32\"",
+           "cuda: what matrix products and convolutions compute in (fp32, "
+           "tf32, fp16, bf16)">,
+  ];
   let dependentDialects = ["::mlir::emitc::EmitCDialect"];
 }
 

@@ -12,65 +12,11 @@
 #define CLEAVE_RUNTIME_PROGRAM_H
 
 #include "cleave/Runtime/CpuKernels.h"
-#include "cleave/Runtime/Tensor.h"
+#include "cleave/Runtime/ProgramTable.h"
 #include "cleave/Runtime/Transport.h"
-#include <cmath> // EmitC prints infinities as INFINITY.
 #include <cstring>
-#include <initializer_list>
-
-/// Returns the status from the generated function when it is a failure.
-#define CLEAVE_PROGRAM_CHECK(status)                                           \
-  do {                                                                         \
-    cleave_status cleave_checked_ = (status);                                  \
-    if (cleave_checked_)                                                       \
-      return cleave_checked_;                                                  \
-  } while (0)
-
-/// A graph input or output of a device program.
-struct cleave_program_io {
-  const char *name;
-  cleave_dtype dtype;
-  int32_t rank;
-  int64_t dims[CLEAVE_MAX_RANK];
-};
-
-typedef cleave_status (*cleave_program_run)(char *arena, const char *weights,
-                                            const cleave_tensor *inputs,
-                                            const cleave_tensor *outputs);
-
-struct cleave_program {
-  const char *name;
-  int64_t arena_size;
-  int64_t weights_size;
-  int32_t num_inputs;
-  const cleave_program_io *inputs;
-  int32_t num_outputs;
-  const cleave_program_io *outputs;
-  cleave_program_run run;
-};
-
-/// The whole executable: parses --weights, --input name=file,
-/// --output name=file, --num-threads, --repeat and --warmup, then runs.
-int cleave_device_main(int argc, char **argv, const cleave_program &program);
 
 namespace cleave::program {
-
-/// A tensor of `dims` at byte `offset` of `base` (arena or weights).
-inline cleave_tensor view(const void *base, cleave_dtype dtype, int64_t offset,
-                          std::initializer_list<int64_t> dims) {
-  cleave_tensor t{};
-  t.dtype = dtype;
-  t.rank = (int32_t)dims.size();
-  int32_t i = 0;
-  for (int64_t d : dims)
-    t.dims[i++] = d;
-  t.data = const_cast<char *>(static_cast<const char *>(base)) + offset;
-  return t;
-}
-
-inline cleave_tensor at(const cleave_tensor *tensors, int64_t index) {
-  return tensors[index];
-}
 
 /// Transfers between devices (multi-device bundles, libCleaveRuntimeMpi).
 inline cleave_status send(const cleave_tensor &x, int64_t peer, int64_t tag) {
@@ -102,29 +48,6 @@ inline cleave_status binary(cleave_binary_op op, const cleave_tensor &a,
 inline cleave_status softmax(const cleave_tensor &x, int32_t axis, int32_t log,
                              const cleave_tensor &y) {
   return cleave_cpu_softmax(&x, axis, log, const_cast<cleave_tensor *>(&y));
-}
-
-/// A window over the spatial axes, with resolved padding.
-inline cleave_window window(std::initializer_list<int64_t> kernel,
-                            std::initializer_list<int64_t> strides,
-                            std::initializer_list<int64_t> dilations,
-                            std::initializer_list<int64_t> padsBegin,
-                            std::initializer_list<int64_t> padsEnd,
-                            int32_t channelsLast = 0) {
-  cleave_window w{};
-  w.spatial_rank = (int32_t)kernel.size();
-  w.channels_last = channelsLast;
-  auto fill = [](int64_t *out, std::initializer_list<int64_t> values) {
-    int32_t i = 0;
-    for (int64_t v : values)
-      out[i++] = v;
-  };
-  fill(w.kernel, kernel);
-  fill(w.strides, strides);
-  fill(w.dilations, dilations);
-  fill(w.pads_begin, padsBegin);
-  fill(w.pads_end, padsEnd);
-  return w;
 }
 
 /// Convolutions: y = clip(conv(x, w) + b + z, lo, hi), the bias b and the

@@ -1016,8 +1016,10 @@ LogicalResult FunctionLowering::run() {
   return success();
 }
 
-/// The table of inputs and outputs and `main`, as C++ text.
-std::string programTable(func::FuncOp function, StringRef programName) {
+/// The table of inputs and outputs and `main`, as C++ text. `precision` is
+/// the CUDA runtime's enumerator, or empty for the CPU target.
+std::string programTable(func::FuncOp function, StringRef programName,
+                         StringRef precision) {
   auto ioTable = [&](StringRef table, TypeRange types, auto nameOf) {
     std::string text =
         "static const cleave_program_io " + table.str() + "[] = {";
@@ -1056,23 +1058,48 @@ std::string programTable(func::FuncOp function, StringRef programName) {
           "};\n";
   // A device of a multi-device bundle (cleave-split-devices) joins the
   // MPI job first.
+  std::string cuda = precision.empty() ? "" : "cuda_";
+  std::string extra = precision.empty() ? "" : ", " + precision.str();
   if (auto device = function->getAttrOfType<IntegerAttr>("cleave.device"))
-    text += "  return cleave_transport_device_main(argc, argv, program, " +
-            std::to_string(device.getInt()) + ");\n}\n";
+    text += "  return cleave_" + cuda +
+            "transport_device_main(argc, argv, program, " +
+            std::to_string(device.getInt()) + extra + ");\n}\n";
   else
-    text += "  return cleave_device_main(argc, argv, program);\n}\n";
+    text += "  return cleave_" + cuda + "device_main(argc, argv, program" +
+            extra + ");\n}\n";
   return text;
 }
 
 struct ConvertCleaveToEmitCPass
     : public cleave::impl::ConvertCleaveToEmitCPassBase<
           ConvertCleaveToEmitCPass> {
+  using ConvertCleaveToEmitCPassBase::ConvertCleaveToEmitCPassBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    std::string precisionName;
+    if (target == "cuda") {
+      precisionName = llvm::StringSwitch<std::string>(precision)
+                          .Case("fp32", "CLEAVE_PRECISION_FP32")
+                          .Case("tf32", "CLEAVE_PRECISION_TF32")
+                          .Case("fp16", "CLEAVE_PRECISION_FP16")
+                          .Case("bf16", "CLEAVE_PRECISION_BF16")
+                          .Default("");
+      if (precisionName.empty()) {
+        module.emitError() << "unknown precision '" << precision
+                           << "'; expected fp32, tf32, fp16 or bf16";
+        return signalPassFailure();
+      }
+    } else if (target != "cpu") {
+      module.emitError() << "unknown target '" << target
+                         << "'; expected cpu or cuda";
+      return signalPassFailure();
+    }
     OpBuilder builder(&getContext());
     builder.setInsertionPointToStart(module.getBody());
     emitc::IncludeOp::create(builder, module.getLoc(),
-                             "cleave/Runtime/Program.h", /*is_standard=*/false);
+                             target == "cuda" ? "cleave/Runtime/CudaProgram.h"
+                                              : "cleave/Runtime/Program.h",
+                             /*is_standard=*/false);
     for (func::FuncOp function :
          llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
       builder.setInsertionPoint(function);
@@ -1080,7 +1107,8 @@ struct ConvertCleaveToEmitCPass
         return signalPassFailure();
       builder.setInsertionPointAfter(function);
       emitc::VerbatimOp::create(builder, function.getLoc(),
-                                programTable(function, function.getName()));
+                                programTable(function, function.getName(),
+                                             precisionName));
       function.erase();
     }
   }

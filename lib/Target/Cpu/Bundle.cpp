@@ -136,6 +136,89 @@ LogicalResult buildExecutable(ModuleOp module, StringRef source,
                   "):\n" + log);
 }
 
+#ifdef CLEAVE_HAVE_CUDA
+/// build.sh of a CUDA bundle: builds device_0 ... device_{k-1} from their
+/// .cu sources with nvcc. The defaults are this build's paths; elsewhere,
+/// CLEAVE_INCLUDE_DIR names Cleave's include/ folder and CLEAVE_LIB_DIR a
+/// folder holding the runtime libraries (and libdnnl).
+std::string cudaBuildScript(size_t devices) {
+  bool mpi = devices > 1;
+  std::string text = R"sh(#!/usr/bin/env bash
+# Builds this bundle's device executables with nvcc. Environment:
+#   CLEAVE_INCLUDE_DIR  Cleave's include/ folder
+#   CLEAVE_LIB_DIR      a folder with libCleaveRuntimeCuda.a,
+#                       libCleaveRuntime.a (+ the Mpi ones) and libdnnl
+#   CLEAVE_CUDA_ARCH    one compute capability (90), default sm_80 + sm_90 + PTX
+#   CLEAVE_NVCC, CLEAVE_LINK_FLAGS (extra -L folders for cuBLAS, cuDNN, NCCL)
+set -euo pipefail
+cd "$(dirname "$0")"
+include=${CLEAVE_INCLUDE_DIR:-)sh" CLEAVE_RUNTIME_INCLUDE_DIR R"sh(}
+if [ -n "${CLEAVE_LIB_DIR:-}" ]; then
+  cuda_runtime=$CLEAVE_LIB_DIR/libCleaveRuntimeCuda.a
+  cuda_mpi=$CLEAVE_LIB_DIR/libCleaveRuntimeCudaMpi.a
+  runtime=$CLEAVE_LIB_DIR/libCleaveRuntime.a
+  lib_flags="-L$CLEAVE_LIB_DIR"
+else
+  cuda_runtime=)sh" CLEAVE_RUNTIME_CUDA_LIBRARY R"sh(
+  cuda_mpi=)sh" CLEAVE_RUNTIME_CUDA_MPI_LIBRARY R"sh(
+  runtime=)sh" CLEAVE_RUNTIME_LIBRARY R"sh(
+  lib_flags=
+fi
+nvcc=${CLEAVE_NVCC:-)sh" CLEAVE_NVCC R"sh(}
+if [ -n "${CLEAVE_CUDA_ARCH:-}" ]; then
+  arch="-gencode arch=compute_$CLEAVE_CUDA_ARCH,code=sm_$CLEAVE_CUDA_ARCH"
+else
+  arch="-gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90"
+fi
+)sh";
+  text += "for device in";
+  for (size_t k = 0; k < devices; ++k)
+    text += " device_" + std::to_string(k);
+  text += "; do\n";
+  text += std::string("  \"$nvcc\" -O2 -std=c++17 $arch") +
+          (mpi ? " -ccbin mpicxx" : "") +
+          " -Xcompiler -fopenmp -I\"$include\" \"$device.cu\" " +
+          (mpi ? "\"$cuda_mpi\" " : "") +
+          "\"$cuda_runtime\" \"$runtime\" $lib_flags -L" CLEAVE_CUDA_LIB_DIR
+          " ${CLEAVE_LINK_FLAGS:-} -ldnnl -lgomp -lcublas -l:libcudnn.so.9" +
+          std::string(mpi ? " -l:libnccl.so.2" : "") + " -o \"$device\"\ndone\n";
+  return text;
+}
+#endif
+
+/// Builds a CUDA bundle's executables by running its build.sh.
+LogicalResult buildCudaExecutables(ModuleOp module, StringRef folder) {
+#ifdef CLEAVE_HAVE_CUDA
+  SmallString<256> script(folder), logPath(folder);
+  llvm::sys::path::append(script, "build.sh");
+  llvm::sys::path::append(logPath, "build.log");
+  llvm::ErrorOr<std::string> bash = llvm::sys::findProgramByName("bash");
+  if (!bash)
+    return fail(module, "cannot find bash to run the bundle's build.sh");
+  StringRef args[] = {*bash, script};
+  std::optional<StringRef> redirects[] = {std::nullopt, StringRef(logPath),
+                                          StringRef(logPath)};
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(*bash, args, std::nullopt, redirects, 0,
+                                     0, &message);
+  if (rc == 0) {
+    llvm::sys::fs::remove(logPath);
+    return success();
+  }
+  std::string log;
+  if (auto buffer = llvm::MemoryBuffer::getFile(logPath))
+    log = (*buffer)->getBuffer().take_back(4000).str();
+  return fail(module,
+              "building the CUDA device executables failed (" +
+                  (message.empty() ? "exit " + std::to_string(rc) : message) +
+                  "):\n" + log);
+#else
+  return fail(module, "this cleave-compile was built without the CUDA "
+                      "target (no nvcc was found); --emit=sources still "
+                      "writes a CUDA bundle's sources");
+#endif
+}
+
 } // namespace
 
 namespace {
@@ -165,13 +248,17 @@ FailureOr<DeviceFiles> writeDevice(func::FuncOp original, size_t index,
     return std::string(path);
   };
 
+  bool cuda = options.target == "cuda";
   PassManager pm(context);
   OpPassManager &fpm = pm.nest<func::FuncOp>();
   // Fusion first folds batch norms (which would block the layout change);
-  // after channels-last it fuses what the transposes hid.
+  // after channels-last it fuses what the transposes hid. cuDNN runs NCHW
+  // in f32, so the CUDA target keeps the ONNX layout.
   fpm.addPass(createFuseOpsPass());
-  fpm.addPass(createChannelsLastPass());
-  fpm.addPass(createFuseOpsPass());
+  if (!cuda) {
+    fpm.addPass(createChannelsLastPass());
+    fpm.addPass(createFuseOpsPass());
+  }
   fpm.addPass(createPlanMemoryPass());
   fpm.addPass(createLayoutWeightsPass());
   if (failed(pm.run(module)))
@@ -187,17 +274,22 @@ FailureOr<DeviceFiles> writeDevice(func::FuncOp original, size_t index,
   if (failed(writeWeightsFile(function, inFolder(name + ".weights"))))
     return failure();
   PassManager lower(context);
-  lower.addPass(createConvertCleaveToEmitCPass());
+  cleave::ConvertCleaveToEmitCPassOptions lowering;
+  lowering.target = options.target;
+  lowering.precision = options.precision;
+  lower.addPass(createConvertCleaveToEmitCPass(lowering));
   if (failed(lower.run(module)))
     return failure();
   std::string source;
   llvm::raw_string_ostream sourceStream(source);
+  std::string sourceName = name + (cuda ? ".cu" : ".cc");
   if (failed(emitc::translateToCpp(module, sourceStream)) ||
-      failed(writeText(module, inFolder(name + ".cc"),
+      failed(writeText(module, inFolder(sourceName),
                        "// Generated by cleave-compile; do not edit.\n" +
                            source)))
     return failure();
-  if (options.buildExecutables &&
+  // CUDA bundles build all devices at once, with build.sh.
+  if (!cuda && options.buildExecutables &&
       failed(buildExecutable(module, inFolder(name + ".cc"), inFolder(name),
                              inFolder(name + ".build.log"), multiDevice)))
     return failure();
@@ -210,9 +302,9 @@ FailureOr<DeviceFiles> writeDevice(func::FuncOp original, size_t index,
     return result;
   };
   files.entry = llvm::json::Object{{"index", (int64_t)index},
-                                   {"kind", "cpu"},
+                                   {"kind", options.target},
                                    {"executable", name},
-                                   {"source", name + ".cc"},
+                                   {"source", sourceName},
                                    {"weights", name + ".weights"},
                                    {"arena_bytes", arenaBytes},
                                    {"weights_bytes", weightsBytes},
@@ -236,6 +328,12 @@ LogicalResult writeBundle(ModuleOp module, const BundleOptions &options) {
                             "@device_1, ... in order (cleave-split-devices)");
   }
   bool multiDevice = !single && functions.size() > 1;
+  if (options.target != "cpu" && options.target != "cuda")
+    return fail(module, "unknown target '" + options.target + "'");
+#ifndef CLEAVE_HAVE_CUDA
+  if (options.target == "cuda" && options.buildExecutables)
+    return buildCudaExecutables(module, "");
+#endif
 
   // Build everything in a temporary folder beside the output, then rename.
   SmallString<256> output(options.outputDir);
@@ -272,14 +370,29 @@ LogicalResult writeBundle(ModuleOp module, const BundleOptions &options) {
     for (llvm::json::Value &out : files->outputs)
       outputs.push_back(std::move(out));
   }
-  if (failed(writeText(module, inFolder("CMakeLists.txt"),
-                       rebuildRecipe(functions.size()))))
+  if (options.target == "cuda") {
+#ifdef CLEAVE_HAVE_CUDA
+    if (failed(writeText(module, inFolder("build.sh"),
+                         cudaBuildScript(functions.size()))))
+      return failure();
+#endif
+    if (options.buildExecutables &&
+        failed(buildCudaExecutables(module, folder)))
+      return failure();
+  } else if (failed(writeText(module, inFolder("CMakeLists.txt"),
+                              rebuildRecipe(functions.size())))) {
     return failure();
+  }
   llvm::json::Object manifest{{"format_version", kBundleFormatVersion},
                               {"model", options.modelName},
-                              {"target", "cpu"},
-                              {"transport", multiDevice ? "mpi" : "none"},
+                              {"target", options.target},
+                              {"transport", !multiDevice ? "none"
+                                            : options.target == "cuda" ? "nccl"
+                                                                       : "mpi"},
                               {"devices", std::move(devices)},
+                              {"precision", options.target == "cuda"
+                                                ? options.precision
+                                                : std::string("fp32")},
                               {"inputs", std::move(inputs)},
                               {"outputs", std::move(outputs)}};
   std::string manifestText;

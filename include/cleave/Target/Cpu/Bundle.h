@@ -23,6 +23,11 @@ struct BundleOptions {
   std::string outputDir;
   /// Only write sources (no executable): for machines without a compiler.
   bool buildExecutables = true;
+  /// "cpu" (C++ on the host runtime) or "cuda" (one GPU per device, built
+  /// with nvcc by the bundle's build.sh).
+  std::string target = "cpu";
+  /// cuda: what matrix products and convolutions compute in.
+  std::string precision = "fp32";
   /// Kept in the manifest.
   std::string modelName;
   /// The placement's predicted time of each device's program (one run),
@@ -30,9 +35,9 @@ struct BundleOptions {
   std::vector<double> predictedMilliseconds;
 };
 
-/// Plans memory and weights of `module` (one func.func per device, today
-/// only @main), writes the bundle and builds its executables with the host
-/// compiler. Writes into a temporary folder renamed into place at the end,
+/// Plans memory and weights of `module` (@main, or one func.func per
+/// device), writes the bundle and builds its executables (the host compiler
+/// for cpu, nvcc for cuda). Writes into a temporary folder renamed into place at the end,
 /// so a failure leaves no partial bundle. Errors go to the diagnostic engine.
 mlir::LogicalResult writeBundle(mlir::ModuleOp module,
                                 const BundleOptions &options);

@@ -37,8 +37,13 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
       return fail("--num-devices=" + llvm::Twine(numDevices) + " but " +
                   loaded->name + " has " +
                   llvm::Twine(loaded->devices.size()) + " devices");
+    if (!llvm::is_contained({"fp32", "tf32", "fp16", "bf16"},
+                            llvm::StringRef(precision)))
+      return fail("unknown precision '" + precision +
+                  "'; expected fp32, tf32, fp16 or bf16");
     Machine target = numDevices ? firstDevices(*loaded, numDevices) : *loaded;
-    PlacementProblem problem = buildPlacementProblem(function, target);
+    PlacementProblem problem =
+        buildPlacementProblem(function, target, precision);
     if (problem.ops.empty())
       return;
 

@@ -53,7 +53,13 @@ std::string nodeName(Operation *op) {
 }
 
 PlacementProblem buildPlacementProblem(func::FuncOp function,
-                                       const Machine &machine) {
+                                       const Machine &machine,
+                                       llvm::StringRef precision) {
+  // The peak the precision's matrix units reach: "f32", "tf32", "f16", ...
+  std::string computeType = precision == "fp16"   ? "f16"
+                            : precision == "bf16" ? "bf16"
+                            : precision == "tf32" ? "tf32"
+                                                  : "f32";
   PlacementProblem result;
   PipelineProblem &problem = result.pipeline;
   problem.machine = machine;
@@ -70,6 +76,9 @@ PlacementProblem buildPlacementProblem(func::FuncOp function,
       cost = costed.getCost();
     double bytes = (double)(cost.bytesRead + cost.bytesWritten);
     std::string dtype = dtypeOf(op);
+    llvm::StringRef kind = cost.kind;
+    if (dtype == "f32" && (kind == "matmul" || kind == "conv"))
+      dtype = computeType;
     std::vector<double> seconds;
     for (const Device &device : machine.devices)
       seconds.push_back(cost.flops == 0 && bytes == 0

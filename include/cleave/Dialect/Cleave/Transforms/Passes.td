@@ -78,6 +78,9 @@ def PlacePass : Pass<"cleave-place", "::mlir::func::FuncOp"> {
            "Read the placement from this JSON file">,
     Option<"placementOut", "placement-out", "std::string", /*default=*/"\"\"",
            "Write the placement to this JSON file">,
+    Option<"precision", "precision", "std::string", /*default=*/"\"fp32\"",
+           "What f32 matrix products and convolutions compute in (fp32, "
+           "tf32, fp16, bf16): picks the devices' peak FLOP/s">,
   ];
   let dependentDialects = ["::cleave::graph::CleaveDialect"];
 }

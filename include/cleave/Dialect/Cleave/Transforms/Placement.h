@@ -26,8 +26,12 @@ struct PlacementProblem {
   analysis::PipelineProblem pipeline;
 };
 
+/// The placement problem of `function` on `machine`. `precision` (fp32,
+/// tf32, fp16, bf16: the CUDA target's --precision) is the type f32 matrix
+/// products and convolutions compute in, which picks the device's peak.
 PlacementProblem buildPlacementProblem(mlir::func::FuncOp function,
-                                       const analysis::Machine &machine);
+                                       const analysis::Machine &machine,
+                                       llvm::StringRef precision = "fp32");
 
 /// An op's `cleave.device`, if it has one.
 std::optional<int64_t> deviceOf(mlir::Operation *op);

@@ -1,0 +1,310 @@
+//===- CudaTransport.cpp - NCCL and host-staged MPI between GPUs ----------===//
+//
+// See CudaTransport.h. NCCL matches sends and receives by their order per
+// pair of devices, not by tag; cleave-split-devices keeps one global order
+// of transfers on every device, so the orders agree.
+//
+//===----------------------------------------------------------------------===//
+
+#include "../StatusInternal.h"
+#include "CudaContext.h"
+#include "CudaDevice.h"
+#include "cleave/Runtime/CudaTransport.h"
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mpi.h>
+#include <nccl.h>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using cleave::cuda::stream;
+
+struct Transport {
+  bool nccl = true;
+  int rank = 0;
+  // NCCL.
+  ncclComm_t comm = nullptr;
+  cudaStream_t commStream = nullptr;
+  cudaEvent_t computeDone = nullptr, commDone = nullptr;
+  double timeoutSeconds = 600;
+  // Host-staged MPI: pinned buffers by the transfer's position in the run.
+  std::vector<void *> pinned;
+  std::vector<size_t> pinnedBytes;
+  size_t nextBuffer = 0;
+  std::vector<MPI_Request> sends;
+};
+
+Transport &transport() {
+  static Transport t;
+  return t;
+}
+
+/// Adds the time until it goes out of scope to the wait clock.
+struct WaitTimer {
+  std::chrono::steady_clock::time_point start =
+      std::chrono::steady_clock::now();
+  ~WaitTimer() {
+    cleave_runtime_add_wait(std::chrono::duration<double>(
+                                std::chrono::steady_clock::now() - start)
+                                .count());
+  }
+};
+
+cleave_status ncclFailure(ncclResult_t r, const std::string &what) {
+  return CLEAVE_ERROR(CLEAVE_INTERNAL,
+                      what + ": NCCL: " + ncclGetErrorString(r) +
+                          (ncclGetLastError(nullptr)
+                               ? std::string(" (") +
+                                     ncclGetLastError(nullptr) + ")"
+                               : std::string()));
+}
+
+/// The comm stream waits for what the compute stream queued so far.
+cleave_status afterCompute(Transport &t) {
+  CLEAVE_CUDA_CHECK(cudaEventRecord(t.computeDone, stream()), "transfer");
+  CLEAVE_CUDA_CHECK(cudaStreamWaitEvent(t.commStream, t.computeDone, 0),
+                    "transfer");
+  return nullptr;
+}
+
+/// The compute stream waits for what the comm stream queued so far.
+cleave_status beforeCompute(Transport &t) {
+  CLEAVE_CUDA_CHECK(cudaEventRecord(t.commDone, t.commStream), "transfer");
+  CLEAVE_CUDA_CHECK(cudaStreamWaitEvent(stream(), t.commDone, 0), "transfer");
+  return nullptr;
+}
+
+/// Waits for both streams, polling NCCL for asynchronous errors; an error
+/// or the timeout aborts the communicator, which frees every waiting peer.
+cleave_status ncclWait() {
+  Transport &t = transport();
+  WaitTimer timer;
+  auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    cudaError_t comm = cudaStreamQuery(t.commStream),
+                compute = cudaStreamQuery(stream());
+    if (comm == cudaSuccess && compute == cudaSuccess)
+      return nullptr;
+    if (comm != cudaSuccess && comm != cudaErrorNotReady)
+      return cleave::cuda::check(comm, "transfer", __FILE__, __LINE__);
+    ncclResult_t async = ncclSuccess;
+    ncclCommGetAsyncError(t.comm, &async);
+    double waited = std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - start)
+                        .count();
+    if (async != ncclSuccess && async != ncclInProgress) {
+      ncclCommAbort(t.comm);
+      t.comm = nullptr;
+      return ncclFailure(async, "device " + std::to_string(t.rank));
+    }
+    if (waited > t.timeoutSeconds) {
+      ncclCommAbort(t.comm);
+      t.comm = nullptr;
+      return CLEAVE_ERROR(CLEAVE_INTERNAL,
+                          "device " + std::to_string(t.rank) +
+                              ": transfers did not finish in " +
+                              std::to_string((int)t.timeoutSeconds) +
+                              " s (CLEAVE_NCCL_TIMEOUT_S); aborted NCCL");
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+}
+
+/// The pinned staging buffer for the next transfer of `bytes`.
+cleave_status stagingBuffer(size_t bytes, void **out) {
+  Transport &t = transport();
+  size_t i = t.nextBuffer++;
+  if (i == t.pinned.size()) {
+    t.pinned.push_back(nullptr);
+    t.pinnedBytes.push_back(0);
+  }
+  if (t.pinnedBytes[i] < bytes) {
+    cudaFreeHost(t.pinned[i]);
+    t.pinned[i] = nullptr;
+    CLEAVE_CUDA_CHECK(cudaMallocHost(&t.pinned[i], bytes), "staging buffer");
+    t.pinnedBytes[i] = bytes;
+  }
+  *out = t.pinned[i];
+  return nullptr;
+}
+
+std::string mpiError(int code) {
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(code, text, &length);
+  return std::string(text, length);
+}
+
+cleave_status setUpNccl(Transport &t, int size) {
+  ncclUniqueId id;
+  if (t.rank == 0)
+    if (ncclResult_t r = ncclGetUniqueId(&id); r != ncclSuccess)
+      return ncclFailure(r, "creating the NCCL id");
+  int rc = MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, MPI_COMM_WORLD);
+  if (rc != MPI_SUCCESS)
+    return CLEAVE_ERROR(CLEAVE_INTERNAL,
+                        "sharing the NCCL id over MPI: " + mpiError(rc));
+  if (ncclResult_t r = ncclCommInitRank(&t.comm, size, id, t.rank);
+      r != ncclSuccess)
+    return ncclFailure(r, "joining the NCCL communicator");
+  CLEAVE_CUDA_CHECK(
+      cudaStreamCreateWithFlags(&t.commStream, cudaStreamNonBlocking),
+      "communication stream");
+  CLEAVE_CUDA_CHECK(
+      cudaEventCreateWithFlags(&t.computeDone, cudaEventDisableTiming),
+      "transfer event");
+  CLEAVE_CUDA_CHECK(
+      cudaEventCreateWithFlags(&t.commDone, cudaEventDisableTiming),
+      "transfer event");
+  if (const char *timeout = std::getenv("CLEAVE_NCCL_TIMEOUT_S"))
+    t.timeoutSeconds = std::atof(timeout);
+  cleave::cuda::syncHook = ncclWait;
+  return nullptr;
+}
+
+} // namespace
+
+extern "C" {
+
+cleave_status cleave_cuda_transport_send(const cleave_tensor *x, int32_t peer,
+                                         int32_t tag) {
+  Transport &t = transport();
+  size_t bytes = cleave_tensor_num_bytes(x);
+  if (t.nccl) {
+    CLEAVE_RETURN_IF_ERROR(afterCompute(t));
+    if (ncclResult_t r = ncclSend(x->data, bytes, ncclUint8, peer, t.comm,
+                                  t.commStream);
+        r != ncclSuccess)
+      return ncclFailure(r, "send to device " + std::to_string(peer));
+    return nullptr;
+  }
+  void *host = nullptr;
+  CLEAVE_RETURN_IF_ERROR(stagingBuffer(bytes, &host));
+  CLEAVE_CUDA_CHECK(cudaMemcpyAsync(host, x->data, bytes,
+                                    cudaMemcpyDeviceToHost, stream()),
+                    "staging a send");
+  CLEAVE_CUDA_CHECK(cudaStreamSynchronize(stream()), "staging a send");
+  MPI_Request request;
+  int rc = MPI_Isend(host, (int)bytes, MPI_BYTE, peer, tag, MPI_COMM_WORLD,
+                     &request);
+  if (rc != MPI_SUCCESS)
+    return CLEAVE_ERROR(CLEAVE_INTERNAL, "send to device " +
+                                             std::to_string(peer) + ": " +
+                                             mpiError(rc));
+  t.sends.push_back(request);
+  return nullptr;
+}
+
+cleave_status cleave_cuda_transport_recv(cleave_tensor *y, int32_t peer,
+                                         int32_t tag) {
+  Transport &t = transport();
+  size_t bytes = cleave_tensor_num_bytes(y);
+  if (t.nccl) {
+    // The buffer may still be read by the previous microbatch's kernels.
+    CLEAVE_RETURN_IF_ERROR(afterCompute(t));
+    if (ncclResult_t r = ncclRecv(y->data, bytes, ncclUint8, peer, t.comm,
+                                  t.commStream);
+        r != ncclSuccess)
+      return ncclFailure(r, "receive from device " + std::to_string(peer));
+    return beforeCompute(t);
+  }
+  void *host = nullptr;
+  CLEAVE_RETURN_IF_ERROR(stagingBuffer(bytes, &host));
+  MPI_Status status;
+  {
+    WaitTimer timer;
+    int rc = MPI_Recv(host, (int)bytes, MPI_BYTE, peer, tag, MPI_COMM_WORLD,
+                      &status);
+    if (rc != MPI_SUCCESS)
+      return CLEAVE_ERROR(CLEAVE_INTERNAL, "receive from device " +
+                                               std::to_string(peer) + ": " +
+                                               mpiError(rc));
+  }
+  int received = 0;
+  MPI_Get_count(&status, MPI_BYTE, &received);
+  if ((size_t)received != bytes)
+    return CLEAVE_ERROR(CLEAVE_INTERNAL,
+                        "receive from device " + std::to_string(peer) +
+                            " (tag " + std::to_string(tag) + "): " +
+                            std::to_string(received) + " bytes, expected " +
+                            std::to_string(bytes));
+  CLEAVE_CUDA_CHECK(cudaMemcpyAsync(y->data, host, bytes,
+                                    cudaMemcpyHostToDevice, stream()),
+                    "staging a receive");
+  return nullptr;
+}
+
+cleave_status cleave_cuda_transport_wait_sends(void) {
+  Transport &t = transport();
+  if (t.nccl) // The next run's kernels wait for this run's sends.
+    return beforeCompute(t);
+  WaitTimer timer;
+  int rc = MPI_Waitall((int)t.sends.size(), t.sends.data(),
+                       MPI_STATUSES_IGNORE);
+  t.sends.clear();
+  if (rc != MPI_SUCCESS)
+    return CLEAVE_ERROR(CLEAVE_INTERNAL, "waiting for sends: " + mpiError(rc));
+  // Staged receives are copied from the pinned buffers by then.
+  CLEAVE_CUDA_CHECK(cudaStreamSynchronize(stream()), "staged receives");
+  t.nextBuffer = 0;
+  return nullptr;
+}
+
+} // extern "C"
+
+int cleave_cuda_transport_device_main(int argc, char **argv,
+                                      const cleave_program &program,
+                                      int32_t device,
+                                      cleave_precision precision) {
+  MPI_Init(&argc, &argv);
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  Transport &t = transport();
+  int size = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &t.rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  auto abortAll = [&](int rc) {
+    std::fprintf(stderr, "%s: error: device %d failed; stopping every device\n",
+                 program.name, device);
+    std::fflush(stderr);
+    if (t.comm)
+      ncclCommAbort(t.comm);
+    MPI_Abort(MPI_COMM_WORLD, rc);
+    return rc;
+  };
+  if (t.rank != device) {
+    std::fprintf(stderr,
+                 "%s: error: this is device %d's program but it runs as MPI "
+                 "rank %d of %d\n",
+                 program.name, device, t.rank, size);
+    return abortAll(1);
+  }
+  const char *kind = std::getenv("CLEAVE_TRANSPORT");
+  t.nccl = !kind || std::strcmp(kind, "mpi") != 0;
+  if (kind && t.nccl && std::strcmp(kind, "nccl") != 0) {
+    std::fprintf(stderr, "%s: error: CLEAVE_TRANSPORT is '%s'; expected nccl "
+                         "or mpi\n", program.name, kind);
+    return abortAll(1);
+  }
+  int32_t gpu = cleave::cuda::deviceFor(device);
+  cleave_status s = cleave_cuda_init(gpu, precision);
+  if (!s && t.nccl)
+    s = setUpNccl(t, size);
+  if (s) {
+    std::fprintf(stderr, "%s: error: %s\n", program.name,
+                 cleave_status_message(s));
+    cleave_status_free(s);
+    return abortAll(1);
+  }
+  int rc = cleave::cuda::runOnGpu(argc, argv, program, gpu, precision);
+  if (rc != 0)
+    return abortAll(rc);
+  if (t.comm)
+    ncclCommDestroy(t.comm);
+  MPI_Finalize();
+  return 0;
+}

@@ -1,0 +1,394 @@
+//===- ElementwiseKernels.cu - unary, binary, compare, where, cast --------===//
+//
+// One thread per output element (grid-stride loops). Operands are
+// addressed through Plans (IndexMath.h); same-shape operands take the
+// linear path. Math ops run natively on f32; other element types use the
+// host fallback.
+//
+//===----------------------------------------------------------------------===//
+
+#include "CudaContext.h"
+#include "HostFallback.h"
+#include "IndexMath.h"
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+namespace cleave::cuda {
+namespace {
+
+#define GRID_STRIDE(i, n)                                                      \
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < (n);    \
+       i += (int64_t)gridDim.x * blockDim.x)
+
+__device__ float unaryOp(int op, float x, float a, float b) {
+  switch (op) {
+  case CLEAVE_UNARY_ABS: return fabsf(x);
+  case CLEAVE_UNARY_ELU: return x > 0 ? x : a * expm1f(x);
+  case CLEAVE_UNARY_EXP: return expf(x);
+  case CLEAVE_UNARY_GELU: return 0.5f * x * (1.0f + erff(x * 0.70710678118f));
+  case CLEAVE_UNARY_GELU_TANH:
+    return 0.5f * x *
+           (1.0f + tanhf(0.79788456080f * (x + 0.044715f * x * x * x)));
+  case CLEAVE_UNARY_HARD_SIGMOID: return fmaxf(0.0f, fminf(1.0f, a * x + b));
+  case CLEAVE_UNARY_LEAKY_RELU: return x >= 0 ? x : a * x;
+  case CLEAVE_UNARY_LOG: return logf(x);
+  case CLEAVE_UNARY_NEG: return -x;
+  case CLEAVE_UNARY_RELU: return fmaxf(x, 0.0f);
+  case CLEAVE_UNARY_SIGMOID: return 1.0f / (1.0f + expf(-x));
+  case CLEAVE_UNARY_SQRT: return sqrtf(x);
+  case CLEAVE_UNARY_TANH: return tanhf(x);
+  case CLEAVE_UNARY_CEIL: return ceilf(x);
+  case CLEAVE_UNARY_CLIP: return isnan(x) ? x : fminf(fmaxf(x, a), b);
+  case CLEAVE_UNARY_COS: return cosf(x);
+  case CLEAVE_UNARY_ERF: return erff(x);
+  case CLEAVE_UNARY_FLOOR: return floorf(x);
+  case CLEAVE_UNARY_HARD_SWISH:
+    return x * fmaxf(0.0f, fminf(1.0f, x / 6.0f + 0.5f));
+  case CLEAVE_UNARY_RECIPROCAL: return 1.0f / x;
+  case CLEAVE_UNARY_ROUND: return rintf(x); // Half to even.
+  case CLEAVE_UNARY_SELU: return x > 0 ? b * x : b * a * expm1f(x);
+  case CLEAVE_UNARY_SIGN: return x > 0 ? 1.0f : (x < 0 ? -1.0f : x);
+  case CLEAVE_UNARY_SIN: return sinf(x);
+  case CLEAVE_UNARY_SOFTPLUS: return x > 20 ? x : log1pf(expf(x));
+  case CLEAVE_UNARY_SOFTSIGN: return x / (1 + fabsf(x));
+  case CLEAVE_UNARY_LINEAR: return a * x + b;
+  }
+  return x;
+}
+
+__global__ void unaryKernel(int op, float a, float b, const float *x, float *y,
+                            int64_t n) {
+  GRID_STRIDE(i, n) y[i] = unaryOp(op, x[i], a, b);
+}
+
+__device__ float binaryOp(int op, float p, float q) {
+  switch (op) {
+  case CLEAVE_BINARY_ADD: return p + q;
+  case CLEAVE_BINARY_SUB: return p - q;
+  case CLEAVE_BINARY_MUL: return p * q;
+  case CLEAVE_BINARY_DIV: return p / q;
+  case CLEAVE_BINARY_MAX: return isnan(p) || isnan(q) ? NAN : fmaxf(p, q);
+  case CLEAVE_BINARY_MIN: return isnan(p) || isnan(q) ? NAN : fminf(p, q);
+  case CLEAVE_BINARY_POW: return powf(p, q);
+  case CLEAVE_BINARY_FMOD: return fmodf(p, q);
+  case CLEAVE_BINARY_MOD: {
+    float r = fmodf(p, q);
+    return r != 0 && ((r < 0) != (q < 0)) ? r + q : r;
+  }
+  case CLEAVE_BINARY_PRELU: return p < 0 ? p * q : p;
+  }
+  return NAN;
+}
+
+__global__ void binaryLinear(int op, const float *a, const float *b, float *y,
+                             int64_t n, int64_t bSize) {
+  // b repeats every bSize elements (a scalar, or a trailing-axes operand).
+  GRID_STRIDE(i, n) y[i] = binaryOp(op, a[i], b[i % bSize]);
+}
+
+__global__ void binaryPlanned(int op, Plan<3> plan, const float *a,
+                              const float *b, float *y, int64_t n) {
+  GRID_STRIDE(i, n) {
+    int64_t o[3];
+    plan.offsets(i, o);
+    y[o[0]] = binaryOp(op, a[o[1]], b[o[2]]);
+  }
+}
+
+template <typename T>
+__device__ bool compareOp(int op, T p, T q) {
+  switch (op) {
+  case CLEAVE_COMPARE_EQUAL: return p == q;
+  case CLEAVE_COMPARE_LESS: return p < q;
+  case CLEAVE_COMPARE_LESS_OR_EQUAL: return p <= q;
+  case CLEAVE_COMPARE_GREATER: return p > q;
+  case CLEAVE_COMPARE_GREATER_OR_EQUAL: return p >= q;
+  }
+  return false;
+}
+
+template <typename T>
+__global__ void compareKernel(int op, Plan<3> plan, const T *a, const T *b,
+                              bool *y, int64_t n) {
+  GRID_STRIDE(i, n) {
+    int64_t o[3];
+    plan.offsets(i, o);
+    y[o[0]] = compareOp(op, a[o[1]], b[o[2]]);
+  }
+}
+
+__global__ void notKernel(const bool *x, bool *y, int64_t n) {
+  GRID_STRIDE(i, n) y[i] = !x[i];
+}
+
+template <typename T>
+__global__ void whereKernel(Plan<4> plan, const bool *c, const T *x,
+                            const T *y, T *out, int64_t n) {
+  GRID_STRIDE(i, n) {
+    int64_t o[4];
+    plan.offsets(i, o);
+    out[o[0]] = c[o[1]] ? x[o[2]] : y[o[3]];
+  }
+}
+
+// Casts go through double (or int64 between integers), as the CPU kernel.
+template <typename T> __device__ double toDouble(T v) { return (double)v; }
+template <> __device__ double toDouble(__half v) { return __half2float(v); }
+template <> __device__ double toDouble(__nv_bfloat16 v) {
+  return __bfloat162float(v);
+}
+template <typename T> __device__ T fromDouble(double v) { return (T)v; }
+template <> __device__ bool fromDouble(double v) { return v != 0; }
+template <> __device__ __half fromDouble(double v) {
+  return __float2half((float)v);
+}
+template <> __device__ __nv_bfloat16 fromDouble(double v) {
+  return __float2bfloat16((float)v);
+}
+
+template <typename From, typename To>
+__global__ void castKernel(const From *x, To *y, int64_t n) {
+  GRID_STRIDE(i, n) y[i] = fromDouble<To>(toDouble(x[i]));
+}
+
+__global__ void toHalf(const float *x, __half *y, int64_t n) {
+  GRID_STRIDE(i, n) y[i] = __float2half(x[i]);
+}
+__global__ void toBf16(const float *x, __nv_bfloat16 *y, int64_t n) {
+  GRID_STRIDE(i, n) y[i] = __float2bfloat16(x[i]);
+}
+
+__global__ void batchNormKernel(const float *x, const float *scale,
+                                const float *bias, const float *mean,
+                                const float *var, float epsilon, float *y,
+                                int64_t n, int64_t channels, int64_t inner) {
+  GRID_STRIDE(i, n) {
+    int64_t c = (i / inner) % channels;
+    y[i] = scale[c] * (x[i] - mean[c]) * rsqrtf(var[c] + epsilon) + bias[c];
+  }
+}
+
+
+template <typename From>
+cleave_status castTo(const From *x, cleave_tensor *y, int64_t n) {
+  unsigned blocks = blocksFor(n);
+  cudaStream_t s = stream();
+  void *d = y->data;
+  switch (y->dtype) {
+  case CLEAVE_DTYPE_F32: castKernel<<<blocks, 256, 0, s>>>(x, (float *)d, n); break;
+  case CLEAVE_DTYPE_F64: castKernel<<<blocks, 256, 0, s>>>(x, (double *)d, n); break;
+  case CLEAVE_DTYPE_F16: castKernel<<<blocks, 256, 0, s>>>(x, (__half *)d, n); break;
+  case CLEAVE_DTYPE_BF16: castKernel<<<blocks, 256, 0, s>>>(x, (__nv_bfloat16 *)d, n); break;
+  case CLEAVE_DTYPE_I32: castKernel<<<blocks, 256, 0, s>>>(x, (int32_t *)d, n); break;
+  case CLEAVE_DTYPE_I64: castKernel<<<blocks, 256, 0, s>>>(x, (int64_t *)d, n); break;
+  case CLEAVE_DTYPE_BOOL: castKernel<<<blocks, 256, 0, s>>>(x, (bool *)d, n); break;
+  default: return nullptr; // Not reached: checked by the caller.
+  }
+  return CLEAVE_CUDA_LAUNCHED("cast");
+}
+
+bool nativeCastType(cleave_dtype t) {
+  switch (t) {
+  case CLEAVE_DTYPE_F32: case CLEAVE_DTYPE_F64: case CLEAVE_DTYPE_F16:
+  case CLEAVE_DTYPE_BF16: case CLEAVE_DTYPE_I32: case CLEAVE_DTYPE_I64:
+  case CLEAVE_DTYPE_BOOL:
+    return true;
+  default:
+    return false;
+  }
+}
+
+bool sameShape(const cleave_tensor &a, const cleave_tensor &b) {
+  if (a.rank != b.rank)
+    return false;
+  for (int32_t d = 0; d < a.rank; ++d)
+    if (a.dims[d] != b.dims[d])
+      return false;
+  return true;
+}
+
+/// The number of elements b repeats over when b is y's trailing axes (a
+/// bias, a scale) or a scalar; 0 otherwise.
+int64_t trailingRepeat(const cleave_tensor &b, const cleave_tensor &y) {
+  int64_t n = cleave_tensor_num_elements(&b);
+  if (n == 1)
+    return 1;
+  int32_t shift = y.rank - b.rank;
+  if (shift < 0)
+    return 0;
+  int32_t first = 0; // b's leading 1s are free.
+  while (first < b.rank && b.dims[first] == 1)
+    ++first;
+  for (int32_t d = first; d < b.rank; ++d)
+    if (b.dims[d] != y.dims[d + shift])
+      return 0;
+  return n;
+}
+
+} // namespace
+} // namespace cleave::cuda
+
+using namespace cleave::cuda;
+
+extern "C" {
+
+cleave_status cleave_cuda_unary(cleave_unary_op op, float alpha, float beta,
+                                const cleave_tensor *x, cleave_tensor *y) {
+  if (x->dtype != CLEAVE_DTYPE_F32 || y->dtype != CLEAVE_DTYPE_F32) {
+    HostMirror m;
+    return m.finish(cleave_cpu_unary(op, alpha, beta, m.in(x), m.out(y)));
+  }
+  int64_t n = cleave_tensor_num_elements(y);
+  if (n == 0)
+    return nullptr;
+  unaryKernel<<<blocksFor(n), 256, 0, stream()>>>(
+      op, alpha, beta, (const float *)x->data, (float *)y->data, n);
+  return CLEAVE_CUDA_LAUNCHED("unary");
+}
+
+cleave_status cleave_cuda_binary(cleave_binary_op op, const cleave_tensor *a,
+                                 const cleave_tensor *b, cleave_tensor *y) {
+  bool f32 = a->dtype == CLEAVE_DTYPE_F32 && b->dtype == CLEAVE_DTYPE_F32 &&
+             y->dtype == CLEAVE_DTYPE_F32;
+  if (!f32 || op > CLEAVE_BINARY_PRELU || y->rank > CLEAVE_MAX_RANK) {
+    HostMirror m;
+    return m.finish(cleave_cpu_binary(op, m.in(a), m.in(b), m.out(y)));
+  }
+  int64_t n = cleave_tensor_num_elements(y);
+  if (n == 0)
+    return nullptr;
+  const float *pa = (const float *)a->data, *pb = (const float *)b->data;
+  float *py = (float *)y->data;
+  int64_t repeat = sameShape(*a, *y) ? trailingRepeat(*b, *y) : 0;
+  if (repeat) {
+    binaryLinear<<<blocksFor(n), 256, 0, stream()>>>(op, pa, pb, py, n, repeat);
+  } else {
+    const cleave_tensor *ops[] = {a, b};
+    binaryPlanned<<<blocksFor(n), 256, 0, stream()>>>(
+        op, broadcastPlan<3>(*y, ops, true), pa, pb, py, n);
+  }
+  return CLEAVE_CUDA_LAUNCHED("binary");
+}
+
+cleave_status cleave_cuda_compare(cleave_compare_op op, const cleave_tensor *a,
+                                  const cleave_tensor *b, cleave_tensor *y) {
+  int64_t n = cleave_tensor_num_elements(y);
+  const cleave_tensor *ops[] = {a, b};
+  Plan<3> plan = broadcastPlan<3>(*y, ops, true);
+  if (a->dtype == CLEAVE_DTYPE_F32 && b->dtype == CLEAVE_DTYPE_F32) {
+    if (n)
+      compareKernel<<<blocksFor(n), 256, 0, stream()>>>(
+          op, plan, (const float *)a->data, (const float *)b->data,
+          (bool *)y->data, n);
+  } else if (a->dtype == CLEAVE_DTYPE_I64 && b->dtype == CLEAVE_DTYPE_I64) {
+    if (n)
+      compareKernel<<<blocksFor(n), 256, 0, stream()>>>(
+          op, plan, (const int64_t *)a->data, (const int64_t *)b->data,
+          (bool *)y->data, n);
+  } else {
+    HostMirror m;
+    return m.finish(cleave_cpu_compare(op, m.in(a), m.in(b), m.out(y)));
+  }
+  return CLEAVE_CUDA_LAUNCHED("compare");
+}
+
+cleave_status cleave_cuda_not(const cleave_tensor *x, cleave_tensor *y) {
+  if (x->dtype != CLEAVE_DTYPE_BOOL) {
+    HostMirror m;
+    return m.finish(cleave_cpu_not(m.in(x), m.out(y)));
+  }
+  if (int64_t n = cleave_tensor_num_elements(y))
+    notKernel<<<blocksFor(n), 256, 0, stream()>>>((const bool *)x->data,
+                                                  (bool *)y->data, n);
+  return CLEAVE_CUDA_LAUNCHED("not");
+}
+
+cleave_status cleave_cuda_where(const cleave_tensor *condition,
+                                const cleave_tensor *x, const cleave_tensor *y,
+                                cleave_tensor *out) {
+  int64_t n = cleave_tensor_num_elements(out);
+  size_t width = cleave_dtype_size(out->dtype);
+  if (condition->dtype != CLEAVE_DTYPE_BOOL || x->dtype != out->dtype ||
+      y->dtype != out->dtype) {
+    HostMirror m;
+    return m.finish(
+        cleave_cpu_where(m.in(condition), m.in(x), m.in(y), m.out(out)));
+  }
+  if (n == 0)
+    return nullptr;
+  const cleave_tensor *ops[] = {condition, x, y};
+  Plan<4> plan = broadcastPlan<4>(*out, ops, true);
+  const bool *c = (const bool *)condition->data;
+  unsigned blocks = blocksFor(n);
+  switch (width) {
+  case 1: whereKernel<<<blocks, 256, 0, stream()>>>(plan, c, (const uint8_t *)x->data, (const uint8_t *)y->data, (uint8_t *)out->data, n); break;
+  case 2: whereKernel<<<blocks, 256, 0, stream()>>>(plan, c, (const uint16_t *)x->data, (const uint16_t *)y->data, (uint16_t *)out->data, n); break;
+  case 4: whereKernel<<<blocks, 256, 0, stream()>>>(plan, c, (const uint32_t *)x->data, (const uint32_t *)y->data, (uint32_t *)out->data, n); break;
+  case 8: whereKernel<<<blocks, 256, 0, stream()>>>(plan, c, (const uint64_t *)x->data, (const uint64_t *)y->data, (uint64_t *)out->data, n); break;
+  default:
+    return CLEAVE_ERROR(CLEAVE_UNSUPPORTED, "where: element type");
+  }
+  return CLEAVE_CUDA_LAUNCHED("where");
+}
+
+cleave_status cleave_cuda_cast(const cleave_tensor *x, cleave_tensor *y) {
+  if (!nativeCastType(x->dtype) || !nativeCastType(y->dtype)) {
+    HostMirror m;
+    return m.finish(cleave_cpu_cast(m.in(x), m.out(y)));
+  }
+  int64_t n = cleave_tensor_num_elements(y);
+  if (n == 0)
+    return nullptr;
+  const void *d = x->data;
+  switch (x->dtype) {
+  case CLEAVE_DTYPE_F32: return castTo((const float *)d, y, n);
+  case CLEAVE_DTYPE_F64: return castTo((const double *)d, y, n);
+  case CLEAVE_DTYPE_F16: return castTo((const __half *)d, y, n);
+  case CLEAVE_DTYPE_BF16: return castTo((const __nv_bfloat16 *)d, y, n);
+  case CLEAVE_DTYPE_I32: return castTo((const int32_t *)d, y, n);
+  case CLEAVE_DTYPE_I64: return castTo((const int64_t *)d, y, n);
+  case CLEAVE_DTYPE_BOOL: return castTo((const bool *)d, y, n);
+  default: return nullptr;
+  }
+}
+
+cleave_status cleave_cuda_batch_norm(const cleave_tensor *x,
+                                     const cleave_tensor *scale,
+                                     const cleave_tensor *bias,
+                                     const cleave_tensor *mean,
+                                     const cleave_tensor *var, float epsilon,
+                                     cleave_tensor *y) {
+  if (x->dtype != CLEAVE_DTYPE_F32 || x->rank < 2) {
+    HostMirror m;
+    return m.finish(cleave_cpu_batch_norm(m.in(x), m.in(scale), m.in(bias),
+                                          m.in(mean), m.in(var), epsilon,
+                                          m.out(y)));
+  }
+  int64_t n = cleave_tensor_num_elements(y), inner = 1;
+  for (int32_t d = 2; d < x->rank; ++d)
+    inner *= x->dims[d];
+  if (n)
+    batchNormKernel<<<blocksFor(n), 256, 0, stream()>>>(
+        (const float *)x->data, (const float *)scale->data,
+        (const float *)bias->data, (const float *)mean->data,
+        (const float *)var->data, epsilon, (float *)y->data, n, x->dims[1],
+        inner);
+  return CLEAVE_CUDA_LAUNCHED("batch_norm");
+}
+
+} // extern "C"
+
+namespace cleave::cuda {
+
+cleave_status convertFromF32(const float *src, void *dst, cleave_dtype dtype,
+                             int64_t n) {
+  if (n == 0)
+    return nullptr;
+  if (dtype == CLEAVE_DTYPE_F16)
+    toHalf<<<blocksFor(n), 256, 0, stream()>>>(src, (__half *)dst, n);
+  else
+    toBf16<<<blocksFor(n), 256, 0, stream()>>>(src, (__nv_bfloat16 *)dst, n);
+  return CLEAVE_CUDA_LAUNCHED("convert");
+}
+
+} // namespace cleave::cuda

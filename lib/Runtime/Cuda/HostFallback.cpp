@@ -1,0 +1,138 @@
+//===- HostFallback.cpp - CPU kernels on host copies ----------------------===//
+
+#include "HostFallback.h"
+
+namespace cleave::cuda {
+
+HostMirror::HostMirror() {
+  countFallback();
+  error_ = check(cudaStreamSynchronize(stream()), "host fallback", __FILE__,
+                 __LINE__);
+}
+
+HostMirror::~HostMirror() {
+  if (error_)
+    cleave_status_free(error_);
+}
+
+cleave_tensor *HostMirror::copy(const cleave_tensor *t) {
+  if (!t)
+    return nullptr;
+  size_t bytes = cleave_tensor_num_bytes(t);
+  storage_.emplace_back(bytes ? bytes : 1);
+  cleave_tensor &h = host_.emplace_back(*t);
+  h.data = storage_.back().data();
+  h.owns_data = 0;
+  if (!error_ && bytes)
+    error_ = check(cudaMemcpy(h.data, t->data, bytes, cudaMemcpyDeviceToHost),
+                   "host fallback", __FILE__, __LINE__);
+  return &h;
+}
+
+const cleave_tensor *HostMirror::in(const cleave_tensor *t) { return copy(t); }
+
+cleave_tensor *HostMirror::out(cleave_tensor *t) {
+  // Copied too: the kernel may run in place or write part of it.
+  cleave_tensor *h = copy(t);
+  if (t)
+    outputs_.push_back({t, h});
+  return h;
+}
+
+cleave_status HostMirror::finish(cleave_status status) {
+  if (error_) {
+    cleave_status_free(status);
+    cleave_status e = error_;
+    error_ = nullptr;
+    return e;
+  }
+  if (status)
+    return status;
+  for (auto [device, host] : outputs_)
+    if (size_t bytes = cleave_tensor_num_bytes(host))
+      CLEAVE_CUDA_CHECK(cudaMemcpyAsync(device->data, host->data, bytes,
+                                        cudaMemcpyHostToDevice, stream()),
+                        "host fallback");
+  // The host buffers die with this object.
+  CLEAVE_CUDA_CHECK(cudaStreamSynchronize(stream()), "host fallback");
+  return nullptr;
+}
+
+} // namespace cleave::cuda
+
+using namespace cleave::cuda;
+
+extern "C" {
+
+cleave_status cleave_cuda_lrn(const cleave_tensor *x, float alpha, float beta,
+                              float bias, int64_t size, cleave_tensor *y) {
+  HostMirror m;
+  return m.finish(cleave_cpu_lrn(m.in(x), alpha, beta, bias, size, m.out(y)));
+}
+
+cleave_status cleave_cuda_einsum(const char *equation,
+                                 const cleave_tensor *const *inputs,
+                                 int32_t count, cleave_tensor *y) {
+  HostMirror m;
+  std::vector<const cleave_tensor *> host;
+  for (int32_t i = 0; i < count; ++i)
+    host.push_back(m.in(inputs[i]));
+  return m.finish(cleave_cpu_einsum(equation, host.data(), count, m.out(y)));
+}
+
+cleave_status cleave_cuda_top_k(const cleave_tensor *x, int32_t axis,
+                                int32_t largest, cleave_tensor *values,
+                                cleave_tensor *indices) {
+  HostMirror m;
+  return m.finish(cleave_cpu_top_k(m.in(x), axis, largest, m.out(values),
+                                   m.out(indices)));
+}
+
+cleave_status cleave_cuda_conv_transpose(const cleave_tensor *x,
+                                         const cleave_tensor *w,
+                                         const cleave_tensor *b,
+                                         const cleave_window *window,
+                                         int64_t group, cleave_tensor *y) {
+  HostMirror m;
+  return m.finish(cleave_cpu_conv_transpose(m.in(x), m.in(w), m.in(b), window,
+                                            group, m.out(y)));
+}
+
+cleave_status cleave_cuda_instance_norm(const cleave_tensor *x,
+                                        const cleave_tensor *scale,
+                                        const cleave_tensor *bias,
+                                        float epsilon, cleave_tensor *y) {
+  HostMirror m;
+  return m.finish(cleave_cpu_instance_norm(m.in(x), m.in(scale), m.in(bias),
+                                           epsilon, m.out(y)));
+}
+
+cleave_status cleave_cuda_cumsum(const cleave_tensor *x, int32_t axis,
+                                 int32_t exclusive, int32_t reverse,
+                                 cleave_tensor *y) {
+  HostMirror m;
+  return m.finish(
+      cleave_cpu_cumsum(m.in(x), axis, exclusive, reverse, m.out(y)));
+}
+
+cleave_status cleave_cuda_resize(const cleave_tensor *x, const float *scales,
+                                 int32_t linear,
+                                 cleave_resize_coordinates coordinates,
+                                 cleave_resize_nearest nearest,
+                                 cleave_tensor *y) {
+  HostMirror m;
+  return m.finish(cleave_cpu_resize(m.in(x), scales, linear, coordinates,
+                                    nearest, m.out(y)));
+}
+
+cleave_status cleave_cuda_resize_cubic(const cleave_tensor *x,
+                                       const float *scales,
+                                       cleave_resize_coordinates coordinates,
+                                       float cubic_a, int32_t exclude_outside,
+                                       cleave_tensor *y) {
+  HostMirror m;
+  return m.finish(cleave_cpu_resize_cubic(m.in(x), scales, coordinates, cubic_a,
+                                          exclude_outside, m.out(y)));
+}
+
+} // extern "C"

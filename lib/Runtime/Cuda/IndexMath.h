@@ -1,0 +1,166 @@
+//===- IndexMath.h - element addressing shared by host and device -*- C++ -*-===//
+//
+// The CUDA kernels address elements through small plans built on the host:
+// for each linear index of the iteration space, the element offsets in
+// every operand. The same functions run on the host in the unit tests,
+// which check the plans against the CPU kernels (test/Unit/CudaPlanTest).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLEAVE_LIB_RUNTIME_CUDA_INDEXMATH_H
+#define CLEAVE_LIB_RUNTIME_CUDA_INDEXMATH_H
+
+#include "cleave/Runtime/Tensor.h"
+
+#ifdef __CUDACC__
+#define CLEAVE_HD __host__ __device__
+#else
+#define CLEAVE_HD
+#endif
+
+namespace cleave::cuda {
+
+/// An iteration space of `rank` dims and, per operand, the element stride
+/// of each dim (0 where the operand is broadcast). Operand k's offset of
+/// linear index i (row-major over dims) is base[k] + sum(coord[d] *
+/// strides[k][d]), with coord[d] taken modulo wrap[k][d] where that is
+/// non-zero (Tile).
+template <int N> struct Plan {
+  int32_t rank = 0;
+  int64_t dims[CLEAVE_MAX_RANK] = {};
+  int64_t strides[N][CLEAVE_MAX_RANK] = {};
+  int64_t wrap[N][CLEAVE_MAX_RANK] = {};
+  int64_t base[N] = {};
+
+  CLEAVE_HD int64_t count() const {
+    int64_t n = 1;
+    for (int32_t d = 0; d < rank; ++d)
+      n *= dims[d];
+    return n;
+  }
+
+  CLEAVE_HD void offsets(int64_t linear, int64_t out[N]) const {
+    for (int k = 0; k < N; ++k)
+      out[k] = base[k];
+    for (int32_t d = rank - 1; d >= 0; --d) {
+      int64_t c = linear % dims[d];
+      linear /= dims[d];
+      for (int k = 0; k < N; ++k)
+        out[k] += (wrap[k][d] ? c % wrap[k][d] : c) * strides[k][d];
+    }
+  }
+};
+
+/// Row-major element strides of `t`.
+inline void rowMajorStrides(const cleave_tensor &t, int64_t *strides) {
+  int64_t s = 1;
+  for (int32_t d = t.rank - 1; d >= 0; --d) {
+    strides[d] = s;
+    s *= t.dims[d];
+  }
+}
+
+/// Operand k of `count` broadcast (NumPy rules, aligned right) to y's shape;
+/// operand 0 of the plan is y itself when `withOutput`.
+template <int N>
+Plan<N> broadcastPlan(const cleave_tensor &y, const cleave_tensor *const *ops,
+                      bool withOutput) {
+  Plan<N> plan;
+  plan.rank = y.rank;
+  for (int32_t d = 0; d < y.rank; ++d)
+    plan.dims[d] = y.dims[d];
+  int first = 0;
+  if (withOutput) {
+    rowMajorStrides(y, plan.strides[0]);
+    first = 1;
+  }
+  for (int k = first; k < N; ++k) {
+    const cleave_tensor &t = *ops[k - first];
+    int64_t strides[CLEAVE_MAX_RANK] = {};
+    rowMajorStrides(t, strides);
+    int32_t shift = y.rank - t.rank;
+    for (int32_t d = 0; d < t.rank; ++d)
+      plan.strides[k][d + shift] = t.dims[d] == 1 ? 0 : strides[d];
+  }
+  return plan;
+}
+
+/// y[i...] = x[i[perm^-1]...]: a plan over y with operands (y, x).
+inline Plan<2> transposePlan(const cleave_tensor &x, const int64_t *perm,
+                             const cleave_tensor &y) {
+  Plan<2> plan;
+  plan.rank = y.rank;
+  int64_t xStrides[CLEAVE_MAX_RANK] = {};
+  rowMajorStrides(x, xStrides);
+  rowMajorStrides(y, plan.strides[0]);
+  for (int32_t d = 0; d < y.rank; ++d) {
+    plan.dims[d] = y.dims[d];
+    plan.strides[1][d] = xStrides[perm[d]];
+  }
+  return plan;
+}
+
+/// y[i...] = x[starts + i * steps]: a plan over y with operands (y, x).
+inline Plan<2> slicePlan(const cleave_tensor &x, const int64_t *starts,
+                         const int64_t *steps, const cleave_tensor &y) {
+  Plan<2> plan;
+  plan.rank = y.rank;
+  int64_t xStrides[CLEAVE_MAX_RANK] = {};
+  rowMajorStrides(x, xStrides);
+  rowMajorStrides(y, plan.strides[0]);
+  for (int32_t d = 0; d < y.rank; ++d) {
+    plan.dims[d] = y.dims[d];
+    plan.strides[1][d] = xStrides[d] * steps[d];
+    plan.base[1] += starts[d] * xStrides[d];
+  }
+  return plan;
+}
+
+/// y[i...] = x[i mod x's shape]: a plan over y with operands (y, x).
+inline Plan<2> tilePlan(const cleave_tensor &x, const cleave_tensor &y) {
+  Plan<2> plan;
+  plan.rank = y.rank;
+  rowMajorStrides(y, plan.strides[0]);
+  rowMajorStrides(x, plan.strides[1]);
+  for (int32_t d = 0; d < y.rank; ++d) {
+    plan.dims[d] = y.dims[d];
+    plan.wrap[1][d] = x.dims[d];
+  }
+  return plan;
+}
+
+/// Input x of a Concat, placed at `offset` along `axis` of y: a plan over
+/// x with operands (y, x).
+inline Plan<2> concatPlan(const cleave_tensor &x, int32_t axis, int64_t offset,
+                          const cleave_tensor &y) {
+  Plan<2> plan;
+  plan.rank = x.rank;
+  rowMajorStrides(y, plan.strides[0]);
+  rowMajorStrides(x, plan.strides[1]);
+  for (int32_t d = 0; d < x.rank; ++d)
+    plan.dims[d] = x.dims[d];
+  plan.base[0] = offset * plan.strides[0][axis];
+  return plan;
+}
+
+/// The index of x's axis `axis` that output index `c` reads under Pad:
+/// c - begin, resolved by `mode` when outside [0, n); -1 for the constant.
+CLEAVE_HD inline int64_t padSource(int64_t c, int64_t begin, int64_t n,
+                                   int mode /* cleave_pad_mode */) {
+  int64_t i = c - begin;
+  if (i >= 0 && i < n)
+    return i;
+  if (mode == 0)
+    return -1;
+  if (mode == 1 || n == 1)
+    return i < 0 ? 0 : n - 1;
+  int64_t period = 2 * (n - 1); // Reflect, without repeating the edge.
+  i %= period;
+  if (i < 0)
+    i += period;
+  return i < n ? i : period - i;
+}
+
+} // namespace cleave::cuda
+
+#endif // CLEAVE_LIB_RUNTIME_CUDA_INDEXMATH_H

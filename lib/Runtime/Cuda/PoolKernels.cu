@@ -1,0 +1,113 @@
+//===- PoolKernels.cu - pooling and the convolution epilogue --------------===//
+
+#include "Conv.h"
+#include "CudaContext.h"
+#include "HostFallback.h"
+
+namespace cleave::cuda {
+namespace {
+
+#define GRID_STRIDE(i, n)                                                      \
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < (n);    \
+       i += (int64_t)gridDim.x * blockDim.x)
+
+struct PoolShape {
+  int32_t rank; // Spatial.
+  int64_t in[CLEAVE_MAX_RANK], out[CLEAVE_MAX_RANK];
+};
+
+/// One output element per thread; x and y are [N, C, spatial...].
+__global__ void poolKernel(int kind, cleave_window w, PoolShape shape,
+                           const float *x, float *y, int64_t n) {
+  GRID_STRIDE(i, n) {
+    int64_t rest = i, o[CLEAVE_MAX_RANK], inSize = 1;
+    for (int32_t d = shape.rank - 1; d >= 0; --d) {
+      o[d] = rest % shape.out[d];
+      rest /= shape.out[d];
+      inSize *= shape.in[d];
+    }
+    const float *plane = x + rest * inSize; // rest = n * C + c.
+    int64_t taps = 1;
+    for (int32_t d = 0; d < shape.rank; ++d)
+      taps *= w.kernel[d];
+    float best = -INFINITY, sum = 0;
+    int64_t valid = 0;
+    for (int64_t t = 0; t < taps; ++t) {
+      int64_t tr = t, offset = 0, stride = 1;
+      bool inside = true;
+      for (int32_t d = shape.rank - 1; d >= 0; --d) {
+        int64_t k = tr % w.kernel[d];
+        tr /= w.kernel[d];
+        int64_t c = o[d] * w.strides[d] - w.pads_begin[d] + k * w.dilations[d];
+        inside &= c >= 0 && c < shape.in[d];
+        offset += c * stride;
+        stride *= shape.in[d];
+      }
+      if (!inside)
+        continue;
+      float v = plane[offset];
+      best = fmaxf(best, v);
+      sum += v;
+      ++valid;
+    }
+    y[i] = kind == CLEAVE_POOL_MAX               ? best
+           : kind == CLEAVE_POOL_AVG_INCLUDE_PAD ? sum / taps
+                                                 : sum / (valid ? valid : 1);
+  }
+}
+
+/// y = clip(y + bias[c] + z, lo, hi) on [N, M, spatial...].
+__global__ void epilogueKernel(float *y, const float *bias, const float *z,
+                               float lo, float hi, int64_t n,
+                               int64_t channels, int64_t spatial) {
+  GRID_STRIDE(i, n) {
+    float v = y[i];
+    if (bias)
+      v += bias[(i / spatial) % channels];
+    if (z)
+      v += z[i];
+    y[i] = fminf(fmaxf(v, lo), hi);
+  }
+}
+
+} // namespace
+
+cleave_status convEpilogue(cleave_tensor *y, const cleave_tensor *bias,
+                           const cleave_tensor *z, float lo, float hi) {
+  int64_t n = cleave_tensor_num_elements(y), spatial = 1;
+  for (int32_t d = 2; d < y->rank; ++d)
+    spatial *= y->dims[d];
+  if (n == 0 || (!bias && !z && lo == -INFINITY && hi == INFINITY))
+    return nullptr;
+  epilogueKernel<<<blocksFor(n), 256, 0, stream()>>>(
+      (float *)y->data, bias ? (const float *)bias->data : nullptr,
+      z ? (const float *)z->data : nullptr, lo, hi, n, y->dims[1], spatial);
+  return CLEAVE_CUDA_LAUNCHED("conv epilogue");
+}
+
+} // namespace cleave::cuda
+
+using namespace cleave::cuda;
+
+extern "C" cleave_status cleave_cuda_pool(cleave_pool_kind kind,
+                                          const cleave_tensor *x,
+                                          const cleave_window *window,
+                                          cleave_tensor *y) {
+  int32_t rank = window->spatial_rank;
+  if (x->dtype != CLEAVE_DTYPE_F32 || window->channels_last ||
+      x->rank != rank + 2 || y->rank != rank + 2) {
+    HostMirror m;
+    return m.finish(cleave_cpu_pool(kind, m.in(x), window, m.out(y)));
+  }
+  PoolShape shape{rank, {}, {}};
+  for (int32_t d = 0; d < rank; ++d) {
+    shape.in[d] = x->dims[d + 2];
+    shape.out[d] = y->dims[d + 2];
+  }
+  int64_t n = cleave_tensor_num_elements(y);
+  if (n == 0)
+    return nullptr;
+  poolKernel<<<blocksFor(n), 256, 0, stream()>>>(
+      kind, *window, shape, (const float *)x->data, (float *)y->data, n);
+  return CLEAVE_CUDA_LAUNCHED("pool");
+}

@@ -1,0 +1,295 @@
+//===- ReduceKernels.cu - reductions, softmax, layer norm, arg max --------===//
+//
+// One thread block per output row; f32 (other types use the host
+// fallback). Rows are [outer, axis, inner] slices read with stride inner.
+//
+//===----------------------------------------------------------------------===//
+
+#include "CudaContext.h"
+#include "HostFallback.h"
+#include "IndexMath.h"
+#include <cfloat>
+
+namespace cleave::cuda {
+namespace {
+
+constexpr int kThreads = 256;
+
+struct Sum {
+  __device__ float operator()(float a, float b) const { return a + b; }
+};
+struct Max {
+  __device__ float operator()(float a, float b) const { return fmaxf(a, b); }
+};
+struct Min {
+  __device__ float operator()(float a, float b) const { return fminf(a, b); }
+};
+struct Prod {
+  __device__ float operator()(float a, float b) const { return a * b; }
+};
+
+/// The block-wide reduction of every thread's `v`, returned to all threads.
+template <typename Op>
+__device__ float blockReduce(float v, Op op, float identity) {
+  __shared__ float shared[32];
+  for (int o = 16; o > 0; o >>= 1)
+    v = op(v, __shfl_down_sync(0xffffffffu, v, o));
+  int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  __syncthreads(); // The previous call's readers are done with shared.
+  if (lane == 0)
+    shared[warp] = v;
+  __syncthreads();
+  int warps = (blockDim.x + 31) / 32;
+  v = (int)threadIdx.x < warps ? shared[threadIdx.x] : identity;
+  if (warp == 0)
+    for (int o = 16; o > 0; o >>= 1)
+      v = op(v, __shfl_down_sync(0xffffffffu, v, o));
+  if (threadIdx.x == 0)
+    shared[0] = v;
+  __syncthreads();
+  return shared[0];
+}
+
+/// Row r of [outer, length, inner]: its first element and stride.
+struct Rows {
+  int64_t length, inner;
+  __device__ int64_t start(int64_t r) const {
+    return (r / inner) * length * inner + r % inner;
+  }
+};
+
+__global__ void softmaxKernel(const float *x, float *y, Rows rows, int log) {
+  int64_t start = rows.start(blockIdx.x), step = rows.inner;
+  float m = -INFINITY;
+  for (int64_t j = threadIdx.x; j < rows.length; j += blockDim.x)
+    m = fmaxf(m, x[start + j * step]);
+  m = blockReduce(m, Max{}, -INFINITY);
+  float s = 0;
+  for (int64_t j = threadIdx.x; j < rows.length; j += blockDim.x)
+    s += expf(x[start + j * step] - m);
+  s = blockReduce(s, Sum{}, 0.0f);
+  float logS = logf(s);
+  for (int64_t j = threadIdx.x; j < rows.length; j += blockDim.x) {
+    float v = x[start + j * step] - m;
+    y[start + j * step] = log ? v - logS : expf(v) / s;
+  }
+}
+
+__global__ void layerNormKernel(const float *x, const float *scale,
+                                const float *bias, float epsilon, float *y,
+                                float *meanOut, float *invStdOut,
+                                int64_t cols) {
+  int64_t start = (int64_t)blockIdx.x * cols;
+  float s = 0;
+  for (int64_t j = threadIdx.x; j < cols; j += blockDim.x)
+    s += x[start + j];
+  float mean = blockReduce(s, Sum{}, 0.0f) / cols;
+  float q = 0;
+  for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) {
+    float d = x[start + j] - mean;
+    q += d * d;
+  }
+  float invStd = rsqrtf(blockReduce(q, Sum{}, 0.0f) / cols + epsilon);
+  for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) {
+    float v = (x[start + j] - mean) * invStd * scale[j];
+    y[start + j] = bias ? v + bias[j] : v;
+  }
+  if (threadIdx.x == 0) {
+    if (meanOut)
+      meanOut[blockIdx.x] = mean;
+    if (invStdOut)
+      invStdOut[blockIdx.x] = invStd;
+  }
+}
+
+/// Output o of a reduction: `kept` maps o to its first input element,
+/// `reduced` enumerates the reduced elements' offsets from there.
+__global__ void reduceKernel(int op, Plan<1> kept, Plan<1> reduced,
+                             int64_t count, const float *x, float *y) {
+  int64_t base[1], off[1];
+  kept.offsets(blockIdx.x, base);
+  auto at = [&](int64_t r) {
+    reduced.offsets(r, off);
+    return x[base[0] + off[0]];
+  };
+  float result;
+  switch (op) {
+  case CLEAVE_REDUCE_MAX:
+  case CLEAVE_REDUCE_LOG_SUM_EXP: {
+    float m = -INFINITY;
+    for (int64_t r = threadIdx.x; r < count; r += blockDim.x)
+      m = fmaxf(m, at(r));
+    m = blockReduce(m, Max{}, -INFINITY);
+    if (op == CLEAVE_REDUCE_MAX) {
+      result = m;
+      break;
+    }
+    float s = 0;
+    for (int64_t r = threadIdx.x; r < count; r += blockDim.x)
+      s += expf(at(r) - m);
+    result = logf(blockReduce(s, Sum{}, 0.0f)) + m;
+    break;
+  }
+  case CLEAVE_REDUCE_MIN: {
+    float m = INFINITY;
+    for (int64_t r = threadIdx.x; r < count; r += blockDim.x)
+      m = fminf(m, at(r));
+    result = blockReduce(m, Min{}, INFINITY);
+    break;
+  }
+  case CLEAVE_REDUCE_PROD: {
+    float p = 1;
+    for (int64_t r = threadIdx.x; r < count; r += blockDim.x)
+      p *= at(r);
+    result = blockReduce(p, Prod{}, 1.0f);
+    break;
+  }
+  default: { // Sums.
+    bool square = op == CLEAVE_REDUCE_L2 || op == CLEAVE_REDUCE_SUM_SQUARE;
+    float s = 0;
+    for (int64_t r = threadIdx.x; r < count; r += blockDim.x) {
+      float v = at(r);
+      s += square ? v * v : v;
+    }
+    s = blockReduce(s, Sum{}, 0.0f);
+    result = op == CLEAVE_REDUCE_MEAN ? s / count
+             : op == CLEAVE_REDUCE_L2 ? sqrtf(s)
+                                      : s;
+  }
+  }
+  if (threadIdx.x == 0)
+    y[blockIdx.x] = result;
+}
+
+__global__ void argReduceKernel(const float *x, int64_t *y, Rows rows,
+                                int64_t count, int isMax, int selectLast) {
+  for (int64_t r = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; r < count;
+       r += (int64_t)gridDim.x * blockDim.x) {
+    int64_t start = rows.start(r), best = 0;
+    float bestValue = x[start];
+    for (int64_t j = 1; j < rows.length; ++j) {
+      float v = x[start + j * rows.inner];
+      bool better = isMax ? (selectLast ? v >= bestValue : v > bestValue)
+                          : (selectLast ? v <= bestValue : v < bestValue);
+      if (better)
+        best = j, bestValue = v;
+    }
+    y[r] = best;
+  }
+}
+
+Rows rowsOf(const cleave_tensor &x, int32_t axis, int64_t &count) {
+  Rows rows{x.dims[axis], 1};
+  int64_t outer = 1;
+  for (int32_t d = 0; d < axis; ++d)
+    outer *= x.dims[d];
+  for (int32_t d = axis + 1; d < x.rank; ++d)
+    rows.inner *= x.dims[d];
+  count = outer * rows.inner;
+  return rows;
+}
+
+int threadsFor(int64_t length) {
+  int64_t t = (length + 31) / 32 * 32;
+  return (int)(t < kThreads ? (t ? t : 32) : kThreads);
+}
+
+} // namespace
+} // namespace cleave::cuda
+
+using namespace cleave::cuda;
+
+extern "C" {
+
+cleave_status cleave_cuda_softmax(const cleave_tensor *x, int32_t axis,
+                                  int32_t log, cleave_tensor *y) {
+  int64_t count = 0;
+  Rows rows = rowsOf(*x, axis, count);
+  if (x->dtype != CLEAVE_DTYPE_F32 || count > INT32_MAX) {
+    HostMirror m;
+    return m.finish(cleave_cpu_softmax(m.in(x), axis, log, m.out(y)));
+  }
+  if (count == 0 || rows.length == 0)
+    return nullptr;
+  softmaxKernel<<<(unsigned)count, threadsFor(rows.length), 0, stream()>>>(
+      (const float *)x->data, (float *)y->data, rows, log);
+  return CLEAVE_CUDA_LAUNCHED("softmax");
+}
+
+cleave_status cleave_cuda_layer_norm_stats(
+    const cleave_tensor *x, const cleave_tensor *scale,
+    const cleave_tensor *bias, int32_t axis, float epsilon, cleave_tensor *y,
+    cleave_tensor *mean, cleave_tensor *inv_std_dev) {
+  int64_t rows = 1, cols = 1;
+  for (int32_t d = 0; d < x->rank; ++d)
+    (d < axis ? rows : cols) *= x->dims[d];
+  bool native = x->dtype == CLEAVE_DTYPE_F32 &&
+                cleave_tensor_num_elements(scale) == cols &&
+                (!bias || cleave_tensor_num_elements(bias) == cols) &&
+                rows <= INT32_MAX;
+  if (!native) {
+    HostMirror m;
+    return m.finish(cleave_cpu_layer_norm_stats(m.in(x), m.in(scale),
+                                                m.in(bias), axis, epsilon,
+                                                m.out(y), m.out(mean),
+                                                m.out(inv_std_dev)));
+  }
+  if (rows == 0 || cols == 0)
+    return nullptr;
+  layerNormKernel<<<(unsigned)rows, threadsFor(cols), 0, stream()>>>(
+      (const float *)x->data, (const float *)scale->data,
+      bias ? (const float *)bias->data : nullptr, epsilon, (float *)y->data,
+      mean ? (float *)mean->data : nullptr,
+      inv_std_dev ? (float *)inv_std_dev->data : nullptr, cols);
+  return CLEAVE_CUDA_LAUNCHED("layer_norm");
+}
+
+cleave_status cleave_cuda_reduce(cleave_reduce_op op, const cleave_tensor *x,
+                                 cleave_tensor *y) {
+  int64_t outputs = cleave_tensor_num_elements(y);
+  if (x->dtype != CLEAVE_DTYPE_F32 || x->rank != y->rank ||
+      outputs > INT32_MAX) {
+    HostMirror m;
+    return m.finish(cleave_cpu_reduce(op, m.in(x), m.out(y)));
+  }
+  int64_t strides[CLEAVE_MAX_RANK] = {};
+  rowMajorStrides(*x, strides);
+  Plan<1> kept, reduced;
+  kept.rank = x->rank;
+  int64_t count = 1;
+  for (int32_t d = 0; d < x->rank; ++d) {
+    kept.dims[d] = y->dims[d];
+    bool isReduced = y->dims[d] == 1 && x->dims[d] != 1;
+    kept.strides[0][d] = isReduced ? 0 : strides[d];
+    if (isReduced) {
+      reduced.dims[reduced.rank] = x->dims[d];
+      reduced.strides[0][reduced.rank++] = strides[d];
+      count *= x->dims[d];
+    }
+  }
+  if (outputs == 0)
+    return nullptr;
+  reduceKernel<<<(unsigned)outputs, threadsFor(count), 0, stream()>>>(
+      op, kept, reduced, count, (const float *)x->data, (float *)y->data);
+  return CLEAVE_CUDA_LAUNCHED("reduce");
+}
+
+cleave_status cleave_cuda_arg_reduce(const cleave_tensor *x, int32_t axis,
+                                     int32_t is_max, int32_t select_last,
+                                     cleave_tensor *y) {
+  int64_t count = 0;
+  Rows rows = rowsOf(*x, axis, count);
+  if (x->dtype != CLEAVE_DTYPE_F32 || rows.length == 0) {
+    HostMirror m;
+    return m.finish(
+        cleave_cpu_arg_reduce(m.in(x), axis, is_max, select_last, m.out(y)));
+  }
+  if (count == 0)
+    return nullptr;
+  argReduceKernel<<<blocksFor(count), 256, 0, stream()>>>(
+      (const float *)x->data, (int64_t *)y->data, rows, count, is_max,
+      select_last);
+  return CLEAVE_CUDA_LAUNCHED("arg_reduce");
+}
+
+} // extern "C"
