@@ -1,0 +1,222 @@
+//===- CudaPlanTest.cpp - the CUDA kernels' addressing, on the host -------===//
+//
+// The CUDA kernels address elements through Plans (lib/Runtime/Cuda/
+// IndexMath.h), the same code on host and device. Here each plan is
+// applied on the host, element by element as a kernel's threads would, and
+// checked against the CPU kernel of the same op on random shapes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "../../lib/Runtime/Cuda/IndexMath.h"
+#include "RuntimeTestUtils.h"
+#include "cleave/Runtime/CpuKernels.h"
+#include <algorithm>
+#include <numeric>
+
+using cleave::testing::Tensor;
+using namespace cleave::cuda;
+
+namespace {
+
+std::vector<int64_t> randomShape(std::mt19937 &random, int rank,
+                                 int64_t maxDim = 4) {
+  std::vector<int64_t> shape(rank);
+  for (int64_t &d : shape)
+    d = std::uniform_int_distribution<int64_t>(1, maxDim)(random);
+  return shape;
+}
+
+/// y[plan offset 0] = x[plan offset 1] for every element of the plan.
+void applyCopy(const Plan<2> &plan, const Tensor &x, Tensor &y) {
+  for (int64_t i = 0; i < plan.count(); ++i) {
+    int64_t o[2];
+    plan.offsets(i, o);
+    y.data[o[0]] = x.data[o[1]];
+  }
+}
+
+void expectSame(const Tensor &got, const Tensor &want) {
+  ASSERT_EQ(got.data.size(), want.data.size());
+  for (size_t i = 0; i < got.data.size(); ++i)
+    ASSERT_EQ(got.data[i], want.data[i]) << "element " << i;
+}
+
+TEST(CudaPlan, TransposeMatchesCpu) {
+  std::mt19937 random(1);
+  for (int trial = 0; trial < 200; ++trial) {
+    int rank = 1 + trial % 5;
+    Tensor x(randomShape(random, rank), random);
+    std::vector<int64_t> perm(rank);
+    std::iota(perm.begin(), perm.end(), 0);
+    std::shuffle(perm.begin(), perm.end(), random);
+    std::vector<int64_t> shape(rank);
+    for (int d = 0; d < rank; ++d)
+      shape[d] = x.shape[perm[d]];
+    Tensor want(shape), got(shape);
+    cleave_tensor xv = x.view(), wv = want.view(), gv = got.view();
+    ASSERT_EQ(cleave_cpu_transpose(&xv, perm.data(), &wv), nullptr);
+    applyCopy(transposePlan(xv, perm.data(), gv), x, got);
+    expectSame(got, want);
+  }
+}
+
+TEST(CudaPlan, SliceMatchesCpu) {
+  std::mt19937 random(2);
+  for (int trial = 0; trial < 200; ++trial) {
+    int rank = 1 + trial % 4;
+    Tensor x(randomShape(random, rank, 6), random);
+    std::vector<int64_t> starts(rank), steps(rank), shape(rank);
+    for (int d = 0; d < rank; ++d) {
+      int64_t n = x.shape[d];
+      bool backward = random() % 3 == 0;
+      steps[d] = (backward ? -1 : 1) * (1 + (int64_t)(random() % 2));
+      starts[d] = random() % n;
+      int64_t room = backward ? starts[d] + 1 : n - starts[d];
+      shape[d] = 1 + (room - 1) / std::abs(steps[d]);
+    }
+    Tensor want(shape), got(shape);
+    cleave_tensor xv = x.view(), wv = want.view(), gv = got.view();
+    ASSERT_EQ(cleave_cpu_slice(&xv, starts.data(), steps.data(), &wv),
+              nullptr);
+    applyCopy(slicePlan(xv, starts.data(), steps.data(), gv), x, got);
+    expectSame(got, want);
+  }
+}
+
+TEST(CudaPlan, ExpandAndTileMatchCpu) {
+  std::mt19937 random(3);
+  for (int trial = 0; trial < 200; ++trial) {
+    int rank = 1 + trial % 4;
+    std::vector<int64_t> yShape = randomShape(random, rank);
+    // x: y's trailing axes, some of them 1 (expand) / divisors (tile).
+    int xRank = 1 + (int)(random() % rank);
+    std::vector<int64_t> xShape(yShape.end() - xRank, yShape.end());
+    for (int64_t &d : xShape)
+      if (random() % 2)
+        d = 1;
+    Tensor x(xShape, random), want(yShape), got(yShape);
+    cleave_tensor xv = x.view(), wv = want.view(), gv = got.view();
+    ASSERT_EQ(cleave_cpu_expand(&xv, &wv), nullptr);
+    const cleave_tensor *ops[] = {&xv};
+    applyCopy(broadcastPlan<2>(gv, ops, true), x, got);
+    expectSame(got, want);
+
+    // Tile: same rank, y a multiple of x.
+    Tensor t(randomShape(random, rank, 3), random);
+    std::vector<int64_t> tiled(t.shape);
+    for (int64_t &d : tiled)
+      d *= 1 + random() % 3;
+    Tensor tWant(tiled), tGot(tiled);
+    cleave_tensor tv = t.view(), twv = tWant.view(), tgv = tGot.view();
+    ASSERT_EQ(cleave_cpu_tile(&tv, &twv), nullptr);
+    applyCopy(tilePlan(tv, tgv), t, tGot);
+    expectSame(tGot, tWant);
+  }
+}
+
+TEST(CudaPlan, ConcatMatchesCpu) {
+  std::mt19937 random(4);
+  for (int trial = 0; trial < 100; ++trial) {
+    int rank = 1 + trial % 4, axis = (int)(random() % rank);
+    std::vector<int64_t> base = randomShape(random, rank);
+    std::vector<Tensor> inputs;
+    std::vector<int64_t> yShape = base;
+    yShape[axis] = 0;
+    for (int i = 0, n = 1 + (int)(random() % 3); i < n; ++i) {
+      std::vector<int64_t> shape = base;
+      shape[axis] = 1 + random() % 3;
+      yShape[axis] += shape[axis];
+      inputs.emplace_back(shape, random);
+    }
+    std::vector<cleave_tensor> views;
+    for (Tensor &t : inputs)
+      views.push_back(t.view());
+    std::vector<const cleave_tensor *> list;
+    for (cleave_tensor &v : views)
+      list.push_back(&v);
+    Tensor want(yShape), got(yShape);
+    cleave_tensor wv = want.view(), gv = got.view();
+    ASSERT_EQ(cleave_cpu_concat(list.data(), (int32_t)list.size(), axis, &wv),
+              nullptr);
+    int64_t offset = 0;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      applyCopy(concatPlan(views[i], axis, offset, gv), inputs[i], got);
+      offset += inputs[i].shape[axis];
+    }
+    expectSame(got, want);
+  }
+}
+
+TEST(CudaPlan, BinaryBroadcastMatchesCpu) {
+  std::mt19937 random(5);
+  for (int trial = 0; trial < 200; ++trial) {
+    int rank = 1 + trial % 5;
+    std::vector<int64_t> yShape = randomShape(random, rank);
+    auto operandShape = [&] {
+      int r = 1 + (int)(random() % rank);
+      std::vector<int64_t> s(yShape.end() - r, yShape.end());
+      for (int64_t &d : s)
+        if (random() % 3 == 0)
+          d = 1;
+      return s;
+    };
+    Tensor a(operandShape(), random), b(operandShape(), random);
+    // y's shape is the broadcast of a and b, which may be smaller.
+    std::vector<int64_t> shape(std::max(a.shape.size(), b.shape.size()));
+    for (size_t i = 0; i < shape.size(); ++i) {
+      auto dim = [&](const std::vector<int64_t> &s) -> int64_t {
+        size_t shift = shape.size() - s.size();
+        return i < shift ? 1 : s[i - shift];
+      };
+      shape[i] = std::max(dim(a.shape), dim(b.shape));
+    }
+    Tensor want(shape), got(shape);
+    cleave_tensor av = a.view(), bv = b.view(), wv = want.view(),
+                  gv = got.view();
+    ASSERT_EQ(cleave_cpu_binary(CLEAVE_BINARY_SUB, &av, &bv, &wv), nullptr);
+    const cleave_tensor *ops[] = {&av, &bv};
+    Plan<3> plan = broadcastPlan<3>(gv, ops, true);
+    for (int64_t i = 0; i < plan.count(); ++i) {
+      int64_t o[3];
+      plan.offsets(i, o);
+      got.data[o[0]] = a.data[o[1]] - b.data[o[2]];
+    }
+    expectSame(got, want);
+  }
+}
+
+TEST(CudaPlan, PadSourceMatchesCpu) {
+  std::mt19937 random(6);
+  for (int trial = 0; trial < 300; ++trial) {
+    int rank = 1 + trial % 3;
+    auto mode = (cleave_pad_mode)(trial % 3);
+    Tensor x(randomShape(random, rank, 5), random);
+    std::vector<int64_t> begin(rank), shape(rank);
+    for (int d = 0; d < rank; ++d) {
+      // Reflect pads stay below the axis length, as ONNX requires.
+      int64_t limit = mode == CLEAVE_PAD_REFLECT ? x.shape[d] - 1 : 3;
+      begin[d] = limit ? (int64_t)(random() % (limit + 1)) : 0;
+      int64_t end = limit ? (int64_t)(random() % (limit + 1)) : 0;
+      shape[d] = x.shape[d] + begin[d] + end;
+    }
+    Tensor want(shape), got(shape);
+    cleave_tensor xv = x.view(), wv = want.view();
+    ASSERT_EQ(cleave_cpu_pad(&xv, begin.data(), mode, 0.5, &wv), nullptr);
+    for (int64_t i = 0; i < got.count(); ++i) {
+      int64_t rest = i, source = 0, stride = 1;
+      bool inside = true;
+      for (int d = rank - 1; d >= 0; --d) {
+        int64_t c = rest % shape[d];
+        rest /= shape[d];
+        int64_t s = padSource(c, begin[d], x.shape[d], (int)mode);
+        inside &= s >= 0;
+        source += s * stride;
+        stride *= x.shape[d];
+      }
+      got.data[i] = inside ? x.data[source] : 0.5f;
+    }
+    expectSame(got, want);
+  }
+}
+
+} // namespace

@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Runs the real models that prepare_bundles.py prepared and compares their
+outputs, on the GPU machine.
+
+  run_models.py models --root WORK/models [--json models.json]
+  run_models.py pipeline --root WORK/pipeline [--json pipeline.json]
+
+models: each model's b2-fp32/device_0 on the carried inputs, against
+onnxruntime run here on the same inputs (rtol 1e-3, atol 1e-4: the test's
+status) and against the carried CPU-target outputs (max abs error, and
+whether within the same tolerance).
+pipeline: the multi-device gpt2_lm bundle started with mpirun's MPMD form
+(one process per device, as cleave-run does) with CLEAVE_TRANSPORT=mpi, so
+that the processes share the one GPU; compared in the same way. Skipped when
+no mpirun works here.
+Exits non-zero if a model fails.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnxruntime
+
+here = os.path.dirname(os.path.abspath(__file__))
+root = os.path.normpath(os.path.join(here, "..", ".."))
+sys.path.insert(0, here)
+from run_node_tests import compare, last_line, max_abs  # noqa: E402
+
+RTOL, ATOL = 1e-3, 1e-4
+
+
+def device_command(bundle, device, inputs, outputs):
+    """A device program's command line; device is its manifest entry."""
+    command = [os.path.join(bundle, device["executable"]), "--weights",
+               os.path.join(bundle, device["weights"])]
+    for name, file in inputs.items():
+        command += ["--input", f"{name}={file}"]
+    for name, file in outputs.items():
+        command += ["--output", f"{name}={file}"]
+    return command
+
+
+def references(folder, info):
+    """Inputs (name -> .npy path), onnxruntime's and the CPU's outputs."""
+    inputs = {n: os.path.join(folder, f) for n, f in info["inputs"].items()}
+    session = onnxruntime.InferenceSession(
+        os.path.join(root, info["onnx"]), providers=["CPUExecutionProvider"])
+    ort = dict(zip([o.name for o in session.get_outputs()], session.run(
+        None, {n: np.load(f) for n, f in inputs.items()})))
+    cpu = {n: np.load(os.path.join(folder, f))
+           for n, f in info["cpu_outputs"].items()}
+    return inputs, ort, cpu
+
+
+def run_and_compare(command, outputs, ort, cpu, timeout, env=None):
+    """Runs a bundle's program(s); {status, detail, outputs: per output
+    errors against onnxruntime and the CPU target}."""
+    try:
+        proc = subprocess.run(command, capture_output=True, text=True,
+                              timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return {"status": "error",
+                "detail": f"timed out after {timeout:.0f} s"}
+    if proc.returncode != 0:
+        return {"status": "error", "detail": last_line(
+            proc.stderr + proc.stdout, f"exit {proc.returncode}")}
+    result = {"status": "passed", "outputs": {}}
+    for name, file in outputs.items():
+        if not os.path.exists(file):
+            return {"status": "error", "detail": f"{name}: not written"}
+        got = np.load(file)
+        vs_ort = compare(got, ort[name], RTOL, ATOL)
+        result["outputs"][name] = {
+            "max_abs_vs_onnxruntime": max_abs(got, ort[name]),
+            "max_abs_vs_cpu": max_abs(got, cpu[name]),
+            "matches_onnxruntime": vs_ort is None,
+            "matches_cpu": compare(got, cpu[name], RTOL, ATOL) is None}
+        if vs_ort and result["status"] == "passed":
+            result.update(status="wrong result",
+                          detail=f"{name} vs onnxruntime: {vs_ort}")
+    return result
+
+
+def run_models(args):
+    results = []
+    for model in sorted(os.listdir(args.root)):
+        folder = os.path.join(args.root, model)
+        if not os.path.exists(os.path.join(folder, "model.json")):
+            continue
+        with open(os.path.join(folder, "model.json")) as f:
+            info = json.load(f)
+        bundle = os.path.join(folder, "b2-fp32")
+        with open(os.path.join(bundle, "manifest.json")) as f:
+            device = json.load(f)["devices"][0]
+        entry = {"model": model, "dims": info["dims"]}
+        if not os.access(os.path.join(bundle, device["executable"]), os.X_OK):
+            results.append(dict(entry, status="not built"))
+        else:
+            try:
+                inputs, ort, cpu = references(folder, info)
+                with tempfile.TemporaryDirectory(prefix="cleave-model-") as w:
+                    outputs = {n: os.path.join(w, f"out_{i}.npy")
+                               for i, n in enumerate(ort)}
+                    entry.update(run_and_compare(
+                        device_command(bundle, device, inputs, outputs),
+                        outputs, ort, cpu, args.timeout))
+            except Exception as e:  # Recorded; the other models still run.
+                entry.update(status="error", detail=f"{type(e).__name__}: {e}")
+            results.append(entry)
+        print(f"{model}: {entry['status']} " + " ".join(
+            f"{n}: max abs {o['max_abs_vs_onnxruntime']:.3g} vs onnxruntime, "
+            f"{o['max_abs_vs_cpu']:.3g} vs cpu"
+            for n, o in entry.get("outputs", {}).items()) +
+            entry.get("detail", ""))
+    return {"rtol": RTOL, "atol": ATOL, "models": results}
+
+
+def working_mpirun():
+    """(mpirun path, None) or (None, why not)."""
+    mpirun = shutil.which("mpirun")
+    if not mpirun:
+        return None, "no mpirun on PATH"
+    try:
+        proc = subprocess.run([mpirun, "--allow-run-as-root", "-np", "1",
+                               "true"], capture_output=True, text=True,
+                              timeout=30)
+    except subprocess.TimeoutExpired:
+        return None, "mpirun -np 1 true timed out"
+    if proc.returncode != 0:
+        return None, "mpirun -np 1 true failed: " + last_line(
+            proc.stderr + proc.stdout, f"exit {proc.returncode}")
+    return mpirun, None
+
+
+def run_pipeline(args):
+    with open(os.path.join(args.root, "pipeline.json")) as f:
+        info = json.load(f)
+    bundle = os.path.join(args.root, "bundle")
+    with open(os.path.join(bundle, "manifest.json")) as f:
+        devices = json.load(f)["devices"]
+    entry = {"model": info["model"], "dims": info["dims"],
+             "devices": len(devices), "transport": "mpi (CLEAVE_TRANSPORT)"}
+    missing = [d["executable"] for d in devices if not os.access(
+        os.path.join(bundle, d["executable"]), os.X_OK)]
+    mpirun, why = working_mpirun()
+    if missing:
+        entry.update(status="not built", detail=", ".join(missing))
+    elif len(devices) > 1 and not mpirun:
+        entry.update(status="skipped", detail=why)
+    else:
+        inputs, ort, cpu = references(args.root, info)
+        env = dict(os.environ, CLEAVE_TRANSPORT="mpi")
+        with tempfile.TemporaryDirectory(prefix="cleave-pipeline-") as work:
+            outputs = {n: os.path.join(work, f"out_{i}.npy")
+                       for i, n in enumerate(ort)}
+            # MPMD: -np 1 device_0 ... : -np 1 device_1 ..., each with the
+            # inputs it reads and the outputs it makes.
+            command = [mpirun, "--allow-run-as-root", "--oversubscribe",
+                       "-x", "CLEAVE_TRANSPORT"] if len(devices) > 1 else []
+            for k, device in enumerate(devices):
+                if len(devices) > 1:
+                    command += [":"] * (k > 0) + ["-np", "1"]
+                command += device_command(
+                    bundle, device,
+                    {n: inputs[n] for n in device["inputs"]},
+                    {n: outputs[n] for n in device["outputs"]})
+            entry["command"] = " ".join(os.path.relpath(c, args.root)
+                                        if c.startswith(args.root) else c
+                                        for c in command)
+            entry.update(run_and_compare(command, outputs, ort, cpu,
+                                         args.timeout, env))
+    print(f"pipeline {info['model']} on {len(devices)} devices: "
+          f"{entry['status']} {entry.get('detail', '')}" + " ".join(
+              f"{n}: max abs {o['max_abs_vs_cpu']:.3g} vs cpu, "
+              f"{o['max_abs_vs_onnxruntime']:.3g} vs onnxruntime"
+              for n, o in entry.get("outputs", {}).items()))
+    return entry
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("what", choices=["models", "pipeline"])
+    parser.add_argument("--root", required=True)
+    parser.add_argument("--timeout", type=float, default=120,
+                        help="seconds for each run of a bundle")
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    args.root = os.path.abspath(args.root)
+    summary = run_models(args) if args.what == "models" else run_pipeline(args)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(summary, f, indent=1)
+    entries = summary.get("models", [summary])
+    return 0 if all(e["status"] in ("passed", "skipped")
+                    for e in entries) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
