@@ -267,8 +267,11 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
     for (long m = 0; m < microbatches; ++m) {
       std::vector<cleave_tensor> in = slice(runInputs, m),
                                  out = slice(runOutputs, m);
-      if (cleave_status s = program.run(r.arena, weights, in.data(),
-                                        out.data()))
+      cleave_status s =
+          backend && backend->run
+              ? backend->run(program, r.arena, weights, in.data(), out.data())
+              : program.run(r.arena, weights, in.data(), out.data());
+      if (s)
         return failStatus(self, s);
     }
     if (backend)

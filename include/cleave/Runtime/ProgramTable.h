@@ -62,6 +62,10 @@ struct cleave_device_backend {
   cleave_status (*synchronize)(void);
   /// Declares the weights (see cleave_cpu_set_constant_region).
   void (*set_constant_region)(const void *data, int64_t size);
+  /// Runs the program once (queues it); NULL: program.run.
+  cleave_status (*run)(const struct cleave_program &program, char *arena,
+                       const char *weights, const cleave_tensor *inputs,
+                       const cleave_tensor *outputs);
 };
 
 /// The whole executable: parses --weights, --input name=file,

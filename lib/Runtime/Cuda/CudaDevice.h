@@ -16,6 +16,12 @@ extern cleave_status (*syncHook)();
 /// number of GPUs.
 int32_t deviceFor(int32_t rank);
 
+/// Runs the program once: eagerly the first time for a set of buffers,
+/// then as a captured CUDA graph (GraphReplay.cpp).
+cleave_status runProgram(const cleave_program &program, char *arena,
+                         const char *weights, const cleave_tensor *inputs,
+                         const cleave_tensor *outputs);
+
 /// Initializes the GPU and runs the program on it (cleave_device_main_on).
 int runOnGpu(int argc, char **argv, const cleave_program &program,
              int32_t gpu, cleave_precision precision);

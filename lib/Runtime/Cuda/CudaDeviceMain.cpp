@@ -24,6 +24,7 @@ const cleave_device_backend kCudaBackend = {
     cleave_cuda_download,
     synchronizeAll,
     cleave_cuda_set_constant_region,
+    cleave::cuda::runProgram,
 };
 
 } // namespace

@@ -26,10 +26,17 @@ __global__ void planCopy(Plan<2> plan, const T *x, T *y, int64_t n) {
   }
 }
 
+/// Per-axis arrays a kernel reads, passed by value (kernel parameters), so
+/// that a captured CUDA graph holds no pointer to host memory.
+struct AxisArrays {
+  int64_t a[CLEAVE_MAX_RANK];
+  int64_t b[CLEAVE_MAX_RANK];
+};
+
 template <typename T>
-__global__ void padKernel(int32_t rank, Plan<1> out, const int64_t *xDims,
-                          const int64_t *begin, int mode, T value, const T *x,
-                          T *y, int64_t n) {
+__global__ void padKernel(int32_t rank, Plan<1> out, AxisArrays xDimsBegin,
+                          int mode, T value, const T *x, T *y, int64_t n) {
+  const int64_t *xDims = xDimsBegin.a, *begin = xDimsBegin.b;
   GRID_STRIDE(i, n) {
     int64_t rest = i, source = 0, stride = 1;
     bool inside = true;
@@ -63,7 +70,7 @@ __global__ void gatherKernel(const T *data, const I *indices, T *y,
 }
 
 template <typename T, typename I>
-__global__ void gatherElementsKernel(Plan<1> out, const int64_t *dataStrides,
+__global__ void gatherElementsKernel(Plan<1> out, AxisArrays strides,
                                      int32_t axis, int64_t axisSize,
                                      const T *data, const I *indices, T *y,
                                      int64_t n, int *error) {
@@ -81,7 +88,7 @@ __global__ void gatherElementsKernel(Plan<1> out, const int64_t *dataStrides,
           c = 0;
         }
       }
-      source += c * dataStrides[d];
+      source += c * strides.a[d];
     }
     y[i] = data[source];
   }
@@ -123,27 +130,6 @@ cleave_status runPlan(const Plan<2> &plan, const cleave_tensor &x,
                         std::string(what) + ": element type " +
                             cleave_dtype_name(x.dtype));
   return CLEAVE_CUDA_LAUNCHED(what);
-}
-
-/// Small arrays a kernel reads: copied into the workspace's front.
-cleave_status deviceArrays(const int64_t *a, const int64_t *b, int32_t n,
-                           int64_t **da, int64_t **db) {
-  void *space = nullptr;
-  CLEAVE_RETURN_IF_ERROR(workspace(2 * CLEAVE_MAX_RANK * sizeof(int64_t),
-                                   &space));
-  int64_t host[2 * CLEAVE_MAX_RANK] = {};
-  for (int32_t i = 0; i < n; ++i) {
-    host[i] = a[i];
-    host[CLEAVE_MAX_RANK + i] = b ? b[i] : 0;
-  }
-  CLEAVE_CUDA_CHECK(cudaMemcpyAsync(space, host, sizeof(host),
-                                    cudaMemcpyHostToDevice, stream()),
-                    "kernel arguments");
-  // The host array must outlive the copy: pageable copies are staged
-  // before cudaMemcpyAsync returns.
-  *da = static_cast<int64_t *>(space);
-  *db = *da + CLEAVE_MAX_RANK;
-  return nullptr;
 }
 
 } // namespace
@@ -197,9 +183,11 @@ cleave_status cleave_cuda_pad(const cleave_tensor *x, const int64_t *begin,
   }
   if (n == 0)
     return nullptr;
-  int64_t *dDims, *dBegin;
-  CLEAVE_RETURN_IF_ERROR(
-      deviceArrays(x->dims, begin, x->rank, &dDims, &dBegin));
+  AxisArrays args{};
+  for (int32_t d = 0; d < x->rank; ++d) {
+    args.a[d] = x->dims[d];
+    args.b[d] = begin[d];
+  }
   Plan<1> out;
   out.rank = y->rank;
   for (int32_t d = 0; d < y->rank; ++d)
@@ -207,15 +195,15 @@ cleave_status cleave_cuda_pad(const cleave_tensor *x, const int64_t *begin,
   unsigned blocks = blocksFor(n);
   if (x->dtype == CLEAVE_DTYPE_F32)
     padKernel<<<blocks, 256, 0, stream()>>>(
-        x->rank, out, dDims, dBegin, (int)mode, (float)value,
+        x->rank, out, args, (int)mode, (float)value,
         (const float *)x->data, (float *)y->data, n);
   else if (x->dtype == CLEAVE_DTYPE_I64)
     padKernel<<<blocks, 256, 0, stream()>>>(
-        x->rank, out, dDims, dBegin, (int)mode, (int64_t)value,
+        x->rank, out, args, (int)mode, (int64_t)value,
         (const int64_t *)x->data, (int64_t *)y->data, n);
   else
     padKernel<<<blocks, 256, 0, stream()>>>(
-        x->rank, out, dDims, dBegin, (int)mode, (int32_t)value,
+        x->rank, out, args, (int)mode, (int32_t)value,
         (const int32_t *)x->data, (int32_t *)y->data, n);
   return CLEAVE_CUDA_LAUNCHED("pad");
 }
@@ -259,11 +247,8 @@ cleave_status cleave_cuda_gather_elements(const cleave_tensor *data,
   if (!i64 && indices->dtype != CLEAVE_DTYPE_I32)
     return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
                         "gather_elements: indices must be i32 or i64");
-  int64_t strides[CLEAVE_MAX_RANK] = {};
-  rowMajorStrides(*data, strides);
-  int64_t *dStrides, *unused;
-  CLEAVE_RETURN_IF_ERROR(
-      deviceArrays(strides, nullptr, data->rank, &dStrides, &unused));
+  AxisArrays strides{};
+  rowMajorStrides(*data, strides.a);
   Plan<1> out;
   out.rank = y->rank;
   for (int32_t d = 0; d < y->rank; ++d)
@@ -272,11 +257,11 @@ cleave_status cleave_cuda_gather_elements(const cleave_tensor *data,
     using T = decltype(t);
     if (i64)
       gatherElementsKernel<<<blocksFor(n), 256, 0, stream()>>>(
-          out, dStrides, axis, data->dims[axis], (const T *)data->data,
+          out, strides, axis, data->dims[axis], (const T *)data->data,
           (const int64_t *)indices->data, (T *)y->data, n, errorFlag());
     else
       gatherElementsKernel<<<blocksFor(n), 256, 0, stream()>>>(
-          out, dStrides, axis, data->dims[axis], (const T *)data->data,
+          out, strides, axis, data->dims[axis], (const T *)data->data,
           (const int32_t *)indices->data, (T *)y->data, n, errorFlag());
   });
   if (!known)
