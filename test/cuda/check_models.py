@@ -33,7 +33,8 @@ def check(tools, model_path, dims, int_ranges, work, label, extra=(),
     subprocess.run([os.path.join(tools, "cleave-compile"), model_path,
                     "--target=cuda", "-o", bundle, *dim_flags, *extra],
                    check=True)
-    command = [os.path.join(tools, "cleave-run"), bundle]
+    # Three runs: the first eager, then a captured CUDA graph replayed.
+    command = [os.path.join(tools, "cleave-run"), bundle, "--repeat", "3"]
     for name, value in feeds.items():
         path = os.path.join(bundle, f"in_{reference.safe(name)}.npy")
         np.save(path, value)

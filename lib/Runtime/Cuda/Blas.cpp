@@ -104,6 +104,12 @@ cleave_status cleave_cuda_matmul(const cleave_tensor *a, const cleave_tensor *b,
   int64_t yCount = cleave_tensor_num_elements(y);
   if (yCount == 0)
     return nullptr;
+  if (p.k == 0) { // An empty sum.
+    CLEAVE_CUDA_CHECK(cudaMemsetAsync(y->data, 0, yCount * sizeof(float),
+                                      stream()),
+                      "matmul");
+    return nullptr;
+  }
   int64_t aCount = cleave_tensor_num_elements(a),
           bCount = cleave_tensor_num_elements(b);
   // Scratch for operands converted to 16 bits (fp16 and bf16 precision).
@@ -153,7 +159,7 @@ cleave_status cleave_cuda_gemm(const cleave_tensor *a, const cleave_tensor *b,
                                cleave_tensor *y) {
   if (a->dtype != CLEAVE_DTYPE_F32 || b->dtype != CLEAVE_DTYPE_F32 ||
       y->dtype != CLEAVE_DTYPE_F32 || a->rank != 2 || b->rank != 2 ||
-      (c && c->dtype != CLEAVE_DTYPE_F32)) {
+      (c && c->dtype != CLEAVE_DTYPE_F32) || a->dims[0] * a->dims[1] == 0) {
     HostMirror m;
     return m.finish(cleave_cpu_gemm(m.in(a), m.in(b), m.in(c), alpha, beta,
                                     trans_a, trans_b, m.out(y)));

@@ -125,6 +125,8 @@ cleave_status findAlgorithm(ConvPlan &plan, const void *x, const void *w,
   for (int i = 0; i < count; ++i)
     if (results[i].status == CUDNN_STATUS_SUCCESS) {
       plan.algo = results[i].algo;
+      // The math type the timing used (as PyTorch does).
+      CLEAVE_CUDNN(cudnnSetConvolutionMathType(plan.conv, results[i].mathType));
       plan.workspaceBytes = results[i].memory;
       plan.found = true;
       return nullptr;

@@ -84,8 +84,10 @@ const void *convertedWeight(const cleave_tensor &t, cleave_dtype dtype) {
     return it->second;
   int64_t n = cleave_tensor_num_elements(&t);
   void *copy = nullptr;
-  if (cudaMalloc(&copy, n * 2) != cudaSuccess)
-    return nullptr; // Falls back to converting on every use.
+  if (cudaMalloc(&copy, n * 2) != cudaSuccess) {
+    cudaGetLastError(); // Not an error: converted on every use instead.
+    return nullptr;
+  }
   if (cleave_status s = convertFromF32(static_cast<const float *>(t.data),
                                        copy, dtype, n)) {
     cleave_status_free(s);
@@ -123,7 +125,8 @@ cleave_status cleave_cuda_init(int32_t device, cleave_precision precision) {
   CLEAVE_CUDA_CHECK(cudaStreamCreateWithFlags(&c.stream, cudaStreamNonBlocking),
                     "creating the compute stream");
   CLEAVE_CUDA_CHECK(cudaMalloc(&c.errorFlag, sizeof(int)), "error flag");
-  CLEAVE_CUDA_CHECK(cudaMemset(c.errorFlag, 0, sizeof(int)), "error flag");
+  CLEAVE_CUDA_CHECK(cudaMemsetAsync(c.errorFlag, 0, sizeof(int), c.stream),
+                    "error flag");
   if (cublasCreate(&c.cublas) != CUBLAS_STATUS_SUCCESS ||
       cublasSetStream(c.cublas, c.stream) != CUBLAS_STATUS_SUCCESS)
     return CLEAVE_ERROR(CLEAVE_INTERNAL, "cannot create the cuBLAS handle");
@@ -132,16 +135,23 @@ cleave_status cleave_cuda_init(int32_t device, cleave_precision precision) {
   size_t cublasBytes = size_t(32) << 20;
   CLEAVE_CUDA_CHECK(cudaMalloc(&c.cublasWorkspace, cublasBytes),
                     "cuBLAS workspace");
-  cublasSetWorkspace(c.cublas, c.cublasWorkspace, cublasBytes);
   // TF32 tensor cores only where asked for: fp32 means fp32.
-  cublasSetMathMode(c.cublas, precision == CLEAVE_PRECISION_FP32
-                                  ? CUBLAS_PEDANTIC_MATH
-                                  : CUBLAS_TF32_TENSOR_OP_MATH);
+  if (cublasSetWorkspace(c.cublas, c.cublasWorkspace, cublasBytes) !=
+          CUBLAS_STATUS_SUCCESS ||
+      cublasSetMathMode(c.cublas, precision == CLEAVE_PRECISION_FP32
+                                      ? CUBLAS_PEDANTIC_MATH
+                                      : CUBLAS_TF32_TENSOR_OP_MATH) !=
+          CUBLAS_STATUS_SUCCESS)
+    return CLEAVE_ERROR(CLEAVE_INTERNAL, "cannot set up the cuBLAS handle");
   if (cudnnStatus_t s = cudnnCreate(&c.cudnn); s != CUDNN_STATUS_SUCCESS)
     return CLEAVE_ERROR(CLEAVE_INTERNAL, std::string("cannot create the cuDNN "
                                                      "handle: ") +
                                              cudnnGetErrorString(s));
-  cudnnSetStream(c.cudnn, c.stream);
+  if (cudnnStatus_t s = cudnnSetStream(c.cudnn, c.stream);
+      s != CUDNN_STATUS_SUCCESS)
+    return CLEAVE_ERROR(CLEAVE_INTERNAL,
+                        std::string("cannot set cuDNN's stream: ") +
+                            cudnnGetErrorString(s));
   c.ready = true;
   return nullptr;
 }
@@ -150,11 +160,13 @@ cleave_status cleave_cuda_synchronize(void) {
   Context &c = context();
   CLEAVE_CUDA_CHECK(cudaStreamSynchronize(c.stream), "running the kernels");
   int flag = 0;
-  CLEAVE_CUDA_CHECK(
-      cudaMemcpy(&flag, c.errorFlag, sizeof(int), cudaMemcpyDeviceToHost),
-      "reading the error flag");
+  CLEAVE_CUDA_CHECK(cudaMemcpyAsync(&flag, c.errorFlag, sizeof(int),
+                                    cudaMemcpyDeviceToHost, c.stream),
+                    "reading the error flag");
+  CLEAVE_CUDA_CHECK(cudaStreamSynchronize(c.stream), "reading the error flag");
   if (flag) {
-    cudaMemset(c.errorFlag, 0, sizeof(int));
+    CLEAVE_CUDA_CHECK(cudaMemsetAsync(c.errorFlag, 0, sizeof(int), c.stream),
+                      "error flag");
     if (flag & kIndexOutOfRange)
       return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
                           "a Gather or GatherElements index is out of range");
@@ -179,7 +191,12 @@ void cleave_cuda_free(void *data) {
 }
 
 cleave_status cleave_cuda_upload(void *device, const void *host, size_t bytes) {
-  CLEAVE_CUDA_CHECK(cudaMemcpy(device, host, bytes, cudaMemcpyHostToDevice),
+  // On the compute stream and waited for: a pageable copy on the legacy
+  // stream is not ordered before the (non-blocking) compute stream.
+  CLEAVE_CUDA_CHECK(cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice,
+                                    context().stream),
+                    "copying to the GPU");
+  CLEAVE_CUDA_CHECK(cudaStreamSynchronize(context().stream),
                     "copying to the GPU");
   return nullptr;
 }
@@ -187,7 +204,10 @@ cleave_status cleave_cuda_upload(void *device, const void *host, size_t bytes) {
 cleave_status cleave_cuda_download(void *host, const void *device,
                                    size_t bytes) {
   CLEAVE_CUDA_CHECK(cudaStreamSynchronize(context().stream), "running the kernels");
-  CLEAVE_CUDA_CHECK(cudaMemcpy(host, device, bytes, cudaMemcpyDeviceToHost),
+  CLEAVE_CUDA_CHECK(cudaMemcpyAsync(host, device, bytes,
+                                    cudaMemcpyDeviceToHost, context().stream),
+                    "copying from the GPU");
+  CLEAVE_CUDA_CHECK(cudaStreamSynchronize(context().stream),
                     "copying from the GPU");
   return nullptr;
 }

@@ -92,6 +92,9 @@ cleave_status ncclWait() {
       return nullptr;
     if (comm != cudaSuccess && comm != cudaErrorNotReady)
       return cleave::cuda::check(comm, "transfer", __FILE__, __LINE__);
+    if (compute != cudaSuccess && compute != cudaErrorNotReady)
+      return cleave::cuda::check(compute, "running the kernels", __FILE__,
+                                 __LINE__);
     ncclResult_t async = ncclSuccess;
     ncclCommGetAsyncError(t.comm, &async);
     double waited = std::chrono::duration<double>(
@@ -138,6 +141,17 @@ std::string mpiError(int code) {
   int length = 0;
   MPI_Error_string(code, text, &length);
   return std::string(text, length);
+}
+
+/// The host-staged transport's synchronize: programs that move tensors stay
+/// eager (a captured graph would not redo the MPI calls), and a device that
+/// only receives reuses its staging buffers from the next run on.
+cleave_status stagedWait() {
+  Transport &t = transport();
+  CLEAVE_CUDA_CHECK(cudaStreamSynchronize(stream()), "staged receives");
+  if (t.sends.empty())
+    t.nextBuffer = 0;
+  return nullptr;
 }
 
 cleave_status setUpNccl(Transport &t, int size) {
@@ -294,6 +308,8 @@ int cleave_cuda_transport_device_main(int argc, char **argv,
   cleave_status s = cleave_cuda_init(gpu, precision);
   if (!s && t.nccl)
     s = setUpNccl(t, size);
+  else if (!s)
+    cleave::cuda::syncHook = stagedWait;
   if (s) {
     std::fprintf(stderr, "%s: error: %s\n", program.name,
                  cleave_status_message(s));

@@ -12,6 +12,7 @@
 #include "IndexMath.h"
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
+#include <type_traits>
 
 namespace cleave::cuda {
 namespace {
@@ -146,9 +147,22 @@ template <> __device__ __nv_bfloat16 fromDouble(double v) {
   return __float2bfloat16((float)v);
 }
 
+/// As the CPU kernel: integers to integers through int64 (wrapping),
+/// floats to integers truncated toward zero (non-finite: 0), else through
+/// double.
 template <typename From, typename To>
 __global__ void castKernel(const From *x, To *y, int64_t n) {
-  GRID_STRIDE(i, n) y[i] = fromDouble<To>(toDouble(x[i]));
+  constexpr bool toInt = std::is_integral_v<To> && !std::is_same_v<To, bool>;
+  GRID_STRIDE(i, n) {
+    if constexpr (toInt && std::is_integral_v<From>) {
+      y[i] = (To)(int64_t)x[i];
+    } else if constexpr (toInt) {
+      double v = toDouble(x[i]);
+      y[i] = isfinite(v) ? (To)(int64_t)trunc(v) : To(0);
+    } else {
+      y[i] = fromDouble<To>(toDouble(x[i]));
+    }
+  }
 }
 
 __global__ void toHalf(const float *x, __half *y, int64_t n) {

@@ -178,6 +178,13 @@ __global__ void argReduceKernel(const float *x, int64_t *y, Rows rows,
   }
 }
 
+/// An ONNX axis in [0, rank), or -1 when out of range.
+int32_t normalAxis(int32_t axis, int32_t rank) {
+  if (axis < 0)
+    axis += rank;
+  return axis >= 0 && axis < rank ? axis : -1;
+}
+
 Rows rowsOf(const cleave_tensor &x, int32_t axis, int64_t &count) {
   Rows rows{x.dims[axis], 1};
   int64_t outer = 1;
@@ -203,6 +210,8 @@ extern "C" {
 
 cleave_status cleave_cuda_softmax(const cleave_tensor *x, int32_t axis,
                                   int32_t log, cleave_tensor *y) {
+  if ((axis = normalAxis(axis, x->rank)) < 0)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT, "softmax: axis out of range");
   int64_t count = 0;
   Rows rows = rowsOf(*x, axis, count);
   if (x->dtype != CLEAVE_DTYPE_F32 || count > INT32_MAX) {
@@ -220,6 +229,9 @@ cleave_status cleave_cuda_layer_norm_stats(
     const cleave_tensor *x, const cleave_tensor *scale,
     const cleave_tensor *bias, int32_t axis, float epsilon, cleave_tensor *y,
     cleave_tensor *mean, cleave_tensor *inv_std_dev) {
+  if ((axis = normalAxis(axis, x->rank)) < 0)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "layer_norm: axis out of range");
   int64_t rows = 1, cols = 1;
   for (int32_t d = 0; d < x->rank; ++d)
     (d < axis ? rows : cols) *= x->dims[d];
@@ -277,6 +289,9 @@ cleave_status cleave_cuda_reduce(cleave_reduce_op op, const cleave_tensor *x,
 cleave_status cleave_cuda_arg_reduce(const cleave_tensor *x, int32_t axis,
                                      int32_t is_max, int32_t select_last,
                                      cleave_tensor *y) {
+  if ((axis = normalAxis(axis, x->rank)) < 0)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "arg_reduce: axis out of range");
   int64_t count = 0;
   Rows rows = rowsOf(*x, axis, count);
   if (x->dtype != CLEAVE_DTYPE_F32 || rows.length == 0) {
