@@ -18,11 +18,13 @@
 #   bench     bench/gpu_vs_pytorch.py over the batch-8 bundles
 # Results: $OUT/gpu-results.json (rewritten after every step) and
 # $OUT/gpu-check.log; build-gpu/ in the repository root when OUT is unset.
+# Exits 1 unless every step is ok.
 #
 # Settings: CLEAVE_GPU_DIR (.gpu), CLEAVE_GPU_WORK (/tmp/cleave-gpu),
 # CLEAVE_GPU_BUDGET_S (450: all steps together), CLEAVE_GPU_JOBS (16),
 # CLEAVE_CUDA_ARCH (90), CLEAVE_GPU_TORCH_DEVICE (cuda; cpu for a dry run
 # with CPU bundles).
+# shellcheck disable=SC2317  # the steps are called as "step_$2"
 set -u -o pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -35,10 +37,15 @@ export CLEAVE_CUDA_ARCH=${CLEAVE_CUDA_ARCH:-90}
 
 # --- Steps (each runs as `check.sh --step NAME`, STEP_BOX seconds) -----------
 
+untar() {  # untar ARCHIVE: into $WORK, with Python's tarfile if no xz
+  tar -C "$WORK" -xJf "$1" 2>/dev/null || python3 -c 'import sys, tarfile
+tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$1" "$WORK"
+}
+
 step_unpack() {
   rm -rf "${WORK:?}"/{lib,models,pipeline,node} "$WORK/env.sh"
-  tar -C "$WORK" -xJf "$GPU/lib.tar.xz" || return
-  tar -C "$WORK" -xJf "$GPU/bundles.tar.xz" || return
+  untar "$GPU/lib.tar.xz" || return
+  untar "$GPU/bundles.tar.xz" || return
   local lib=$WORK/lib known f cuda pip
   # System libraries come from the system where it has them.
   known=$(ldconfig -p)
@@ -67,10 +74,15 @@ for kind in ("lib", "include"):
   local pip_lib pip_include
   { read -r pip_lib; read -r pip_include; } <<<"$pip"
   local paths=$lib:$lib/fallback:$cuda/lib64${pip_lib:+:$pip_lib}
-  local ompi=$lib/openmpi
+  local ompi=$lib/openmpi d dirs links=()
+  IFS=: read -r -a dirs <<<"$pip_lib"
+  for d in "${dirs[@]}"; do links+=("-L$d"); done
   {
     echo "export CLEAVE_LIB_DIR=$(printf %q "$lib")"
     echo "export CLEAVE_INCLUDE_DIR=$(printf %q "$ROOT/include")"
+    echo "export CLEAVE_NVCC=$(printf %q "$cuda/bin/nvcc")"
+    # build.sh's extra -L folders: cuDNN, NCCL (and cuBLAS) from the wheels.
+    echo "export CLEAVE_LINK_FLAGS=$(printf %q "${links[*]}")"
     echo "export LD_LIBRARY_PATH=$(printf %q "$paths")\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}"
     echo "export LIBRARY_PATH=$(printf %q "$paths")\${LIBRARY_PATH:+:\$LIBRARY_PATH}"
     echo "export CPATH=$(printf %q "$pip_include")\${CPATH:+:\$CPATH}"
@@ -83,6 +95,8 @@ for kind in ("lib", "include"):
       echo "export OPAL_DATAROOTDIR=$(printf %q "$ompi/share") OPAL_DATADIR=$(printf %q "$ompi/share")"
       echo "export OPAL_PKGDATADIR=$(printf %q "$ompi/share/openmpi")"
       echo "export OPAL_SYSCONFDIR=$(printf %q "$ompi/etc")"
+      echo "export OPAL_INCLUDEDIR=$(printf %q "$ompi/include")"
+      echo "export OPAL_PKGINCLUDEDIR=$(printf %q "$ompi/include/openmpi")"
       echo "export PMIX_PREFIX=$(printf %q "$ompi") PMIX_PKGLIBDIR=$(printf %q "$ompi/lib/pmix")"
       echo "export PMIX_MCA_mca_base_component_path=$(printf %q "$ompi/lib/pmix")"
       echo "export PMIX_PKGDATADIR=$(printf %q "$ompi/share/pmix")"
@@ -189,10 +203,13 @@ if [[ ! -f $GPU/lib.tar.xz || ! -f $GPU/bundles.tar.xz ]]; then
 fi
 run_step unpack 30
 run_step env 20
-run_step build 180
-run_step node 60
+run_step build 100
+run_step node 120
 run_step models 45
 run_step pipeline 40
-run_step bench 75
-tail -n 40 "$STEPS/bench.log" 2>/dev/null
-echo "results: $RESULTS/gpu-results.json"
+run_step bench 90
+echo "=== summary"
+python3 "$ROOT/test/gpu/results.py" summary "$RESULTS/gpu-results.json"
+rc=$?
+echo "results: $RESULTS/gpu-results.json, log: $LOG"
+exit "$rc"

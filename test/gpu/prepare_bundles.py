@@ -9,7 +9,7 @@ Writes into STAGE:
   node/<suite>-<test>/   for every ONNX backend test that passes numerically
                          on the CPU target (numeric_conformance.py's run, same
                          --input-value fix for small value inputs): the bundle
-                         (--no-build), the test's input_*.pb and output_*.pb
+                         (--emit=sources: no executables), the test's input_*.pb and output_*.pb
                          and test.json {inputs: {name: file}, outputs: {name:
                          file}, ops}. node/prepared.json lists every test.
   models/<model>/        for each model of test/models/suite.json: inputs/
@@ -30,6 +30,7 @@ import argparse
 import concurrent.futures
 import hashlib
 import json
+import lzma
 import os
 import shutil
 import subprocess
@@ -49,14 +50,18 @@ import numeric_conformance as nc  # noqa: E402
 from reference import random_inputs, safe  # noqa: E402
 
 BENCH_BATCH = 8
+# Node tests whose input and output files stay over this compressed are left
+# out: one (MaxPool2d_stride_padding_dilation) would take 3.5 of the 35 MiB.
+MAX_DATA = 1 << 20
 
 
 def compile_flags(target, precision):
-    """cleave-compile flags for a bundle without executables (cuda), or a
-    CPU bundle with them (the dry run: CPU bundles have no precision)."""
+    """cleave-compile flags for a bundle without executables (cuda: its
+    build.sh builds them there), or a CPU bundle with them (the dry run: CPU
+    bundles have no precision)."""
     if target == "cpu":
         return ["--target=cpu"]
-    return [f"--target={target}", "--no-build", f"--precision={precision}"]
+    return [f"--target={target}", "--emit=sources", f"--precision={precision}"]
 
 
 def run(command, timeout=600):
@@ -100,7 +105,17 @@ def prepare_node_test(tools, target, suite, name, out, work):
             spec["inputs"][input_name] = f"input_{index}.pb"
     for index, output in enumerate(model.graph.output):
         spec["outputs"][output.name] = f"output_{index}.pb"
-    for file in list(spec["inputs"].values()) + list(spec["outputs"].values()):
+    files = list(spec["inputs"].values()) + list(spec["outputs"].values())
+    data = b""
+    for file in files:
+        with open(os.path.join(data_dir, file), "rb") as f:
+            data += f.read()
+    if len(data) > MAX_DATA and len(lzma.compress(data, preset=1)) > MAX_DATA:
+        shutil.rmtree(bundle, ignore_errors=True)
+        entry.update(status="left out", detail=f"its data is {len(data)} "
+                     f"bytes, over {MAX_DATA} even compressed")
+        return entry
+    for file in files:
         shutil.copy(os.path.join(data_dir, file), bundle)
     with open(os.path.join(bundle, "test.json"), "w") as f:
         json.dump(spec, f, indent=1)
@@ -120,15 +135,18 @@ def prepare_node(args, out):
             args.tools, args.target, *t, out, work), tests))
     passed = [e for e in entries if e["cpu"] == "passed"]
     prepared = [e["test"] for e in passed if e.get("status") == "prepared"]
-    failed = [e for e in passed if e.get("status") != "prepared"]
+    failed = [e for e in passed if e.get("status") == "compile error"]
+    left_out = [e for e in passed if e.get("status") == "left out"]
     with open(os.path.join(out, "prepared.json"), "w") as f:
         json.dump({"target": args.target, "tests": len(tests),
                    "cpu_passed": len(passed), "prepared": prepared,
-                   "compile_errors": failed}, f, indent=1)
+                   "compile_errors": failed, "left_out": left_out}, f,
+                  indent=1)
     print(f"node: {len(tests)} tests, {len(passed)} pass on the CPU, "
           f"{len(prepared)} prepared for {args.target}, "
-          f"{len(failed)} do not compile for it")
-    for e in failed[:20]:
+          f"{len(failed)} do not compile for it, {len(left_out)} left out "
+          f"(data over {MAX_DATA >> 20} MiB)")
+    for e in failed[:20] + left_out:
         print(f"  {e['test']}: {e['detail']}")
 
 

@@ -8,6 +8,8 @@
                                         every step's status (STEPS/<step>.status,
                                         "rc seconds limit") and data
                                         (STEPS/<step>.json) in one file
+  results.py summary RESULTS.json       one line per step; exit 1 unless
+                                        every step is ok
 """
 import glob
 import json
@@ -24,7 +26,7 @@ STEPS = ["unpack", "env", "build", "node", "models", "pipeline", "bench"]
 def output(command):
     try:
         proc = subprocess.run(command, capture_output=True, text=True,
-                              timeout=30)
+                              timeout=10)
         return (proc.stdout + proc.stderr).strip()
     except (OSError, subprocess.TimeoutExpired) as e:
         return f"({e})"
@@ -52,11 +54,15 @@ def env_info(path):
     info["mpirun"] = mpirun
     if mpirun:
         info["mpirun_version"] = output([mpirun, "--version"]).splitlines()[:1]
-        probe = subprocess.run([mpirun, "--allow-run-as-root", "-np", "2",
-                                "true"], capture_output=True, text=True,
-                               timeout=60)
-        info["mpirun_np2_true"] = ("ok" if probe.returncode == 0 else
-                                   (probe.stderr + probe.stdout)[-2000:])
+        try:
+            probe = subprocess.run([mpirun, "--allow-run-as-root", "-np", "2",
+                                    "true"], capture_output=True, text=True,
+                                   timeout=10)
+            info["mpirun_np2_true"] = (
+                "ok" if probe.returncode == 0 else f"exit {probe.returncode}: "
+                + (probe.stderr + probe.stdout)[-2000:])
+        except subprocess.TimeoutExpired:
+            info["mpirun_np2_true"] = "timed out after 10 s"
     for key in ("LD_LIBRARY_PATH", "CLEAVE_LIB_DIR", "CLEAVE_CUDA_ARCH"):
         info[key] = os.environ.get(key)
     print(json.dumps(info, indent=1))
@@ -102,6 +108,7 @@ def build_summary(work, path):
     for failure in failures[:10]:
         print(f"FAILED {failure['bundle']} (exit {failure['rc']}):")
         print("\n".join(failure["log_tail"].splitlines()[-15:]))
+    return 1 if failures else 0
 
 
 def merge(steps_dir, prepared, path):
@@ -114,10 +121,11 @@ def merge(steps_dir, prepared, path):
         if not os.path.exists(status_file):
             continue
         with open(status_file) as f:
-            rc, seconds, limit = (f.read().split() + ["", "", ""])[:3]
+            rc, seconds, limit = f.read().split()
         entry = {"status": {"0": "ok", "124": "timed out", "137": "timed out",
                             "skip": "skipped"}.get(rc, "failed"),
-                 "rc": rc, "seconds": seconds, "limit_s": limit}
+                 "rc": int(rc) if rc.isdigit() else None,
+                 "seconds": int(seconds), "limit_s": int(limit)}
         data = os.path.join(steps_dir, step + ".json")
         if os.path.exists(data):
             try:
@@ -135,14 +143,37 @@ def merge(steps_dir, prepared, path):
     os.replace(path + ".tmp", path)
 
 
+def summary(path):
+    with open(path) as f:
+        steps = json.load(f)["steps"]
+    for step, entry in steps.items():
+        data, note = entry.get("data", {}), ""
+        if step in ("build", "node"):
+            note = ", ".join(f"{n} {k}" for k, n in
+                             data.get("counts", {}).items())
+        elif step == "models":
+            note = ", ".join(f"{m['model']} {m['status']}"
+                             for m in data.get("models", []))
+        elif step == "pipeline":
+            note = f"{data.get('status', '')} {data.get('detail', '')}"
+        elif step == "bench" and data.get("rows"):
+            note = (f"{sum('ratio' in r for r in data['rows'])} of "
+                    f"{len(data['rows'])} measured")
+        print(f"{step:9} {entry['status']:9} {entry['seconds']:4}s  "
+              f"{note.strip()}")
+    return 0 if all(e["status"] == "ok" for e in steps.values()) else 1
+
+
 def main():
-    what = sys.argv[1]
+    what = sys.argv[1] if len(sys.argv) > 1 else ""
     if what == "env":
         env_info(sys.argv[2])
     elif what == "build":
-        build_summary(sys.argv[2], sys.argv[3])
+        return build_summary(sys.argv[2], sys.argv[3])
     elif what == "merge":
         merge(*sys.argv[2:5])
+    elif what == "summary":
+        return summary(sys.argv[2])
     else:
         sys.exit(__doc__)
     return 0
