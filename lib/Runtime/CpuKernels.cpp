@@ -1292,12 +1292,15 @@ cleave_status cleave_cpu_resize_cubic(const cleave_tensor *x,
                         cubic_a, exclude_outside, y);
 }
 
-cleave_status cleave_cpu_copy_size_mismatch(const cleave_tensor *x,
-                                            const cleave_tensor *y) {
-  return CLEAVE_ERROR(CLEAVE_INTERNAL,
-                      "copy: " + std::to_string(cleave_tensor_num_bytes(x)) +
-                          " bytes into " +
-                          std::to_string(cleave_tensor_num_bytes(y)));
+cleave_status cleave_cpu_copy(const cleave_tensor *x, cleave_tensor *y) {
+  size_t bytes = cleave_tensor_num_bytes(x);
+  if (bytes != cleave_tensor_num_bytes(y))
+    return CLEAVE_ERROR(CLEAVE_INTERNAL,
+                        "copy: " + std::to_string(bytes) + " bytes into " +
+                            std::to_string(cleave_tensor_num_bytes(y)));
+  if (bytes && x->data != y->data)
+    std::memmove(y->data, x->data, bytes);
+  return nullptr;
 }
 
 } // extern "C"

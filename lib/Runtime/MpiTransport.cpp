@@ -2,6 +2,7 @@
 
 #include "cleave/Runtime/Transport.h"
 #include "StatusInternal.h"
+#include "WaitTimer.h"
 #include "cleave/Runtime/Program.h"
 #include <chrono>
 #include <cstdio>
@@ -11,22 +12,13 @@
 
 namespace {
 
+using cleave::runtime::WaitTimer;
+
 /// Sends started in this run.
 std::vector<MPI_Request> &pendingSends() {
   static std::vector<MPI_Request> requests;
   return requests;
 }
-
-/// Adds the time until it goes out of scope to the wait clock.
-struct WaitTimer {
-  std::chrono::steady_clock::time_point start =
-      std::chrono::steady_clock::now();
-  ~WaitTimer() {
-    cleave_runtime_add_wait(std::chrono::duration<double>(
-                                std::chrono::steady_clock::now() - start)
-                                .count());
-  }
-};
 
 std::string mpiError(int code) {
   char text[MPI_MAX_ERROR_STRING];

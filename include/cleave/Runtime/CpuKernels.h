@@ -342,9 +342,9 @@ cleave_status cleave_cpu_resize_cubic(const cleave_tensor *x,
                                       float cubic_a, int32_t exclude_outside,
                                       cleave_tensor *y);
 
-/* The error a copy between tensors of different byte sizes reports. */
-cleave_status cleave_cpu_copy_size_mismatch(const cleave_tensor *x,
-                                            const cleave_tensor *y);
+/* Copies x's bytes into y (same number of bytes; shapes may differ, as in a
+ * reshape that could not share its buffer). */
+cleave_status cleave_cpu_copy(const cleave_tensor *x, cleave_tensor *y);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -71,6 +71,10 @@ cleave_status cleave_cuda_arg_reduce(const cleave_tensor *x, int32_t axis,
                                      cleave_tensor *y);
 cleave_status cleave_cuda_reduce(cleave_reduce_op op, const cleave_tensor *x,
                                  cleave_tensor *y);
+cleave_status cleave_cuda_layer_norm(const cleave_tensor *x,
+                                     const cleave_tensor *scale,
+                                     const cleave_tensor *bias, int32_t axis,
+                                     float epsilon, cleave_tensor *y);
 cleave_status cleave_cuda_layer_norm_stats(
     const cleave_tensor *x, const cleave_tensor *scale,
     const cleave_tensor *bias, int32_t axis, float epsilon, cleave_tensor *y,

@@ -45,6 +45,19 @@ cleave_status operand(const cleave_tensor &t, int64_t elements, void *scratch,
                         elements);
 }
 
+/// Both operands of a product in the operand type; converted ones share
+/// the workspace (a's first).
+cleave_status operands(const cleave_tensor &a, const cleave_tensor &b,
+                       const void **pa, const void **pb) {
+  int64_t aCount = cleave_tensor_num_elements(&a),
+          bCount = cleave_tensor_num_elements(&b);
+  void *scratch = nullptr;
+  if (operandType() != CLEAVE_DTYPE_F32)
+    CLEAVE_RETURN_IF_ERROR(workspace((aCount + bCount) * 2, &scratch));
+  CLEAVE_RETURN_IF_ERROR(operand(a, aCount, scratch, pa));
+  return operand(b, bCount, static_cast<char *>(scratch) + aCount * 2, pb);
+}
+
 /// `batch` products with element strides between them (0: shared).
 cleave_status gemm(const Product &p, const void *a, int64_t strideA,
                    const void *b, int64_t strideB, float *c, int64_t strideC,
@@ -110,16 +123,8 @@ cleave_status cleave_cuda_matmul(const cleave_tensor *a, const cleave_tensor *b,
                       "matmul");
     return nullptr;
   }
-  int64_t aCount = cleave_tensor_num_elements(a),
-          bCount = cleave_tensor_num_elements(b);
-  // Scratch for operands converted to 16 bits (fp16 and bf16 precision).
-  void *scratch = nullptr;
-  if (operandType() != CLEAVE_DTYPE_F32)
-    CLEAVE_RETURN_IF_ERROR(workspace((aCount + bCount) * 2, &scratch));
   const void *pa, *pb;
-  CLEAVE_RETURN_IF_ERROR(operand(*a, aCount, scratch, &pa));
-  CLEAVE_RETURN_IF_ERROR(
-      operand(*b, bCount, static_cast<char *>(scratch) + aCount * 2, &pb));
+  CLEAVE_RETURN_IF_ERROR(operands(*a, *b, &pa, &pb));
   float *py = static_cast<float *>(y->data);
   size_t width = cleave_dtype_size(operandType());
   int64_t yBatch = yCount / (p.m * p.n);
@@ -170,15 +175,8 @@ cleave_status cleave_cuda_gemm(const cleave_tensor *a, const cleave_tensor *b,
     return nullptr;
   if (c)
     CLEAVE_RETURN_IF_ERROR(cleave_cuda_expand(c, y)); // beta * c, below.
-  int64_t aCount = cleave_tensor_num_elements(a),
-          bCount = cleave_tensor_num_elements(b);
-  void *scratch = nullptr;
-  if (operandType() != CLEAVE_DTYPE_F32)
-    CLEAVE_RETURN_IF_ERROR(workspace((aCount + bCount) * 2, &scratch));
   const void *pa, *pb;
-  CLEAVE_RETURN_IF_ERROR(operand(*a, aCount, scratch, &pa));
-  CLEAVE_RETURN_IF_ERROR(
-      operand(*b, bCount, static_cast<char *>(scratch) + aCount * 2, &pb));
+  CLEAVE_RETURN_IF_ERROR(operands(*a, *b, &pa, &pb));
   return gemm(p, pa, 0, pb, 0, static_cast<float *>(y->data), 0, 1, alpha,
               c ? beta : 0.0f);
 }

@@ -223,7 +223,9 @@ int64_t cleave_cuda_fallback_count(void) { return context().fallbacks; }
 cleave_status cleave_cuda_copy(const cleave_tensor *x, cleave_tensor *y) {
   size_t bytes = cleave_tensor_num_bytes(x);
   if (bytes != cleave_tensor_num_bytes(y))
-    return cleave_cpu_copy_size_mismatch(x, y);
+    return CLEAVE_ERROR(CLEAVE_INTERNAL,
+                        "copy: " + std::to_string(bytes) + " bytes into " +
+                            std::to_string(cleave_tensor_num_bytes(y)));
   if (bytes && x->data != y->data)
     CLEAVE_CUDA_CHECK(cudaMemcpyAsync(y->data, x->data, bytes,
                                       cudaMemcpyDeviceToDevice, stream()),

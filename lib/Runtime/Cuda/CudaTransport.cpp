@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "../StatusInternal.h"
+#include "../WaitTimer.h"
 #include "CudaContext.h"
 #include "CudaDevice.h"
 #include "cleave/Runtime/CudaTransport.h"
@@ -21,6 +22,8 @@
 #include <vector>
 
 namespace {
+
+using cleave::runtime::WaitTimer;
 
 using cleave::cuda::stream;
 
@@ -43,17 +46,6 @@ Transport &transport() {
   static Transport t;
   return t;
 }
-
-/// Adds the time until it goes out of scope to the wait clock.
-struct WaitTimer {
-  std::chrono::steady_clock::time_point start =
-      std::chrono::steady_clock::now();
-  ~WaitTimer() {
-    cleave_runtime_add_wait(std::chrono::duration<double>(
-                                std::chrono::steady_clock::now() - start)
-                                .count());
-  }
-};
 
 cleave_status ncclFailure(ncclResult_t r, const std::string &what) {
   return CLEAVE_ERROR(CLEAVE_INTERNAL,

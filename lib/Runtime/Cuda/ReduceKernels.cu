@@ -256,6 +256,14 @@ cleave_status cleave_cuda_layer_norm_stats(
   return CLEAVE_CUDA_LAUNCHED("layer_norm");
 }
 
+cleave_status cleave_cuda_layer_norm(const cleave_tensor *x,
+                                     const cleave_tensor *scale,
+                                     const cleave_tensor *bias, int32_t axis,
+                                     float epsilon, cleave_tensor *y) {
+  return cleave_cuda_layer_norm_stats(x, scale, bias, axis, epsilon, y,
+                                      nullptr, nullptr);
+}
+
 cleave_status cleave_cuda_reduce(cleave_reduce_op op, const cleave_tensor *x,
                                  cleave_tensor *y) {
   int64_t outputs = cleave_tensor_num_elements(y);
