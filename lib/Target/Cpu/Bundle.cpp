@@ -149,7 +149,8 @@ std::string cudaBuildScript(size_t devices) {
 #   CLEAVE_LIB_DIR      a folder with libCleaveRuntimeCuda.a,
 #                       libCleaveRuntime.a (+ the Mpi ones) and libdnnl
 #   CLEAVE_CUDA_ARCH    one compute capability (90), default sm_80 + sm_90 + PTX
-#   CLEAVE_NVCC, CLEAVE_LINK_FLAGS (extra -L folders for cuBLAS, cuDNN, NCCL)
+#   CLEAVE_NVCC, CLEAVE_LINK_FLAGS (extra -L folders for cuBLAS, cuDNN, NCCL;
+#   named by soname, so pip's nvidia-* wheels, which have no libfoo.so, do)
 set -euo pipefail
 cd "$(dirname "$0")"
 include=${CLEAVE_INCLUDE_DIR:-)sh" CLEAVE_RUNTIME_INCLUDE_DIR R"sh(}
@@ -180,7 +181,8 @@ fi
           " -Xcompiler -fopenmp -I\"$include\" \"$device.cu\" " +
           (mpi ? "\"$cuda_mpi\" " : "") +
           "\"$cuda_runtime\" \"$runtime\" $lib_flags -L" CLEAVE_CUDA_LIB_DIR
-          " ${CLEAVE_LINK_FLAGS:-} -ldnnl -lgomp -lcublas -l:libcudnn.so.9" +
+          " ${CLEAVE_LINK_FLAGS:-} -ldnnl -lgomp -l:" CLEAVE_CUBLAS_SONAME
+          " -l:libcudnn.so.9" +
           std::string(mpi ? " -l:libnccl.so.2" : "") + " -o \"$device\"\ndone\n";
   return text;
 }
