@@ -16,12 +16,13 @@
 #   pipeline  gpt2_lm on 2 devices sharing the GPU, MPI transport
 #             (test/gpu/run_models.py pipeline)
 #   bench     bench/gpu_vs_pytorch.py over the batch-8 bundles
+#   sanitize  gpt2_lm and resnet50 under compute-sanitizer's memcheck
 # Results: $OUT/gpu-results.json (rewritten after every step) and
 # $OUT/gpu-check.log; build-gpu/ in the repository root when OUT is unset.
 # Exits 1 unless every step is ok.
 #
 # Settings: CLEAVE_GPU_DIR (.gpu), CLEAVE_GPU_WORK (/tmp/cleave-gpu),
-# CLEAVE_GPU_BUDGET_S (450: all steps together), CLEAVE_GPU_JOBS (16),
+# CLEAVE_GPU_BUDGET_S (475: all steps together), CLEAVE_GPU_JOBS (16),
 # CLEAVE_CUDA_ARCH (90), CLEAVE_GPU_TORCH_DEVICE (cuda; cpu for a dry run
 # with CPU bundles).
 # shellcheck disable=SC2317  # the steps are called as "step_$2"
@@ -152,6 +153,11 @@ step_pipeline() {
     --timeout $((STEP_BOX - 15)) --json "$STEPS/pipeline.json"
 }
 
+step_sanitize() {
+  python3 "$ROOT/test/gpu/run_models.py" sanitize --root "$WORK/models" \
+    --timeout $(((STEP_BOX - 10) / 2)) --json "$STEPS/sanitize.json"
+}
+
 step_bench() {
   python3 "$ROOT/bench/gpu_vs_pytorch.py" --bundles "$WORK/models" \
     --device "${CLEAVE_GPU_TORCH_DEVICE:-cuda}" --budget $((STEP_BOX - 30)) \
@@ -175,7 +181,7 @@ rm -rf "$STEPS"
 mkdir -p "$STEPS"
 LOG=$RESULTS/gpu-check.log
 : >"$LOG"
-DEADLINE=$(($(date +%s) + ${CLEAVE_GPU_BUDGET_S:-450}))
+DEADLINE=$(($(date +%s) + ${CLEAVE_GPU_BUDGET_S:-475}))
 
 run_step() {  # run_step NAME SECONDS: at most SECONDS, and not past DEADLINE
   local name=$1 box=$2 left start rc
@@ -201,13 +207,14 @@ if [[ ! -f $GPU/lib.tar.xz || ! -f $GPU/bundles.tar.xz ]]; then
   echo "check.sh: no $GPU/lib.tar.xz or bundles.tar.xz: run test/gpu/prepare.sh" \
     "and carry .gpu" | tee -a "$LOG"
 fi
-run_step unpack 30
-run_step env 20
-run_step build 100
-run_step node 120
-run_step models 45
-run_step pipeline 40
-run_step bench 90
+run_step unpack 25
+run_step env 15
+run_step build 140
+run_step node 100
+run_step models 40
+run_step pipeline 35
+run_step bench 85
+run_step sanitize 40
 echo "=== summary"
 python3 "$ROOT/test/gpu/results.py" summary "$RESULTS/gpu-results.json"
 rc=$?

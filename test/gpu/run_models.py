@@ -4,6 +4,7 @@ outputs, on the GPU machine.
 
   run_models.py models --root WORK/models [--json models.json]
   run_models.py pipeline --root WORK/pipeline [--json pipeline.json]
+  run_models.py sanitize --root WORK/models [--json sanitize.json]
 
 models: each model's b2-fp32/device_0 on the carried inputs, against
 onnxruntime run here on the same inputs (rtol 1e-3, atol 1e-4: the test's
@@ -13,6 +14,10 @@ pipeline: the multi-device gpt2_lm bundle started with mpirun's MPMD form
 (one process per device, as cleave-run does) with CLEAVE_TRANSPORT=mpi, so
 that the processes share the one GPU; compared in the same way. Skipped when
 no mpirun works here.
+sanitize: gpt2_lm's and resnet50's b2-fp32 programs under compute-sanitizer's
+memcheck (3 runs: eager, captured as a CUDA graph, replayed): any error it
+finds (an out-of-bounds access, a misaligned one, a leak of device memory
+is not counted) fails the model.
 Exits non-zero if a model fails.
 """
 import argparse
@@ -185,17 +190,56 @@ def run_pipeline(args):
     return entry
 
 
+def run_sanitize(args):
+    sanitizer = shutil.which("compute-sanitizer")
+    results = []
+    for model in ("gpt2_lm", "resnet50"):
+        folder = os.path.join(args.root, model)
+        entry = {"model": model}
+        bundle = os.path.join(folder, "b2-fp32")
+        if not sanitizer:
+            entry.update(status="skipped", detail="no compute-sanitizer")
+        elif not os.path.exists(os.path.join(bundle, "device_0")):
+            entry.update(status="not built")
+        else:
+            with open(os.path.join(folder, "model.json")) as f:
+                info = json.load(f)
+            with open(os.path.join(bundle, "manifest.json")) as f:
+                device = json.load(f)["devices"][0]
+            inputs = {n: os.path.join(folder, f)
+                      for n, f in info["inputs"].items()}
+            command = [sanitizer, "--tool", "memcheck", "--error-exitcode",
+                       "99", *device_command(bundle, device, inputs, {})]
+            try:
+                proc = subprocess.run(command, capture_output=True, text=True,
+                                      timeout=args.timeout)
+                text = proc.stdout + proc.stderr
+                found = [l for l in text.splitlines() if "ERROR SUMMARY" in l]
+                entry.update(status="passed" if proc.returncode == 0
+                             else "failed", rc=proc.returncode,
+                             summary=found[-1] if found else "",
+                             tail=text[-3000:] if proc.returncode else "")
+            except subprocess.TimeoutExpired:
+                entry.update(status="skipped",
+                             detail=f"timed out after {args.timeout:.0f} s")
+        print(f"sanitize {model}: {entry['status']} "
+              f"{entry.get('summary', entry.get('detail', ''))}")
+        results.append(entry)
+    return {"models": results}
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("what", choices=["models", "pipeline"])
+    parser.add_argument("what", choices=["models", "pipeline", "sanitize"])
     parser.add_argument("--root", required=True)
     parser.add_argument("--timeout", type=float, default=120,
                         help="seconds for each run of a bundle")
     parser.add_argument("--json")
     args = parser.parse_args()
     args.root = os.path.abspath(args.root)
-    summary = run_models(args) if args.what == "models" else run_pipeline(args)
+    summary = {"models": run_models, "pipeline": run_pipeline,
+               "sanitize": run_sanitize}[args.what](args)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(summary, f, indent=1)
