@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../../lib/Runtime/Cuda/GemmPlan.h"
 #include "../../lib/Runtime/Cuda/IndexMath.h"
 #include "RuntimeTestUtils.h"
 #include "cleave/Runtime/CpuKernels.h"
@@ -216,6 +217,112 @@ TEST(CudaPlan, PadSourceMatchesCpu) {
       got.data[i] = inside ? x.data[source] : 0.5f;
     }
     expectSame(got, want);
+  }
+}
+
+/// What cuBLAS computes for `call` (its column-major definition), on
+/// host copies of our row-major a, b and y.
+void runColumnMajor(const GemmCall &call, const float *a, const float *b,
+                    float *y) {
+  for (int64_t batch = 0; batch < call.batch; ++batch) {
+    const float *first = b + call.offsetB + batch * call.strideFirst;
+    const float *second = a + call.offsetA + batch * call.strideSecond;
+    float *c = y + call.offsetY + batch * call.strideC;
+    for (int64_t i = 0; i < call.m; ++i)
+      for (int64_t j = 0; j < call.n; ++j) {
+        double sum = 0;
+        for (int64_t l = 0; l < call.k; ++l) {
+          float f = call.transFirst ? first[l + i * call.ldFirst]
+                                    : first[i + l * call.ldFirst];
+          float g = call.transSecond ? second[j + l * call.ldSecond]
+                                     : second[l + j * call.ldSecond];
+          sum += (double)f * g;
+        }
+        c[i + j * call.ldc] = (float)sum;
+      }
+  }
+}
+
+void expectClose(const Tensor &got, const Tensor &want) {
+  ASSERT_EQ(got.data.size(), want.data.size());
+  for (size_t i = 0; i < got.data.size(); ++i)
+    ASSERT_NEAR(got.data[i], want.data[i], 1e-4f) << "element " << i;
+}
+
+TEST(CudaPlan, MatMulCallsMatchCpu) {
+  std::mt19937 random(7);
+  int paths[3] = {}; // Shared b, one strided call, one call per batch.
+  for (int trial = 0; trial < 300; ++trial) {
+    int64_t m = 1 + random() % 4, k = 1 + random() % 5, n = 1 + random() % 4;
+    int batchRank = (int)(random() % 3);
+    std::vector<int64_t> batch = randomShape(random, batchRank, 3);
+    auto operandBatch = [&] {
+      std::vector<int64_t> dims(batch.end() - (random() % (batchRank + 1)),
+                                batch.end());
+      for (int64_t &d : dims)
+        if (random() % 3 == 0)
+          d = 1;
+      return dims;
+    };
+    std::vector<int64_t> aShape = operandBatch(), bShape = operandBatch();
+    bool aVector = aShape.empty() && random() % 4 == 0,
+         bVector = bShape.empty() && random() % 4 == 0;
+    if (aVector)
+      aShape = {k};
+    else
+      aShape.insert(aShape.end(), {m, k});
+    if (bVector)
+      bShape = {k};
+    else
+      bShape.insert(bShape.end(), {k, n});
+    // y: the broadcast batch, then m and n unless a side is a vector.
+    size_t aB = aVector ? 0 : aShape.size() - 2,
+           bB = bVector ? 0 : bShape.size() - 2;
+    std::vector<int64_t> yShape(std::max(aB, bB), 1);
+    for (size_t i = 0; i < yShape.size(); ++i) {
+      size_t fromEnd = yShape.size() - i;
+      if (fromEnd <= aB)
+        yShape[i] = std::max(yShape[i], aShape[aB - fromEnd]);
+      if (fromEnd <= bB)
+        yShape[i] = std::max(yShape[i], bShape[bB - fromEnd]);
+    }
+    if (!aVector)
+      yShape.push_back(m);
+    if (!bVector)
+      yShape.push_back(n);
+    Tensor a(aShape, random), b(bShape, random), want(yShape), got(yShape);
+    cleave_tensor av = a.view(), bv = b.view(), wv = want.view(),
+                  gv = got.view();
+    ASSERT_EQ(cleave_cpu_matmul(&av, &bv, &wv), nullptr);
+    std::vector<GemmCall> calls = matmulCalls(av, bv, gv);
+    ++paths[calls.size() > 1 ? 2 : calls[0].batch > 1];
+    for (const GemmCall &call : calls)
+      runColumnMajor(call, a.data.data(), b.data.data(), got.data.data());
+    expectClose(got, want);
+  }
+  // Every dispatch path was taken.
+  EXPECT_GT(paths[0], 0);
+  EXPECT_GT(paths[1], 0);
+  EXPECT_GT(paths[2], 0);
+}
+
+TEST(CudaPlan, GemmTransposesMatchCpu) {
+  std::mt19937 random(8);
+  for (int trial = 0; trial < 100; ++trial) {
+    int64_t m = 1 + random() % 5, k = 1 + random() % 5, n = 1 + random() % 5;
+    bool transA = random() % 2, transB = random() % 2;
+    Tensor a(transA ? std::vector<int64_t>{k, m} : std::vector<int64_t>{m, k},
+             random);
+    Tensor b(transB ? std::vector<int64_t>{n, k} : std::vector<int64_t>{k, n},
+             random);
+    Tensor want({m, n}), got({m, n});
+    cleave_tensor av = a.view(), bv = b.view(), wv = want.view();
+    ASSERT_EQ(cleave_cpu_gemm(&av, &bv, nullptr, 1.0f, 0.0f, transA, transB,
+                              &wv),
+              nullptr);
+    runColumnMajor(gemmCall({transA, transB, m, n, k}, 0, 0, 0, 1),
+                   a.data.data(), b.data.data(), got.data.data());
+    expectClose(got, want);
   }
 }
 
