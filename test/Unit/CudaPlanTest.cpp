@@ -7,8 +7,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../../lib/Runtime/Cuda/ElementwiseMath.h"
 #include "../../lib/Runtime/Cuda/GemmPlan.h"
 #include "../../lib/Runtime/Cuda/IndexMath.h"
+#include "../../lib/Runtime/Cuda/Pooling.h"
 #include "RuntimeTestUtils.h"
 #include "cleave/Runtime/CpuKernels.h"
 #include <algorithm>
@@ -324,6 +326,118 @@ TEST(CudaPlan, GemmTransposesMatchCpu) {
                    a.data.data(), b.data.data(), got.data.data());
     expectClose(got, want);
   }
+}
+
+/// Equal (infinities too), or both NaN, or within a relative 1e-5 (libm
+/// against oneDNN).
+void expectSameValue(float got, float want, const char *what, float x) {
+  if (got == want)
+    return;
+  if (std::isnan(want)) {
+    EXPECT_TRUE(std::isnan(got)) << what << " at " << x;
+    return;
+  }
+  EXPECT_NEAR(got, want, 1e-5f * std::max(1.0f, std::fabs(want)))
+      << what << " at " << x;
+}
+
+TEST(CudaMath, EveryUnaryOpMatchesCpu) {
+  std::mt19937 random(9);
+  // Values around the ops' interesting points, negatives, halves (Round).
+  std::vector<float> values = {-3.5f, -2.5f, -1.0f, -0.5f, -0.25f, 0.0f,
+                               0.25f, 0.5f, 1.5f, 2.5f, 3.0f, 7.0f};
+  for (int i = 0; i < 40; ++i)
+    values.push_back(std::uniform_real_distribution<float>(-4, 4)(random));
+  Tensor x({(int64_t)values.size()});
+  x.data = values;
+  for (int op = CLEAVE_UNARY_ABS; op <= CLEAVE_UNARY_LINEAR; ++op) {
+    float alpha = 0.3f, beta = op == CLEAVE_UNARY_CLIP ? 1.2f : 0.7f;
+    if (op == CLEAVE_UNARY_CLIP)
+      alpha = -0.8f;
+    bool positive = op == CLEAVE_UNARY_LOG || op == CLEAVE_UNARY_SQRT;
+    Tensor in({(int64_t)values.size()}), want(in.shape);
+    for (size_t i = 0; i < values.size(); ++i)
+      in.data[i] = positive ? std::fabs(values[i]) + 0.1f : values[i];
+    cleave_tensor iv = in.view(), wv = want.view();
+    ASSERT_EQ(cleave_cpu_unary((cleave_unary_op)op, alpha, beta, &iv, &wv),
+              nullptr)
+        << "op " << op;
+    for (size_t i = 0; i < values.size(); ++i)
+      expectSameValue(unaryOp(op, in.data[i], alpha, beta), want.data[i],
+                      ("unary op " + std::to_string(op)).c_str(), in.data[i]);
+  }
+}
+
+TEST(CudaMath, EveryBinaryOpMatchesCpu) {
+  std::mt19937 random(10);
+  Tensor a({64}, random, -3, 3), b({64}, random, -3, 3);
+  b.data[0] = 0.0f; // Division and modulo by zero.
+  for (int op = CLEAVE_BINARY_ADD; op <= CLEAVE_BINARY_PRELU; ++op) {
+    Tensor want({64});
+    cleave_tensor av = a.view(), bv = b.view(), wv = want.view();
+    ASSERT_EQ(cleave_cpu_binary((cleave_binary_op)op, &av, &bv, &wv), nullptr)
+        << "op " << op;
+    for (size_t i = 0; i < a.data.size(); ++i)
+      expectSameValue(binaryOp(op, a.data[i], b.data[i]), want.data[i],
+                      ("binary op " + std::to_string(op)).c_str(), a.data[i]);
+  }
+  for (int op = CLEAVE_COMPARE_EQUAL; op <= CLEAVE_COMPARE_GREATER_OR_EQUAL;
+       ++op) {
+    std::vector<uint8_t> want(64);
+    Tensor c({64});
+    for (size_t i = 0; i < 64; ++i) // Some equal pairs.
+      c.data[i] = i % 3 ? b.data[i] : a.data[i];
+    cleave_tensor av = a.view(), cv = c.view(),
+                  wv = cleave::testing::view(CLEAVE_DTYPE_BOOL, {64}, want);
+    ASSERT_EQ(cleave_cpu_compare((cleave_compare_op)op, &av, &cv, &wv),
+              nullptr);
+    for (size_t i = 0; i < 64; ++i)
+      EXPECT_EQ(compareOp(op, a.data[i], c.data[i]), want[i] != 0)
+          << "compare op " << op << " element " << i;
+  }
+}
+
+TEST(CudaMath, PoolingMatchesCpu) {
+  std::mt19937 random(11);
+  auto pick = [&](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(random);
+  };
+  int compared = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    cleave_window w{};
+    w.spatial_rank = 1 + trial % 3;
+    PoolShape shape{w.spatial_rank, {}, {}};
+    std::vector<int64_t> xShape = {pick(1, 2), pick(1, 3)}, yShape = xShape;
+    for (int32_t d = 0; d < w.spatial_rank; ++d) {
+      w.kernel[d] = pick(1, 3);
+      w.strides[d] = pick(1, 2);
+      w.dilations[d] = pick(1, 2);
+      w.pads_begin[d] = pick(0, w.kernel[d] - 1);
+      w.pads_end[d] = pick(0, w.kernel[d] - 1);
+      int64_t extent = (w.kernel[d] - 1) * w.dilations[d] + 1;
+      shape.in[d] = pick(extent, extent + 4);
+      shape.out[d] = (shape.in[d] + w.pads_begin[d] + w.pads_end[d] - extent) /
+                         w.strides[d] +
+                     1;
+      xShape.push_back(shape.in[d]);
+      yShape.push_back(shape.out[d]);
+    }
+    auto kind = (cleave_pool_kind)(trial % 3);
+    Tensor x(xShape, random), want(yShape);
+    cleave_tensor xv = x.view(), wv = want.view();
+    // oneDNN refuses some windows (padding past a dilated window's reach):
+    // the CPU kernel is the reference only where it runs.
+    if (cleave_status status = cleave_cpu_pool(kind, &xv, &w, &wv)) {
+      cleave_status_free(status);
+      continue;
+    }
+    ++compared;
+    for (int64_t i = 0; i < want.count(); ++i)
+      ASSERT_NEAR(poolAt(kind, w, shape, x.data.data(), i), want.data[i],
+                  1e-5f)
+          << "pool kind " << kind << " trial " << trial << " element " << i;
+  }
+  EXPECT_GT(compared, 200);
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 #include "Conv.h"
 #include "CudaContext.h"
 #include "HostFallback.h"
+#include "Pooling.h"
 
 namespace cleave::cuda {
 namespace {
@@ -11,49 +12,10 @@ namespace {
   for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < (n);    \
        i += (int64_t)gridDim.x * blockDim.x)
 
-struct PoolShape {
-  int32_t rank; // Spatial.
-  int64_t in[CLEAVE_MAX_RANK], out[CLEAVE_MAX_RANK];
-};
-
 /// One output element per thread; x and y are [N, C, spatial...].
 __global__ void poolKernel(int kind, cleave_window w, PoolShape shape,
                            const float *x, float *y, int64_t n) {
-  GRID_STRIDE(i, n) {
-    int64_t rest = i, o[CLEAVE_MAX_RANK], inSize = 1;
-    for (int32_t d = shape.rank - 1; d >= 0; --d) {
-      o[d] = rest % shape.out[d];
-      rest /= shape.out[d];
-      inSize *= shape.in[d];
-    }
-    const float *plane = x + rest * inSize; // rest = n * C + c.
-    int64_t taps = 1;
-    for (int32_t d = 0; d < shape.rank; ++d)
-      taps *= w.kernel[d];
-    float best = -INFINITY, sum = 0;
-    int64_t valid = 0;
-    for (int64_t t = 0; t < taps; ++t) {
-      int64_t tr = t, offset = 0, stride = 1;
-      bool inside = true;
-      for (int32_t d = shape.rank - 1; d >= 0; --d) {
-        int64_t k = tr % w.kernel[d];
-        tr /= w.kernel[d];
-        int64_t c = o[d] * w.strides[d] - w.pads_begin[d] + k * w.dilations[d];
-        inside &= c >= 0 && c < shape.in[d];
-        offset += c * stride;
-        stride *= shape.in[d];
-      }
-      if (!inside)
-        continue;
-      float v = plane[offset];
-      best = fmaxf(best, v);
-      sum += v;
-      ++valid;
-    }
-    y[i] = kind == CLEAVE_POOL_MAX               ? best
-           : kind == CLEAVE_POOL_AVG_INCLUDE_PAD ? sum / taps
-                                                 : sum / (valid ? valid : 1);
-  }
+  GRID_STRIDE(i, n) y[i] = poolAt(kind, w, shape, x, i);
 }
 
 /// y = clip(y + bias[c] + z, lo, hi) on [N, M, spatial...].

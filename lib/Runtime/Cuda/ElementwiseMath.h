@@ -1,0 +1,91 @@
+//===- ElementwiseMath.h - the elementwise ops, host and device -*- C++ -*-===//
+//
+// The math of the CUDA target's unary, binary and comparison kernels, one
+// element at a time. Shared with the unit tests, which check every op on
+// the host against the CPU kernel (test/Unit/CudaPlanTest.cpp).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLEAVE_LIB_RUNTIME_CUDA_ELEMENTWISEMATH_H
+#define CLEAVE_LIB_RUNTIME_CUDA_ELEMENTWISEMATH_H
+
+#include "IndexMath.h"
+#include "cleave/Runtime/CpuKernels.h"
+#include <cmath>
+
+namespace cleave::cuda {
+
+#ifndef __CUDACC__
+using std::isnan;
+#endif
+
+CLEAVE_HD inline float unaryOp(int op, float x, float a, float b) {
+  switch (op) {
+  case CLEAVE_UNARY_ABS: return fabsf(x);
+  case CLEAVE_UNARY_ELU: return x > 0 ? x : a * expm1f(x);
+  case CLEAVE_UNARY_EXP: return expf(x);
+  case CLEAVE_UNARY_GELU: return 0.5f * x * (1.0f + erff(x * 0.70710678118f));
+  case CLEAVE_UNARY_GELU_TANH:
+    return 0.5f * x *
+           (1.0f + tanhf(0.79788456080f * (x + 0.044715f * x * x * x)));
+  case CLEAVE_UNARY_HARD_SIGMOID: return fmaxf(0.0f, fminf(1.0f, a * x + b));
+  case CLEAVE_UNARY_LEAKY_RELU: return x >= 0 ? x : a * x;
+  case CLEAVE_UNARY_LOG: return logf(x);
+  case CLEAVE_UNARY_NEG: return -x;
+  case CLEAVE_UNARY_RELU: return fmaxf(x, 0.0f);
+  case CLEAVE_UNARY_SIGMOID: return 1.0f / (1.0f + expf(-x));
+  case CLEAVE_UNARY_SQRT: return sqrtf(x);
+  case CLEAVE_UNARY_TANH: return tanhf(x);
+  case CLEAVE_UNARY_CEIL: return ceilf(x);
+  case CLEAVE_UNARY_CLIP: return isnan(x) ? x : fminf(fmaxf(x, a), b);
+  case CLEAVE_UNARY_COS: return cosf(x);
+  case CLEAVE_UNARY_ERF: return erff(x);
+  case CLEAVE_UNARY_FLOOR: return floorf(x);
+  case CLEAVE_UNARY_HARD_SWISH:
+    return x * fmaxf(0.0f, fminf(1.0f, x / 6.0f + 0.5f));
+  case CLEAVE_UNARY_RECIPROCAL: return 1.0f / x;
+  case CLEAVE_UNARY_ROUND: return rintf(x); // Half to even.
+  case CLEAVE_UNARY_SELU: return x > 0 ? b * x : b * a * expm1f(x);
+  case CLEAVE_UNARY_SIGN: return x > 0 ? 1.0f : (x < 0 ? -1.0f : x);
+  case CLEAVE_UNARY_SIN: return sinf(x);
+  case CLEAVE_UNARY_SOFTPLUS: return x > 20 ? x : log1pf(expf(x));
+  case CLEAVE_UNARY_SOFTSIGN: return x / (1 + fabsf(x));
+  case CLEAVE_UNARY_LINEAR: return a * x + b;
+  }
+  return x;
+}
+
+CLEAVE_HD inline float binaryOp(int op, float p, float q) {
+  switch (op) {
+  case CLEAVE_BINARY_ADD: return p + q;
+  case CLEAVE_BINARY_SUB: return p - q;
+  case CLEAVE_BINARY_MUL: return p * q;
+  case CLEAVE_BINARY_DIV: return p / q;
+  case CLEAVE_BINARY_MAX: return isnan(p) || isnan(q) ? NAN : fmaxf(p, q);
+  case CLEAVE_BINARY_MIN: return isnan(p) || isnan(q) ? NAN : fminf(p, q);
+  case CLEAVE_BINARY_POW: return powf(p, q);
+  case CLEAVE_BINARY_FMOD: return fmodf(p, q);
+  case CLEAVE_BINARY_MOD: {
+    float r = fmodf(p, q);
+    return r != 0 && ((r < 0) != (q < 0)) ? r + q : r;
+  }
+  case CLEAVE_BINARY_PRELU: return p < 0 ? p * q : p;
+  }
+  return NAN;
+}
+
+template <typename T>
+CLEAVE_HD inline bool compareOp(int op, T p, T q) {
+  switch (op) {
+  case CLEAVE_COMPARE_EQUAL: return p == q;
+  case CLEAVE_COMPARE_LESS: return p < q;
+  case CLEAVE_COMPARE_LESS_OR_EQUAL: return p <= q;
+  case CLEAVE_COMPARE_GREATER: return p > q;
+  case CLEAVE_COMPARE_GREATER_OR_EQUAL: return p >= q;
+  }
+  return false;
+}
+
+} // namespace cleave::cuda
+
+#endif // CLEAVE_LIB_RUNTIME_CUDA_ELEMENTWISEMATH_H
