@@ -440,4 +440,100 @@ TEST(CudaMath, PoolingMatchesCpu) {
   EXPECT_GT(compared, 200);
 }
 
+TEST(CudaPlan, ReduceMatchesCpu) {
+  std::mt19937 random(12);
+  for (int trial = 0; trial < 200; ++trial) {
+    int rank = 1 + trial % 4;
+    Tensor x(randomShape(random, rank), random);
+    std::vector<int64_t> yShape = x.shape;
+    for (int64_t &d : yShape)
+      if (random() % 2)
+        d = 1;
+    Tensor want(yShape), got(yShape);
+    cleave_tensor xv = x.view(), wv = want.view(), gv = got.view();
+    ASSERT_EQ(cleave_cpu_reduce(CLEAVE_REDUCE_SUM, &xv, &wv), nullptr);
+    Plan<1> kept, reduced;
+    int64_t count = reducePlans(xv, gv, kept, reduced);
+    for (int64_t o = 0; o < got.count(); ++o) { // A block per output.
+      int64_t base[1], off[1];
+      kept.offsets(o, base);
+      float sum = 0;
+      for (int64_t r = 0; r < count; ++r) {
+        reduced.offsets(r, off);
+        sum += x.data[base[0] + off[0]];
+      }
+      got.data[o] = sum;
+    }
+    expectClose(got, want);
+  }
+}
+
+TEST(CudaPlan, GatherMatchesCpu) {
+  std::mt19937 random(13);
+  for (int trial = 0; trial < 200; ++trial) {
+    int rank = 1 + trial % 3, axis = (int)(random() % rank);
+    Tensor data(randomShape(random, rank), random);
+    int64_t axisSize = data.shape[axis];
+    std::vector<int64_t> indexShape = randomShape(random, 1 + trial % 2, 3);
+    int64_t indexCount = 1;
+    for (int64_t d : indexShape)
+      indexCount *= d;
+    std::vector<int64_t> indices(indexCount);
+    for (int64_t &i : indices) // Negative ones count from the end.
+      i = (int64_t)(random() % (2 * axisSize)) - axisSize;
+    std::vector<int64_t> yShape(data.shape.begin(), data.shape.begin() + axis);
+    yShape.insert(yShape.end(), indexShape.begin(), indexShape.end());
+    yShape.insert(yShape.end(), data.shape.begin() + axis + 1,
+                  data.shape.end());
+    Tensor want(yShape), got(yShape);
+    cleave_tensor dv = data.view(), wv = want.view(),
+                  iv = cleave::testing::view(CLEAVE_DTYPE_I64, indexShape,
+                                             indices);
+    ASSERT_EQ(cleave_cpu_gather(&dv, &iv, axis, &wv), nullptr);
+    int64_t inner = 1, count = (int64_t)indices.size();
+    for (int d = axis + 1; d < rank; ++d)
+      inner *= data.shape[d];
+    for (int64_t i = 0; i < got.count(); ++i) {
+      int64_t index = indices[gatherPosition(i, count, inner)];
+      ASSERT_TRUE(resolveIndex(index, axisSize));
+      got.data[i] = data.data[gatherSource(i, index, axisSize, count, inner)];
+    }
+    expectSame(got, want);
+  }
+}
+
+TEST(CudaPlan, GatherElementsMatchesCpu) {
+  std::mt19937 random(14);
+  for (int trial = 0; trial < 200; ++trial) {
+    int rank = 1 + trial % 3, axis = (int)(random() % rank);
+    Tensor data(randomShape(random, rank), random);
+    std::vector<int64_t> shape = data.shape;
+    for (int64_t &d : shape) // Indices no larger than data, any axis length.
+      d = 1 + random() % d;
+    shape[axis] = 1 + random() % 4;
+    Plan<1> out;
+    out.rank = rank;
+    int64_t n = 1;
+    for (int d = 0; d < rank; ++d)
+      n *= (out.dims[d] = shape[d]);
+    std::vector<int64_t> indices(n);
+    int64_t axisSize = data.shape[axis];
+    for (int64_t &i : indices)
+      i = (int64_t)(random() % (2 * axisSize)) - axisSize;
+    Tensor want(shape), got(shape);
+    cleave_tensor dv = data.view(), wv = want.view(),
+                  iv = cleave::testing::view(CLEAVE_DTYPE_I64, shape, indices);
+    ASSERT_EQ(cleave_cpu_gather_elements(&dv, &iv, axis, &wv), nullptr);
+    int64_t strides[CLEAVE_MAX_RANK] = {};
+    rowMajorStrides(dv, strides);
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t index = indices[i];
+      ASSERT_TRUE(resolveIndex(index, axisSize));
+      got.data[i] =
+          data.data[gatherElementsSource(out, strides, axis, index, i)];
+    }
+    expectSame(got, want);
+  }
+}
+
 } // namespace

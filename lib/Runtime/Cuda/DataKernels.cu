@@ -57,15 +57,10 @@ __global__ void gatherKernel(const T *data, const I *indices, T *y,
                              int64_t n, int64_t axisSize, int64_t count,
                              int64_t inner, int *error) {
   GRID_STRIDE(i, n) {
-    int64_t j = i % inner, k = (i / inner) % count, outer = i / inner / count;
-    int64_t index = (int64_t)indices[k];
-    if (index < 0)
-      index += axisSize;
-    if (index < 0 || index >= axisSize) {
+    int64_t index = (int64_t)indices[gatherPosition(i, count, inner)];
+    if (!resolveIndex(index, axisSize))
       atomicOr(error, kIndexOutOfRange);
-      index = 0;
-    }
-    y[i] = data[(outer * axisSize + index) * inner + j];
+    y[i] = data[gatherSource(i, index, axisSize, count, inner)];
   }
 }
 
@@ -75,22 +70,10 @@ __global__ void gatherElementsKernel(Plan<1> out, AxisArrays strides,
                                      const T *data, const I *indices, T *y,
                                      int64_t n, int *error) {
   GRID_STRIDE(i, n) {
-    int64_t rest = i, source = 0;
-    for (int32_t d = out.rank - 1; d >= 0; --d) {
-      int64_t c = rest % out.dims[d];
-      rest /= out.dims[d];
-      if (d == axis) {
-        c = (int64_t)indices[i];
-        if (c < 0)
-          c += axisSize;
-        if (c < 0 || c >= axisSize) {
-          atomicOr(error, kIndexOutOfRange);
-          c = 0;
-        }
-      }
-      source += c * strides.a[d];
-    }
-    y[i] = data[source];
+    int64_t index = (int64_t)indices[i];
+    if (!resolveIndex(index, axisSize))
+      atomicOr(error, kIndexOutOfRange);
+    y[i] = data[gatherElementsSource(out, strides.a, axis, index, i)];
   }
 }
 

@@ -143,6 +143,70 @@ inline Plan<2> concatPlan(const cleave_tensor &x, int32_t axis, int64_t offset,
   return plan;
 }
 
+/// A reduction of x into y (x's rank, 1 on the reduced axes): `kept` maps
+/// output element o to its first input element, `reduced` enumerates the
+/// offsets of the reduced elements from there. Returns their count.
+inline int64_t reducePlans(const cleave_tensor &x, const cleave_tensor &y,
+                           Plan<1> &kept, Plan<1> &reduced) {
+  int64_t strides[CLEAVE_MAX_RANK] = {};
+  rowMajorStrides(x, strides);
+  kept = Plan<1>();
+  reduced = Plan<1>();
+  kept.rank = x.rank;
+  int64_t count = 1;
+  for (int32_t d = 0; d < x.rank; ++d) {
+    kept.dims[d] = y.dims[d];
+    bool isReduced = y.dims[d] == 1 && x.dims[d] != 1;
+    kept.strides[0][d] = isReduced ? 0 : strides[d];
+    if (isReduced) {
+      reduced.dims[reduced.rank] = x.dims[d];
+      reduced.strides[0][reduced.rank++] = strides[d];
+      count *= x.dims[d];
+    }
+  }
+  return count;
+}
+
+/// An index along an axis of `size`, negative ones counting from the end;
+/// false (and 0) when out of range.
+CLEAVE_HD inline bool resolveIndex(int64_t &index, int64_t size) {
+  if (index < 0)
+    index += size;
+  if (index >= 0 && index < size)
+    return true;
+  index = 0;
+  return false;
+}
+
+/// Gather along an axis of `axisSize`, output [outer, count, inner] (count:
+/// the number of indices): output element i takes index number
+/// gatherPosition(i) and reads data element gatherSource(i, that index).
+CLEAVE_HD inline int64_t gatherPosition(int64_t i, int64_t count,
+                                        int64_t inner) {
+  return (i / inner) % count;
+}
+CLEAVE_HD inline int64_t gatherSource(int64_t i, int64_t index,
+                                      int64_t axisSize, int64_t count,
+                                      int64_t inner) {
+  int64_t outer = i / inner / count;
+  return (outer * axisSize + index) * inner + i % inner;
+}
+
+/// The data offset GatherElements' output element i reads: its coordinates
+/// (over `out`) with the axis's replaced by `index`.
+CLEAVE_HD inline int64_t gatherElementsSource(const Plan<1> &out,
+                                              const int64_t *dataStrides,
+                                              int32_t axis, int64_t index,
+                                              int64_t i) {
+  int64_t rest = i, source = 0;
+  for (int32_t d = out.rank - 1; d >= 0; --d) {
+    int64_t c = rest % out.dims[d];
+    rest /= out.dims[d];
+    source += (d == axis ? index : c) * dataStrides[d];
+  }
+  return source;
+}
+
 /// The index of x's axis `axis` that output index `c` reads under Pad:
 /// c - begin, resolved by `mode` when outside [0, n); -1 for the constant.
 CLEAVE_HD inline int64_t padSource(int64_t c, int64_t begin, int64_t n,

@@ -272,21 +272,8 @@ cleave_status cleave_cuda_reduce(cleave_reduce_op op, const cleave_tensor *x,
     HostMirror m;
     return m.finish(cleave_cpu_reduce(op, m.in(x), m.out(y)));
   }
-  int64_t strides[CLEAVE_MAX_RANK] = {};
-  rowMajorStrides(*x, strides);
   Plan<1> kept, reduced;
-  kept.rank = x->rank;
-  int64_t count = 1;
-  for (int32_t d = 0; d < x->rank; ++d) {
-    kept.dims[d] = y->dims[d];
-    bool isReduced = y->dims[d] == 1 && x->dims[d] != 1;
-    kept.strides[0][d] = isReduced ? 0 : strides[d];
-    if (isReduced) {
-      reduced.dims[reduced.rank] = x->dims[d];
-      reduced.strides[0][reduced.rank++] = strides[d];
-      count *= x->dims[d];
-    }
-  }
+  int64_t count = reducePlans(*x, *y, kept, reduced);
   if (outputs == 0)
     return nullptr;
   reduceKernel<<<(unsigned)outputs, threadsFor(count), 0, stream()>>>(
