@@ -536,4 +536,53 @@ TEST(CudaPlan, GatherElementsMatchesCpu) {
   }
 }
 
+TEST(CudaPlan, SoftmaxRowsMatchCpu) {
+  std::mt19937 random(15);
+  for (int trial = 0; trial < 100; ++trial) {
+    int rank = 1 + trial % 4, axis = (int)(random() % rank);
+    Tensor x(randomShape(random, rank), random), want(x.shape), got(x.shape);
+    cleave_tensor xv = x.view(), wv = want.view();
+    ASSERT_EQ(cleave_cpu_softmax(&xv, axis, 0, &wv), nullptr);
+    int64_t count = 0;
+    Rows rows = rowsOf(xv, axis, count);
+    for (int64_t r = 0; r < count; ++r) { // A block per row.
+      int64_t start = rows.start(r), step = rows.inner;
+      float m = -INFINITY, sum = 0;
+      for (int64_t j = 0; j < rows.length; ++j)
+        m = std::max(m, x.data[start + j * step]);
+      for (int64_t j = 0; j < rows.length; ++j)
+        sum += std::exp(x.data[start + j * step] - m);
+      for (int64_t j = 0; j < rows.length; ++j)
+        got.data[start + j * step] = std::exp(x.data[start + j * step] - m) /
+                                     sum;
+    }
+    expectClose(got, want);
+  }
+}
+
+TEST(CudaPlan, TrailingOperandsTakeTheLinearPath) {
+  std::mt19937 random(16);
+  int linear = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    int rank = 1 + trial % 4;
+    std::vector<int64_t> yShape = randomShape(random, rank);
+    int bRank = 1 + (int)(random() % rank);
+    std::vector<int64_t> bShape(yShape.end() - bRank, yShape.end());
+    for (int64_t &d : bShape)
+      if (random() % 4 == 0)
+        d = 1;
+    Tensor a(yShape, random), b(bShape, random), want(yShape);
+    cleave_tensor av = a.view(), bv = b.view(), wv = want.view();
+    int64_t repeat = trailingRepeat(bv, wv);
+    if (!repeat)
+      continue;
+    ++linear;
+    ASSERT_EQ(cleave_cpu_binary(CLEAVE_BINARY_ADD, &av, &bv, &wv), nullptr);
+    for (int64_t i = 0; i < want.count(); ++i)
+      ASSERT_EQ(a.data[i] + b.data[i % repeat], want.data[i]) << "element "
+                                                              << i;
+  }
+  EXPECT_GT(linear, 100);
+}
+
 } // namespace

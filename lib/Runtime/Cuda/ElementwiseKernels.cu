@@ -146,33 +146,6 @@ bool nativeCastType(cleave_dtype t) {
   }
 }
 
-bool sameShape(const cleave_tensor &a, const cleave_tensor &b) {
-  if (a.rank != b.rank)
-    return false;
-  for (int32_t d = 0; d < a.rank; ++d)
-    if (a.dims[d] != b.dims[d])
-      return false;
-  return true;
-}
-
-/// The number of elements b repeats over when b is y's trailing axes (a
-/// bias, a scale) or a scalar; 0 otherwise.
-int64_t trailingRepeat(const cleave_tensor &b, const cleave_tensor &y) {
-  int64_t n = cleave_tensor_num_elements(&b);
-  if (n == 1)
-    return 1;
-  int32_t shift = y.rank - b.rank;
-  if (shift < 0)
-    return 0;
-  int32_t first = 0; // b's leading 1s are free.
-  while (first < b.rank && b.dims[first] == 1)
-    ++first;
-  for (int32_t d = first; d < b.rank; ++d)
-    if (b.dims[d] != y.dims[d + shift])
-      return 0;
-  return n;
-}
-
 } // namespace
 } // namespace cleave::cuda
 

@@ -207,6 +207,53 @@ CLEAVE_HD inline int64_t gatherElementsSource(const Plan<1> &out,
   return source;
 }
 
+/// Row r of [outer, length, inner]: its first element and stride.
+struct Rows {
+  int64_t length, inner;
+  CLEAVE_HD int64_t start(int64_t r) const {
+    return (r / inner) * length * inner + r % inner;
+  }
+};
+
+/// The rows of x along `axis`; `count` gets their number.
+inline Rows rowsOf(const cleave_tensor &x, int32_t axis, int64_t &count) {
+  Rows rows{x.dims[axis], 1};
+  int64_t outer = 1;
+  for (int32_t d = 0; d < axis; ++d)
+    outer *= x.dims[d];
+  for (int32_t d = axis + 1; d < x.rank; ++d)
+    rows.inner *= x.dims[d];
+  count = outer * rows.inner;
+  return rows;
+}
+
+inline bool sameShape(const cleave_tensor &a, const cleave_tensor &b) {
+  if (a.rank != b.rank)
+    return false;
+  for (int32_t d = 0; d < a.rank; ++d)
+    if (a.dims[d] != b.dims[d])
+      return false;
+  return true;
+}
+
+/// The number of elements b repeats over when b is y's trailing axes (a
+/// bias, a scale) or a scalar; 0 otherwise.
+inline int64_t trailingRepeat(const cleave_tensor &b, const cleave_tensor &y) {
+  int64_t n = cleave_tensor_num_elements(&b);
+  if (n == 1)
+    return 1;
+  int32_t shift = y.rank - b.rank;
+  if (shift < 0)
+    return 0;
+  int32_t first = 0; // b's leading 1s are free.
+  while (first < b.rank && b.dims[first] == 1)
+    ++first;
+  for (int32_t d = first; d < b.rank; ++d)
+    if (b.dims[d] != y.dims[d + shift])
+      return 0;
+  return n;
+}
+
 /// The index of x's axis `axis` that output index `c` reads under Pad:
 /// c - begin, resolved by `mode` when outside [0, n); -1 for the constant.
 CLEAVE_HD inline int64_t padSource(int64_t c, int64_t begin, int64_t n,

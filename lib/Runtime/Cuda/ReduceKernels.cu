@@ -50,14 +50,6 @@ __device__ float blockReduce(float v, Op op, float identity) {
   return shared[0];
 }
 
-/// Row r of [outer, length, inner]: its first element and stride.
-struct Rows {
-  int64_t length, inner;
-  __device__ int64_t start(int64_t r) const {
-    return (r / inner) * length * inner + r % inner;
-  }
-};
-
 __global__ void softmaxKernel(const float *x, float *y, Rows rows, int log) {
   int64_t start = rows.start(blockIdx.x), step = rows.inner;
   float m = -INFINITY;
@@ -183,17 +175,6 @@ int32_t normalAxis(int32_t axis, int32_t rank) {
   if (axis < 0)
     axis += rank;
   return axis >= 0 && axis < rank ? axis : -1;
-}
-
-Rows rowsOf(const cleave_tensor &x, int32_t axis, int64_t &count) {
-  Rows rows{x.dims[axis], 1};
-  int64_t outer = 1;
-  for (int32_t d = 0; d < axis; ++d)
-    outer *= x.dims[d];
-  for (int32_t d = axis + 1; d < x.rank; ++d)
-    rows.inner *= x.dims[d];
-  count = outer * rows.inner;
-  return rows;
 }
 
 int threadsFor(int64_t length) {
