@@ -67,8 +67,10 @@ cleave_status run(const GemmCall &call, const void *a, const void *b,
   case CLEAVE_PRECISION_FP16: type = CUDA_R_16F; break;
   case CLEAVE_PRECISION_BF16: type = CUDA_R_16BF; break;
   }
+  cublasHandle_t handle;
+  CLEAVE_RETURN_IF_ERROR(cublas(&handle));
   cublasStatus_t s = cublasGemmStridedBatchedEx(
-      cublas(), call.transFirst ? CUBLAS_OP_T : CUBLAS_OP_N,
+      handle, call.transFirst ? CUBLAS_OP_T : CUBLAS_OP_N,
       call.transSecond ? CUBLAS_OP_T : CUBLAS_OP_N, (int)call.m, (int)call.n,
       (int)call.k, &alpha,
       static_cast<const char *>(b) + call.offsetB * width, type,

@@ -118,8 +118,10 @@ cleave_status findAlgorithm(ConvPlan &plan, const void *x, const void *w,
   CLEAVE_RETURN_IF_ERROR(workspace(kWorkspaceLimit, &space));
   cudnnConvolutionFwdAlgoPerf_t results[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
   int count = 0;
+  cudnnHandle_t handle;
+  CLEAVE_RETURN_IF_ERROR(cudnn(&handle));
   CLEAVE_CUDNN(cudnnFindConvolutionForwardAlgorithmEx(
-      cudnn(), plan.x, x, plan.w, w, plan.conv, plan.y, y,
+      handle, plan.x, x, plan.w, w, plan.conv, plan.y, y,
       CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, results, space,
       kWorkspaceLimit));
   for (int i = 0; i < count; ++i)
@@ -203,8 +205,10 @@ cleave_cuda_conv_fused(const cleave_tensor *x, const cleave_tensor *w,
   void *space = nullptr;
   CLEAVE_RETURN_IF_ERROR(workspace(paddedBytes + plan.workspaceBytes, &space));
   float one = 1.0f, zero = 0.0f;
+  cudnnHandle_t handle;
+  CLEAVE_RETURN_IF_ERROR(cudnn(&handle));
   CLEAVE_CUDNN(cudnnConvolutionForward(
-      cudnn(), &one, plan.x, input, plan.w, w->data, plan.conv, plan.algo,
+      handle, &one, plan.x, input, plan.w, w->data, plan.conv, plan.algo,
       static_cast<char *>(space) + paddedBytes, plan.workspaceBytes, &zero,
       plan.y, y->data));
   return convEpilogue(y, b, z, lo, hi);

@@ -48,8 +48,50 @@ cleave_status checkLaunch(const char *what, const char *file, int line) {
 }
 
 cudaStream_t stream() { return context().stream; }
-cublasHandle_t cublas() { return context().cublas; }
-cudnnHandle_t cudnn() { return context().cudnn; }
+cleave_status cublas(cublasHandle_t *out) {
+  Context &c = context();
+  if (!c.cublas) {
+    cublasHandle_t handle = nullptr;
+    if (cublasCreate(&handle) != CUBLAS_STATUS_SUCCESS ||
+        cublasSetStream(handle, c.stream) != CUBLAS_STATUS_SUCCESS)
+      return CLEAVE_ERROR(CLEAVE_INTERNAL, "cannot create the cuBLAS handle");
+    c.cublas = handle;
+    // A workspace of its own, so cuBLAS allocates nothing while a run is
+    // captured into a CUDA graph (32 MiB, NVIDIA's advice for Hopper).
+    size_t bytes = size_t(32) << 20;
+    CLEAVE_CUDA_CHECK(cudaMalloc(&c.cublasWorkspace, bytes),
+                      "cuBLAS workspace");
+    // TF32 tensor cores only where asked for: fp32 means fp32.
+    if (cublasSetWorkspace(handle, c.cublasWorkspace, bytes) !=
+            CUBLAS_STATUS_SUCCESS ||
+        cublasSetMathMode(handle, c.precision == CLEAVE_PRECISION_FP32
+                                      ? CUBLAS_PEDANTIC_MATH
+                                      : CUBLAS_TF32_TENSOR_OP_MATH) !=
+            CUBLAS_STATUS_SUCCESS)
+      return CLEAVE_ERROR(CLEAVE_INTERNAL, "cannot set up the cuBLAS handle");
+  }
+  *out = c.cublas;
+  return nullptr;
+}
+
+cleave_status cudnn(cudnnHandle_t *out) {
+  Context &c = context();
+  if (!c.cudnn) {
+    cudnnHandle_t handle = nullptr;
+    if (cudnnStatus_t s = cudnnCreate(&handle); s != CUDNN_STATUS_SUCCESS)
+      return CLEAVE_ERROR(CLEAVE_INTERNAL,
+                          std::string("cannot create the cuDNN handle: ") +
+                              cudnnGetErrorString(s));
+    if (cudnnStatus_t s = cudnnSetStream(handle, c.stream);
+        s != CUDNN_STATUS_SUCCESS)
+      return CLEAVE_ERROR(CLEAVE_INTERNAL,
+                          std::string("cannot set cuDNN's stream: ") +
+                              cudnnGetErrorString(s));
+    c.cudnn = handle;
+  }
+  *out = c.cudnn;
+  return nullptr;
+}
 cleave_precision precision() { return context().precision; }
 int *errorFlag() { return context().errorFlag; }
 void countFallback() { ++context().fallbacks; }
@@ -127,31 +169,6 @@ cleave_status cleave_cuda_init(int32_t device, cleave_precision precision) {
   CLEAVE_CUDA_CHECK(cudaMalloc(&c.errorFlag, sizeof(int)), "error flag");
   CLEAVE_CUDA_CHECK(cudaMemsetAsync(c.errorFlag, 0, sizeof(int), c.stream),
                     "error flag");
-  if (cublasCreate(&c.cublas) != CUBLAS_STATUS_SUCCESS ||
-      cublasSetStream(c.cublas, c.stream) != CUBLAS_STATUS_SUCCESS)
-    return CLEAVE_ERROR(CLEAVE_INTERNAL, "cannot create the cuBLAS handle");
-  // A workspace of its own, so cuBLAS allocates nothing while a run is
-  // captured into a CUDA graph (32 MiB, NVIDIA's advice for Hopper).
-  size_t cublasBytes = size_t(32) << 20;
-  CLEAVE_CUDA_CHECK(cudaMalloc(&c.cublasWorkspace, cublasBytes),
-                    "cuBLAS workspace");
-  // TF32 tensor cores only where asked for: fp32 means fp32.
-  if (cublasSetWorkspace(c.cublas, c.cublasWorkspace, cublasBytes) !=
-          CUBLAS_STATUS_SUCCESS ||
-      cublasSetMathMode(c.cublas, precision == CLEAVE_PRECISION_FP32
-                                      ? CUBLAS_PEDANTIC_MATH
-                                      : CUBLAS_TF32_TENSOR_OP_MATH) !=
-          CUBLAS_STATUS_SUCCESS)
-    return CLEAVE_ERROR(CLEAVE_INTERNAL, "cannot set up the cuBLAS handle");
-  if (cudnnStatus_t s = cudnnCreate(&c.cudnn); s != CUDNN_STATUS_SUCCESS)
-    return CLEAVE_ERROR(CLEAVE_INTERNAL, std::string("cannot create the cuDNN "
-                                                     "handle: ") +
-                                             cudnnGetErrorString(s));
-  if (cudnnStatus_t s = cudnnSetStream(c.cudnn, c.stream);
-      s != CUDNN_STATUS_SUCCESS)
-    return CLEAVE_ERROR(CLEAVE_INTERNAL,
-                        std::string("cannot set cuDNN's stream: ") +
-                            cudnnGetErrorString(s));
   c.ready = true;
   return nullptr;
 }

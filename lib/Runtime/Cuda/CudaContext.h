@@ -26,8 +26,10 @@ enum DeviceError : int {
 };
 
 cudaStream_t stream();
-cublasHandle_t cublas();
-cudnnHandle_t cudnn();
+/// The library handles, created on first use (cuDNN's costs about a second,
+/// which programs without convolutions need not pay).
+cleave_status cublas(cublasHandle_t *out);
+cleave_status cudnn(cudnnHandle_t *out);
 cleave_precision precision();
 
 /// Scratch device memory of at least `bytes`, valid until the next call
