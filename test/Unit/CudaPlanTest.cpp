@@ -585,4 +585,49 @@ TEST(CudaPlan, TrailingOperandsTakeTheLinearPath) {
   EXPECT_GT(linear, 100);
 }
 
+TEST(CudaPlan, SimplifiedPlansKeepEveryOffset) {
+  std::mt19937 random(17);
+  for (int trial = 0; trial < 300; ++trial) {
+    Plan<3> plan;
+    plan.rank = 1 + trial % 6;
+    for (int k = 0; k < 3; ++k)
+      plan.base[k] = random() % 5;
+    for (int32_t d = plan.rank - 1; d >= 0; --d) {
+      plan.dims[d] = 1 + random() % 3;
+      for (int k = 0; k < 3; ++k) {
+        // Contiguous (mergeable) strides, broadcasts, odd ones, wraps.
+        int64_t inner = d + 1 < plan.rank
+                            ? plan.strides[k][d + 1] * plan.dims[d + 1]
+                            : 1;
+        switch (random() % 4) {
+        case 0: plan.strides[k][d] = inner; break;
+        case 1: plan.strides[k][d] = 0; break;
+        case 2: plan.strides[k][d] = 1 + random() % 7; break;
+        default:
+          plan.strides[k][d] = inner;
+          plan.wrap[k][d] = 1 + random() % plan.dims[d];
+        }
+      }
+    }
+    Plan<3> simple = simplified(plan);
+    ASSERT_EQ(simple.count(), plan.count());
+    ASSERT_LE(simple.rank, plan.rank);
+    for (int64_t i = 0; i < plan.count(); ++i) {
+      int64_t want[3], got[3];
+      plan.offsets(i, want);
+      simple.offsets(i, got);
+      for (int k = 0; k < 3; ++k)
+        ASSERT_EQ(got[k], want[k]) << "trial " << trial << " index " << i;
+    }
+  }
+  // An identity transpose is one contiguous dim; swapping the last two
+  // axes keeps all three.
+  std::vector<int64_t> shape = {2, 3, 4}, swapped = {2, 4, 3};
+  cleave_tensor x = cleave::testing::view(CLEAVE_DTYPE_F32, shape, shape),
+                y = cleave::testing::view(CLEAVE_DTYPE_F32, swapped, swapped);
+  int64_t identity[] = {0, 1, 2}, swap[] = {0, 2, 1};
+  EXPECT_EQ(transposePlan(x, identity, x).rank, 1);
+  EXPECT_EQ(transposePlan(x, swap, y).rank, 3);
+}
+
 } // namespace

@@ -60,6 +60,37 @@ inline void rowMajorStrides(const cleave_tensor &t, int64_t *strides) {
   }
 }
 
+/// The same plan with fewer dims, so kernels divide less per element: dims
+/// of size 1 go, and a dim merges into the one before it when every
+/// operand steps over both as over one (stride[d] = stride[d+1] *
+/// dims[d+1], no wrap). Offsets are unchanged for every linear index.
+template <int N> Plan<N> simplified(const Plan<N> &plan) {
+  Plan<N> out;
+  for (int k = 0; k < N; ++k)
+    out.base[k] = plan.base[k];
+  for (int32_t d = 0; d < plan.rank; ++d) {
+    if (plan.dims[d] == 1)
+      continue;
+    bool merge = out.rank > 0;
+    for (int k = 0; k < N && merge; ++k)
+      merge = !plan.wrap[k][d] && !out.wrap[k][out.rank - 1] &&
+              out.strides[k][out.rank - 1] == plan.strides[k][d] * plan.dims[d];
+    if (merge) {
+      out.dims[out.rank - 1] *= plan.dims[d];
+      for (int k = 0; k < N; ++k)
+        out.strides[k][out.rank - 1] = plan.strides[k][d];
+      continue;
+    }
+    out.dims[out.rank] = plan.dims[d];
+    for (int k = 0; k < N; ++k) {
+      out.strides[k][out.rank] = plan.strides[k][d];
+      out.wrap[k][out.rank] = plan.wrap[k][d];
+    }
+    ++out.rank;
+  }
+  return out;
+}
+
 /// Operand k of `count` broadcast (NumPy rules, aligned right) to y's shape;
 /// operand 0 of the plan is y itself when `withOutput`.
 template <int N>
@@ -82,7 +113,7 @@ Plan<N> broadcastPlan(const cleave_tensor &y, const cleave_tensor *const *ops,
     for (int32_t d = 0; d < t.rank; ++d)
       plan.strides[k][d + shift] = t.dims[d] == 1 ? 0 : strides[d];
   }
-  return plan;
+  return simplified(plan);
 }
 
 /// y[i...] = x[i[perm^-1]...]: a plan over y with operands (y, x).
@@ -97,7 +128,7 @@ inline Plan<2> transposePlan(const cleave_tensor &x, const int64_t *perm,
     plan.dims[d] = y.dims[d];
     plan.strides[1][d] = xStrides[perm[d]];
   }
-  return plan;
+  return simplified(plan);
 }
 
 /// y[i...] = x[starts + i * steps]: a plan over y with operands (y, x).
@@ -113,7 +144,7 @@ inline Plan<2> slicePlan(const cleave_tensor &x, const int64_t *starts,
     plan.strides[1][d] = xStrides[d] * steps[d];
     plan.base[1] += starts[d] * xStrides[d];
   }
-  return plan;
+  return simplified(plan);
 }
 
 /// y[i...] = x[i mod x's shape]: a plan over y with operands (y, x).
@@ -124,9 +155,9 @@ inline Plan<2> tilePlan(const cleave_tensor &x, const cleave_tensor &y) {
   rowMajorStrides(x, plan.strides[1]);
   for (int32_t d = 0; d < y.rank; ++d) {
     plan.dims[d] = y.dims[d];
-    plan.wrap[1][d] = x.dims[d];
+    plan.wrap[1][d] = x.dims[d] == y.dims[d] ? 0 : x.dims[d];
   }
-  return plan;
+  return simplified(plan);
 }
 
 /// Input x of a Concat, placed at `offset` along `axis` of y: a plan over
@@ -140,7 +171,7 @@ inline Plan<2> concatPlan(const cleave_tensor &x, int32_t axis, int64_t offset,
   for (int32_t d = 0; d < x.rank; ++d)
     plan.dims[d] = x.dims[d];
   plan.base[0] = offset * plan.strides[0][axis];
-  return plan;
+  return simplified(plan);
 }
 
 /// A reduction of x into y (x's rank, 1 on the reduced axes): `kept` maps
