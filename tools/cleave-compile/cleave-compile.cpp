@@ -1,8 +1,9 @@
 //===- cleave-compile.cpp - the Cleave compiler driver --------------------===//
 //
 // ONNX model in; out, the cleaned-up graph IR (--emit=mlir, with a per-op
-// summary) or, for --target=cpu, a bundle: per-device C++ sources, weights,
-// executables and a manifest that cleave-run reads (--emit=bundle).
+// summary) or, for --target=cpu or cuda, a bundle: per-device sources
+// (C++, or CUDA built by nvcc), weights, executables and a manifest that
+// cleave-run reads (--emit=bundle).
 //
 //===----------------------------------------------------------------------===//
 

@@ -9,12 +9,13 @@
 // (`mpirun -np 1 device_0 ... : -np 1 device_1 ...`), on this host or on the
 // hosts of --hostfile. Each device gets the inputs it reads and writes the
 // outputs it makes; if one fails, MPI stops the others and cleave-run exits
-// non-zero with the device's message.
+// non-zero with the device's message. CUDA bundles run the same way; the
+// runtime's CLEAVE_* settings (CLEAVE_TRANSPORT=mpi|nccl, ...) are passed
+// on to every device.
 //
 //===----------------------------------------------------------------------===//
 
 #include "llvm/ADT/StringExtras.h"
-#include <map>
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -25,6 +26,8 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
+#include <cstdlib>
+#include <map>
 
 namespace cl = llvm::cl;
 extern char **environ;
@@ -183,6 +186,11 @@ int main(int argc, char **argv) {
     args = {program, "--oversubscribe"};
     if (!hostfile.empty())
       args.insert(args.end(), {"--hostfile", hostfile});
+    // The runtime's settings reach the devices on other hosts too.
+    for (const char *name : {"CLEAVE_TRANSPORT", "CLEAVE_CUDA_DEVICE",
+                             "CLEAVE_CUDA_GRAPHS", "CLEAVE_NCCL_TIMEOUT_S"})
+      if (std::getenv(name))
+        args.insert(args.end(), {"-x", name});
     for (auto [k, device] : llvm::enumerate(deviceArgs)) {
       if (k)
         args.push_back(":");
