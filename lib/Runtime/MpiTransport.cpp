@@ -6,6 +6,7 @@
 #include "cleave/Runtime/Program.h"
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <mpi.h>
 #include <string>
 #include <vector>
@@ -79,10 +80,9 @@ cleave_status cleave_transport_wait_sends(void) {
 
 } // extern "C"
 
-int cleave_transport_device_main(int argc, char **argv,
-                                 const cleave_program &program,
-                                 int32_t device) {
-  MPI_Init(&argc, &argv);
+int cleave_transport_join(int *argc, char ***argv,
+                          const cleave_program &program, int32_t device) {
+  MPI_Init(argc, argv);
   // Errors come back as codes, reported with the rank, not as aborts
   // without a message.
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
@@ -96,13 +96,24 @@ int cleave_transport_device_main(int argc, char **argv,
                  program.name, device, rank, size);
     MPI_Abort(MPI_COMM_WORLD, 1);
   }
-  int rc = cleave_device_main(argc, argv, program);
-  if (rc != 0) {
-    std::fprintf(stderr, "%s: error: device %d failed; stopping every device\n",
-                 program.name, device);
-    std::fflush(stderr);
-    MPI_Abort(MPI_COMM_WORLD, rc);
-  }
+  return size;
+}
+
+void cleave_transport_abort(const cleave_program &program, int32_t device,
+                            int rc) {
+  std::fprintf(stderr, "%s: error: device %d failed; stopping every device\n",
+               program.name, device);
+  std::fflush(stderr);
+  MPI_Abort(MPI_COMM_WORLD, rc);
+  std::abort(); // MPI_Abort does not return.
+}
+
+int cleave_transport_device_main(int argc, char **argv,
+                                 const cleave_program &program,
+                                 int32_t device) {
+  cleave_transport_join(&argc, &argv, program, device);
+  if (int rc = cleave_device_main(argc, argv, program))
+    cleave_transport_abort(program, device, rc);
   MPI_Finalize();
   return 0;
 }

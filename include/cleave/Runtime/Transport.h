@@ -48,6 +48,15 @@ struct cleave_program;
 int cleave_transport_device_main(int argc, char **argv,
                                  const cleave_program &program,
                                  int32_t device);
+
+/* The two halves of that main, for the CUDA transports: joins the MPI job
+ * as `device` (MPI errors come back as codes) and returns the number of
+ * devices, or stops the job if the rank is not `device`; and stops every
+ * device after this one failed with exit code `rc`. */
+int cleave_transport_join(int *argc, char ***argv,
+                          const cleave_program &program, int32_t device);
+[[noreturn]] void cleave_transport_abort(const cleave_program &program,
+                                         int32_t device, int rc);
 #endif
 
 #endif /* CLEAVE_RUNTIME_TRANSPORT_H */

@@ -39,7 +39,6 @@ struct Transport {
   std::vector<void *> pinned;
   std::vector<size_t> pinnedBytes;
   size_t nextBuffer = 0;
-  std::vector<MPI_Request> sends;
 };
 
 Transport &transport() {
@@ -128,22 +127,20 @@ cleave_status stagingBuffer(size_t bytes, void **out) {
   return nullptr;
 }
 
-std::string mpiError(int code) {
-  char text[MPI_MAX_ERROR_STRING];
-  int length = 0;
-  MPI_Error_string(code, text, &length);
-  return std::string(text, length);
-}
-
 /// The host-staged transport's synchronize: programs that move tensors stay
 /// eager (a captured graph would not redo the MPI calls), and a device that
 /// only receives reuses its staging buffers from the next run on.
 cleave_status stagedWait() {
-  Transport &t = transport();
   CLEAVE_CUDA_CHECK(cudaStreamSynchronize(stream()), "staged receives");
-  if (t.sends.empty())
-    t.nextBuffer = 0;
+  transport().nextBuffer = 0;
   return nullptr;
+}
+
+/// A host tensor over the next staging buffer, shaped as device tensor `t`.
+cleave_status staged(const cleave_tensor &t, cleave_tensor *host) {
+  *host = t;
+  host->owns_data = 0;
+  return stagingBuffer(cleave_tensor_num_bytes(&t), &host->data);
 }
 
 cleave_status setUpNccl(Transport &t, int size) {
@@ -153,8 +150,9 @@ cleave_status setUpNccl(Transport &t, int size) {
       return ncclFailure(r, "creating the NCCL id");
   int rc = MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, MPI_COMM_WORLD);
   if (rc != MPI_SUCCESS)
-    return CLEAVE_ERROR(CLEAVE_INTERNAL,
-                        "sharing the NCCL id over MPI: " + mpiError(rc));
+    return CLEAVE_ERROR(CLEAVE_INTERNAL, "sharing the NCCL id over MPI "
+                                         "failed (MPI error " +
+                                             std::to_string(rc) + ")");
   if (ncclResult_t r = ncclCommInitRank(&t.comm, size, id, t.rank);
       r != ncclSuccess)
     return ncclFailure(r, "joining the NCCL communicator");
@@ -189,21 +187,14 @@ cleave_status cleave_cuda_transport_send(const cleave_tensor *x, int32_t peer,
       return ncclFailure(r, "send to device " + std::to_string(peer));
     return nullptr;
   }
-  void *host = nullptr;
-  CLEAVE_RETURN_IF_ERROR(stagingBuffer(bytes, &host));
-  CLEAVE_CUDA_CHECK(cudaMemcpyAsync(host, x->data, bytes,
+  // Host-staged: the MPI transport sends a pinned copy.
+  cleave_tensor host;
+  CLEAVE_RETURN_IF_ERROR(staged(*x, &host));
+  CLEAVE_CUDA_CHECK(cudaMemcpyAsync(host.data, x->data, bytes,
                                     cudaMemcpyDeviceToHost, stream()),
                     "staging a send");
   CLEAVE_CUDA_CHECK(cudaStreamSynchronize(stream()), "staging a send");
-  MPI_Request request;
-  int rc = MPI_Isend(host, (int)bytes, MPI_BYTE, peer, tag, MPI_COMM_WORLD,
-                     &request);
-  if (rc != MPI_SUCCESS)
-    return CLEAVE_ERROR(CLEAVE_INTERNAL, "send to device " +
-                                             std::to_string(peer) + ": " +
-                                             mpiError(rc));
-  t.sends.push_back(request);
-  return nullptr;
+  return cleave_transport_send(&host, peer, tag);
 }
 
 cleave_status cleave_cuda_transport_recv(cleave_tensor *y, int32_t peer,
@@ -219,27 +210,10 @@ cleave_status cleave_cuda_transport_recv(cleave_tensor *y, int32_t peer,
       return ncclFailure(r, "receive from device " + std::to_string(peer));
     return beforeCompute(t);
   }
-  void *host = nullptr;
-  CLEAVE_RETURN_IF_ERROR(stagingBuffer(bytes, &host));
-  MPI_Status status;
-  {
-    WaitTimer timer;
-    int rc = MPI_Recv(host, (int)bytes, MPI_BYTE, peer, tag, MPI_COMM_WORLD,
-                      &status);
-    if (rc != MPI_SUCCESS)
-      return CLEAVE_ERROR(CLEAVE_INTERNAL, "receive from device " +
-                                               std::to_string(peer) + ": " +
-                                               mpiError(rc));
-  }
-  int received = 0;
-  MPI_Get_count(&status, MPI_BYTE, &received);
-  if ((size_t)received != bytes)
-    return CLEAVE_ERROR(CLEAVE_INTERNAL,
-                        "receive from device " + std::to_string(peer) +
-                            " (tag " + std::to_string(tag) + "): " +
-                            std::to_string(received) + " bytes, expected " +
-                            std::to_string(bytes));
-  CLEAVE_CUDA_CHECK(cudaMemcpyAsync(y->data, host, bytes,
+  cleave_tensor host;
+  CLEAVE_RETURN_IF_ERROR(staged(*y, &host));
+  CLEAVE_RETURN_IF_ERROR(cleave_transport_recv(&host, peer, tag));
+  CLEAVE_CUDA_CHECK(cudaMemcpyAsync(y->data, host.data, bytes,
                                     cudaMemcpyHostToDevice, stream()),
                     "staging a receive");
   return nullptr;
@@ -249,16 +223,9 @@ cleave_status cleave_cuda_transport_wait_sends(void) {
   Transport &t = transport();
   if (t.nccl) // The next run's kernels wait for this run's sends.
     return beforeCompute(t);
-  WaitTimer timer;
-  int rc = MPI_Waitall((int)t.sends.size(), t.sends.data(),
-                       MPI_STATUSES_IGNORE);
-  t.sends.clear();
-  if (rc != MPI_SUCCESS)
-    return CLEAVE_ERROR(CLEAVE_INTERNAL, "waiting for sends: " + mpiError(rc));
+  CLEAVE_RETURN_IF_ERROR(cleave_transport_wait_sends());
   // Staged receives are copied from the pinned buffers by then.
-  CLEAVE_CUDA_CHECK(cudaStreamSynchronize(stream()), "staged receives");
-  t.nextBuffer = 0;
-  return nullptr;
+  return stagedWait();
 }
 
 } // extern "C"
@@ -267,34 +234,20 @@ int cleave_cuda_transport_device_main(int argc, char **argv,
                                       const cleave_program &program,
                                       int32_t device,
                                       cleave_precision precision) {
-  MPI_Init(&argc, &argv);
-  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  int size = cleave_transport_join(&argc, &argv, program, device);
   Transport &t = transport();
-  int size = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &t.rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  t.rank = device;
   auto abortAll = [&](int rc) {
-    std::fprintf(stderr, "%s: error: device %d failed; stopping every device\n",
-                 program.name, device);
-    std::fflush(stderr);
     if (t.comm)
       ncclCommAbort(t.comm);
-    MPI_Abort(MPI_COMM_WORLD, rc);
-    return rc;
+    cleave_transport_abort(program, device, rc);
   };
-  if (t.rank != device) {
-    std::fprintf(stderr,
-                 "%s: error: this is device %d's program but it runs as MPI "
-                 "rank %d of %d\n",
-                 program.name, device, t.rank, size);
-    return abortAll(1);
-  }
   const char *kind = std::getenv("CLEAVE_TRANSPORT");
   t.nccl = !kind || std::strcmp(kind, "mpi") != 0;
   if (kind && t.nccl && std::strcmp(kind, "nccl") != 0) {
     std::fprintf(stderr, "%s: error: CLEAVE_TRANSPORT is '%s'; expected nccl "
                          "or mpi\n", program.name, kind);
-    return abortAll(1);
+    abortAll(1);
   }
   int32_t gpu = cleave::cuda::deviceFor(device);
   cleave_status s = cleave_cuda_init(gpu, precision);
@@ -306,11 +259,10 @@ int cleave_cuda_transport_device_main(int argc, char **argv,
     std::fprintf(stderr, "%s: error: %s\n", program.name,
                  cleave_status_message(s));
     cleave_status_free(s);
-    return abortAll(1);
+    abortAll(1);
   }
-  int rc = cleave::cuda::runOnGpu(argc, argv, program, gpu, precision);
-  if (rc != 0)
-    return abortAll(rc);
+  if (int rc = cleave::cuda::runOnGpu(argc, argv, program, gpu, precision))
+    abortAll(rc);
   if (t.comm)
     ncclCommDestroy(t.comm);
   MPI_Finalize();

@@ -102,6 +102,31 @@ std::string rebuildRecipe(size_t devices) {
   return text;
 }
 
+/// Runs a build command with its output in `logPath`; on failure, the error
+/// names `what` and quotes the log (its start, with the first compiler
+/// error, and its end, with the linker's or build.sh's).
+LogicalResult runBuild(ModuleOp module, ArrayRef<StringRef> args,
+                       StringRef logPath, const Twine &what) {
+  std::optional<StringRef> redirects[] = {std::nullopt, logPath, logPath};
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(args.front(), args, std::nullopt,
+                                     redirects, 0, 0, &message);
+  if (rc == 0)
+    return success();
+  std::string log;
+  if (auto buffer = llvm::MemoryBuffer::getFile(logPath)) {
+    StringRef text = (*buffer)->getBuffer();
+    log = text.size() <= 4000 ? text.str()
+                              : (text.take_front(2000) + "\n...\n" +
+                                 text.take_back(2000))
+                                    .str();
+  }
+  return fail(module,
+              "building " + what + " failed (" +
+                  (message.empty() ? "exit " + std::to_string(rc) : message) +
+                  "):\n" + log);
+}
+
 /// Builds `source` into `executable` with the host compiler.
 /// Devices of a multi-device bundle build with MPI's compiler wrapper and
 /// link the MPI transport.
@@ -121,19 +146,7 @@ LogicalResult buildExecutable(ModuleOp module, StringRef source,
   args.append({CLEAVE_RUNTIME_LIBRARY, "-ldnnl", "-o", executable});
   if (StringRef(CLEAVE_DEVICE_FLAGS).size())
     args.push_back(CLEAVE_DEVICE_FLAGS);
-  std::optional<StringRef> redirects[] = {std::nullopt, logPath, logPath};
-  std::string message;
-  int rc = llvm::sys::ExecuteAndWait(*compiler, args, std::nullopt, redirects,
-                                     0, 0, &message);
-  if (rc == 0)
-    return success();
-  std::string log;
-  if (auto buffer = llvm::MemoryBuffer::getFile(logPath))
-    log = (*buffer)->getBuffer().take_front(4000).str();
-  return fail(module,
-              "building the device executable failed (" +
-                  (message.empty() ? "exit " + std::to_string(rc) : message) +
-                  "):\n" + log);
+  return runBuild(module, args, logPath, "the device executable");
 }
 
 #ifdef CLEAVE_HAVE_CUDA
@@ -157,11 +170,13 @@ include=${CLEAVE_INCLUDE_DIR:-)sh" CLEAVE_RUNTIME_INCLUDE_DIR R"sh(}
 if [ -n "${CLEAVE_LIB_DIR:-}" ]; then
   cuda_runtime=$CLEAVE_LIB_DIR/libCleaveRuntimeCuda.a
   cuda_mpi=$CLEAVE_LIB_DIR/libCleaveRuntimeCudaMpi.a
+  mpi=$CLEAVE_LIB_DIR/libCleaveRuntimeMpi.a
   runtime=$CLEAVE_LIB_DIR/libCleaveRuntime.a
   lib_flags="-L$CLEAVE_LIB_DIR"
 else
   cuda_runtime=)sh" CLEAVE_RUNTIME_CUDA_LIBRARY R"sh(
   cuda_mpi=)sh" CLEAVE_RUNTIME_CUDA_MPI_LIBRARY R"sh(
+  mpi=)sh" CLEAVE_RUNTIME_MPI_LIBRARY R"sh(
   runtime=)sh" CLEAVE_RUNTIME_LIBRARY R"sh(
   lib_flags=
 fi
@@ -179,7 +194,7 @@ fi
   text += std::string("  \"$nvcc\" -O2 -std=c++17 $arch") +
           (mpi ? " -ccbin mpicxx" : "") +
           " -Xcompiler -fopenmp -I\"$include\" \"$device.cu\" " +
-          (mpi ? "\"$cuda_mpi\" " : "") +
+          (mpi ? "\"$cuda_mpi\" \"$mpi\" " : "") +
           "\"$cuda_runtime\" \"$runtime\" $lib_flags -L" CLEAVE_CUDA_LIB_DIR
           " ${CLEAVE_LINK_FLAGS:-} -ldnnl -lgomp -l:" CLEAVE_CUBLAS_SONAME
           " -l:libcudnn.so.9" +
@@ -198,22 +213,10 @@ LogicalResult buildCudaExecutables(ModuleOp module, StringRef folder) {
   if (!bash)
     return fail(module, "cannot find bash to run the bundle's build.sh");
   StringRef args[] = {*bash, script};
-  std::optional<StringRef> redirects[] = {std::nullopt, StringRef(logPath),
-                                          StringRef(logPath)};
-  std::string message;
-  int rc = llvm::sys::ExecuteAndWait(*bash, args, std::nullopt, redirects, 0,
-                                     0, &message);
-  if (rc == 0) {
-    llvm::sys::fs::remove(logPath);
-    return success();
-  }
-  std::string log;
-  if (auto buffer = llvm::MemoryBuffer::getFile(logPath))
-    log = (*buffer)->getBuffer().take_back(4000).str();
-  return fail(module,
-              "building the CUDA device executables failed (" +
-                  (message.empty() ? "exit " + std::to_string(rc) : message) +
-                  "):\n" + log);
+  if (failed(runBuild(module, args, logPath, "the CUDA device executables")))
+    return failure();
+  llvm::sys::fs::remove(logPath);
+  return success();
 #else
   return fail(module, "this cleave-compile was built without the CUDA "
                       "target (no nvcc was found); --emit=sources still "
