@@ -207,13 +207,13 @@ if [[ ! -f $GPU/lib.tar.xz || ! -f $GPU/bundles.tar.xz ]]; then
   echo "check.sh: no $GPU/lib.tar.xz or bundles.tar.xz: run test/gpu/prepare.sh" \
     "and carry .gpu" | tee -a "$LOG"
 fi
-run_step unpack 25
-run_step env 15
+run_step unpack 20
+run_step env 20
 run_step build 140
 run_step node 100
 run_step models 40
 run_step pipeline 35
-run_step bench 85
+run_step bench 80
 run_step sanitize 40
 echo "=== summary"
 python3 "$ROOT/test/gpu/results.py" summary "$RESULTS/gpu-results.json"

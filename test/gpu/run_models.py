@@ -34,23 +34,10 @@ import onnxruntime
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.normpath(os.path.join(here, "..", ".."))
 sys.path.insert(0, here)
-from run_node_tests import compare, error_line, max_abs  # noqa: E402
+from run_node_tests import (compare, device_command, error_line,  # noqa: E402
+                            max_abs)
 
 RTOL, ATOL = 1e-3, 1e-4
-
-
-def device_command(bundle, device, inputs, outputs):
-    """A device program's command line; device is its manifest entry."""
-    command = [os.path.join(bundle, device["executable"]), "--weights",
-               os.path.join(bundle, device["weights"]),
-               # Three runs: eager, then captured as a CUDA graph, then
-               # replayed; the outputs are the last run's.
-               "--repeat", "3"]
-    for name, file in inputs.items():
-        command += ["--input", f"{name}={file}"]
-    for name, file in outputs.items():
-        command += ["--output", f"{name}={file}"]
-    return command
 
 
 def references(folder, info):
@@ -115,7 +102,8 @@ def run_models(args):
                     outputs = {n: os.path.join(w, f"out_{i}.npy")
                                for i, n in enumerate(ort)}
                     entry.update(run_and_compare(
-                        device_command(bundle, device, inputs, outputs),
+                        device_command(bundle, inputs, outputs,
+                                       device["executable"]),
                         outputs, ort, cpu, args.timeout))
             except Exception as e:  # Recorded; the other models still run.
                 entry.update(status="error", detail=f"{type(e).__name__}: {e}")
@@ -174,9 +162,9 @@ def run_pipeline(args):
                 if len(devices) > 1:
                     command += [":"] * (k > 0) + ["-np", "1"]
                 command += device_command(
-                    bundle, device,
-                    {n: inputs[n] for n in device["inputs"]},
-                    {n: outputs[n] for n in device["outputs"]})
+                    bundle, {n: inputs[n] for n in device["inputs"]},
+                    {n: outputs[n] for n in device["outputs"]},
+                    device["executable"])
             entry["command"] = " ".join(os.path.relpath(c, args.root)
                                         if c.startswith(args.root) else c
                                         for c in command)
@@ -209,7 +197,8 @@ def run_sanitize(args):
             inputs = {n: os.path.join(folder, f)
                       for n, f in info["inputs"].items()}
             command = [sanitizer, "--tool", "memcheck", "--error-exitcode",
-                       "99", *device_command(bundle, device, inputs, {})]
+                       "99", *device_command(bundle, inputs, {},
+                                                  device["executable"])]
             try:
                 proc = subprocess.run(command, capture_output=True, text=True,
                                       timeout=args.timeout)
