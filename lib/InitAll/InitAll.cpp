@@ -4,6 +4,7 @@
 #include "cleave/Conversion/Passes.h"
 #include "cleave/Dialect/Cleave/IR/CleaveDialect.h"
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
+#include "cleave/Pipelines/Pipelines.h"
 #include "mlir/Dialect/Func/Extensions/InlinerExtension.h"
 #include "mlir/Dialect/EmitC/IR/EmitC.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -16,6 +17,20 @@ void cleave::registerAllDialects(mlir::DialectRegistry &registry) {
   mlir::func::registerInlinerExtension(registry);
 }
 
+namespace cleave::target {
+#define CLEAVE_TARGET(Name) void register##Name##Target();
+#include "cleave/Target/Targets.def"
+} // namespace cleave::target
+
+void cleave::registerAllTargets() {
+  static bool registered = [] {
+#define CLEAVE_TARGET(Name) cleave::target::register##Name##Target();
+#include "cleave/Target/Targets.def"
+    return true;
+  }();
+  (void)registered;
+}
+
 void cleave::registerAllPasses() {
   cleave::graph::registerCleavePasses();
   cleave::registerCleaveConversionPasses();
@@ -25,4 +40,6 @@ void cleave::registerAllPasses() {
   mlir::registerSymbolDCEPass();
   mlir::registerInlinerPass();
   mlir::registerSCCPPass();
+  registerAllTargets();
+  cleave::pipelines::registerCleavePipelines();
 }

@@ -1,39 +1,33 @@
 //===- cleave-compile.cpp - the Cleave compiler driver --------------------===//
 //
-// ONNX model in; out, the cleaned-up graph IR (--emit=mlir, with a per-op
-// summary) or, for --target=cpu or cuda, a bundle: per-device sources
-// (C++, or CUDA built by nvcc), weights, executables and a manifest that
-// cleave-run reads (--emit=bundle).
+// ONNX model in; out, the IR of a phase (--compile-to=graph, placed, ...;
+// --emit=mlir, with a per-op summary) or, for a --target, a bundle:
+// per-device sources (C++, or CUDA built by nvcc), weights, executables and
+// a manifest that cleave-run reads. Flag parsing around one call of the
+// compiler library (cleave/Compiler/Compiler.h).
 //
 //===----------------------------------------------------------------------===//
 
 #include "ModelSummary.h"
-#include "cleave/Import/ONNX/Importer.h"
+#include "cleave/Compiler/Compiler.h"
 #include "cleave/InitAll.h"
-#include "cleave/Dialect/Cleave/Transforms/Passes.h"
-#include "cleave/Dialect/Cleave/Transforms/Placement.h"
-#include "cleave/Target/Cpu/Bundle.h"
+#include "cleave/Target/TargetBackend.h"
 #include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/DialectRegistry.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Transforms/Passes.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/Error.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
-#include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
 namespace cl = llvm::cl;
+using cleave::pipelines::Phase;
 
 namespace {
+cl::OptionCategory compileCategory("Compiler");
 cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"),
-                               cl::Required);
+                               cl::Required, cl::cat(compileCategory));
 cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout)"),
-                                cl::value_desc("path"), cl::init("-"));
+                                cl::value_desc("path"), cl::init("-"),
+                                cl::cat(compileCategory));
 enum class Emit { Mlir, Sources, Bundle };
 cl::opt<Emit>
     emit("emit",
@@ -43,38 +37,42 @@ cl::opt<Emit>
                     clEnumValN(Emit::Sources, "sources",
                                "a bundle without executables"),
                     clEnumValN(Emit::Bundle, "bundle",
-                               "a bundle with built executables")));
-enum class Target { None, Cpu, Cuda };
-cl::opt<Target> target(
-    "target", cl::desc("The devices to compile for"),
-    cl::values(clEnumValN(Target::Cpu, "cpu", "CPU processes (oneDNN)"),
-               clEnumValN(Target::Cuda, "cuda",
-                          "one GPU per process (cuBLAS, cuDNN, NCCL)")),
-    cl::init(Target::None));
+                               "a bundle with built executables")),
+         cl::cat(compileCategory));
+cl::opt<std::string> compileTo(
+    "compile-to",
+    cl::desc("Stop after a phase and write its IR: import, graph, placed, "
+             "split, planned, lowered (or bundle)"),
+    cl::value_desc("phase"), cl::cat(compileCategory));
+cl::opt<std::string> target(
+    "target",
+    cl::desc("The devices to compile for: cpu (CPU processes, oneDNN) or "
+             "cuda (one GPU per process: cuBLAS, cuDNN, NCCL)"),
+    cl::value_desc("name"), cl::cat(compileCategory));
 cl::opt<std::string> precision(
     "precision",
     cl::desc("cuda: what matrix products and convolutions compute in: fp32, "
              "tf32, fp16 or bf16 (fp32 accumulation, f32 activations; the "
              "placement uses the matching peak)"),
-    cl::init("fp32"));
+    cl::init("fp32"), cl::cat(compileCategory));
 cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("Static shape of a graph input: name:2x128 (repeatable)"),
-    cl::value_desc("name:dims"));
+    cl::value_desc("name:dims"), cl::cat(compileCategory));
 cl::list<std::string> dimSizes(
     "dim",
     cl::desc("Size of a symbolic dimension, by name, in every input that "
              "has it: batch=8 (repeatable)"),
-    cl::value_desc("name=size"));
+    cl::value_desc("name=size"), cl::cat(compileCategory));
 cl::list<std::string> inputValues(
     "input-value",
     cl::desc("Fix a graph input to the value in a TensorProto file, so shapes "
              "computed from it are static: name=value.pb"),
-    cl::value_desc("name=file"));
+    cl::value_desc("name=file"), cl::cat(compileCategory));
 cl::opt<int64_t> defaultDimSize(
     "default-dim-size",
     cl::desc("Size for symbolic input dims left unbound (default: error)"),
-    cl::init(-1));
+    cl::init(-1), cl::cat(compileCategory));
 cl::OptionCategory placementCategory("Placement");
 cl::opt<std::string> machine(
     "machine",
@@ -91,9 +89,10 @@ cl::opt<std::string> placement(
     cl::desc("pipeline (cost-model DP), dag (list scheduling for latency) "
              "or manual (--cuts)"),
     cl::init("pipeline"), cl::cat(placementCategory));
-cl::list<std::string> cuts(
-    "cuts", cl::desc("ONNX node names that start stages 2, 3, ... (manual)"),
-    cl::CommaSeparated, cl::cat(placementCategory));
+cl::list<std::string>
+    cuts("cuts",
+         cl::desc("ONNX node names that start stages 2, 3, ... (manual)"),
+         cl::CommaSeparated, cl::cat(placementCategory));
 cl::opt<std::string> placementIn("placement-in",
                                  cl::desc("Read the placement from a file"),
                                  cl::cat(placementCategory));
@@ -111,179 +110,29 @@ cl::opt<std::string> reportGraph(
     cl::cat(placementCategory));
 cl::opt<bool> summary("summary",
                       cl::desc("Print a per-op summary of the model to stderr"),
-                      cl::init(false));
+                      cl::init(false), cl::cat(compileCategory));
 cl::opt<bool> noCleanup("no-cleanup",
                         cl::desc("Skip canonicalize/CSE after import"),
-                        cl::init(false));
+                        cl::init(false), cl::cat(compileCategory));
 cl::opt<bool> elideWeights(
     "elide-weights",
     cl::desc("Print weights as dense_resource references without their "
              "bytes (for reading large models; the output does not reload)"),
-    cl::init(false));
+    cl::init(false), cl::cat(compileCategory));
+int fail(const llvm::Twine &message) {
+  llvm::errs() << "cleave-compile: error: " << message << "\n";
+  return 1;
+}
 } // namespace
-
-/// The placement graph as DOT, or as SVG through Graphviz's dot.
-static LogicalResult writeGraph(const cleave::graph::PlacementProblem &problem,
-                                const cleave::analysis::PipelinePlan &plan) {
-  bool svg = llvm::StringRef(reportGraph).ends_with(".svg");
-  llvm::SmallString<128> dotPath(reportGraph);
-  if (svg)
-    dotPath += ".dot";
-  if (llvm::Error error =
-          llvm::writeToOutput(dotPath, [&](llvm::raw_ostream &os) {
-            cleave::graph::printPlacementDot(problem, plan, os);
-            return llvm::Error::success();
-          })) {
-    llvm::errs() << "cleave-compile: error: " << toString(std::move(error))
-                 << "\n";
-    return failure();
-  }
-  if (!svg)
-    return success();
-  llvm::ErrorOr<std::string> dot = llvm::sys::findProgramByName("dot");
-  if (!dot) {
-    llvm::sys::fs::remove(dotPath);
-    llvm::errs() << "cleave-compile: error: --report-graph=" << reportGraph
-                 << " needs Graphviz's dot on PATH (or name a .dot file)\n";
-    return failure();
-  }
-  std::string error;
-  llvm::StringRef args[] = {*dot, "-Tsvg", dotPath, "-o", reportGraph};
-  int rc = llvm::sys::ExecuteAndWait(*dot, args, std::nullopt, {}, 0, 0,
-                                     &error);
-  llvm::sys::fs::remove(dotPath);
-  if (rc != 0) {
-    llvm::errs() << "cleave-compile: error: dot failed: " << error << "\n";
-    return failure();
-  }
-  return success();
-}
-
-/// The placement's predicted time per device used, for the manifest.
-static std::vector<double> predictedMilliseconds;
-
-/// Renumbers the devices the ops use to 0..k-1 (in order of first use),
-/// then splits the module into one function per device.
-static LogicalResult splitForBundle(ModuleOp module,
-                                    const cleave::graph::PlacementProblem &problem,
-                                    size_t machineDevices) {
-  std::vector<int64_t> renumber(machineDevices, -1);
-  int64_t next = 0;
-  for (Operation *op : problem.ops) {
-    int64_t device =
-        op->getAttrOfType<IntegerAttr>(cleave::graph::kDeviceAttr).getInt();
-    if (renumber[device] < 0)
-      renumber[device] = next++;
-    op->setAttr(cleave::graph::kDeviceAttr,
-                IntegerAttr::get(IntegerType::get(module.getContext(), 64),
-                                 renumber[device]));
-  }
-  PassManager split(module.getContext());
-  split.nest<func::FuncOp>().addPass(
-      cleave::graph::createInsertTransfersPass());
-  split.addPass(cleave::graph::createSplitDevicesPass());
-  return split.run(module);
-}
-
-/// The dag strategy: its report, then (for a bundle) the split.
-static LogicalResult finishDag(ModuleOp module,
-                               const cleave::graph::PlacementProblem &problem,
-                               Emit what) {
-  llvm::Expected<std::vector<size_t>> devices =
-      cleave::graph::currentDevices(problem);
-  llvm::Expected<cleave::analysis::DagPlan> plan =
-      devices ? cleave::analysis::evaluateDag(problem.pipeline, *devices)
-              : llvm::Expected<cleave::analysis::DagPlan>(devices.takeError());
-  if (!plan) {
-    llvm::errs() << "cleave-compile: error: " << toString(plan.takeError())
-                 << "\n";
-    return failure();
-  }
-  if (report)
-    cleave::graph::printDagReport(
-        problem, *plan, outputPath == "-" ? llvm::errs() : llvm::outs());
-  if (what == Emit::Mlir)
-    return success();
-  std::vector<bool> used(problem.pipeline.machine.devices.size(), false);
-  for (size_t d : plan->devices)
-    if (!used[d]) {
-      used[d] = true;
-      predictedMilliseconds.push_back(plan->busySeconds[d] * 1e3);
-    }
-  return splitForBundle(module, problem,
-                        problem.pipeline.machine.devices.size());
-}
-
-/// Runs cleave-place with the placement options, prints the report and
-/// writes the graph. For a bundle, splits the model into one function per
-/// device used.
-static LogicalResult placeModel(ModuleOp module, Emit what) {
-  cleave::graph::PlacePassOptions options;
-  options.machine = machine;
-  options.numDevices = numDevices;
-  options.strategy = placement;
-  options.cuts.assign(cuts.begin(), cuts.end());
-  options.placementIn = placementIn;
-  options.placementOut = placementOut;
-  options.precision = precision;
-  PassManager pm(module.getContext());
-  // Place the graph the devices will run: after the CPU target's layout
-  // and fusion passes (they run again per device, changing nothing more).
-  if (what != Emit::Mlir) {
-    pm.nest<func::FuncOp>().addPass(cleave::graph::createFuseOpsPass());
-    if (target != Target::Cuda) { // cuDNN keeps NCHW.
-      pm.nest<func::FuncOp>().addPass(cleave::graph::createChannelsLastPass());
-      pm.nest<func::FuncOp>().addPass(cleave::graph::createFuseOpsPass());
-    }
-  }
-  pm.nest<func::FuncOp>().addPass(cleave::graph::createPlacePass(options));
-  if (failed(pm.run(module)))
-    return failure();
-  auto function = *module.getOps<func::FuncOp>().begin();
-  llvm::Expected<cleave::analysis::Machine> loaded =
-      cleave::analysis::loadMachine(machine);
-  if (!loaded) { // Already reported by the pass.
-    llvm::consumeError(loaded.takeError());
-    return failure();
-  }
-  cleave::analysis::Machine target =
-      numDevices ? cleave::analysis::firstDevices(*loaded, numDevices)
-                 : *loaded;
-  cleave::graph::PlacementProblem problem =
-      cleave::graph::buildPlacementProblem(function, target, precision);
-  if (placement == "dag")
-    return finishDag(module, problem, what);
-  llvm::Expected<cleave::analysis::PipelinePlan> plan =
-      cleave::graph::currentPlan(problem);
-  if (!plan) {
-    llvm::errs() << "cleave-compile: error: " << toString(plan.takeError())
-                 << "\n";
-    return failure();
-  }
-  if (report)
-    cleave::graph::printPlacementReport(
-        problem, *plan, outputPath == "-" ? llvm::errs() : llvm::outs());
-  if (!reportGraph.empty() && failed(writeGraph(problem, *plan)))
-    return failure();
-  for (const cleave::analysis::PipelineStage &stage : plan->stages)
-    predictedMilliseconds.push_back(stage.computeSeconds * 1e3);
-  if (what == Emit::Mlir)
-    return success();
-  // Bundles get one program per device: transfers, then the split. Devices
-  // the plan leaves unused get none; the others are renumbered 0..k-1.
-  return splitForBundle(module, problem, target.devices.size());
-}
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions({&compileCategory, &placementCategory});
   cl::ParseCommandLineOptions(argc, argv, "Cleave compiler\n");
 
-  DialectRegistry registry;
-  cleave::registerAllDialects(registry);
-  MLIRContext context(registry);
-  context.disableMultithreading();
+  std::unique_ptr<MLIRContext> context = cleave::compiler::createContext();
   // Diagnostics print as "cleave-compile: error: <message>".
-  ScopedDiagnosticHandler handler(&context, [](Diagnostic &diag) {
+  ScopedDiagnosticHandler handler(context.get(), [](Diagnostic &diag) {
     llvm::errs() << "cleave-compile: "
                  << (diag.getSeverity() == DiagnosticSeverity::Error ? "error: "
                                                                      : "note: ")
@@ -291,109 +140,82 @@ int main(int argc, char **argv) {
     return success();
   });
 
-  cleave::onnx_import::ImportOptions options;
+  cleave::compiler::CompileOptions options;
+  cleave::onnx_import::ImportOptions &import = options.import;
   if (defaultDimSize >= 0)
-    options.defaultDimSize = defaultDimSize;
-  for (const std::string &spec : inputShapes) {
-    std::string error;
-    if (failed(cleave::onnx_import::parseInputShape(spec, options, error))) {
-      llvm::errs() << "cleave-compile: error: " << error << "\n";
-      return 1;
-    }
-  }
-  for (const std::string &spec : dimSizes) {
-    std::string error;
-    if (failed(cleave::onnx_import::parseDimSize(spec, options, error))) {
-      llvm::errs() << "cleave-compile: error: " << error << "\n";
-      return 1;
-    }
-  }
-  for (const std::string &spec : inputValues) {
-    std::string error;
-    if (failed(cleave::onnx_import::parseInputValue(spec, options, error))) {
-      llvm::errs() << "cleave-compile: error: " << error << "\n";
-      return 1;
-    }
-  }
-  OwningOpRef<ModuleOp> module =
-      cleave::onnx_import::importOnnxFile(inputPath, context, options);
-  if (!module)
-    return 1;
+    import.defaultDimSize = defaultDimSize;
+  std::string error;
+  for (const std::string &spec : inputShapes)
+    if (failed(cleave::onnx_import::parseInputShape(spec, import, error)))
+      return fail(error);
+  for (const std::string &spec : dimSizes)
+    if (failed(cleave::onnx_import::parseDimSize(spec, import, error)))
+      return fail(error);
+  for (const std::string &spec : inputValues)
+    if (failed(cleave::onnx_import::parseInputValue(spec, import, error)))
+      return fail(error);
 
-  if (!llvm::is_contained({"fp32", "tf32", "fp16", "bf16"},
-                          llvm::StringRef(precision))) {
-    llvm::errs() << "cleave-compile: error: --precision=" << precision
-                 << " is not one of fp32, tf32, fp16, bf16\n";
-    return 1;
+  cleave::pipelines::PipelineOptions &pipeline = options.pipeline;
+  pipeline.cleanup = !noCleanup;
+  if (!target.empty()) {
+    pipeline.target = cleave::target::lookupTargetBackend(target);
+    if (!pipeline.target)
+      return fail("unknown --target=" + target + " (expected " +
+                  cleave::target::registeredTargetNames() + ")");
   }
-  if (precision != "fp32" && target == Target::Cpu) {
-    llvm::errs() << "cleave-compile: error: --precision=" << precision
-                 << " needs --target=cuda (the CPU target computes in fp32)\n";
-    return 1;
-  }
-  Emit what = emit.getNumOccurrences()
-                  ? emit.getValue()
-                  : (target == Target::None ? Emit::Mlir : Emit::Bundle);
-  if (what != Emit::Mlir) {
-    if (target == Target::None) {
-      llvm::errs() << "cleave-compile: error: --emit=bundle and "
-                      "--emit=sources need --target=cpu or cuda\n";
-      return 1;
-    }
-    if (outputPath == "-") {
-      llvm::errs() << "cleave-compile: error: a bundle needs -o <folder>\n";
-      return 1;
-    }
-  }
+  std::optional<cleave::pipelines::Precision> parsedPrecision =
+      cleave::pipelines::parsePrecision(precision);
+  if (!parsedPrecision)
+    return fail("--precision=" + precision +
+                " is not one of fp32, tf32, fp16, bf16");
+  pipeline.precision = *parsedPrecision;
 
-  if (!noCleanup) {
-    PassManager pm(&context);
-    pm.addPass(createCanonicalizerPass());
-    pm.addPass(createCSEPass());
-    if (failed(pm.run(*module)))
-      return 1;
-  }
+  cleave::pipelines::PlacementOptions &place = pipeline.placement;
+  place.enabled = numDevices || !placementIn.empty() || report ||
+                  !reportGraph.empty() || placement.getNumOccurrences() ||
+                  !cuts.empty() || !placementOut.empty();
+  place.machine = machine;
+  place.numDevices = numDevices;
+  std::optional<cleave::pipelines::Strategy> strategy =
+      cleave::pipelines::parseStrategy(placement);
+  if (!strategy)
+    return fail("--placement=" + placement +
+                " is not one of pipeline, dag, manual");
+  place.strategy = *strategy;
+  place.cuts.assign(cuts.begin(), cuts.end());
+  place.placementIn = placementIn;
+  place.placementOut = placementOut;
+  place.report = report;
+  place.reportGraph = reportGraph;
+  // The report shares stdout with nothing unless the IR goes there.
+  place.reportStream = outputPath == "-" ? &llvm::errs() : &llvm::outs();
 
-  bool place = numDevices || !placementIn.empty() || report ||
-               !reportGraph.empty() || placement.getNumOccurrences() ||
-               !cuts.empty() || !placementOut.empty();
-  if (place && failed(placeModel(*module, what)))
+  // The phase: --compile-to, else --emit, else a bundle for a target and
+  // the (placed) graph without one.
+  options.phase = pipeline.target ? Phase::Bundle : Phase::Placed;
+  if (emit.getNumOccurrences())
+    options.phase = emit == Emit::Mlir ? Phase::Placed : Phase::Bundle;
+  if (!compileTo.empty()) {
+    std::optional<Phase> phase = cleave::pipelines::parsePhase(compileTo);
+    if (!phase)
+      return fail("--compile-to=" + compileTo + " is not one of " +
+                  cleave::pipelines::phaseNames());
+    options.phase = *phase;
+  }
+  if (options.phase == Phase::Bundle && !pipeline.target)
+    return fail("--emit=bundle and --emit=sources need --target=cpu or cuda");
+  options.buildExecutables =
+      !(emit.getNumOccurrences() && emit == Emit::Sources);
+  options.output = outputPath;
+  options.elideWeights = elideWeights;
+
+  OwningOpRef<ModuleOp> module;
+  if (failed(cleave::compiler::compileModel(*context, inputPath, options,
+                                            &module)))
     return 1;
-
-  if (what != Emit::Mlir) {
-    cleave::cpu::BundleOptions bundle;
-    bundle.outputDir = outputPath;
-    bundle.buildExecutables = what == Emit::Bundle;
-    bundle.modelName = llvm::sys::path::stem(inputPath).str();
-    bundle.predictedMilliseconds = predictedMilliseconds;
-    bundle.target = target == Target::Cuda ? "cuda" : "cpu";
-    bundle.precision = precision;
-    if (failed(cleave::cpu::writeBundle(*module, bundle)))
-      return 1;
-    if (summary)
-      llvm::errs() << "wrote bundle '" << outputPath << "'\n";
-    return 0;
-  }
-
-  OpPrintingFlags flags;
-  // Printing in local scope skips the resource section. MLIR 22's printer
-  // hex-encodes every blob before it checks an elision limit, which would
-  // read all memory-mapped weights; local scope never touches them.
-  if (elideWeights)
-    flags.useLocalScope();
-  // writeToOutput writes a temporary file and renames it over the output at
-  // the end, so no failure (or crash) leaves a partial file behind.
-  if (llvm::Error error =
-          llvm::writeToOutput(outputPath, [&](llvm::raw_ostream &os) {
-            module->print(os, flags);
-            os << "\n";
-            return llvm::Error::success();
-          })) {
-    llvm::errs() << "cleave-compile: error: cannot write '" << outputPath
-                 << "': " << llvm::toString(std::move(error)) << "\n";
-    return 1;
-  }
-  if (summary)
+  if (summary && options.phase == Phase::Bundle)
+    llvm::errs() << "wrote bundle '" << outputPath << "'\n";
+  else if (summary)
     cleave::printModelSummary(*module, llvm::errs());
   return 0;
 }

@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "cleave/Runtime/BundleFormat.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/CommandLine.h"
@@ -69,7 +70,7 @@ int fail(const llvm::Twine &message) {
   return 1;
 }
 
-constexpr int64_t kBundleFormatVersion = 1;
+constexpr int64_t kBundleFormatVersion = CLEAVE_BUNDLE_FORMAT_VERSION;
 } // namespace
 
 int main(int argc, char **argv) {
@@ -77,7 +78,7 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "Cleave bundle runner\n");
 
   llvm::SmallString<256> manifestPath(bundlePath);
-  llvm::sys::path::append(manifestPath, "manifest.json");
+  llvm::sys::path::append(manifestPath, CLEAVE_BUNDLE_MANIFEST);
   auto buffer = llvm::MemoryBuffer::getFile(manifestPath);
   if (!buffer)
     return fail("'" + bundlePath + "' is not a bundle: cannot read " +

@@ -25,6 +25,10 @@ def ConvertCleaveToEmitCPass
     Option<"precision", "precision", "std::string", /*default=*/"\"fp32\"",
            "cuda: what matrix products and convolutions compute in (fp32, "
            "tf32, fp16, bf16)">,
+    Option<"filePerFunction", "file-per-function", "bool", /*default=*/"false",
+           "Put each function's program (its include, function, table and "
+           "main) in an emitc.file named after the function, so that one "
+           "module holds every device's source (emit one with --file-id)">,
   ];
   let dependentDialects = ["::mlir::emitc::EmitCDialect"];
 }

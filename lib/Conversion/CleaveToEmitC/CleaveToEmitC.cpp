@@ -1095,17 +1095,27 @@ struct ConvertCleaveToEmitCPass
       return signalPassFailure();
     }
     OpBuilder builder(&getContext());
-    builder.setInsertionPointToStart(module.getBody());
-    emitc::IncludeOp::create(builder, module.getLoc(),
-                             target == "cuda" ? "cleave/Runtime/CudaProgram.h"
-                                              : "cleave/Runtime/Program.h",
-                             /*is_standard=*/false);
+    StringRef header = target == "cuda" ? "cleave/Runtime/CudaProgram.h"
+                                        : "cleave/Runtime/Program.h";
+    if (!filePerFunction) {
+      builder.setInsertionPointToStart(module.getBody());
+      emitc::IncludeOp::create(builder, module.getLoc(), header,
+                               /*is_standard=*/false);
+    }
     for (func::FuncOp function :
          llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
       builder.setInsertionPoint(function);
+      if (filePerFunction) {
+        auto file = emitc::FileOp::create(builder, function.getLoc(),
+                                          function.getName());
+        if (file.getBodyRegion().empty())
+          file.getBodyRegion().emplaceBlock();
+        builder.setInsertionPointToStart(&file.getBodyRegion().front());
+        emitc::IncludeOp::create(builder, function.getLoc(), header,
+                                 /*is_standard=*/false);
+      }
       if (failed(FunctionLowering(function, builder).run()))
         return signalPassFailure();
-      builder.setInsertionPointAfter(function);
       emitc::VerbatimOp::create(builder, function.getLoc(),
                                 programTable(function, function.getName(),
                                              precisionName));

@@ -73,5 +73,17 @@ LogicalResult CleaveDialect::verifyOperationAttribute(Operation *op,
              << "'" << name << "' must be a non-negative integer";
     return success();
   }
+  if (name == "cleave.predicted_ms") {
+    // Per machine device on a placed @main, one value on a device's
+    // function.
+    auto all = dyn_cast<DenseF64ArrayAttr>(attr.getValue());
+    auto one = dyn_cast<FloatAttr>(attr.getValue());
+    if ((!all || llvm::any_of(all.asArrayRef(),
+                              [](double ms) { return ms < 0; })) &&
+        (!one || one.getValueAsDouble() < 0))
+      return op->emitError() << "'" << name
+                             << "' must be non-negative milliseconds";
+    return success();
+  }
   return op->emitError() << "unknown attribute '" << name << "'";
 }

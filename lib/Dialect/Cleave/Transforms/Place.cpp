@@ -1,8 +1,9 @@
-//===- Place.cpp - the cleave-place pass ------------------------------------===//
+//===- Place.cpp - the cleave-place pass
+//------------------------------------===//
 
+#include "cleave/Analysis/DagSchedule.h"
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
-#include "cleave/Analysis/DagSchedule.h"
 #include "cleave/Dialect/Cleave/Transforms/Placement.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -23,6 +24,8 @@ namespace {
 
 struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
   using PlacePassBase::PlacePassBase;
+  PlacePass(const PlacePassOptions &options, llvm::raw_ostream &report)
+      : PlacePassBase(options), reportStream(&report) {}
 
   void runOnOperation() override {
     func::FuncOp function = getOperation();
@@ -35,58 +38,89 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
       return fail(llvm::toString(loaded.takeError()));
     if (numDevices > loaded->devices.size())
       return fail("--num-devices=" + llvm::Twine(numDevices) + " but " +
-                  loaded->name + " has " +
-                  llvm::Twine(loaded->devices.size()) + " devices");
+                  loaded->name + " has " + llvm::Twine(loaded->devices.size()) +
+                  " devices");
     if (!llvm::is_contained({"fp32", "tf32", "fp16", "bf16"},
                             llvm::StringRef(precision)))
       return fail("unknown precision '" + precision +
                   "'; expected fp32, tf32, fp16 or bf16");
+    if (!llvm::is_contained({"pipeline", "dag", "manual"},
+                            llvm::StringRef(strategy)))
+      return fail("unknown strategy '" + strategy +
+                  "' (expected pipeline, dag or manual)");
     Machine target = numDevices ? firstDevices(*loaded, numDevices) : *loaded;
     PlacementProblem problem =
         buildPlacementProblem(function, target, precision);
     if (problem.ops.empty())
       return;
 
-    llvm::Expected<PipelinePlan> plan =
-        llvm::createStringError(llvm::inconvertibleErrorCode(), "no plan");
-    llvm::consumeError(plan.takeError());
     if (!placementIn.empty()) {
       if (failed(readPlacement(problem)))
         return signalPassFailure();
-      // A dag placement may put any op anywhere; others must be pipelines.
-      if (strategy == "dag")
-        return;
-      plan = currentPlan(problem);
-    } else if (strategy == "manual") {
-      plan = manualPlan(problem);
-    } else if (strategy == "pipeline") {
-      plan = planPipeline(problem.pipeline);
     } else if (strategy == "dag") {
       llvm::Expected<DagPlan> dag = scheduleDag(problem.pipeline);
       if (!dag)
         return fail(llvm::toString(dag.takeError()));
       applyDevices(problem, dag->devices);
-      if (!placementOut.empty() && failed(writePlacement(problem)))
-        return signalPassFailure();
-      return;
     } else {
-      return fail("unknown strategy '" + strategy +
-                  "' (expected pipeline, dag or manual)");
+      llvm::Expected<PipelinePlan> plan = strategy == "manual"
+                                              ? manualPlan(problem)
+                                              : planPipeline(problem.pipeline);
+      if (!plan)
+        return fail(llvm::toString(plan.takeError()));
+      applyPlan(problem, *plan);
     }
-    if (!plan)
-      return fail(llvm::toString(plan.takeError()));
-    applyPlan(problem, *plan);
     if (!placementOut.empty() && failed(writePlacement(problem)))
       return signalPassFailure();
+    if (failed(describe(problem)))
+      return signalPassFailure();
+  }
+
+  /// Evaluates the placement the ops carry (a dag placement may put any op
+  /// anywhere; others must be pipelines): the predicted time of each
+  /// device on the function, and the report and graph when asked.
+  LogicalResult describe(const PlacementProblem &problem) {
+    func::FuncOp function = getOperation();
+    llvm::raw_ostream &os = reportStream ? *reportStream : llvm::errs();
+    std::vector<double> milliseconds(problem.pipeline.machine.devices.size());
+    if (strategy == "dag") {
+      llvm::Expected<std::vector<size_t>> devices = currentDevices(problem);
+      llvm::Expected<DagPlan> plan =
+          devices ? evaluateDag(problem.pipeline, *devices)
+                  : llvm::Expected<DagPlan>(devices.takeError());
+      if (!plan)
+        return function.emitError()
+               << "cleave-place: " << llvm::toString(plan.takeError());
+      for (size_t d : plan->devices)
+        milliseconds[d] = plan->busySeconds[d] * 1e3;
+      if (report)
+        printDagReport(problem, *plan, os);
+    } else {
+      llvm::Expected<PipelinePlan> plan = currentPlan(problem);
+      if (!plan)
+        return function.emitError()
+               << "cleave-place: " << llvm::toString(plan.takeError());
+      for (const PipelineStage &stage : plan->stages)
+        milliseconds[stage.device] = stage.computeSeconds * 1e3;
+      if (report)
+        printPlacementReport(problem, *plan, os);
+      if (!reportGraph.empty())
+        if (llvm::Error error =
+                writePlacementGraph(problem, *plan, reportGraph))
+          return function.emitError()
+                 << "cleave-place: " << llvm::toString(std::move(error));
+    }
+    function->setAttr(kPredictedMsAttr,
+                      DenseF64ArrayAttr::get(&getContext(), milliseconds));
+    return success();
   }
 
   /// Stages that start at the ops named by `cuts`, on devices 0, 1, ...
   llvm::Expected<PipelinePlan> manualPlan(const PlacementProblem &problem) {
     std::vector<size_t> starts, devices = {0};
     for (const std::string &cut : cuts) {
-      auto it = llvm::find_if(problem.ops, [&](Operation *op) {
-        return nodeName(op) == cut;
-      });
+      auto it = llvm::find_if(
+          problem.ops, [&](Operation *op) { return nodeName(op) == cut; });
       if (it == problem.ops.end())
         return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                        "no op is named '" + cut + "'");
@@ -94,8 +128,9 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
       if (index == 0 || (!starts.empty() && index <= starts.back()))
         return llvm::createStringError(
             llvm::inconvertibleErrorCode(),
-            "cut '" + cut + "' must come after the first op and after the "
-                            "cuts before it");
+            "cut '" + cut +
+                "' must come after the first op and after the "
+                "cuts before it");
       starts.push_back(index);
       devices.push_back(devices.size());
     }
@@ -119,9 +154,9 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
     llvm::Expected<llvm::json::Value> json =
         llvm::json::parse((*buffer)->getBuffer());
     if (!json)
-      return function->emitError() << "cleave-place: " << placementIn
-                                   << ": not valid JSON: "
-                                   << llvm::toString(json.takeError());
+      return function->emitError()
+             << "cleave-place: " << placementIn
+             << ": not valid JSON: " << llvm::toString(json.takeError());
     const llvm::json::Object *root = json->getAsObject();
     const llvm::json::Object *ops = root ? root->getObject("ops") : nullptr;
     if (!root || root->getString("format") != "cleave-placement" ||
@@ -137,9 +172,9 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
         return function->emitError()
                << "cleave-place: " << placementIn << " gives no device for op '"
                << name << "' (" << op->getName() << ")";
-      op->setAttr(kDeviceAttr,
-                  IntegerAttr::get(IntegerType::get(op->getContext(), 64),
-                                   *device));
+      op->setAttr(
+          kDeviceAttr,
+          IntegerAttr::get(IntegerType::get(op->getContext(), 64), *device));
     }
     return success();
   }
@@ -166,6 +201,15 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
     file->keep();
     return success();
   }
+
+  /// Where `report` goes; null: stderr.
+  llvm::raw_ostream *reportStream = nullptr;
 };
 
 } // namespace
+
+std::unique_ptr<Pass>
+cleave::graph::createPlacePass(const PlacePassOptions &options,
+                               llvm::raw_ostream &report) {
+  return std::make_unique<PlacePass>(options, report);
+}

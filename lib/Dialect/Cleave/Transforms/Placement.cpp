@@ -3,7 +3,10 @@
 #include "cleave/Dialect/Cleave/Transforms/Placement.h"
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
 using namespace cleave::analysis;
@@ -81,10 +84,10 @@ PlacementProblem buildPlacementProblem(func::FuncOp function,
       dtype = computeType;
     std::vector<double> seconds;
     for (const Device &device : machine.devices)
-      seconds.push_back(cost.flops == 0 && bytes == 0
-                            ? 0.0 // A view: no kernel runs.
-                            : device.kernelSeconds(cost.flops, bytes, dtype,
-                                                   cost.kind));
+      seconds.push_back(
+          cost.flops == 0 && bytes == 0
+              ? 0.0 // A view: no kernel runs.
+              : device.kernelSeconds(cost.flops, bytes, dtype, cost.kind));
     problem.seconds.push_back(std::move(seconds));
     problem.weightBytes.push_back(cost.weightBytes);
     for (Value value : op->getResults()) {
@@ -106,8 +109,8 @@ void applyPlan(const PlacementProblem &problem, const PipelinePlan &plan) {
   for (const PipelineStage &stage : plan.stages)
     for (size_t i = stage.begin; i < stage.end; ++i) {
       Operation *op = problem.ops[i];
-      op->setAttr(kDeviceAttr, IntegerAttr::get(
-                                   IntegerType::get(op->getContext(), 64),
+      op->setAttr(kDeviceAttr,
+                  IntegerAttr::get(IntegerType::get(op->getContext(), 64),
                                    (int64_t)stage.device));
     }
 }
@@ -127,10 +130,10 @@ currentDevices(const PlacementProblem &problem) {
     auto attr = op->getAttrOfType<IntegerAttr>(kDeviceAttr);
     if (!attr || attr.getInt() < 0 ||
         (size_t)attr.getInt() >= problem.pipeline.machine.devices.size())
-      return llvm::createStringError(
-          llvm::inconvertibleErrorCode(),
-          "op '" + nodeName(op) + "' (" + op->getName().getStringRef().str() +
-              ") has no device of this machine");
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "op '" + nodeName(op) + "' (" +
+                                         op->getName().getStringRef().str() +
+                                         ") has no device of this machine");
     devices.push_back((size_t)attr.getInt());
   }
   return devices;
@@ -147,10 +150,9 @@ void printDagReport(const PlacementProblem &problem, const DagPlan &plan,
   os << llvm::formatv("{0,-14} {1,6} {2,11} {3,12}\n", "device", "ops",
                       "memory MB", "busy ms");
   for (size_t d = 0; d < machine.devices.size(); ++d)
-    os << llvm::formatv("{0,-14} {1,6} {2,11:f2} {3,12:f3}\n",
-                        machine.devices[d].name, ops[d],
-                        megabytes(plan.memoryBytes[d]),
-                        plan.busySeconds[d] * 1e3);
+    os << llvm::formatv(
+        "{0,-14} {1,6} {2,11:f2} {3,12:f3}\n", machine.devices[d].name, ops[d],
+        megabytes(plan.memoryBytes[d]), plan.busySeconds[d] * 1e3);
   os << llvm::formatv("predicted: latency {0:f3} ms\n",
                       plan.latencySeconds * 1e3);
 }
@@ -160,10 +162,10 @@ llvm::Expected<PipelinePlan> currentPlan(const PlacementProblem &problem) {
   for (auto [i, op] : llvm::enumerate(problem.ops)) {
     auto attr = op->getAttrOfType<IntegerAttr>(kDeviceAttr);
     if (!attr)
-      return llvm::createStringError(
-          llvm::inconvertibleErrorCode(),
-          "op '" + nodeName(op) + "' (" + op->getName().getStringRef().str() +
-              ") has no device");
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "op '" + nodeName(op) + "' (" +
+                                         op->getName().getStringRef().str() +
+                                         ") has no device");
     size_t device = (size_t)attr.getInt();
     if (device >= problem.pipeline.machine.devices.size())
       return llvm::createStringError(
@@ -193,8 +195,7 @@ void printPlacementReport(const PlacementProblem &problem,
                           const PipelinePlan &plan, llvm::raw_ostream &os) {
   const Machine &machine = problem.pipeline.machine;
   os << llvm::formatv("placement on {0}: {1} stage(s) on {2} device(s)\n",
-                      machine.name, plan.stages.size(),
-                      machine.devices.size());
+                      machine.name, plan.stages.size(), machine.devices.size());
   os << llvm::formatv("{0,-14} {1,6} {2,11} {3,12} {4,13} {5,9} {6,9}\n",
                       "device", "ops", "weights MB", "activ. MB",
                       "predicted ms", "recv MB", "sent MB");
@@ -238,6 +239,37 @@ void printPlacementDot(const PlacementProblem &problem,
     for (int64_t user : v.users)
       os << llvm::formatv("  n{0} -> n{1};\n", v.producer, user);
   os << "}\n";
+}
+
+llvm::Error writePlacementGraph(const PlacementProblem &problem,
+                                const PipelinePlan &plan,
+                                llvm::StringRef path) {
+  bool svg = path.ends_with(".svg");
+  llvm::SmallString<128> dotPath(path);
+  if (svg)
+    dotPath += ".dot";
+  if (llvm::Error error =
+          llvm::writeToOutput(dotPath, [&](llvm::raw_ostream &os) {
+            printPlacementDot(problem, plan, os);
+            return llvm::Error::success();
+          }))
+    return error;
+  if (!svg)
+    return llvm::Error::success();
+  auto failed = [&](const llvm::Twine &message) {
+    llvm::sys::fs::remove(dotPath);
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+  };
+  llvm::ErrorOr<std::string> dot = llvm::sys::findProgramByName("dot");
+  if (!dot)
+    return failed("--report-graph=" + path +
+                  " needs Graphviz's dot on PATH (or name a .dot file)");
+  std::string error;
+  llvm::StringRef args[] = {*dot, "-Tsvg", dotPath, "-o", path};
+  if (llvm::sys::ExecuteAndWait(*dot, args, std::nullopt, {}, 0, 0, &error))
+    return failed("dot failed: " + error);
+  llvm::sys::fs::remove(dotPath);
+  return llvm::Error::success();
 }
 
 } // namespace cleave::graph

@@ -1,9 +1,11 @@
-//===- SplitDevices.cpp - one function per device --------------------------===//
+//===- SplitDevices.cpp - one function per device
+//--------------------------===//
 
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
 #include "cleave/Dialect/Cleave/Transforms/Placement.h"
 #include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/MapVector.h"
 #include <set>
 
 namespace cleave::graph {
@@ -27,10 +29,14 @@ struct SplitDevicesPass
     }
     Block &body = main.getBody().front();
     auto ret = cast<func::ReturnOp>(body.getTerminator());
-    std::set<int64_t> devices;
-    for (Operation &op : body)
-      if (std::optional<int64_t> device = deviceOf(&op))
-        devices.insert(*device);
+    // Unplaced, the whole graph is the one device's program.
+    bool placed = llvm::any_of(body, [](Operation &op) {
+      return deviceOf(&op).has_value();
+    });
+    if (!placed) {
+      main.setName("device_0");
+      return;
+    }
     for (Value output : ret.getOperands()) {
       Operation *producer = output.getDefiningOp();
       if (!producer || !deviceOf(producer)) {
@@ -39,6 +45,26 @@ struct SplitDevicesPass
         return signalPassFailure();
       }
     }
+    // The devices used, renumbered 0, 1, ... in order of first use; the
+    // placement's prediction follows each device to its new number.
+    llvm::MapVector<int64_t, int64_t> renumbered;
+    for (Operation &op : body)
+      if (std::optional<int64_t> device = deviceOf(&op))
+        renumbered.insert({*device, (int64_t)renumbered.size()});
+    OpBuilder attrs(&getContext());
+    for (Operation &op : body) {
+      if (std::optional<int64_t> device = deviceOf(&op))
+        op.setAttr(kDeviceAttr,
+                   attrs.getI64IntegerAttr(renumbered.lookup(*device)));
+      if (auto send = dyn_cast<SendOp>(op))
+        send.setPeer(renumbered.lookup(send.getPeer()));
+      if (auto recv = dyn_cast<RecvOp>(op))
+        recv.setPeer(renumbered.lookup(recv.getPeer()));
+    }
+    auto predicted = main->getAttrOfType<DenseF64ArrayAttr>(kPredictedMsAttr);
+    std::set<int64_t> devices;
+    for (auto [old, device] : renumbered)
+      devices.insert(device);
 
     OpBuilder builder(module.getBodyRegion());
     builder.setInsertionPoint(main);
@@ -62,6 +88,11 @@ struct SplitDevicesPass
           builder, main.getLoc(), ("device_" + llvm::Twine(device)).str(),
           builder.getFunctionType(argTypes, resultTypes));
       function->setAttr(kDeviceAttr, builder.getI64IntegerAttr(device));
+      if (predicted)
+        for (auto [old, renamed] : renumbered)
+          if (renamed == device && old < (int64_t)predicted.size())
+            function->setAttr(kPredictedMsAttr,
+                              builder.getF64FloatAttr(predicted[old]));
       Block *entry = function.addEntryBlock();
       IRMapping mapping;
       for (auto [j, i] : llvm::enumerate(inputs)) {

@@ -15,6 +15,11 @@ namespace cleave::graph {
 #define GEN_PASS_REGISTRATION
 #include "cleave/Dialect/Cleave/Transforms/Passes.h.inc"
 
+/// cleave-place whose `report` goes to `report` (the registered pass, as
+/// in cleave-opt, prints it to stderr).
+std::unique_ptr<mlir::Pass> createPlacePass(const PlacePassOptions &options,
+                                            llvm::raw_ostream &report);
+
 /// Attribute names the memory plan writes.
 inline constexpr llvm::StringLiteral kArenaOffsetsAttr = "cleave.arena_offsets";
 inline constexpr llvm::StringLiteral kArenaSizeAttr = "cleave.arena_size";

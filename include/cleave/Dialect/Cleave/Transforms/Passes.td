@@ -63,6 +63,13 @@ def PlacePass : Pass<"cleave-place", "::mlir::func::FuncOp"> {
 
     `placement-in` reads a placement written by `placement-out` (JSON: each
     op's device by ONNX node name) instead of choosing one.
+
+    The function gets `cleave.predicted_ms`: the cost model's time of one
+    run of each device of the machine (0 for devices left unused), which
+    cleave-split-devices hands to each device's function. `report` prints
+    the placement table (to stderr, or the stream the pass was created
+    with) and `report-graph` writes the placed graph (.dot, or .svg through
+    Graphviz's dot).
   }];
   let options = [
     Option<"machine", "machine", "std::string", /*default=*/"\"local-cpu\"",
@@ -81,6 +88,12 @@ def PlacePass : Pass<"cleave-place", "::mlir::func::FuncOp"> {
     Option<"precision", "precision", "std::string", /*default=*/"\"fp32\"",
            "What f32 matrix products and convolutions compute in (fp32, "
            "tf32, fp16, bf16): picks the devices' peak FLOP/s">,
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Print the placement table (per device: ops, memory, predicted "
+           "time, transfers)">,
+    Option<"reportGraph", "report-graph", "std::string", /*default=*/"\"\"",
+           "Write the graph coloured by device: .svg (needs Graphviz's dot) "
+           "or .dot">,
   ];
   let dependentDialects = ["::cleave::graph::CleaveDialect"];
 }
@@ -110,7 +123,14 @@ def SplitDevicesPass : Pass<"cleave-split-devices", "::mlir::ModuleOp"> {
     @device_1, ... Each holds its device's ops in @main's order, copies of
     the constants they read, the graph inputs it reads as arguments and the
     graph outputs it makes as results (with their `cleave.name`), and
-    carries `cleave.device`.
+    carries `cleave.device` (and `cleave.predicted_ms` when @main has the
+    placement's prediction).
+
+    The devices used are renumbered 0, 1, ... in the order of their first
+    op (devices a placement leaves unused get no program), send and
+    receive peers with them. An unplaced @main (no op has a device) is the
+    one device's program: it becomes @device_0, with no `cleave.device`
+    (it joins no multi-device job).
   }];
   let dependentDialects = ["::cleave::graph::CleaveDialect"];
 }

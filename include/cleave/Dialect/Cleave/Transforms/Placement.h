@@ -19,6 +19,10 @@ namespace cleave::graph {
 
 /// The attribute that holds an op's device index.
 inline constexpr llvm::StringLiteral kDeviceAttr = "cleave.device";
+/// The placement's predicted time of one run, in milliseconds: on a placed
+/// @main one entry per device of the machine, on a device's function (after
+/// cleave-split-devices) that device's.
+inline constexpr llvm::StringLiteral kPredictedMsAttr = "cleave.predicted_ms";
 
 struct PlacementProblem {
   /// The ops placed, in order: all but constants, `none` and the return.
@@ -74,6 +78,12 @@ void printPlacementReport(const PlacementProblem &problem,
 void printPlacementDot(const PlacementProblem &problem,
                        const analysis::PipelinePlan &plan,
                        llvm::raw_ostream &os);
+
+/// Writes printPlacementDot's graph to `path`: as DOT, or for a `.svg`
+/// path as SVG through Graphviz's `dot` (which must be on PATH).
+llvm::Error writePlacementGraph(const PlacementProblem &problem,
+                                const analysis::PipelinePlan &plan,
+                                llvm::StringRef path);
 
 } // namespace cleave::graph
 

@@ -3,14 +3,14 @@
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
 #include "cleave/Runtime/Weights.h"
-#include "cleave/Target/Cpu/Bundle.h"
+#include "cleave/Target/Bundle.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
 using namespace cleave::graph;
 
-namespace cleave::cpu {
+namespace cleave::target {
 
 namespace {
 /// The bytes of a constant as the runtime reads them: row-major, little
@@ -77,4 +77,4 @@ LogicalResult writeWeightsFile(Operation *function, StringRef path) {
   return success();
 }
 
-} // namespace cleave::cpu
+} // namespace cleave::target

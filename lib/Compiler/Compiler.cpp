@@ -1,0 +1,113 @@
+//===- Compiler.cpp - the compiler as a library ---------------------------===//
+
+#include "cleave/Compiler/Compiler.h"
+#include "cleave/Import/ONNX/Importer.h"
+#include "cleave/InitAll.h"
+#include "cleave/Target/Bundle.h"
+#include "cleave/Target/TargetBackend.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+using cleave::pipelines::Phase;
+
+namespace cleave::compiler {
+
+std::unique_ptr<MLIRContext> createContext() {
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllTargets();
+  auto context = std::make_unique<MLIRContext>(registry);
+  context->disableMultithreading();
+  return context;
+}
+
+namespace {
+
+LogicalResult error(MLIRContext &context, const Twine &message) {
+  return emitError(UnknownLoc::get(&context)) << message;
+}
+
+/// Options a pipeline cannot run with, named as cleave-compile spells them.
+LogicalResult checkOptions(MLIRContext &context,
+                           const CompileOptions &options) {
+  const target::TargetBackend *target = options.pipeline.target;
+  llvm::StringRef precision =
+      pipelines::precisionName(options.pipeline.precision);
+  if (target && !target->supportsPrecision(precision))
+    return error(context, "--precision=" + precision +
+                              " needs --target=cuda "
+                              "(the " +
+                              target->name() + " target computes in fp32)");
+  if (options.phase > Phase::Split && !target)
+    return error(context,
+                 "--compile-to=" + pipelines::phaseName(options.phase) +
+                     " needs a --target (" + target::registeredTargetNames() +
+                     ")");
+  if (options.phase == Phase::Bundle && options.output == "-")
+    return error(context, "a bundle needs -o <folder>");
+  return success();
+}
+
+/// Writes the IR, through a temporary file renamed at the end, so no
+/// failure (or crash) leaves a partial file behind.
+LogicalResult writeModule(ModuleOp module, const CompileOptions &options) {
+  OpPrintingFlags flags;
+  // Printing in local scope skips the resource section. MLIR 22's printer
+  // hex-encodes every blob before it checks an elision limit, which would
+  // read all memory-mapped weights; local scope never touches them.
+  if (options.elideWeights)
+    flags.useLocalScope();
+  if (llvm::Error failure =
+          llvm::writeToOutput(options.output, [&](llvm::raw_ostream &os) {
+            module->print(os, flags);
+            os << "\n";
+            return llvm::Error::success();
+          }))
+    return error(*module->getContext(),
+                 "cannot write '" + options.output +
+                     "': " + llvm::toString(std::move(failure)));
+  return success();
+}
+
+} // namespace
+
+LogicalResult compileModel(MLIRContext &context, llvm::StringRef modelPath,
+                           const CompileOptions &options,
+                           OwningOpRef<ModuleOp> *result) {
+  if (failed(checkOptions(context, options)))
+    return failure();
+  OwningOpRef<ModuleOp> module =
+      onnx_import::importOnnxFile(modelPath, context, options.import);
+  if (!module)
+    return failure();
+  if (options.phase != Phase::Import) {
+    PassManager pm(&context);
+    pipelines::buildCleavePipeline(pm, options.pipeline, Phase::Import,
+                                   options.phase);
+    if (failed(pm.run(*module)))
+      return failure();
+  }
+  if (options.phase == Phase::Bundle) {
+    target::BundleOptions bundle;
+    bundle.outputDir = options.output;
+    bundle.buildExecutables = options.buildExecutables;
+    bundle.precision =
+        pipelines::precisionName(options.pipeline.precision).str();
+    bundle.modelName = options.modelName.empty()
+                           ? llvm::sys::path::stem(modelPath).str()
+                           : options.modelName;
+    if (failed(target::writeBundle(*module, *options.pipeline.target, bundle)))
+      return failure();
+  } else if (failed(writeModule(*module, options))) {
+    return failure();
+  }
+  if (result)
+    *result = std::move(module);
+  return success();
+}
+
+} // namespace cleave::compiler

@@ -1,0 +1,211 @@
+//===- Bundle.cpp - writing a compiled model to disk ----------------------===//
+
+#include "cleave/Target/Bundle.h"
+#include "cleave/Dialect/Cleave/IR/CleaveOps.h"
+#include "cleave/Dialect/Cleave/Transforms/Passes.h"
+#include "cleave/Dialect/Cleave/Transforms/Placement.h"
+#include "cleave/Runtime/BundleFormat.h"
+#include "cleave/Target/TargetBackend.h"
+#include "mlir/Dialect/EmitC/IR/EmitC.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/Cpp/CppEmitter.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace cleave::graph;
+
+namespace cleave::target {
+
+namespace {
+
+LogicalResult fail(ModuleOp module, const Twine &message) {
+  return module.emitError() << message;
+}
+
+LogicalResult writeText(ModuleOp module, StringRef path, StringRef text) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (!ec) {
+    os << text;
+    os.close();
+  }
+  if (ec || os.has_error())
+    return fail(module, "cannot write '" + path + "'");
+  return success();
+}
+
+std::string elementName(Type type) {
+  Type e = cast<ShapedType>(type).getElementType();
+  std::string text;
+  llvm::raw_string_ostream(text) << e;
+  return text;
+}
+
+/// The manifest's list of a function's inputs or outputs.
+llvm::json::Array ioJson(func::FuncOp function, bool inputs) {
+  llvm::json::Array list;
+  TypeRange types =
+      inputs ? function.getArgumentTypes() : function.getResultTypes();
+  for (auto [i, type] : llvm::enumerate(types)) {
+    auto name =
+        inputs
+            ? function.getArgAttrOfType<StringAttr>(i, CleaveDialect::kNameAttr)
+            : function.getResultAttrOfType<StringAttr>(
+                  i, CleaveDialect::kNameAttr);
+    llvm::json::Array shape;
+    for (int64_t d : cast<ShapedType>(type).getShape())
+      shape.push_back(d);
+    list.push_back(llvm::json::Object{
+        {"name", name ? name.str()
+                      : (inputs ? "input_" : "output_") + std::to_string(i)},
+        {"dtype", elementName(type)},
+        {"shape", std::move(shape)}});
+  }
+  return list;
+}
+
+llvm::json::Array names(const llvm::json::Array &list) {
+  llvm::json::Array result;
+  for (const llvm::json::Value &v : list)
+    result.push_back(v.getAsObject()->getString("name")->str());
+  return result;
+}
+
+/// A temporary folder beside `output`, removed unless released.
+struct TemporaryFolder {
+  SmallString<256> path;
+  bool keep = false;
+  ~TemporaryFolder() {
+    if (!path.empty() && !keep)
+      llvm::sys::fs::remove_directories(path);
+  }
+};
+
+/// Replaces `output` (an earlier bundle, never an unrelated folder) with
+/// `folder`.
+LogicalResult moveIntoPlace(ModuleOp module, StringRef folder,
+                            StringRef output) {
+  if (llvm::sys::fs::exists(output)) {
+    SmallString<256> oldManifest(output);
+    llvm::sys::path::append(oldManifest, CLEAVE_BUNDLE_MANIFEST);
+    if (!llvm::sys::fs::exists(oldManifest))
+      return fail(module, "'" + output +
+                              "' exists and is not a Cleave bundle; "
+                              "refusing to replace it");
+    if (std::error_code ec = llvm::sys::fs::remove_directories(output))
+      return fail(module, "cannot replace '" + output + "': " + ec.message());
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(folder, output))
+    return fail(module,
+                "cannot move the bundle to '" + output + "': " + ec.message());
+  return success();
+}
+
+} // namespace
+
+LogicalResult writeBundle(ModuleOp module, const TargetBackend &target,
+                          const BundleOptions &options) {
+  // @device_0 ... @device_{k-1}, from cleave-split-devices.
+  auto functions = llvm::to_vector(module.getOps<func::FuncOp>());
+  for (auto [k, function] : llvm::enumerate(functions))
+    if (function.getName() != "device_" + std::to_string(k))
+      return fail(module, "a bundle needs @device_0, @device_1, ... in order "
+                          "(cleave-split-devices)");
+  if (functions.empty())
+    return fail(module, "a bundle needs at least one device function");
+
+  SmallString<256> output(options.outputDir);
+  llvm::sys::path::remove_dots(output, /*remove_dot_dot=*/true);
+  while (output.size() > 1 && llvm::sys::path::is_separator(output.back()))
+    output.pop_back();
+  SmallString<256> pattern(output);
+  pattern += ".tmp-%%%%%%";
+  TemporaryFolder folder;
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueDirectory(pattern, folder.path))
+    return fail(module, "cannot create a folder beside '" + output +
+                            "': " + ec.message());
+  BundleLayout layout;
+  layout.folder = std::string(folder.path);
+  layout.devices = functions.size();
+  layout.buildExecutables = options.buildExecutables;
+
+  // What the manifest says of each device, from the planned functions.
+  llvm::json::Array devices, inputs, outputs;
+  llvm::StringSet<> seenInputs;
+  for (auto [k, function] : llvm::enumerate(functions)) {
+    std::string name = function.getName().str();
+    if (failed(writeWeightsFile(function, layout.path(name + ".weights"))))
+      return failure();
+    llvm::json::Array in = ioJson(function, true),
+                      out = ioJson(function, false);
+    llvm::json::Object entry{
+        {"index", (int64_t)k},
+        {"kind", target.name()},
+        {"executable", name},
+        {"source", name + target.sourceExtension().str()},
+        {"weights", name + ".weights"},
+        {"arena_bytes",
+         function->getAttrOfType<IntegerAttr>(kArenaSizeAttr).getInt()},
+        {"weights_bytes",
+         function->getAttrOfType<IntegerAttr>(kWeightsSizeAttr).getInt()},
+        {"inputs", names(in)},
+        {"outputs", names(out)}};
+    if (auto predicted = function->getAttrOfType<FloatAttr>(kPredictedMsAttr))
+      entry["predicted_ms"] = predicted.getValueAsDouble();
+    devices.push_back(std::move(entry));
+    // Graph inputs may go to several devices; list each once.
+    for (llvm::json::Value &input : in)
+      if (seenInputs.insert(*input.getAsObject()->getString("name")).second)
+        inputs.push_back(std::move(input));
+    for (llvm::json::Value &value : out)
+      outputs.push_back(std::move(value));
+  }
+
+  // The target's lowering, then one source per device.
+  PassManager lower(module.getContext());
+  target.buildLoweringPasses(lower, options.precision);
+  if (failed(lower.run(module)))
+    return failure();
+  for (size_t k = 0; k < layout.devices; ++k) {
+    std::string name = "device_" + std::to_string(k);
+    std::string source;
+    llvm::raw_string_ostream sourceStream(source);
+    if (failed(emitc::translateToCpp(module, sourceStream,
+                                     /*declareVariablesAtTop=*/false, name)) ||
+        failed(writeText(
+            module, layout.path(name + target.sourceExtension().str()),
+            "// Generated by cleave-compile; do not edit.\n" + source)))
+      return failure();
+  }
+  if (failed(target.buildExecutables(module, layout)))
+    return failure();
+
+  llvm::json::Object manifest{
+      {"format_version", CLEAVE_BUNDLE_FORMAT_VERSION},
+      {"model", options.modelName},
+      {"target", target.name()},
+      {"transport", layout.multiDevice() ? target.transport() : "none"},
+      {"devices", std::move(devices)},
+      {"precision", options.precision},
+      {"inputs", std::move(inputs)},
+      {"outputs", std::move(outputs)}};
+  std::string manifestText;
+  llvm::raw_string_ostream(manifestText)
+      << llvm::formatv("{0:2}", llvm::json::Value(std::move(manifest)));
+  if (failed(writeText(module, layout.path(CLEAVE_BUNDLE_MANIFEST),
+                       manifestText + "\n")) ||
+      failed(moveIntoPlace(module, folder.path, output)))
+    return failure();
+  folder.keep = true;
+  return success();
+}
+
+} // namespace cleave::target

@@ -1,0 +1,132 @@
+//===- CpuTarget.cpp - device programs as CPU processes -------------------===//
+//
+// Each device is a process running C++ against the CPU runtime (oneDNN);
+// the devices of a multi-device bundle exchange tensors over MPI.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cleave/Conversion/Passes.h"
+#include "cleave/Dialect/Cleave/Transforms/Passes.h"
+#include "cleave/Target/TargetBackend.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+namespace cleave::target {
+
+namespace {
+
+/// The CMakeLists.txt that rebuilds the executables against an installed
+/// or built Cleave runtime.
+std::string rebuildRecipe(size_t devices) {
+  bool mpi = devices > 1;
+  std::string text =
+      "# Rebuilds this bundle's device executables.\n"
+      "#   cmake -S . -B build -DCLEAVE_RUNTIME_DIR=<cleave source> \\\n"
+      "#     -DCLEAVE_RUNTIME_LIBRARY=<path of libCleaveRuntime.a>\n"
+      "cmake_minimum_required(VERSION 3.20)\n"
+      "project(cleave_bundle CXX)\n"
+      "set(CMAKE_CXX_STANDARD 17)\n"
+      "find_package(dnnl REQUIRED CONFIG)\n"
+      "find_package(OpenMP REQUIRED)\n"
+      "set(CLEAVE_RUNTIME_DIR \"" CLEAVE_RUNTIME_INCLUDE_DIR
+      "/..\" CACHE PATH \"Cleave source folder\")\n"
+      "set(CLEAVE_RUNTIME_LIBRARY \"" CLEAVE_RUNTIME_LIBRARY
+      "\" CACHE FILEPATH \"libCleaveRuntime.a\")\n";
+  if (mpi)
+    text += "find_package(MPI REQUIRED COMPONENTS CXX)\n"
+            "set(CLEAVE_RUNTIME_MPI_LIBRARY \"" CLEAVE_RUNTIME_MPI_LIBRARY
+            "\" CACHE FILEPATH \"libCleaveRuntimeMpi.a\")\n";
+  for (size_t k = 0; k < devices; ++k) {
+    std::string name = "device_" + std::to_string(k);
+    text += "add_executable(" + name + " " + name + ".cc)\n" +
+            "target_include_directories(" + name +
+            " PRIVATE ${CLEAVE_RUNTIME_DIR}/include)\n" +
+            "target_link_libraries(" + name + " PRIVATE " +
+            (mpi ? "${CLEAVE_RUNTIME_MPI_LIBRARY} MPI::MPI_CXX " : "") +
+            "${CLEAVE_RUNTIME_LIBRARY} DNNL::dnnl OpenMP::OpenMP_CXX)\n";
+  }
+  return text;
+}
+
+class CpuTarget final : public TargetBackend {
+public:
+  StringRef name() const override { return "cpu"; }
+  StringRef description() const override { return "CPU processes (oneDNN)"; }
+  StringRef transport() const override { return "mpi"; }
+  StringRef sourceExtension() const override { return ".cc"; }
+
+  void buildGraphPasses(OpPassManager &pm) const override {
+    // Fusion first folds batch norms (which would block the layout
+    // change); after channels-last it fuses what the transposes hid.
+    OpPassManager &functions = pm.nest<func::FuncOp>();
+    functions.addPass(graph::createFuseOpsPass());
+    functions.addPass(graph::createChannelsLastPass());
+    functions.addPass(graph::createFuseOpsPass());
+  }
+
+  void buildLoweringPasses(OpPassManager &pm,
+                           StringRef precision) const override {
+    ConvertCleaveToEmitCPassOptions options;
+    options.target = "cpu";
+    options.filePerFunction = true;
+    pm.addPass(createConvertCleaveToEmitCPass(options));
+  }
+
+  LogicalResult buildExecutables(ModuleOp module,
+                                 const BundleLayout &bundle) const override {
+    std::error_code ec;
+    llvm::raw_fd_ostream recipe(bundle.path("CMakeLists.txt"), ec);
+    if (!ec)
+      recipe << rebuildRecipe(bundle.devices);
+    recipe.close();
+    if (ec || recipe.has_error())
+      return module.emitError()
+             << "cannot write '" << bundle.path("CMakeLists.txt") << "'";
+    if (!bundle.buildExecutables)
+      return success();
+    // Devices of a multi-device bundle build with MPI's compiler wrapper
+    // and link the MPI transport.
+    bool mpi = bundle.multiDevice();
+    StringRef compilerName = mpi ? "mpicxx" : CLEAVE_HOST_CXX;
+    llvm::ErrorOr<std::string> compiler =
+        llvm::sys::findProgramByName(compilerName);
+    if (!compiler)
+      return module.emitError()
+             << "cannot find the C++ compiler '" << compilerName
+             << "' to build the device executable"
+             << (mpi ? " (install OpenMPI)" : "");
+    for (size_t k = 0; k < bundle.devices; ++k) {
+      std::string name = "device_" + std::to_string(k);
+      std::string source = bundle.path(name + ".cc");
+      std::string executable = bundle.path(name);
+      std::string log = bundle.path(name + ".build.log");
+      SmallVector<StringRef> args = {*compiler,
+                                     "-O2",
+                                     "-std=c++17",
+                                     "-fopenmp",
+                                     "-I" CLEAVE_RUNTIME_INCLUDE_DIR,
+                                     source};
+      if (mpi)
+        args.push_back(CLEAVE_RUNTIME_MPI_LIBRARY);
+      args.append({CLEAVE_RUNTIME_LIBRARY, "-ldnnl", "-o", executable});
+      if (StringRef(CLEAVE_DEVICE_FLAGS).size())
+        args.push_back(CLEAVE_DEVICE_FLAGS);
+      if (failed(runBuildCommand(module, args, log, "the device executable")))
+        return failure();
+      llvm::sys::fs::remove(log);
+    }
+    return success();
+  }
+};
+
+} // namespace
+
+void registerCpuTarget() {
+  registerTargetBackend(std::make_unique<CpuTarget>());
+}
+
+} // namespace cleave::target
