@@ -18,7 +18,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.cleave_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
     ["cleave-opt", "cleave-translate", "cleave-compile", "cleave-run",
-     "cleave-calibrate"],
+     "cleave-calibrate", "cleave-capi-compile"],
     [config.cleave_tools_dir])
 # cuda: the CUDA target is built (bundles compile and link);
 # cuda-gpu: a GPU can run them. Tests that need a GPU say REQUIRES: cuda-gpu

@@ -34,36 +34,45 @@ namespace cl = llvm::cl;
 extern char **environ;
 
 namespace {
+cl::OptionCategory runCategory("cleave-run");
 cl::opt<std::string> bundlePath(cl::Positional, cl::desc("<bundle folder>"),
-                                cl::Required);
+                                cl::Required, cl::cat(runCategory));
 cl::list<std::string> inputs("input", cl::desc("name=file (.npy or .pb)"),
-                             cl::value_desc("name=file"));
+                             cl::value_desc("name=file"), cl::cat(runCategory));
 cl::list<std::string> outputs("output", cl::desc("name=file (.npy or .pb)"),
-                              cl::value_desc("name=file"));
+                              cl::value_desc("name=file"),
+                              cl::cat(runCategory));
 cl::opt<bool> benchmark("benchmark",
                         cl::desc("Repeat runs and print min/p50/p90 latency "
-                                 "and throughput"));
+                                 "and throughput"),
+                        cl::cat(runCategory));
 cl::opt<unsigned> threads("num-threads",
                           cl::desc("Threads per device (0: all cores)"),
-                          cl::init(0));
-cl::opt<unsigned> repeat("repeat", cl::desc("Timed runs (default 1, or 50 "
-                                            "with --benchmark)"));
-cl::opt<unsigned> warmup("warmup", cl::desc("Untimed runs first (default 0, "
-                                            "or 5 with --benchmark)"));
+                          cl::init(0), cl::cat(runCategory));
+cl::opt<unsigned> repeat("repeat",
+                         cl::desc("Timed runs (default 1, or 50 "
+                                  "with --benchmark)"),
+                         cl::cat(runCategory));
+cl::opt<unsigned> warmup("warmup",
+                         cl::desc("Untimed runs first (default 0, "
+                                  "or 5 with --benchmark)"),
+                         cl::cat(runCategory));
 cl::opt<unsigned> microbatches(
     "microbatches",
     cl::desc("Split the inputs into M microbatches along axis 0 (compile "
              "the model for one microbatch) and pipeline them through the "
              "devices; outputs are joined back"),
-    cl::init(1));
+    cl::init(1), cl::cat(runCategory));
 cl::opt<bool> report("report",
                      cl::desc("Print each device's measured busy time per "
-                              "microbatch beside the placement's prediction"));
+                              "microbatch beside the placement's prediction"),
+                     cl::cat(runCategory));
 cl::opt<std::string> hostfile("hostfile",
                               cl::desc("MPI hostfile for multi-device bundles "
-                                       "(default: every device on this host)"));
+                                       "(default: every device on this host)"),
+                              cl::cat(runCategory));
 cl::opt<std::string> mpirunPath("mpirun", cl::desc("The mpirun to use"),
-                                cl::init("mpirun"));
+                                cl::init("mpirun"), cl::cat(runCategory));
 
 int fail(const llvm::Twine &message) {
   llvm::errs() << "cleave-run: error: " << message << "\n";
@@ -75,6 +84,7 @@ constexpr int64_t kBundleFormatVersion = CLEAVE_BUNDLE_FORMAT_VERSION;
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(runCategory);
   cl::ParseCommandLineOptions(argc, argv, "Cleave bundle runner\n");
 
   llvm::SmallString<256> manifestPath(bundlePath);
@@ -139,11 +149,10 @@ int main(int argc, char **argv) {
       for (const llvm::json::Value &name : *outs)
         makers[*name.getAsString()] = k;
     }
-    deviceArgs.push_back({program, "--weights", inBundle(*weights),
-                          "--num-threads", std::to_string(threads), "--repeat",
-                          std::to_string(runs), "--warmup",
-                          std::to_string(warm), "--microbatches",
-                          std::to_string(microbatches)});
+    deviceArgs.push_back(
+        {program, "--weights", inBundle(*weights), "--num-threads",
+         std::to_string(threads), "--repeat", std::to_string(runs), "--warmup",
+         std::to_string(warm), "--microbatches", std::to_string(microbatches)});
   }
   for (const std::string &spec : inputs) {
     llvm::StringRef name = llvm::StringRef(spec).split('=').first;
@@ -242,9 +251,10 @@ int main(int argc, char **argv) {
       std::string reason =
           how == llvm::StringRef::npos
               ? "it stopped"
-              : rest.drop_front(how + 1).take_until([](char c) {
-                      return c == '\n';
-                    }).rtrim('.').str();
+              : rest.drop_front(how + 1)
+                    .take_until([](char c) { return c == '\n'; })
+                    .rtrim('.')
+                    .str();
       return fail("device " + rank + " (MPI rank " + rank + ") " + reason +
                   "; the other devices were stopped");
     }
@@ -277,9 +287,9 @@ int main(int argc, char **argv) {
     int64_t index = 0;
     if (std::optional<llvm::StringRef> name = t->getString("program"))
       name->drop_front(name->find('_') + 1).getAsInteger(10, index);
-    busyByDevice[index] = t->getNumber("busy_p50_ms").value_or(0) /
-                          std::max<int64_t>(1, t->getInteger("microbatches")
-                                                   .value_or(1));
+    busyByDevice[index] =
+        t->getNumber("busy_p50_ms").value_or(0) /
+        std::max<int64_t>(1, t->getInteger("microbatches").value_or(1));
   }
   if (reports != devices->size())
     return fail(llvm::formatv("{0} of {1} devices printed their timing",
@@ -293,11 +303,10 @@ int main(int argc, char **argv) {
       double measured = busyByDevice[(int64_t)k];
       llvm::outs() << llvm::formatv(
           "{0,-10} {1,14} {2,14:f3} {3,8}\n", "device_" + std::to_string(k),
-          predicted ? llvm::formatv("{0:f3}", *predicted).str() : "-",
-          measured,
+          predicted ? llvm::formatv("{0:f3}", *predicted).str() : "-", measured,
           predicted && measured > 0
-              ? llvm::formatv("{0:f1}%", 100 * (*predicted - measured) /
-                                            measured)
+              ? llvm::formatv("{0:f1}%",
+                              100 * (*predicted - measured) / measured)
                     .str()
               : "-");
     }
