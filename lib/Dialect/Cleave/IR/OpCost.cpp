@@ -1,8 +1,12 @@
 //===- OpCost.cpp - the work an op does ------------------------------------===//
+//
+// The defaults of CostOpInterface, and the arithmetic of the ops that have
+// a formula of their own (products, convolutions, pooling windows).
+//
+//===----------------------------------------------------------------------===//
 
 #include "cleave/Dialect/Cleave/IR/OpCost.h"
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
-#include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
 
@@ -12,11 +16,6 @@ namespace cleave::graph {
 
 namespace {
 
-int64_t elements(Value v) {
-  auto type = dyn_cast<RankedTensorType>(v.getType());
-  return type ? type.getNumElements() : 0;
-}
-
 int64_t bytes(Value v) {
   auto type = dyn_cast<RankedTensorType>(v.getType());
   if (!type)
@@ -25,103 +24,88 @@ int64_t bytes(Value v) {
   return type.getNumElements() * width;
 }
 
-int64_t product(ArrayRef<int64_t> dims) {
-  int64_t p = 1;
+double product(ArrayRef<int64_t> dims) {
+  double p = 1;
   for (int64_t d : dims)
-    p *= d;
+    p *= (double)d;
   return p;
 }
 
-/// Arithmetic of `op` (see estimateCost).
-double flopsOf(Operation *op) {
-  auto resultElements = [&] {
-    return op->getNumResults() ? (double)elements(op->getResult(0)) : 0.0;
-  };
-  return llvm::TypeSwitch<Operation *, double>(op)
-      // Views and data movement compute nothing.
-      .Case<ReshapeOp, SqueezeOp, UnsqueezeOp, FlattenOp, IdentityOp,
-            TransposeOp, SliceOp, ConcatOp, SplitOp, GatherOp,
-            GatherElementsOp, ExpandOp, TileOp, PadOp, ShapeOp, SizeOp,
-            CastOp>([](Operation *) { return 0.0; })
-      .Case([&](MatMulOp o) {
-        auto a = cast<RankedTensorType>(o.getA().getType());
-        return 2.0 * resultElements() * a.getShape().back();
-      })
-      .Case([&](GemmOp o) {
-        auto a = cast<RankedTensorType>(o.getA().getType());
-        int64_t k = o.getTransA() ? a.getDimSize(0) : a.getDimSize(1);
-        return 2.0 * resultElements() * k + resultElements();
-      })
-      .Case([&](ConvOp o) {
-        auto w = cast<RankedTensorType>(o.getW().getType());
-        // Each output: C/group input channels times the kernel window.
-        return 2.0 * resultElements() * product(w.getShape().drop_front());
-      })
-      .Case([&](ConvTransposeOp o) {
-        auto w = cast<RankedTensorType>(o.getW().getType());
-        return 2.0 * elements(o.getX()) * product(w.getShape().drop_front());
-      })
-      .Case<MaxPoolOp, AveragePoolOp>([&](Operation *pool) {
-        auto kernel = pool->getAttrOfType<DenseI64ArrayAttr>("kernel_shape");
-        return resultElements() * (kernel ? product(kernel.asArrayRef()) : 1);
-      })
-      .Case<SoftmaxOp, LogSoftmaxOp>(
-          [&](Operation *) { return 5.0 * resultElements(); })
-      .Case<LayerNormalizationOp, InstanceNormalizationOp>(
-          [&](Operation *) { return 8.0 * resultElements(); })
-      .Case([&](BatchNormalizationOp) { return 2.0 * resultElements(); })
-      // Reductions read every input element once.
-      .Default([&](Operation *) {
-        double in = op->getNumOperands() ? (double)elements(op->getOperand(0))
-                                         : 0.0;
-        return std::max(in, resultElements());
-      });
+/// Each output element of a pooling window reads the whole window.
+double windowFlops(Operation *op) {
+  auto kernel = op->getAttrOfType<DenseI64ArrayAttr>("kernel_shape");
+  return numElements(op->getResult(0)) *
+         (kernel ? product(kernel.asArrayRef()) : 1);
 }
 
 } // namespace
 
-const char *kindOf(Operation *op) {
-  return llvm::TypeSwitch<Operation *, const char *>(op)
-      .Case<MatMulOp, GemmOp>([](Operation *) { return "matmul"; })
-      // Grouped (depthwise) convolutions do little work per byte and run
-      // far from the dense ones' rate: a kind of their own.
-      .Case([](ConvOp o) { return o.getGroup() > 1 ? "dwconv" : "conv"; })
-      .Case([](ConvTransposeOp) { return "conv"; })
-      .Case<MaxPoolOp, AveragePoolOp, GlobalAveragePoolOp, GlobalMaxPoolOp>(
-          [](Operation *) { return "pool"; })
-      .Case<LayerNormalizationOp, InstanceNormalizationOp,
-            BatchNormalizationOp>([](Operation *) { return "norm"; })
-      .Case<SoftmaxOp, LogSoftmaxOp>([](Operation *) { return "softmax"; })
-      .Case<TransposeOp, SliceOp, ConcatOp, SplitOp, GatherOp,
-            GatherElementsOp, ExpandOp, TileOp, PadOp, CastOp>(
-          [](Operation *) { return "data"; })
-      .Case<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp,
-            ArgMaxOp, ArgMinOp>([](Operation *) { return "reduce"; })
-      .Default([](Operation *) { return "eltwise"; });
+double numElements(Value value) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  return type ? (double)type.getNumElements() : 0.0;
 }
 
-OpCost estimateCost(Operation *op) {
+llvm::StringRef defaultCostKind(Operation *op) {
+  return isView(op) || isDataMovement(op) ? "data" : "eltwise";
+}
+
+double defaultFlops(Operation *op) {
+  if (isView(op) || isDataMovement(op))
+    return 0;
+  double in = op->getNumOperands() ? numElements(op->getOperand(0)) : 0.0;
+  double out = op->getNumResults() ? numElements(op->getResult(0)) : 0.0;
+  return std::max(in, out);
+}
+
+OpCost estimateCost(Operation *op, llvm::StringRef kind, double flops) {
   OpCost cost;
-  cost.kind = kindOf(op);
-  bool view =
-      isa<ReshapeOp, SqueezeOp, UnsqueezeOp, FlattenOp, IdentityOp>(op);
-  if (view)
+  cost.kind = kind;
+  if (isView(op))
     return cost; // The result is the operand's bytes.
-  cost.flops = flopsOf(op);
+  cost.flops = flops;
+  bool partial = op->hasTrait<OpTrait::PartialRead>();
   for (Value operand : op->getOperands()) {
     if (operand.getDefiningOp<ConstantOp>())
       cost.weightBytes += bytes(operand);
-    // Gathers and slices read only what they return of their data (an
-    // embedding lookup touches its rows, not the table).
-    if (isa<GatherOp, SliceOp>(op) && operand == op->getOperand(0))
+    if (partial && operand == op->getOperand(0))
       continue;
     cost.bytesRead += bytes(operand);
   }
-  if (isa<GatherOp, SliceOp>(op))
+  if (partial)
     cost.bytesRead += bytes(op->getResult(0));
   for (Value result : op->getResults())
     cost.bytesWritten += bytes(result);
   return cost;
 }
+
+double MatMulOp::getFlops() {
+  return 2.0 * numElements(getY()) * getA().getType().getShape().back();
+}
+
+double GemmOp::getFlops() {
+  auto a = getA().getType();
+  int64_t k = getTransA() ? a.getDimSize(0) : a.getDimSize(1);
+  return 2.0 * numElements(getY()) * k + numElements(getY());
+}
+
+// Each output: C/group input channels times the kernel window.
+double ConvOp::getFlops() {
+  return 2.0 * numElements(getY()) *
+         product(getW().getType().getShape().drop_front());
+}
+
+double ConvTransposeOp::getFlops() {
+  return 2.0 * numElements(getX()) *
+         product(getW().getType().getShape().drop_front());
+}
+
+// Grouped (depthwise) convolutions do little work per byte and run far
+// from the dense ones' rate: a kind of their own.
+llvm::StringRef ConvOp::getCostKind() {
+  return getGroup() > 1 ? "dwconv" : "conv";
+}
+
+double MaxPoolOp::getFlops() { return windowFlops(getOperation()); }
+double AveragePoolOp::getFlops() { return windowFlops(getOperation()); }
 
 } // namespace cleave::graph

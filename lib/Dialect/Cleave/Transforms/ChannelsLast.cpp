@@ -109,20 +109,6 @@ struct ComposeTransposes : OpRewritePattern<TransposeOp> {
   }
 };
 
-/// Ops computing each element from the same element of their one tensor
-/// operand (further operands, such as Clip's bounds, are scalars).
-bool isElementwiseUnary(Operation *op) {
-  return isa<AbsOp, CeilOp, CosOp, ErfOp, ExpOp, FloorOp, HardSwishOp, LogOp,
-             NegOp, ReciprocalOp, ReluOp, RoundOp, SigmoidOp, SignOp, SinOp,
-             SoftplusOp, SoftsignOp, SqrtOp, TanhOp, EluOp, HardSigmoidOp,
-             LeakyReluOp, SeluOp, GeluOp, ClipOp>(op);
-}
-
-bool isElementwiseBinary(Operation *op) {
-  return isa<AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, SumOp>(op) &&
-         op->getNumOperands() == 2;
-}
-
 /// Whether `v` broadcasts the same way whatever the layout: a tensor of
 /// one element, or none.
 bool isLayoutFree(Value v) {
@@ -145,8 +131,7 @@ struct SinkThroughElementwise : RewritePattern {
       : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, context) {}
   LogicalResult matchAndRewrite(Operation *op,
                                 PatternRewriter &rewriter) const override {
-    if (op->getNumResults() != 1 ||
-        !(isElementwiseUnary(op) || isElementwiseBinary(op)))
+    if (op->getNumResults() != 1 || !isElementwise(op))
       return failure();
     auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
     if (!resultType)

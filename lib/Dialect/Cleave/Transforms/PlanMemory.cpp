@@ -23,22 +23,6 @@ using cleave::analysis::BufferRequest;
 
 namespace {
 
-/// Ops whose result is its first operand reinterpreted: no data moves.
-bool isView(Operation *op) {
-  return isa<ReshapeOp, SqueezeOp, UnsqueezeOp, FlattenOp, IdentityOp>(op);
-}
-
-/// Ops that compute each output element from the same element of inputs
-/// of the result's shape, so the output may overwrite such an input.
-bool isElementwise(Operation *op) {
-  return isa<AbsOp, CeilOp, CosOp, ErfOp, ExpOp, FloorOp, HardSwishOp, LogOp,
-             NegOp, NotOp, ReciprocalOp, ReluOp, RoundOp, SigmoidOp, SignOp,
-             SinOp, SoftplusOp, SoftsignOp, SqrtOp, TanhOp, EluOp,
-             HardSigmoidOp, LeakyReluOp, SeluOp, GeluOp, ClipOp, CastOp, AddOp,
-             SubOp, MulOp, DivOp, ModOp, PowOp, PReluOp, AndOp, OrOp, XorOp,
-             MaxOp, MinOp, MeanOp, SumOp, WhereOp>(op);
-}
-
 /// A buffer in the arena and the values that live in it.
 struct Buffer {
   int64_t size = 0, first = 0, last = 0;
@@ -90,8 +74,8 @@ struct PlanMemoryPass
         } else if (inPlace && isElementwise(&op) && !reused) {
           // Variadic ops run as a chain into the result, which may only
           // start from their first input.
-          bool chain =
-              isa<MaxOp, MinOp, SumOp, MeanOp>(op) && op.getNumOperands() > 2;
+          bool chain = op.hasTrait<mlir::OpTrait::VariadicOperands>() &&
+                       op.getNumOperands() > 2;
           for (Value operand :
                op.getOperands().take_front(chain ? 1 : op.getNumOperands())) {
             auto it = bufferOf.find(operand);

@@ -11,6 +11,7 @@
 #define CLEAVE_DIALECT_CLEAVE_IR_CLEAVEOPS_TD
 
 include "cleave/Dialect/Cleave/IR/CleaveBase.td"
+include "cleave/Dialect/Cleave/IR/CleaveTraits.td"
 include "cleave/Dialect/Cleave/IR/CostInterface.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
@@ -125,52 +126,58 @@ class Cleave_UnaryOp<string mnemonic, string onnxName,
       Cleave_InferredBy<"inferSameAsOperand(adaptor.getX(), types)">.inferBody;
 }
 
-def Cleave_AbsOp : Cleave_UnaryOp<"abs", "Abs", Cleave_NumericTensor>;
-def Cleave_CeilOp : Cleave_UnaryOp<"ceil", "Ceil">;
-def Cleave_CosOp : Cleave_UnaryOp<"cos", "Cos">;
-def Cleave_ErfOp : Cleave_UnaryOp<"erf", "Erf">;
-def Cleave_ExpOp : Cleave_UnaryOp<"exp", "Exp">;
-def Cleave_FloorOp : Cleave_UnaryOp<"floor", "Floor">;
-def Cleave_HardSwishOp : Cleave_UnaryOp<"hard_swish", "HardSwish">;
-def Cleave_LogOp : Cleave_UnaryOp<"log", "Log">;
-def Cleave_NegOp : Cleave_UnaryOp<"neg", "Neg", Cleave_NumericTensor> {
+// Unary ops that map each element on its own.
+class Cleave_ElementwiseUnaryOp<string mnemonic, string onnxName,
+                                Type type = Cleave_FloatTensor>
+    : Cleave_UnaryOp<mnemonic, onnxName, type, [Cleave_Elementwise]>;
+
+def Cleave_AbsOp : Cleave_ElementwiseUnaryOp<"abs", "Abs", Cleave_NumericTensor>;
+def Cleave_CeilOp : Cleave_ElementwiseUnaryOp<"ceil", "Ceil">;
+def Cleave_CosOp : Cleave_ElementwiseUnaryOp<"cos", "Cos">;
+def Cleave_ErfOp : Cleave_ElementwiseUnaryOp<"erf", "Erf">;
+def Cleave_ExpOp : Cleave_ElementwiseUnaryOp<"exp", "Exp">;
+def Cleave_FloorOp : Cleave_ElementwiseUnaryOp<"floor", "Floor">;
+def Cleave_HardSwishOp : Cleave_ElementwiseUnaryOp<"hard_swish", "HardSwish">;
+def Cleave_LogOp : Cleave_ElementwiseUnaryOp<"log", "Log">;
+def Cleave_NegOp : Cleave_ElementwiseUnaryOp<"neg", "Neg", Cleave_NumericTensor> {
   let hasFolder = 1;
 }
-def Cleave_NotOp : Cleave_UnaryOp<"not", "Not", Cleave_BoolTensor>;
-def Cleave_ReciprocalOp : Cleave_UnaryOp<"reciprocal", "Reciprocal">;
-def Cleave_ReluOp : Cleave_UnaryOp<"relu", "Relu", Cleave_NumericTensor>;
-def Cleave_RoundOp : Cleave_UnaryOp<"round", "Round">;
-def Cleave_SigmoidOp : Cleave_UnaryOp<"sigmoid", "Sigmoid">;
-def Cleave_SignOp : Cleave_UnaryOp<"sign", "Sign", Cleave_NumericTensor>;
-def Cleave_SinOp : Cleave_UnaryOp<"sin", "Sin">;
-def Cleave_SoftplusOp : Cleave_UnaryOp<"softplus", "Softplus">;
-def Cleave_SoftsignOp : Cleave_UnaryOp<"softsign", "Softsign">;
-def Cleave_SqrtOp : Cleave_UnaryOp<"sqrt", "Sqrt">;
-def Cleave_TanhOp : Cleave_UnaryOp<"tanh", "Tanh">;
+def Cleave_NotOp : Cleave_ElementwiseUnaryOp<"not", "Not", Cleave_BoolTensor>;
+def Cleave_ReciprocalOp : Cleave_ElementwiseUnaryOp<"reciprocal", "Reciprocal">;
+def Cleave_ReluOp : Cleave_ElementwiseUnaryOp<"relu", "Relu", Cleave_NumericTensor>;
+def Cleave_RoundOp : Cleave_ElementwiseUnaryOp<"round", "Round">;
+def Cleave_SigmoidOp : Cleave_ElementwiseUnaryOp<"sigmoid", "Sigmoid">;
+def Cleave_SignOp : Cleave_ElementwiseUnaryOp<"sign", "Sign", Cleave_NumericTensor>;
+def Cleave_SinOp : Cleave_ElementwiseUnaryOp<"sin", "Sin">;
+def Cleave_SoftplusOp : Cleave_ElementwiseUnaryOp<"softplus", "Softplus">;
+def Cleave_SoftsignOp : Cleave_ElementwiseUnaryOp<"softsign", "Softsign">;
+def Cleave_SqrtOp : Cleave_ElementwiseUnaryOp<"sqrt", "Sqrt">;
+def Cleave_TanhOp : Cleave_ElementwiseUnaryOp<"tanh", "Tanh">;
 
-def Cleave_IdentityOp : Cleave_UnaryOp<"identity", "Identity", Cleave_Tensor> {
+def Cleave_IdentityOp : Cleave_UnaryOp<"identity", "Identity", Cleave_Tensor,
+                                       [Cleave_View]> {
   let hasFolder = 1;
 }
 
-def Cleave_EluOp : Cleave_UnaryOp<"elu", "Elu"> {
+def Cleave_EluOp : Cleave_ElementwiseUnaryOp<"elu", "Elu"> {
   let arguments = (ins Cleave_FloatTensor:$X,
                        DefaultValuedAttr<F32Attr, "1.0">:$alpha);
 }
-def Cleave_HardSigmoidOp : Cleave_UnaryOp<"hard_sigmoid", "HardSigmoid"> {
+def Cleave_HardSigmoidOp : Cleave_ElementwiseUnaryOp<"hard_sigmoid", "HardSigmoid"> {
   let arguments = (ins Cleave_FloatTensor:$X,
                        DefaultValuedAttr<F32Attr, "0.2">:$alpha,
                        DefaultValuedAttr<F32Attr, "0.5">:$beta);
 }
-def Cleave_LeakyReluOp : Cleave_UnaryOp<"leaky_relu", "LeakyRelu"> {
+def Cleave_LeakyReluOp : Cleave_ElementwiseUnaryOp<"leaky_relu", "LeakyRelu"> {
   let arguments = (ins Cleave_FloatTensor:$X,
                        DefaultValuedAttr<F32Attr, "0.01">:$alpha);
 }
-def Cleave_SeluOp : Cleave_UnaryOp<"selu", "Selu"> {
+def Cleave_SeluOp : Cleave_ElementwiseUnaryOp<"selu", "Selu"> {
   let arguments = (ins Cleave_FloatTensor:$X,
       DefaultValuedAttr<F32Attr, "1.67326319217681884765625">:$alpha,
       DefaultValuedAttr<F32Attr, "1.05070102214813232421875">:$gamma);
 }
-def Cleave_GeluOp : Cleave_UnaryOp<"gelu", "Gelu"> {
+def Cleave_GeluOp : Cleave_ElementwiseUnaryOp<"gelu", "Gelu"> {
   let arguments = (ins Cleave_FloatTensor:$X,
                        DefaultValuedStrAttr<StrAttr, "none">:$approximate);
   let hasVerifier = 1;
@@ -183,12 +190,15 @@ def Cleave_LRNOp : Cleave_UnaryOp<"lrn", "LRN"> {
                        I64Attr:$size);
   let hasVerifier = 1;
 }
-def Cleave_SoftmaxOp : Cleave_UnaryOp<"softmax", "Softmax"> {
+def Cleave_SoftmaxOp : Cleave_UnaryOp<"softmax", "Softmax", Cleave_FloatTensor,
+    [Cleave_CostKind<"softmax">, Cleave_FlopsPerElement<"5.0">]> {
   let arguments = (ins Cleave_FloatTensor:$X,
                        DefaultValuedAttr<I64Attr, "-1">:$axis);
   let hasVerifier = 1;
 }
-def Cleave_LogSoftmaxOp : Cleave_UnaryOp<"log_softmax", "LogSoftmax"> {
+def Cleave_LogSoftmaxOp : Cleave_UnaryOp<"log_softmax", "LogSoftmax",
+    Cleave_FloatTensor,
+    [Cleave_CostKind<"softmax">, Cleave_FlopsPerElement<"5.0">]> {
   let arguments = (ins Cleave_FloatTensor:$X,
                        DefaultValuedAttr<I64Attr, "-1">:$axis);
   let hasVerifier = 1;
@@ -202,12 +212,13 @@ def Cleave_TriluOp : Cleave_UnaryOp<"trilu", "Trilu", Cleave_Tensor> {
   let arguments = (ins Cleave_Tensor:$X, Cleave_OptTensor:$k,
                        DefaultValuedAttr<I64Attr, "1">:$upper);
 }
-def Cleave_ClipOp : Cleave_UnaryOp<"clip", "Clip", Cleave_NumericTensor> {
+def Cleave_ClipOp : Cleave_ElementwiseUnaryOp<"clip", "Clip", Cleave_NumericTensor> {
   let arguments = (ins Cleave_NumericTensor:$X, Cleave_OptTensor:$min,
                        Cleave_OptTensor:$max);
 }
 
-def Cleave_CastOp : Cleave_OnnxOp<"cast", "Cast", [Pure]> {
+def Cleave_CastOp : Cleave_OnnxOp<"cast", "Cast",
+    [Pure, Cleave_Elementwise, Cleave_DataMovement]> {
   let arguments = (ins Cleave_Tensor:$input, TypeAttr:$to,
                        DefaultValuedAttr<I64Attr, "1">:$saturate);
   let results = (outs Cleave_Tensor:$output);
@@ -232,7 +243,8 @@ def Cleave_DropoutOp : Cleave_OnnxOp<"dropout", "Dropout", [], [{
 class Cleave_BroadcastOp<string mnemonic, string onnxName, string resultType,
                          Type type = Cleave_NumericTensor,
                          list<Trait> traits = []>
-    : Cleave_OnnxOp<mnemonic, onnxName, !listconcat(traits, [Pure])> {
+    : Cleave_OnnxOp<mnemonic, onnxName,
+                    !listconcat(traits, [Pure, Cleave_Elementwise])> {
   let arguments = (ins type:$A, type:$B);
   let results = (outs Cleave_Tensor:$C);
   let extraClassDefinition = Cleave_InferredBy<
@@ -258,7 +270,7 @@ def Cleave_PReluOp : Cleave_ArithOp<"prelu", "PRelu"> {
 }
 
 // Pow may raise a tensor to an exponent of another type: the base decides.
-def Cleave_PowOp : Cleave_OnnxOp<"pow", "Pow", [Pure]> {
+def Cleave_PowOp : Cleave_OnnxOp<"pow", "Pow", [Pure, Cleave_Elementwise]> {
   let arguments = (ins Cleave_NumericTensor:$X, Cleave_NumericTensor:$Y);
   let results = (outs Cleave_NumericTensor:$Z);
   let extraClassDefinition = Cleave_InferredBy<
@@ -290,7 +302,7 @@ def Cleave_XorOp : Cleave_LogicalOp<"xor", "Xor">;
 
 // Variadic elementwise ops: every input broadcasts against the others.
 class Cleave_VariadicOp<string mnemonic, string onnxName>
-    : Cleave_OnnxOp<mnemonic, onnxName, [Pure]> {
+    : Cleave_OnnxOp<mnemonic, onnxName, [Pure, Cleave_Elementwise]> {
   let arguments = (ins Variadic<Cleave_NumericTensor>:$inputs);
   let results = (outs Cleave_NumericTensor:$output);
   let extraClassDefinition = Cleave_InferredBy<
@@ -302,7 +314,8 @@ def Cleave_MinOp : Cleave_VariadicOp<"min", "Min">;
 def Cleave_MeanOp : Cleave_VariadicOp<"mean", "Mean">;
 def Cleave_SumOp : Cleave_VariadicOp<"sum", "Sum">;
 
-def Cleave_WhereOp : Cleave_OnnxOp<"where", "Where", [Pure]> {
+def Cleave_WhereOp : Cleave_OnnxOp<"where", "Where",
+                                  [Pure, Cleave_Elementwise]> {
   let arguments = (ins Cleave_BoolTensor:$condition, Cleave_Tensor:$X,
                        Cleave_Tensor:$Y);
   let results = (outs Cleave_Tensor:$output);
@@ -319,7 +332,7 @@ def Cleave_WhereOp : Cleave_OnnxOp<"where", "Where", [Pure]> {
 //===----------------------------------------------------------------------===//
 
 class Cleave_ReduceOp<string mnemonic, string onnxName>
-    : Cleave_OnnxOp<mnemonic, onnxName, [Pure], [{
+    : Cleave_OnnxOp<mnemonic, onnxName, [Pure, Cleave_CostKind<"reduce">], [{
     `axes` is a constant 1-D tensor or none; with none, all axes are reduced
     unless `noop_with_empty_axes` is set.
   }]> {
@@ -343,7 +356,7 @@ def Cleave_ReduceSumOp : Cleave_ReduceOp<"reduce_sum", "ReduceSum">;
 def Cleave_ReduceSumSquareOp : Cleave_ReduceOp<"reduce_sum_square", "ReduceSumSquare">;
 
 class Cleave_ArgOp<string mnemonic, string onnxName>
-    : Cleave_OnnxOp<mnemonic, onnxName, [Pure]> {
+    : Cleave_OnnxOp<mnemonic, onnxName, [Pure, Cleave_CostKind<"reduce">]> {
   let arguments = (ins Cleave_NumericTensor:$data,
                        DefaultValuedAttr<I64Attr, "0">:$axis,
                        DefaultValuedAttr<I64Attr, "1">:$keepdims,
@@ -360,7 +373,8 @@ def Cleave_ArgMinOp : Cleave_ArgOp<"arg_min", "ArgMin">;
 // Shape and data movement
 //===----------------------------------------------------------------------===//
 
-def Cleave_ShapeOp : Cleave_OnnxOp<"shape", "Shape", [Pure]> {
+def Cleave_ShapeOp : Cleave_OnnxOp<"shape", "Shape",
+                                  [Pure, Cleave_DataMovement]> {
   let arguments = (ins Cleave_Tensor:$data,
                        DefaultValuedAttr<I64Attr, "0">:$start,
                        OptionalAttr<I64Attr>:$end);
@@ -368,62 +382,72 @@ def Cleave_ShapeOp : Cleave_OnnxOp<"shape", "Shape", [Pure]> {
   let hasFolder = 1;
 }
 
-def Cleave_SizeOp : Cleave_OnnxOp<"size", "Size", [Pure]> {
+def Cleave_SizeOp : Cleave_OnnxOp<"size", "Size",
+                                  [Pure, Cleave_DataMovement]> {
   let arguments = (ins Cleave_Tensor:$data);
   let results = (outs Cleave_I64Tensor:$size);
   let hasFolder = 1;
 }
 
-def Cleave_ReshapeOp : Cleave_OnnxOp<"reshape", "Reshape", [Pure]> {
+def Cleave_ReshapeOp : Cleave_OnnxOp<"reshape", "Reshape",
+                                  [Pure, Cleave_View]> {
   let arguments = (ins Cleave_Tensor:$data, Cleave_I64Tensor:$shape,
                        DefaultValuedAttr<I64Attr, "0">:$allowzero);
   let results = (outs Cleave_Tensor:$reshaped);
   let hasFolder = 1;
 }
 
-def Cleave_FlattenOp : Cleave_OnnxOp<"flatten", "Flatten", [Pure]> {
+def Cleave_FlattenOp : Cleave_OnnxOp<"flatten", "Flatten",
+                                  [Pure, Cleave_View]> {
   let arguments = (ins Cleave_Tensor:$input,
                        DefaultValuedAttr<I64Attr, "1">:$axis);
   let results = (outs Cleave_Tensor:$output);
 }
 
-def Cleave_SqueezeOp : Cleave_OnnxOp<"squeeze", "Squeeze", [Pure]> {
+def Cleave_SqueezeOp : Cleave_OnnxOp<"squeeze", "Squeeze",
+                                  [Pure, Cleave_View]> {
   let arguments = (ins Cleave_Tensor:$data,
                        AnyTypeOf<[Cleave_I64Tensor, NoneType]>:$axes);
   let results = (outs Cleave_Tensor:$squeezed);
   let hasFolder = 1;
 }
 
-def Cleave_UnsqueezeOp : Cleave_OnnxOp<"unsqueeze", "Unsqueeze", [Pure]> {
+def Cleave_UnsqueezeOp : Cleave_OnnxOp<"unsqueeze", "Unsqueeze",
+                                  [Pure, Cleave_View]> {
   let arguments = (ins Cleave_Tensor:$data, Cleave_I64Tensor:$axes);
   let results = (outs Cleave_Tensor:$expanded);
   let hasFolder = 1;
 }
 
-def Cleave_TransposeOp : Cleave_OnnxOp<"transpose", "Transpose", [Pure]> {
+def Cleave_TransposeOp : Cleave_OnnxOp<"transpose", "Transpose",
+                                  [Pure, Cleave_DataMovement]> {
   let arguments = (ins Cleave_Tensor:$data,
                        OptionalAttr<DenseI64ArrayAttr>:$perm);
   let results = (outs Cleave_Tensor:$transposed);
   let hasFolder = 1;
 }
 
-def Cleave_ExpandOp : Cleave_OnnxOp<"expand", "Expand", [Pure]> {
+def Cleave_ExpandOp : Cleave_OnnxOp<"expand", "Expand",
+                                  [Pure, Cleave_DataMovement]> {
   let arguments = (ins Cleave_Tensor:$input, Cleave_I64Tensor:$shape);
   let results = (outs Cleave_Tensor:$output);
 }
 
-def Cleave_TileOp : Cleave_OnnxOp<"tile", "Tile", [Pure]> {
+def Cleave_TileOp : Cleave_OnnxOp<"tile", "Tile",
+                                  [Pure, Cleave_DataMovement]> {
   let arguments = (ins Cleave_Tensor:$input, Cleave_I64Tensor:$repeats);
   let results = (outs Cleave_Tensor:$output);
 }
 
-def Cleave_ConcatOp : Cleave_OnnxOp<"concat", "Concat", [Pure]> {
+def Cleave_ConcatOp : Cleave_OnnxOp<"concat", "Concat",
+                                  [Pure, Cleave_DataMovement]> {
   let arguments = (ins Variadic<Cleave_Tensor>:$inputs, I64Attr:$axis);
   let results = (outs Cleave_Tensor:$concat_result);
   let hasFolder = 1;
 }
 
-def Cleave_SplitOp : Cleave_OnnxOp<"split", "Split", [Pure], [{
+def Cleave_SplitOp : Cleave_OnnxOp<"split", "Split",
+                                  [Pure, Cleave_DataMovement], [{
     The number of results is the number of parts; `split` gives their sizes
     or is none for equal parts (the last one smaller, as in opset 18).
   }]> {
@@ -435,7 +459,8 @@ def Cleave_SplitOp : Cleave_OnnxOp<"split", "Split", [Pure], [{
   let hasVerifier = 1;
 }
 
-def Cleave_SliceOp : Cleave_OnnxOp<"slice", "Slice", [Pure]> {
+def Cleave_SliceOp : Cleave_OnnxOp<"slice", "Slice",
+                                  [Pure, Cleave_DataMovement, Cleave_PartialRead]> {
   let arguments = (ins Cleave_Tensor:$data, Cleave_IndexTensor:$starts,
                        Cleave_IndexTensor:$ends, Cleave_OptIndexTensor:$axes,
                        Cleave_OptIndexTensor:$steps);
@@ -443,7 +468,8 @@ def Cleave_SliceOp : Cleave_OnnxOp<"slice", "Slice", [Pure]> {
   let hasFolder = 1;
 }
 
-def Cleave_GatherOp : Cleave_OnnxOp<"gather", "Gather", [Pure]> {
+def Cleave_GatherOp : Cleave_OnnxOp<"gather", "Gather",
+                                  [Pure, Cleave_DataMovement, Cleave_PartialRead]> {
   let arguments = (ins Cleave_Tensor:$data, Cleave_IndexTensor:$indices,
                        DefaultValuedAttr<I64Attr, "0">:$axis);
   let results = (outs Cleave_Tensor:$output);
@@ -451,13 +477,13 @@ def Cleave_GatherOp : Cleave_OnnxOp<"gather", "Gather", [Pure]> {
 }
 
 def Cleave_GatherElementsOp : Cleave_OnnxOp<"gather_elements", "GatherElements",
-                                            [Pure]> {
+                                            [Pure, Cleave_DataMovement]> {
   let arguments = (ins Cleave_Tensor:$data, Cleave_IndexTensor:$indices,
                        DefaultValuedAttr<I64Attr, "0">:$axis);
   let results = (outs Cleave_Tensor:$output);
 }
 
-def Cleave_PadOp : Cleave_OnnxOp<"pad", "Pad", [Pure]> {
+def Cleave_PadOp : Cleave_OnnxOp<"pad", "Pad", [Pure, Cleave_DataMovement]> {
   let arguments = (ins Cleave_Tensor:$data, Cleave_I64Tensor:$pads,
                        Cleave_OptTensor:$constant_value,
                        Cleave_OptIndexTensor:$axes,
@@ -514,12 +540,15 @@ def Cleave_ResizeOp : Cleave_OnnxOp<"resize", "Resize", [Pure]> {
 // Neural-network ops
 //===----------------------------------------------------------------------===//
 
-def Cleave_MatMulOp : Cleave_OnnxOp<"matmul", "MatMul", [Pure]> {
+def Cleave_MatMulOp : Cleave_OnnxOp<"matmul", "MatMul",
+                                   [Pure, Cleave_CostKind<"matmul">]> {
   let arguments = (ins Cleave_NumericTensor:$A, Cleave_NumericTensor:$B);
   let results = (outs Cleave_NumericTensor:$Y);
+  let extraClassDeclaration = [{ double getFlops(); }];
 }
 
-def Cleave_GemmOp : Cleave_OnnxOp<"gemm", "Gemm", [Pure]> {
+def Cleave_GemmOp : Cleave_OnnxOp<"gemm", "Gemm",
+                                 [Pure, Cleave_CostKind<"matmul">]> {
   let arguments = (ins Cleave_NumericTensor:$A, Cleave_NumericTensor:$B,
                        Cleave_OptTensor:$C,
                        DefaultValuedAttr<F32Attr, "1.0">:$alpha,
@@ -527,12 +556,15 @@ def Cleave_GemmOp : Cleave_OnnxOp<"gemm", "Gemm", [Pure]> {
                        DefaultValuedAttr<I64Attr, "0">:$transA,
                        DefaultValuedAttr<I64Attr, "0">:$transB);
   let results = (outs Cleave_NumericTensor:$Y);
+  let extraClassDeclaration = [{ double getFlops(); }];
 }
 
 // Attributes shared by the convolution and pooling window ops.
+// Each computes its arithmetic from its window (OpCost.cpp).
 class Cleave_WindowOp<string mnemonic, string onnxName, dag extraArgs,
-                      dag windowAttrs = (ins)>
-    : Cleave_OnnxOp<mnemonic, onnxName, [Pure]> {
+                      dag windowAttrs = (ins), list<Trait> traits = []>
+    : Cleave_OnnxOp<mnemonic, onnxName, !listconcat(traits, [Pure])> {
+  let extraClassDeclaration = [{ double getFlops(); }];
   let arguments = !con(extraArgs, windowAttrs, (ins
       DefaultValuedStrAttr<StrAttr, "NOTSET">:$auto_pad,
       OptionalAttr<DenseI64ArrayAttr>:$dilations,
@@ -552,13 +584,19 @@ def Cleave_ConvOp : Cleave_WindowOp<"conv", "Conv",
     (ins DefaultValuedAttr<I64Attr, "1">:$group, UnitAttr:$channels_last,
          OptionalAttr<DenseF32ArrayAttr>:$fused_clip)> {
   let results = (outs Cleave_FloatTensor:$Y);
+  let extraClassDeclaration = [{
+    double getFlops();
+    /// "dwconv" for grouped convolutions, else "conv".
+    ::llvm::StringRef getCostKind();
+  }];
 }
 
 def Cleave_ConvTransposeOp : Cleave_WindowOp<"conv_transpose", "ConvTranspose",
     (ins Cleave_FloatTensor:$X, Cleave_FloatTensor:$W, Cleave_OptTensor:$B),
     (ins DefaultValuedAttr<I64Attr, "1">:$group,
          OptionalAttr<DenseI64ArrayAttr>:$output_padding,
-         OptionalAttr<DenseI64ArrayAttr>:$output_shape)> {
+         OptionalAttr<DenseI64ArrayAttr>:$output_shape),
+    [Cleave_CostKind<"conv">]> {
   let results = (outs Cleave_FloatTensor:$Y);
 }
 
@@ -566,7 +604,8 @@ def Cleave_AveragePoolOp : Cleave_WindowOp<"average_pool", "AveragePool",
     (ins Cleave_FloatTensor:$X),
     (ins DefaultValuedAttr<I64Attr, "0">:$ceil_mode,
          DefaultValuedAttr<I64Attr, "0">:$count_include_pad,
-         UnitAttr:$channels_last)> {
+         UnitAttr:$channels_last),
+    [Cleave_CostKind<"pool">]> {
   let results = (outs Cleave_FloatTensor:$Y);
 }
 
@@ -574,12 +613,13 @@ def Cleave_MaxPoolOp : Cleave_WindowOp<"max_pool", "MaxPool",
     (ins Cleave_NumericTensor:$X),
     (ins DefaultValuedAttr<I64Attr, "0">:$ceil_mode,
          DefaultValuedAttr<I64Attr, "0">:$storage_order,
-         UnitAttr:$channels_last)> {
+         UnitAttr:$channels_last),
+    [Cleave_CostKind<"pool">]> {
   let results = (outs Cleave_NumericTensor:$Y, Cleave_I64Tensor:$Indices);
 }
 
 class Cleave_GlobalPoolOp<string mnemonic, string onnxName>
-    : Cleave_OnnxOp<mnemonic, onnxName, [Pure]> {
+    : Cleave_OnnxOp<mnemonic, onnxName, [Pure, Cleave_CostKind<"pool">]> {
   let arguments = (ins Cleave_FloatTensor:$X);
   let results = (outs Cleave_FloatTensor:$Y);
   let extraClassDefinition = Cleave_InferredBy<
@@ -591,7 +631,8 @@ def Cleave_GlobalMaxPoolOp : Cleave_GlobalPoolOp<"global_max_pool",
                                                  "GlobalMaxPool">;
 
 def Cleave_BatchNormalizationOp : Cleave_OnnxOp<"batch_normalization",
-    "BatchNormalization", [Pure], [{
+    "BatchNormalization",
+    [Pure, Cleave_CostKind<"norm">, Cleave_FlopsPerElement<"2.0">], [{
     Always has three results; in inference mode the last two are the input
     mean and variance, as the running statistics do not change.
   }]> {
@@ -606,8 +647,8 @@ def Cleave_BatchNormalizationOp : Cleave_OnnxOp<"batch_normalization",
 }
 
 def Cleave_InstanceNormalizationOp : Cleave_OnnxOp<"instance_normalization",
-                                                   "InstanceNormalization",
-                                                   [Pure]> {
+    "InstanceNormalization",
+    [Pure, Cleave_CostKind<"norm">, Cleave_FlopsPerElement<"8.0">]> {
   let arguments = (ins Cleave_FloatTensor:$input, Cleave_FloatTensor:$scale,
                        Cleave_FloatTensor:$B,
                        DefaultValuedAttr<F32Attr, "1e-05">:$epsilon);
@@ -615,7 +656,8 @@ def Cleave_InstanceNormalizationOp : Cleave_OnnxOp<"instance_normalization",
 }
 
 def Cleave_LayerNormalizationOp : Cleave_OnnxOp<"layer_normalization",
-    "LayerNormalization", [Pure], [{
+    "LayerNormalization",
+    [Pure, Cleave_CostKind<"norm">, Cleave_FlopsPerElement<"8.0">], [{
     Always has three results: Y, Mean and InvStdDev (the last two in the
     `stash_type` element type).
   }]> {

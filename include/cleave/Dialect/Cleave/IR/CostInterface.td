@@ -14,11 +14,27 @@ def Cleave_CostOpInterface : OpInterface<"CostOpInterface"> {
     a time on a device (a roofline plus the launch overhead); placement
     passes read it through this interface, so ops of other dialects can be
     placed by attaching it as an external model.
+
+    Op families set their kind and arithmetic in ODS (Cleave_CostKind,
+    Cleave_FlopsPerElement, or a getFlops of their own); the defaults
+    follow the op's traits: views and data movement compute nothing, other
+    ops one operation per element they read or write.
   }];
   let methods = [
+    InterfaceMethod<[{
+        The kind of kernel that runs it, for per-kind efficiencies:
+        "matmul", "conv", "dwconv" (grouped), "pool", "norm", "softmax",
+        "eltwise", "data" or "reduce".
+      }], "::llvm::StringRef", "getCostKind", (ins), [{}],
+      [{ return ::cleave::graph::defaultCostKind($_op.getOperation()); }]>,
+    InterfaceMethod<"Arithmetic operations (a multiply-add counts two).",
+      "double", "getFlops", (ins), [{}],
+      [{ return ::cleave::graph::defaultFlops($_op.getOperation()); }]>,
     InterfaceMethod<"The op's work.", "::cleave::graph::OpCost", "getCost",
       (ins), [{}],
-      [{ return ::cleave::graph::estimateCost($_op.getOperation()); }]>,
+      [{ return ::cleave::graph::estimateCost($_op.getOperation(),
+                                              $_op.getCostKind(),
+                                              $_op.getFlops()); }]>,
   ];
 }
 

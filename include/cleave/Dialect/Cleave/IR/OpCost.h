@@ -3,6 +3,7 @@
 #ifndef CLEAVE_DIALECT_CLEAVE_IR_OPCOST_H
 #define CLEAVE_DIALECT_CLEAVE_IR_OPCOST_H
 
+#include "cleave/Dialect/Cleave/IR/CleaveTraits.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/Operation.h"
 #include <cstdint>
@@ -15,17 +16,23 @@ struct OpCost {
   int64_t bytesRead = 0, bytesWritten = 0;
   /// Bytes of constant operands (weights), part of bytesRead.
   int64_t weightBytes = 0;
-  /// The kind of kernel that runs it, for per-kind efficiencies: "matmul",
-  /// "conv", "dwconv" (grouped), "pool", "norm", "softmax", "eltwise",
-  /// "data" or "reduce".
-  const char *kind = "eltwise";
+  /// The kind of kernel that runs it (CostOpInterface::getCostKind).
+  llvm::StringRef kind = "eltwise";
 };
 
-/// The work of a cleave op from its operand and result types: matrix
-/// products and convolutions count their multiply-adds, pooling its windows,
-/// normalisations and softmax a few operations per element, elementwise ops
-/// one per output element; views (reshape and friends) move nothing.
-OpCost estimateCost(mlir::Operation *op);
+/// Elements of a ranked tensor value (0 for anything else).
+double numElements(mlir::Value value);
+
+/// CostOpInterface's defaults: "data" for views and data movement, else
+/// "eltwise"; no arithmetic for views and data movement, else one
+/// operation per element of the larger of operand 0 and result 0.
+llvm::StringRef defaultCostKind(mlir::Operation *op);
+double defaultFlops(mlir::Operation *op);
+
+/// The work of `op` given its kind and arithmetic: the bytes of its
+/// operands (only what it returns of operand 0 for a PartialRead) and
+/// results, and of the constants among the operands; views move nothing.
+OpCost estimateCost(mlir::Operation *op, llvm::StringRef kind, double flops);
 
 } // namespace cleave::graph
 

@@ -1,0 +1,64 @@
+//===- CleaveTraits.h - facts about ops that passes ask for -----*- C++ -*-===//
+//
+// Marker traits set in the ODS definitions (CleaveTraits.td), so that a pass
+// asks `op->hasTrait<Elementwise>()` instead of keeping a list of op kinds:
+//
+// - Elementwise: each result element is computed from the same element of
+//   each operand, operands broadcasting NumPy-style (an output may overwrite
+//   an operand of its type; transposes move through it).
+// - View: the result is operand 0's bytes with another shape.
+// - DataMovement: moves or selects elements, computes nothing.
+// - PartialRead: reads only the part of operand 0 it returns (a gather of
+//   embedding rows, a slice).
+//
+// CostKindTrait and FlopsPerElementTrait only carry the code their ODS
+// classes add to the op (getCostKind, getFlops).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLEAVE_DIALECT_CLEAVE_IR_CLEAVETRAITS_H
+#define CLEAVE_DIALECT_CLEAVE_IR_CLEAVETRAITS_H
+
+#include "mlir/IR/OpDefinition.h"
+
+namespace cleave::graph::OpTrait {
+
+template <typename ConcreteType>
+class Elementwise : public mlir::OpTrait::TraitBase<ConcreteType, Elementwise> {
+};
+
+template <typename ConcreteType>
+class View : public mlir::OpTrait::TraitBase<ConcreteType, View> {};
+
+template <typename ConcreteType>
+class DataMovement
+    : public mlir::OpTrait::TraitBase<ConcreteType, DataMovement> {};
+
+template <typename ConcreteType>
+class PartialRead : public mlir::OpTrait::TraitBase<ConcreteType, PartialRead> {
+};
+
+template <typename ConcreteType>
+class CostKindTrait
+    : public mlir::OpTrait::TraitBase<ConcreteType, CostKindTrait> {};
+
+template <typename ConcreteType>
+class FlopsPerElementTrait
+    : public mlir::OpTrait::TraitBase<ConcreteType, FlopsPerElementTrait> {};
+
+} // namespace cleave::graph::OpTrait
+
+namespace cleave::graph {
+/// Whether `op` has the marker trait: isElementwise(op), ...
+inline bool isElementwise(mlir::Operation *op) {
+  return op->hasTrait<OpTrait::Elementwise>();
+}
+inline bool isView(mlir::Operation *op) {
+  return op->hasTrait<OpTrait::View>();
+}
+inline bool isDataMovement(mlir::Operation *op) {
+  return op->hasTrait<OpTrait::DataMovement>();
+}
+} // namespace cleave::graph
+
+#endif // CLEAVE_DIALECT_CLEAVE_IR_CLEAVETRAITS_H
