@@ -3,6 +3,7 @@
 #include "cleave/InitAll.h"
 #include "cleave/Conversion/Passes.h"
 #include "cleave/Dialect/Cleave/IR/CleaveDialect.h"
+#include "cleave/Dialect/Runtime/IR/RuntimeDialect.h"
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
 #include "cleave/Pipelines/Pipelines.h"
 #include "mlir/Dialect/Func/Extensions/InlinerExtension.h"
@@ -12,7 +13,8 @@
 #include "mlir/Transforms/Passes.h"
 
 void cleave::registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<cleave::graph::CleaveDialect, mlir::func::FuncDialect,
+  registry.insert<cleave::graph::CleaveDialect, cleave::rt::CleaveRtDialect,
+                  mlir::func::FuncDialect,
                   mlir::emitc::EmitCDialect>();
   mlir::func::registerInlinerExtension(registry);
 }

@@ -38,6 +38,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import import_conformance as ic  # noqa: E402
 
 RTOL, ATOL = 1e-3, 1e-5
+# --keep-sources: where to copy each passing test's device_0.cc.
+KEEP_SOURCES = ""
 
 
 def load_pb(path):
@@ -130,6 +132,9 @@ def run_test(tools, suite, name, work):
                           detail=f"{output_name}: max abs error "
                                  f"{float(np.nanmax(error)):.3g}")
             return result
+    if KEEP_SOURCES:
+        shutil.copy(os.path.join(bundle, "device_0.cc"),
+                    os.path.join(KEEP_SOURCES, f"{suite}-{name}.cc"))
     shutil.rmtree(bundle, ignore_errors=True)
     result.update(status="passed",
                   detail="value inputs fixed" if fixed else "")
@@ -177,11 +182,18 @@ def main():
     parser.add_argument("--report", default="numeric-report.md")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--filter", default="")
+    parser.add_argument("--keep-sources", default="",
+                        help="copy each test's device_0.cc here (to diff the "
+                             "code a compiler change emits)")
     args = parser.parse_args()
     tests = [(suite, name) for suite in ic.SUITES
              for name in sorted(os.listdir(os.path.join(ic.DATA_ROOT, suite)))
              if args.filter in name and os.path.exists(
                  os.path.join(ic.DATA_ROOT, suite, name, "model.onnx"))]
+    global KEEP_SOURCES
+    KEEP_SOURCES = args.keep_sources
+    if KEEP_SOURCES:
+        os.makedirs(KEEP_SOURCES, exist_ok=True)
     work = tempfile.mkdtemp(prefix="cleave-numeric-")
     try:
         with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:

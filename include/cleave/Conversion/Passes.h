@@ -3,6 +3,7 @@
 #ifndef CLEAVE_CONVERSION_PASSES_H
 #define CLEAVE_CONVERSION_PASSES_H
 
+#include "cleave/Dialect/Runtime/IR/RuntimeDialect.h"
 #include "mlir/Dialect/EmitC/IR/EmitC.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"

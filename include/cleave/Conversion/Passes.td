@@ -5,18 +5,55 @@
 
 include "mlir/Pass/PassBase.td"
 
-def ConvertCleaveToEmitCPass
-    : Pass<"convert-cleave-to-emitc", "::mlir::ModuleOp"> {
-  let summary = "Lower planned cleave functions to calls of the runtime";
+def ConvertCleaveToRuntimePass
+    : Pass<"convert-cleave-to-runtime", "::mlir::ModuleOp"> {
+  let summary = "Lower planned cleave functions to runtime programs";
   let description = [{
     Each `func.func` whose ops carry a memory plan (cleave-plan-memory) and
-    whose constants carry weight offsets (cleave-layout-weights) becomes an
-    `emitc.func @cleave_run_<name>(arena, weights, inputs, outputs)` that
-    makes a tensor view for every value (arena, weights file, or the
-    caller's inputs) and calls one runtime kernel per op, returning the
-    first failing status. An `emitc.verbatim` table describes the inputs and
-    outputs, and a `main` hands everything to `cleave_device_main`. Ops with
-    no CPU kernel yet are reported by name and ONNX node.
+    whose constants carry weight offsets (cleave-layout-weights) becomes a
+    `cleave_rt.program`: a view for every value (arena, weights file, or
+    the caller's inputs and outputs) and the runtime kernel calls of each
+    op in order, made by one lowering per op family (elementwise, linear,
+    window, normalization, reduction, data movement, transfers). Ops with no
+    CPU kernel yet are reported by name and ONNX node.
+  }];
+  let dependentDialects = ["::cleave::rt::CleaveRtDialect"];
+}
+
+def ConvertRuntimeToEmitCPass
+    : Pass<"convert-cleave-runtime-to-emitc", "::mlir::ModuleOp"> {
+  let summary = "Lower runtime programs to EmitC";
+  let description = [{
+    Each `cleave_rt.program` becomes an `emitc.func
+    @cleave_run_<name>(arena, weights, inputs, outputs)` that makes its views
+    with the runtime's view helpers and calls the program helper of each
+    kernel, returning the first failing status, then the table of its inputs
+    and outputs and a `main` that hands it to `<entry>device_main` (or
+    `<entry>transport_device_main` for a device of a multi-device bundle).
+  }];
+  let options = [
+    Option<"header", "header", "std::string",
+           /*default=*/"\"cleave/Runtime/Program.h\"",
+           "The runtime header the programs include">,
+    Option<"entry", "entry", "std::string", /*default=*/"\"cleave_\"",
+           "The prefix of the device main the program's main calls">,
+    Option<"entryArgs", "entry-args", "std::string", /*default=*/"\"\"",
+           "Extra arguments of that device main (C++ text)">,
+    Option<"filePerProgram", "file-per-program", "bool", /*default=*/"false",
+           "Put each program (its include, function, table and main) in an "
+           "emitc.file named after it">,
+  ];
+  let dependentDialects = ["::mlir::emitc::EmitCDialect"];
+}
+
+def ConvertCleaveToEmitCPass
+    : Pass<"convert-cleave-to-emitc", "::mlir::ModuleOp"> {
+  let summary = "Lower planned cleave functions to C++ for a runtime";
+  let description = [{
+    convert-cleave-to-runtime, then convert-cleave-runtime-to-emitc with the
+    header and device main of the `target`'s runtime: cpu (Program.h,
+    cleave_device_main) or cuda (CudaProgram.h, cleave_cuda_device_main at
+    the `precision`).
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"cpu\"",
@@ -28,9 +65,10 @@ def ConvertCleaveToEmitCPass
     Option<"filePerFunction", "file-per-function", "bool", /*default=*/"false",
            "Put each function's program (its include, function, table and "
            "main) in an emitc.file named after the function, so that one "
-           "module holds every device's source (emit one with --file-id)">,
+           "module holds every device's source">,
   ];
-  let dependentDialects = ["::mlir::emitc::EmitCDialect"];
+  let dependentDialects = ["::mlir::emitc::EmitCDialect",
+                           "::cleave::rt::CleaveRtDialect"];
 }
 
 #endif // CLEAVE_CONVERSION_PASSES_TD

@@ -19,6 +19,8 @@
 using namespace mlir;
 using namespace cleave::graph;
 
+#include "cleave/Dialect/Cleave/IR/KernelInterface.cpp.inc"
+
 namespace {
 
 RankedTensorType rankedType(Value v) {

@@ -13,6 +13,8 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "cleave/Dialect/Cleave/IR/KernelInterface.h.inc"
+
 #define GET_OP_CLASSES
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h.inc"
 

@@ -13,6 +13,7 @@
 include "cleave/Dialect/Cleave/IR/CleaveBase.td"
 include "cleave/Dialect/Cleave/IR/CleaveTraits.td"
 include "cleave/Dialect/Cleave/IR/CostInterface.td"
+include "cleave/Dialect/Cleave/IR/KernelInterface.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
@@ -40,7 +41,8 @@ class Cleave_OnnxOp<string mnemonic, string onnxName, list<Trait> traits = [],
                     string notes = "">
     : Cleave_Op<mnemonic,
                 !listconcat(traits, [InferTypeOpAdaptorWithIsCompatible,
-                                     Cleave_CostOpInterface])> {
+                                     Cleave_CostOpInterface,
+                                     Cleave_KernelOpInterface])> {
   let summary = "ONNX " # onnxName;
   let description = "Implements the ONNX operator `" # onnxName #
       "` (https://onnx.ai/onnx/operators/onnx__" # onnxName # ".html) in "
@@ -126,60 +128,89 @@ class Cleave_UnaryOp<string mnemonic, string onnxName,
       Cleave_InferredBy<"inferSameAsOperand(adaptor.getX(), types)">.inferBody;
 }
 
-// Unary ops that map each element on its own.
+// Unary ops that map each element on its own; `kernel` names the unary
+// kernel's operation (CLEAVE_UNARY_<kernel>), if one computes the op.
 class Cleave_ElementwiseUnaryOp<string mnemonic, string onnxName,
-                                Type type = Cleave_FloatTensor>
-    : Cleave_UnaryOp<mnemonic, onnxName, type, [Cleave_Elementwise]>;
+                                string kernel, Type type = Cleave_FloatTensor,
+                                list<Trait> traits = []>
+    : Cleave_UnaryOp<mnemonic, onnxName, type,
+          !listconcat(traits, [Cleave_Elementwise],
+                      !if(!empty(kernel), [],
+                          [Cleave_Kernel<"CLEAVE_UNARY_" # kernel>]))>;
 
-def Cleave_AbsOp : Cleave_ElementwiseUnaryOp<"abs", "Abs", Cleave_NumericTensor>;
-def Cleave_CeilOp : Cleave_ElementwiseUnaryOp<"ceil", "Ceil">;
-def Cleave_CosOp : Cleave_ElementwiseUnaryOp<"cos", "Cos">;
-def Cleave_ErfOp : Cleave_ElementwiseUnaryOp<"erf", "Erf">;
-def Cleave_ExpOp : Cleave_ElementwiseUnaryOp<"exp", "Exp">;
-def Cleave_FloorOp : Cleave_ElementwiseUnaryOp<"floor", "Floor">;
-def Cleave_HardSwishOp : Cleave_ElementwiseUnaryOp<"hard_swish", "HardSwish">;
-def Cleave_LogOp : Cleave_ElementwiseUnaryOp<"log", "Log">;
-def Cleave_NegOp : Cleave_ElementwiseUnaryOp<"neg", "Neg", Cleave_NumericTensor> {
+def Cleave_AbsOp
+    : Cleave_ElementwiseUnaryOp<"abs", "Abs", "ABS", Cleave_NumericTensor>;
+def Cleave_CeilOp : Cleave_ElementwiseUnaryOp<"ceil", "Ceil", "CEIL">;
+def Cleave_CosOp : Cleave_ElementwiseUnaryOp<"cos", "Cos", "COS">;
+def Cleave_ErfOp : Cleave_ElementwiseUnaryOp<"erf", "Erf", "ERF">;
+def Cleave_ExpOp : Cleave_ElementwiseUnaryOp<"exp", "Exp", "EXP">;
+def Cleave_FloorOp : Cleave_ElementwiseUnaryOp<"floor", "Floor", "FLOOR">;
+def Cleave_HardSwishOp
+    : Cleave_ElementwiseUnaryOp<"hard_swish", "HardSwish", "HARD_SWISH">;
+def Cleave_LogOp : Cleave_ElementwiseUnaryOp<"log", "Log", "LOG">;
+def Cleave_NegOp
+    : Cleave_ElementwiseUnaryOp<"neg", "Neg", "NEG", Cleave_NumericTensor> {
   let hasFolder = 1;
 }
-def Cleave_NotOp : Cleave_ElementwiseUnaryOp<"not", "Not", Cleave_BoolTensor>;
-def Cleave_ReciprocalOp : Cleave_ElementwiseUnaryOp<"reciprocal", "Reciprocal">;
-def Cleave_ReluOp : Cleave_ElementwiseUnaryOp<"relu", "Relu", Cleave_NumericTensor>;
-def Cleave_RoundOp : Cleave_ElementwiseUnaryOp<"round", "Round">;
-def Cleave_SigmoidOp : Cleave_ElementwiseUnaryOp<"sigmoid", "Sigmoid">;
-def Cleave_SignOp : Cleave_ElementwiseUnaryOp<"sign", "Sign", Cleave_NumericTensor>;
-def Cleave_SinOp : Cleave_ElementwiseUnaryOp<"sin", "Sin">;
-def Cleave_SoftplusOp : Cleave_ElementwiseUnaryOp<"softplus", "Softplus">;
-def Cleave_SoftsignOp : Cleave_ElementwiseUnaryOp<"softsign", "Softsign">;
-def Cleave_SqrtOp : Cleave_ElementwiseUnaryOp<"sqrt", "Sqrt">;
-def Cleave_TanhOp : Cleave_ElementwiseUnaryOp<"tanh", "Tanh">;
+def Cleave_NotOp
+    : Cleave_ElementwiseUnaryOp<"not", "Not", "", Cleave_BoolTensor>;
+def Cleave_ReciprocalOp
+    : Cleave_ElementwiseUnaryOp<"reciprocal", "Reciprocal", "RECIPROCAL">;
+def Cleave_ReluOp
+    : Cleave_ElementwiseUnaryOp<"relu", "Relu", "RELU", Cleave_NumericTensor>;
+def Cleave_RoundOp : Cleave_ElementwiseUnaryOp<"round", "Round", "ROUND">;
+def Cleave_SigmoidOp
+    : Cleave_ElementwiseUnaryOp<"sigmoid", "Sigmoid", "SIGMOID">;
+def Cleave_SignOp
+    : Cleave_ElementwiseUnaryOp<"sign", "Sign", "SIGN", Cleave_NumericTensor>;
+def Cleave_SinOp : Cleave_ElementwiseUnaryOp<"sin", "Sin", "SIN">;
+def Cleave_SoftplusOp
+    : Cleave_ElementwiseUnaryOp<"softplus", "Softplus", "SOFTPLUS">;
+def Cleave_SoftsignOp
+    : Cleave_ElementwiseUnaryOp<"softsign", "Softsign", "SOFTSIGN">;
+def Cleave_SqrtOp : Cleave_ElementwiseUnaryOp<"sqrt", "Sqrt", "SQRT">;
+def Cleave_TanhOp : Cleave_ElementwiseUnaryOp<"tanh", "Tanh", "TANH">;
 
 def Cleave_IdentityOp : Cleave_UnaryOp<"identity", "Identity", Cleave_Tensor,
                                        [Cleave_View]> {
   let hasFolder = 1;
 }
 
-def Cleave_EluOp : Cleave_ElementwiseUnaryOp<"elu", "Elu"> {
+def Cleave_EluOp : Cleave_ElementwiseUnaryOp<"elu", "Elu", "ELU",
+    Cleave_FloatTensor, [Cleave_KernelScalars<"getAlpha().convertToFloat()">]> {
   let arguments = (ins Cleave_FloatTensor:$X,
                        DefaultValuedAttr<F32Attr, "1.0">:$alpha);
 }
-def Cleave_HardSigmoidOp : Cleave_ElementwiseUnaryOp<"hard_sigmoid", "HardSigmoid"> {
+def Cleave_HardSigmoidOp : Cleave_ElementwiseUnaryOp<"hard_sigmoid",
+    "HardSigmoid", "HARD_SIGMOID", Cleave_FloatTensor,
+    [Cleave_KernelScalars<"getAlpha().convertToFloat()",
+                          "getBeta().convertToFloat()">]> {
   let arguments = (ins Cleave_FloatTensor:$X,
                        DefaultValuedAttr<F32Attr, "0.2">:$alpha,
                        DefaultValuedAttr<F32Attr, "0.5">:$beta);
 }
-def Cleave_LeakyReluOp : Cleave_ElementwiseUnaryOp<"leaky_relu", "LeakyRelu"> {
+def Cleave_LeakyReluOp : Cleave_ElementwiseUnaryOp<"leaky_relu", "LeakyRelu",
+    "LEAKY_RELU", Cleave_FloatTensor,
+    [Cleave_KernelScalars<"getAlpha().convertToFloat()">]> {
   let arguments = (ins Cleave_FloatTensor:$X,
                        DefaultValuedAttr<F32Attr, "0.01">:$alpha);
 }
-def Cleave_SeluOp : Cleave_ElementwiseUnaryOp<"selu", "Selu"> {
+def Cleave_SeluOp : Cleave_ElementwiseUnaryOp<"selu", "Selu", "SELU",
+    Cleave_FloatTensor, [Cleave_KernelScalars<"getAlpha().convertToFloat()",
+                                              "getGamma().convertToFloat()">]> {
   let arguments = (ins Cleave_FloatTensor:$X,
       DefaultValuedAttr<F32Attr, "1.67326319217681884765625">:$alpha,
       DefaultValuedAttr<F32Attr, "1.05070102214813232421875">:$gamma);
 }
-def Cleave_GeluOp : Cleave_ElementwiseUnaryOp<"gelu", "Gelu"> {
+def Cleave_GeluOp : Cleave_ElementwiseUnaryOp<"gelu", "Gelu", ""> {
   let arguments = (ins Cleave_FloatTensor:$X,
                        DefaultValuedStrAttr<StrAttr, "none">:$approximate);
+  let extraClassDeclaration = [{
+    ::llvm::StringRef getRuntimeKernel() {
+      return getApproximate() == "tanh" ? "CLEAVE_UNARY_GELU_TANH"
+                                        : "CLEAVE_UNARY_GELU";
+    }
+  }];
   let hasVerifier = 1;
 }
 def Cleave_LRNOp : Cleave_UnaryOp<"lrn", "LRN"> {
@@ -212,7 +243,8 @@ def Cleave_TriluOp : Cleave_UnaryOp<"trilu", "Trilu", Cleave_Tensor> {
   let arguments = (ins Cleave_Tensor:$X, Cleave_OptTensor:$k,
                        DefaultValuedAttr<I64Attr, "1">:$upper);
 }
-def Cleave_ClipOp : Cleave_ElementwiseUnaryOp<"clip", "Clip", Cleave_NumericTensor> {
+def Cleave_ClipOp
+    : Cleave_ElementwiseUnaryOp<"clip", "Clip", "", Cleave_NumericTensor> {
   let arguments = (ins Cleave_NumericTensor:$X, Cleave_OptTensor:$min,
                        Cleave_OptTensor:$max);
 }
@@ -257,20 +289,31 @@ class Cleave_BroadcastOp<string mnemonic, string onnxName, string resultType,
 class Cleave_ArithOp<string mnemonic, string onnxName, list<Trait> traits = []>
     : Cleave_BroadcastOp<mnemonic, onnxName, "nullptr", Cleave_NumericTensor,
                          traits>;
-def Cleave_AddOp : Cleave_ArithOp<"add", "Add", [Commutative]>;
-def Cleave_SubOp : Cleave_ArithOp<"sub", "Sub">;
-def Cleave_MulOp : Cleave_ArithOp<"mul", "Mul", [Commutative]>;
-def Cleave_DivOp : Cleave_ArithOp<"div", "Div">;
+def Cleave_AddOp : Cleave_ArithOp<"add", "Add",
+    [Commutative, Cleave_Kernel<"CLEAVE_BINARY_ADD">]>;
+def Cleave_SubOp : Cleave_ArithOp<"sub", "Sub",
+    [Cleave_Kernel<"CLEAVE_BINARY_SUB">]>;
+def Cleave_MulOp : Cleave_ArithOp<"mul", "Mul",
+    [Commutative, Cleave_Kernel<"CLEAVE_BINARY_MUL">]>;
+def Cleave_DivOp : Cleave_ArithOp<"div", "Div",
+    [Cleave_Kernel<"CLEAVE_BINARY_DIV">]>;
 def Cleave_ModOp : Cleave_ArithOp<"mod", "Mod"> {
   let arguments = (ins Cleave_NumericTensor:$A, Cleave_NumericTensor:$B,
                        DefaultValuedAttr<I64Attr, "0">:$fmod);
+  let extraClassDeclaration = [{
+    ::llvm::StringRef getRuntimeKernel() {
+      return getFmod() ? "CLEAVE_BINARY_FMOD" : "CLEAVE_BINARY_MOD";
+    }
+  }];
 }
-def Cleave_PReluOp : Cleave_ArithOp<"prelu", "PRelu"> {
+def Cleave_PReluOp : Cleave_ArithOp<"prelu", "PRelu",
+                                   [Cleave_Kernel<"CLEAVE_BINARY_PRELU">]> {
   let hasFolder = 0;
 }
 
 // Pow may raise a tensor to an exponent of another type: the base decides.
-def Cleave_PowOp : Cleave_OnnxOp<"pow", "Pow", [Pure, Cleave_Elementwise]> {
+def Cleave_PowOp : Cleave_OnnxOp<"pow", "Pow",
+    [Pure, Cleave_Elementwise, Cleave_Kernel<"CLEAVE_BINARY_POW">]> {
   let arguments = (ins Cleave_NumericTensor:$X, Cleave_NumericTensor:$Y);
   let results = (outs Cleave_NumericTensor:$Z);
   let extraClassDefinition = Cleave_InferredBy<
@@ -284,16 +327,22 @@ class Cleave_CompareOp<string mnemonic, string onnxName, list<Trait> traits = []
     : Cleave_BroadcastOp<mnemonic, onnxName,
                          "::mlir::IntegerType::get(context, 1)", Cleave_Tensor,
                          traits>;
-def Cleave_EqualOp : Cleave_CompareOp<"equal", "Equal", [Commutative]>;
-def Cleave_GreaterOp : Cleave_CompareOp<"greater", "Greater">;
-def Cleave_GreaterOrEqualOp : Cleave_CompareOp<"greater_or_equal", "GreaterOrEqual">;
-def Cleave_LessOp : Cleave_CompareOp<"less", "Less">;
-def Cleave_LessOrEqualOp : Cleave_CompareOp<"less_or_equal", "LessOrEqual">;
+def Cleave_EqualOp : Cleave_CompareOp<"equal", "Equal",
+    [Commutative, Cleave_Kernel<"CLEAVE_COMPARE_EQUAL">]>;
+def Cleave_GreaterOp : Cleave_CompareOp<"greater", "Greater",
+    [Cleave_Kernel<"CLEAVE_COMPARE_GREATER">]>;
+def Cleave_GreaterOrEqualOp : Cleave_CompareOp<"greater_or_equal", "GreaterOrEqual",
+    [Cleave_Kernel<"CLEAVE_COMPARE_GREATER_OR_EQUAL">]>;
+def Cleave_LessOp : Cleave_CompareOp<"less", "Less",
+    [Cleave_Kernel<"CLEAVE_COMPARE_LESS">]>;
+def Cleave_LessOrEqualOp : Cleave_CompareOp<"less_or_equal", "LessOrEqual",
+    [Cleave_Kernel<"CLEAVE_COMPARE_LESS_OR_EQUAL">]>;
 
 // Logical: i1 operands and result.
 class Cleave_LogicalOp<string mnemonic, string onnxName>
     : Cleave_BroadcastOp<mnemonic, onnxName, "nullptr", Cleave_BoolTensor,
-                         [Commutative]> {
+                         [Commutative, Cleave_Kernel<"CLEAVE_BINARY_" #
+                                                     !toupper(mnemonic)>]> {
   let hasFolder = 0;
 }
 def Cleave_AndOp : Cleave_LogicalOp<"and", "And">;
@@ -301,18 +350,21 @@ def Cleave_OrOp : Cleave_LogicalOp<"or", "Or">;
 def Cleave_XorOp : Cleave_LogicalOp<"xor", "Xor">;
 
 // Variadic elementwise ops: every input broadcasts against the others.
-class Cleave_VariadicOp<string mnemonic, string onnxName>
-    : Cleave_OnnxOp<mnemonic, onnxName, [Pure, Cleave_Elementwise]> {
+// `kernel`: the binary kernel's operation the inputs are chained with.
+class Cleave_VariadicOp<string mnemonic, string onnxName, string kernel>
+    : Cleave_OnnxOp<mnemonic, onnxName,
+          [Pure, Cleave_Elementwise,
+           Cleave_Kernel<"CLEAVE_BINARY_" # kernel>]> {
   let arguments = (ins Variadic<Cleave_NumericTensor>:$inputs);
   let results = (outs Cleave_NumericTensor:$output);
   let extraClassDefinition = Cleave_InferredBy<
       "inferBroadcast(location, adaptor.getOperands(), nullptr, types)">
       .inferBody;
 }
-def Cleave_MaxOp : Cleave_VariadicOp<"max", "Max">;
-def Cleave_MinOp : Cleave_VariadicOp<"min", "Min">;
-def Cleave_MeanOp : Cleave_VariadicOp<"mean", "Mean">;
-def Cleave_SumOp : Cleave_VariadicOp<"sum", "Sum">;
+def Cleave_MaxOp : Cleave_VariadicOp<"max", "Max", "MAX">;
+def Cleave_MinOp : Cleave_VariadicOp<"min", "Min", "MIN">;
+def Cleave_MeanOp : Cleave_VariadicOp<"mean", "Mean", "ADD">; // Then scaled.
+def Cleave_SumOp : Cleave_VariadicOp<"sum", "Sum", "ADD">;
 
 def Cleave_WhereOp : Cleave_OnnxOp<"where", "Where",
                                   [Pure, Cleave_Elementwise]> {
@@ -332,7 +384,9 @@ def Cleave_WhereOp : Cleave_OnnxOp<"where", "Where",
 //===----------------------------------------------------------------------===//
 
 class Cleave_ReduceOp<string mnemonic, string onnxName>
-    : Cleave_OnnxOp<mnemonic, onnxName, [Pure, Cleave_CostKind<"reduce">], [{
+    : Cleave_OnnxOp<mnemonic, onnxName,
+          [Pure, Cleave_CostKind<"reduce">,
+           Cleave_Kernel<"CLEAVE_" # !toupper(mnemonic)>], [{
     `axes` is a constant 1-D tensor or none; with none, all axes are reduced
     unless `noop_with_empty_axes` is set.
   }]> {

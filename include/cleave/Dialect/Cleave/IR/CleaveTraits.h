@@ -11,8 +11,9 @@
 // - PartialRead: reads only the part of operand 0 it returns (a gather of
 //   embedding rows, a slice).
 //
-// CostKindTrait and FlopsPerElementTrait only carry the code their ODS
-// classes add to the op (getCostKind, getFlops).
+// CostKindTrait, FlopsPerElementTrait, KernelTrait and KernelScalarsTrait
+// only carry the code their ODS classes add to the op (getCostKind,
+// getFlops, getRuntimeKernel, getKernelScalars).
 //
 //===----------------------------------------------------------------------===//
 
@@ -45,6 +46,14 @@ class CostKindTrait
 template <typename ConcreteType>
 class FlopsPerElementTrait
     : public mlir::OpTrait::TraitBase<ConcreteType, FlopsPerElementTrait> {};
+
+template <typename ConcreteType>
+class KernelTrait : public mlir::OpTrait::TraitBase<ConcreteType, KernelTrait> {
+};
+
+template <typename ConcreteType>
+class KernelScalarsTrait
+    : public mlir::OpTrait::TraitBase<ConcreteType, KernelScalarsTrait> {};
 
 } // namespace cleave::graph::OpTrait
 

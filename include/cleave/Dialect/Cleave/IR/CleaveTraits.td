@@ -30,4 +30,16 @@ class Cleave_FlopsPerElement<string flops>
           "double getFlops() { return " # flops #
           " * ::cleave::graph::numElements(getOperation()->getResult(0)); }">;
 
+// The runtime kernel's enumerator (KernelOpInterface).
+class Cleave_Kernel<string kernel>
+    : Cleave_NativeTrait<"KernelTrait",
+          "::llvm::StringRef getRuntimeKernel() { return \"" # kernel #
+          "\"; }">;
+
+// The unary kernel's alpha and beta, as C++ expressions on the op.
+class Cleave_KernelScalars<string alpha, string beta = "0.0f">
+    : Cleave_NativeTrait<"KernelScalarsTrait",
+          "std::pair<float, float> getKernelScalars() { return {" # alpha #
+          ", " # beta # "}; }">;
+
 #endif // CLEAVE_DIALECT_CLEAVE_IR_CLEAVETRAITS_TD

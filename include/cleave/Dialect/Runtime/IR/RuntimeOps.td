@@ -1,0 +1,146 @@
+//===- RuntimeOps.td - calls of the Cleave runtime ------------*- tablegen -*-===//
+//
+// The level between the graph dialect and EmitC: a device program as the
+// runtime runs it. Every tensor is a view of planned memory (the arena,
+// the weights file, the caller's inputs and outputs); every op of the graph
+// became kernel calls on views; transfers are sends and receives. Lowering
+// to EmitC is one generic rewrite, whatever the target.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLEAVE_DIALECT_RUNTIME_IR_RUNTIMEOPS_TD
+#define CLEAVE_DIALECT_RUNTIME_IR_RUNTIMEOPS_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def CleaveRt_Dialect : Dialect {
+  let name = "cleave_rt";
+  let cppNamespace = "::cleave::rt";
+  let summary = "Device programs as calls of the Cleave runtime";
+  let description = [{
+    A `cleave_rt.program` per device: its memory sizes and the table of its
+    inputs and outputs as attributes, and a body of views and kernel calls
+    in the order they run. Kernels are named as the runtime's program
+    helpers (cleave/Runtime/ProgramHelpers.inc) name them.
+  }];
+  let useDefaultTypePrinterParser = 1;
+  let useDefaultAttributePrinterParser = 1;
+}
+
+class CleaveRt_Op<string mnemonic, list<Trait> traits = []>
+    : Op<CleaveRt_Dialect, mnemonic, traits>;
+
+def CleaveRt_ViewType : TypeDef<CleaveRt_Dialect, "View"> {
+  let mnemonic = "view";
+  let summary = "a tensor in planned memory";
+  let parameters = (ins "::mlir::RankedTensorType":$tensorType);
+  let assemblyFormat = "`<` $tensorType `>`";
+  let builders = [
+    TypeBuilderWithInferredContext<(ins "::mlir::RankedTensorType":$tensorType),
+                                   [{ return $_get(tensorType.getContext(),
+                                                   tensorType); }]>
+  ];
+}
+
+def CleaveRt_WindowType : TypeDef<CleaveRt_Dialect, "Window"> {
+  let mnemonic = "window";
+  let summary = "a convolution or pooling window";
+}
+
+def CleaveRt_IoAttr : AttrDef<CleaveRt_Dialect, "Io"> {
+  let mnemonic = "io";
+  let summary = "a program input or output: its name and tensor type";
+  let parameters = (ins "::mlir::StringAttr":$name,
+                        "::mlir::RankedTensorType":$type);
+  let assemblyFormat = "`<` $name `,` $type `>`";
+}
+
+def CleaveRt_IoArray : TypedArrayAttrBase<CleaveRt_IoAttr, "inputs or outputs">;
+
+def CleaveRt_ProgramOp : CleaveRt_Op<"program",
+    [Symbol, IsolatedFromAbove, SingleBlock, NoTerminator]> {
+  let summary = "one device's program";
+  let description = [{
+    Runs its body in order on an arena of `arena_size` bytes and a weights
+    file of `weights_size` bytes. `device` is set for a device of a
+    multi-device bundle (it joins the MPI job as that rank).
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, I64Attr:$arena_size,
+                       I64Attr:$weights_size, CleaveRt_IoArray:$inputs,
+                       CleaveRt_IoArray:$outputs,
+                       OptionalAttr<I64Attr>:$device);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$sym_name attr-dict-with-keyword $body";
+  let hasVerifier = 1;
+}
+
+// Views of planned memory.
+class CleaveRt_ViewOp<string mnemonic, string what>
+    : CleaveRt_Op<mnemonic, [Pure]> {
+  let summary = what;
+  let results = (outs CleaveRt_ViewType:$view);
+}
+def CleaveRt_ArenaViewOp : CleaveRt_ViewOp<"arena", "a view of the arena"> {
+  let arguments = (ins I64Attr:$offset);
+  let assemblyFormat = "`[` $offset `]` attr-dict `:` type($view)";
+}
+def CleaveRt_WeightsViewOp
+    : CleaveRt_ViewOp<"weights", "a view of the weights file"> {
+  let arguments = (ins I64Attr:$offset);
+  let assemblyFormat = "`[` $offset `]` attr-dict `:` type($view)";
+}
+def CleaveRt_InputOp : CleaveRt_ViewOp<"input", "a program input"> {
+  let arguments = (ins I64Attr:$index);
+  let assemblyFormat = "$index attr-dict `:` type($view)";
+}
+def CleaveRt_OutputOp : CleaveRt_ViewOp<"output", "a program output"> {
+  let arguments = (ins I64Attr:$index);
+  let assemblyFormat = "$index attr-dict `:` type($view)";
+}
+
+def CleaveRt_WindowOp : CleaveRt_Op<"window", [Pure]> {
+  let summary = "a convolution or pooling window, padding resolved";
+  let arguments = (ins DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$dilations, DenseI64ArrayAttr:$begin,
+                       DenseI64ArrayAttr:$end, UnitAttr:$channels_last);
+  let results = (outs CleaveRt_WindowType:$window);
+  let assemblyFormat = "attr-dict";
+}
+
+def CleaveRt_KernelOp : CleaveRt_Op<"kernel"> {
+  let summary = "a call of a runtime kernel";
+  let description = [{
+    Calls the program helper `callee` with `args` in order: an index
+    attribute stands for that operand, a string for a C++ token (an
+    enumerator, a brace list), an integer or float for itself. Fails the
+    program with the kernel's status.
+  }];
+  let arguments = (ins StrAttr:$callee, Variadic<AnyType>:$operands,
+                       ArrayAttr:$args);
+  let assemblyFormat =
+      "$callee `(` $operands `)` $args attr-dict `:` type($operands)";
+  let hasVerifier = 1;
+}
+
+def CleaveRt_SendOp : CleaveRt_Op<"send"> {
+  let summary = "send a view to another device (does not block)";
+  let arguments = (ins CleaveRt_ViewType:$value, I64Attr:$peer, I64Attr:$tag);
+  let assemblyFormat = "$value `to` $peer `tag` $tag attr-dict `:` type($value)";
+}
+
+def CleaveRt_RecvOp : CleaveRt_Op<"recv"> {
+  let summary = "receive into a view from another device";
+  let arguments = (ins CleaveRt_ViewType:$value, I64Attr:$peer, I64Attr:$tag);
+  let assemblyFormat =
+      "$value `from` $peer `tag` $tag attr-dict `:` type($value)";
+}
+
+def CleaveRt_WaitSendsOp : CleaveRt_Op<"wait_sends"> {
+  let summary = "wait until every send of this run has been received";
+  let assemblyFormat = "attr-dict";
+}
+
+#endif // CLEAVE_DIALECT_RUNTIME_IR_RUNTIMEOPS_TD

@@ -1,0 +1,225 @@
+//===- CleaveToRuntime.cpp - planned functions to runtime programs --------===//
+//
+// Each planned func.func becomes a cleave_rt.program: a view for every
+// value (its arena offset, its constant's weights offset, or the caller's
+// input), then the kernel calls of each op in order, as the family
+// lowerings (Lowering.h) make them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Lowering.h"
+#include "cleave/Conversion/Passes.h"
+#include "cleave/Dialect/Cleave/Transforms/Passes.h"
+#include "cleave/Dialect/Cleave/Transforms/Placement.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace cleave {
+#define GEN_PASS_DEF_CONVERTCLEAVETORUNTIMEPASS
+#include "cleave/Conversion/Passes.h.inc"
+} // namespace cleave
+
+using namespace mlir;
+using namespace cleave::graph;
+
+namespace cleave::lowering {
+
+Value ProgramBuilder::arena(Type type, int64_t offset) {
+  return rt::ArenaViewOp::create(
+      builder, loc, rt::ViewType::get(cast<RankedTensorType>(type)), offset);
+}
+
+Value ProgramBuilder::resultAs(Operation *op, ArrayRef<int64_t> shape) {
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  auto offsets = op->getAttrOfType<DenseI64ArrayAttr>(kArenaOffsetsAttr);
+  return arena(RankedTensorType::get(shape, type.getElementType()),
+               offsets[0]);
+}
+
+Value ProgramBuilder::window(const ResolvedWindow &w, bool channelsLast) {
+  return rt::WindowOp::create(builder, loc,
+                              rt::WindowType::get(builder.getContext()),
+                              w.kernel, w.strides, w.dilations, w.begin, w.end,
+                              channelsLast);
+}
+
+void ProgramBuilder::kernel(StringRef callee, ValueRange operands,
+                            ArrayRef<Attribute> args) {
+  rt::KernelOp::create(builder, loc, callee, operands,
+                       builder.getArrayAttr(args));
+}
+
+void ProgramBuilder::kernel(StringRef callee, ValueRange operands) {
+  SmallVector<Attribute> args;
+  for (size_t i = 0; i < operands.size(); ++i)
+    args.push_back(operand(i));
+  kernel(callee, operands, args);
+}
+
+Attribute ProgramBuilder::list(ArrayRef<int64_t> values) {
+  return builder.getDenseI64ArrayAttr(values);
+}
+
+LogicalResult ProgramBuilder::unsupported(Operation *op, const Twine &why) {
+  return op->emitError() << "'" << op->getName() << "' cannot run on the CPU "
+                         << "target yet: " << why;
+}
+
+LogicalResult ProgramBuilder::f32Only(Operation *op) {
+  // Results nobody reads (MaxPool's indices) are not computed.
+  SmallVector<Type> types(op->getOperandTypes());
+  for (Value result : op->getResults())
+    if (!result.use_empty() || result == op->getResult(0))
+      types.push_back(result.getType());
+  for (Type type : types)
+    if (auto shaped = dyn_cast<ShapedType>(type);
+        shaped && !shaped.getElementType().isF32())
+      return unsupported(op, "only f32 kernels exist so far");
+  return success();
+}
+
+LogicalResult ProgramBuilder::onlyFirstResultUsed(Operation *op) {
+  for (Value result : op->getResults().drop_front())
+    if (!result.use_empty())
+      return unsupported(op, "only its first output is computed");
+  return success();
+}
+
+LogicalResult LoweringTable::lower(Operation *op, ProgramBuilder &p) const {
+  if (LowerFn fn = byOp.lookup(op->getName().getTypeID()))
+    return fn(op, p);
+  for (const auto &[matches, fn] : families)
+    if (matches(op))
+      return fn(op, p);
+  return p.unsupported(op, "no CPU kernel for this op");
+}
+
+std::string cString(StringRef text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    if ((unsigned char)c < 0x20)
+      continue;
+    out += c;
+  }
+  return out + "\"";
+}
+
+namespace {
+
+/// The program's inputs or outputs: names (or input_i / output_i) and types.
+ArrayAttr ioTable(func::FuncOp function, bool inputs) {
+  SmallVector<Attribute> entries;
+  MLIRContext *context = function.getContext();
+  TypeRange types =
+      inputs ? function.getArgumentTypes() : function.getResultTypes();
+  for (auto [i, type] : llvm::enumerate(types)) {
+    auto name =
+        inputs
+            ? function.getArgAttrOfType<StringAttr>(i, CleaveDialect::kNameAttr)
+            : function.getResultAttrOfType<StringAttr>(
+                  i, CleaveDialect::kNameAttr);
+    if (!name)
+      name = StringAttr::get(context, (inputs ? "input_" : "output_") +
+                                          std::to_string(i));
+    entries.push_back(
+        rt::IoAttr::get(context, name, cast<RankedTensorType>(type)));
+  }
+  return ArrayAttr::get(context, entries);
+}
+
+int64_t sizeAttr(func::FuncOp function, StringRef name) {
+  auto value = function->getAttrOfType<IntegerAttr>(name);
+  return value ? value.getInt() : 0;
+}
+
+/// Lowers one planned function into a program before it.
+LogicalResult lowerFunction(func::FuncOp function,
+                            const LoweringTable &table) {
+  OpBuilder builder(function);
+  Location loc = function.getLoc();
+  for (Type type : llvm::concat<const Type>(function.getArgumentTypes(),
+                                            function.getResultTypes()))
+    if (!isa<RankedTensorType>(type))
+      return function.emitError("inputs and outputs must be ranked tensors");
+  auto device = function->getAttrOfType<IntegerAttr>(kDeviceAttr);
+  auto program = rt::ProgramOp::create(
+      builder, loc, function.getName(), sizeAttr(function, kArenaSizeAttr),
+      sizeAttr(function, kWeightsSizeAttr), ioTable(function, true),
+      ioTable(function, false), device);
+  builder.setInsertionPointToStart(&program.getBody().emplaceBlock());
+  ProgramBuilder p(builder, loc);
+
+  for (BlockArgument arg : function.getArguments())
+    p.setView(arg, rt::InputOp::create(
+                       builder, loc,
+                       rt::ViewType::get(cast<RankedTensorType>(arg.getType())),
+                       arg.getArgNumber()));
+  bool sends = false;
+  for (Operation &op : function.getBody().front()) {
+    if (isa<NoneOp>(op))
+      continue;
+    if (auto constant = dyn_cast<ConstantOp>(op)) {
+      auto offset = constant->getAttrOfType<IntegerAttr>(kWeightOffsetAttr);
+      if (!offset)
+        return constant.emitError("has no weight offset (run "
+                                  "cleave-layout-weights)");
+      p.setView(constant, rt::WeightsViewOp::create(
+                              builder, loc,
+                              rt::ViewType::get(constant.getType()),
+                              offset.getInt()));
+      continue;
+    }
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
+        Value output = rt::OutputOp::create(
+            builder, loc,
+            rt::ViewType::get(cast<RankedTensorType>(value.getType())), i);
+        p.kernel("copy", {p.view(value), output});
+      }
+      continue;
+    }
+    for (Type type : op.getResultTypes())
+      if (auto tensor = dyn_cast<RankedTensorType>(type);
+          tensor && rt::dtypeName(tensor.getElementType()).empty())
+        return op.emitError("has an element type the runtime does not know");
+    auto offsets = op.getAttrOfType<DenseI64ArrayAttr>(kArenaOffsetsAttr);
+    if (!offsets)
+      return op.emitError("has no memory plan (run cleave-plan-memory)");
+    for (auto [result, offset] :
+         llvm::zip(op.getResults(), offsets.asArrayRef()))
+      if (offset >= 0)
+        p.setView(result, p.arena(result.getType(), offset));
+    if (failed(table.lower(&op, p)))
+      return failure();
+    sends |= isa<SendOp>(op);
+  }
+  // Sent tensors stay alive until here (the memory plan ensures it).
+  if (sends)
+    rt::WaitSendsOp::create(builder, loc);
+  return success();
+}
+
+struct ConvertCleaveToRuntimePass
+    : public cleave::impl::ConvertCleaveToRuntimePassBase<
+          ConvertCleaveToRuntimePass> {
+  void runOnOperation() override {
+    LoweringTable table;
+    populateElementwiseLowerings(table);
+    populateLinearLowerings(table);
+    populateWindowLowerings(table);
+    populateNormalizationLowerings(table);
+    populateReductionLowerings(table);
+    populateDataMovementLowerings(table);
+    populateTransferLowerings(table);
+    for (func::FuncOp function : llvm::make_early_inc_range(
+             getOperation().getOps<func::FuncOp>())) {
+      if (failed(lowerFunction(function, table)))
+        return signalPassFailure();
+      function.erase();
+    }
+  }
+};
+
+} // namespace
+} // namespace cleave::lowering

@@ -1,0 +1,245 @@
+//===- DataMovement.cpp - copies, layouts, gathers, padding, resizing -----===//
+
+#include "Lowering.h"
+#include "cleave/Dialect/Cleave/IR/ConstantUtils.h"
+#include "llvm/ADT/StringSwitch.h"
+
+using namespace mlir;
+using namespace cleave::graph;
+
+namespace cleave::lowering {
+
+namespace {
+
+int64_t positive(int64_t axis, int64_t rank) {
+  return axis < 0 ? axis + rank : axis;
+}
+
+int64_t rankOf(Value v) { return cast<ShapedType>(v.getType()).getRank(); }
+
+LogicalResult lowerSlice(SliceOp op, ProgramBuilder &p) {
+  auto x = cast<ShapedType>(op.getData().getType());
+  int64_t rank = x.getRank();
+  std::optional<SmallVector<int64_t>> starts = getConstantInts(op.getStarts());
+  std::optional<SmallVector<int64_t>> ends = getConstantInts(op.getEnds());
+  std::optional<SmallVector<int64_t>> axes =
+      isNone(op.getAxes()) ? std::nullopt : getConstantInts(op.getAxes());
+  std::optional<SmallVector<int64_t>> steps =
+      isNone(op.getSteps()) ? std::nullopt : getConstantInts(op.getSteps());
+  if (!starts || !ends || (!isNone(op.getAxes()) && !axes) ||
+      (!isNone(op.getSteps()) && !steps))
+    return p.unsupported(op, "starts, ends, axes and steps must be constants");
+  SmallVector<int64_t> first(rank, 0), step(rank, 1);
+  for (size_t i = 0; i < starts->size(); ++i) {
+    int64_t axis = positive(axes ? (*axes)[i] : (int64_t)i, rank);
+    SliceAxis s = computeSliceAxis(x.getDimSize(axis), (*starts)[i],
+                                   (*ends)[i], steps ? (*steps)[i] : 1);
+    first[axis] = s.start;
+    step[axis] = s.step;
+  }
+  p.kernel("slice", {p.in(op, 0), p.out(op)},
+           {p.operand(0), p.list(first), p.list(step), p.operand(1)});
+  return success();
+}
+
+LogicalResult lowerSplit(SplitOp op, ProgramBuilder &p) {
+  auto x = cast<ShapedType>(op.getInput().getType());
+  int64_t axis = positive((int64_t)op.getAxis(), x.getRank());
+  SmallVector<int64_t> first(x.getRank(), 0), step(x.getRank(), 1);
+  for (Value result : op.getOutputs()) {
+    p.kernel("slice", {p.in(op, 0), p.view(result)},
+             {p.operand(0), p.list(first), p.list(step), p.operand(1)});
+    first[axis] += cast<ShapedType>(result.getType()).getDimSize(axis);
+  }
+  return success();
+}
+
+LogicalResult lowerPad(PadOp op, ProgramBuilder &p) {
+  int64_t rank = rankOf(op.getData());
+  std::optional<SmallVector<int64_t>> pads = getConstantInts(op.getPads());
+  std::optional<SmallVector<int64_t>> axes =
+      isNone(op.getAxes()) ? std::nullopt : getConstantInts(op.getAxes());
+  if (!pads || (!isNone(op.getAxes()) && !axes))
+    return p.unsupported(op, "pads and axes must be constants");
+  SmallVector<int64_t> begin(rank, 0);
+  size_t count = pads->size() / 2;
+  for (size_t i = 0; i < count; ++i)
+    begin[positive(axes ? (*axes)[i] : (int64_t)i, rank)] = (*pads)[i];
+  StringRef mode = op.getMode();
+  StringRef kind = llvm::StringSwitch<StringRef>(mode)
+                       .Case("constant", "CLEAVE_PAD_CONSTANT")
+                       .Case("edge", "CLEAVE_PAD_EDGE")
+                       .Case("reflect", "CLEAVE_PAD_REFLECT")
+                       .Default("");
+  if (kind.empty())
+    return p.unsupported(op, "pad mode '" + mode + "' is not supported");
+  double value = 0;
+  if (!isNone(op.getConstantValue())) {
+    std::optional<SmallVector<double>> v =
+        getConstantFloats(op.getConstantValue());
+    if (!v || v->size() != 1)
+      return p.unsupported(op, "constant_value must be a constant");
+    value = (*v)[0];
+  }
+  p.kernel("pad", {p.in(op, 0), p.out(op)},
+           {p.operand(0), p.list(begin), p.token(kind), p.f64(value),
+            p.operand(1)});
+  return success();
+}
+
+/// One scale per axis of a Resize: the given scales, or output / input;
+/// under an aspect-ratio policy, one scale for all its axes.
+FailureOr<SmallVector<double>> resizeScales(ResizeOp op, ProgramBuilder &p) {
+  auto x = cast<ShapedType>(op.getX().getType());
+  auto y = cast<ShapedType>(op.getY().getType());
+  int64_t rank = x.getRank();
+  SmallVector<int64_t> axes;
+  if (std::optional<ArrayRef<int64_t>> given = op.getAxes())
+    for (int64_t a : *given)
+      axes.push_back(positive(a, rank));
+  else
+    for (int64_t a = 0; a < rank; ++a)
+      axes.push_back(a);
+  SmallVector<double> scales(rank, 1.0);
+  std::optional<SmallVector<double>> given;
+  if (isNone(op.getSizes()) && !isNone(op.getScales()))
+    given = getConstantFloats(op.getScales());
+  for (auto [i, axis] : llvm::enumerate(axes))
+    scales[axis] = given ? (*given)[i]
+                         : (double)y.getDimSize(axis) /
+                               std::max<int64_t>(x.getDimSize(axis), 1);
+  StringRef policy = op.getKeepAspectRatioPolicy();
+  if (policy != "stretch" && !given) {
+    double scale = policy == "not_larger" ? 1e300 : 0;
+    std::optional<SmallVector<int64_t>> sizes = getConstantInts(op.getSizes());
+    if (!sizes) {
+      (void)p.unsupported(op, "sizes must be a constant");
+      return failure();
+    }
+    for (auto [i, axis] : llvm::enumerate(axes)) {
+      double s = (double)(*sizes)[i] / x.getDimSize(axis);
+      scale = policy == "not_larger" ? std::min(scale, s) : std::max(scale, s);
+    }
+    for (int64_t axis : axes)
+      scales[axis] = scale;
+  }
+  return scales;
+}
+
+LogicalResult lowerResize(ResizeOp op, ProgramBuilder &p) {
+  if (!op.getX().getType().getElementType().isF32())
+    return p.unsupported(op, "only f32 kernels exist so far");
+  StringRef mode = op.getMode(),
+            coords = op.getCoordinateTransformationMode();
+  StringRef coordName =
+      llvm::StringSwitch<StringRef>(coords)
+          .Case("half_pixel", "CLEAVE_RESIZE_HALF_PIXEL")
+          .Case("pytorch_half_pixel", "CLEAVE_RESIZE_PYTORCH_HALF_PIXEL")
+          .Case("align_corners", "CLEAVE_RESIZE_ALIGN_CORNERS")
+          .Case("asymmetric", "CLEAVE_RESIZE_ASYMMETRIC")
+          .Case("tf_half_pixel_for_nn", "CLEAVE_RESIZE_TF_HALF_PIXEL_FOR_NN")
+          .Default("");
+  StringRef nearestName =
+      llvm::StringSwitch<StringRef>(op.getNearestMode())
+          .Case("round_prefer_floor", "CLEAVE_NEAREST_ROUND_PREFER_FLOOR")
+          .Case("round_prefer_ceil", "CLEAVE_NEAREST_ROUND_PREFER_CEIL")
+          .Case("floor", "CLEAVE_NEAREST_FLOOR")
+          .Case("ceil", "CLEAVE_NEAREST_CEIL")
+          .Default("");
+  if ((mode != "nearest" && mode != "linear" && mode != "cubic") ||
+      coordName.empty() || nearestName.empty() || op.getAntialias())
+    return p.unsupported(op, "mode '" + mode + "' with coordinates '" +
+                                 coords + "' is not supported");
+  FailureOr<SmallVector<double>> scales = resizeScales(op, p);
+  if (failed(scales))
+    return failure();
+  SmallVector<float> narrow(scales->begin(), scales->end());
+  Attribute scaleList = p.builder.getDenseF32ArrayAttr(narrow);
+  if (mode == "cubic")
+    p.kernel("resize_cubic", {p.in(op, 0), p.out(op)},
+             {p.operand(0), scaleList, p.token(coordName),
+              p.f32(op.getCubicCoeffA().convertToFloat()),
+              p.i32(op.getExcludeOutside() ? 1 : 0), p.operand(1)});
+  else
+    p.kernel("resize", {p.in(op, 0), p.out(op)},
+             {p.operand(0), scaleList, p.i32(mode == "linear"),
+              p.token(coordName), p.token(nearestName), p.operand(1)});
+  return success();
+}
+
+} // namespace
+
+void populateDataMovementLowerings(LoweringTable &table) {
+  // A view in the arena shares its source's bytes; others copy.
+  table.addFamily([](Operation *op) { return isView(op); },
+                  [](Operation *op, ProgramBuilder &p) {
+                    p.kernel("copy", {p.in(op, 0), p.out(op)});
+                    return success();
+                  });
+  table.add<TransposeOp>([](TransposeOp op, ProgramBuilder &p) {
+    int64_t rank = rankOf(op.getData());
+    SmallVector<int64_t> perm;
+    if (std::optional<ArrayRef<int64_t>> given = op.getPerm())
+      perm.assign(given->begin(), given->end());
+    else
+      for (int64_t i = rank - 1; i >= 0; --i)
+        perm.push_back(i);
+    p.kernel("transpose", {p.in(op, 0), p.out(op)},
+             {p.operand(0), p.list(perm), p.operand(1)});
+    return success();
+  });
+  // concat(axis, y, inputs...).
+  table.add<ConcatOp>([](ConcatOp op, ProgramBuilder &p) {
+    SmallVector<Value> operands = {p.out(op)};
+    SmallVector<Attribute> args = {
+        p.i32(positive((int64_t)op.getAxis(), rankOf(op.getResult()))),
+        p.operand(0)};
+    for (unsigned i = 0; i < op->getNumOperands(); ++i) {
+      operands.push_back(p.in(op, i));
+      args.push_back(p.operand(i + 1));
+    }
+    p.kernel("concat", operands, args);
+    return success();
+  });
+  table.add<SliceOp>(lowerSlice);
+  table.add<SplitOp>(lowerSplit);
+  table.add<PadOp>(lowerPad);
+  table.add<ResizeOp>(lowerResize);
+  table.add<GatherOp>([](GatherOp op, ProgramBuilder &p) {
+    p.kernel("gather", {p.in(op, 0), p.in(op, 1), p.out(op)},
+             {p.operand(0), p.operand(1),
+              p.i32(positive((int64_t)op.getAxis(), rankOf(op.getData()))),
+              p.operand(2)});
+    return success();
+  });
+  table.add<GatherElementsOp>([](GatherElementsOp op, ProgramBuilder &p) {
+    p.kernel("gather_elements", {p.in(op, 0), p.in(op, 1), p.out(op)},
+             {p.operand(0), p.operand(1),
+              p.i32(positive((int64_t)op.getAxis(), rankOf(op.getData()))),
+              p.operand(2)});
+    return success();
+  });
+  table.add<ExpandOp>([](ExpandOp op, ProgramBuilder &p) {
+    p.kernel("expand", {p.in(op, 0), p.out(op)});
+    return success();
+  });
+  table.add<TileOp>([](TileOp op, ProgramBuilder &p) {
+    p.kernel("tile", {p.in(op, 0), p.out(op)});
+    return success();
+  });
+  table.add<TriluOp>([](TriluOp op, ProgramBuilder &p) -> LogicalResult {
+    int64_t k = 0;
+    if (!isNone(op.getK())) {
+      std::optional<SmallVector<int64_t>> value = getConstantInts(op.getK());
+      if (!value || value->size() != 1)
+        return p.unsupported(op, "k must be a constant");
+      k = (*value)[0];
+    }
+    p.kernel("trilu", {p.in(op, 0), p.out(op)},
+             {p.operand(0), p.i64(k), p.i32(op.getUpper() != 0),
+              p.operand(1)});
+    return success();
+  });
+}
+
+} // namespace cleave::lowering

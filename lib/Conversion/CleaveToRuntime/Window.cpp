@@ -1,0 +1,198 @@
+//===- Window.cpp - convolutions and pooling ------------------------------===//
+
+#include "Lowering.h"
+
+using namespace mlir;
+using namespace cleave::graph;
+
+namespace cleave::lowering {
+
+namespace {
+
+/// The spatial dims of a [N, C, spatial...] or [N, spatial..., C] shape.
+ArrayRef<int64_t> spatialDims(ShapedType type, bool channelsLast) {
+  return channelsLast ? type.getShape().drop_front().drop_back()
+                      : type.getShape().drop_front(2);
+}
+
+ResolvedWindow resolveWindow(ArrayRef<int64_t> in, ArrayRef<int64_t> out,
+                             ArrayRef<int64_t> kernel,
+                             std::optional<ArrayRef<int64_t>> strides,
+                             std::optional<ArrayRef<int64_t>> dilations,
+                             std::optional<ArrayRef<int64_t>> pads,
+                             StringRef autoPad) {
+  ResolvedWindow w;
+  size_t rank = kernel.size();
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t s = strides ? (*strides)[i] : 1;
+    int64_t d = dilations ? (*dilations)[i] : 1;
+    int64_t extent = (kernel[i] - 1) * d + 1;
+    int64_t total = (out[i] - 1) * s + extent - in[i];
+    int64_t begin, end;
+    if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+      total = std::max<int64_t>(total, 0);
+      int64_t small = total / 2;
+      begin = autoPad == "SAME_UPPER" ? small : total - small;
+      end = total - begin;
+    } else if (autoPad == "VALID") {
+      begin = 0;
+      end = std::max<int64_t>(total, 0);
+    } else {
+      begin = pads ? (*pads)[i] : 0;
+      end = std::max<int64_t>(pads ? (*pads)[i + rank] : 0, total - begin);
+    }
+    w.kernel.push_back(kernel[i]);
+    w.strides.push_back(s);
+    w.dilations.push_back(d);
+    w.begin.push_back(begin);
+    w.end.push_back(end);
+  }
+  return w;
+}
+
+/// The window of a Conv, MaxPool or AveragePool of `kernel`.
+template <typename Op>
+Value windowOf(Op op, ArrayRef<int64_t> kernel, ProgramBuilder &p) {
+  auto x = cast<ShapedType>(op.getX().getType());
+  auto y = cast<ShapedType>(op.getY().getType());
+  bool last = op.getChannelsLast();
+  return p.window(resolveWindow(spatialDims(x, last), spatialDims(y, last),
+                                kernel, op.getStrides(), op.getDilations(),
+                                op.getPads(), op.getAutoPad()),
+                  last);
+}
+
+// conv[_bias][_add](x, w, [b,] [z,] window, group, y[, lo, hi])
+LogicalResult lowerConv(ConvOp op, ProgramBuilder &p) {
+  if (failed(p.f32Only(op)))
+    return failure();
+  SmallVector<Value> operands = {p.in(op, 0), p.in(op, 1)};
+  std::string callee = "conv";
+  if (!isNone(op.getB())) {
+    operands.push_back(p.in(op, 2));
+    callee += "_bias";
+  }
+  if (op.getZ()) {
+    operands.push_back(p.view(op.getZ()));
+    callee += "_add";
+  }
+  operands.push_back(
+      windowOf(op, op.getW().getType().getShape().drop_front(2), p));
+  operands.push_back(p.out(op));
+  SmallVector<Attribute> args;
+  for (size_t i = 0; i + 1 < operands.size(); ++i)
+    args.push_back(p.operand(i));
+  args.push_back(p.i64(op.getGroup()));
+  args.push_back(p.operand(operands.size() - 1));
+  if (std::optional<ArrayRef<float>> clip = op.getFusedClip())
+    for (float bound : *clip)
+      args.push_back(p.f32(bound));
+  p.kernel(callee, operands, args);
+  return success();
+}
+
+LogicalResult lowerConvTranspose(ConvTransposeOp op, ProgramBuilder &p) {
+  if (failed(p.f32Only(op)))
+    return failure();
+  auto x = cast<ShapedType>(op.getX().getType());
+  auto y = cast<ShapedType>(op.getY().getType());
+  auto w = cast<ShapedType>(op.getW().getType());
+  int64_t rank = x.getRank() - 2;
+  SmallVector<int64_t> kernelShape(w.getShape().drop_front(2));
+  if (std::optional<ArrayRef<int64_t>> given = op.getKernelShape())
+    kernelShape.assign(given->begin(), given->end());
+  ResolvedWindow win;
+  StringRef autoPad = op.getAutoPad();
+  bool derived = op.getOutputShape().has_value() || autoPad == "SAME_UPPER" ||
+                 autoPad == "SAME_LOWER";
+  for (int64_t i = 0; i < rank; ++i) {
+    int64_t s = op.getStrides() ? (*op.getStrides())[i] : 1;
+    int64_t d = op.getDilations() ? (*op.getDilations())[i] : 1;
+    int64_t extra = op.getOutputPadding() ? (*op.getOutputPadding())[i] : 0;
+    int64_t extent = (kernelShape[i] - 1) * d + 1;
+    int64_t begin = op.getPads() ? (*op.getPads())[i] : 0;
+    if (autoPad == "VALID")
+      begin = 0;
+    if (derived) {
+      // ONNX: total padding from the output size, split at the start
+      // (SAME_UPPER) or at the end (otherwise).
+      int64_t total = s * (x.getDimSize(i + 2) - 1) + extra + extent -
+                      y.getDimSize(i + 2);
+      // Floor division, as ONNX's definition (a negative total means the
+      // output is longer than the input covers).
+      int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2);
+      begin = autoPad == "SAME_UPPER" ? half : total - half;
+    }
+    win.kernel.push_back(kernelShape[i]);
+    win.strides.push_back(s);
+    win.dilations.push_back(d);
+    win.begin.push_back(begin);
+    win.end.push_back(0);
+  }
+  Value window = p.window(win);
+  Attribute group = p.i64(op.getGroup());
+  if (isNone(op.getB()))
+    p.kernel("conv_transpose", {p.in(op, 0), p.in(op, 1), window, p.out(op)},
+             {p.operand(0), p.operand(1), p.operand(2), group, p.operand(3)});
+  else
+    p.kernel("conv_transpose_bias",
+             {p.in(op, 0), p.in(op, 1), p.in(op, 2), window, p.out(op)},
+             {p.operand(0), p.operand(1), p.operand(2), p.operand(3), group,
+              p.operand(4)});
+  return success();
+}
+
+LogicalResult pool(Operation *op, StringRef kind, Value window,
+                   ProgramBuilder &p) {
+  p.kernel("pool", {p.in(op, 0), window, p.out(op)},
+           {p.token(kind), p.operand(0), p.operand(1), p.operand(2)});
+  return success();
+}
+
+LogicalResult lowerMaxPool(MaxPoolOp op, ProgramBuilder &p) {
+  if (failed(p.onlyFirstResultUsed(op)) || failed(p.f32Only(op)))
+    return failure();
+  if (op.getStorageOrder() != 0)
+    return p.unsupported(op, "storage_order=1 is not supported");
+  return pool(op, "CLEAVE_POOL_MAX", windowOf(op, *op.getKernelShape(), p), p);
+}
+
+LogicalResult lowerAveragePool(AveragePoolOp op, ProgramBuilder &p) {
+  if (failed(p.f32Only(op)))
+    return failure();
+  return pool(op,
+              op.getCountIncludePad() ? "CLEAVE_POOL_AVG_INCLUDE_PAD"
+                                      : "CLEAVE_POOL_AVG_EXCLUDE_PAD",
+              windowOf(op, *op.getKernelShape(), p), p);
+}
+
+/// A global pool is a pool whose window is the whole image.
+LogicalResult lowerGlobalPool(Operation *op, StringRef kind,
+                              ProgramBuilder &p) {
+  if (failed(p.f32Only(op)))
+    return failure();
+  ArrayRef<int64_t> spatial =
+      cast<ShapedType>(op->getOperand(0).getType()).getShape().drop_front(2);
+  SmallVector<int64_t> ones(spatial.size(), 1), zeros(spatial.size(), 0);
+  return pool(op, kind,
+              p.window({SmallVector<int64_t>(spatial), ones, ones, zeros,
+                        zeros}),
+              p);
+}
+
+} // namespace
+
+void populateWindowLowerings(LoweringTable &table) {
+  table.add<ConvOp>(lowerConv);
+  table.add<ConvTransposeOp>(lowerConvTranspose);
+  table.add<MaxPoolOp>(lowerMaxPool);
+  table.add<AveragePoolOp>(lowerAveragePool);
+  table.add<GlobalMaxPoolOp>([](GlobalMaxPoolOp op, ProgramBuilder &p) {
+    return lowerGlobalPool(op, "CLEAVE_POOL_MAX", p);
+  });
+  table.add<GlobalAveragePoolOp>([](GlobalAveragePoolOp op, ProgramBuilder &p) {
+    return lowerGlobalPool(op, "CLEAVE_POOL_AVG_EXCLUDE_PAD", p);
+  });
+}
+
+} // namespace cleave::lowering

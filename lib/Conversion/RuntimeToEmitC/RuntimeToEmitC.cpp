@@ -1,0 +1,281 @@
+//===- RuntimeToEmitC.cpp - runtime programs to C++ -----------------------===//
+//
+// One generic rewrite, whatever the target: a program becomes
+// `cleave_status cleave_run_<name>(arena, weights, inputs, outputs)` whose
+// views are cleave::program::view/at calls and whose kernels are calls of
+// the program helper of the same name followed by CLEAVE_PROGRAM_CHECK;
+// then the program's table and a main that hands it to the target's device
+// main. Targets differ only in the header and that main's name and extra
+// argument.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cleave/Conversion/Passes.h"
+#include "cleave/Dialect/Runtime/IR/RuntimeDialect.h"
+#include "mlir/Dialect/EmitC/IR/EmitC.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/FormatVariadic.h"
+
+namespace cleave {
+#define GEN_PASS_DEF_CONVERTRUNTIMETOEMITCPASS
+#include "cleave/Conversion/Passes.h.inc"
+} // namespace cleave
+
+using namespace mlir;
+using namespace cleave::rt;
+
+namespace {
+
+std::string dimsList(ArrayRef<int64_t> dims) {
+  std::string text = "{";
+  for (auto [i, d] : llvm::enumerate(dims))
+    text += (i ? ", " : "") + std::to_string(d);
+  return text + "}";
+}
+
+std::string cString(StringRef text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    if ((unsigned char)c < 0x20)
+      continue;
+    out += c;
+  }
+  return out + "\"";
+}
+
+/// Emits one program's function; `entry` and `entryArgs` name the device
+/// main the table goes to.
+class ProgramEmitter {
+public:
+  ProgramEmitter(OpBuilder &builder, StringRef entry, StringRef entryArgs)
+      : builder(builder), ctx(builder.getContext()), entry(entry),
+        entryArgs(entryArgs) {}
+
+  LogicalResult emit(ProgramOp program);
+
+private:
+  Type opaque(StringRef name) { return emitc::OpaqueType::get(ctx, name); }
+  Attribute literal(StringRef text) {
+    return emitc::OpaqueAttr::get(ctx, text);
+  }
+  Value call(StringRef callee, Type result, ValueRange operands,
+             ArrayRef<Attribute> args) {
+    SmallVector<Type> results;
+    if (result)
+      results.push_back(result);
+    auto op = emitc::CallOpaqueOp::create(builder, loc, results, callee,
+                                          operands, builder.getArrayAttr(args));
+    return result ? op.getResult(0) : Value();
+  }
+  /// status = callee(...); CLEAVE_PROGRAM_CHECK(status).
+  void checked(StringRef callee, ValueRange operands,
+               ArrayRef<Attribute> args) {
+    Value status = call(callee, opaque("cleave_status"), operands, args);
+    call("CLEAVE_PROGRAM_CHECK", Type(), {status}, {builder.getIndexAttr(0)});
+  }
+  Value tensorView(StringRef callee, Value base, ViewType type,
+                   Attribute where, bool withLayout);
+  /// A kernel argument as EmitC takes it.
+  Attribute argument(Attribute arg);
+  LogicalResult emitOp(Operation &op);
+  std::string table(ProgramOp program);
+
+  OpBuilder &builder;
+  MLIRContext *ctx;
+  StringRef entry, entryArgs;
+  Location loc = UnknownLoc::get(builder.getContext());
+  Value arena, weights, inputs, outputs;
+  DenseMap<Value, Value> values;
+};
+
+Value ProgramEmitter::tensorView(StringRef callee, Value base, ViewType type,
+                                 Attribute where, bool withLayout) {
+  RankedTensorType tensor = type.getTensorType();
+  SmallVector<Attribute> args = {builder.getIndexAttr(0)};
+  if (withLayout)
+    args.push_back(literal(dtypeName(tensor.getElementType())));
+  args.push_back(where);
+  if (withLayout)
+    args.push_back(literal(dimsList(tensor.getShape())));
+  return call(callee, opaque("cleave_tensor"), {base}, args);
+}
+
+Attribute ProgramEmitter::argument(Attribute arg) {
+  if (auto text = dyn_cast<StringAttr>(arg))
+    return literal(text.getValue());
+  if (auto list = dyn_cast<DenseI64ArrayAttr>(arg))
+    return literal(dimsList(list.asArrayRef()));
+  if (auto list = dyn_cast<DenseF32ArrayAttr>(arg)) {
+    std::string text = "{";
+    for (auto [i, v] : llvm::enumerate(list.asArrayRef()))
+      text += (i ? ", " : "") + llvm::formatv("{0:e9}f", v).str();
+    return literal(text + "}");
+  }
+  return arg; // Operand indices, integers and floats as they are.
+}
+
+LogicalResult ProgramEmitter::emitOp(Operation &op) {
+  auto i64 = [&](int64_t v) { return builder.getI64IntegerAttr(v); };
+  auto index = [&](int64_t v) { return builder.getIndexAttr(v); };
+  auto lookup = [&](Value v) { return values.lookup(v); };
+  return llvm::TypeSwitch<Operation *, LogicalResult>(&op)
+      .Case([&](ArenaViewOp o) {
+        values[o] = tensorView("cleave::program::view", arena, o.getType(),
+                               i64(o.getOffset()), true);
+        return success();
+      })
+      .Case([&](WeightsViewOp o) {
+        values[o] = tensorView("cleave::program::view", weights, o.getType(),
+                               i64(o.getOffset()), true);
+        return success();
+      })
+      .Case([&](InputOp o) {
+        values[o] = tensorView("cleave::program::at", inputs, o.getType(),
+                               i64(o.getIndex()), false);
+        return success();
+      })
+      .Case([&](OutputOp o) {
+        values[o] = tensorView("cleave::program::at", outputs, o.getType(),
+                               i64(o.getIndex()), false);
+        return success();
+      })
+      .Case([&](WindowOp o) {
+        SmallVector<Attribute> args;
+        for (ArrayRef<int64_t> list : {o.getKernel(), o.getStrides(),
+                                       o.getDilations(), o.getBegin(),
+                                       o.getEnd()})
+          args.push_back(literal(dimsList(list)));
+        if (o.getChannelsLast())
+          args.push_back(builder.getI32IntegerAttr(1));
+        values[o] =
+            call("cleave::program::window", opaque("cleave_window"), {}, args);
+        return success();
+      })
+      .Case([&](KernelOp o) {
+        SmallVector<Value> operands = llvm::map_to_vector(o.getOperands(),
+                                                          lookup);
+        SmallVector<Attribute> args =
+            llvm::map_to_vector(o.getArgs(), [&](Attribute a) {
+              return argument(a);
+            });
+        checked(("cleave::program::" + o.getCallee()).str(), operands, args);
+        return success();
+      })
+      .Case([&](SendOp o) {
+        checked("cleave::program::send", {lookup(o.getValue())},
+                {index(0), i64(o.getPeer()), i64(o.getTag())});
+        return success();
+      })
+      .Case([&](RecvOp o) {
+        checked("cleave::program::recv", {lookup(o.getValue())},
+                {index(0), i64(o.getPeer()), i64(o.getTag())});
+        return success();
+      })
+      .Case([&](WaitSendsOp) {
+        checked("cleave::program::wait_sends", {}, {});
+        return success();
+      })
+      .Default([&](Operation *other) {
+        return other->emitError("is not a cleave_rt op");
+      });
+}
+
+/// The table of inputs and outputs and `main`, as C++ text.
+std::string ProgramEmitter::table(ProgramOp program) {
+  auto ioTable = [&](StringRef name, ArrayAttr entries) {
+    std::string text = "static const cleave_program_io " + name.str() + "[] = {";
+    for (IoAttr io : entries.getAsRange<IoAttr>()) {
+      RankedTensorType type = io.getType();
+      text += "\n  {" + cString(io.getName().getValue()) + ", " +
+              dtypeName(type.getElementType()) + ", " +
+              std::to_string(type.getRank()) + ", " +
+              dimsList(type.getShape()) + "},";
+    }
+    if (entries.empty())
+      text += "{nullptr, CLEAVE_DTYPE_INVALID, 0, {}}";
+    return text + "\n};\n";
+  };
+  std::string name = program.getSymName().str();
+  std::string text = ioTable("kInputs", program.getInputs());
+  text += ioTable("kOutputs", program.getOutputs());
+  text += "\nint main(int argc, char **argv) {\n"
+          "  static const cleave_program program = {" +
+          cString(name) + ", " + std::to_string(program.getArenaSize()) +
+          ", " + std::to_string(program.getWeightsSize()) + ", " +
+          std::to_string(program.getInputs().size()) + ", kInputs, " +
+          std::to_string(program.getOutputs().size()) +
+          ", kOutputs, cleave_run_" + name + "};\n";
+  // A device of a multi-device bundle joins the MPI job first.
+  std::string extra = entryArgs.empty() ? "" : ", " + entryArgs.str();
+  if (std::optional<uint64_t> device = program.getDevice())
+    text += "  return " + entry.str() +
+            "transport_device_main(argc, argv, program, " +
+            std::to_string(*device) + extra + ");\n}\n";
+  else
+    text += "  return " + entry.str() + "device_main(argc, argv, program" +
+            extra + ");\n}\n";
+  return text;
+}
+
+LogicalResult ProgramEmitter::emit(ProgramOp program) {
+  loc = program.getLoc();
+  Type tensorPtr = emitc::PointerType::get(opaque("const cleave_tensor"));
+  auto type = builder.getFunctionType(
+      {emitc::PointerType::get(opaque("char")),
+       emitc::PointerType::get(opaque("const char")), tensorPtr, tensorPtr},
+      {opaque("cleave_status")});
+  auto function = emitc::FuncOp::create(
+      builder, loc, ("cleave_run_" + program.getSymName()).str(), type);
+  Block *body = function.addEntryBlock();
+  arena = body->getArgument(0);
+  weights = body->getArgument(1);
+  inputs = body->getArgument(2);
+  outputs = body->getArgument(3);
+  {
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointToStart(body);
+    for (Operation &op : program.getBody().front())
+      if (failed(emitOp(op)))
+        return failure();
+    Value ok = emitc::ConstantOp::create(builder, loc, opaque("cleave_status"),
+                                         literal("nullptr"));
+    emitc::ReturnOp::create(builder, loc, ok);
+  }
+  emitc::VerbatimOp::create(builder, loc, table(program));
+  return success();
+}
+
+struct ConvertRuntimeToEmitCPass
+    : public cleave::impl::ConvertRuntimeToEmitCPassBase<
+          ConvertRuntimeToEmitCPass> {
+  using ConvertRuntimeToEmitCPassBase::ConvertRuntimeToEmitCPassBase;
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    OpBuilder builder(&getContext());
+    if (!filePerProgram) {
+      builder.setInsertionPointToStart(module.getBody());
+      emitc::IncludeOp::create(builder, module.getLoc(), header,
+                               /*is_standard=*/false);
+    }
+    for (ProgramOp program :
+         llvm::make_early_inc_range(module.getOps<ProgramOp>())) {
+      builder.setInsertionPoint(program);
+      if (filePerProgram) {
+        auto file = emitc::FileOp::create(builder, program.getLoc(),
+                                          program.getSymName());
+        if (file.getBodyRegion().empty())
+          file.getBodyRegion().emplaceBlock();
+        builder.setInsertionPointToStart(&file.getBodyRegion().front());
+        emitc::IncludeOp::create(builder, program.getLoc(), header,
+                                 /*is_standard=*/false);
+      }
+      if (failed(ProgramEmitter(builder, entry, entryArgs).emit(program)))
+        return signalPassFailure();
+      program.erase();
+    }
+  }
+};
+
+} // namespace
