@@ -8,12 +8,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "cleave/Runtime/CpuKernels.h"
+#include "ElementwiseMath.h"
 #include "StatusInternal.h"
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <dnnl.hpp>
 #include <omp.h>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -127,8 +129,8 @@ void execute(const dnnl::primitive &primitive,
 
 /// out[i] = f(in[i], alpha, beta), inlined so the compiler vectorises it.
 template <typename F>
-cleave_status unaryLoop(const float *in, float *out, int64_t count,
-                        float alpha, float beta, F f) {
+cleave_status unaryLoop(const float *in, float *out, int64_t count, float alpha,
+                        float beta, F f) {
 #pragma omp parallel for if (count > 65536)
   for (int64_t i = 0; i < count; ++i)
     out[i] = f(in[i], alpha, beta);
@@ -143,7 +145,8 @@ struct PlanKeyHash {
   size_t operator()(const PlanKey &key) const {
     size_t h = key.size();
     for (int64_t v : key)
-      h ^= std::hash<int64_t>()(v) + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+      h ^=
+          std::hash<int64_t>()(v) + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
     return h;
   }
 };
@@ -166,8 +169,16 @@ private:
 
 /// Kernels whose primitives are cached, as the first number of their keys.
 enum PlanKind : int64_t {
-  kMatmul = 1, kGemm, kEltwise, kBinary, kSoftmax, kPool, kBatchNorm,
-  kReduce, kConv, kLrn
+  kMatmul = 1,
+  kGemm,
+  kEltwise,
+  kBinary,
+  kSoftmax,
+  kPool,
+  kBatchNorm,
+  kReduce,
+  kConv,
+  kLrn
 };
 
 /// A key from a kind and any mix of numbers and dim lists.
@@ -197,7 +208,8 @@ const dnnl::primitive &cachedPrimitive(const PlanKey &key, Make make) {
 const char *constantBegin = nullptr, *constantEnd = nullptr;
 
 bool isConstant(const void *data) {
-  return data >= (const void *)constantBegin && data < (const void *)constantEnd;
+  return data >= (const void *)constantBegin &&
+         data < (const void *)constantEnd;
 }
 
 /// A convolution whose primitive picks its own layouts (blocked ones are
@@ -301,9 +313,9 @@ void reorder(const memory &from, const memory &to) {
   stream.wait();
 }
 
-void runConvPlan(ConvPlan &plan, const cleave_tensor *x,
-                 const cleave_tensor *w, const cleave_tensor *b,
-                 const cleave_tensor *z, cleave_tensor *y) {
+void runConvPlan(ConvPlan &plan, const cleave_tensor *x, const cleave_tensor *w,
+                 const cleave_tensor *b, const cleave_tensor *z,
+                 cleave_tensor *y) {
   memory xUser = wrap(plan.plainX, x), wUser = wrap(plan.plainW, w),
          yUser = wrap(plan.plainY, y);
   if (plan.x)
@@ -390,7 +402,9 @@ cleave_status resizeWithTaps(const cleave_tensor *x, const float *scales,
   std::vector<std::vector<std::vector<Tap>>> taps(rank);
   for (int32_t axis = 0; axis < rank; ++axis) {
     int64_t last = x->dims[axis] - 1;
-    auto clamp = [&](int64_t i) { return std::min(std::max<int64_t>(i, 0), last); };
+    auto clamp = [&](int64_t i) {
+      return std::min(std::max<int64_t>(i, 0), last);
+    };
     for (int64_t i = 0; i < y->dims[axis]; ++i) {
       double s = source(axis, i), f = std::floor(s), t = s - f;
       std::vector<Tap> list;
@@ -538,10 +552,49 @@ cleave_status cleave_cpu_matmul(const cleave_tensor *a, const cleave_tensor *b,
               dnnl::matmul::desc(aDesc, bDesc, yDesc), cpuEngine()));
         });
     execute(matmul, {{DNNL_ARG_SRC, wrap(aDesc, a)},
-                               {DNNL_ARG_WEIGHTS, wrap(bDesc, b)},
-                               {DNNL_ARG_DST, wrap(yDesc, y)}});
+                     {DNNL_ARG_WEIGHTS, wrap(bDesc, b)},
+                     {DNNL_ARG_DST, wrap(yDesc, y)}});
     return nullptr;
   });
+}
+
+/// oneDNN 2.6's eltwise algorithm for a unary op (adjusting its scalars
+/// to oneDNN's), if it has one.
+static std::optional<dnnl::algorithm> oneDnnUnary(cleave_unary_op op,
+                                                  float &alpha, float &beta) {
+  using A = dnnl::algorithm;
+  switch (op) {
+  case CLEAVE_UNARY_ABS:
+    return A::eltwise_abs;
+  case CLEAVE_UNARY_ELU:
+    return A::eltwise_elu;
+  case CLEAVE_UNARY_EXP:
+    return A::eltwise_exp;
+  case CLEAVE_UNARY_GELU:
+    return A::eltwise_gelu_erf;
+  case CLEAVE_UNARY_GELU_TANH:
+    return A::eltwise_gelu_tanh;
+  case CLEAVE_UNARY_LEAKY_RELU:
+    return A::eltwise_relu;
+  case CLEAVE_UNARY_LOG:
+    return A::eltwise_log;
+  case CLEAVE_UNARY_NEG:
+    alpha = -1.0f, beta = 0.0f;
+    return A::eltwise_linear;
+  case CLEAVE_UNARY_RELU:
+    alpha = 0.0f;
+    return A::eltwise_relu;
+  case CLEAVE_UNARY_SIGMOID:
+    return A::eltwise_logistic;
+  case CLEAVE_UNARY_SQRT:
+    return A::eltwise_sqrt;
+  case CLEAVE_UNARY_TANH:
+    return A::eltwise_tanh;
+  case CLEAVE_UNARY_LINEAR:
+    return A::eltwise_linear;
+  default:
+    return std::nullopt;
+  }
 }
 
 cleave_status cleave_cpu_unary(cleave_unary_op op, float alpha, float beta,
@@ -556,111 +609,23 @@ cleave_status cleave_cpu_unary(cleave_unary_op op, float alpha, float beta,
     return nullptr;
   const float *in = (const float *)x->data;
   float *out = (float *)y->data;
-  // Ops oneDNN 2.6 does not have, as loops.
-  switch (op) {
-  case CLEAVE_UNARY_HARD_SIGMOID:
-    return unaryLoop(in, out, count, alpha, beta,
-                     [](float x, float a, float b) {
-      return std::max(0.0f, std::min(1.0f, a * x + b));
-    });
-  case CLEAVE_UNARY_CEIL:
-    return unaryLoop(in, out, count, alpha, beta,
-                     [](float x, float, float) { return std::ceil(x); });
-  case CLEAVE_UNARY_FLOOR:
-    return unaryLoop(in, out, count, alpha, beta,
-                     [](float x, float, float) { return std::floor(x); });
-  case CLEAVE_UNARY_COS:
-    return unaryLoop(in, out, count, alpha, beta,
-                     [](float x, float, float) { return std::cos(x); });
-  case CLEAVE_UNARY_SIN:
-    return unaryLoop(in, out, count, alpha, beta,
-                     [](float x, float, float) { return std::sin(x); });
-  case CLEAVE_UNARY_ERF:
-    return unaryLoop(in, out, count, alpha, beta,
-                     [](float x, float, float) { return std::erf(x); });
-  case CLEAVE_UNARY_RECIPROCAL:
-    return unaryLoop(in, out, count, alpha, beta,
-                     [](float x, float, float) { return 1.0f / x; });
-  case CLEAVE_UNARY_ROUND:
-    return unaryLoop(in, out, count, alpha, beta,
-                     [](float x, float, float) { return std::nearbyint(x); });
-  case CLEAVE_UNARY_SELU:
-    return unaryLoop(in, out, count, alpha, beta,
-                     [](float x, float a, float g) {
-      return x > 0 ? g * x : g * (a * std::exp(x) - a);
-    });
-  case CLEAVE_UNARY_SIGN:
-    return unaryLoop(in, out, count, alpha, beta,
-                     [](float x, float, float) {
-      return x > 0 ? 1.0f : x < 0 ? -1.0f : x;
-    });
-  case CLEAVE_UNARY_SOFTPLUS:
-    return unaryLoop(in, out, count, alpha, beta,
-                     [](float x, float, float) {
-      return x > 20 ? x : std::log1p(std::exp(x));
-    });
-  case CLEAVE_UNARY_SOFTSIGN:
-    return unaryLoop(in, out, count, alpha, beta,
-                     [](float x, float, float) { return x / (1 + std::fabs(x)); });
-  case CLEAVE_UNARY_CLIP:
-    return unaryLoop(in, out, count, alpha, beta,
-                     [](float x, float lo, float hi) {
-      return std::isnan(x) ? x : std::min(std::max(x, lo), hi);
-    });
-  case CLEAVE_UNARY_HARD_SWISH:
-    return unaryLoop(in, out, count, alpha, beta,
-                     [](float x, float, float) {
-      return x * std::max(0.0f, std::min(1.0f, x / 6 + 0.5f));
-    });
-  default:
-    break;
-  }
-  using A = dnnl::algorithm;
-  A algorithm;
-  switch (op) {
-  case CLEAVE_UNARY_ABS:
-    algorithm = A::eltwise_abs;
-    break;
-  case CLEAVE_UNARY_ELU:
-    algorithm = A::eltwise_elu;
-    break;
-  case CLEAVE_UNARY_EXP:
-    algorithm = A::eltwise_exp;
-    break;
-  case CLEAVE_UNARY_GELU:
-    algorithm = A::eltwise_gelu_erf;
-    break;
-  case CLEAVE_UNARY_GELU_TANH:
-    algorithm = A::eltwise_gelu_tanh;
-    break;
-  case CLEAVE_UNARY_LEAKY_RELU:
-    algorithm = A::eltwise_relu;
-    break;
-  case CLEAVE_UNARY_LOG:
-    algorithm = A::eltwise_log;
-    break;
-  case CLEAVE_UNARY_NEG:
-    algorithm = A::eltwise_linear, alpha = -1.0f, beta = 0.0f;
-    break;
-  case CLEAVE_UNARY_RELU:
-    algorithm = A::eltwise_relu, alpha = 0.0f;
-    break;
-  case CLEAVE_UNARY_SIGMOID:
-    algorithm = A::eltwise_logistic;
-    break;
-  case CLEAVE_UNARY_SQRT:
-    algorithm = A::eltwise_sqrt;
-    break;
-  case CLEAVE_UNARY_TANH:
-    algorithm = A::eltwise_tanh;
-    break;
-  case CLEAVE_UNARY_LINEAR:
-    algorithm = A::eltwise_linear;
-    break;
-  default:
+  // oneDNN's algorithm where it has one; the shared math as a loop (one
+  // per op, so each loop body is that op's math alone) elsewhere.
+  std::optional<dnnl::algorithm> found = oneDnnUnary(op, alpha, beta);
+  if (!found) {
+    switch (op) {
+#define CLEAVE_UNARY_OP(NAME)                                                  \
+  case CLEAVE_UNARY_##NAME:                                                    \
+    return unaryLoop(in, out, count, alpha, beta,                              \
+                     [](float x, float a, float b) {                           \
+                       return cleave::unaryOp(CLEAVE_UNARY_##NAME, x, a, b);   \
+                     });
+#include "cleave/Runtime/UnaryOps.def"
+    }
     return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
                         "unary: unknown op " + std::to_string(op));
   }
+  dnnl::algorithm algorithm = *found;
   return guarded("unary", [&]() -> cleave_status {
     memory::desc desc = rowMajor({count});
     const dnnl::primitive &eltwise = cachedPrimitive(
@@ -714,8 +679,8 @@ cleave_status cleave_cpu_binary(cleave_binary_op op, const cleave_tensor *a,
                 cpuEngine()));
           });
       execute(binary, {{DNNL_ARG_SRC_0, wrap(aDesc, a)},
-                                 {DNNL_ARG_SRC_1, wrap(bDesc, b)},
-                                 {DNNL_ARG_DST, wrap(aDesc, y)}});
+                       {DNNL_ARG_SRC_1, wrap(bDesc, b)},
+                       {DNNL_ARG_DST, wrap(aDesc, y)}});
       return nullptr;
     });
   }
@@ -789,7 +754,6 @@ cleave_status cleave_cpu_softmax(const cleave_tensor *x, int32_t axis,
     return nullptr;
   });
 }
-
 
 cleave_status cleave_cpu_conv(const cleave_tensor *x, const cleave_tensor *w,
                               const cleave_tensor *b,
@@ -952,15 +916,15 @@ cleave_status cleave_cpu_lrn(const cleave_tensor *x, float alpha, float beta,
     // oneDNN's across-channel LRN is ONNX's: x * (k + alpha/n * sum)^-beta.
     memory::desc desc = rowMajor(dimsOf(x));
     const dnnl::primitive &lrn = cachedPrimitive(
-        planKey(kLrn, {dimsOf(x)}, {alpha, beta, bias, (double)size}),
-        [&] {
+        planKey(kLrn, {dimsOf(x)}, {alpha, beta, bias, (double)size}), [&] {
           return dnnl::lrn_forward(dnnl::lrn_forward::primitive_desc(
               dnnl::lrn_forward::desc(dnnl::prop_kind::forward_inference,
                                       dnnl::algorithm::lrn_across_channels,
                                       desc, size, alpha, beta, bias),
               cpuEngine()));
         });
-    execute(lrn, {{DNNL_ARG_SRC, wrap(desc, x)}, {DNNL_ARG_DST, wrap(desc, y)}});
+    execute(lrn,
+            {{DNNL_ARG_SRC, wrap(desc, x)}, {DNNL_ARG_DST, wrap(desc, y)}});
     return nullptr;
   });
 }
@@ -1003,13 +967,13 @@ cleave_status cleave_cpu_pool(cleave_pool_kind kind, const cleave_tensor *x,
         {(double)kind, (double)window->channels_last});
     const dnnl::primitive &pool = cachedPrimitive(key, [&] {
       return dnnl::pooling_v2_forward(dnnl::pooling_v2_forward::primitive_desc(
-          dnnl::pooling_v2_forward::desc(
-              dnnl::prop_kind::forward_inference, algorithm, xDesc, yDesc,
-              windowDims(window->strides, rank),
-              windowDims(window->kernel, rank),
-              windowDims(window->dilations, rank, 1),
-              windowDims(window->pads_begin, rank),
-              windowDims(window->pads_end, rank)),
+          dnnl::pooling_v2_forward::desc(dnnl::prop_kind::forward_inference,
+                                         algorithm, xDesc, yDesc,
+                                         windowDims(window->strides, rank),
+                                         windowDims(window->kernel, rank),
+                                         windowDims(window->dilations, rank, 1),
+                                         windowDims(window->pads_begin, rank),
+                                         windowDims(window->pads_end, rank)),
           cpuEngine()));
     });
     execute(pool,
@@ -1037,8 +1001,8 @@ cleave_status cleave_cpu_batch_norm(const cleave_tensor *x,
     auto flags = dnnl::normalization_flags::use_global_stats |
                  dnnl::normalization_flags::use_scale |
                  dnnl::normalization_flags::use_shift;
-    const dnnl::primitive &norm = cachedPrimitive(
-        planKey(kBatchNorm, {dimsOf(x)}, {epsilon}), [&] {
+    const dnnl::primitive &norm =
+        cachedPrimitive(planKey(kBatchNorm, {dimsOf(x)}, {epsilon}), [&] {
           return dnnl::batch_normalization_forward(
               dnnl::batch_normalization_forward::primitive_desc(
                   dnnl::batch_normalization_forward::desc(
@@ -1046,13 +1010,12 @@ cleave_status cleave_cpu_batch_norm(const cleave_tensor *x,
                       flags),
                   cpuEngine()));
         });
-    execute(norm,
-            {{DNNL_ARG_SRC, wrap(xDesc, x)},
-             {DNNL_ARG_MEAN, wrap(cDesc, mean)},
-             {DNNL_ARG_VARIANCE, wrap(cDesc, var)},
-             {DNNL_ARG_SCALE, wrap(cDesc, scale)},
-             {DNNL_ARG_SHIFT, wrap(cDesc, bias)},
-             {DNNL_ARG_DST, wrap(xDesc, y)}});
+    execute(norm, {{DNNL_ARG_SRC, wrap(xDesc, x)},
+                   {DNNL_ARG_MEAN, wrap(cDesc, mean)},
+                   {DNNL_ARG_VARIANCE, wrap(cDesc, var)},
+                   {DNNL_ARG_SCALE, wrap(cDesc, scale)},
+                   {DNNL_ARG_SHIFT, wrap(cDesc, bias)},
+                   {DNNL_ARG_DST, wrap(xDesc, y)}});
     return nullptr;
   });
 }
@@ -1104,8 +1067,8 @@ cleave_status cleave_cpu_gemm(const cleave_tensor *a, const cleave_tensor *b,
                 dnnl::matmul::desc(aDesc, bDesc, yDesc), attr, cpuEngine()));
           });
       execute(gemm, {{DNNL_ARG_SRC, wrap(aDesc, a)},
-                                 {DNNL_ARG_WEIGHTS, wrap(bDesc, b)},
-                                 {DNNL_ARG_DST, wrap(yDesc, y)}});
+                     {DNNL_ARG_WEIGHTS, wrap(bDesc, b)},
+                     {DNNL_ARG_DST, wrap(yDesc, y)}});
       return nullptr;
     });
     if (status)
@@ -1171,8 +1134,7 @@ cleave_status cleave_cpu_reduce(cleave_reduce_op op, const cleave_tensor *x,
   return guarded("reduce", [&]() -> cleave_status {
     memory::desc xDesc = rowMajor(dimsOf(x)), yDesc = rowMajor(dimsOf(y));
     const dnnl::primitive &reduction = cachedPrimitive(
-        planKey(kReduce, {dimsOf(x), dimsOf(y)}, {(double)algorithm, p}),
-        [&] {
+        planKey(kReduce, {dimsOf(x), dimsOf(y)}, {(double)algorithm, p}), [&] {
           return dnnl::reduction(dnnl::reduction::primitive_desc(
               dnnl::reduction::desc(algorithm, xDesc, yDesc, p, 0.0f),
               cpuEngine()));
@@ -1279,8 +1241,8 @@ cleave_status cleave_cpu_resize(const cleave_tensor *x, const float *scales,
                                 cleave_resize_coordinates coordinates,
                                 cleave_resize_nearest nearest,
                                 cleave_tensor *y) {
-  return resizeWithTaps(x, scales, linear ? 1 : 0, coordinates, nearest,
-                        -0.75f, 0, y);
+  return resizeWithTaps(x, scales, linear ? 1 : 0, coordinates, nearest, -0.75f,
+                        0, y);
 }
 
 cleave_status cleave_cpu_resize_cubic(const cleave_tensor *x,

@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "../../lib/Runtime/Cuda/ElementwiseMath.h"
+#include "../../lib/Runtime/ElementwiseMath.h"
 #include "../../lib/Runtime/Cuda/GemmPlan.h"
 #include "../../lib/Runtime/Cuda/IndexMath.h"
 #include "../../lib/Runtime/Cuda/Pooling.h"
@@ -17,6 +17,7 @@
 #include <numeric>
 
 using cleave::testing::Tensor;
+using namespace cleave;
 using namespace cleave::cuda;
 
 namespace {

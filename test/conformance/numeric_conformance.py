@@ -186,6 +186,7 @@ def main():
                         help="copy each test's device_0.cc here (to diff the "
                              "code a compiler change emits)")
     args = parser.parse_args()
+    ic.set_supported_ops(args.tools)
     tests = [(suite, name) for suite in ic.SUITES
              for name in sorted(os.listdir(os.path.join(ic.DATA_ROOT, suite)))
              if args.filter in name and os.path.exists(

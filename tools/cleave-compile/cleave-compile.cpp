@@ -10,6 +10,7 @@
 
 #include "ModelSummary.h"
 #include "cleave/Compiler/Compiler.h"
+#include "cleave/Import/ONNX/Importer.h"
 #include "cleave/InitAll.h"
 #include "cleave/Target/TargetBackend.h"
 #include "mlir/IR/Diagnostics.h"
@@ -24,7 +25,11 @@ using cleave::pipelines::Phase;
 namespace {
 cl::OptionCategory compileCategory("Compiler");
 cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"),
-                               cl::Required, cl::cat(compileCategory));
+                               cl::cat(compileCategory));
+cl::opt<bool> listOnnxOps(
+    "list-onnx-ops",
+    cl::desc("Print the ONNX operators the importer supports and exit"),
+    cl::cat(compileCategory));
 cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout)"),
                                 cl::value_desc("path"), cl::init("-"),
                                 cl::cat(compileCategory));
@@ -129,6 +134,14 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions({&compileCategory, &placementCategory});
   cl::ParseCommandLineOptions(argc, argv, "Cleave compiler\n");
+  if (listOnnxOps) {
+    for (llvm::StringRef op : cleave::onnx_import::supportedOnnxOperators())
+      llvm::outs() << op << "\n";
+    return 0;
+  }
+  if (inputPath.empty())
+    return fail("no model given (cleave-compile <model.onnx> ...; see "
+                "--help)");
 
   std::unique_ptr<MLIRContext> context = cleave::compiler::createContext();
   // Diagnostics print as "cleave-compile: error: <message>".

@@ -30,33 +30,8 @@ cleave_status cleave_cpu_matmul(const cleave_tensor *a, const cleave_tensor *b,
                                 cleave_tensor *y);
 
 typedef enum cleave_unary_op {
-  CLEAVE_UNARY_ABS,
-  CLEAVE_UNARY_ELU, /* alpha */
-  CLEAVE_UNARY_EXP,
-  CLEAVE_UNARY_GELU, /* exact (erf) */
-  CLEAVE_UNARY_GELU_TANH,
-  CLEAVE_UNARY_HARD_SIGMOID, /* alpha, beta */
-  CLEAVE_UNARY_LEAKY_RELU,   /* alpha */
-  CLEAVE_UNARY_LOG,
-  CLEAVE_UNARY_NEG,
-  CLEAVE_UNARY_RELU,
-  CLEAVE_UNARY_SIGMOID,
-  CLEAVE_UNARY_SQRT,
-  CLEAVE_UNARY_TANH,
-  CLEAVE_UNARY_CEIL,
-  CLEAVE_UNARY_CLIP, /* alpha = min, beta = max */
-  CLEAVE_UNARY_COS,
-  CLEAVE_UNARY_ERF,
-  CLEAVE_UNARY_FLOOR,
-  CLEAVE_UNARY_HARD_SWISH,
-  CLEAVE_UNARY_RECIPROCAL,
-  CLEAVE_UNARY_ROUND, /* half to even */
-  CLEAVE_UNARY_SELU,  /* alpha, beta = gamma */
-  CLEAVE_UNARY_SIGN,
-  CLEAVE_UNARY_SIN,
-  CLEAVE_UNARY_SOFTPLUS,
-  CLEAVE_UNARY_SOFTSIGN,
-  CLEAVE_UNARY_LINEAR, /* alpha * x + beta */
+#define CLEAVE_UNARY_OP(NAME) CLEAVE_UNARY_##NAME,
+#include "cleave/Runtime/UnaryOps.def"
 } cleave_unary_op;
 
 /* y = op(x) elementwise, f32; x and y have the same shape. */

@@ -546,4 +546,6 @@ SmallVector<StringRef> supportedOpTypes() {
   return names;
 }
 
+SmallVector<StringRef> supportedOnnxOperators() { return supportedOpTypes(); }
+
 } // namespace cleave::onnx_import

@@ -9,7 +9,7 @@
 
 #include "CudaContext.h"
 #include "HostFallback.h"
-#include "ElementwiseMath.h"
+#include "../ElementwiseMath.h"
 #include "IndexMath.h"
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>

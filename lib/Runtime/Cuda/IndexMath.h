@@ -12,10 +12,12 @@
 
 #include "cleave/Runtime/Tensor.h"
 
+#ifndef CLEAVE_HD
 #ifdef __CUDACC__
 #define CLEAVE_HD __host__ __device__
 #else
 #define CLEAVE_HD
+#endif
 #endif
 
 namespace cleave::cuda {

@@ -23,6 +23,9 @@ mlir::OwningOpRef<mlir::ModuleOp> importOnnxFile(llvm::StringRef path,
                                                  mlir::MLIRContext &context,
                                                  const ImportOptions &options);
 
+/// The ONNX operators (default domain) the importer supports, sorted.
+llvm::SmallVector<llvm::StringRef> supportedOnnxOperators();
+
 /// Registers `--import-onnx` with mlir-translate style drivers.
 void registerImportOnnxTranslation();
 

@@ -1,19 +1,28 @@
 //===- ElementwiseMath.h - the elementwise ops, host and device -*- C++ -*-===//
 //
-// The math of the CUDA target's unary, binary and comparison kernels, one
-// element at a time. Shared with the unit tests, which check every op on
-// the host against the CPU kernel (test/Unit/CudaPlanTest.cpp).
+// The math of the unary, binary and comparison kernels, one element at a
+// time: the CUDA kernels run it on the GPU; the CPU kernels run it where
+// oneDNN has no algorithm for the op. The unit tests check every op on the
+// host against the CPU kernel (test/Unit/CudaPlanTest.cpp). A new unary op
+// is a line in cleave/Runtime/UnaryOps.def and a case here.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef CLEAVE_LIB_RUNTIME_CUDA_ELEMENTWISEMATH_H
-#define CLEAVE_LIB_RUNTIME_CUDA_ELEMENTWISEMATH_H
+#ifndef CLEAVE_LIB_RUNTIME_ELEMENTWISEMATH_H
+#define CLEAVE_LIB_RUNTIME_ELEMENTWISEMATH_H
 
-#include "IndexMath.h"
 #include "cleave/Runtime/CpuKernels.h"
 #include <cmath>
 
-namespace cleave::cuda {
+#ifndef CLEAVE_HD
+#ifdef __CUDACC__
+#define CLEAVE_HD __host__ __device__
+#else
+#define CLEAVE_HD
+#endif
+#endif
+
+namespace cleave {
 
 #ifndef __CUDACC__
 using std::isnan;
@@ -86,6 +95,6 @@ CLEAVE_HD inline bool compareOp(int op, T p, T q) {
   return false;
 }
 
-} // namespace cleave::cuda
+} // namespace cleave
 
-#endif // CLEAVE_LIB_RUNTIME_CUDA_ELEMENTWISEMATH_H
+#endif // CLEAVE_LIB_RUNTIME_ELEMENTWISEMATH_H
