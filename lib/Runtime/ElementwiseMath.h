@@ -60,6 +60,7 @@ CLEAVE_HD inline float unaryOp(int op, float x, float a, float b) {
   case CLEAVE_UNARY_SOFTPLUS: return x > 20 ? x : log1pf(expf(x));
   case CLEAVE_UNARY_SOFTSIGN: return x / (1 + fabsf(x));
   case CLEAVE_UNARY_LINEAR: return a * x + b;
+  case CLEAVE_UNARY_SHRINK: return x < -a ? x + b : (x > a ? x - b : 0.0f);
   }
   return x;
 }

@@ -351,7 +351,11 @@ TEST(CudaMath, EveryUnaryOpMatchesCpu) {
     values.push_back(std::uniform_real_distribution<float>(-4, 4)(random));
   Tensor x({(int64_t)values.size()});
   x.data = values;
-  for (int op = CLEAVE_UNARY_ABS; op <= CLEAVE_UNARY_LINEAR; ++op) {
+  const int ops[] = {
+#define CLEAVE_UNARY_OP(NAME) CLEAVE_UNARY_##NAME,
+#include "cleave/Runtime/UnaryOps.def"
+  };
+  for (int op : ops) {
     float alpha = 0.3f, beta = op == CLEAVE_UNARY_CLIP ? 1.2f : 0.7f;
     if (op == CLEAVE_UNARY_CLIP)
       alpha = -0.8f;

@@ -356,6 +356,7 @@ const OpSpec kOps[] = {
     {"Round", 11, "cleave.round", 1},
     {"Selu", 6, "cleave.selu", 1},
     {"Sigmoid", 6, "cleave.sigmoid", 1},
+    {"Shrink", 9, "cleave.shrink", 1},
     {"Sign", 9, "cleave.sign", 1},
     {"Sin", 7, "cleave.sin", 1},
     {"Softplus", 1, "cleave.softplus", 1},

@@ -171,6 +171,14 @@ def Cleave_SoftsignOp
 def Cleave_SqrtOp : Cleave_ElementwiseUnaryOp<"sqrt", "Sqrt", "SQRT">;
 def Cleave_TanhOp : Cleave_ElementwiseUnaryOp<"tanh", "Tanh", "TANH">;
 
+def Cleave_ShrinkOp : Cleave_ElementwiseUnaryOp<"shrink", "Shrink", "SHRINK",
+    Cleave_NumericTensor, [Cleave_KernelScalars<"getLambd().convertToFloat()",
+                                                "getBias().convertToFloat()">]> {
+  let arguments = (ins Cleave_NumericTensor:$X,
+                       DefaultValuedAttr<F32Attr, "0.0">:$bias,
+                       DefaultValuedAttr<F32Attr, "0.5">:$lambd);
+}
+
 def Cleave_IdentityOp : Cleave_UnaryOp<"identity", "Identity", Cleave_Tensor,
                                        [Cleave_View]> {
   let hasFolder = 1;
