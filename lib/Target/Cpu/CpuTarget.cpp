@@ -20,34 +20,25 @@ namespace cleave::target {
 namespace {
 
 /// The CMakeLists.txt that rebuilds the executables against an installed
-/// or built Cleave runtime.
+/// Cleave runtime (find_package(CleaveRuntime)), or the build tree of the
+/// compiler that wrote the bundle.
 std::string rebuildRecipe(size_t devices) {
   bool mpi = devices > 1;
   std::string text =
-      "# Rebuilds this bundle's device executables.\n"
-      "#   cmake -S . -B build -DCLEAVE_RUNTIME_DIR=<cleave source> \\\n"
-      "#     -DCLEAVE_RUNTIME_LIBRARY=<path of libCleaveRuntime.a>\n"
+      "# Rebuilds this bundle's device executables against the Cleave "
+      "runtime:\n"
+      "#   cmake -S . -B build -DCMAKE_PREFIX_PATH=<runtime install prefix>\n"
+      "#   cmake --build build\n"
       "cmake_minimum_required(VERSION 3.20)\n"
       "project(cleave_bundle CXX)\n"
       "set(CMAKE_CXX_STANDARD 17)\n"
-      "find_package(dnnl REQUIRED CONFIG)\n"
-      "find_package(OpenMP REQUIRED)\n"
-      "set(CLEAVE_RUNTIME_DIR \"" CLEAVE_RUNTIME_INCLUDE_DIR
-      "/..\" CACHE PATH \"Cleave source folder\")\n"
-      "set(CLEAVE_RUNTIME_LIBRARY \"" CLEAVE_RUNTIME_LIBRARY
-      "\" CACHE FILEPATH \"libCleaveRuntime.a\")\n";
-  if (mpi)
-    text += "find_package(MPI REQUIRED COMPONENTS CXX)\n"
-            "set(CLEAVE_RUNTIME_MPI_LIBRARY \"" CLEAVE_RUNTIME_MPI_LIBRARY
-            "\" CACHE FILEPATH \"libCleaveRuntimeMpi.a\")\n";
+      "find_package(CleaveRuntime REQUIRED CONFIG HINTS \"" CLEAVE_RUNTIME_BUILD_DIR
+      "\")\n";
   for (size_t k = 0; k < devices; ++k) {
     std::string name = "device_" + std::to_string(k);
     text += "add_executable(" + name + " " + name + ".cc)\n" +
-            "target_include_directories(" + name +
-            " PRIVATE ${CLEAVE_RUNTIME_DIR}/include)\n" +
             "target_link_libraries(" + name + " PRIVATE " +
-            (mpi ? "${CLEAVE_RUNTIME_MPI_LIBRARY} MPI::MPI_CXX " : "") +
-            "${CLEAVE_RUNTIME_LIBRARY} DNNL::dnnl OpenMP::OpenMP_CXX)\n";
+            (mpi ? "Cleave::RuntimeMpi" : "Cleave::Runtime") + ")\n";
   }
   return text;
 }
