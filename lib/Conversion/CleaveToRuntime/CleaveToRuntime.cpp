@@ -31,15 +31,13 @@ Value ProgramBuilder::arena(Type type, int64_t offset) {
 Value ProgramBuilder::resultAs(Operation *op, ArrayRef<int64_t> shape) {
   auto type = cast<RankedTensorType>(op->getResult(0).getType());
   auto offsets = op->getAttrOfType<DenseI64ArrayAttr>(kArenaOffsetsAttr);
-  return arena(RankedTensorType::get(shape, type.getElementType()),
-               offsets[0]);
+  return arena(RankedTensorType::get(shape, type.getElementType()), offsets[0]);
 }
 
 Value ProgramBuilder::window(const ResolvedWindow &w, bool channelsLast) {
-  return rt::WindowOp::create(builder, loc,
-                              rt::WindowType::get(builder.getContext()),
-                              w.kernel, w.strides, w.dilations, w.begin, w.end,
-                              channelsLast);
+  return rt::WindowOp::create(
+      builder, loc, rt::WindowType::get(builder.getContext()), w.kernel,
+      w.strides, w.dilations, w.begin, w.end, channelsLast);
 }
 
 void ProgramBuilder::kernel(StringRef callee, ValueRange operands,
@@ -93,18 +91,6 @@ LogicalResult LoweringTable::lower(Operation *op, ProgramBuilder &p) const {
   return p.unsupported(op, "no CPU kernel for this op");
 }
 
-std::string cString(StringRef text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\')
-      out += '\\';
-    if ((unsigned char)c < 0x20)
-      continue;
-    out += c;
-  }
-  return out + "\"";
-}
-
 namespace {
 
 /// The program's inputs or outputs: names (or input_i / output_i) and types.
@@ -134,8 +120,7 @@ int64_t sizeAttr(func::FuncOp function, StringRef name) {
 }
 
 /// Lowers one planned function into a program before it.
-LogicalResult lowerFunction(func::FuncOp function,
-                            const LoweringTable &table) {
+LogicalResult lowerFunction(func::FuncOp function, const LoweringTable &table) {
   OpBuilder builder(function);
   Location loc = function.getLoc();
   for (Type type : llvm::concat<const Type>(function.getArgumentTypes(),
@@ -164,10 +149,10 @@ LogicalResult lowerFunction(func::FuncOp function,
       if (!offset)
         return constant.emitError("has no weight offset (run "
                                   "cleave-layout-weights)");
-      p.setView(constant, rt::WeightsViewOp::create(
-                              builder, loc,
-                              rt::ViewType::get(constant.getType()),
-                              offset.getInt()));
+      p.setView(constant,
+                rt::WeightsViewOp::create(builder, loc,
+                                          rt::ViewType::get(constant.getType()),
+                                          offset.getInt()));
       continue;
     }
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
@@ -212,8 +197,8 @@ struct ConvertCleaveToRuntimePass
     populateReductionLowerings(table);
     populateDataMovementLowerings(table);
     populateTransferLowerings(table);
-    for (func::FuncOp function : llvm::make_early_inc_range(
-             getOperation().getOps<func::FuncOp>())) {
+    for (func::FuncOp function :
+         llvm::make_early_inc_range(getOperation().getOps<func::FuncOp>())) {
       if (failed(lowerFunction(function, table)))
         return signalPassFailure();
       function.erase();

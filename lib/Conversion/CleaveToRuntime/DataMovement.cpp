@@ -11,12 +11,6 @@ namespace cleave::lowering {
 
 namespace {
 
-int64_t positive(int64_t axis, int64_t rank) {
-  return axis < 0 ? axis + rank : axis;
-}
-
-int64_t rankOf(Value v) { return cast<ShapedType>(v.getType()).getRank(); }
-
 LogicalResult lowerSlice(SliceOp op, ProgramBuilder &p) {
   auto x = cast<ShapedType>(op.getData().getType());
   int64_t rank = x.getRank();
@@ -31,9 +25,9 @@ LogicalResult lowerSlice(SliceOp op, ProgramBuilder &p) {
     return p.unsupported(op, "starts, ends, axes and steps must be constants");
   SmallVector<int64_t> first(rank, 0), step(rank, 1);
   for (size_t i = 0; i < starts->size(); ++i) {
-    int64_t axis = positive(axes ? (*axes)[i] : (int64_t)i, rank);
-    SliceAxis s = computeSliceAxis(x.getDimSize(axis), (*starts)[i],
-                                   (*ends)[i], steps ? (*steps)[i] : 1);
+    int64_t axis = positiveAxis(axes ? (*axes)[i] : (int64_t)i, rank);
+    SliceAxis s = computeSliceAxis(x.getDimSize(axis), (*starts)[i], (*ends)[i],
+                                   steps ? (*steps)[i] : 1);
     first[axis] = s.start;
     step[axis] = s.step;
   }
@@ -44,7 +38,7 @@ LogicalResult lowerSlice(SliceOp op, ProgramBuilder &p) {
 
 LogicalResult lowerSplit(SplitOp op, ProgramBuilder &p) {
   auto x = cast<ShapedType>(op.getInput().getType());
-  int64_t axis = positive((int64_t)op.getAxis(), x.getRank());
+  int64_t axis = positiveAxis((int64_t)op.getAxis(), x.getRank());
   SmallVector<int64_t> first(x.getRank(), 0), step(x.getRank(), 1);
   for (Value result : op.getOutputs()) {
     p.kernel("slice", {p.in(op, 0), p.view(result)},
@@ -64,7 +58,7 @@ LogicalResult lowerPad(PadOp op, ProgramBuilder &p) {
   SmallVector<int64_t> begin(rank, 0);
   size_t count = pads->size() / 2;
   for (size_t i = 0; i < count; ++i)
-    begin[positive(axes ? (*axes)[i] : (int64_t)i, rank)] = (*pads)[i];
+    begin[positiveAxis(axes ? (*axes)[i] : (int64_t)i, rank)] = (*pads)[i];
   StringRef mode = op.getMode();
   StringRef kind = llvm::StringSwitch<StringRef>(mode)
                        .Case("constant", "CLEAVE_PAD_CONSTANT")
@@ -81,9 +75,9 @@ LogicalResult lowerPad(PadOp op, ProgramBuilder &p) {
       return p.unsupported(op, "constant_value must be a constant");
     value = (*v)[0];
   }
-  p.kernel("pad", {p.in(op, 0), p.out(op)},
-           {p.operand(0), p.list(begin), p.token(kind), p.f64(value),
-            p.operand(1)});
+  p.kernel(
+      "pad", {p.in(op, 0), p.out(op)},
+      {p.operand(0), p.list(begin), p.token(kind), p.f64(value), p.operand(1)});
   return success();
 }
 
@@ -96,7 +90,7 @@ FailureOr<SmallVector<double>> resizeScales(ResizeOp op, ProgramBuilder &p) {
   SmallVector<int64_t> axes;
   if (std::optional<ArrayRef<int64_t>> given = op.getAxes())
     for (int64_t a : *given)
-      axes.push_back(positive(a, rank));
+      axes.push_back(positiveAxis(a, rank));
   else
     for (int64_t a = 0; a < rank; ++a)
       axes.push_back(a);
@@ -129,8 +123,7 @@ FailureOr<SmallVector<double>> resizeScales(ResizeOp op, ProgramBuilder &p) {
 LogicalResult lowerResize(ResizeOp op, ProgramBuilder &p) {
   if (!op.getX().getType().getElementType().isF32())
     return p.unsupported(op, "only f32 kernels exist so far");
-  StringRef mode = op.getMode(),
-            coords = op.getCoordinateTransformationMode();
+  StringRef mode = op.getMode(), coords = op.getCoordinateTransformationMode();
   StringRef coordName =
       llvm::StringSwitch<StringRef>(coords)
           .Case("half_pixel", "CLEAVE_RESIZE_HALF_PIXEL")
@@ -148,8 +141,8 @@ LogicalResult lowerResize(ResizeOp op, ProgramBuilder &p) {
           .Default("");
   if ((mode != "nearest" && mode != "linear" && mode != "cubic") ||
       coordName.empty() || nearestName.empty() || op.getAntialias())
-    return p.unsupported(op, "mode '" + mode + "' with coordinates '" +
-                                 coords + "' is not supported");
+    return p.unsupported(op, "mode '" + mode + "' with coordinates '" + coords +
+                                 "' is not supported");
   FailureOr<SmallVector<double>> scales = resizeScales(op, p);
   if (failed(scales))
     return failure();
@@ -192,7 +185,7 @@ void populateDataMovementLowerings(LoweringTable &table) {
   table.add<ConcatOp>([](ConcatOp op, ProgramBuilder &p) {
     SmallVector<Value> operands = {p.out(op)};
     SmallVector<Attribute> args = {
-        p.i32(positive((int64_t)op.getAxis(), rankOf(op.getResult()))),
+        p.i32(positiveAxis((int64_t)op.getAxis(), rankOf(op.getResult()))),
         p.operand(0)};
     for (unsigned i = 0; i < op->getNumOperands(); ++i) {
       operands.push_back(p.in(op, i));
@@ -208,14 +201,14 @@ void populateDataMovementLowerings(LoweringTable &table) {
   table.add<GatherOp>([](GatherOp op, ProgramBuilder &p) {
     p.kernel("gather", {p.in(op, 0), p.in(op, 1), p.out(op)},
              {p.operand(0), p.operand(1),
-              p.i32(positive((int64_t)op.getAxis(), rankOf(op.getData()))),
+              p.i32(positiveAxis((int64_t)op.getAxis(), rankOf(op.getData()))),
               p.operand(2)});
     return success();
   });
   table.add<GatherElementsOp>([](GatherElementsOp op, ProgramBuilder &p) {
     p.kernel("gather_elements", {p.in(op, 0), p.in(op, 1), p.out(op)},
              {p.operand(0), p.operand(1),
-              p.i32(positive((int64_t)op.getAxis(), rankOf(op.getData()))),
+              p.i32(positiveAxis((int64_t)op.getAxis(), rankOf(op.getData()))),
               p.operand(2)});
     return success();
   });
@@ -236,8 +229,7 @@ void populateDataMovementLowerings(LoweringTable &table) {
       k = (*value)[0];
     }
     p.kernel("trilu", {p.in(op, 0), p.out(op)},
-             {p.operand(0), p.i64(k), p.i32(op.getUpper() != 0),
-              p.operand(1)});
+             {p.operand(0), p.i64(k), p.i32(op.getUpper() != 0), p.operand(1)});
     return success();
   });
 }

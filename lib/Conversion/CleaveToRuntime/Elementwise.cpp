@@ -28,9 +28,9 @@ LogicalResult unary(Operation *op, ProgramBuilder &p, StringRef name,
                     float alpha, float beta) {
   if (failed(p.f32Only(op)))
     return failure();
-  p.kernel("unary", {p.in(op, 0), p.out(op)},
-           {p.token(name), p.f32(alpha), p.f32(beta), p.operand(0),
-            p.operand(1)});
+  p.kernel(
+      "unary", {p.in(op, 0), p.out(op)},
+      {p.token(name), p.f32(alpha), p.f32(beta), p.operand(0), p.operand(1)});
   return success();
 }
 
@@ -85,9 +85,8 @@ LogicalResult lowerMean(MeanOp op, ProgramBuilder &p) {
     return failure();
   Value out = p.out(op);
   p.kernel("unary", {out, out},
-           {p.token("CLEAVE_UNARY_LINEAR"),
-            p.f32(1.0f / op->getNumOperands()), p.f32(0.0f), p.operand(0),
-            p.operand(1)});
+           {p.token("CLEAVE_UNARY_LINEAR"), p.f32(1.0f / op->getNumOperands()),
+            p.f32(0.0f), p.operand(0), p.operand(1)});
   return success();
 }
 
@@ -111,8 +110,7 @@ void populateElementwiseLowerings(LoweringTable &table) {
   table.addFamily(
       [](Operation *op) { return !kernelOf(op, "CLEAVE_UNARY_").empty(); },
       [](Operation *op, ProgramBuilder &p) {
-        auto [alpha, beta] =
-            cast<KernelOpInterface>(op).getKernelScalars();
+        auto [alpha, beta] = cast<KernelOpInterface>(op).getKernelScalars();
         return unary(op, p, kernelOf(op, "CLEAVE_UNARY_"), alpha, beta);
       });
   table.addFamily(

@@ -21,9 +21,9 @@ void populateLinearLowerings(LoweringTable &table) {
     Attribute transA = p.i32(op.getTransA());
     Attribute transB = p.i32(op.getTransB());
     if (isNone(op.getC()))
-      p.kernel("gemm", {p.in(op, 0), p.in(op, 1), p.out(op)},
-               {p.operand(0), p.operand(1), alpha, transA, transB,
-                p.operand(2)});
+      p.kernel(
+          "gemm", {p.in(op, 0), p.in(op, 1), p.out(op)},
+          {p.operand(0), p.operand(1), alpha, transA, transB, p.operand(2)});
     else
       p.kernel("gemm_c", {p.in(op, 0), p.in(op, 1), p.in(op, 2), p.out(op)},
                {p.operand(0), p.operand(1), p.operand(2), alpha,
@@ -34,8 +34,8 @@ void populateLinearLowerings(LoweringTable &table) {
   // einsum(equation, y, inputs...).
   table.add<EinsumOp>([](EinsumOp op, ProgramBuilder &p) {
     SmallVector<Value> operands = {p.out(op)};
-    SmallVector<Attribute> args = {p.token(cString(op.getEquation())),
-                                   p.operand(0)};
+    SmallVector<Attribute> args = {
+        p.token(rt::cStringLiteral(op.getEquation())), p.operand(0)};
     for (unsigned i = 0; i < op->getNumOperands(); ++i) {
       operands.push_back(p.in(op, i));
       args.push_back(p.operand(i + 1));

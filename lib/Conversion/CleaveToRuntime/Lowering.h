@@ -58,15 +58,17 @@ public:
   void kernel(llvm::StringRef callee, mlir::ValueRange operands);
 
   // Kernel arguments.
-  mlir::Attribute operand(int64_t index) {
-    return builder.getIndexAttr(index);
-  }
+  mlir::Attribute operand(int64_t index) { return builder.getIndexAttr(index); }
   mlir::Attribute token(llvm::StringRef text) {
     return builder.getStringAttr(text);
   }
   mlir::Attribute list(llvm::ArrayRef<int64_t> values);
-  mlir::Attribute i32(int64_t value) { return builder.getI32IntegerAttr(value); }
-  mlir::Attribute i64(int64_t value) { return builder.getI64IntegerAttr(value); }
+  mlir::Attribute i32(int64_t value) {
+    return builder.getI32IntegerAttr(value);
+  }
+  mlir::Attribute i64(int64_t value) {
+    return builder.getI64IntegerAttr(value);
+  }
   mlir::Attribute f32(float value) { return builder.getF32FloatAttr(value); }
   mlir::Attribute f64(double value) { return builder.getF64FloatAttr(value); }
 
@@ -121,8 +123,15 @@ void populateReductionLowerings(LoweringTable &table);
 void populateDataMovementLowerings(LoweringTable &table);
 void populateTransferLowerings(LoweringTable &table);
 
-/// A C string literal of `text`.
-std::string cString(llvm::StringRef text);
+/// An ONNX axis made non-negative for a tensor of `rank`.
+inline int64_t positiveAxis(int64_t axis, int64_t rank) {
+  return axis < 0 ? axis + rank : axis;
+}
+
+/// The rank of a ranked tensor value.
+inline int64_t rankOf(mlir::Value v) {
+  return llvm::cast<mlir::ShapedType>(v.getType()).getRank();
+}
 
 } // namespace cleave::lowering
 

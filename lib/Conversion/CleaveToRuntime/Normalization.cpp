@@ -52,8 +52,9 @@ LogicalResult lowerLayerNorm(LayerNormalizationOp op, ProgramBuilder &p) {
   args.push_back(p.f32(op.getEpsilon().convertToFloat()));
   for (unsigned i = inputs; i < operands.size(); ++i)
     args.push_back(p.operand(i));
-  StringRef callee = stats ? (bias ? "layer_norm_bias_stats" : "layer_norm_stats")
-                           : (bias ? "layer_norm_bias" : "layer_norm");
+  StringRef callee = stats
+                         ? (bias ? "layer_norm_bias_stats" : "layer_norm_stats")
+                         : (bias ? "layer_norm_bias" : "layer_norm");
   p.kernel(callee, operands, args);
   return success();
 }
@@ -98,8 +99,8 @@ void populateNormalizationLowerings(LoweringTable &table) {
     p.kernel("lrn", {p.in(op, 0), p.out(op)},
              {p.operand(0), p.f32(op.getAlpha().convertToFloat()),
               p.f32(op.getBeta().convertToFloat()),
-              p.f32(op.getBias().convertToFloat()), p.i64((int64_t)op.getSize()),
-              p.operand(1)});
+              p.f32(op.getBias().convertToFloat()),
+              p.i64((int64_t)op.getSize()), p.operand(1)});
     return success();
   });
 }

@@ -10,10 +10,6 @@ namespace cleave::lowering {
 
 namespace {
 
-int64_t positive(int64_t axis, int64_t rank) {
-  return axis < 0 ? axis + rank : axis;
-}
-
 /// Reduce*: the kernel writes the kept-dims shape (the same bytes).
 LogicalResult lowerReduce(Operation *op, ProgramBuilder &p) {
   auto x = cast<ShapedType>(op->getOperand(0).getType());
@@ -34,7 +30,7 @@ LogicalResult lowerReduce(Operation *op, ProgramBuilder &p) {
     kept.assign(x.getRank(), 1);
   else
     for (int64_t a : *axisValues)
-      kept[positive(a, x.getRank())] = 1;
+      kept[positiveAxis(a, x.getRank())] = 1;
   Value keptView = p.resultAs(op, kept);
   p.kernel("reduce", {p.in(op, 0), keptView},
            {p.token(cast<KernelOpInterface>(op).getRuntimeKernel()),
@@ -46,8 +42,8 @@ LogicalResult lowerArgReduce(Operation *op, ProgramBuilder &p) {
   auto x = cast<ShapedType>(op->getOperand(0).getType());
   if (!x.getElementType().isF32())
     return p.unsupported(op, "only f32 kernels exist so far");
-  int64_t axis = positive(op->getAttrOfType<IntegerAttr>("axis").getInt(),
-                          x.getRank());
+  int64_t axis = positiveAxis(op->getAttrOfType<IntegerAttr>("axis").getInt(),
+                              x.getRank());
   SmallVector<int64_t> kept(x.getShape());
   kept[axis] = 1;
   Value keptView = p.resultAs(op, kept);
@@ -65,15 +61,14 @@ void populateReductionLowerings(LoweringTable &table) {
   table.addFamily(
       [](Operation *op) {
         auto kernel = dyn_cast<KernelOpInterface>(op);
-        return kernel && kernel.getRuntimeKernel().starts_with("CLEAVE_REDUCE_");
+        return kernel &&
+               kernel.getRuntimeKernel().starts_with("CLEAVE_REDUCE_");
       },
       lowerReduce);
-  table.add<ArgMaxOp>([](ArgMaxOp op, ProgramBuilder &p) {
-    return lowerArgReduce(op, p);
-  });
-  table.add<ArgMinOp>([](ArgMinOp op, ProgramBuilder &p) {
-    return lowerArgReduce(op, p);
-  });
+  table.add<ArgMaxOp>(
+      [](ArgMaxOp op, ProgramBuilder &p) { return lowerArgReduce(op, p); });
+  table.add<ArgMinOp>(
+      [](ArgMinOp op, ProgramBuilder &p) { return lowerArgReduce(op, p); });
   table.add<TopKOp>([](TopKOp op, ProgramBuilder &p) -> LogicalResult {
     // Both outputs are computed; unused ones still need a buffer.
     Value values = p.out(op, 0), indices = p.out(op, 1);
@@ -81,7 +76,7 @@ void populateReductionLowerings(LoweringTable &table) {
       return p.unsupported(op, "both outputs need a buffer");
     int64_t rank = cast<ShapedType>(op.getX().getType()).getRank();
     p.kernel("top_k", {p.in(op, 0), values, indices},
-             {p.operand(0), p.i32(positive((int64_t)op.getAxis(), rank)),
+             {p.operand(0), p.i32(positiveAxis((int64_t)op.getAxis(), rank)),
               p.i32(op.getLargest() ? 1 : 0), p.operand(1), p.operand(2)});
     return success();
   });
@@ -91,7 +86,7 @@ void populateReductionLowerings(LoweringTable &table) {
       return p.unsupported(op, "axis must be a constant");
     int64_t rank = cast<ShapedType>(op.getX().getType()).getRank();
     p.kernel("cumsum", {p.in(op, 0), p.out(op)},
-             {p.operand(0), p.i32(positive((*axis)[0], rank)),
+             {p.operand(0), p.i32(positiveAxis((*axis)[0], rank)),
               p.i32(op.getExclusive() != 0), p.i32(op.getReverse() != 0),
               p.operand(1)});
     return success();

@@ -116,8 +116,8 @@ LogicalResult lowerConvTranspose(ConvTransposeOp op, ProgramBuilder &p) {
     if (derived) {
       // ONNX: total padding from the output size, split at the start
       // (SAME_UPPER) or at the end (otherwise).
-      int64_t total = s * (x.getDimSize(i + 2) - 1) + extra + extent -
-                      y.getDimSize(i + 2);
+      int64_t total =
+          s * (x.getDimSize(i + 2) - 1) + extra + extent - y.getDimSize(i + 2);
       // Floor division, as ONNX's definition (a negative total means the
       // output is longer than the input covers).
       int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2);
@@ -174,10 +174,9 @@ LogicalResult lowerGlobalPool(Operation *op, StringRef kind,
   ArrayRef<int64_t> spatial =
       cast<ShapedType>(op->getOperand(0).getType()).getShape().drop_front(2);
   SmallVector<int64_t> ones(spatial.size(), 1), zeros(spatial.size(), 0);
-  return pool(op, kind,
-              p.window({SmallVector<int64_t>(spatial), ones, ones, zeros,
-                        zeros}),
-              p);
+  return pool(
+      op, kind,
+      p.window({SmallVector<int64_t>(spatial), ones, ones, zeros, zeros}), p);
 }
 
 } // namespace

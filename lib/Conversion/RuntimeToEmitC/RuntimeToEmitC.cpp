@@ -33,18 +33,6 @@ std::string dimsList(ArrayRef<int64_t> dims) {
   return text + "}";
 }
 
-std::string cString(StringRef text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\')
-      out += '\\';
-    if ((unsigned char)c < 0x20)
-      continue;
-    out += c;
-  }
-  return out + "\"";
-}
-
 /// Emits one program's function; `entry` and `entryArgs` name the device
 /// main the table goes to.
 class ProgramEmitter {
@@ -75,8 +63,8 @@ private:
     Value status = call(callee, opaque("cleave_status"), operands, args);
     call("CLEAVE_PROGRAM_CHECK", Type(), {status}, {builder.getIndexAttr(0)});
   }
-  Value tensorView(StringRef callee, Value base, ViewType type,
-                   Attribute where, bool withLayout);
+  Value tensorView(StringRef callee, Value base, ViewType type, Attribute where,
+                   bool withLayout);
   /// A kernel argument as EmitC takes it.
   Attribute argument(Attribute arg);
   LogicalResult emitOp(Operation &op);
@@ -143,9 +131,9 @@ LogicalResult ProgramEmitter::emitOp(Operation &op) {
       })
       .Case([&](WindowOp o) {
         SmallVector<Attribute> args;
-        for (ArrayRef<int64_t> list : {o.getKernel(), o.getStrides(),
-                                       o.getDilations(), o.getBegin(),
-                                       o.getEnd()})
+        for (ArrayRef<int64_t> list :
+             {o.getKernel(), o.getStrides(), o.getDilations(), o.getBegin(),
+              o.getEnd()})
           args.push_back(literal(dimsList(list)));
         if (o.getChannelsLast())
           args.push_back(builder.getI32IntegerAttr(1));
@@ -154,12 +142,10 @@ LogicalResult ProgramEmitter::emitOp(Operation &op) {
         return success();
       })
       .Case([&](KernelOp o) {
-        SmallVector<Value> operands = llvm::map_to_vector(o.getOperands(),
-                                                          lookup);
-        SmallVector<Attribute> args =
-            llvm::map_to_vector(o.getArgs(), [&](Attribute a) {
-              return argument(a);
-            });
+        SmallVector<Value> operands =
+            llvm::map_to_vector(o.getOperands(), lookup);
+        SmallVector<Attribute> args = llvm::map_to_vector(
+            o.getArgs(), [&](Attribute a) { return argument(a); });
         checked(("cleave::program::" + o.getCallee()).str(), operands, args);
         return success();
       })
@@ -185,10 +171,11 @@ LogicalResult ProgramEmitter::emitOp(Operation &op) {
 /// The table of inputs and outputs and `main`, as C++ text.
 std::string ProgramEmitter::table(ProgramOp program) {
   auto ioTable = [&](StringRef name, ArrayAttr entries) {
-    std::string text = "static const cleave_program_io " + name.str() + "[] = {";
+    std::string text =
+        "static const cleave_program_io " + name.str() + "[] = {";
     for (IoAttr io : entries.getAsRange<IoAttr>()) {
       RankedTensorType type = io.getType();
-      text += "\n  {" + cString(io.getName().getValue()) + ", " +
+      text += "\n  {" + cStringLiteral(io.getName().getValue()) + ", " +
               dtypeName(type.getElementType()) + ", " +
               std::to_string(type.getRank()) + ", " +
               dimsList(type.getShape()) + "},";
@@ -202,7 +189,7 @@ std::string ProgramEmitter::table(ProgramOp program) {
   text += ioTable("kOutputs", program.getOutputs());
   text += "\nint main(int argc, char **argv) {\n"
           "  static const cleave_program program = {" +
-          cString(name) + ", " + std::to_string(program.getArenaSize()) +
+          cStringLiteral(name) + ", " + std::to_string(program.getArenaSize()) +
           ", " + std::to_string(program.getWeightsSize()) + ", " +
           std::to_string(program.getInputs().size()) + ", kInputs, " +
           std::to_string(program.getOutputs().size()) +

@@ -12,13 +12,7 @@
 
 #include "cleave/Runtime/Tensor.h"
 
-#ifndef CLEAVE_HD
-#ifdef __CUDACC__
-#define CLEAVE_HD __host__ __device__
-#else
-#define CLEAVE_HD
-#endif
-#endif
+#include "../HostDevice.h"
 
 namespace cleave::cuda {
 

@@ -53,6 +53,18 @@ std::string cleave::rt::dtypeName(Type e) {
          std::to_string(i.getWidth());
 }
 
+std::string cleave::rt::cStringLiteral(StringRef text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    if ((unsigned char)c < 0x20)
+      continue;
+    out += c;
+  }
+  return out + "\"";
+}
+
 LogicalResult ProgramOp::verify() {
   if ((int64_t)getArenaSize() < 0 || (int64_t)getWeightsSize() < 0)
     return emitOpError("memory sizes must not be negative");
@@ -67,12 +79,11 @@ LogicalResult ProgramOp::verify() {
       return success();
     };
     if (auto input = dyn_cast<InputOp>(op))
-      if (failed(check((int64_t)input.getIndex(), getInputs().size(),
-                       "input")))
+      if (failed(check((int64_t)input.getIndex(), getInputs().size(), "input")))
         return failure();
     if (auto output = dyn_cast<OutputOp>(op))
-      if (failed(check((int64_t)output.getIndex(), getOutputs().size(),
-                       "output")))
+      if (failed(
+              check((int64_t)output.getIndex(), getOutputs().size(), "output")))
         return failure();
   }
   return success();
@@ -84,8 +95,8 @@ LogicalResult KernelOp::verify() {
     if (integer && integer.getType().isIndex()) {
       if (integer.getInt() < 0 ||
           integer.getInt() >= (int64_t)getOperands().size())
-        return emitOpError() << "argument " << integer.getInt()
-                             << " names no operand";
+        return emitOpError()
+               << "argument " << integer.getInt() << " names no operand";
       continue;
     }
     if (!isa<IntegerAttr, FloatAttr, StringAttr, DenseI64ArrayAttr,

@@ -25,6 +25,10 @@ namespace cleave::rt {
 /// The runtime's name of an element type (CLEAVE_DTYPE_F32, ...), or "" if
 /// the runtime has none.
 std::string dtypeName(mlir::Type elementType);
+
+/// `text` as a C string literal (quotes and backslashes escaped, control
+/// characters dropped).
+std::string cStringLiteral(llvm::StringRef text);
 } // namespace cleave::rt
 
 #endif // CLEAVE_DIALECT_RUNTIME_IR_RUNTIMEDIALECT_H

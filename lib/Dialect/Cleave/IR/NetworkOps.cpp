@@ -1,0 +1,382 @@
+//===- NetworkOps.cpp - result types of products, windows, normalisations -===//
+
+#include "OpHelpers.h"
+#include "cleave/Dialect/Cleave/IR/ConstantUtils.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CheckedArithmetic.h"
+
+using namespace mlir;
+using namespace cleave::graph;
+using namespace cleave::graph::helpers;
+
+//===----------------------------------------------------------------------===//
+// Neural-network ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  RankedTensorType a = rankedType(adaptor.getA());
+  RankedTensorType b = rankedType(adaptor.getB());
+  if (a.getRank() == 0 || b.getRank() == 0)
+    return emitOptionalError(loc, "inputs must have rank 1 or more");
+  if (a.getElementType() != b.getElementType())
+    return emitOptionalError(loc, "inputs have different element types");
+  SmallVector<int64_t> aShape(a.getShape()), bShape(b.getShape());
+  bool aVector = aShape.size() == 1, bVector = bShape.size() == 1;
+  if (aVector)
+    aShape.insert(aShape.begin(), 1);
+  if (bVector)
+    bShape.push_back(1);
+  int64_t m = aShape[aShape.size() - 2], k = aShape.back();
+  int64_t k2 = bShape[bShape.size() - 2], n = bShape.back();
+  if (k != k2)
+    return emitOptionalError(loc, "contracting dimensions differ (", k, " and ",
+                             k2, ")");
+  std::optional<SmallVector<int64_t>> batch =
+      broadcastShapes(ArrayRef<int64_t>(aShape).drop_back(2),
+                      ArrayRef<int64_t>(bShape).drop_back(2));
+  if (!batch)
+    return emitOptionalError(loc, "batch dimensions do not broadcast");
+  SmallVector<int64_t> shape = *batch;
+  if (!aVector)
+    shape.push_back(m);
+  if (!bVector)
+    shape.push_back(n);
+  types.push_back(withShape(adaptor.getA(), shape));
+  return success();
+}
+
+LogicalResult GemmOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  RankedTensorType a = rankedType(adaptor.getA());
+  RankedTensorType b = rankedType(adaptor.getB());
+  if (a.getRank() != 2 || b.getRank() != 2)
+    return emitOptionalError(loc, "A and B must be matrices");
+  int64_t m = a.getDimSize(adaptor.getTransA() ? 1 : 0);
+  int64_t k = a.getDimSize(adaptor.getTransA() ? 0 : 1);
+  int64_t k2 = b.getDimSize(adaptor.getTransB() ? 1 : 0);
+  int64_t n = b.getDimSize(adaptor.getTransB() ? 0 : 1);
+  if (k != k2)
+    return emitOptionalError(loc, "contracting dimensions differ (", k, " and ",
+                             k2, ")");
+  if (!isNone(adaptor.getC())) {
+    std::optional<SmallVector<int64_t>> shape =
+        broadcastShapes(rankedType(adaptor.getC()).getShape(), {m, n});
+    if (!shape || (*shape)[0] != m || (*shape)[1] != n)
+      return emitOptionalError(loc, "C does not broadcast to [", m, ", ", n,
+                               "]");
+  }
+  types.push_back(withShape(adaptor.getA(), {m, n}));
+  return success();
+}
+
+namespace {
+/// Attributes shared by convolution and pooling windows, with their defaults
+/// filled in for `spatialRank` dimensions.
+struct Window {
+  SmallVector<int64_t> kernel, strides, dilations, padsBegin, padsEnd;
+  StringRef autoPad;
+};
+
+FailureOr<Window> getWindow(std::optional<Location> loc, int64_t spatialRank,
+                            std::optional<ArrayRef<int64_t>> kernel,
+                            DenseI64ArrayAttr strides,
+                            DenseI64ArrayAttr dilations, DenseI64ArrayAttr pads,
+                            StringRef autoPad) {
+  Window window;
+  window.autoPad = autoPad;
+  if (!kernel) {
+    (void)emitOptionalError(loc, "kernel_shape is required");
+    return failure();
+  }
+  auto filled = [&](DenseI64ArrayAttr attr, size_t size, int64_t value,
+                    StringRef name) -> FailureOr<SmallVector<int64_t>> {
+    if (!attr)
+      return SmallVector<int64_t>(size, value);
+    if (attr.size() != (int64_t)size) {
+      (void)emitOptionalError(loc, name, " has ", attr.size(),
+                              " entries, expected ", size);
+      return failure();
+    }
+    return SmallVector<int64_t>(attr.asArrayRef());
+  };
+  window.kernel.assign(kernel->begin(), kernel->end());
+  if ((int64_t)window.kernel.size() != spatialRank) {
+    (void)emitOptionalError(loc, "kernel_shape has ", window.kernel.size(),
+                            " entries for ", spatialRank, " spatial axes");
+    return failure();
+  }
+  auto s = filled(strides, spatialRank, 1, "strides");
+  auto d = filled(dilations, spatialRank, 1, "dilations");
+  auto p = filled(pads, 2 * spatialRank, 0, "pads");
+  if (failed(s) || failed(d) || failed(p))
+    return failure();
+  window.strides = *s;
+  window.dilations = *d;
+  window.padsBegin.assign(p->begin(), p->begin() + spatialRank);
+  window.padsEnd.assign(p->begin() + spatialRank, p->end());
+  if (autoPad != "NOTSET" && autoPad != "VALID" && autoPad != "SAME_UPPER" &&
+      autoPad != "SAME_LOWER") {
+    (void)emitOptionalError(loc, "unknown auto_pad '", autoPad, "'");
+    return failure();
+  }
+  if (llvm::any_of(window.strides, [](int64_t v) { return v <= 0; }) ||
+      llvm::any_of(window.dilations, [](int64_t v) { return v <= 0; }) ||
+      llvm::any_of(window.kernel, [](int64_t v) { return v <= 0; })) {
+    (void)emitOptionalError(loc, "kernel_shape, strides and dilations must "
+                                 "be positive");
+    return failure();
+  }
+  return window;
+}
+
+/// Output size of a sliding window along each spatial axis (ONNX Conv and
+/// pooling rules, PyTorch's rule for the last ceil_mode window).
+FailureOr<SmallVector<int64_t>> windowOutput(std::optional<Location> loc,
+                                             ArrayRef<int64_t> input,
+                                             const Window &w, bool ceilMode) {
+  SmallVector<int64_t> out;
+  for (size_t i = 0; i < input.size(); ++i) {
+    int64_t extent = (w.kernel[i] - 1) * w.dilations[i] + 1;
+    int64_t size;
+    if (w.autoPad == "SAME_UPPER" || w.autoPad == "SAME_LOWER") {
+      size = (input[i] + w.strides[i] - 1) / w.strides[i];
+    } else {
+      int64_t padded =
+          input[i] - extent +
+          (w.autoPad == "VALID" ? 0 : w.padsBegin[i] + w.padsEnd[i]);
+      if (padded < 0) {
+        (void)emitOptionalError(loc, "window of extent ", extent,
+                                " is larger than padded input axis ", i);
+        return failure();
+      }
+      // ceil_mode only applies to explicit padding; VALID is always
+      // ceil((in - extent + 1) / stride), which is the floor form.
+      bool roundUp = ceilMode && w.autoPad == "NOTSET";
+      size =
+          (roundUp ? (padded + w.strides[i] - 1) : padded) / w.strides[i] + 1;
+      if (roundUp && (size - 1) * w.strides[i] >= input[i] + w.padsBegin[i])
+        --size;
+    }
+    out.push_back(size);
+  }
+  return out;
+}
+
+/// [N, C, spatial...] from [N, spatial..., C] (channels_last ops infer in
+/// ONNX's layout).
+SmallVector<int64_t> channelsFirst(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> result = {shape.front(), shape.back()};
+  llvm::append_range(result, shape.drop_front().drop_back());
+  return result;
+}
+
+/// [N, spatial..., C] from [N, C, spatial...].
+SmallVector<int64_t> channelsLast(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> result = {shape.front()};
+  llvm::append_range(result, shape.drop_front(2));
+  result.push_back(shape[1]);
+  return result;
+}
+
+template <typename PoolAdaptor>
+LogicalResult inferPool(std::optional<Location> loc, PoolAdaptor adaptor,
+                        Value x, int64_t numResults,
+                        SmallVectorImpl<Type> &types) {
+  RankedTensorType input = rankedType(x);
+  if (input.getRank() < 3)
+    return emitOptionalError(loc, "expects an input of rank 3 or more");
+  bool last = adaptor.getChannelsLast();
+  FailureOr<Window> window =
+      getWindow(loc, input.getRank() - 2, adaptor.getKernelShape(),
+                adaptor.getStridesAttr(), adaptor.getDilationsAttr(),
+                adaptor.getPadsAttr(), adaptor.getAutoPad());
+  if (failed(window))
+    return failure();
+  SmallVector<int64_t> inShape(input.getShape());
+  if (last)
+    inShape = channelsFirst(inShape);
+  FailureOr<SmallVector<int64_t>> spatial = windowOutput(
+      loc, ArrayRef<int64_t>(inShape).drop_front(2), *window,
+      adaptor.getCeilMode());
+  if (failed(spatial))
+    return failure();
+  SmallVector<int64_t> shape(inShape.begin(), inShape.begin() + 2);
+  llvm::append_range(shape, *spatial);
+  if (last)
+    shape = channelsLast(shape);
+  types.push_back(withShape(x, shape));
+  if (numResults == 2)
+    types.push_back(RankedTensorType::get(shape, i64(x.getContext())));
+  return success();
+}
+} // namespace
+
+LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  RankedTensorType xType = rankedType(adaptor.getX());
+  RankedTensorType w = rankedType(adaptor.getW());
+  if (xType.getRank() < 3 || w.getRank() != xType.getRank())
+    return emitOptionalError(loc, "X and W must have the same rank, 3 or more");
+  if (std::optional<ArrayRef<float>> clip = adaptor.getFusedClip())
+    if (clip->size() != 2 || !((*clip)[0] <= (*clip)[1]))
+      return emitOptionalError(loc, "fused_clip must be [lo, hi] with lo <= hi");
+  bool last = adaptor.getChannelsLast();
+  // Inferred in ONNX's layout, then permuted back for channels_last.
+  RankedTensorType x =
+      last ? RankedTensorType::get(channelsFirst(xType.getShape()),
+                                   xType.getElementType())
+           : xType;
+  int64_t group = (int64_t)adaptor.getGroup();
+  if (group <= 0 || x.getDimSize(1) != w.getDimSize(1) * group)
+    return emitOptionalError(loc, "X has ", x.getDimSize(1),
+                             " channels but W expects ", w.getDimSize(1),
+                             " per group for ", group, " groups");
+  std::optional<ArrayRef<int64_t>> kernel = adaptor.getKernelShape();
+  if (!kernel)
+    kernel = w.getShape().drop_front(2);
+  FailureOr<Window> window = getWindow(
+      loc, x.getRank() - 2, kernel, adaptor.getStridesAttr(),
+      adaptor.getDilationsAttr(), adaptor.getPadsAttr(), adaptor.getAutoPad());
+  if (failed(window))
+    return failure();
+  FailureOr<SmallVector<int64_t>> spatial =
+      windowOutput(loc, x.getShape().drop_front(2), *window, false);
+  if (failed(spatial))
+    return failure();
+  SmallVector<int64_t> shape = {x.getDimSize(0), w.getDimSize(0)};
+  llvm::append_range(shape, *spatial);
+  if (last)
+    shape = channelsLast(shape);
+  if (Value z = adaptor.getZ())
+    if (rankedType(z).getShape() != ArrayRef<int64_t>(shape))
+      return emitOptionalError(loc, "Z must have the output's shape");
+  types.push_back(withShape(adaptor.getX(), shape));
+  return success();
+}
+
+LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *,
+                                                std::optional<Location> loc,
+                                                Adaptor adaptor,
+                                                SmallVectorImpl<Type> &types) {
+  RankedTensorType x = rankedType(adaptor.getX());
+  RankedTensorType w = rankedType(adaptor.getW());
+  if (x.getRank() < 3 || w.getRank() != x.getRank())
+    return emitOptionalError(loc, "X and W must have the same rank, 3 or more");
+  if (x.getDimSize(1) != w.getDimSize(0))
+    return emitOptionalError(loc, "X has ", x.getDimSize(1),
+                             " channels but W has ", w.getDimSize(0));
+  int64_t spatialRank = x.getRank() - 2;
+  std::optional<ArrayRef<int64_t>> kernel = adaptor.getKernelShape();
+  if (!kernel)
+    kernel = w.getShape().drop_front(2);
+  FailureOr<Window> window = getWindow(
+      loc, spatialRank, kernel, adaptor.getStridesAttr(),
+      adaptor.getDilationsAttr(), adaptor.getPadsAttr(), adaptor.getAutoPad());
+  if (failed(window))
+    return failure();
+  if ((int64_t)adaptor.getGroup() <= 0)
+    return emitOptionalError(loc, "group must be positive");
+  SmallVector<int64_t> shape = {x.getDimSize(0),
+                                w.getDimSize(1) * (int64_t)adaptor.getGroup()};
+  if (std::optional<ArrayRef<int64_t>> outputShape = adaptor.getOutputShape()) {
+    ArrayRef<int64_t> dims = *outputShape;
+    if ((int64_t)dims.size() == spatialRank + 2)
+      dims = dims.drop_front(2);
+    if ((int64_t)dims.size() != spatialRank)
+      return emitOptionalError(loc, "output_shape has ", outputShape->size(),
+                               " entries for ", spatialRank, " spatial axes");
+    llvm::append_range(shape, dims);
+  } else {
+    SmallVector<int64_t> outputPadding(spatialRank, 0);
+    if (std::optional<ArrayRef<int64_t>> attr = adaptor.getOutputPadding())
+      outputPadding.assign(attr->begin(), attr->end());
+    if ((int64_t)outputPadding.size() != spatialRank)
+      return emitOptionalError(loc, "output_padding has the wrong length");
+    for (int64_t i = 0; i < spatialRank; ++i) {
+      int64_t in = x.getDimSize(i + 2);
+      if (window->autoPad == "SAME_UPPER" || window->autoPad == "SAME_LOWER") {
+        shape.push_back(in * window->strides[i]);
+        continue;
+      }
+      int64_t pads = window->autoPad == "VALID"
+                         ? 0
+                         : window->padsBegin[i] + window->padsEnd[i];
+      shape.push_back(window->strides[i] * (in - 1) + outputPadding[i] +
+                      (window->kernel[i] - 1) * window->dilations[i] + 1 -
+                      pads);
+    }
+  }
+  types.push_back(withShape(adaptor.getX(), shape));
+  return success();
+}
+
+LogicalResult AveragePoolOp::inferReturnTypes(MLIRContext *,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &types) {
+  return inferPool(loc, adaptor, adaptor.getX(), 1, types);
+}
+
+LogicalResult MaxPoolOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &types) {
+  return inferPool(loc, adaptor, adaptor.getX(), 2, types);
+}
+
+LogicalResult BatchNormalizationOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  RankedTensorType x = rankedType(adaptor.getX());
+  if (x.getRank() < 2)
+    return emitOptionalError(loc, "X must have rank 2 or more");
+  int64_t channels = x.getDimSize(1);
+  for (Value v : {adaptor.getScale(), adaptor.getB(), adaptor.getInputMean(),
+                  adaptor.getInputVar()})
+    if (rankedType(v).getRank() != 1 || rankedType(v).getDimSize(0) != channels)
+      return emitOptionalError(loc, "scale, B, mean and var must have shape [",
+                               channels, "]");
+  types.push_back(x);
+  types.push_back(adaptor.getInputMean().getType());
+  types.push_back(adaptor.getInputVar().getType());
+  return success();
+}
+
+LogicalResult InstanceNormalizationOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  RankedTensorType x = rankedType(adaptor.getInput());
+  if (x.getRank() < 3)
+    return emitOptionalError(loc, "input must have rank 3 or more");
+  types.push_back(x);
+  return success();
+}
+
+LogicalResult LayerNormalizationOp::inferReturnTypes(
+    MLIRContext *context, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  RankedTensorType x = rankedType(adaptor.getX());
+  FailureOr<int64_t> axis =
+      normalizeAxis(loc, (int64_t)adaptor.getAxis(), x.getRank());
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> statsShape(x.getShape().take_front(*axis));
+  statsShape.resize(x.getRank(), 1);
+  Type stashType = adaptor.getStashType() == 1 ? Float32Type::get(context)
+                                               : x.getElementType();
+  types.push_back(x);
+  types.push_back(RankedTensorType::get(statsShape, stashType));
+  types.push_back(RankedTensorType::get(statsShape, stashType));
+  return success();
+}
+

@@ -1,0 +1,168 @@
+//===- ElementwiseKernels.cpp - unary, binary and Not on the CPU ------------===//
+//
+// oneDNN eltwise and binary where they have the op; elsewhere loops over
+// the math the CUDA kernels share (ElementwiseMath.h).
+//
+//===----------------------------------------------------------------------===//
+
+#include "cleave/Runtime/CpuKernels.h"
+#include "ElementwiseMath.h"
+#include "OneDnnSupport.h"
+#include "StatusInternal.h"
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <dnnl.hpp>
+#include <omp.h>
+#include <optional>
+#include <string>
+#include <vector>
+
+using namespace cleave::cpu;
+
+/// oneDNN 2.6's eltwise algorithm for a unary op (adjusting its scalars
+/// to oneDNN's), if it has one.
+static std::optional<dnnl::algorithm> oneDnnUnary(cleave_unary_op op,
+                                                  float &alpha, float &beta) {
+  using A = dnnl::algorithm;
+  switch (op) {
+  case CLEAVE_UNARY_ABS:
+    return A::eltwise_abs;
+  case CLEAVE_UNARY_ELU:
+    return A::eltwise_elu;
+  case CLEAVE_UNARY_EXP:
+    return A::eltwise_exp;
+  case CLEAVE_UNARY_GELU:
+    return A::eltwise_gelu_erf;
+  case CLEAVE_UNARY_GELU_TANH:
+    return A::eltwise_gelu_tanh;
+  case CLEAVE_UNARY_LEAKY_RELU:
+    return A::eltwise_relu;
+  case CLEAVE_UNARY_LOG:
+    return A::eltwise_log;
+  case CLEAVE_UNARY_NEG:
+    alpha = -1.0f, beta = 0.0f;
+    return A::eltwise_linear;
+  case CLEAVE_UNARY_RELU:
+    alpha = 0.0f;
+    return A::eltwise_relu;
+  case CLEAVE_UNARY_SIGMOID:
+    return A::eltwise_logistic;
+  case CLEAVE_UNARY_SQRT:
+    return A::eltwise_sqrt;
+  case CLEAVE_UNARY_TANH:
+    return A::eltwise_tanh;
+  case CLEAVE_UNARY_LINEAR:
+    return A::eltwise_linear;
+  default:
+    return std::nullopt;
+  }
+}
+
+extern "C" {
+
+cleave_status cleave_cpu_unary(cleave_unary_op op, float alpha, float beta,
+                               const cleave_tensor *x, cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(checkF32("unary", {x, y}));
+  if (dimsOf(x) != dimsOf(y))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "unary: input " + shapeText(dimsOf(x)) +
+                            " and output " + shapeText(dimsOf(y)) + " differ");
+  int64_t count = cleave_tensor_num_elements(x);
+  if (count == 0)
+    return nullptr;
+  const float *in = (const float *)x->data;
+  float *out = (float *)y->data;
+  // oneDNN's algorithm where it has one; the shared math as a loop (one
+  // per op, so each loop body is that op's math alone) elsewhere.
+  std::optional<dnnl::algorithm> found = oneDnnUnary(op, alpha, beta);
+  if (!found) {
+    switch (op) {
+#define CLEAVE_UNARY_OP(NAME)                                                  \
+  case CLEAVE_UNARY_##NAME:                                                    \
+    return unaryLoop(in, out, count, alpha, beta,                              \
+                     [](float x, float a, float b) {                           \
+                       return cleave::unaryOp(CLEAVE_UNARY_##NAME, x, a, b);   \
+                     });
+#include "cleave/Runtime/UnaryOps.def"
+    }
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "unary: unknown op " + std::to_string(op));
+  }
+  dnnl::algorithm algorithm = *found;
+  return guarded("unary", [&]() -> cleave_status {
+    memory::desc desc = rowMajor({count});
+    const dnnl::primitive &eltwise = cachedPrimitive(
+        planKey(kEltwise, {{count}}, {(double)algorithm, alpha, beta}), [&] {
+          return dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(
+              dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference,
+                                          algorithm, desc, alpha, beta),
+              cpuEngine()));
+        });
+    execute(eltwise,
+            {{DNNL_ARG_SRC, wrap(desc, x)}, {DNNL_ARG_DST, wrap(desc, y)}});
+    return nullptr;
+  });
+}
+
+cleave_status cleave_cpu_binary(cleave_binary_op op, const cleave_tensor *a,
+                                const cleave_tensor *b, cleave_tensor *y) {
+  // oneDNN wants at least one dimension; scalars take the loop.
+  if (op > CLEAVE_BINARY_MIN || a->dtype != CLEAVE_DTYPE_F32 ||
+      b->dtype != CLEAVE_DTYPE_F32 || y->dtype != CLEAVE_DTYPE_F32 ||
+      y->rank == 0)
+    return cleave_cpu_binary_loop(op, a, b, y);
+  Dims shape;
+  if (!broadcast(dimsOf(a), dimsOf(b), shape) || shape != dimsOf(y))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "binary: shapes " + shapeText(dimsOf(a)) + " and " +
+                            shapeText(dimsOf(b)) + " do not broadcast to " +
+                            shapeText(dimsOf(y)));
+  if (cleave_tensor_num_elements(y) == 0)
+    return nullptr;
+  bool commutative = op != CLEAVE_BINARY_SUB && op != CLEAVE_BINARY_DIV;
+  // oneDNN broadcasts only its second input: put the full-shape one first.
+  if (padded(dimsOf(a), shape.size()) != shape && commutative &&
+      padded(dimsOf(b), shape.size()) == shape)
+    std::swap(a, b);
+  using A = dnnl::algorithm;
+  const A algorithms[] = {A::binary_add, A::binary_sub, A::binary_mul,
+                          A::binary_div, A::binary_max, A::binary_min};
+  if ((unsigned)op >= std::size(algorithms))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "binary: unknown op " + std::to_string(op));
+  dnnl::algorithm algorithm = algorithms[op];
+  if (padded(dimsOf(a), shape.size()) == shape) {
+    return guarded("binary", [&]() -> cleave_status {
+      memory::desc aDesc = rowMajor(shape),
+                   bDesc = rowMajor(padded(dimsOf(b), shape.size()));
+      const dnnl::primitive &binary = cachedPrimitive(
+          planKey(kBinary, {shape, dimsOf(b)}, {(double)algorithm}), [&] {
+            return dnnl::binary(dnnl::binary::primitive_desc(
+                dnnl::binary::desc(algorithm, aDesc, bDesc, aDesc),
+                cpuEngine()));
+          });
+      execute(binary, {{DNNL_ARG_SRC_0, wrap(aDesc, a)},
+                       {DNNL_ARG_SRC_1, wrap(bDesc, b)},
+                       {DNNL_ARG_DST, wrap(aDesc, y)}});
+      return nullptr;
+    });
+  }
+  // Both inputs broadcast: oneDNN cannot, the loop can.
+  return cleave_cpu_binary_loop(op, a, b, y);
+}
+
+cleave_status cleave_cpu_not(const cleave_tensor *x, cleave_tensor *y) {
+  if (x->dtype != CLEAVE_DTYPE_BOOL || y->dtype != CLEAVE_DTYPE_BOOL ||
+      dimsOf(x) != dimsOf(y))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT, "not: x and y must be bool "
+                                                 "tensors of one shape");
+  int64_t count = cleave_tensor_num_elements(x);
+  const uint8_t *in = (const uint8_t *)x->data;
+  uint8_t *out = (uint8_t *)y->data;
+  for (int64_t i = 0; i < count; ++i)
+    out[i] = !in[i];
+  return nullptr;
+}
+
+} // extern "C"

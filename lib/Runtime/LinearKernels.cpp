@@ -1,0 +1,146 @@
+//===- LinearKernels.cpp - MatMul and Gemm on the CPU -----------------------===//
+//
+// oneDNN matmul, with NumPy batch broadcasting and 1-D promotion.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cleave/Runtime/CpuKernels.h"
+#include "ElementwiseMath.h"
+#include "OneDnnSupport.h"
+#include "StatusInternal.h"
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <dnnl.hpp>
+#include <omp.h>
+#include <optional>
+#include <string>
+#include <vector>
+
+using namespace cleave::cpu;
+
+extern "C" {
+
+cleave_status cleave_cpu_matmul(const cleave_tensor *a, const cleave_tensor *b,
+                                cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(checkF32("matmul", {a, b, y}));
+  return guarded("matmul", [&]() -> cleave_status {
+    Dims aDims = dimsOf(a), bDims = dimsOf(b);
+    if (aDims.empty() || bDims.empty())
+      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                          "matmul: inputs must have rank 1 or more");
+    bool aVector = aDims.size() == 1, bVector = bDims.size() == 1;
+    if (aVector)
+      aDims.insert(aDims.begin(), 1);
+    if (bVector)
+      bDims.push_back(1);
+    size_t rank = std::max(aDims.size(), bDims.size());
+    aDims = padded(aDims, rank);
+    bDims = padded(bDims, rank);
+    Dims batchA(aDims.begin(), aDims.end() - 2);
+    Dims batchB(bDims.begin(), bDims.end() - 2), batch;
+    if (aDims[rank - 1] != bDims[rank - 2] || !broadcast(batchA, batchB, batch))
+      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                          "matmul: shapes " + shapeText(dimsOf(a)) + " and " +
+                              shapeText(dimsOf(b)) + " do not multiply");
+    Dims yDims = batch;
+    yDims.push_back(aDims[rank - 2]);
+    yDims.push_back(bDims[rank - 1]);
+    Dims expected = batch;
+    if (!aVector)
+      expected.push_back(aDims[rank - 2]);
+    if (!bVector)
+      expected.push_back(bDims[rank - 1]);
+    if (dimsOf(y) != expected)
+      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                          "matmul: output has shape " + shapeText(dimsOf(y)) +
+                              ", expected " + shapeText(expected));
+    for (memory::dim d : yDims)
+      if (d == 0)
+        return nullptr; // Nothing to compute.
+    if (aDims[rank - 1] == 0) {
+      std::fill_n((float *)y->data, cleave_tensor_num_elements(y), 0.0f);
+      return nullptr;
+    }
+    memory::desc aDesc = rowMajor(aDims), bDesc = rowMajor(bDims),
+                 yDesc = rowMajor(yDims);
+    const dnnl::primitive &matmul =
+        cachedPrimitive(planKey(kMatmul, {aDims, bDims, yDims}), [&] {
+          return dnnl::matmul(dnnl::matmul::primitive_desc(
+              dnnl::matmul::desc(aDesc, bDesc, yDesc), cpuEngine()));
+        });
+    execute(matmul, {{DNNL_ARG_SRC, wrap(aDesc, a)},
+                     {DNNL_ARG_WEIGHTS, wrap(bDesc, b)},
+                     {DNNL_ARG_DST, wrap(yDesc, y)}});
+    return nullptr;
+  });
+}
+
+cleave_status cleave_cpu_gemm(const cleave_tensor *a, const cleave_tensor *b,
+                              const cleave_tensor *c, float alpha, float beta,
+                              int32_t trans_a, int32_t trans_b,
+                              cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(checkF32("gemm", {a, b, y}));
+  if (c)
+    CLEAVE_RETURN_IF_ERROR(checkF32("gemm", {c}));
+  if (a->rank != 2 || b->rank != 2 || y->rank != 2)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT, "gemm: A, B and Y must be "
+                                                 "matrices");
+  int64_t m = trans_a ? a->dims[1] : a->dims[0];
+  int64_t k = trans_a ? a->dims[0] : a->dims[1];
+  int64_t n = trans_b ? b->dims[0] : b->dims[1];
+  if ((trans_b ? b->dims[1] : b->dims[0]) != k || y->dims[0] != m ||
+      y->dims[1] != n)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "gemm: shapes " + shapeText(dimsOf(a)) + " and " +
+                            shapeText(dimsOf(b)) + " do not give " +
+                            shapeText(dimsOf(y)));
+  Dims cShape;
+  if (c && (!broadcast(dimsOf(c), {m, n}, cShape) || cShape != Dims{m, n}))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "gemm: C does not broadcast to the output");
+  if (m == 0 || n == 0)
+    return nullptr;
+  float *out = (float *)y->data;
+  if (k == 0) {
+    std::fill_n(out, m * n, 0.0f);
+  } else {
+    cleave_status status = guarded("gemm", [&]() -> cleave_status {
+      // A transposed operand is the same bytes with swapped strides.
+      memory::desc aDesc(Dims{m, k}, memory::data_type::f32,
+                         trans_a ? Dims{1, m} : Dims{k, 1});
+      memory::desc bDesc(Dims{k, n}, memory::data_type::f32,
+                         trans_b ? Dims{1, k} : Dims{n, 1});
+      memory::desc yDesc = rowMajor({m, n});
+      const dnnl::primitive &gemm = cachedPrimitive(
+          planKey(kGemm, {{m, k, n}},
+                  {(double)trans_a, (double)trans_b, alpha}),
+          [&] {
+            dnnl::primitive_attr attr;
+            if (alpha != 1.0f)
+              attr.set_output_scales(0, {alpha});
+            return dnnl::matmul(dnnl::matmul::primitive_desc(
+                dnnl::matmul::desc(aDesc, bDesc, yDesc), attr, cpuEngine()));
+          });
+      execute(gemm, {{DNNL_ARG_SRC, wrap(aDesc, a)},
+                     {DNNL_ARG_WEIGHTS, wrap(bDesc, b)},
+                     {DNNL_ARG_DST, wrap(yDesc, y)}});
+      return nullptr;
+    });
+    if (status)
+      return status;
+  }
+  if (c && beta != 0.0f) {
+    Dims cDims = padded(dimsOf(c), 2);
+    const float *pc = (const float *)c->data;
+    int64_t rowStride = cDims[0] == 1 ? 0 : cDims[1];
+    int64_t colStride = cDims[1] == 1 ? 0 : 1;
+#pragma omp parallel for
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        out[i * n + j] += beta * pc[i * rowStride + j * colStride];
+  }
+  return nullptr;
+}
+
+} // extern "C"
