@@ -1,6 +1,7 @@
 //===- Window.cpp - convolutions and pooling ------------------------------===//
 
 #include "Lowering.h"
+#include "cleave/Dialect/Cleave/IR/Window.h"
 
 using namespace mlir;
 using namespace cleave::graph;
@@ -15,51 +16,25 @@ ArrayRef<int64_t> spatialDims(ShapedType type, bool channelsLast) {
                       : type.getShape().drop_front(2);
 }
 
-ResolvedWindow resolveWindow(ArrayRef<int64_t> in, ArrayRef<int64_t> out,
-                             ArrayRef<int64_t> kernel,
-                             std::optional<ArrayRef<int64_t>> strides,
-                             std::optional<ArrayRef<int64_t>> dilations,
-                             std::optional<ArrayRef<int64_t>> pads,
-                             StringRef autoPad) {
-  ResolvedWindow w;
-  size_t rank = kernel.size();
-  for (size_t i = 0; i < rank; ++i) {
-    int64_t s = strides ? (*strides)[i] : 1;
-    int64_t d = dilations ? (*dilations)[i] : 1;
-    int64_t extent = (kernel[i] - 1) * d + 1;
-    int64_t total = (out[i] - 1) * s + extent - in[i];
-    int64_t begin, end;
-    if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-      total = std::max<int64_t>(total, 0);
-      int64_t small = total / 2;
-      begin = autoPad == "SAME_UPPER" ? small : total - small;
-      end = total - begin;
-    } else if (autoPad == "VALID") {
-      begin = 0;
-      end = std::max<int64_t>(total, 0);
-    } else {
-      begin = pads ? (*pads)[i] : 0;
-      end = std::max<int64_t>(pads ? (*pads)[i + rank] : 0, total - begin);
-    }
-    w.kernel.push_back(kernel[i]);
-    w.strides.push_back(s);
-    w.dilations.push_back(d);
-    w.begin.push_back(begin);
-    w.end.push_back(end);
-  }
-  return w;
-}
-
 /// The window of a Conv, MaxPool or AveragePool of `kernel`.
+/// The padding comes from the window rules the shape inference uses
+/// (cleave/Dialect/Cleave/IR/Window.h), for the output the op has.
 template <typename Op>
 Value windowOf(Op op, ArrayRef<int64_t> kernel, ProgramBuilder &p) {
   auto x = cast<ShapedType>(op.getX().getType());
   auto y = cast<ShapedType>(op.getY().getType());
   bool last = op.getChannelsLast();
-  return p.window(resolveWindow(spatialDims(x, last), spatialDims(y, last),
-                                kernel, op.getStrides(), op.getDilations(),
-                                op.getPads(), op.getAutoPad()),
-                  last);
+  // The verifier checked these attributes.
+  WindowSpec spec = *getWindowSpec(std::nullopt, kernel.size(), kernel,
+                                   op.getStridesAttr(), op.getDilationsAttr(),
+                                   op.getPadsAttr(), op.getAutoPad());
+  ResolvedWindow w;
+  w.kernel = spec.kernel;
+  w.strides = spec.strides;
+  w.dilations = spec.dilations;
+  windowPadding(spatialDims(x, last), spatialDims(y, last), spec, w.begin,
+                w.end);
+  return p.window(w, last);
 }
 
 // conv[_bias][_add](x, w, [b,] [z,] window, group, y[, lo, hi])

@@ -1,6 +1,7 @@
 //===- NetworkOps.cpp - result types of products, windows, normalisations -===//
 
 #include "OpHelpers.h"
+#include "cleave/Dialect/Cleave/IR/Window.h"
 #include "cleave/Dialect/Cleave/IR/ConstantUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/TypeUtilities.h"
@@ -78,98 +79,6 @@ LogicalResult GemmOp::inferReturnTypes(MLIRContext *,
 }
 
 namespace {
-/// Attributes shared by convolution and pooling windows, with their defaults
-/// filled in for `spatialRank` dimensions.
-struct Window {
-  SmallVector<int64_t> kernel, strides, dilations, padsBegin, padsEnd;
-  StringRef autoPad;
-};
-
-FailureOr<Window> getWindow(std::optional<Location> loc, int64_t spatialRank,
-                            std::optional<ArrayRef<int64_t>> kernel,
-                            DenseI64ArrayAttr strides,
-                            DenseI64ArrayAttr dilations, DenseI64ArrayAttr pads,
-                            StringRef autoPad) {
-  Window window;
-  window.autoPad = autoPad;
-  if (!kernel) {
-    (void)emitOptionalError(loc, "kernel_shape is required");
-    return failure();
-  }
-  auto filled = [&](DenseI64ArrayAttr attr, size_t size, int64_t value,
-                    StringRef name) -> FailureOr<SmallVector<int64_t>> {
-    if (!attr)
-      return SmallVector<int64_t>(size, value);
-    if (attr.size() != (int64_t)size) {
-      (void)emitOptionalError(loc, name, " has ", attr.size(),
-                              " entries, expected ", size);
-      return failure();
-    }
-    return SmallVector<int64_t>(attr.asArrayRef());
-  };
-  window.kernel.assign(kernel->begin(), kernel->end());
-  if ((int64_t)window.kernel.size() != spatialRank) {
-    (void)emitOptionalError(loc, "kernel_shape has ", window.kernel.size(),
-                            " entries for ", spatialRank, " spatial axes");
-    return failure();
-  }
-  auto s = filled(strides, spatialRank, 1, "strides");
-  auto d = filled(dilations, spatialRank, 1, "dilations");
-  auto p = filled(pads, 2 * spatialRank, 0, "pads");
-  if (failed(s) || failed(d) || failed(p))
-    return failure();
-  window.strides = *s;
-  window.dilations = *d;
-  window.padsBegin.assign(p->begin(), p->begin() + spatialRank);
-  window.padsEnd.assign(p->begin() + spatialRank, p->end());
-  if (autoPad != "NOTSET" && autoPad != "VALID" && autoPad != "SAME_UPPER" &&
-      autoPad != "SAME_LOWER") {
-    (void)emitOptionalError(loc, "unknown auto_pad '", autoPad, "'");
-    return failure();
-  }
-  if (llvm::any_of(window.strides, [](int64_t v) { return v <= 0; }) ||
-      llvm::any_of(window.dilations, [](int64_t v) { return v <= 0; }) ||
-      llvm::any_of(window.kernel, [](int64_t v) { return v <= 0; })) {
-    (void)emitOptionalError(loc, "kernel_shape, strides and dilations must "
-                                 "be positive");
-    return failure();
-  }
-  return window;
-}
-
-/// Output size of a sliding window along each spatial axis (ONNX Conv and
-/// pooling rules, PyTorch's rule for the last ceil_mode window).
-FailureOr<SmallVector<int64_t>> windowOutput(std::optional<Location> loc,
-                                             ArrayRef<int64_t> input,
-                                             const Window &w, bool ceilMode) {
-  SmallVector<int64_t> out;
-  for (size_t i = 0; i < input.size(); ++i) {
-    int64_t extent = (w.kernel[i] - 1) * w.dilations[i] + 1;
-    int64_t size;
-    if (w.autoPad == "SAME_UPPER" || w.autoPad == "SAME_LOWER") {
-      size = (input[i] + w.strides[i] - 1) / w.strides[i];
-    } else {
-      int64_t padded =
-          input[i] - extent +
-          (w.autoPad == "VALID" ? 0 : w.padsBegin[i] + w.padsEnd[i]);
-      if (padded < 0) {
-        (void)emitOptionalError(loc, "window of extent ", extent,
-                                " is larger than padded input axis ", i);
-        return failure();
-      }
-      // ceil_mode only applies to explicit padding; VALID is always
-      // ceil((in - extent + 1) / stride), which is the floor form.
-      bool roundUp = ceilMode && w.autoPad == "NOTSET";
-      size =
-          (roundUp ? (padded + w.strides[i] - 1) : padded) / w.strides[i] + 1;
-      if (roundUp && (size - 1) * w.strides[i] >= input[i] + w.padsBegin[i])
-        --size;
-    }
-    out.push_back(size);
-  }
-  return out;
-}
-
 /// [N, C, spatial...] from [N, spatial..., C] (channels_last ops infer in
 /// ONNX's layout).
 SmallVector<int64_t> channelsFirst(ArrayRef<int64_t> shape) {
@@ -194,8 +103,8 @@ LogicalResult inferPool(std::optional<Location> loc, PoolAdaptor adaptor,
   if (input.getRank() < 3)
     return emitOptionalError(loc, "expects an input of rank 3 or more");
   bool last = adaptor.getChannelsLast();
-  FailureOr<Window> window =
-      getWindow(loc, input.getRank() - 2, adaptor.getKernelShape(),
+  FailureOr<WindowSpec> window =
+      getWindowSpec(loc, input.getRank() - 2, adaptor.getKernelShape(),
                 adaptor.getStridesAttr(), adaptor.getDilationsAttr(),
                 adaptor.getPadsAttr(), adaptor.getAutoPad());
   if (failed(window))
@@ -244,7 +153,7 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
   std::optional<ArrayRef<int64_t>> kernel = adaptor.getKernelShape();
   if (!kernel)
     kernel = w.getShape().drop_front(2);
-  FailureOr<Window> window = getWindow(
+  FailureOr<WindowSpec> window = getWindowSpec(
       loc, x.getRank() - 2, kernel, adaptor.getStridesAttr(),
       adaptor.getDilationsAttr(), adaptor.getPadsAttr(), adaptor.getAutoPad());
   if (failed(window))
@@ -279,7 +188,7 @@ LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *,
   std::optional<ArrayRef<int64_t>> kernel = adaptor.getKernelShape();
   if (!kernel)
     kernel = w.getShape().drop_front(2);
-  FailureOr<Window> window = getWindow(
+  FailureOr<WindowSpec> window = getWindowSpec(
       loc, spatialRank, kernel, adaptor.getStridesAttr(),
       adaptor.getDilationsAttr(), adaptor.getPadsAttr(), adaptor.getAutoPad());
   if (failed(window))
