@@ -9,7 +9,8 @@ config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".onnxtxt", ".test"]
 config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
                    "reference.py", "compare.py", "check_example.py",
-                   "check_devices.py", "kill_rank.py", "check_models.py"]
+                   "check_devices.py", "kill_rank.py", "check_models.py",
+                   "capi_compile.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.cleave_obj_root, "test")
 
@@ -34,3 +35,5 @@ if config.cleave_cuda.upper() in ("ON", "1", "TRUE", "YES"):
 # The Python that has onnx, onnxruntime and numpy (scripts/install-deps.sh).
 config.substitutions.append(("%pyonnx", config.python_executable))
 config.substitutions.append(("%cleave_tools", config.cleave_tools_dir))
+config.substitutions.append(
+    ("%cleave_libs", os.path.join(config.cleave_obj_root, "lib")))
