@@ -12,6 +12,7 @@ packages=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   libgtest-dev libdnnl-dev graphviz libopenmpi-dev openmpi-bin
+  nlohmann-json3-dev
 )
 
 SUDO=""

@@ -1,0 +1,460 @@
+//===- Launcher.cpp - run a compiled bundle -------------------------------===//
+//
+// cleave-run's logic, in the runtime (no LLVM): read the bundle's manifest,
+// start its device program(s) and report the latency. One device runs as a
+// plain process; several devices run as one MPI job, one process per
+// device, started with mpirun's MPMD form (`mpirun -np 1 device_0 ... : -np
+// 1 device_1 ...`), on this host or on the hosts of --hostfile. Each device
+// gets the inputs it reads and writes the outputs it makes; if one fails,
+// MPI stops the others and the launcher exits non-zero with the device's
+// message. The runtime's CLEAVE_* settings are passed on to every device.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cleave/Runtime/Launcher.h"
+#include "cleave/Runtime/BundleFormat.h"
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <spawn.h>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+extern char **environ;
+
+namespace {
+
+using nlohmann::json;
+
+int fail(const std::string &message) {
+  std::fprintf(stderr, "cleave-run: error: %s\n", message.c_str());
+  return 1;
+}
+
+struct Options {
+  std::string bundle;
+  std::vector<std::string> inputs, outputs;
+  bool benchmark = false, report = false;
+  unsigned threads = 0, microbatches = 1;
+  std::optional<unsigned> repeat, warmup;
+  std::string hostfile, mpirun = "mpirun";
+};
+
+const char *kHelp =
+    "OVERVIEW: Cleave bundle runner\n\n"
+    "USAGE: cleave-run [options] <bundle folder>\n\n"
+    "OPTIONS:\n\n"
+    "  --benchmark           - Repeat runs and print min/p50/p90 latency and "
+    "throughput\n"
+    "  --hostfile=<string>   - MPI hostfile for multi-device bundles "
+    "(default: every device on this host)\n"
+    "  --input=<name=file>   - name=file (.npy or .pb)\n"
+    "  --microbatches=<uint> - Split the inputs into M microbatches along "
+    "axis 0 (compile the model for one microbatch) and pipeline them "
+    "through the devices; outputs are joined back\n"
+    "  --mpirun=<string>     - The mpirun to use\n"
+    "  --num-threads=<uint>  - Threads per device (0: all cores)\n"
+    "  --output=<name=file>  - name=file (.npy or .pb)\n"
+    "  --repeat=<uint>       - Timed runs (default 1, or 50 with "
+    "--benchmark)\n"
+    "  --report              - Print each device's measured busy time per "
+    "microbatch beside the placement's prediction\n"
+    "  --warmup=<uint>       - Untimed runs first (default 0, or 5 with "
+    "--benchmark)\n"
+    "  --help                - Display available options\n";
+
+/// Parses LLVM-style options (`--name=value`, `--name value`, `-name`);
+/// returns an error message or "".
+std::string parseOptions(int argc, char **argv, Options &o, bool &help) {
+  auto number = [](const std::string &text, unsigned &out) {
+    if (text.empty() ||
+        !std::all_of(text.begin(), text.end(),
+                     [](char c) { return std::isdigit((unsigned char)c); }))
+      return false;
+    out = (unsigned)std::strtoul(text.c_str(), nullptr, 10);
+    return true;
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.size() < 2 || arg[0] != '-') {
+      if (!o.bundle.empty())
+        return "too many positional arguments: '" + arg + "'";
+      o.bundle = arg;
+      continue;
+    }
+    std::string name = arg.substr(arg.find_first_not_of('-'));
+    std::optional<std::string> value;
+    if (size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    auto take = [&]() -> std::optional<std::string> {
+      if (value)
+        return value;
+      if (i + 1 < argc)
+        return std::string(argv[++i]);
+      return std::nullopt;
+    };
+    if (name == "help") {
+      help = true;
+    } else if (name == "benchmark" || name == "report") {
+      if (value)
+        return "--" + name + " takes no value";
+      (name == "benchmark" ? o.benchmark : o.report) = true;
+    } else if (name == "input" || name == "output" || name == "hostfile" ||
+               name == "mpirun") {
+      std::optional<std::string> v = take();
+      if (!v)
+        return "--" + name + " needs a value";
+      if (name == "input")
+        o.inputs.push_back(*v);
+      else if (name == "output")
+        o.outputs.push_back(*v);
+      else
+        (name == "hostfile" ? o.hostfile : o.mpirun) = *v;
+    } else if (name == "num-threads" || name == "repeat" ||
+               name == "warmup" || name == "microbatches") {
+      std::optional<std::string> v = take();
+      unsigned n = 0;
+      if (!v || !number(*v, n))
+        return "--" + name + " needs a number";
+      if (name == "num-threads")
+        o.threads = n;
+      else if (name == "repeat")
+        o.repeat = n;
+      else if (name == "warmup")
+        o.warmup = n;
+      else
+        o.microbatches = n;
+    } else {
+      return "unknown option '" + arg + "' (see --help)";
+    }
+  }
+  if (!help && o.bundle.empty())
+    return "no bundle given (cleave-run <bundle folder> ...; see --help)";
+  return "";
+}
+
+std::string inFolder(const std::string &folder, const std::string &name) {
+  return folder.empty() || folder.back() == '/' ? folder + name
+                                                : folder + "/" + name;
+}
+
+/// `name` on PATH (or as given, if it has a slash), or "".
+std::string findProgram(const std::string &name) {
+  if (name.find('/') != std::string::npos)
+    return access(name.c_str(), X_OK) == 0 ? name : "";
+  const char *path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    std::string candidate = inFolder(dir.empty() ? "." : dir, name);
+    if (access(candidate.c_str(), X_OK) == 0)
+      return candidate;
+  }
+  return "";
+}
+
+std::string readFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+/// A temporary file's path (the file exists, empty), or "".
+std::string temporaryFile() {
+  const char *dir = std::getenv("TMPDIR");
+  std::string pattern = inFolder(dir && *dir ? dir : "/tmp", "cleave-run-XXXXXX");
+  std::vector<char> name(pattern.begin(), pattern.end());
+  name.push_back('\0');
+  int fd = mkstemp(name.data());
+  if (fd < 0)
+    return "";
+  close(fd);
+  return name.data();
+}
+
+/// Runs `args` (args[0] the program) with stdout to `outPath` and, when
+/// given, stderr to `errPath`; the exit code, or -1 with `why` set.
+int runAndWait(const std::vector<std::string> &args,
+               const std::vector<std::string> &environment,
+               const std::string &outPath, const std::string &errPath,
+               std::string &why) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, outPath.c_str(),
+                                   O_WRONLY | O_TRUNC, 0600);
+  if (!errPath.empty())
+    posix_spawn_file_actions_addopen(&actions, 2, errPath.c_str(),
+                                     O_WRONLY | O_TRUNC, 0600);
+  std::vector<char *> argv, envp;
+  for (const std::string &a : args)
+    argv.push_back(const_cast<char *>(a.c_str()));
+  argv.push_back(nullptr);
+  for (const std::string &e : environment)
+    envp.push_back(const_cast<char *>(e.c_str()));
+  envp.push_back(nullptr);
+  pid_t pid;
+  int rc = posix_spawn(&pid, args[0].c_str(), &actions, nullptr, argv.data(),
+                       envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    why = "cannot start it: " + std::string(std::strerror(rc));
+    return -1;
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) {
+      why = "cannot wait for it: " + std::string(std::strerror(errno));
+      return -1;
+    }
+  if (WIFSIGNALED(status)) {
+    why = std::string(strsignal(WTERMSIG(status)));
+    return -1;
+  }
+  return WEXITSTATUS(status);
+}
+
+std::string format(const char *pattern, ...) __attribute__((format(printf, 1, 2)));
+std::string format(const char *pattern, ...) {
+  char text[512];
+  va_list args;
+  va_start(args, pattern);
+  std::vsnprintf(text, sizeof text, pattern, args);
+  va_end(args);
+  return text;
+}
+
+} // namespace
+
+extern "C" int cleave_launcher_main(int argc, char **argv) {
+  Options o;
+  bool help = false;
+  std::string error = parseOptions(argc, argv, o, help);
+  if (help) {
+    std::fputs(kHelp, stdout);
+    return 0;
+  }
+  if (!error.empty())
+    return fail(error);
+
+  std::string manifestPath = inFolder(o.bundle, CLEAVE_BUNDLE_MANIFEST);
+  std::ifstream manifestFile(manifestPath);
+  if (!manifestFile)
+    return fail("'" + o.bundle + "' is not a bundle: cannot read " +
+                manifestPath + ": " + std::strerror(errno));
+  json manifest = json::parse(manifestFile, nullptr, /*allow_exceptions=*/false);
+  if (manifest.is_discarded())
+    return fail(manifestPath + " is not valid JSON");
+  if (!manifest.is_object() || !manifest.contains("format_version") ||
+      !manifest["format_version"].is_number_integer())
+    return fail(manifestPath + " has no format_version");
+  int64_t version = manifest["format_version"];
+  if (version != CLEAVE_BUNDLE_FORMAT_VERSION)
+    return fail(format("bundle format version %lld is not supported by this "
+                       "cleave-run (it reads version %d); recompile the model",
+                       (long long)version, CLEAVE_BUNDLE_FORMAT_VERSION));
+  const json &devices = manifest["devices"];
+  if (!devices.is_array() || devices.empty())
+    return fail(manifestPath + " lists no devices");
+  unsigned runs = o.repeat ? *o.repeat : (o.benchmark ? 50 : 1);
+  unsigned warm = o.warmup ? *o.warmup : (o.benchmark ? 5 : 0);
+  bool multi = devices.size() > 1;
+
+  // Which device reads each input and makes each output.
+  std::map<std::string, std::vector<size_t>> readers;
+  std::map<std::string, size_t> makers;
+  std::vector<std::vector<std::string>> deviceArgs;
+  for (size_t k = 0; k < devices.size(); ++k) {
+    const json &device = devices[k];
+    if (!device.is_object() || !device.value("executable", json()).is_string() ||
+        !device.value("weights", json()).is_string())
+      return fail(format("%s: device %zu has no executable or weights",
+                         manifestPath.c_str(), k));
+    std::string program =
+        inFolder(o.bundle, device["executable"].get<std::string>());
+    if (access(program.c_str(), X_OK) != 0)
+      return fail("'" + program +
+                  "' is missing or not executable (was the bundle built with "
+                  "--emit=sources?)");
+    if (multi) {
+      const json &ins = device.value("inputs", json());
+      const json &outs = device.value("outputs", json());
+      if (!ins.is_array() || !outs.is_array())
+        return fail(format("%s: device %zu lists no inputs or outputs",
+                           manifestPath.c_str(), k));
+      for (const json &name : ins)
+        readers[name.get<std::string>()].push_back(k);
+      for (const json &name : outs)
+        makers[name.get<std::string>()] = k;
+    }
+    deviceArgs.push_back(
+        {program, "--weights",
+         inFolder(o.bundle, device["weights"].get<std::string>()),
+         "--num-threads", std::to_string(o.threads), "--repeat",
+         std::to_string(runs), "--warmup", std::to_string(warm),
+         "--microbatches", std::to_string(o.microbatches)});
+  }
+  for (const std::string &spec : o.inputs) {
+    std::string name = spec.substr(0, spec.find('='));
+    if (!multi) {
+      deviceArgs[0].insert(deviceArgs[0].end(), {"--input", spec});
+      continue;
+    }
+    auto it = readers.find(name);
+    if (it == readers.end())
+      return fail("the model has no input named '" + name + "'");
+    for (size_t k : it->second)
+      deviceArgs[k].insert(deviceArgs[k].end(), {"--input", spec});
+  }
+  for (const std::string &spec : o.outputs) {
+    std::string name = spec.substr(0, spec.find('='));
+    if (!multi) {
+      deviceArgs[0].insert(deviceArgs[0].end(), {"--output", spec});
+      continue;
+    }
+    auto it = makers.find(name);
+    if (it == makers.end())
+      return fail("the model has no output named '" + name + "'");
+    deviceArgs[it->second].insert(deviceArgs[it->second].end(),
+                                  {"--output", spec});
+  }
+
+  // One device: the program itself. Several: an MPMD mpirun command.
+  std::vector<std::string> args, environment;
+  for (char **e = environ; *e; ++e)
+    environment.push_back(*e);
+  if (!multi) {
+    args = deviceArgs[0];
+  } else {
+    std::string mpirun = findProgram(o.mpirun);
+    if (mpirun.empty())
+      return fail(format("this bundle has %zu devices and needs '%s' "
+                         "(OpenMPI) to start them",
+                         devices.size(), o.mpirun.c_str()));
+    args = {mpirun, "--oversubscribe"};
+    if (!o.hostfile.empty())
+      args.insert(args.end(), {"--hostfile", o.hostfile});
+    // The runtime's settings reach the devices on other hosts too.
+    for (const char *name : {"CLEAVE_TRANSPORT", "CLEAVE_CUDA_DEVICE",
+                             "CLEAVE_CUDA_GRAPHS", "CLEAVE_NCCL_TIMEOUT_S"})
+      if (std::getenv(name))
+        args.insert(args.end(), {"-x", name});
+    for (size_t k = 0; k < deviceArgs.size(); ++k) {
+      if (k)
+        args.push_back(":");
+      args.insert(args.end(), {"-np", "1"});
+      args.insert(args.end(), deviceArgs[k].begin(), deviceArgs[k].end());
+    }
+    // mpirun refuses root unless told; containers often run as root.
+    environment.push_back("OMPI_ALLOW_RUN_AS_ROOT=1");
+    environment.push_back("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1");
+  }
+
+  // The devices print their timing on stdout. Their errors go straight to
+  // ours, except under mpirun, whose report is read for the rank that died.
+  std::string timingPath = temporaryFile();
+  std::string errorPath = multi ? temporaryFile() : "";
+  if (timingPath.empty() || (multi && errorPath.empty()))
+    return fail(std::string("cannot create a temporary file: ") +
+                std::strerror(errno));
+  std::string why;
+  int rc = runAndWait(args, environment, timingPath, errorPath, why);
+  std::string timing = readFile(timingPath);
+  std::remove(timingPath.c_str());
+  if (multi) {
+    std::string text = readFile(errorPath);
+    std::remove(errorPath.c_str());
+    std::fputs(text.c_str(), stderr);
+    // "mpirun noticed that process rank 1 with PID ... exited on signal 9"
+    size_t at = text.find("process rank ");
+    if (rc != 0 && at != std::string::npos) {
+      std::string rest = text.substr(at + 13);
+      std::string rank;
+      for (char c : rest) {
+        if (!std::isdigit((unsigned char)c))
+          break;
+        rank += c;
+      }
+      size_t how = rest.find(" exited on ");
+      std::string reason = "it stopped";
+      if (how != std::string::npos) {
+        reason = rest.substr(how + 1);
+        reason = reason.substr(0, reason.find('\n'));
+        while (!reason.empty() && reason.back() == '.')
+          reason.pop_back();
+      }
+      return fail("device " + rank + " (MPI rank " + rank + ") " + reason +
+                  "; the other devices were stopped");
+    }
+  }
+  if (rc != 0)
+    return fail((multi ? std::string("the devices (mpirun)")
+                       : "device 0 (" + args[0] + ")") +
+                " failed" +
+                (rc < 0 ? ": " + why
+                        : " with exit code " + std::to_string(rc)));
+
+  // Every device prints its timing; the slowest is the model's (the last
+  // stage waits for all the others).
+  double minMs = 0, p50 = 0, p90 = 0;
+  size_t reports = 0;
+  std::map<int64_t, double> busyByDevice; // ms per microbatch
+  for (size_t at = timing.find("cleave-timing "); at != std::string::npos;
+       at = timing.find("cleave-timing ", at + 1)) {
+    std::string line = timing.substr(at + 14);
+    line = line.substr(0, line.find('\n'));
+    json t = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!t.is_object())
+      return fail("a device printed timing that is not JSON: " + line);
+    minMs = std::max(minMs, t.value("min_ms", 0.0));
+    p50 = std::max(p50, t.value("p50_ms", 0.0));
+    p90 = std::max(p90, t.value("p90_ms", 0.0));
+    ++reports;
+    std::string name = t.value("program", std::string());
+    int64_t index = std::atoll(name.substr(name.find('_') + 1).c_str());
+    busyByDevice[index] = t.value("busy_p50_ms", 0.0) /
+                          std::max<int64_t>(1, t.value("microbatches", 1));
+  }
+  if (reports != devices.size())
+    return fail(format("%zu of %zu devices printed their timing", reports,
+                       devices.size()));
+  if (o.report) {
+    std::printf("%-10s %14s %14s %8s\n", "device", "predicted ms",
+                "measured ms", "error");
+    for (size_t k = 0; k < devices.size(); ++k) {
+      const json &predicted = devices[k].value("predicted_ms", json());
+      double measured = busyByDevice[(int64_t)k];
+      std::string shown = predicted.is_number()
+                              ? format("%.3f", predicted.get<double>())
+                              : "-";
+      std::string error =
+          predicted.is_number() && measured > 0
+              ? format("%.1f%%",
+                       100 * (predicted.get<double>() - measured) / measured)
+              : "-";
+      std::printf("%-10s %14s %14.3f %8s\n",
+                  ("device_" + std::to_string(k)).c_str(), shown.c_str(),
+                  measured, error.c_str());
+    }
+  }
+  if (o.benchmark)
+    std::printf("runs %u  latency min %.3f ms  p50 %.3f ms  p90 %.3f ms  "
+                "throughput %.1f inferences/s\n",
+                runs, minMs, p50, p90, p50 > 0 ? 1000.0 / p50 : 0.0);
+  else
+    std::printf("latency %.3f ms\n", p50);
+  return 0;
+}
