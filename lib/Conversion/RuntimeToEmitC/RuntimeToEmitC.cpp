@@ -68,7 +68,7 @@ private:
   /// A kernel argument as EmitC takes it.
   Attribute argument(Attribute arg);
   LogicalResult emitOp(Operation &op);
-  std::string table(ProgramOp program);
+  void emitMain(ProgramOp program);
 
   OpBuilder &builder;
   MLIRContext *ctx;
@@ -168,11 +168,19 @@ LogicalResult ProgramEmitter::emitOp(Operation &op) {
       });
 }
 
-/// The table of inputs and outputs and `main`, as C++ text.
-std::string ProgramEmitter::table(ProgramOp program) {
-  auto ioTable = [&](StringRef name, ArrayAttr entries) {
-    std::string text =
-        "static const cleave_program_io " + name.str() + "[] = {";
+/// The program's tables of inputs and outputs, its cleave_program, and a
+/// `main` that hands it to the target's device main, as EmitC globals and
+/// a function.
+void ProgramEmitter::emitMain(ProgramOp program) {
+  std::string name = program.getSymName().str();
+  auto global = [&](StringRef symbol, Type type, const std::string &value) {
+    emitc::GlobalOp::create(builder, loc, symbol, type, literal(value),
+                            /*extern_specifier=*/false,
+                            /*static_specifier=*/true,
+                            /*const_specifier=*/true);
+  };
+  auto ioTable = [&](StringRef symbol, ArrayAttr entries) {
+    std::string text = "{";
     for (IoAttr io : entries.getAsRange<IoAttr>()) {
       RankedTensorType type = io.getType();
       text += "\n  {" + cStringLiteral(io.getName().getValue()) + ", " +
@@ -182,28 +190,42 @@ std::string ProgramEmitter::table(ProgramOp program) {
     }
     if (entries.empty())
       text += "{nullptr, CLEAVE_DTYPE_INVALID, 0, {}}";
-    return text + "\n};\n";
+    int64_t size = std::max<int64_t>(entries.size(), 1);
+    global(symbol,
+           emitc::ArrayType::get({size}, opaque("cleave_program_io")),
+           text + "\n}");
   };
-  std::string name = program.getSymName().str();
-  std::string text = ioTable("kInputs", program.getInputs());
-  text += ioTable("kOutputs", program.getOutputs());
-  text += "\nint main(int argc, char **argv) {\n"
-          "  static const cleave_program program = {" +
-          cStringLiteral(name) + ", " + std::to_string(program.getArenaSize()) +
-          ", " + std::to_string(program.getWeightsSize()) + ", " +
-          std::to_string(program.getInputs().size()) + ", kInputs, " +
-          std::to_string(program.getOutputs().size()) +
-          ", kOutputs, cleave_run_" + name + "};\n";
+  ioTable("kInputs", program.getInputs());
+  ioTable("kOutputs", program.getOutputs());
+  global("program", opaque("cleave_program"),
+         "{" + cStringLiteral(name) + ", " +
+             std::to_string(program.getArenaSize()) + ", " +
+             std::to_string(program.getWeightsSize()) + ", " +
+             std::to_string(program.getInputs().size()) + ", kInputs, " +
+             std::to_string(program.getOutputs().size()) +
+             ", kOutputs, cleave_run_" + name + "}");
+
+  Type intType = opaque("int");
+  Type argvType = emitc::PointerType::get(
+      emitc::PointerType::get(opaque("char")));
+  auto main = emitc::FuncOp::create(
+      builder, loc, "main", builder.getFunctionType({intType, argvType},
+                                                    {intType}));
+  Block *body = main.addEntryBlock();
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(body);
   // A device of a multi-device bundle joins the MPI job first.
-  std::string extra = entryArgs.empty() ? "" : ", " + entryArgs.str();
-  if (std::optional<uint64_t> device = program.getDevice())
-    text += "  return " + entry.str() +
-            "transport_device_main(argc, argv, program, " +
-            std::to_string(*device) + extra + ");\n}\n";
-  else
-    text += "  return " + entry.str() + "device_main(argc, argv, program" +
-            extra + ");\n}\n";
-  return text;
+  std::optional<uint64_t> device = program.getDevice();
+  SmallVector<Attribute> args = {builder.getIndexAttr(0),
+                                 builder.getIndexAttr(1), literal("program")};
+  if (device)
+    args.push_back(builder.getI64IntegerAttr(*device));
+  if (!entryArgs.empty())
+    args.push_back(literal(entryArgs));
+  Value rc = call((entry + (device ? "transport_device_main" : "device_main"))
+                      .str(),
+                  intType, body->getArguments(), args);
+  emitc::ReturnOp::create(builder, loc, rc);
 }
 
 LogicalResult ProgramEmitter::emit(ProgramOp program) {
@@ -230,7 +252,7 @@ LogicalResult ProgramEmitter::emit(ProgramOp program) {
                                          literal("nullptr"));
     emitc::ReturnOp::create(builder, loc, ok);
   }
-  emitc::VerbatimOp::create(builder, loc, table(program));
+  emitMain(program);
   return success();
 }
 
@@ -241,6 +263,14 @@ struct ConvertRuntimeToEmitCPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     OpBuilder builder(&getContext());
+    // Each program is a C++ file with its own main.
+    if (!filePerProgram &&
+        std::distance(module.getOps<ProgramOp>().begin(),
+                      module.getOps<ProgramOp>().end()) > 1) {
+      module.emitError("several programs need file-per-program (each is a "
+                       "C++ file with its own main)");
+      return signalPassFailure();
+    }
     if (!filePerProgram) {
       builder.setInsertionPointToStart(module.getBody());
       emitc::IncludeOp::create(builder, module.getLoc(), header,

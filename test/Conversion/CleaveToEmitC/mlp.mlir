@@ -30,9 +30,8 @@ func.func @main(%x: tensor<2x4xf32> {cleave.name = "x"}) -> (tensor<2x3xf32> {cl
 // CHECK:   %[[Y:.*]] = call_opaque "cleave::program::at"(%[[OUT]]) {args = [0 : index, 0]}
 // CHECK:   call_opaque "cleave::program::copy"(%{{.*}}, %[[Y]])
 // CHECK:   return
-// CHECK: emitc.verbatim
-// CHECK-SAME: {\22probs\22, CLEAVE_DTYPE_F32, 2, {2, 3}}
-// CHECK-SAME: static const cleave_program program = {\22main\22, 128, 128, 1, kInputs, 1, kOutputs, cleave_run_main};
+// CHECK: emitc.global static const @kOutputs : !emitc.array<1x!emitc.opaque<"cleave_program_io">> = #emitc.opaque<"{\0A  {\22probs\22, CLEAVE_DTYPE_F32, 2, {2, 3}},\0A}">
+// CHECK: emitc.global static const @program : !emitc.opaque<"cleave_program"> = #emitc.opaque<"{\22main\22, 128, 128, 1, kInputs, 1, kOutputs, cleave_run_main}">
 
 // CPP: #include "cleave/Runtime/Program.h"
 // CPP: cleave_status cleave_run_main(char* [[ARENA:v[0-9]+]], const char* [[WEIGHTS:v[0-9]+]], const cleave_tensor* [[IN:v[0-9]+]], const cleave_tensor* [[OUT:v[0-9]+]]) {
@@ -41,6 +40,7 @@ func.func @main(%x: tensor<2x4xf32> {cleave.name = "x"}) -> (tensor<2x3xf32> {cl
 // CPP:   CLEAVE_PROGRAM_CHECK([[S]]);
 // CPP:   cleave_status [[OK:v[0-9]+]] = nullptr;
 // CPP-NEXT:   return [[OK]];
-// CPP: static const cleave_program_io kInputs[] = {
+// CPP: static const cleave_program_io kInputs[1] = {
 // CPP:   {"x", CLEAVE_DTYPE_F32, 2, {2, 4}},
-// CPP: int main(int argc, char **argv) {
+// CPP: int main(int [[ARGC:v[0-9]+]], char** [[ARGV:v[0-9]+]]) {
+// CPP-NEXT: int {{v[0-9]+}} = cleave_device_main([[ARGC]], [[ARGV]], program);

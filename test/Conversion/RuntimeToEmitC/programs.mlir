@@ -1,9 +1,15 @@
-// RUN: cleave-opt %s --convert-cleave-runtime-to-emitc | FileCheck %s
-// RUN: cleave-opt %s --convert-cleave-runtime-to-emitc="header=my/Runtime.h entry=my_ entry-args=7 file-per-program=1" | FileCheck %s --check-prefix=FILES
-// RUN: cleave-opt %s --convert-cleave-runtime-to-emitc | cleave-translate --emit-cpp | FileCheck %s --check-prefix=CPP
+// RUN: rm -rf %t && split-file %s %t
+// RUN: cleave-opt %t/one.mlir --convert-cleave-runtime-to-emitc | FileCheck %s
+// RUN: cleave-opt %t/one.mlir --convert-cleave-runtime-to-emitc | cleave-translate --emit-cpp | FileCheck %s --check-prefix=CPP
+// RUN: cleave-opt %t/rank.mlir --convert-cleave-runtime-to-emitc | FileCheck %s --check-prefix=RANK
+// RUN: cleave-opt %t/two.mlir --convert-cleave-runtime-to-emitc="header=my/Runtime.h entry=my_ entry-args=7 file-per-program=1" | FileCheck %s --check-prefix=FILES
+// RUN: not cleave-opt %t/two.mlir --convert-cleave-runtime-to-emitc 2>&1 | FileCheck %s --check-prefix=SEVERAL
 
 // One generic rewrite: views become view/at calls, kernels calls of the
-// helper of the same name and the status check, then the table and main.
+// helper of the same name and the status check, then the tables, the
+// program and a main that hands it to the device main.
+
+//--- one.mlir
 cleave_rt.program @device_0 attributes {arena_size = 64 : i64, weights_size = 64 : i64, inputs = [#cleave_rt.io<"x", tensor<2x2xf32>>], outputs = [#cleave_rt.io<"y", tensor<2x2xf32>>]} {
   %x = cleave_rt.input 0 : !cleave_rt.view<tensor<2x2xf32>>
   %w = cleave_rt.weights[0] : !cleave_rt.view<tensor<2x2xf32>>
@@ -13,13 +19,6 @@ cleave_rt.program @device_0 attributes {arena_size = 64 : i64, weights_size = 64
   cleave_rt.kernel "resize"(%x, %a) [0 : index, array<f32: 1.0, 2.0>, 1 : i32, 1 : index] : !cleave_rt.view<tensor<2x2xf32>>, !cleave_rt.view<tensor<2x2xf32>>
   %y = cleave_rt.output 0 : !cleave_rt.view<tensor<2x2xf32>>
   cleave_rt.kernel "copy"(%a, %y) [0 : index, 1 : index] : !cleave_rt.view<tensor<2x2xf32>>, !cleave_rt.view<tensor<2x2xf32>>
-}
-
-cleave_rt.program @device_1 attributes {arena_size = 64 : i64, weights_size = 0 : i64, device = 1 : i64, inputs = [], outputs = []} {
-  %a = cleave_rt.arena[0] : !cleave_rt.view<tensor<2xf32>>
-  cleave_rt.recv %a from 0 tag 3 : !cleave_rt.view<tensor<2xf32>>
-  cleave_rt.send %a to 2 tag 4 : !cleave_rt.view<tensor<2xf32>>
-  cleave_rt.wait_sends
 }
 
 // CHECK: emitc.include "cleave/Runtime/Program.h"
@@ -34,24 +33,50 @@ cleave_rt.program @device_1 attributes {arena_size = 64 : i64, weights_size = 0 
 // CHECK: call_opaque "cleave::program::resize"(%[[X]], %[[A]]) {args = [0 : index, #emitc.opaque<"{1.000000000e+00f, 2.000000000e+00f}">, 1 : i32, 1 : index]}
 // CHECK: %[[Y:.*]] = call_opaque "cleave::program::at"(%[[OUT]]) {args = [0 : index, 0]}
 // CHECK: call_opaque "cleave::program::copy"(%[[A]], %[[Y]])
-// CHECK: emitc.verbatim
-// CHECK-SAME: static const cleave_program program = {\22device_0\22, 64, 64, 1, kInputs, 1, kOutputs, cleave_run_device_0};
-// CHECK-SAME: return cleave_device_main(argc, argv, program);
-// CHECK-LABEL: emitc.func @cleave_run_device_1(
-// CHECK: call_opaque "cleave::program::recv"(%{{.*}}) {args = [0 : index, 0, 3]}
-// CHECK: call_opaque "cleave::program::send"(%{{.*}}) {args = [0 : index, 2, 4]}
-// CHECK: call_opaque "cleave::program::wait_sends"()
-// CHECK: emitc.verbatim
-// CHECK-SAME: {nullptr, CLEAVE_DTYPE_INVALID, 0, {}}
-// CHECK-SAME: return cleave_transport_device_main(argc, argv, program, 1);
+// CHECK: emitc.global static const @kInputs : !emitc.array<1x!emitc.opaque<"cleave_program_io">> = #emitc.opaque<"{\0A  {\22x\22, CLEAVE_DTYPE_F32, 2, {2, 2}},\0A}">
+// CHECK: emitc.global static const @kOutputs
+// CHECK: emitc.global static const @program : !emitc.opaque<"cleave_program"> = #emitc.opaque<"{\22device_0\22, 64, 64, 1, kInputs, 1, kOutputs, cleave_run_device_0}">
+// CHECK: emitc.func @main(%[[ARGC:.*]]: !emitc.opaque<"int">, %[[ARGV:.*]]: !emitc.ptr<!emitc.ptr<!emitc.opaque<"char">>>) -> !emitc.opaque<"int">
+// CHECK: %[[RC:.*]] = call_opaque "cleave_device_main"(%[[ARGC]], %[[ARGV]]) {args = [0 : index, 1 : index, #emitc.opaque<"program">]}
+// CHECK: return %[[RC]]
 
+// CPP: cleave_status cleave_run_device_0(char* {{v[0-9]+}}, const char* {{v[0-9]+}}, const cleave_tensor* {{v[0-9]+}}, const cleave_tensor* {{v[0-9]+}}) {
+// CPP: cleave_window {{v[0-9]+}} = cleave::program::window({2}, {1}, {1}, {0}, {1}, 1);
+// CPP: static const cleave_program_io kInputs[1] = {
+// CPP-NEXT: {"x", CLEAVE_DTYPE_F32, 2, {2, 2}},
+// CPP: static const cleave_program program = {"device_0", 64, 64, 1, kInputs, 1, kOutputs, cleave_run_device_0};
+// CPP: int main(int [[ARGC:v[0-9]+]], char** [[ARGV:v[0-9]+]]) {
+// CPP-NEXT: int [[RC:v[0-9]+]] = cleave_device_main([[ARGC]], [[ARGV]], program);
+// CPP-NEXT: return [[RC]];
+
+//--- rank.mlir
+// A device of a multi-device bundle: transfers, and a main that joins the
+// MPI job as its rank; no inputs or outputs still make a (placeholder) table.
+cleave_rt.program @device_1 attributes {arena_size = 64 : i64, weights_size = 0 : i64, device = 1 : i64, inputs = [], outputs = []} {
+  %a = cleave_rt.arena[0] : !cleave_rt.view<tensor<2xf32>>
+  cleave_rt.recv %a from 0 tag 3 : !cleave_rt.view<tensor<2xf32>>
+  cleave_rt.send %a to 2 tag 4 : !cleave_rt.view<tensor<2xf32>>
+  cleave_rt.wait_sends
+}
+
+// RANK-LABEL: emitc.func @cleave_run_device_1(
+// RANK: call_opaque "cleave::program::recv"(%{{.*}}) {args = [0 : index, 0, 3]}
+// RANK: call_opaque "cleave::program::send"(%{{.*}}) {args = [0 : index, 2, 4]}
+// RANK: call_opaque "cleave::program::wait_sends"()
+// RANK: emitc.global static const @kInputs : !emitc.array<1x!emitc.opaque<"cleave_program_io">> = #emitc.opaque<"{{[{][{]}}nullptr, CLEAVE_DTYPE_INVALID, 0, {}}\0A}">
+// RANK: call_opaque "cleave_transport_device_main"(%{{.*}}, %{{.*}}) {args = [0 : index, 1 : index, #emitc.opaque<"program">, 1]}
+
+//--- two.mlir
+cleave_rt.program @device_0 attributes {arena_size = 0 : i64, weights_size = 0 : i64, inputs = [], outputs = []} {
+}
+cleave_rt.program @device_1 attributes {arena_size = 0 : i64, weights_size = 0 : i64, device = 1 : i64, inputs = [], outputs = []} {
+}
+
+// One emitc.file per program, with the target's header and device main.
 // FILES: emitc.file "device_0" {
 // FILES-NEXT: include "my/Runtime.h"
-// FILES: return my_device_main(argc, argv, program, 7);
+// FILES: call_opaque "my_device_main"(%{{.*}}, %{{.*}}) {args = [0 : index, 1 : index, #emitc.opaque<"program">, #emitc.opaque<"7">]}
 // FILES: emitc.file "device_1" {
 // FILES-NEXT: include "my/Runtime.h"
-// FILES: return my_transport_device_main(argc, argv, program, 1, 7);
-
-// CPP: cleave_status cleave_run_device_0(char* [[ARENA:v[0-9]+]], const char* {{v[0-9]+}}, const cleave_tensor* {{v[0-9]+}}, const cleave_tensor* {{v[0-9]+}}) {
-// CPP: cleave_window {{v[0-9]+}} = cleave::program::window({2}, {1}, {1}, {0}, {1}, 1);
-// CPP: int main(int argc, char **argv) {
+// FILES: call_opaque "my_transport_device_main"(%{{.*}}, %{{.*}}) {args = [0 : index, 1 : index, #emitc.opaque<"program">, 1, #emitc.opaque<"7">]}
+// SEVERAL: error: several programs need file-per-program (each is a C++ file with its own main)
