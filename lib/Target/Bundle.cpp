@@ -54,19 +54,12 @@ llvm::json::Array ioJson(func::FuncOp function, bool inputs) {
   TypeRange types =
       inputs ? function.getArgumentTypes() : function.getResultTypes();
   for (auto [i, type] : llvm::enumerate(types)) {
-    auto name =
-        inputs
-            ? function.getArgAttrOfType<StringAttr>(i, CleaveDialect::kNameAttr)
-            : function.getResultAttrOfType<StringAttr>(
-                  i, CleaveDialect::kNameAttr);
     llvm::json::Array shape;
     for (int64_t d : cast<ShapedType>(type).getShape())
       shape.push_back(d);
-    list.push_back(llvm::json::Object{
-        {"name", name ? name.str()
-                      : (inputs ? "input_" : "output_") + std::to_string(i)},
-        {"dtype", elementName(type)},
-        {"shape", std::move(shape)}});
+    list.push_back(llvm::json::Object{{"name", ioName(function, i, inputs)},
+                                      {"dtype", elementName(type)},
+                                      {"shape", std::move(shape)}});
   }
   return list;
 }

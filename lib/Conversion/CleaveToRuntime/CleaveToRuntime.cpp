@@ -99,18 +99,10 @@ ArrayAttr ioTable(func::FuncOp function, bool inputs) {
   MLIRContext *context = function.getContext();
   TypeRange types =
       inputs ? function.getArgumentTypes() : function.getResultTypes();
-  for (auto [i, type] : llvm::enumerate(types)) {
-    auto name =
-        inputs
-            ? function.getArgAttrOfType<StringAttr>(i, CleaveDialect::kNameAttr)
-            : function.getResultAttrOfType<StringAttr>(
-                  i, CleaveDialect::kNameAttr);
-    if (!name)
-      name = StringAttr::get(context, (inputs ? "input_" : "output_") +
-                                          std::to_string(i));
-    entries.push_back(
-        rt::IoAttr::get(context, name, cast<RankedTensorType>(type)));
-  }
+  for (auto [i, type] : llvm::enumerate(types))
+    entries.push_back(rt::IoAttr::get(
+        context, StringAttr::get(context, ioName(function, i, inputs)),
+        cast<RankedTensorType>(type)));
   return ArrayAttr::get(context, entries);
 }
 

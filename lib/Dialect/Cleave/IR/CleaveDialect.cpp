@@ -87,3 +87,13 @@ LogicalResult CleaveDialect::verifyOperationAttribute(Operation *op,
   }
   return op->emitError() << "unknown attribute '" << name << "'";
 }
+
+std::string cleave::graph::ioName(FunctionOpInterface function,
+                                  unsigned index, bool input) {
+  auto name = input ? function.getArgAttrOfType<StringAttr>(
+                          index, CleaveDialect::kNameAttr)
+                    : function.getResultAttrOfType<StringAttr>(
+                          index, CleaveDialect::kNameAttr);
+  return name ? name.str()
+              : (input ? "input_" : "output_") + std::to_string(index);
+}
