@@ -99,6 +99,8 @@ cleave_status cleave_cpu_gather(const cleave_tensor *data,
 }
 
 cleave_status cleave_cpu_expand(const cleave_tensor *x, cleave_tensor *y) {
+  if (x->data == y->data) // Planned in place: already there.
+    return nullptr;
   CLEAVE_RETURN_IF_ERROR(sameType("expand", x, y));
   if (!broadcastsTo(x, y))
     return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,

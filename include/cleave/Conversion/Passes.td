@@ -26,17 +26,23 @@ def ConvertRuntimeToEmitCPass
   let description = [{
     Each `cleave_rt.program` becomes an `emitc.func
     @cleave_run_<name>(arena, weights, inputs, outputs)` that makes its views
-    with the runtime's view helpers and calls the program helper of each
-    kernel, returning the first failing status, then the table of its inputs
-    and outputs and a `main` that hands it to `<entry>device_main` (or
+    with the runtime's view helpers and calls the runtime kernel
+    `<kernels><callee>` of each kernel op through `cleave::program::call`
+    (which checks each argument against the kernel's declaration), returning
+    the first failing status; transfers call `<entry>transport_send`,
+    `_recv` and `_wait_sends`. Then the table of its inputs and outputs and
+    a `main` that hands it to `<entry>device_main` (or
     `<entry>transport_device_main` for a device of a multi-device bundle).
   }];
   let options = [
     Option<"header", "header", "std::string",
            /*default=*/"\"cleave/Runtime/Program.h\"",
            "The runtime header the programs include">,
+    Option<"kernels", "kernels", "std::string", /*default=*/"\"cleave_cpu_\"",
+           "The prefix of the runtime's kernels (Kernels.def)">,
     Option<"entry", "entry", "std::string", /*default=*/"\"cleave_\"",
-           "The prefix of the device main the program's main calls">,
+           "The prefix of the device main the program's main calls and of "
+           "the transport">,
     Option<"entryArgs", "entry-args", "std::string", /*default=*/"\"\"",
            "Extra arguments of that device main (C++ text)">,
     Option<"filePerProgram", "file-per-program", "bool", /*default=*/"false",

@@ -1,7 +1,7 @@
 /*===- CudaKernels.h - CUDA kernels of the runtime -----------------*- C -*-===*
  *
- * The CUDA target's kernels. They take the same arguments as the CPU
- * kernels of the same name (CpuKernels.h), but every tensor's data is
+ * The CUDA target's kernels: cleave_cuda_<name> for every kernel of
+ * Kernels.def, with the CPU kernel's arguments, but every tensor's data is
  * device memory. Work is queued on the runtime's compute stream and runs
  * asynchronously: errors a kernel finds on the device (an index out of
  * range) are reported by cleave_cuda_synchronize. cuBLAS does matrix
@@ -46,106 +46,9 @@ void cleave_cuda_set_constant_region(const void *data, int64_t size);
 /* How many kernel calls ran on the host so far. */
 int64_t cleave_cuda_fallback_count(void);
 
-cleave_status cleave_cuda_copy(const cleave_tensor *x, cleave_tensor *y);
-cleave_status cleave_cuda_matmul(const cleave_tensor *a, const cleave_tensor *b,
-                                 cleave_tensor *y);
-cleave_status cleave_cuda_gemm(const cleave_tensor *a, const cleave_tensor *b,
-                               const cleave_tensor *c, float alpha, float beta,
-                               int32_t trans_a, int32_t trans_b,
-                               cleave_tensor *y);
-cleave_status cleave_cuda_unary(cleave_unary_op op, float alpha, float beta,
-                                const cleave_tensor *x, cleave_tensor *y);
-cleave_status cleave_cuda_binary(cleave_binary_op op, const cleave_tensor *a,
-                                 const cleave_tensor *b, cleave_tensor *y);
-cleave_status cleave_cuda_compare(cleave_compare_op op, const cleave_tensor *a,
-                                  const cleave_tensor *b, cleave_tensor *y);
-cleave_status cleave_cuda_not(const cleave_tensor *x, cleave_tensor *y);
-cleave_status cleave_cuda_where(const cleave_tensor *condition,
-                                const cleave_tensor *x, const cleave_tensor *y,
-                                cleave_tensor *out);
-cleave_status cleave_cuda_cast(const cleave_tensor *x, cleave_tensor *y);
-cleave_status cleave_cuda_softmax(const cleave_tensor *x, int32_t axis,
-                                  int32_t log, cleave_tensor *y);
-cleave_status cleave_cuda_arg_reduce(const cleave_tensor *x, int32_t axis,
-                                     int32_t is_max, int32_t select_last,
-                                     cleave_tensor *y);
-cleave_status cleave_cuda_reduce(cleave_reduce_op op, const cleave_tensor *x,
-                                 cleave_tensor *y);
-cleave_status cleave_cuda_layer_norm(const cleave_tensor *x,
-                                     const cleave_tensor *scale,
-                                     const cleave_tensor *bias, int32_t axis,
-                                     float epsilon, cleave_tensor *y);
-cleave_status cleave_cuda_layer_norm_stats(
-    const cleave_tensor *x, const cleave_tensor *scale,
-    const cleave_tensor *bias, int32_t axis, float epsilon, cleave_tensor *y,
-    cleave_tensor *mean, cleave_tensor *inv_std_dev);
-cleave_status cleave_cuda_batch_norm(const cleave_tensor *x,
-                                     const cleave_tensor *scale,
-                                     const cleave_tensor *bias,
-                                     const cleave_tensor *mean,
-                                     const cleave_tensor *var, float epsilon,
-                                     cleave_tensor *y);
-cleave_status cleave_cuda_conv_fused(const cleave_tensor *x,
-                                     const cleave_tensor *w,
-                                     const cleave_tensor *b,
-                                     const cleave_tensor *z,
-                                     const cleave_window *window,
-                                     int64_t group, float lo, float hi,
-                                     cleave_tensor *y);
-cleave_status cleave_cuda_pool(cleave_pool_kind kind, const cleave_tensor *x,
-                               const cleave_window *window, cleave_tensor *y);
-cleave_status cleave_cuda_transpose(const cleave_tensor *x,
-                                    const int64_t *perm, cleave_tensor *y);
-cleave_status cleave_cuda_concat(const cleave_tensor *const *inputs,
-                                 int32_t count, int32_t axis,
-                                 cleave_tensor *y);
-cleave_status cleave_cuda_slice(const cleave_tensor *x, const int64_t *starts,
-                                const int64_t *steps, cleave_tensor *y);
-cleave_status cleave_cuda_gather(const cleave_tensor *data,
-                                 const cleave_tensor *indices, int32_t axis,
-                                 cleave_tensor *y);
-cleave_status cleave_cuda_gather_elements(const cleave_tensor *data,
-                                          const cleave_tensor *indices,
-                                          int32_t axis, cleave_tensor *y);
-cleave_status cleave_cuda_expand(const cleave_tensor *x, cleave_tensor *y);
-cleave_status cleave_cuda_tile(const cleave_tensor *x, cleave_tensor *y);
-cleave_status cleave_cuda_pad(const cleave_tensor *x, const int64_t *begin,
-                              cleave_pad_mode mode, double value,
-                              cleave_tensor *y);
-cleave_status cleave_cuda_trilu(const cleave_tensor *x, int64_t k,
-                                int32_t upper, cleave_tensor *y);
-
-/* Host fallbacks (the CPU kernel on host copies). */
-cleave_status cleave_cuda_lrn(const cleave_tensor *x, float alpha, float beta,
-                              float bias, int64_t size, cleave_tensor *y);
-cleave_status cleave_cuda_einsum(const char *equation,
-                                 const cleave_tensor *const *inputs,
-                                 int32_t count, cleave_tensor *y);
-cleave_status cleave_cuda_top_k(const cleave_tensor *x, int32_t axis,
-                                int32_t largest, cleave_tensor *values,
-                                cleave_tensor *indices);
-cleave_status cleave_cuda_conv_transpose(const cleave_tensor *x,
-                                         const cleave_tensor *w,
-                                         const cleave_tensor *b,
-                                         const cleave_window *window,
-                                         int64_t group, cleave_tensor *y);
-cleave_status cleave_cuda_instance_norm(const cleave_tensor *x,
-                                        const cleave_tensor *scale,
-                                        const cleave_tensor *bias,
-                                        float epsilon, cleave_tensor *y);
-cleave_status cleave_cuda_cumsum(const cleave_tensor *x, int32_t axis,
-                                 int32_t exclusive, int32_t reverse,
-                                 cleave_tensor *y);
-cleave_status cleave_cuda_resize(const cleave_tensor *x, const float *scales,
-                                 int32_t linear,
-                                 cleave_resize_coordinates coordinates,
-                                 cleave_resize_nearest nearest,
-                                 cleave_tensor *y);
-cleave_status cleave_cuda_resize_cubic(const cleave_tensor *x,
-                                       const float *scales,
-                                       cleave_resize_coordinates coordinates,
-                                       float cubic_a, int32_t exclude_outside,
-                                       cleave_tensor *y);
+#define CLEAVE_KERNEL(name, params) cleave_status cleave_cuda_##name params;
+#include "cleave/Runtime/Kernels.def"
+#undef CLEAVE_KERNEL
 
 #ifdef __cplusplus
 } /* extern "C" */

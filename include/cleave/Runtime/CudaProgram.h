@@ -10,13 +10,7 @@
 #define CLEAVE_RUNTIME_CUDAPROGRAM_H
 
 #include "cleave/Runtime/CudaKernels.h"
-#include "cleave/Runtime/CudaTransport.h"
 #include "cleave/Runtime/ProgramTable.h"
-
-#define CLEAVE_KERNEL(name) cleave_cuda_##name
-#define CLEAVE_TRANSPORT(name) cleave_cuda_transport_##name
-#include "cleave/Runtime/ProgramHelpers.inc"
-#undef CLEAVE_KERNEL
-#undef CLEAVE_TRANSPORT
+#include "cleave/Runtime/CudaTransport.h"
 
 #endif // CLEAVE_RUNTIME_CUDAPROGRAM_H

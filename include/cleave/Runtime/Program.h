@@ -15,10 +15,4 @@
 #include "cleave/Runtime/ProgramTable.h"
 #include "cleave/Runtime/Transport.h"
 
-#define CLEAVE_KERNEL(name) cleave_cpu_##name
-#define CLEAVE_TRANSPORT(name) cleave_transport_##name
-#include "cleave/Runtime/ProgramHelpers.inc"
-#undef CLEAVE_KERNEL
-#undef CLEAVE_TRANSPORT
-
 #endif // CLEAVE_RUNTIME_PROGRAM_H

@@ -2,18 +2,20 @@
 //
 // The program table (name, arena and weights sizes, inputs, outputs, run
 // function), the device main that runs it, and the helpers that build
-// tensor views and windows. Program.h (CPU) and CudaProgram.h (CUDA) add
-// the kernel helpers of their target on top.
+// tensor views and windows and call kernels. Program.h (CPU) and
+// CudaProgram.h (CUDA) add their target's kernels and transport: the
+// generated code is the same for both but for the kernels' prefix.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef CLEAVE_RUNTIME_PROGRAMTABLE_H
 #define CLEAVE_RUNTIME_PROGRAMTABLE_H
 
-#include "cleave/Runtime/CpuKernels.h" // The kernels' enums and cleave_window.
+#include "cleave/Runtime/KernelTypes.h"
 #include "cleave/Runtime/Tensor.h"
-#include "cleave/Runtime/Transport.h"
+#include <array>
 #include <cmath> // EmitC prints infinities as INFINITY.
+#include <cstddef>
 #include <cstring>
 #include <initializer_list>
 
@@ -116,6 +118,51 @@ inline cleave_window window(std::initializer_list<int64_t> kernel,
   fill(w.pads_begin, padsBegin);
   fill(w.pads_end, padsEnd);
   return w;
+}
+
+/// A list of input tensors (Concat's, Einsum's).
+template <typename... Tensors>
+std::array<const cleave_tensor *, sizeof...(Tensors)>
+tensors(const Tensors &...inputs) {
+  return {&inputs...};
+}
+
+namespace detail {
+/// How a generated argument becomes the kernel parameter of type P: views
+/// by address, NULL for absent operands, lists by their data; scalars and
+/// enumerators convert as C++ converts them (an integer is no enumerator).
+template <typename P> struct Param {
+  template <typename A> static P get(const A &value) { return value; }
+};
+template <> struct Param<const cleave_tensor *> {
+  static const cleave_tensor *get(const cleave_tensor &t) { return &t; }
+  static const cleave_tensor *get(std::nullptr_t) { return nullptr; }
+};
+template <> struct Param<cleave_tensor *> {
+  // Views are descriptors of planned memory: the kernel writes the data,
+  // never the descriptor.
+  static cleave_tensor *get(const cleave_tensor &t) {
+    return const_cast<cleave_tensor *>(&t);
+  }
+  static cleave_tensor *get(std::nullptr_t) { return nullptr; }
+};
+template <> struct Param<const cleave_window *> {
+  static const cleave_window *get(const cleave_window &w) { return &w; }
+};
+template <typename T> struct Param<const T *> {
+  template <size_t N> static const T *get(const std::array<T, N> &list) {
+    return list.data();
+  }
+  static const T *get(const char *text) { return text; } // For const char *.
+};
+} // namespace detail
+
+/// Calls `kernel` with the generated arguments: the C++ compiler checks
+/// each one against the kernel's declaration (Kernels.def).
+template <typename... P, typename... A>
+cleave_status call(cleave_status (*kernel)(P...), const A &...args) {
+  static_assert(sizeof...(P) == sizeof...(A), "wrong number of arguments");
+  return kernel(detail::Param<P>::get(args)...);
 }
 
 } // namespace cleave::program

@@ -28,6 +28,7 @@ struct ConvertCleaveToEmitCPass
     emit.filePerProgram = filePerFunction;
     if (target == "cuda") {
       emit.header = "cleave/Runtime/CudaProgram.h";
+      emit.kernels = "cleave_cuda_";
       emit.entry = "cleave_cuda_";
       emit.entryArgs = llvm::StringSwitch<std::string>(precision)
                            .Case("fp32", "CLEAVE_PRECISION_FP32")

@@ -40,17 +40,24 @@ Value ProgramBuilder::window(const ResolvedWindow &w, bool channelsLast) {
       w.strides, w.dilations, w.begin, w.end, channelsLast);
 }
 
-void ProgramBuilder::kernel(StringRef callee, ValueRange operands,
-                            ArrayRef<Attribute> args) {
+void ProgramBuilder::kernel(StringRef callee, ArrayRef<KernelArg> args) {
+  SmallVector<Value> operands;
+  auto operand = [&](Value value) -> Attribute {
+    operands.push_back(value);
+    return builder.getIndexAttr(operands.size() - 1);
+  };
+  SmallVector<Attribute> attrs;
+  for (const KernelArg &arg : args) {
+    if (arg.isList)
+      attrs.push_back(builder.getArrayAttr(
+          llvm::map_to_vector(arg.list, operand)));
+    else if (arg.isValue)
+      attrs.push_back(arg.value ? operand(arg.value) : builder.getUnitAttr());
+    else
+      attrs.push_back(arg.attr);
+  }
   rt::KernelOp::create(builder, loc, callee, operands,
-                       builder.getArrayAttr(args));
-}
-
-void ProgramBuilder::kernel(StringRef callee, ValueRange operands) {
-  SmallVector<Attribute> args;
-  for (size_t i = 0; i < operands.size(); ++i)
-    args.push_back(operand(i));
-  kernel(callee, operands, args);
+                       builder.getArrayAttr(attrs));
 }
 
 Attribute ProgramBuilder::list(ArrayRef<int64_t> values) {

@@ -31,8 +31,7 @@ LogicalResult lowerSlice(SliceOp op, ProgramBuilder &p) {
     first[axis] = s.start;
     step[axis] = s.step;
   }
-  p.kernel("slice", {p.in(op, 0), p.out(op)},
-           {p.operand(0), p.list(first), p.list(step), p.operand(1)});
+  p.kernel("slice", {p.in(op, 0), p.list(first), p.list(step), p.out(op)});
   return success();
 }
 
@@ -41,8 +40,8 @@ LogicalResult lowerSplit(SplitOp op, ProgramBuilder &p) {
   int64_t axis = positiveAxis((int64_t)op.getAxis(), x.getRank());
   SmallVector<int64_t> first(x.getRank(), 0), step(x.getRank(), 1);
   for (Value result : op.getOutputs()) {
-    p.kernel("slice", {p.in(op, 0), p.view(result)},
-             {p.operand(0), p.list(first), p.list(step), p.operand(1)});
+    p.kernel("slice",
+             {p.in(op, 0), p.list(first), p.list(step), p.view(result)});
     first[axis] += cast<ShapedType>(result.getType()).getDimSize(axis);
   }
   return success();
@@ -75,9 +74,8 @@ LogicalResult lowerPad(PadOp op, ProgramBuilder &p) {
       return p.unsupported(op, "constant_value must be a constant");
     value = (*v)[0];
   }
-  p.kernel(
-      "pad", {p.in(op, 0), p.out(op)},
-      {p.operand(0), p.list(begin), p.token(kind), p.f64(value), p.operand(1)});
+  p.kernel("pad", {p.in(op, 0), p.list(begin), p.token(kind), p.f64(value),
+                   p.out(op)});
   return success();
 }
 
@@ -149,14 +147,13 @@ LogicalResult lowerResize(ResizeOp op, ProgramBuilder &p) {
   SmallVector<float> narrow(scales->begin(), scales->end());
   Attribute scaleList = p.builder.getDenseF32ArrayAttr(narrow);
   if (mode == "cubic")
-    p.kernel("resize_cubic", {p.in(op, 0), p.out(op)},
-             {p.operand(0), scaleList, p.token(coordName),
-              p.f32(op.getCubicCoeffA().convertToFloat()),
-              p.i32(op.getExcludeOutside() ? 1 : 0), p.operand(1)});
+    p.kernel("resize_cubic", {p.in(op, 0), scaleList, p.token(coordName),
+                              p.f32(op.getCubicCoeffA().convertToFloat()),
+                              p.i32(op.getExcludeOutside() ? 1 : 0),
+                              p.out(op)});
   else
-    p.kernel("resize", {p.in(op, 0), p.out(op)},
-             {p.operand(0), scaleList, p.i32(mode == "linear"),
-              p.token(coordName), p.token(nearestName), p.operand(1)});
+    p.kernel("resize", {p.in(op, 0), scaleList, p.i32(mode == "linear"),
+                        p.token(coordName), p.token(nearestName), p.out(op)});
   return success();
 }
 
@@ -177,21 +174,14 @@ void populateDataMovementLowerings(LoweringTable &table) {
     else
       for (int64_t i = rank - 1; i >= 0; --i)
         perm.push_back(i);
-    p.kernel("transpose", {p.in(op, 0), p.out(op)},
-             {p.operand(0), p.list(perm), p.operand(1)});
+    p.kernel("transpose", {p.in(op, 0), p.list(perm), p.out(op)});
     return success();
   });
-  // concat(axis, y, inputs...).
   table.add<ConcatOp>([](ConcatOp op, ProgramBuilder &p) {
-    SmallVector<Value> operands = {p.out(op)};
-    SmallVector<Attribute> args = {
-        p.i32(positiveAxis((int64_t)op.getAxis(), rankOf(op.getResult()))),
-        p.operand(0)};
-    for (unsigned i = 0; i < op->getNumOperands(); ++i) {
-      operands.push_back(p.in(op, i));
-      args.push_back(p.operand(i + 1));
-    }
-    p.kernel("concat", operands, args);
+    p.kernel("concat",
+             {p.tensors(op), p.i32(op->getNumOperands()),
+              p.i32(positiveAxis((int64_t)op.getAxis(), rankOf(op.getResult()))),
+              p.out(op)});
     return success();
   });
   table.add<SliceOp>(lowerSlice);
@@ -199,17 +189,17 @@ void populateDataMovementLowerings(LoweringTable &table) {
   table.add<PadOp>(lowerPad);
   table.add<ResizeOp>(lowerResize);
   table.add<GatherOp>([](GatherOp op, ProgramBuilder &p) {
-    p.kernel("gather", {p.in(op, 0), p.in(op, 1), p.out(op)},
-             {p.operand(0), p.operand(1),
+    p.kernel("gather",
+             {p.in(op, 0), p.in(op, 1),
               p.i32(positiveAxis((int64_t)op.getAxis(), rankOf(op.getData()))),
-              p.operand(2)});
+              p.out(op)});
     return success();
   });
   table.add<GatherElementsOp>([](GatherElementsOp op, ProgramBuilder &p) {
-    p.kernel("gather_elements", {p.in(op, 0), p.in(op, 1), p.out(op)},
-             {p.operand(0), p.operand(1),
+    p.kernel("gather_elements",
+             {p.in(op, 0), p.in(op, 1),
               p.i32(positiveAxis((int64_t)op.getAxis(), rankOf(op.getData()))),
-              p.operand(2)});
+              p.out(op)});
     return success();
   });
   table.add<ExpandOp>([](ExpandOp op, ProgramBuilder &p) {
@@ -228,8 +218,8 @@ void populateDataMovementLowerings(LoweringTable &table) {
         return p.unsupported(op, "k must be a constant");
       k = (*value)[0];
     }
-    p.kernel("trilu", {p.in(op, 0), p.out(op)},
-             {p.operand(0), p.i64(k), p.i32(op.getUpper() != 0), p.operand(1)});
+    p.kernel("trilu",
+             {p.in(op, 0), p.i64(k), p.i32(op.getUpper() != 0), p.out(op)});
     return success();
   });
 }

@@ -28,9 +28,8 @@ LogicalResult unary(Operation *op, ProgramBuilder &p, StringRef name,
                     float alpha, float beta) {
   if (failed(p.f32Only(op)))
     return failure();
-  p.kernel(
-      "unary", {p.in(op, 0), p.out(op)},
-      {p.token(name), p.f32(alpha), p.f32(beta), p.operand(0), p.operand(1)});
+  p.kernel("unary", {p.token(name), p.f32(alpha), p.f32(beta), p.in(op, 0),
+                     p.out(op)});
   return success();
 }
 
@@ -38,15 +37,13 @@ LogicalResult unary(Operation *op, ProgramBuilder &p, StringRef name,
 /// broadcast, then out = out op in_i.
 LogicalResult binary(Operation *op, ProgramBuilder &p, StringRef name) {
   Value out = p.out(op);
-  SmallVector<Attribute> args = {p.token(name), p.operand(0), p.operand(1),
-                                 p.operand(2)};
   if (op->getNumOperands() == 2) {
-    p.kernel("binary", {p.in(op, 0), p.in(op, 1), out}, args);
+    p.kernel("binary", {p.token(name), p.in(op, 0), p.in(op, 1), out});
     return success();
   }
   p.kernel("expand", {p.in(op, 0), out});
   for (unsigned i = 1; i < op->getNumOperands(); ++i)
-    p.kernel("binary", {out, p.in(op, i), out}, args);
+    p.kernel("binary", {p.token(name), out, p.in(op, i), out});
   return success();
 }
 
@@ -70,13 +67,9 @@ LogicalResult lowerClip(ClipOp op, ProgramBuilder &p) {
   Value out = p.out(op);
   p.kernel("expand", {p.in(op, 0), out});
   if (!isNone(op.getMin()))
-    p.kernel("binary", {out, p.in(op, 1), out},
-             {p.token("CLEAVE_BINARY_MAX"), p.operand(0), p.operand(1),
-              p.operand(2)});
+    p.kernel("binary", {p.token("CLEAVE_BINARY_MAX"), out, p.in(op, 1), out});
   if (!isNone(op.getMax()))
-    p.kernel("binary", {out, p.in(op, 2), out},
-             {p.token("CLEAVE_BINARY_MIN"), p.operand(0), p.operand(1),
-              p.operand(2)});
+    p.kernel("binary", {p.token("CLEAVE_BINARY_MIN"), out, p.in(op, 2), out});
   return success();
 }
 
@@ -84,9 +77,9 @@ LogicalResult lowerMean(MeanOp op, ProgramBuilder &p) {
   if (failed(p.f32Only(op)) || failed(binary(op, p, "CLEAVE_BINARY_ADD")))
     return failure();
   Value out = p.out(op);
-  p.kernel("unary", {out, out},
-           {p.token("CLEAVE_UNARY_LINEAR"), p.f32(1.0f / op->getNumOperands()),
-            p.f32(0.0f), p.operand(0), p.operand(1)});
+  p.kernel("unary", {p.token("CLEAVE_UNARY_LINEAR"),
+                     p.f32(1.0f / op->getNumOperands()), p.f32(0.0f), out,
+                     out});
   return success();
 }
 
@@ -96,7 +89,7 @@ void populateElementwiseLowerings(LoweringTable &table) {
   table.add<ClipOp>(lowerClip);
   table.add<MeanOp>(lowerMean);
   table.add<NotOp>([](NotOp op, ProgramBuilder &p) {
-    p.kernel("logical_not", {p.in(op, 0), p.out(op)});
+    p.kernel("not", {p.in(op, 0), p.out(op)});
     return success();
   });
   table.add<WhereOp>([](WhereOp op, ProgramBuilder &p) {
@@ -121,9 +114,8 @@ void populateElementwiseLowerings(LoweringTable &table) {
   table.addFamily(
       [](Operation *op) { return !kernelOf(op, "CLEAVE_COMPARE_").empty(); },
       [](Operation *op, ProgramBuilder &p) {
-        p.kernel("compare", {p.in(op, 0), p.in(op, 1), p.out(op)},
-                 {p.token(kernelOf(op, "CLEAVE_COMPARE_")), p.operand(0),
-                  p.operand(1), p.operand(2)});
+        p.kernel("compare", {p.token(kernelOf(op, "CLEAVE_COMPARE_")),
+                             p.in(op, 0), p.in(op, 1), p.out(op)});
         return success();
       });
 }

@@ -26,6 +26,25 @@ struct ResolvedWindow {
   llvm::SmallVector<int64_t> kernel, strides, dilations, begin, end;
 };
 
+/// One argument of a kernel call, for each parameter of the kernel's
+/// declaration in Kernels.def: a view or window (a null Value for NULL), a
+/// list of views, or an attribute (integer, float, token, dense array).
+struct KernelArg {
+  KernelArg(mlir::Value value) : value(value), isValue(true) {}
+  KernelArg(mlir::Attribute attr) : attr(attr) {}
+  static KernelArg tensors(mlir::ValueRange views) {
+    KernelArg arg{mlir::Attribute()};
+    arg.list.assign(views.begin(), views.end());
+    arg.isList = true;
+    return arg;
+  }
+
+  mlir::Value value;
+  mlir::Attribute attr;
+  llvm::SmallVector<mlir::Value> list;
+  bool isValue = false, isList = false;
+};
+
 /// The views of the program being built, and what every family lowering
 /// needs to emit kernel calls.
 class ProgramBuilder {
@@ -52,13 +71,18 @@ public:
   /// are the same): the kept-dims form of a reduction.
   mlir::Value resultAs(mlir::Operation *op, llvm::ArrayRef<int64_t> shape);
   mlir::Value window(const ResolvedWindow &w, bool channelsLast = false);
-  void kernel(llvm::StringRef callee, mlir::ValueRange operands,
-              llvm::ArrayRef<mlir::Attribute> args);
-  /// callee(operands...) with each operand as an argument, in order.
-  void kernel(llvm::StringRef callee, mlir::ValueRange operands);
+  /// The views of every operand of `op`, as one list argument.
+  KernelArg tensors(mlir::Operation *op) const {
+    llvm::SmallVector<mlir::Value> list;
+    for (unsigned i = 0; i < op->getNumOperands(); ++i)
+      list.push_back(in(op, i));
+    return KernelArg::tensors(list);
+  }
+  /// A cleave_rt.kernel call of `callee` (Kernels.def) with `args`.
+  void kernel(llvm::StringRef callee, llvm::ArrayRef<KernelArg> args);
 
-  // Kernel arguments.
-  mlir::Attribute operand(int64_t index) { return builder.getIndexAttr(index); }
+  // Kernel arguments (one per parameter of the kernel's declaration in
+  // Kernels.def, which the cleave_rt.kernel verifier checks).
   mlir::Attribute token(llvm::StringRef text) {
     return builder.getStringAttr(text);
   }

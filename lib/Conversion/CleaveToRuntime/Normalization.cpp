@@ -13,8 +13,7 @@ LogicalResult softmax(Operation *op, int64_t axis, bool log,
                       ProgramBuilder &p) {
   if (failed(p.f32Only(op)))
     return failure();
-  p.kernel("softmax", {p.in(op, 0), p.out(op)},
-           {p.operand(0), p.i32(axis), p.i32(log), p.operand(1)});
+  p.kernel("softmax", {p.in(op, 0), p.i32(axis), p.i32(log), p.out(op)});
   return success();
 }
 
@@ -34,28 +33,17 @@ LogicalResult lowerLayerNorm(LayerNormalizationOp op, ProgramBuilder &p) {
   };
   if (!covers(op.getScale()) || (!isNone(op.getB()) && !covers(op.getB())))
     return p.unsupported(op, "scale and bias must cover the normalised axes");
-  bool bias = !isNone(op.getB());
-  SmallVector<Value> operands = {p.in(op, 0), p.in(op, 1)};
-  if (bias)
-    operands.push_back(p.in(op, 2));
-  operands.push_back(p.out(op, 0));
-  if (stats) {
-    operands.push_back(p.out(op, 1));
-    operands.push_back(p.out(op, 2));
+  SmallVector<KernelArg> args = {
+      p.in(op, 0), p.in(op, 1), isNone(op.getB()) ? Value() : p.in(op, 2),
+      p.i32(axis), p.f32(op.getEpsilon().convertToFloat()), p.out(op, 0)};
+  if (!stats) {
+    p.kernel("layer_norm", args);
+    return success();
   }
-  // The inputs, then the axis and epsilon literals, then the outputs.
-  unsigned inputs = bias ? 3 : 2;
-  SmallVector<Attribute> args;
-  for (unsigned i = 0; i < inputs; ++i)
-    args.push_back(p.operand(i));
-  args.push_back(p.i32(axis));
-  args.push_back(p.f32(op.getEpsilon().convertToFloat()));
-  for (unsigned i = inputs; i < operands.size(); ++i)
-    args.push_back(p.operand(i));
-  StringRef callee = stats
-                         ? (bias ? "layer_norm_bias_stats" : "layer_norm_stats")
-                         : (bias ? "layer_norm_bias" : "layer_norm");
-  p.kernel(callee, operands, args);
+  // Mean and InvStdDev where used (an unused one has no view: NULL).
+  args.push_back(p.out(op, 1));
+  args.push_back(p.out(op, 2));
+  p.kernel("layer_norm_stats", args);
   return success();
 }
 
@@ -77,10 +65,8 @@ void populateNormalizationLowerings(LoweringTable &table) {
           return p.unsupported(op, "training mode is not supported");
         p.kernel("batch_norm",
                  {p.in(op, 0), p.in(op, 1), p.in(op, 2), p.in(op, 3),
-                  p.in(op, 4), p.out(op)},
-                 {p.operand(0), p.operand(1), p.operand(2), p.operand(3),
-                  p.operand(4), p.f32(op.getEpsilon().convertToFloat()),
-                  p.operand(5)});
+                  p.in(op, 4), p.f32(op.getEpsilon().convertToFloat()),
+                  p.out(op)});
         return success();
       });
   table.add<InstanceNormalizationOp>(
@@ -88,19 +74,17 @@ void populateNormalizationLowerings(LoweringTable &table) {
         if (failed(p.f32Only(op)))
           return failure();
         p.kernel("instance_norm",
-                 {p.in(op, 0), p.in(op, 1), p.in(op, 2), p.out(op)},
-                 {p.operand(0), p.operand(1), p.operand(2),
-                  p.f32(op.getEpsilon().convertToFloat()), p.operand(3)});
+                 {p.in(op, 0), p.in(op, 1), p.in(op, 2),
+                  p.f32(op.getEpsilon().convertToFloat()), p.out(op)});
         return success();
       });
   table.add<LRNOp>([](LRNOp op, ProgramBuilder &p) -> LogicalResult {
     if (failed(p.f32Only(op)))
       return failure();
-    p.kernel("lrn", {p.in(op, 0), p.out(op)},
-             {p.operand(0), p.f32(op.getAlpha().convertToFloat()),
-              p.f32(op.getBeta().convertToFloat()),
-              p.f32(op.getBias().convertToFloat()),
-              p.i64((int64_t)op.getSize()), p.operand(1)});
+    p.kernel("lrn", {p.in(op, 0), p.f32(op.getAlpha().convertToFloat()),
+                     p.f32(op.getBeta().convertToFloat()),
+                     p.f32(op.getBias().convertToFloat()),
+                     p.i64((int64_t)op.getSize()), p.out(op)});
     return success();
   });
 }

@@ -32,9 +32,8 @@ LogicalResult lowerReduce(Operation *op, ProgramBuilder &p) {
     for (int64_t a : *axisValues)
       kept[positiveAxis(a, x.getRank())] = 1;
   Value keptView = p.resultAs(op, kept);
-  p.kernel("reduce", {p.in(op, 0), keptView},
-           {p.token(cast<KernelOpInterface>(op).getRuntimeKernel()),
-            p.operand(0), p.operand(1)});
+  p.kernel("reduce", {p.token(cast<KernelOpInterface>(op).getRuntimeKernel()),
+                      p.in(op, 0), keptView});
   return success();
 }
 
@@ -49,9 +48,8 @@ LogicalResult lowerArgReduce(Operation *op, ProgramBuilder &p) {
   Value keptView = p.resultAs(op, kept);
   bool selectLast =
       op->getAttrOfType<IntegerAttr>("select_last_index").getInt() != 0;
-  p.kernel("arg_reduce", {p.in(op, 0), keptView},
-           {p.operand(0), p.i32(axis), p.i32(isa<ArgMaxOp>(op)),
-            p.i32(selectLast), p.operand(1)});
+  p.kernel("arg_reduce", {p.in(op, 0), p.i32(axis), p.i32(isa<ArgMaxOp>(op)),
+                          p.i32(selectLast), keptView});
   return success();
 }
 
@@ -75,9 +73,8 @@ void populateReductionLowerings(LoweringTable &table) {
     if (!values || !indices)
       return p.unsupported(op, "both outputs need a buffer");
     int64_t rank = cast<ShapedType>(op.getX().getType()).getRank();
-    p.kernel("top_k", {p.in(op, 0), values, indices},
-             {p.operand(0), p.i32(positiveAxis((int64_t)op.getAxis(), rank)),
-              p.i32(op.getLargest() ? 1 : 0), p.operand(1), p.operand(2)});
+    p.kernel("top_k", {p.in(op, 0), p.i32(positiveAxis((int64_t)op.getAxis(), rank)),
+                       p.i32(op.getLargest() ? 1 : 0), values, indices});
     return success();
   });
   table.add<CumSumOp>([](CumSumOp op, ProgramBuilder &p) -> LogicalResult {
@@ -85,10 +82,9 @@ void populateReductionLowerings(LoweringTable &table) {
     if (!axis || axis->size() != 1)
       return p.unsupported(op, "axis must be a constant");
     int64_t rank = cast<ShapedType>(op.getX().getType()).getRank();
-    p.kernel("cumsum", {p.in(op, 0), p.out(op)},
-             {p.operand(0), p.i32(positiveAxis((*axis)[0], rank)),
-              p.i32(op.getExclusive() != 0), p.i32(op.getReverse() != 0),
-              p.operand(1)});
+    p.kernel("cumsum", {p.in(op, 0), p.i32(positiveAxis((*axis)[0], rank)),
+                        p.i32(op.getExclusive() != 0),
+                        p.i32(op.getReverse() != 0), p.out(op)});
     return success();
   });
 }

@@ -37,32 +37,21 @@ Value windowOf(Op op, ArrayRef<int64_t> kernel, ProgramBuilder &p) {
   return p.window(w, last);
 }
 
-// conv[_bias][_add](x, w, [b,] [z,] window, group, y[, lo, hi])
+/// y = clip(conv(x, w) + b + z, lo, hi): the bias, the fused residual z
+/// and the fused clip (cleave-fuse-ops) are optional.
 LogicalResult lowerConv(ConvOp op, ProgramBuilder &p) {
   if (failed(p.f32Only(op)))
     return failure();
-  SmallVector<Value> operands = {p.in(op, 0), p.in(op, 1)};
-  std::string callee = "conv";
-  if (!isNone(op.getB())) {
-    operands.push_back(p.in(op, 2));
-    callee += "_bias";
+  float lo = -INFINITY, hi = INFINITY;
+  if (std::optional<ArrayRef<float>> clip = op.getFusedClip()) {
+    lo = (*clip)[0];
+    hi = (*clip)[1];
   }
-  if (op.getZ()) {
-    operands.push_back(p.view(op.getZ()));
-    callee += "_add";
-  }
-  operands.push_back(
-      windowOf(op, op.getW().getType().getShape().drop_front(2), p));
-  operands.push_back(p.out(op));
-  SmallVector<Attribute> args;
-  for (size_t i = 0; i + 1 < operands.size(); ++i)
-    args.push_back(p.operand(i));
-  args.push_back(p.i64(op.getGroup()));
-  args.push_back(p.operand(operands.size() - 1));
-  if (std::optional<ArrayRef<float>> clip = op.getFusedClip())
-    for (float bound : *clip)
-      args.push_back(p.f32(bound));
-  p.kernel(callee, operands, args);
+  p.kernel("conv_fused",
+           {p.in(op, 0), p.in(op, 1), isNone(op.getB()) ? Value() : p.in(op, 2),
+            op.getZ() ? p.view(op.getZ()) : Value(),
+            windowOf(op, op.getW().getType().getShape().drop_front(2), p),
+            p.i64(op.getGroup()), p.f32(lo), p.f32(hi), p.out(op)});
   return success();
 }
 
@@ -104,23 +93,15 @@ LogicalResult lowerConvTranspose(ConvTransposeOp op, ProgramBuilder &p) {
     win.begin.push_back(begin);
     win.end.push_back(0);
   }
-  Value window = p.window(win);
-  Attribute group = p.i64(op.getGroup());
-  if (isNone(op.getB()))
-    p.kernel("conv_transpose", {p.in(op, 0), p.in(op, 1), window, p.out(op)},
-             {p.operand(0), p.operand(1), p.operand(2), group, p.operand(3)});
-  else
-    p.kernel("conv_transpose_bias",
-             {p.in(op, 0), p.in(op, 1), p.in(op, 2), window, p.out(op)},
-             {p.operand(0), p.operand(1), p.operand(2), p.operand(3), group,
-              p.operand(4)});
+  p.kernel("conv_transpose",
+           {p.in(op, 0), p.in(op, 1), isNone(op.getB()) ? Value() : p.in(op, 2),
+            p.window(win), p.i64(op.getGroup()), p.out(op)});
   return success();
 }
 
 LogicalResult pool(Operation *op, StringRef kind, Value window,
                    ProgramBuilder &p) {
-  p.kernel("pool", {p.in(op, 0), window, p.out(op)},
-           {p.token(kind), p.operand(0), p.operand(1), p.operand(2)});
+  p.kernel("pool", {p.token(kind), p.in(op, 0), window, p.out(op)});
   return success();
 }
 

@@ -2,11 +2,11 @@
 //
 // One generic rewrite, whatever the target: a program becomes
 // `cleave_status cleave_run_<name>(arena, weights, inputs, outputs)` whose
-// views are cleave::program::view/at calls and whose kernels are calls of
-// the program helper of the same name followed by CLEAVE_PROGRAM_CHECK;
-// then the program's table and a main that hands it to the target's device
-// main. Targets differ only in the header and that main's name and extra
-// argument.
+// views are cleave::program::view/at calls and whose kernels are
+// `cleave::program::call(<prefix><kernel>, args...)` followed by
+// CLEAVE_PROGRAM_CHECK; then the program's table and a main that hands it
+// to the target's device main. Targets differ only in the header, the
+// kernels' and transport's prefixes, and that main's extra argument.
 //
 //===----------------------------------------------------------------------===//
 
@@ -37,9 +37,10 @@ std::string dimsList(ArrayRef<int64_t> dims) {
 /// main the table goes to.
 class ProgramEmitter {
 public:
-  ProgramEmitter(OpBuilder &builder, StringRef entry, StringRef entryArgs)
-      : builder(builder), ctx(builder.getContext()), entry(entry),
-        entryArgs(entryArgs) {}
+  ProgramEmitter(OpBuilder &builder, StringRef kernels, StringRef entry,
+                 StringRef entryArgs)
+      : builder(builder), ctx(builder.getContext()), kernels(kernels),
+        entry(entry), entryArgs(entryArgs) {}
 
   LogicalResult emit(ProgramOp program);
 
@@ -53,26 +54,33 @@ private:
     SmallVector<Type> results;
     if (result)
       results.push_back(result);
+    // No args: the operands in order.
+    ArrayAttr argList = args.empty() ? ArrayAttr() : builder.getArrayAttr(args);
     auto op = emitc::CallOpaqueOp::create(builder, loc, results, callee,
-                                          operands, builder.getArrayAttr(args));
+                                          operands, argList);
     return result ? op.getResult(0) : Value();
   }
-  /// status = callee(...); CLEAVE_PROGRAM_CHECK(status).
-  void checked(StringRef callee, ValueRange operands,
+  /// status = cleave::program::call(function, args...);
+  /// CLEAVE_PROGRAM_CHECK(status).
+  void checked(StringRef function, ValueRange operands,
                ArrayRef<Attribute> args) {
-    Value status = call(callee, opaque("cleave_status"), operands, args);
+    SmallVector<Attribute> all = {literal(function)};
+    llvm::append_range(all, args);
+    Value status = call("cleave::program::call", opaque("cleave_status"),
+                        operands, all);
     call("CLEAVE_PROGRAM_CHECK", Type(), {status}, {builder.getIndexAttr(0)});
   }
   Value tensorView(StringRef callee, Value base, ViewType type, Attribute where,
                    bool withLayout);
-  /// A kernel argument as EmitC takes it.
-  Attribute argument(Attribute arg);
+  /// Kernel arguments as EmitC takes them; a list of operands becomes a
+  /// cleave::program::tensors value appended to `operands`.
+  Attribute argument(Attribute arg, SmallVectorImpl<Value> &operands);
   LogicalResult emitOp(Operation &op);
   void emitMain(ProgramOp program);
 
   OpBuilder &builder;
   MLIRContext *ctx;
-  StringRef entry, entryArgs;
+  StringRef kernels, entry, entryArgs;
   Location loc = UnknownLoc::get(builder.getContext());
   Value arena, weights, inputs, outputs;
   DenseMap<Value, Value> values;
@@ -90,22 +98,42 @@ Value ProgramEmitter::tensorView(StringRef callee, Value base, ViewType type,
   return call(callee, opaque("cleave_tensor"), {base}, args);
 }
 
-Attribute ProgramEmitter::argument(Attribute arg) {
+Attribute ProgramEmitter::argument(Attribute arg,
+                                   SmallVectorImpl<Value> &operands) {
+  if (isa<UnitAttr>(arg))
+    return literal("nullptr");
   if (auto text = dyn_cast<StringAttr>(arg))
     return literal(text.getValue());
   if (auto list = dyn_cast<DenseI64ArrayAttr>(arg))
-    return literal(dimsList(list.asArrayRef()));
+    return literal(llvm::formatv("std::array<int64_t, {0}>{1}", list.size(),
+                                 dimsList(list.asArrayRef()))
+                       .str());
   if (auto list = dyn_cast<DenseF32ArrayAttr>(arg)) {
     std::string text = "{";
     for (auto [i, v] : llvm::enumerate(list.asArrayRef()))
       text += (i ? ", " : "") + llvm::formatv("{0:e9}f", v).str();
-    return literal(text + "}");
+    return literal(
+        llvm::formatv("std::array<float, {0}>{1}", list.size(), text + "}")
+            .str());
+  }
+  if (auto list = dyn_cast<ArrayAttr>(arg)) {
+    SmallVector<Value> tensors;
+    for (Attribute index : list)
+      tensors.push_back(operands[cast<IntegerAttr>(index).getInt()]);
+    operands.push_back(call(
+        "cleave::program::tensors",
+        opaque(llvm::formatv("std::array<const cleave_tensor *, {0}>",
+                             list.size())
+                   .str()),
+        tensors, {}));
+    return builder.getIndexAttr(operands.size() - 1);
   }
   return arg; // Operand indices, integers and floats as they are.
 }
 
 LogicalResult ProgramEmitter::emitOp(Operation &op) {
   auto i64 = [&](int64_t v) { return builder.getI64IntegerAttr(v); };
+  auto i32 = [&](int64_t v) { return builder.getI32IntegerAttr(v); };
   auto index = [&](int64_t v) { return builder.getIndexAttr(v); };
   auto lookup = [&](Value v) { return values.lookup(v); };
   return llvm::TypeSwitch<Operation *, LogicalResult>(&op)
@@ -145,22 +173,22 @@ LogicalResult ProgramEmitter::emitOp(Operation &op) {
         SmallVector<Value> operands =
             llvm::map_to_vector(o.getOperands(), lookup);
         SmallVector<Attribute> args = llvm::map_to_vector(
-            o.getArgs(), [&](Attribute a) { return argument(a); });
-        checked(("cleave::program::" + o.getCallee()).str(), operands, args);
+            o.getArgs(), [&](Attribute a) { return argument(a, operands); });
+        checked((kernels + o.getCallee()).str(), operands, args);
         return success();
       })
       .Case([&](SendOp o) {
-        checked("cleave::program::send", {lookup(o.getValue())},
-                {index(0), i64(o.getPeer()), i64(o.getTag())});
+        checked((entry + "transport_send").str(), {lookup(o.getValue())},
+                {index(0), i32(o.getPeer()), i32(o.getTag())});
         return success();
       })
       .Case([&](RecvOp o) {
-        checked("cleave::program::recv", {lookup(o.getValue())},
-                {index(0), i64(o.getPeer()), i64(o.getTag())});
+        checked((entry + "transport_recv").str(), {lookup(o.getValue())},
+                {index(0), i32(o.getPeer()), i32(o.getTag())});
         return success();
       })
       .Case([&](WaitSendsOp) {
-        checked("cleave::program::wait_sends", {}, {});
+        checked((entry + "transport_wait_sends").str(), {}, {});
         return success();
       })
       .Default([&](Operation *other) {
@@ -288,7 +316,7 @@ struct ConvertRuntimeToEmitCPass
         emitc::IncludeOp::create(builder, program.getLoc(), header,
                                  /*is_standard=*/false);
       }
-      if (failed(ProgramEmitter(builder, entry, entryArgs).emit(program)))
+      if (failed(ProgramEmitter(builder, kernels, entry, entryArgs).emit(program)))
         return signalPassFailure();
       program.erase();
     }

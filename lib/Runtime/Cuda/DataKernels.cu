@@ -133,6 +133,8 @@ cleave_status cleave_cuda_slice(const cleave_tensor *x, const int64_t *starts,
 }
 
 cleave_status cleave_cuda_expand(const cleave_tensor *x, cleave_tensor *y) {
+  if (x->data == y->data) // Planned in place: already there.
+    return nullptr;
   const cleave_tensor *ops[] = {x};
   return runPlan(broadcastPlan<2>(*y, ops, true), *x, *y, "expand");
 }

@@ -9,5 +9,5 @@ func.func @main(%x: tensor<2x8xf32>) -> (tensor<2x8xf32>, tensor<2x8xf32>) {
   return %0, %1 : tensor<2x8xf32>, tensor<2x8xf32>
 }
 
-// CHECK: cleave_rt.kernel "layer_norm_bias"(%{{.*}}, %{{.*}}, %{{.*}}, %[[Y:.*]]) [0 : index, 1 : index, 2 : index, 1 : i32, 9.99999974E-6 : f32, 3 : index]
+// CHECK: cleave_rt.kernel "layer_norm"(%{{.*}}, %{{.*}}, %{{.*}}, %[[Y:.*]]) [0 : index, 1 : index, 2 : index, 1 : i32, 9.99999974E-6 : f32, 3 : index]
 // CHECK: cleave_rt.kernel "softmax"(%[[Y]], %{{.*}}) [0 : index, 1 : i32, 1 : i32, 1 : index]

@@ -2,21 +2,26 @@
 // RUN: cleave-opt %t/one.mlir --convert-cleave-runtime-to-emitc | FileCheck %s
 // RUN: cleave-opt %t/one.mlir --convert-cleave-runtime-to-emitc | cleave-translate --emit-cpp | FileCheck %s --check-prefix=CPP
 // RUN: cleave-opt %t/rank.mlir --convert-cleave-runtime-to-emitc | FileCheck %s --check-prefix=RANK
-// RUN: cleave-opt %t/two.mlir --convert-cleave-runtime-to-emitc="header=my/Runtime.h entry=my_ entry-args=7 file-per-program=1" | FileCheck %s --check-prefix=FILES
+// RUN: cleave-opt %t/two.mlir --convert-cleave-runtime-to-emitc="header=my/Runtime.h kernels=my_k_ entry=my_ entry-args=7 file-per-program=1" | FileCheck %s --check-prefix=FILES
 // RUN: not cleave-opt %t/two.mlir --convert-cleave-runtime-to-emitc 2>&1 | FileCheck %s --check-prefix=SEVERAL
 
 // One generic rewrite: views become view/at calls, kernels calls of the
-// helper of the same name and the status check, then the tables, the
-// program and a main that hands it to the device main.
+// runtime kernel through cleave::program::call (which checks each argument
+// against the kernel's C declaration) and the status check, then the
+// tables, the program and a main that hands it to the device main.
 
 //--- one.mlir
 cleave_rt.program @device_0 attributes {arena_size = 64 : i64, weights_size = 64 : i64, inputs = [#cleave_rt.io<"x", tensor<2x2xf32>>], outputs = [#cleave_rt.io<"y", tensor<2x2xf32>>]} {
   %x = cleave_rt.input 0 : !cleave_rt.view<tensor<2x2xf32>>
   %w = cleave_rt.weights[0] : !cleave_rt.view<tensor<2x2xf32>>
   %a = cleave_rt.arena[0] : !cleave_rt.view<tensor<2x2xf32>>
+  %c = cleave_rt.arena[16] : !cleave_rt.view<tensor<4x2xf32>>
   %win = cleave_rt.window {kernel = array<i64: 2>, strides = array<i64: 1>, dilations = array<i64: 1>, begin = array<i64: 0>, end = array<i64: 1>, channels_last}
   cleave_rt.kernel "binary"(%x, %w, %a) ["CLEAVE_BINARY_ADD", 0 : index, 1 : index, 2 : index] : !cleave_rt.view<tensor<2x2xf32>>, !cleave_rt.view<tensor<2x2xf32>>, !cleave_rt.view<tensor<2x2xf32>>
-  cleave_rt.kernel "resize"(%x, %a) [0 : index, array<f32: 1.0, 2.0>, 1 : i32, 1 : index] : !cleave_rt.view<tensor<2x2xf32>>, !cleave_rt.view<tensor<2x2xf32>>
+  cleave_rt.kernel "resize"(%x, %a) [0 : index, array<f32: 1.0, 2.0>, 1 : i32, "CLEAVE_RESIZE_HALF_PIXEL", "CLEAVE_NEAREST_FLOOR", 1 : index] : !cleave_rt.view<tensor<2x2xf32>>, !cleave_rt.view<tensor<2x2xf32>>
+  cleave_rt.kernel "gemm"(%x, %w, %a) [0 : index, 1 : index, unit, 1.0 : f32, 0.0 : f32, 0 : i32, 1 : i32, 2 : index] : !cleave_rt.view<tensor<2x2xf32>>, !cleave_rt.view<tensor<2x2xf32>>, !cleave_rt.view<tensor<2x2xf32>>
+  cleave_rt.kernel "concat"(%x, %a, %c) [[0 : index, 1 : index], 2 : i32, 0 : i32, 2 : index] : !cleave_rt.view<tensor<2x2xf32>>, !cleave_rt.view<tensor<2x2xf32>>, !cleave_rt.view<tensor<4x2xf32>>
+  cleave_rt.kernel "transpose"(%x, %a) [0 : index, array<i64: 1, 0>, 1 : index] : !cleave_rt.view<tensor<2x2xf32>>, !cleave_rt.view<tensor<2x2xf32>>
   %y = cleave_rt.output 0 : !cleave_rt.view<tensor<2x2xf32>>
   cleave_rt.kernel "copy"(%a, %y) [0 : index, 1 : index] : !cleave_rt.view<tensor<2x2xf32>>, !cleave_rt.view<tensor<2x2xf32>>
 }
@@ -27,12 +32,17 @@ cleave_rt.program @device_0 attributes {arena_size = 64 : i64, weights_size = 64
 // CHECK: %[[X:.*]] = call_opaque "cleave::program::at"(%[[IN]]) {args = [0 : index, 0]}
 // CHECK: %[[W:.*]] = call_opaque "cleave::program::view"(%[[WEIGHTS]]) {args = [0 : index, #emitc.opaque<"CLEAVE_DTYPE_F32">, 0, #emitc.opaque<"{2, 2}">]}
 // CHECK: %[[A:.*]] = call_opaque "cleave::program::view"(%[[ARENA]])
+// CHECK: %[[C:.*]] = call_opaque "cleave::program::view"(%[[ARENA]])
 // CHECK: call_opaque "cleave::program::window"() {args = [#emitc.opaque<"{2}">, #emitc.opaque<"{1}">, #emitc.opaque<"{1}">, #emitc.opaque<"{0}">, #emitc.opaque<"{1}">, 1 : i32]}
-// CHECK: %[[S:.*]] = call_opaque "cleave::program::binary"(%[[X]], %[[W]], %[[A]]) {args = [#emitc.opaque<"CLEAVE_BINARY_ADD">, 0 : index, 1 : index, 2 : index]}
+// CHECK: %[[S:.*]] = call_opaque "cleave::program::call"(%[[X]], %[[W]], %[[A]]) {args = [#emitc.opaque<"cleave_cpu_binary">, #emitc.opaque<"CLEAVE_BINARY_ADD">, 0 : index, 1 : index, 2 : index]}
 // CHECK: call_opaque "CLEAVE_PROGRAM_CHECK"(%[[S]])
-// CHECK: call_opaque "cleave::program::resize"(%[[X]], %[[A]]) {args = [0 : index, #emitc.opaque<"{1.000000000e+00f, 2.000000000e+00f}">, 1 : i32, 1 : index]}
+// CHECK: call_opaque "cleave::program::call"(%[[X]], %[[A]]) {args = [#emitc.opaque<"cleave_cpu_resize">, 0 : index, #emitc.opaque<"std::array<float, 2>{1.000000000e+00f, 2.000000000e+00f}">, 1 : i32, #emitc.opaque<"CLEAVE_RESIZE_HALF_PIXEL">, #emitc.opaque<"CLEAVE_NEAREST_FLOOR">, 1 : index]}
+// CHECK: call_opaque "cleave::program::call"(%[[X]], %[[W]], %[[A]]) {args = [#emitc.opaque<"cleave_cpu_gemm">, 0 : index, 1 : index, #emitc.opaque<"nullptr">, 1.000000e+00 : f32, 0.000000e+00 : f32, 0 : i32, 1 : i32, 2 : index]}
+// CHECK: %[[L:.*]] = call_opaque "cleave::program::tensors"(%[[X]], %[[A]]) : (!emitc.opaque<"cleave_tensor">, !emitc.opaque<"cleave_tensor">) -> !emitc.opaque<"std::array<const cleave_tensor *, 2>">
+// CHECK: call_opaque "cleave::program::call"(%[[X]], %[[A]], %[[C]], %[[L]]) {args = [#emitc.opaque<"cleave_cpu_concat">, 3 : index, 2 : i32, 0 : i32, 2 : index]}
+// CHECK: call_opaque "cleave::program::call"(%[[X]], %[[A]]) {args = [#emitc.opaque<"cleave_cpu_transpose">, 0 : index, #emitc.opaque<"std::array<int64_t, 2>{1, 0}">, 1 : index]}
 // CHECK: %[[Y:.*]] = call_opaque "cleave::program::at"(%[[OUT]]) {args = [0 : index, 0]}
-// CHECK: call_opaque "cleave::program::copy"(%[[A]], %[[Y]])
+// CHECK: call_opaque "cleave::program::call"(%[[A]], %[[Y]]) {args = [#emitc.opaque<"cleave_cpu_copy">, 0 : index, 1 : index]}
 // CHECK: emitc.global static const @kInputs : !emitc.array<1x!emitc.opaque<"cleave_program_io">> = #emitc.opaque<"{\0A  {\22x\22, CLEAVE_DTYPE_F32, 2, {2, 2}},\0A}">
 // CHECK: emitc.global static const @kOutputs
 // CHECK: emitc.global static const @program : !emitc.opaque<"cleave_program"> = #emitc.opaque<"{\22device_0\22, 64, 64, 1, kInputs, 1, kOutputs, cleave_run_device_0}">
@@ -42,6 +52,10 @@ cleave_rt.program @device_0 attributes {arena_size = 64 : i64, weights_size = 64
 
 // CPP: cleave_status cleave_run_device_0(char* {{v[0-9]+}}, const char* {{v[0-9]+}}, const cleave_tensor* {{v[0-9]+}}, const cleave_tensor* {{v[0-9]+}}) {
 // CPP: cleave_window {{v[0-9]+}} = cleave::program::window({2}, {1}, {1}, {0}, {1}, 1);
+// CPP: cleave_status [[S:v[0-9]+]] = cleave::program::call(cleave_cpu_gemm, [[X:v[0-9]+]], [[W:v[0-9]+]], nullptr, 1.000000000e+00f, 0.0e+00f, 0, 1, [[A:v[0-9]+]]);
+// CPP-NEXT: CLEAVE_PROGRAM_CHECK([[S]]);
+// CPP: std::array<const cleave_tensor *, 2> [[L:v[0-9]+]] = cleave::program::tensors([[X]], [[A]]);
+// CPP: cleave::program::call(cleave_cpu_concat, [[L]], 2, 0, {{v[0-9]+}});
 // CPP: static const cleave_program_io kInputs[1] = {
 // CPP-NEXT: {"x", CLEAVE_DTYPE_F32, 2, {2, 2}},
 // CPP: static const cleave_program program = {"device_0", 64, 64, 1, kInputs, 1, kOutputs, cleave_run_device_0};
@@ -60,9 +74,9 @@ cleave_rt.program @device_1 attributes {arena_size = 64 : i64, weights_size = 0 
 }
 
 // RANK-LABEL: emitc.func @cleave_run_device_1(
-// RANK: call_opaque "cleave::program::recv"(%{{.*}}) {args = [0 : index, 0, 3]}
-// RANK: call_opaque "cleave::program::send"(%{{.*}}) {args = [0 : index, 2, 4]}
-// RANK: call_opaque "cleave::program::wait_sends"()
+// RANK: call_opaque "cleave::program::call"(%{{.*}}) {args = [#emitc.opaque<"cleave_transport_recv">, 0 : index, 0 : i32, 3 : i32]}
+// RANK: call_opaque "cleave::program::call"(%{{.*}}) {args = [#emitc.opaque<"cleave_transport_send">, 0 : index, 2 : i32, 4 : i32]}
+// RANK: call_opaque "cleave::program::call"() {args = [#emitc.opaque<"cleave_transport_wait_sends">]}
 // RANK: emitc.global static const @kInputs : !emitc.array<1x!emitc.opaque<"cleave_program_io">> = #emitc.opaque<"{{[{][{]}}nullptr, CLEAVE_DTYPE_INVALID, 0, {}}\0A}">
 // RANK: call_opaque "cleave_transport_device_main"(%{{.*}}, %{{.*}}) {args = [0 : index, 1 : index, #emitc.opaque<"program">, 1]}
 

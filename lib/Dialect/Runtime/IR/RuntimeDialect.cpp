@@ -1,6 +1,7 @@
 //===- RuntimeDialect.cpp - calls of the Cleave runtime -------------------===//
 
 #include "cleave/Dialect/Runtime/IR/RuntimeDialect.h"
+#include "cleave/Dialect/Runtime/IR/KernelSignatures.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
@@ -90,19 +91,79 @@ LogicalResult ProgramOp::verify() {
 }
 
 LogicalResult KernelOp::verify() {
-  for (Attribute arg : getArgs()) {
+  const KernelSignature *kernel = lookupRuntimeKernel(getCallee());
+  if (!kernel)
+    return emitOpError() << "calls '" << getCallee()
+                         << "', which is no runtime kernel (Kernels.def)";
+  ArrayAttr args = getArgs();
+  if (args.size() != kernel->params.size())
+    return emitOpError() << "'" << getCallee() << "' takes "
+                         << kernel->params.size() << " arguments, not "
+                         << args.size();
+  // The operand an index argument names, if it is one.
+  auto operandOf = [&](Attribute arg) -> Value {
+    auto index = dyn_cast<IntegerAttr>(arg);
+    if (!index || !index.getType().isIndex() || index.getInt() < 0 ||
+        index.getInt() >= (int64_t)getOperands().size())
+      return {};
+    return getOperand(index.getInt());
+  };
+  auto isView = [&](Attribute arg) {
+    Value operand = operandOf(arg);
+    return operand && isa<ViewType>(operand.getType());
+  };
+  for (auto [i, arg, param] : llvm::enumerate(args, kernel->params)) {
+    auto text = dyn_cast<StringAttr>(arg);
     auto integer = dyn_cast<IntegerAttr>(arg);
-    if (integer && integer.getType().isIndex()) {
-      if (integer.getInt() < 0 ||
-          integer.getInt() >= (int64_t)getOperands().size())
-        return emitOpError()
-               << "argument " << integer.getInt() << " names no operand";
-      continue;
+    bool ok = false;
+    StringRef expected;
+    switch (param.kind) {
+    case KernelParam::Input:
+    case KernelParam::Output:
+      ok = isa<UnitAttr>(arg) || isView(arg);
+      expected = "a view operand's index or unit (NULL)";
+      break;
+    case KernelParam::Inputs: {
+      auto list = dyn_cast<ArrayAttr>(arg);
+      ok = list && llvm::all_of(list, isView);
+      expected = "an array of view operands' indices";
+      break;
     }
-    if (!isa<IntegerAttr, FloatAttr, StringAttr, DenseI64ArrayAttr,
-             DenseF32ArrayAttr>(arg))
-      return emitOpError("arguments are operand indices, integers, floats, "
-                         "lists or C++ tokens (strings)");
+    case KernelParam::Window: {
+      Value operand = operandOf(arg);
+      ok = operand && isa<WindowType>(operand.getType());
+      expected = "a window operand's index";
+      break;
+    }
+    case KernelParam::Integer:
+      ok = integer && !integer.getType().isIndex();
+      expected = "an integer";
+      break;
+    case KernelParam::Float:
+      ok = isa<FloatAttr>(arg);
+      expected = "a float";
+      break;
+    case KernelParam::Enum:
+      ok = text && text.getValue().starts_with("CLEAVE_");
+      expected = "an enumerator (CLEAVE_*)";
+      break;
+    case KernelParam::String:
+      ok = text && text.getValue().starts_with("\"");
+      expected = "a C string literal";
+      break;
+    case KernelParam::I64List:
+      ok = isa<DenseI64ArrayAttr>(arg);
+      expected = "an array<i64>";
+      break;
+    case KernelParam::F32List:
+      ok = isa<DenseF32ArrayAttr>(arg);
+      expected = "an array<f32>";
+      break;
+    }
+    if (!ok)
+      return emitOpError() << "argument " << i << " ('" << param.name
+                           << "') of '" << getCallee() << "' must be "
+                           << expected;
   }
   return success();
 }

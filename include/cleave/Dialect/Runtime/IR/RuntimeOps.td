@@ -23,8 +23,8 @@ def CleaveRt_Dialect : Dialect {
   let description = [{
     A `cleave_rt.program` per device: its memory sizes and the table of its
     inputs and outputs as attributes, and a body of views and kernel calls
-    in the order they run. Kernels are named as the runtime's program
-    helpers (cleave/Runtime/ProgramHelpers.inc) name them.
+    in the order they run. Kernels are named and checked as the runtime
+    declares them (cleave/Runtime/Kernels.def).
   }];
   let useDefaultTypePrinterParser = 1;
   let useDefaultAttributePrinterParser = 1;
@@ -113,9 +113,12 @@ def CleaveRt_WindowOp : CleaveRt_Op<"window", [Pure]> {
 def CleaveRt_KernelOp : CleaveRt_Op<"kernel"> {
   let summary = "a call of a runtime kernel";
   let description = [{
-    Calls the program helper `callee` with `args` in order: an index
-    attribute stands for that operand, a string for a C++ token (an
-    enumerator, a brace list), an integer or float for itself. Fails the
+    Calls the runtime kernel `callee` of include/cleave/Runtime/Kernels.def
+    with `args`, one per parameter of its declaration, in order: an index
+    attribute stands for that operand (a view, or the window), unit for a
+    NULL tensor, an array of indices for a list of tensors, a string for an
+    enumerator or a C string literal, an integer, float or dense array for
+    itself. The verifier checks each against the declaration. Fails the
     program with the kernel's status.
   }];
   let arguments = (ins StrAttr:$callee, Variadic<AnyType>:$operands,
