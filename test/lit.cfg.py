@@ -37,3 +37,4 @@ config.substitutions.append(("%pyonnx", config.python_executable))
 config.substitutions.append(("%cleave_tools", config.cleave_tools_dir))
 config.substitutions.append(
     ("%cleave_libs", os.path.join(config.cleave_obj_root, "lib")))
+config.substitutions.append(("%cleave_build", config.cleave_obj_root))

@@ -7,6 +7,7 @@
 
 #include "cleave/Conversion/Passes.h"
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
+#include "cleave/Target/RuntimeLocation.h"
 #include "cleave/Target/TargetBackend.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/FileSystem.h"
@@ -20,7 +21,7 @@ namespace cleave::target {
 namespace {
 
 /// The CMakeLists.txt that rebuilds the executables against an installed
-/// Cleave runtime (find_package(CleaveRuntime)), or the build tree of the
+/// Cleave runtime (find_package(CleaveRuntime)), by default the one of the
 /// compiler that wrote the bundle.
 std::string rebuildRecipe(size_t devices) {
   bool mpi = devices > 1;
@@ -32,8 +33,8 @@ std::string rebuildRecipe(size_t devices) {
       "cmake_minimum_required(VERSION 3.20)\n"
       "project(cleave_bundle CXX)\n"
       "set(CMAKE_CXX_STANDARD 17)\n"
-      "find_package(CleaveRuntime REQUIRED CONFIG HINTS \"" CLEAVE_RUNTIME_BUILD_DIR
-      "\")\n";
+      "find_package(CleaveRuntime REQUIRED CONFIG HINTS \"" +
+      runtimeLocation().cmakeDir + "\")\n";
   for (size_t k = 0; k < devices; ++k) {
     std::string name = "device_" + std::to_string(k);
     text += "add_executable(" + name + " " + name + ".cc)\n" +
@@ -90,20 +91,20 @@ public:
              << "cannot find the C++ compiler '" << compilerName
              << "' to build the device executable"
              << (mpi ? " (install OpenMPI)" : "");
+    const RuntimeLocation &runtime = runtimeLocation();
+    std::string include = "-I" + runtime.includeDir;
+    std::string library = runtime.library("CleaveRuntime");
+    std::string mpiLibrary = runtime.library("CleaveRuntimeMpi");
     for (size_t k = 0; k < bundle.devices; ++k) {
       std::string name = "device_" + std::to_string(k);
       std::string source = bundle.path(name + ".cc");
       std::string executable = bundle.path(name);
       std::string log = bundle.path(name + ".build.log");
-      SmallVector<StringRef> args = {*compiler,
-                                     "-O2",
-                                     "-std=c++17",
-                                     "-fopenmp",
-                                     "-I" CLEAVE_RUNTIME_INCLUDE_DIR,
-                                     source};
+      SmallVector<StringRef> args = {*compiler,   "-O2",   "-std=c++17",
+                                     "-fopenmp", include, source};
       if (mpi)
-        args.push_back(CLEAVE_RUNTIME_MPI_LIBRARY);
-      args.append({CLEAVE_RUNTIME_LIBRARY, "-ldnnl", "-o", executable});
+        args.push_back(mpiLibrary);
+      args.append({library, "-ldnnl", "-o", executable});
       if (StringRef(CLEAVE_DEVICE_FLAGS).size())
         args.push_back(CLEAVE_DEVICE_FLAGS);
       if (failed(runBuildCommand(module, args, log, "the device executable")))

@@ -9,6 +9,7 @@
 
 #include "cleave/Conversion/Passes.h"
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
+#include "cleave/Target/RuntimeLocation.h"
 #include "cleave/Target/TargetBackend.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/FileSystem.h"
@@ -23,11 +24,12 @@ namespace {
 
 #ifdef CLEAVE_HAVE_CUDA
 /// build.sh of a CUDA bundle: builds device_0 ... device_{k-1} from their
-/// .cu sources with nvcc. The defaults are this build's paths; elsewhere,
+/// .cu sources with nvcc. The defaults are this compiler's runtime; elsewhere,
 /// CLEAVE_INCLUDE_DIR names Cleave's include/ folder and CLEAVE_LIB_DIR a
 /// folder holding the runtime libraries (and libdnnl).
 std::string cudaBuildScript(size_t devices) {
   bool mpi = devices > 1;
+  const RuntimeLocation &runtime = runtimeLocation();
   std::string text = R"sh(#!/usr/bin/env bash
 # Builds this bundle's device executables with nvcc. Environment:
 #   CLEAVE_INCLUDE_DIR  Cleave's include/ folder
@@ -38,7 +40,7 @@ std::string cudaBuildScript(size_t devices) {
 #   named by soname, so pip's nvidia-* wheels, which have no libfoo.so, do)
 set -euo pipefail
 cd "$(dirname "$0")"
-include=${CLEAVE_INCLUDE_DIR:-)sh" CLEAVE_RUNTIME_INCLUDE_DIR R"sh(}
+include=${CLEAVE_INCLUDE_DIR:-)sh" + runtime.includeDir + R"sh(}
 if [ -n "${CLEAVE_LIB_DIR:-}" ]; then
   cuda_runtime=$CLEAVE_LIB_DIR/libCleaveRuntimeCuda.a
   cuda_mpi=$CLEAVE_LIB_DIR/libCleaveRuntimeCudaMpi.a
@@ -46,10 +48,10 @@ if [ -n "${CLEAVE_LIB_DIR:-}" ]; then
   runtime=$CLEAVE_LIB_DIR/libCleaveRuntime.a
   lib_flags="-L$CLEAVE_LIB_DIR"
 else
-  cuda_runtime=)sh" CLEAVE_RUNTIME_CUDA_LIBRARY R"sh(
-  cuda_mpi=)sh" CLEAVE_RUNTIME_CUDA_MPI_LIBRARY R"sh(
-  mpi=)sh" CLEAVE_RUNTIME_MPI_LIBRARY R"sh(
-  runtime=)sh" CLEAVE_RUNTIME_LIBRARY R"sh(
+  cuda_runtime=)sh" + runtime.library("CleaveRuntimeCuda") + R"sh(
+  cuda_mpi=)sh" + runtime.library("CleaveRuntimeCudaMpi") + R"sh(
+  mpi=)sh" + runtime.library("CleaveRuntimeMpi") + R"sh(
+  runtime=)sh" + runtime.library("CleaveRuntime") + R"sh(
   lib_flags=
 fi
 nvcc=${CLEAVE_NVCC:-)sh" CLEAVE_NVCC R"sh(}
