@@ -58,14 +58,20 @@ LogicalResult lowerPad(PadOp op, ProgramBuilder &p) {
   size_t count = pads->size() / 2;
   for (size_t i = 0; i < count; ++i)
     begin[positiveAxis(axes ? (*axes)[i] : (int64_t)i, rank)] = (*pads)[i];
-  StringRef mode = op.getMode();
-  StringRef kind = llvm::StringSwitch<StringRef>(mode)
-                       .Case("constant", "CLEAVE_PAD_CONSTANT")
-                       .Case("edge", "CLEAVE_PAD_EDGE")
-                       .Case("reflect", "CLEAVE_PAD_REFLECT")
-                       .Default("");
-  if (kind.empty())
-    return p.unsupported(op, "pad mode '" + mode + "' is not supported");
+  StringRef kind;
+  switch (op.getMode()) {
+  case PadMode::Constant:
+    kind = "CLEAVE_PAD_CONSTANT";
+    break;
+  case PadMode::Edge:
+    kind = "CLEAVE_PAD_EDGE";
+    break;
+  case PadMode::Reflect:
+    kind = "CLEAVE_PAD_REFLECT";
+    break;
+  case PadMode::Wrap:
+    return p.unsupported(op, "pad mode 'wrap' is not supported");
+  }
   double value = 0;
   if (!isNone(op.getConstantValue())) {
     std::optional<SmallVector<double>> v =
@@ -100,9 +106,10 @@ FailureOr<SmallVector<double>> resizeScales(ResizeOp op, ProgramBuilder &p) {
     scales[axis] = given ? (*given)[i]
                          : (double)y.getDimSize(axis) /
                                std::max<int64_t>(x.getDimSize(axis), 1);
-  StringRef policy = op.getKeepAspectRatioPolicy();
-  if (policy != "stretch" && !given) {
-    double scale = policy == "not_larger" ? 1e300 : 0;
+  AspectRatioPolicy policy = op.getKeepAspectRatioPolicy();
+  if (policy != AspectRatioPolicy::Stretch && !given) {
+    bool notLarger = policy == AspectRatioPolicy::NotLarger;
+    double scale = notLarger ? 1e300 : 0;
     std::optional<SmallVector<int64_t>> sizes = getConstantInts(op.getSizes());
     if (!sizes) {
       (void)p.unsupported(op, "sizes must be a constant");
@@ -110,7 +117,7 @@ FailureOr<SmallVector<double>> resizeScales(ResizeOp op, ProgramBuilder &p) {
     }
     for (auto [i, axis] : llvm::enumerate(axes)) {
       double s = (double)(*sizes)[i] / x.getDimSize(axis);
-      scale = policy == "not_larger" ? std::min(scale, s) : std::max(scale, s);
+      scale = notLarger ? std::min(scale, s) : std::max(scale, s);
     }
     for (int64_t axis : axes)
       scales[axis] = scale;
@@ -121,38 +128,50 @@ FailureOr<SmallVector<double>> resizeScales(ResizeOp op, ProgramBuilder &p) {
 LogicalResult lowerResize(ResizeOp op, ProgramBuilder &p) {
   if (!op.getX().getType().getElementType().isF32())
     return p.unsupported(op, "only f32 kernels exist so far");
-  StringRef mode = op.getMode(), coords = op.getCoordinateTransformationMode();
-  StringRef coordName =
-      llvm::StringSwitch<StringRef>(coords)
-          .Case("half_pixel", "CLEAVE_RESIZE_HALF_PIXEL")
-          .Case("pytorch_half_pixel", "CLEAVE_RESIZE_PYTORCH_HALF_PIXEL")
-          .Case("align_corners", "CLEAVE_RESIZE_ALIGN_CORNERS")
-          .Case("asymmetric", "CLEAVE_RESIZE_ASYMMETRIC")
-          .Case("tf_half_pixel_for_nn", "CLEAVE_RESIZE_TF_HALF_PIXEL_FOR_NN")
-          .Default("");
-  StringRef nearestName =
-      llvm::StringSwitch<StringRef>(op.getNearestMode())
-          .Case("round_prefer_floor", "CLEAVE_NEAREST_ROUND_PREFER_FLOOR")
-          .Case("round_prefer_ceil", "CLEAVE_NEAREST_ROUND_PREFER_CEIL")
-          .Case("floor", "CLEAVE_NEAREST_FLOOR")
-          .Case("ceil", "CLEAVE_NEAREST_CEIL")
-          .Default("");
-  if ((mode != "nearest" && mode != "linear" && mode != "cubic") ||
-      coordName.empty() || nearestName.empty() || op.getAntialias())
-    return p.unsupported(op, "mode '" + mode + "' with coordinates '" + coords +
+  ResizeMode mode = op.getMode();
+  CoordinateTransformation coords = op.getCoordinateTransformationMode();
+  StringRef coordName;
+  switch (coords) {
+  case CoordinateTransformation::HalfPixel:
+    coordName = "CLEAVE_RESIZE_HALF_PIXEL";
+    break;
+  case CoordinateTransformation::PytorchHalfPixel:
+    coordName = "CLEAVE_RESIZE_PYTORCH_HALF_PIXEL";
+    break;
+  case CoordinateTransformation::AlignCorners:
+    coordName = "CLEAVE_RESIZE_ALIGN_CORNERS";
+    break;
+  case CoordinateTransformation::Asymmetric:
+    coordName = "CLEAVE_RESIZE_ASYMMETRIC";
+    break;
+  case CoordinateTransformation::TfHalfPixelForNn:
+    coordName = "CLEAVE_RESIZE_TF_HALF_PIXEL_FOR_NN";
+    break;
+  case CoordinateTransformation::HalfPixelSymmetric:
+  case CoordinateTransformation::TfCropAndResize:
+    break;
+  }
+  // The kernel's enumerators are the ONNX names in capitals.
+  std::string nearestName =
+      "CLEAVE_NEAREST_" + stringifyNearestMode(op.getNearestMode()).upper();
+  if (coordName.empty() || op.getAntialias())
+    return p.unsupported(op, "mode '" + stringifyResizeMode(mode) +
+                                 "' with coordinates '" +
+                                 stringifyCoordinateTransformation(coords) +
                                  "' is not supported");
   FailureOr<SmallVector<double>> scales = resizeScales(op, p);
   if (failed(scales))
     return failure();
   SmallVector<float> narrow(scales->begin(), scales->end());
   Attribute scaleList = p.builder.getDenseF32ArrayAttr(narrow);
-  if (mode == "cubic")
+  if (mode == ResizeMode::Cubic)
     p.kernel("resize_cubic", {p.in(op, 0), scaleList, p.token(coordName),
                               p.f32(op.getCubicCoeffA().convertToFloat()),
                               p.i32(op.getExcludeOutside() ? 1 : 0),
                               p.out(op)});
   else
-    p.kernel("resize", {p.in(op, 0), scaleList, p.i32(mode == "linear"),
+    p.kernel("resize", {p.in(op, 0), scaleList,
+                        p.i32(mode == ResizeMode::Linear),
                         p.token(coordName), p.token(nearestName), p.out(op)});
   return success();
 }

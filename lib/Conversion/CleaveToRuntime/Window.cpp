@@ -66,16 +66,16 @@ LogicalResult lowerConvTranspose(ConvTransposeOp op, ProgramBuilder &p) {
   if (std::optional<ArrayRef<int64_t>> given = op.getKernelShape())
     kernelShape.assign(given->begin(), given->end());
   ResolvedWindow win;
-  StringRef autoPad = op.getAutoPad();
-  bool derived = op.getOutputShape().has_value() || autoPad == "SAME_UPPER" ||
-                 autoPad == "SAME_LOWER";
+  AutoPad autoPad = op.getAutoPad();
+  bool derived = op.getOutputShape().has_value() ||
+                 autoPad == AutoPad::SameUpper || autoPad == AutoPad::SameLower;
   for (int64_t i = 0; i < rank; ++i) {
     int64_t s = op.getStrides() ? (*op.getStrides())[i] : 1;
     int64_t d = op.getDilations() ? (*op.getDilations())[i] : 1;
     int64_t extra = op.getOutputPadding() ? (*op.getOutputPadding())[i] : 0;
     int64_t extent = (kernelShape[i] - 1) * d + 1;
     int64_t begin = op.getPads() ? (*op.getPads())[i] : 0;
-    if (autoPad == "VALID")
+    if (autoPad == AutoPad::Valid)
       begin = 0;
     if (derived) {
       // ONNX: total padding from the output size, split at the start
@@ -85,7 +85,7 @@ LogicalResult lowerConvTranspose(ConvTransposeOp op, ProgramBuilder &p) {
       // Floor division, as ONNX's definition (a negative total means the
       // output is longer than the input covers).
       int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2);
-      begin = autoPad == "SAME_UPPER" ? half : total - half;
+      begin = autoPad == AutoPad::SameUpper ? half : total - half;
     }
     win.kernel.push_back(kernelShape[i]);
     win.strides.push_back(s);

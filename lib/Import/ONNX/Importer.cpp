@@ -322,6 +322,11 @@ FailureOr<Operation *> GraphImporter::createOp(NodeState &state,
     if (!llvm::is_contained(info->getAttributeNames(), attr.getName()))
       return error("attribute '" + attr.getName().getValue() +
                    "' is not supported");
+  // Attribute constraints (an enum's values) before type inference reads
+  // them.
+  if (failed(info->verifyInherentAttrs(
+          state.attributes, [&] { return mlir::emitError(state.loc); })))
+    return failure();
   SmallVector<Value> operands;
   for (Value operand : state.operands)
     operands.push_back(operand ? operand : none());

@@ -52,7 +52,7 @@ func.func @softmax_axis(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
 // -----
 
 func.func @gelu_mode(%x: tensor<2xf32>) -> tensor<2xf32> {
-  // expected-error @+1 {{approximate must be 'none' or 'tanh', got 'fast'}}
+  // expected-error @+1 {{attribute 'approximate' failed to satisfy constraint: ONNX Gelu approximate ('none', 'tanh')}}
   %0 = cleave.gelu %x {approximate = "fast"} : (tensor<2xf32>) -> tensor<2xf32>
   return %0 : tensor<2xf32>
 }

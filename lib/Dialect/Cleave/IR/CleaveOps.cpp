@@ -65,13 +65,6 @@ LogicalResult ConstantOp::inferReturnTypes(MLIRContext *,
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-LogicalResult GeluOp::verify() {
-  if (getApproximate() != "none" && getApproximate() != "tanh")
-    return emitOpError("approximate must be 'none' or 'tanh', got '")
-           << getApproximate() << "'";
-  return success();
-}
-
 LogicalResult LRNOp::verify() {
   if ((int64_t)getSize() <= 0)
     return emitOpError("size must be positive");
@@ -112,6 +105,8 @@ LogicalResult WhereOp::verify() {
     return emitOpError("X and Y must have the same element type");
   return success();
 }
+
+#include "cleave/Dialect/Cleave/IR/CleaveEnums.cpp.inc"
 
 #define GET_OP_CLASSES
 #include "cleave/Dialect/Cleave/IR/CleaveOps.cpp.inc"

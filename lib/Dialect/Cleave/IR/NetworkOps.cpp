@@ -213,11 +213,11 @@ LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *,
       return emitOptionalError(loc, "output_padding has the wrong length");
     for (int64_t i = 0; i < spatialRank; ++i) {
       int64_t in = x.getDimSize(i + 2);
-      if (window->autoPad == "SAME_UPPER" || window->autoPad == "SAME_LOWER") {
+      if (window->autoPad == AutoPad::SameUpper || window->autoPad == AutoPad::SameLower) {
         shape.push_back(in * window->strides[i]);
         continue;
       }
-      int64_t pads = window->autoPad == "VALID"
+      int64_t pads = window->autoPad == AutoPad::Valid
                          ? 0
                          : window->padsBegin[i] + window->padsEnd[i];
       shape.push_back(window->strides[i] * (in - 1) + outputPadding[i] +

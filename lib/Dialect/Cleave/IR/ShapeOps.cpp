@@ -425,10 +425,6 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *,
                                       SmallVectorImpl<Type> &types) {
   RankedTensorType input = rankedType(adaptor.getData());
   int64_t rank = input.getRank();
-  StringRef mode = adaptor.getMode();
-  if (mode != "constant" && mode != "reflect" && mode != "edge" &&
-      mode != "wrap")
-    return emitOptionalError(loc, "unknown pad mode '", mode, "'");
   std::optional<SmallVector<int64_t>> pads = getConstantInts(adaptor.getPads());
   std::optional<SmallVector<int64_t>> values =
       isNone(adaptor.getAxes())
@@ -656,16 +652,17 @@ LogicalResult ResizeOp::inferReturnTypes(MLIRContext *,
     if (sizes->size() != axes.size())
       return emitOptionalError(loc, "sizes has ", sizes->size(),
                                " entries for ", axes.size(), " axes");
-    StringRef policy = adaptor.getKeepAspectRatioPolicy();
-    if (policy == "stretch") {
+    AspectRatioPolicy policy = adaptor.getKeepAspectRatioPolicy();
+    if (policy == AspectRatioPolicy::Stretch) {
       for (auto [axis, size] : llvm::zip(axes, *sizes))
         shape[axis] = size;
     } else {
-      double scale = policy == "not_larger" ? 1e300 : 0;
+      bool notLarger = policy == AspectRatioPolicy::NotLarger;
+      double scale = notLarger ? 1e300 : 0;
       for (auto [axis, size] : llvm::zip(axes, *sizes)) {
         double s = (double)size / input.getDimSize(axis);
         scale =
-            policy == "not_larger" ? std::min(scale, s) : std::max(scale, s);
+            notLarger ? std::min(scale, s) : std::max(scale, s);
       }
       for (int64_t axis : axes) {
         double size = std::round(scale * input.getDimSize(axis));

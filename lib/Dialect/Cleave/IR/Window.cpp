@@ -12,7 +12,7 @@ FailureOr<WindowSpec> getWindowSpec(std::optional<Location> loc, int64_t spatial
                             std::optional<ArrayRef<int64_t>> kernel,
                             DenseI64ArrayAttr strides,
                             DenseI64ArrayAttr dilations, DenseI64ArrayAttr pads,
-                            StringRef autoPad) {
+                            AutoPad autoPad) {
   WindowSpec window;
   window.autoPad = autoPad;
   if (!kernel) {
@@ -45,11 +45,6 @@ FailureOr<WindowSpec> getWindowSpec(std::optional<Location> loc, int64_t spatial
   window.dilations = *d;
   window.padsBegin.assign(p->begin(), p->begin() + spatialRank);
   window.padsEnd.assign(p->begin() + spatialRank, p->end());
-  if (autoPad != "NOTSET" && autoPad != "VALID" && autoPad != "SAME_UPPER" &&
-      autoPad != "SAME_LOWER") {
-    (void)emitOptionalError(loc, "unknown auto_pad '", autoPad, "'");
-    return failure();
-  }
   if (llvm::any_of(window.strides, [](int64_t v) { return v <= 0; }) ||
       llvm::any_of(window.dilations, [](int64_t v) { return v <= 0; }) ||
       llvm::any_of(window.kernel, [](int64_t v) { return v <= 0; })) {
@@ -67,12 +62,12 @@ FailureOr<SmallVector<int64_t>> windowOutput(std::optional<Location> loc,
   for (size_t i = 0; i < input.size(); ++i) {
     int64_t extent = (w.kernel[i] - 1) * w.dilations[i] + 1;
     int64_t size;
-    if (w.autoPad == "SAME_UPPER" || w.autoPad == "SAME_LOWER") {
+    if (w.autoPad == AutoPad::SameUpper || w.autoPad == AutoPad::SameLower) {
       size = (input[i] + w.strides[i] - 1) / w.strides[i];
     } else {
       int64_t padded =
           input[i] - extent +
-          (w.autoPad == "VALID" ? 0 : w.padsBegin[i] + w.padsEnd[i]);
+          (w.autoPad == AutoPad::Valid ? 0 : w.padsBegin[i] + w.padsEnd[i]);
       if (padded < 0) {
         (void)emitOptionalError(loc, "window of extent ", extent,
                                 " is larger than padded input axis ", i);
@@ -80,7 +75,7 @@ FailureOr<SmallVector<int64_t>> windowOutput(std::optional<Location> loc,
       }
       // ceil_mode only applies to explicit padding; VALID is always
       // ceil((in - extent + 1) / stride), which is the floor form.
-      bool roundUp = ceilMode && w.autoPad == "NOTSET";
+      bool roundUp = ceilMode && w.autoPad == AutoPad::NotSet;
       size =
           (roundUp ? (padded + w.strides[i] - 1) : padded) / w.strides[i] + 1;
       if (roundUp && (size - 1) * w.strides[i] >= input[i] + w.padsBegin[i])
@@ -98,12 +93,12 @@ void windowPadding(ArrayRef<int64_t> input, ArrayRef<int64_t> output,
   for (size_t i = 0; i < input.size(); ++i) {
     int64_t extent = (w.kernel[i] - 1) * w.dilations[i] + 1;
     int64_t total = (output[i] - 1) * w.strides[i] + extent - input[i];
-    if (w.autoPad == "SAME_UPPER" || w.autoPad == "SAME_LOWER") {
+    if (w.autoPad == AutoPad::SameUpper || w.autoPad == AutoPad::SameLower) {
       total = std::max<int64_t>(total, 0);
       int64_t small = total / 2;
-      begin.push_back(w.autoPad == "SAME_UPPER" ? small : total - small);
+      begin.push_back(w.autoPad == AutoPad::SameUpper ? small : total - small);
       end.push_back(total - begin.back());
-    } else if (w.autoPad == "VALID") {
+    } else if (w.autoPad == AutoPad::Valid) {
       begin.push_back(0);
       end.push_back(std::max<int64_t>(total, 0));
     } else {

@@ -280,7 +280,7 @@ struct FuseGelu : OpRewritePattern<MulOp> {
       if (!x || x.getType() != op.getType())
         continue;
       rewriter.replaceOpWithNewOp<GeluOp>(op, op.getType(), x,
-                                          rewriter.getStringAttr("none"));
+                                          GeluApproximation::None);
       return success();
     }
     return failure();

@@ -4,6 +4,7 @@
 #define CLEAVE_DIALECT_CLEAVE_IR_CLEAVEOPS_H
 
 #include "cleave/Dialect/Cleave/IR/CleaveDialect.h"
+#include "cleave/Dialect/Cleave/IR/CleaveEnums.h"
 #include "cleave/Dialect/Cleave/IR/OpCost.h"
 #include "cleave/Dialect/Cleave/IR/ShapeInference.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"

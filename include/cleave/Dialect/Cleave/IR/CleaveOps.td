@@ -11,6 +11,7 @@
 #define CLEAVE_DIALECT_CLEAVE_IR_CLEAVEOPS_TD
 
 include "cleave/Dialect/Cleave/IR/CleaveBase.td"
+include "cleave/Dialect/Cleave/IR/CleaveEnums.td"
 include "cleave/Dialect/Cleave/IR/CleaveTraits.td"
 include "cleave/Dialect/Cleave/IR/CostInterface.td"
 include "cleave/Dialect/Cleave/IR/KernelInterface.td"
@@ -212,14 +213,14 @@ def Cleave_SeluOp : Cleave_ElementwiseUnaryOp<"selu", "Selu", "SELU",
 }
 def Cleave_GeluOp : Cleave_ElementwiseUnaryOp<"gelu", "Gelu", ""> {
   let arguments = (ins Cleave_FloatTensor:$X,
-                       DefaultValuedStrAttr<StrAttr, "none">:$approximate);
+                       Cleave_OnnxEnumDefault<Cleave_GeluApproximation, "None">:$approximate);
   let extraClassDeclaration = [{
     ::llvm::StringRef getRuntimeKernel() {
-      return getApproximate() == "tanh" ? "CLEAVE_UNARY_GELU_TANH"
-                                        : "CLEAVE_UNARY_GELU";
+      return getApproximate() == GeluApproximation::Tanh
+                 ? "CLEAVE_UNARY_GELU_TANH"
+                 : "CLEAVE_UNARY_GELU";
     }
   }];
-  let hasVerifier = 1;
 }
 def Cleave_LRNOp : Cleave_UnaryOp<"lrn", "LRN"> {
   let arguments = (ins Cleave_FloatTensor:$X,
@@ -549,7 +550,7 @@ def Cleave_PadOp : Cleave_OnnxOp<"pad", "Pad", [Pure, Cleave_DataMovement]> {
   let arguments = (ins Cleave_Tensor:$data, Cleave_I64Tensor:$pads,
                        Cleave_OptTensor:$constant_value,
                        Cleave_OptIndexTensor:$axes,
-                       DefaultValuedStrAttr<StrAttr, "constant">:$mode);
+                       Cleave_OnnxEnumDefault<Cleave_PadMode, "Constant">:$mode);
   let results = (outs Cleave_Tensor:$output);
 }
 
@@ -588,13 +589,13 @@ def Cleave_ResizeOp : Cleave_OnnxOp<"resize", "Resize", [Pure]> {
       Cleave_OptTensor:$scales, Cleave_OptTensor:$sizes,
       DefaultValuedAttr<I64Attr, "0">:$antialias,
       OptionalAttr<DenseI64ArrayAttr>:$axes,
-      DefaultValuedStrAttr<StrAttr, "half_pixel">:$coordinate_transformation_mode,
+      Cleave_OnnxEnumDefault<Cleave_CoordinateTransformation, "HalfPixel">:$coordinate_transformation_mode,
       DefaultValuedAttr<F32Attr, "-0.75">:$cubic_coeff_a,
       DefaultValuedAttr<I64Attr, "0">:$exclude_outside,
       DefaultValuedAttr<F32Attr, "0.0">:$extrapolation_value,
-      DefaultValuedStrAttr<StrAttr, "stretch">:$keep_aspect_ratio_policy,
-      DefaultValuedStrAttr<StrAttr, "nearest">:$mode,
-      DefaultValuedStrAttr<StrAttr, "round_prefer_floor">:$nearest_mode);
+      Cleave_OnnxEnumDefault<Cleave_AspectRatioPolicy, "Stretch">:$keep_aspect_ratio_policy,
+      Cleave_OnnxEnumDefault<Cleave_ResizeMode, "Nearest">:$mode,
+      Cleave_OnnxEnumDefault<Cleave_NearestMode, "RoundPreferFloor">:$nearest_mode);
   let results = (outs Cleave_NumericTensor:$Y);
 }
 
@@ -628,7 +629,7 @@ class Cleave_WindowOp<string mnemonic, string onnxName, dag extraArgs,
     : Cleave_OnnxOp<mnemonic, onnxName, !listconcat(traits, [Pure])> {
   let extraClassDeclaration = [{ double getFlops(); }];
   let arguments = !con(extraArgs, windowAttrs, (ins
-      DefaultValuedStrAttr<StrAttr, "NOTSET">:$auto_pad,
+      Cleave_OnnxEnumDefault<Cleave_AutoPad, "NotSet">:$auto_pad,
       OptionalAttr<DenseI64ArrayAttr>:$dilations,
       OptionalAttr<DenseI64ArrayAttr>:$kernel_shape,
       OptionalAttr<DenseI64ArrayAttr>:$pads,

@@ -10,6 +10,7 @@
 #ifndef CLEAVE_DIALECT_CLEAVE_IR_WINDOW_H
 #define CLEAVE_DIALECT_CLEAVE_IR_WINDOW_H
 
+#include "cleave/Dialect/Cleave/IR/CleaveEnums.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Location.h"
 #include "mlir/Support/LLVM.h"
@@ -22,7 +23,7 @@ namespace cleave::graph {
 /// filled in for `spatialRank` dimensions.
 struct WindowSpec {
   llvm::SmallVector<int64_t> kernel, strides, dilations, padsBegin, padsEnd;
-  llvm::StringRef autoPad;
+  AutoPad autoPad = AutoPad::NotSet;
 };
 
 
@@ -32,7 +33,7 @@ mlir::FailureOr<WindowSpec>
 getWindowSpec(std::optional<mlir::Location> loc, int64_t spatialRank,
               std::optional<llvm::ArrayRef<int64_t>> kernel,
               mlir::DenseI64ArrayAttr strides, mlir::DenseI64ArrayAttr dilations,
-              mlir::DenseI64ArrayAttr pads, llvm::StringRef autoPad);
+              mlir::DenseI64ArrayAttr pads, AutoPad autoPad);
 
 /// Output size of the sliding window along each spatial axis of `input`
 /// (ONNX Conv and pooling rules, PyTorch's rule for the last ceil_mode
