@@ -51,8 +51,8 @@ cl::opt<std::string> compileTo(
     cl::value_desc("phase"), cl::cat(compileCategory));
 cl::opt<std::string> target(
     "target",
-    cl::desc("The devices to compile for: cpu (CPU processes, oneDNN) or "
-             "cuda (one GPU per process: cuBLAS, cuDNN, NCCL)"),
+    cl::desc("The devices to compile for (the registered targets are "
+             "listed when the tool starts)"),
     cl::value_desc("name"), cl::cat(compileCategory));
 cl::opt<std::string> precision(
     "precision",
@@ -133,6 +133,14 @@ int fail(const llvm::Twine &message) {
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions({&compileCategory, &placementCategory});
+  // --help lists the registered targets.
+  cleave::registerAllTargets();
+  static std::string targetHelp = "The devices to compile for:";
+  for (auto [i, backend] :
+       llvm::enumerate(cleave::target::registeredTargetBackends()))
+    targetHelp += (i ? "; " : " ") + backend->name().str() + ": " +
+                  backend->description().str();
+  target.setDescription(targetHelp);
   cl::ParseCommandLineOptions(argc, argv, "Cleave compiler\n");
   if (listOnnxOps) {
     for (llvm::StringRef op : cleave::onnx_import::supportedOnnxOperators())
@@ -216,7 +224,8 @@ int main(int argc, char **argv) {
     options.phase = *phase;
   }
   if (options.phase == Phase::Bundle && !pipeline.target)
-    return fail("--emit=bundle and --emit=sources need --target=cpu or cuda");
+    return fail("--emit=bundle and --emit=sources need --target (" +
+                cleave::target::registeredTargetNames() + ")");
   options.buildExecutables =
       !(emit.getNumOccurrences() && emit == Emit::Sources);
   options.output = outputPath;
