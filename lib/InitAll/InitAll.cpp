@@ -2,6 +2,7 @@
 
 #include "cleave/InitAll.h"
 #include "cleave/Conversion/Passes.h"
+#include "cleave/Dialect/Cleave/Autodiff/GradientBuilder.h"
 #include "cleave/Dialect/Cleave/IR/CleaveDialect.h"
 #include "cleave/Dialect/Runtime/IR/RuntimeDialect.h"
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
@@ -17,6 +18,7 @@ void cleave::registerAllDialects(mlir::DialectRegistry &registry) {
                   mlir::func::FuncDialect,
                   mlir::emitc::EmitCDialect>();
   mlir::func::registerInlinerExtension(registry);
+  cleave::graph::registerGradientRules(registry);
 }
 
 namespace cleave::target {

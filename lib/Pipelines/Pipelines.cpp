@@ -56,11 +56,29 @@ std::optional<Strategy> parseStrategy(llvm::StringRef name) {
 
 namespace {
 
+void addTrainingPasses(OpPassManager &pm, const TrainingOptions &training) {
+  OpPassManager &functions = pm.nest<func::FuncOp>();
+  graph::MakeTrainablePassOptions trainable;
+  trainable.trainable.assign(training.trainable.begin(),
+                             training.trainable.end());
+  trainable.frozen.assign(training.frozen.begin(), training.frozen.end());
+  functions.addPass(graph::createMakeTrainablePass(trainable));
+  functions.addPass(graph::createAddLossPass({training.loss}));
+  functions.addPass(graph::createAutodiffPass());
+  if (!training.optimizer.empty())
+    functions.addPass(graph::createOptimizePass({training.optimizer}));
+  // The forward outputs the loss does not need go.
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
 void addGraphPasses(OpPassManager &pm, const PipelineOptions &options) {
   if (options.cleanup) {
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }
+  if (options.training.enabled)
+    addTrainingPasses(pm, options.training);
   if (options.target)
     options.target->buildGraphPasses(pm);
 }
@@ -139,6 +157,18 @@ struct GraphPipelineOptions : public PassPipelineOptions<GraphPipelineOptions> {
   Option<bool> cleanup{*this, "cleanup",
                        llvm::cl::desc("Canonicalize and CSE first"),
                        llvm::cl::init(true)};
+  Option<std::string> loss{
+      *this, "loss",
+      llvm::cl::desc("Train: the loss (as cleave-compile's --loss)"),
+      llvm::cl::init("")};
+  Option<std::string> optimizer{
+      *this, "optimizer",
+      llvm::cl::desc("Train: the optimizer (none: gradients as outputs)"),
+      llvm::cl::init("")};
+  ListOption<std::string> trainable{
+      *this, "trainable", llvm::cl::desc("Globs of initializers to train")};
+  ListOption<std::string> frozen{
+      *this, "frozen", llvm::cl::desc("Globs of initializers to keep")};
 };
 
 struct PlacementPipelineOptions
@@ -186,6 +216,15 @@ void registerCleavePipelines() {
          function_ref<LogicalResult(const Twine &)> error) -> LogicalResult {
         PipelineOptions options;
         options.cleanup = given.cleanup;
+        if (!given.loss.empty()) {
+          options.training.enabled = true;
+          options.training.loss = given.loss;
+          options.training.optimizer = given.optimizer;
+          options.training.trainable.assign(given.trainable.begin(),
+                                            given.trainable.end());
+          options.training.frozen.assign(given.frozen.begin(),
+                                         given.frozen.end());
+        }
         if (!given.target.empty()) {
           options.target = target::lookupTargetBackend(given.target);
           if (!options.target)

@@ -2,6 +2,7 @@
 //
 //   device_0 --weights device_0.weights --input x=x.npy --output y=y.npy
 //            [--num-threads N] [--repeat N] [--warmup N] [--microbatches M]
+//            [--steps S] [--weights-out trained.weights]
 //
 // Inputs are checked against the program's table (name, element type,
 // shape) before anything runs. With --microbatches M the files hold M
@@ -109,7 +110,8 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
   const char *self = program.name;
   std::string weightsPath;
   std::map<std::string, std::string> inputFiles, outputFiles;
-  long threads = 0, repeat = 1, warmup = 0, microbatches = 1;
+  std::string weightsOut;
+  long threads = 0, repeat = 1, warmup = 0, microbatches = 1, steps = 0;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&](const char *flag) -> const char * {
@@ -135,6 +137,11 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
     } else if ((v = value("--microbatches"))) {
       if (!parseCount(v, microbatches) || microbatches == 0)
         return fail(self, "--microbatches expects a positive count");
+    } else if ((v = value("--steps"))) {
+      if (!parseCount(v, steps) || steps == 0)
+        return fail(self, "--steps expects a positive count");
+    } else if ((v = value("--weights-out"))) {
+      weightsOut = v;
     } else if ((v = value("--warmup"))) {
       if (!parseCount(v, warmup))
         return fail(self, "--warmup expects a count");
@@ -144,6 +151,21 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
   }
   if (weightsPath.empty())
     return fail(self, "--weights is required");
+  if (steps && microbatches > 1)
+    return fail(self, "--steps with --microbatches is not supported yet");
+  if (steps && (repeat > 1 || warmup))
+    return fail(self, "--steps trains once through the steps: no --repeat "
+                      "or --warmup");
+  // Training: every input holds one batch per step, stacked on a new
+  // leading axis, and every output gets one per step.
+  auto stacked = [&](const cleave_program_io &io) {
+    std::vector<int64_t> dims(io.dims, io.dims + io.rank);
+    if (steps)
+      dims.insert(dims.begin(), steps);
+    else if (!dims.empty())
+      dims[0] *= microbatches;
+    return dims;
+  };
   cleave_cpu_set_num_threads((int32_t)threads);
 
   Resources r;
@@ -162,7 +184,9 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
     weights = static_cast<const char *>(copy);
     backend->set_constant_region(weights, r.weights.size);
   } else {
-    cleave_cpu_set_constant_region(weights, r.weights.size);
+    // Training changes the weights: no derived forms may be cached.
+    cleave_cpu_set_constant_region(steps ? nullptr : weights,
+                                   steps ? 0 : r.weights.size);
   }
 
   // Inputs: every one given, with the program's element type and shape.
@@ -189,16 +213,19 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
                   std::string("input '") + io.name + "' in '" + it->second +
                       "' has element type " + cleave_dtype_name(t.dtype) +
                       "; the model expects " + cleave_dtype_name(io.dtype));
-    // M microbatches of the program's shape, along axis 0.
-    std::vector<int64_t> expected(io.dims, io.dims + io.rank);
-    if (!expected.empty())
-      expected[0] *= microbatches;
-    if (t.rank != io.rank || !std::equal(expected.begin(), expected.end(), t.dims))
+    // M microbatches of the program's shape, along axis 0 (or S steps).
+    std::vector<int64_t> expected = stacked(io);
+    if (t.rank != (int32_t)expected.size() ||
+        !std::equal(expected.begin(), expected.end(), t.dims))
       return fail(self, std::string("input '") + io.name + "' in '" +
                             it->second + "' has shape " +
                             shapeText(t.rank, t.dims) + "; the model expects " +
-                            shapeText(io.rank, expected.data()) +
-                            (microbatches > 1
+                            shapeText((int32_t)expected.size(),
+                                      expected.data()) +
+                            (steps ? " (" + std::to_string(steps) +
+                                         " steps of " +
+                                         shapeText(io.rank, io.dims) + ")"
+                             : microbatches > 1
                                  ? " (" + std::to_string(microbatches) +
                                        " microbatches of " +
                                        shapeText(io.rank, io.dims) + ")"
@@ -222,20 +249,23 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
       return fail(self, std::string("output '") + io.name +
                             "' is a scalar and cannot be joined from "
                             "microbatches");
-    std::vector<int64_t> dims(io.dims, io.dims + io.rank);
-    if (!dims.empty())
-      dims[0] *= microbatches;
-    if (cleave_status s = cleave_tensor_alloc(io.dtype, io.rank, dims.data(),
-                                              &r.outputs[i]))
+    std::vector<int64_t> dims = stacked(io);
+    if (cleave_status s = cleave_tensor_alloc(io.dtype, (int32_t)dims.size(),
+                                              dims.data(), &r.outputs[i]))
       return failStatus(self, s);
   }
-  // Microbatch m of every input and output: views m slices into them.
+  // Microbatch (or step) m of every input and output: views into them.
+  long slices = steps ? steps : microbatches;
   auto slice = [&](const std::vector<cleave_tensor> &full, long m) {
     std::vector<cleave_tensor> views(full);
     for (cleave_tensor &t : views) {
-      int64_t bytes = cleave_tensor_num_bytes(&t) / microbatches;
-      if (t.rank)
+      int64_t bytes = cleave_tensor_num_bytes(&t) / slices;
+      if (steps) {
+        std::memmove(t.dims, t.dims + 1, sizeof(int64_t) * (t.rank - 1));
+        --t.rank;
+      } else if (t.rank) {
         t.dims[0] /= microbatches;
+      }
       t.data = static_cast<char *>(t.data) + m * bytes;
     }
     return views;
@@ -264,7 +294,7 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
   for (long run = 0; run < warmup + repeat; ++run) {
     auto start = std::chrono::steady_clock::now();
     double waitedBefore = cleave_runtime_wait_seconds();
-    for (long m = 0; m < microbatches; ++m) {
+    for (long m = 0; m < slices; ++m) {
       std::vector<cleave_tensor> in = slice(runInputs, m),
                                  out = slice(runOutputs, m);
       cleave_status s =
@@ -292,6 +322,21 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
         if (cleave_status s = backend->download(r.outputs[i].data,
                                                 runOutputs[i].data, bytes))
           return failStatus(self, s);
+  if (!weightsOut.empty()) {
+    std::vector<char> state((size_t)r.weights.size);
+    if (r.weights.size) {
+      if (backend) {
+        if (cleave_status s =
+                backend->download(state.data(), weights, state.size()))
+          return failStatus(self, s);
+      } else {
+        std::memcpy(state.data(), weights, state.size());
+      }
+    }
+    if (cleave_status s = cleave_weights_write(weightsOut.c_str(),
+                                               state.data(), r.weights.size))
+      return failStatus(self, s);
+  }
   for (int32_t i = 0; i < program.num_outputs; ++i) {
     auto it = outputFiles.find(program.outputs[i].name);
     if (it == outputFiles.end())

@@ -28,6 +28,7 @@
 #include <spawn.h>
 #include <sstream>
 #include <string>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -47,7 +48,8 @@ struct Options {
   std::string bundle;
   std::vector<std::string> inputs, outputs;
   bool benchmark = false, report = false;
-  unsigned threads = 0, microbatches = 1;
+  unsigned threads = 0, microbatches = 1, steps = 0;
+  std::string save, resume;
   std::optional<unsigned> repeat, warmup;
   std::string hostfile, mpirun = "mpirun";
 };
@@ -69,6 +71,13 @@ const char *kHelp =
     "  --output=<name=file>  - name=file (.npy or .pb)\n"
     "  --repeat=<uint>       - Timed runs (default 1, or 50 with "
     "--benchmark)\n"
+    "  --resume=<folder>     - Start from the weights a --save wrote\n"
+    "  --save=<folder>       - Write each device's weights after the run "
+    "(trained parameters and optimizer state: a training bundle's "
+    "checkpoint)\n"
+    "  --steps=<uint>        - Train: run S steps, each on the next batch of "
+    "every input (the files stack S batches on a new leading axis); "
+    "outputs stack one result per step\n"
     "  --report              - Print each device's measured busy time per "
     "microbatch beside the placement's prediction\n"
     "  --warmup=<uint>       - Untimed runs first (default 0, or 5 with "
@@ -114,7 +123,7 @@ std::string parseOptions(int argc, char **argv, Options &o, bool &help) {
         return "--" + name + " takes no value";
       (name == "benchmark" ? o.benchmark : o.report) = true;
     } else if (name == "input" || name == "output" || name == "hostfile" ||
-               name == "mpirun") {
+               name == "mpirun" || name == "save" || name == "resume") {
       std::optional<std::string> v = take();
       if (!v)
         return "--" + name + " needs a value";
@@ -122,10 +131,13 @@ std::string parseOptions(int argc, char **argv, Options &o, bool &help) {
         o.inputs.push_back(*v);
       else if (name == "output")
         o.outputs.push_back(*v);
+      else if (name == "save" || name == "resume")
+        (name == "save" ? o.save : o.resume) = *v;
       else
         (name == "hostfile" ? o.hostfile : o.mpirun) = *v;
     } else if (name == "num-threads" || name == "repeat" ||
-               name == "warmup" || name == "microbatches") {
+               name == "warmup" || name == "microbatches" ||
+               name == "steps") {
       std::optional<std::string> v = take();
       unsigned n = 0;
       if (!v || !number(*v, n))
@@ -136,6 +148,8 @@ std::string parseOptions(int argc, char **argv, Options &o, bool &help) {
         o.repeat = n;
       else if (name == "warmup")
         o.warmup = n;
+      else if (name == "steps")
+        o.steps = n;
       else
         o.microbatches = n;
     } else {
@@ -277,6 +291,9 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
   std::map<std::string, std::vector<size_t>> readers;
   std::map<std::string, size_t> makers;
   std::vector<std::vector<std::string>> deviceArgs;
+  if (!o.save.empty() && ::mkdir(o.save.c_str(), 0755) != 0 &&
+      errno != EEXIST)
+    return fail("cannot create '" + o.save + "': " + std::strerror(errno));
   for (size_t k = 0; k < devices.size(); ++k) {
     const json &device = devices[k];
     if (!device.is_object() || !device.value("executable", json()).is_string() ||
@@ -300,12 +317,22 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
       for (const json &name : outs)
         makers[name.get<std::string>()] = k;
     }
+    std::string weights = device["weights"].get<std::string>();
     deviceArgs.push_back(
         {program, "--weights",
-         inFolder(o.bundle, device["weights"].get<std::string>()),
-         "--num-threads", std::to_string(o.threads), "--repeat",
-         std::to_string(runs), "--warmup", std::to_string(warm),
-         "--microbatches", std::to_string(o.microbatches)});
+         inFolder(o.resume.empty() ? o.bundle : o.resume, weights),
+         "--num-threads", std::to_string(o.threads)});
+    if (o.steps)
+      deviceArgs.back().insert(deviceArgs.back().end(),
+                               {"--steps", std::to_string(o.steps)});
+    else
+      deviceArgs.back().insert(
+          deviceArgs.back().end(),
+          {"--repeat", std::to_string(runs), "--warmup", std::to_string(warm),
+           "--microbatches", std::to_string(o.microbatches)});
+    if (!o.save.empty())
+      deviceArgs.back().insert(deviceArgs.back().end(),
+                               {"--weights-out", inFolder(o.save, weights)});
   }
   for (const std::string &spec : o.inputs) {
     std::string name = spec.substr(0, spec.find('='));

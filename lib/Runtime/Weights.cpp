@@ -25,8 +25,10 @@ cleave_status cleave_weights_map(const char *path, int64_t expected_size,
     return CLEAVE_ERROR(CLEAVE_FORMAT_ERROR,
                         "weights '" + file + "' is too short for its header");
   }
-  void *mapping =
-      ::mmap(nullptr, (size_t)info.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  // Private and writable: a training program updates its variables in
+  // place (copy on write; the file never changes).
+  void *mapping = ::mmap(nullptr, (size_t)info.st_size, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE, fd, 0);
   ::close(fd);
   if (mapping == MAP_FAILED)
     return CLEAVE_ERROR(CLEAVE_IO_ERROR, "cannot map weights '" + file +
@@ -54,6 +56,43 @@ cleave_status cleave_weights_map(const char *path, int64_t expected_size,
   out->size = (int64_t)payload;
   out->mapping = mapping;
   out->mapping_size = (size_t)info.st_size;
+  return nullptr;
+}
+
+cleave_status cleave_weights_write(const char *path, const void *payload,
+                                   int64_t size) {
+  std::string file = path, temporary = file + ".tmp";
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                  0644);
+  if (fd < 0)
+    return CLEAVE_ERROR(CLEAVE_IO_ERROR, "cannot write weights '" + file +
+                                             "': " + std::strerror(errno));
+  char header[CLEAVE_WEIGHTS_HEADER_SIZE] = {};
+  std::memcpy(header, CLEAVE_WEIGHTS_MAGIC, 8);
+  uint64_t bytes = (uint64_t)size;
+  std::memcpy(header + 8, &bytes, sizeof(bytes));
+  auto writeAll = [&](const char *data, size_t count) {
+    while (count) {
+      ssize_t n = ::write(fd, data, count);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return false;
+      data += n;
+      count -= (size_t)n;
+    }
+    return true;
+  };
+  bool ok = writeAll(header, sizeof(header)) &&
+            writeAll(static_cast<const char *>(payload), (size_t)size);
+  ok = ::close(fd) == 0 && ok;
+  // Renamed into place: an interrupted write leaves the old file.
+  if (!ok || ::rename(temporary.c_str(), path) != 0) {
+    std::string why = std::strerror(errno);
+    ::unlink(temporary.c_str());
+    return CLEAVE_ERROR(CLEAVE_IO_ERROR,
+                        "cannot write weights '" + file + "': " + why);
+  }
   return nullptr;
 }
 

@@ -64,6 +64,24 @@ llvm::json::Array ioJson(func::FuncOp function, bool inputs) {
   return list;
 }
 
+/// The training state in a device's weights: each variable's name, where
+/// it starts in the payload, and its type (what --save files hold).
+llvm::json::Array variablesJson(func::FuncOp function) {
+  llvm::json::Array list;
+  function.walk([&](VariableOp variable) {
+    llvm::json::Array shape;
+    for (int64_t d : variable.getType().getShape())
+      shape.push_back(d);
+    list.push_back(llvm::json::Object{
+        {"name", variable.getName()},
+        {"offset",
+         variable->getAttrOfType<IntegerAttr>(kWeightOffsetAttr).getInt()},
+        {"dtype", elementName(variable.getType())},
+        {"shape", std::move(shape)}});
+  });
+  return list;
+}
+
 llvm::json::Array names(const llvm::json::Array &list) {
   llvm::json::Array result;
   for (const llvm::json::Value &v : list)
@@ -153,6 +171,9 @@ LogicalResult writeBundle(ModuleOp module, const TargetBackend &target,
         {"outputs", names(out)}};
     if (auto predicted = function->getAttrOfType<FloatAttr>(kPredictedMsAttr))
       entry["predicted_ms"] = predicted.getValueAsDouble();
+    llvm::json::Array variables = variablesJson(function);
+    if (!variables.empty())
+      entry["variables"] = std::move(variables);
     devices.push_back(std::move(entry));
     // Graph inputs may go to several devices; list each once.
     for (llvm::json::Value &input : in)

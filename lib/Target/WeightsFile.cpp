@@ -15,20 +15,20 @@ namespace cleave::target {
 namespace {
 /// The bytes of a constant as the runtime reads them: row-major, little
 /// endian, one byte per boolean, splats expanded.
-LogicalResult writeConstant(ConstantOp constant, llvm::raw_ostream &os) {
-  ElementsAttr value = constant.getValue();
+LogicalResult writeConstant(Operation *constant, llvm::raw_ostream &os) {
+  ElementsAttr value = weightsValue(constant);
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
     AsmResourceBlob *blob = resource.getRawHandle().getBlob();
     if (!blob)
-      return constant.emitError("its weights blob is not loaded");
+      return constant->emitError("its weights blob is not loaded");
     ArrayRef<char> data = blob->getData();
     os.write(data.data(), data.size());
     return success();
   }
   auto dense = dyn_cast<DenseElementsAttr>(value);
   if (!dense)
-    return constant.emitError("has a constant kind the CPU target cannot "
-                              "write");
+    return constant->emitError("has a constant kind the CPU target cannot "
+                               "write");
   Type elementType = dense.getElementType();
   if (elementType.isInteger(1)) {
     for (bool bit : dense.getValues<bool>())
@@ -59,13 +59,15 @@ LogicalResult writeWeightsFile(Operation *function, StringRef path) {
   std::memcpy(header + 8, &payload, sizeof(payload));
   os.write(header, sizeof(header));
   int64_t written = 0;
-  WalkResult result = function->walk([&](ConstantOp constant) {
+  WalkResult result = function->walk([&](Operation *constant) {
+    if (!isWeights(constant))
+      return WalkResult::advance();
     int64_t offset =
         constant->getAttrOfType<IntegerAttr>(kWeightOffsetAttr).getInt();
     os.write_zeros(offset - written);
     if (failed(writeConstant(constant, os)))
       return WalkResult::interrupt();
-    written = offset + tensorBytes(constant.getType());
+    written = offset + tensorBytes(constant->getResult(0).getType());
     return WalkResult::advance();
   });
   if (result.wasInterrupted())

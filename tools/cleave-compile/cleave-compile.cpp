@@ -33,6 +33,30 @@ cl::opt<bool> listOnnxOps(
 cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout)"),
                                 cl::value_desc("path"), cl::init("-"),
                                 cl::cat(compileCategory));
+cl::OptionCategory trainingCategory("Training");
+cl::opt<bool> train("train",
+                    cl::desc("Compile a training step (docs/Training.md)"),
+                    cl::cat(trainingCategory));
+cl::opt<std::string> loss(
+    "loss",
+    cl::desc("cross_entropy:logits=<output>,labels=<new input>[,reduction="
+             "mean|sum][,ignore_index=N], mse:prediction=<output>,target="
+             "<new input>[,reduction=mean|sum] or output:<scalar output>"),
+    cl::value_desc("spec"), cl::cat(trainingCategory));
+cl::opt<std::string> optimizer(
+    "optimizer",
+    cl::desc("sgd:lr=X[,momentum=M][,nesterov=1][,weight_decay=W] or "
+             "adamw:lr=X[,beta1=,beta2=,eps=,weight_decay=] (torch.optim's "
+             "definitions); none: the gradients are outputs"),
+    cl::value_desc("spec"), cl::cat(trainingCategory));
+cl::list<std::string> trainable(
+    "trainable", cl::desc("Train only initializers matching this glob "
+                          "(repeatable; default: every float initializer)"),
+    cl::value_desc("glob"), cl::cat(trainingCategory));
+cl::list<std::string> frozen(
+    "frozen", cl::desc("Keep initializers matching this glob constant "
+                       "(repeatable)"),
+    cl::value_desc("glob"), cl::cat(trainingCategory));
 enum class Emit { Mlir, Sources, Bundle };
 cl::opt<Emit>
     emit("emit",
@@ -132,7 +156,8 @@ int fail(const llvm::Twine &message) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  cl::HideUnrelatedOptions({&compileCategory, &placementCategory});
+  cl::HideUnrelatedOptions(
+      {&compileCategory, &placementCategory, &trainingCategory});
   // --help lists the registered targets.
   cleave::registerAllTargets();
   static std::string targetHelp = "The devices to compile for:";
@@ -183,6 +208,22 @@ int main(int argc, char **argv) {
     if (!pipeline.target)
       return fail("unknown --target=" + target + " (expected " +
                   cleave::target::registeredTargetNames() + ")");
+  }
+  if (train) {
+    if (loss.empty())
+      return fail("--train needs a --loss");
+    pipeline.training.enabled = true;
+    pipeline.training.loss = loss;
+    pipeline.training.optimizer =
+        optimizer == "none" ? std::string() : optimizer.getValue();
+    if (optimizer.empty())
+      return fail("--train needs an --optimizer (or --optimizer=none for "
+                  "the gradients as outputs)");
+    pipeline.training.trainable.assign(trainable.begin(), trainable.end());
+    pipeline.training.frozen.assign(frozen.begin(), frozen.end());
+  } else if (!loss.empty() || !optimizer.empty() || !trainable.empty() ||
+             !frozen.empty()) {
+    return fail("--loss, --optimizer, --trainable and --frozen need --train");
   }
   std::optional<cleave::pipelines::Precision> parsedPrecision =
       cleave::pipelines::parsePrecision(precision);

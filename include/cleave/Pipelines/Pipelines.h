@@ -65,6 +65,16 @@ struct PlacementOptions {
   std::string reportGraph;
 };
 
+/// A training step instead of inference (docs/Training.md): the graph phase
+/// makes the float initializers variables, adds the loss, differentiates
+/// and, with an optimizer, updates the variables; without one the
+/// gradients are outputs (`grad:<initializer>`).
+struct TrainingOptions {
+  bool enabled = false;
+  std::string loss, optimizer;
+  std::vector<std::string> trainable, frozen;
+};
+
 struct PipelineOptions {
   /// The devices' target; null: graph phases only (no target rewrites, no
   /// planning or lowering).
@@ -72,6 +82,7 @@ struct PipelineOptions {
   Precision precision = Precision::FP32;
   /// canonicalize and CSE after import.
   bool cleanup = true;
+  TrainingOptions training;
   PlacementOptions placement;
 };
 

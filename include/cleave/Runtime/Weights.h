@@ -9,7 +9,8 @@
  *   bytes 16..63  zero
  *   bytes 64..    payload; program offsets are relative to its start
  *
- * The runtime maps the file read-only; nothing is copied.
+ * The runtime maps the file privately: a training program updates its
+ * variables in that memory, and cleave_weights_write saves them.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -40,6 +41,11 @@ typedef struct cleave_weights {
 cleave_status cleave_weights_map(const char *path, int64_t expected_size,
                                  cleave_weights *out);
 void cleave_weights_unmap(cleave_weights *weights);
+
+/* Writes a weights file holding `payload` (atomically: a temporary file
+ * renamed over `path`). */
+cleave_status cleave_weights_write(const char *path, const void *payload,
+                                   int64_t size);
 
 #ifdef __cplusplus
 } /* extern "C" */

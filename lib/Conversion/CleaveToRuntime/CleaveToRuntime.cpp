@@ -143,15 +143,17 @@ LogicalResult lowerFunction(func::FuncOp function, const LoweringTable &table) {
   for (Operation &op : function.getBody().front()) {
     if (isa<NoneOp>(op))
       continue;
-    if (auto constant = dyn_cast<ConstantOp>(op)) {
-      auto offset = constant->getAttrOfType<IntegerAttr>(kWeightOffsetAttr);
+    if (isWeights(&op)) {
+      auto offset = op.getAttrOfType<IntegerAttr>(kWeightOffsetAttr);
       if (!offset)
-        return constant.emitError("has no weight offset (run "
-                                  "cleave-layout-weights)");
-      p.setView(constant,
-                rt::WeightsViewOp::create(builder, loc,
-                                          rt::ViewType::get(constant.getType()),
-                                          offset.getInt()));
+        return op.emitError("has no weight offset (run "
+                            "cleave-layout-weights)");
+      Value value = op.getResult(0);
+      p.setView(value, rt::WeightsViewOp::create(
+                           builder, loc,
+                           rt::ViewType::get(
+                               cast<RankedTensorType>(value.getType())),
+                           offset.getInt()));
       continue;
     }
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
@@ -196,6 +198,7 @@ struct ConvertCleaveToRuntimePass
     populateReductionLowerings(table);
     populateDataMovementLowerings(table);
     populateTransferLowerings(table);
+    populateTrainingLowerings(table);
     for (func::FuncOp function :
          llvm::make_early_inc_range(getOperation().getOps<func::FuncOp>())) {
       if (failed(lowerFunction(function, table)))

@@ -4,7 +4,7 @@
 // its inputs, constants and results, then the ops of each family lowered to
 // cleave_rt.kernel calls by the functions the family files register (one
 // file per family: Elementwise, Linear, Window, Normalization, Reduction,
-// DataMovement, Transfers).
+// DataMovement, Transfers, Training).
 //
 //===----------------------------------------------------------------------===//
 
@@ -146,6 +146,7 @@ void populateNormalizationLowerings(LoweringTable &table);
 void populateReductionLowerings(LoweringTable &table);
 void populateDataMovementLowerings(LoweringTable &table);
 void populateTransferLowerings(LoweringTable &table);
+void populateTrainingLowerings(LoweringTable &table);
 
 /// An ONNX axis made non-negative for a tensor of `rank`.
 inline int64_t positiveAxis(int64_t axis, int64_t rank) {

@@ -115,6 +115,28 @@ cleave_status cleave_cuda_cumsum(const cleave_tensor *x, int32_t axis,
       cleave_cpu_cumsum(m.in(x), axis, exclusive, reverse, m.out(y)));
 }
 
+cleave_status cleave_cuda_cross_entropy(const cleave_tensor *logits,
+                                        const cleave_tensor *labels,
+                                        int32_t reduction_mean,
+                                        int64_t ignore_index,
+                                        cleave_tensor *loss) {
+  HostMirror m;
+  return m.finish(cleave_cpu_cross_entropy(
+      m.in(logits), m.in(labels), reduction_mean, ignore_index, m.out(loss)));
+}
+
+cleave_status cleave_cuda_cross_entropy_grad(const cleave_tensor *logits,
+                                             const cleave_tensor *labels,
+                                             const cleave_tensor *dloss,
+                                             int32_t reduction_mean,
+                                             int64_t ignore_index,
+                                             cleave_tensor *dlogits) {
+  HostMirror m;
+  return m.finish(cleave_cpu_cross_entropy_grad(
+      m.in(logits), m.in(labels), m.in(dloss), reduction_mean, ignore_index,
+      m.out(dlogits)));
+}
+
 cleave_status cleave_cuda_resize(const cleave_tensor *x, const float *scales,
                                  int32_t linear,
                                  cleave_resize_coordinates coordinates,

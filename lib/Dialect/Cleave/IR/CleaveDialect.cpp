@@ -66,7 +66,8 @@ LogicalResult CleaveDialect::verifyOperationAttribute(Operation *op,
     return success();
   }
   if (name == "cleave.arena_size" || name == "cleave.weights_size" ||
-      name == "cleave.weight_offset" || name == "cleave.device") {
+      name == "cleave.weight_offset" || name == "cleave.device" ||
+      name == "cleave.op_index" || name == "cleave.backward_of") {
     auto size = dyn_cast<IntegerAttr>(attr.getValue());
     if (!size || size.getInt() < 0)
       return op->emitError()

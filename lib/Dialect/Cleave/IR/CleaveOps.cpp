@@ -24,6 +24,7 @@ using namespace cleave::graph;
 using namespace cleave::graph::helpers;
 
 #include "cleave/Dialect/Cleave/IR/KernelInterface.cpp.inc"
+#include "cleave/Dialect/Cleave/IR/GradientInterface.cpp.inc"
 
 
 bool cleave::graph::refinesInferredTypes(TypeRange inferred, TypeRange actual) {

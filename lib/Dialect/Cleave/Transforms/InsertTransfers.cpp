@@ -31,7 +31,7 @@ struct InsertTransfersPass
     for (auto [i, op] : llvm::enumerate(body))
       position[&op] = (int64_t)i;
     for (Operation &op : body) {
-      if (isa<ConstantOp, NoneOp, func::ReturnOp>(op))
+      if (isWeights(&op) || isa<NoneOp, func::ReturnOp>(op))
         continue;
       if (!deviceOf(&op)) {
         op.emitError("has no cleave.device: run cleave-place first");

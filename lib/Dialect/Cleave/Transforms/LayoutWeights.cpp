@@ -24,9 +24,11 @@ struct LayoutWeightsPass
   void runOnOperation() override {
     Builder builder(&getContext());
     int64_t size = 0;
-    getOperation().walk([&](ConstantOp constant) {
-      constant->setAttr(kWeightOffsetAttr, builder.getI64IntegerAttr(size));
-      size += tensorBytes(constant.getType());
+    getOperation().walk([&](Operation *op) {
+      if (!isWeights(op))
+        return;
+      op->setAttr(kWeightOffsetAttr, builder.getI64IntegerAttr(size));
+      size += tensorBytes(op->getResult(0).getType());
       size = (size + CLEAVE_WEIGHTS_ALIGNMENT - 1) / CLEAVE_WEIGHTS_ALIGNMENT *
              CLEAVE_WEIGHTS_ALIGNMENT;
     });

@@ -68,7 +68,7 @@ PlacementProblem buildPlacementProblem(func::FuncOp function,
   problem.machine = machine;
   llvm::DenseMap<Operation *, int64_t> index;
   for (Operation &op : function.getBody().front()) {
-    if (isa<ConstantOp, NoneOp, func::ReturnOp>(op))
+    if (isWeights(&op) || isa<NoneOp, func::ReturnOp>(op))
       continue;
     index[&op] = (int64_t)result.ops.size();
     result.ops.push_back(&op);

@@ -61,7 +61,7 @@ struct PlanMemoryPass
     SmallVector<Buffer> buffers;
     DenseMap<Value, unsigned> bufferOf;
     for (Operation &op : body) {
-      if (isa<ConstantOp, NoneOp, func::ReturnOp>(op))
+      if (isWeights(&op) || isa<NoneOp, func::ReturnOp>(op))
         continue;
       int64_t step = stepOf[&op];
       bool reused = false;
@@ -108,7 +108,7 @@ struct PlanMemoryPass
 
     Builder builder(&getContext());
     for (Operation &op : body) {
-      if (isa<ConstantOp, NoneOp, func::ReturnOp>(op))
+      if (isWeights(&op) || isa<NoneOp, func::ReturnOp>(op))
         continue;
       SmallVector<int64_t> offsets;
       for (Value result : op.getResults()) {

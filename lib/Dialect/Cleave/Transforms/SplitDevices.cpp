@@ -111,7 +111,8 @@ struct SplitDevicesPass
         // Constants (and none) the op reads, copied on first use.
         for (Value operand : op.getOperands()) {
           Operation *def = operand.getDefiningOp();
-          if (def && isa<ConstantOp, NoneOp>(def) && !mapping.contains(operand))
+          if (def && (isWeights(def) || isa<NoneOp>(def)) &&
+              !mapping.contains(operand))
             inner.clone(*def, mapping);
         }
         Operation *copy = inner.clone(op, mapping);

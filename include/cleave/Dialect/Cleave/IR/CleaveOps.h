@@ -17,6 +17,11 @@
 
 #include "cleave/Dialect/Cleave/IR/KernelInterface.h.inc"
 
+namespace cleave::graph {
+class GradientBuilder;
+} // namespace cleave::graph
+#include "cleave/Dialect/Cleave/IR/GradientInterface.h.inc"
+
 #define GET_OP_CLASSES
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h.inc"
 
@@ -25,6 +30,18 @@ namespace cleave::graph {
 /// `cleave.name`, or input_<index> (output_<index>) without one.
 std::string ioName(mlir::FunctionOpInterface function, unsigned index,
                    bool input);
+
+/// Ops whose value lives in the device's weights memory: constants, and
+/// the variables training updates there.
+inline bool isWeights(mlir::Operation *op) {
+  return mlir::isa<ConstantOp, VariableOp>(op);
+}
+/// The value a weights op starts with (its bytes in the weights file).
+inline mlir::ElementsAttr weightsValue(mlir::Operation *op) {
+  if (auto constant = mlir::dyn_cast<ConstantOp>(op))
+    return constant.getValue();
+  return mlir::cast<VariableOp>(op).getValue();
+}
 } // namespace cleave::graph
 
 #endif // CLEAVE_DIALECT_CLEAVE_IR_CLEAVEOPS_H

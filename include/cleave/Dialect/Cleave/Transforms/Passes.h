@@ -27,6 +27,10 @@ inline constexpr llvm::StringLiteral kInPlaceAttr = "cleave.in_place";
 /// Attribute names the weights layout writes.
 inline constexpr llvm::StringLiteral kWeightOffsetAttr = "cleave.weight_offset";
 inline constexpr llvm::StringLiteral kWeightsSizeAttr = "cleave.weights_size";
+/// cleave-autodiff: the index of each forward op it differentiated, and on
+/// every op a gradient rule built, the index of its forward op.
+inline constexpr llvm::StringLiteral kOpIndexAttr = "cleave.op_index";
+inline constexpr llvm::StringLiteral kBackwardOfAttr = "cleave.backward_of";
 
 /// Bytes a tensor of `type` occupies (booleans take one byte each).
 int64_t tensorBytes(mlir::Type type);

@@ -174,4 +174,78 @@ def LayoutWeightsPass : Pass<"cleave-layout-weights", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::cleave::graph::CleaveDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Training: forward graph -> training step (docs/Training.md)
+//===----------------------------------------------------------------------===//
+
+def MakeTrainablePass : Pass<"cleave-make-trainable", "::mlir::func::FuncOp"> {
+  let summary = "Turn the model's float initializers into trainable variables";
+  let description = [{
+    Each `cleave.constant` the importer made from a float ONNX initializer
+    of rank 1 or more (a `dense_resource` named by its location) whose name
+    matches one of `trainable` (globs; default all) and none of `frozen`
+    becomes a `cleave.variable` of that name. A glob that matches no
+    initializer is an error.
+  }];
+  let options = [
+    ListOption<"trainable", "trainable", "std::string",
+               "Globs of the initializers to train (default: every one)">,
+    ListOption<"frozen", "frozen", "std::string",
+               "Globs of initializers to keep constant">,
+  ];
+  let dependentDialects = ["::cleave::graph::CleaveDialect"];
+}
+
+def AddLossPass : Pass<"cleave-add-loss", "::mlir::func::FuncOp"> {
+  let summary = "Make the function compute a scalar loss of one output";
+  let description = [{
+    `loss` is `cross_entropy:logits=<output>,labels=<new input>`
+    (`reduction=mean|sum`, `ignore_index=N`; labels are i64 with the logits'
+    shape less its last axis), `mse:prediction=<output>,target=<new input>`
+    (`reduction=mean|sum`; the target has the prediction's type), or
+    `output:<output>` (already a scalar). The new input is appended to the
+    function's arguments; the function then returns the loss only, named
+    `loss`.
+  }];
+  let options = [
+    Option<"loss", "loss", "std::string", /*default=*/"\"\"",
+           "The loss, as cleave-compile's --loss spells it">,
+  ];
+  let dependentDialects = ["::cleave::graph::CleaveDialect"];
+}
+
+def AutodiffPass : Pass<"cleave-autodiff", "::mlir::func::FuncOp"> {
+  let summary = "Reverse-mode gradients of the loss for every variable";
+  let description = [{
+    The function returns a scalar loss first. Walking the ops between the
+    variables and the loss in reverse, each op's GradientOpInterface rule
+    builds the gradients of its operands from those of its results
+    (gradients reaching a value twice are added). Each variable's gradient
+    is appended to the results, named `grad:<variable>`. Forward ops get
+    `cleave.op_index`; every op a rule builds gets `cleave.backward_of`, the
+    index of the forward op it differentiates (pipeline schedules pair them).
+    An op between the variables and the loss without a rule is an error
+    naming it.
+  }];
+  let dependentDialects = ["::cleave::graph::CleaveDialect"];
+}
+
+def OptimizePass : Pass<"cleave-optimize", "::mlir::func::FuncOp"> {
+  let summary = "Update each variable from its gradient";
+  let description = [{
+    `optimizer` is `sgd:lr=X[,momentum=M][,nesterov=1][,weight_decay=W]`
+    (torch.optim.SGD) or `adamw:lr=X[,beta1=..,beta2=..,eps=..,
+    weight_decay=..]` (torch.optim.AdamW). Consumes the `grad:<variable>`
+    results of cleave-autodiff: the update of each variable (its optimizer
+    state as new zero-initialised variables, the learning rate and AdamW's
+    step count as variables too, so a run can change them) ends in
+    `cleave.assign`s after every other op. The function keeps its loss.
+  }];
+  let options = [
+    Option<"optimizer", "optimizer", "std::string", /*default=*/"\"\"",
+           "The optimizer, as cleave-compile's --optimizer spells it">,
+  ];
+  let dependentDialects = ["::cleave::graph::CleaveDialect"];
+}
+
 #endif // CLEAVE_DIALECT_CLEAVE_TRANSFORMS_PASSES_TD

@@ -1,0 +1,84 @@
+//===- TrainingOps.td - variables, losses and their gradients -*- tablegen -*-===//
+//
+// What training adds to the graph: trainable state that lives in the
+// device's weights memory across steps (cleave.variable, cleave.assign),
+// and the losses with their fused gradients.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLEAVE_DIALECT_CLEAVE_IR_TRAININGOPS_TD
+#define CLEAVE_DIALECT_CLEAVE_IR_TRAININGOPS_TD
+
+def Cleave_VariableOp : Cleave_Op<"variable",
+    [MemoryEffects<[MemRead]>, InferTypeOpAdaptor, Cleave_CostOpInterface]> {
+  let summary = "trainable state: a parameter, an optimizer moment, a step";
+  let description = [{
+    The value at the start of a training step of the state called `name`
+    (a parameter keeps its ONNX initializer's name). `value` is the value
+    the first step starts from; the state lives in the device's weights
+    memory for the whole run, and `cleave.assign` gives it its next value at
+    the end of the step. Unlike `cleave.constant` it never folds: its uses
+    see whatever the previous step assigned.
+  }];
+  let arguments = (ins StrAttr:$name, ElementsAttr:$value);
+  let results = (outs Cleave_Tensor:$output);
+  let assemblyFormat = "$name attr-dict $value";
+  let extraClassDeclaration = [{
+    ::llvm::StringRef getCostKind() { return "data"; }
+  }];
+  let hasVerifier = 1;
+}
+
+def Cleave_AssignOp : Cleave_Op<"assign",
+    [MemoryEffects<[MemWrite]>, Cleave_CostOpInterface]> {
+  let summary = "the next value of a variable";
+  let description = [{
+    Stores `value` as the next step's value of the `cleave.variable` that
+    defines `variable`. It comes after every use of the variable in the
+    step (cleave-optimize puts the assignments last).
+  }];
+  let arguments = (ins Cleave_Tensor:$variable, Cleave_Tensor:$value);
+  let assemblyFormat =
+      "$variable `,` $value attr-dict `:` type($variable) `,` type($value)";
+  let extraClassDeclaration = [{
+    ::llvm::StringRef getCostKind() { return "data"; }
+    /// The variable assigned to (null in invalid IR).
+    VariableOp getVariableOp();
+  }];
+  let hasVerifier = 1;
+}
+
+def Cleave_CrossEntropyOp : Cleave_Op<"cross_entropy",
+    [Pure, InferTypeOpAdaptor, Cleave_CostOpInterface,
+     Cleave_CostKind<"softmax">, Cleave_FlopsPerElement<"4.0">]> {
+  let summary = "softmax cross entropy over the last axis";
+  let description = [{
+    PyTorch's `F.cross_entropy(logits.reshape(-1, C), labels.reshape(-1))`:
+    `logits` [..., C], `labels` (i64) [...]; the loss of a row is
+    `logsumexp(logits) - logits[label]`, rows whose label is `ignore_index`
+    count for nothing, and `reduction` takes the mean over the counted rows
+    or the sum. The result is a scalar.
+  }];
+  let arguments = (ins Cleave_FloatTensor:$logits, Cleave_I64Tensor:$labels,
+                       DefaultValuedAttr<StrAttr, "\"mean\"">:$reduction,
+                       DefaultValuedAttr<I64Attr, "-100">:$ignore_index);
+  let results = (outs Cleave_FloatTensor:$loss);
+  let hasVerifier = 1;
+}
+
+def Cleave_CrossEntropyGradOp : Cleave_Op<"cross_entropy_grad",
+    [Pure, InferTypeOpAdaptor, Cleave_CostOpInterface,
+     Cleave_CostKind<"softmax">, Cleave_FlopsPerElement<"4.0">]> {
+  let summary = "the gradient of cleave.cross_entropy with respect to logits";
+  let description = [{
+    `dloss` (a scalar) times `softmax(logits) - onehot(labels)`, divided by
+    the number of counted rows for the mean, zero on ignored rows.
+  }];
+  let arguments = (ins Cleave_FloatTensor:$logits, Cleave_I64Tensor:$labels,
+                       Cleave_FloatTensor:$dloss,
+                       DefaultValuedAttr<StrAttr, "\"mean\"">:$reduction,
+                       DefaultValuedAttr<I64Attr, "-100">:$ignore_index);
+  let results = (outs Cleave_FloatTensor:$dlogits);
+}
+
+#endif // CLEAVE_DIALECT_CLEAVE_IR_TRAININGOPS_TD

@@ -1,0 +1,79 @@
+//===- TrainingOps.cpp - variables and losses -----------------------------===//
+
+#include "cleave/Dialect/Cleave/IR/CleaveOps.h"
+
+using namespace mlir;
+
+namespace cleave::graph {
+
+LogicalResult VariableOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location>,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &types) {
+  types.push_back(adaptor.getValue().getType());
+  return success();
+}
+
+LogicalResult VariableOp::verify() {
+  if (getValue().getType() != getType())
+    return emitOpError("its value has type ")
+           << getValue().getType() << " but the variable is " << getType();
+  if (getName().empty())
+    return emitOpError("needs a name");
+  return success();
+}
+
+VariableOp AssignOp::getVariableOp() {
+  return getVariable().getDefiningOp<VariableOp>();
+}
+
+LogicalResult AssignOp::verify() {
+  if (!getVariableOp())
+    return emitOpError("assigns to a value no cleave.variable defines");
+  if (getVariable().getType() != getValue().getType())
+    return emitOpError("assigns ")
+           << getValue().getType() << " to a variable of "
+           << getVariable().getType();
+  return success();
+}
+
+namespace {
+LogicalResult checkLoss(std::optional<Location> loc, Value logits,
+                        Value labels, StringRef reduction) {
+  auto x = cast<ShapedType>(logits.getType());
+  auto y = cast<ShapedType>(labels.getType());
+  if (x.getRank() < 1 || x.getShape().drop_back() != y.getShape())
+    return emitOptionalError(loc, "labels must have the logits' shape without "
+                                  "its last axis");
+  if (reduction != "mean" && reduction != "sum")
+    return emitOptionalError(loc, "reduction must be 'mean' or 'sum'");
+  return success();
+}
+} // namespace
+
+LogicalResult CrossEntropyOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  if (failed(checkLoss(loc, adaptor.getLogits(), adaptor.getLabels(),
+                       adaptor.getReduction())))
+    return failure();
+  types.push_back(RankedTensorType::get(
+      {}, cast<ShapedType>(adaptor.getLogits().getType()).getElementType()));
+  return success();
+}
+
+LogicalResult CrossEntropyOp::verify() {
+  return checkLoss(getLoc(), getLogits(), getLabels(), getReduction());
+}
+
+LogicalResult CrossEntropyGradOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  if (failed(checkLoss(loc, adaptor.getLogits(), adaptor.getLabels(),
+                       adaptor.getReduction())))
+    return failure();
+  types.push_back(adaptor.getLogits().getType());
+  return success();
+}
+
+} // namespace cleave::graph

@@ -1,0 +1,145 @@
+//===- LossKernels.cpp - losses and their gradients on the CPU ------------===//
+//
+// Softmax cross entropy over the last axis, row by row in double (a row's
+// logsumexp subtracts its maximum first), in parallel over rows.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cleave/Runtime/CpuKernels.h"
+#include "OneDnnSupport.h"
+#include "StatusInternal.h"
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+using namespace cleave::cpu;
+
+namespace {
+
+struct Rows {
+  int64_t count, classes;
+  const float *logits;
+  const int64_t *labels;
+};
+
+cleave_status checkLoss(const char *kernel, const cleave_tensor *logits,
+                        const cleave_tensor *labels, Rows &rows) {
+  CLEAVE_RETURN_IF_ERROR(checkF32(kernel, {logits}));
+  if (labels->dtype != CLEAVE_DTYPE_I64)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        std::string(kernel) + ": labels must be i64");
+  if (logits->rank < 1 || labels->rank != logits->rank - 1 ||
+      !std::equal(labels->dims, labels->dims + labels->rank, logits->dims))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        std::string(kernel) +
+                            ": labels must have the logits' shape without "
+                            "its last axis");
+  rows.classes = logits->dims[logits->rank - 1];
+  rows.count = cleave_tensor_num_elements(labels);
+  rows.logits = static_cast<const float *>(logits->data);
+  rows.labels = static_cast<const int64_t *>(labels->data);
+  return nullptr;
+}
+
+/// log(sum(exp(row))), stable.
+double logSumExp(const float *row, int64_t classes) {
+  double top = -INFINITY;
+  for (int64_t c = 0; c < classes; ++c)
+    top = std::max(top, (double)row[c]);
+  double sum = 0;
+  for (int64_t c = 0; c < classes; ++c)
+    sum += std::exp((double)row[c] - top);
+  return top + std::log(sum);
+}
+
+/// The rows that count, and an error for a label out of range.
+cleave_status countRows(const char *kernel, const Rows &rows,
+                        int64_t ignoreIndex, int64_t &counted) {
+  counted = 0;
+  for (int64_t r = 0; r < rows.count; ++r) {
+    int64_t label = rows.labels[r];
+    if (label == ignoreIndex)
+      continue;
+    if (label < 0 || label >= rows.classes)
+      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                          std::string(kernel) + ": label " +
+                              std::to_string(label) + " of row " +
+                              std::to_string(r) + " is not a class in [0, " +
+                              std::to_string(rows.classes) + ")");
+    ++counted;
+  }
+  return nullptr;
+}
+
+} // namespace
+
+extern "C" {
+
+cleave_status cleave_cpu_cross_entropy(const cleave_tensor *logits,
+                                       const cleave_tensor *labels,
+                                       int32_t reduction_mean,
+                                       int64_t ignore_index,
+                                       cleave_tensor *loss) {
+  Rows rows;
+  CLEAVE_RETURN_IF_ERROR(checkLoss("cross_entropy", logits, labels, rows));
+  CLEAVE_RETURN_IF_ERROR(checkF32("cross_entropy", {loss}));
+  int64_t counted;
+  CLEAVE_RETURN_IF_ERROR(
+      countRows("cross_entropy", rows, ignore_index, counted));
+  double total = 0;
+#pragma omp parallel for reduction(+ : total) if (rows.count > 64)
+  for (int64_t r = 0; r < rows.count; ++r) {
+    int64_t label = rows.labels[r];
+    if (label == ignore_index)
+      continue;
+    const float *row = rows.logits + r * rows.classes;
+    total += logSumExp(row, rows.classes) - (double)row[label];
+  }
+  // PyTorch: the mean over no counted rows is NaN.
+  *static_cast<float *>(loss->data) =
+      (float)(reduction_mean ? total / (double)counted : total);
+  return nullptr;
+}
+
+cleave_status cleave_cpu_cross_entropy_grad(const cleave_tensor *logits,
+                                            const cleave_tensor *labels,
+                                            const cleave_tensor *dloss,
+                                            int32_t reduction_mean,
+                                            int64_t ignore_index,
+                                            cleave_tensor *dlogits) {
+  Rows rows;
+  CLEAVE_RETURN_IF_ERROR(
+      checkLoss("cross_entropy_grad", logits, labels, rows));
+  CLEAVE_RETURN_IF_ERROR(checkF32("cross_entropy_grad", {dloss, dlogits}));
+  if (cleave_tensor_num_elements(dloss) != 1 ||
+      cleave_tensor_num_elements(dlogits) != cleave_tensor_num_elements(logits))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "cross_entropy_grad: dloss must be a scalar and "
+                        "dlogits the logits' shape");
+  int64_t counted;
+  CLEAVE_RETURN_IF_ERROR(
+      countRows("cross_entropy_grad", rows, ignore_index, counted));
+  double scale = *static_cast<const float *>(dloss->data);
+  if (reduction_mean)
+    scale /= (double)counted;
+  float *out = static_cast<float *>(dlogits->data);
+#pragma omp parallel for if (rows.count > 64)
+  for (int64_t r = 0; r < rows.count; ++r) {
+    int64_t label = rows.labels[r];
+    const float *row = rows.logits + r * rows.classes;
+    float *grad = out + r * rows.classes;
+    if (label == ignore_index) {
+      for (int64_t c = 0; c < rows.classes; ++c)
+        grad[c] = 0.0f;
+      continue;
+    }
+    double lse = logSumExp(row, rows.classes);
+    for (int64_t c = 0; c < rows.classes; ++c)
+      grad[c] = (float)(scale * (std::exp((double)row[c] - lse) -
+                                 (c == label ? 1.0 : 0.0)));
+  }
+  return nullptr;
+}
+
+} // extern "C"

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Compares a Cleave training run with its PyTorch reference.
+
+check_training.py <bundle> <saved folder> <reference.npz> <losses.npy>
+    [--rtol R] [--atol A]
+
+The saved folder is what `cleave-run --save` wrote: each device's weights
+file, whose variables the bundle's manifest locates (name, offset, dtype,
+shape). Every parameter of the reference must match the saved variable of
+its name (within atol), and the loss of every step must match (within
+rtol). Prints one "match: ..." line, or the mismatches and exits 1.
+"""
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+
+DTYPES = {"f32": np.float32, "f64": np.float64, "i64": np.int64}
+
+
+def saved_variables(bundle, saved):
+    manifest = json.load(open(os.path.join(bundle, "manifest.json")))
+    variables = {}
+    for device in manifest["devices"]:
+        with open(os.path.join(saved, device["weights"]), "rb") as f:
+            data = f.read()
+        if data[:8] != b"CLVWGHT1":
+            sys.exit(f"{saved}: not a Cleave weights file")
+        payload = data[64:]
+        for v in device.get("variables", []):
+            dtype = np.dtype(DTYPES[v["dtype"]])
+            count = int(np.prod(v["shape"], dtype=np.int64))
+            array = np.frombuffer(payload, dtype, count, v["offset"])
+            variables[v["name"]] = array.reshape(v["shape"])
+    return variables
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("bundle")
+    parser.add_argument("saved")
+    parser.add_argument("reference")
+    parser.add_argument("losses")
+    parser.add_argument("--rtol", type=float, default=1e-4)
+    parser.add_argument("--atol", type=float, default=1e-4)
+    args = parser.parse_args()
+    reference = np.load(args.reference)
+    variables = saved_variables(args.bundle, args.saved)
+    problems, worst = [], 0.0
+    for name in reference.files:
+        if name == "losses":
+            continue
+        if name not in variables:
+            problems.append(f"parameter '{name}' was not trained")
+            continue
+        expected, got = reference[name], variables[name]
+        error = float(np.max(np.abs(expected - got)))
+        worst = max(worst, error)
+        if expected.shape != got.shape or error > args.atol:
+            problems.append(f"parameter '{name}': max abs error {error:.3g}")
+    losses, expected = np.load(args.losses).reshape(-1), reference["losses"]
+    if losses.shape != expected.shape:
+        problems.append(f"{losses.size} losses, expected {expected.size}")
+    else:
+        for step, (a, b) in enumerate(zip(losses, expected)):
+            if abs(a - b) > args.rtol * abs(b) + 1e-7:
+                problems.append(f"step {step}: loss {a:.7g}, expected {b:.7g}")
+    if problems:
+        print("\n".join(problems))
+        sys.exit(1)
+    print(f"match: {len(reference.files) - 1} parameters (max abs error "
+          f"{worst:.2g}), {losses.size} losses")
+
+
+if __name__ == "__main__":
+    main()
