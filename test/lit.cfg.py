@@ -11,7 +11,7 @@ config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
                    "reference.py", "compare.py", "check_example.py",
                    "check_devices.py", "kill_rank.py", "check_models.py",
                    "capi_compile.py", "make_references.py",
-                   "check_training.py"]
+                   "check_training.py", "check_gradients.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.cleave_obj_root, "test")
 

@@ -56,13 +56,10 @@ std::optional<Strategy> parseStrategy(llvm::StringRef name) {
 
 namespace {
 
+/// After cleanup: cleave-make-trainable comes first, in addGraphPasses,
+/// so that the cleanup folds no parameter away.
 void addTrainingPasses(OpPassManager &pm, const TrainingOptions &training) {
   OpPassManager &functions = pm.nest<func::FuncOp>();
-  graph::MakeTrainablePassOptions trainable;
-  trainable.trainable.assign(training.trainable.begin(),
-                             training.trainable.end());
-  trainable.frozen.assign(training.frozen.begin(), training.frozen.end());
-  functions.addPass(graph::createMakeTrainablePass(trainable));
   functions.addPass(graph::createAddLossPass({training.loss}));
   functions.addPass(graph::createAutodiffPass());
   if (!training.optimizer.empty())
@@ -73,6 +70,14 @@ void addTrainingPasses(OpPassManager &pm, const TrainingOptions &training) {
 }
 
 void addGraphPasses(OpPassManager &pm, const PipelineOptions &options) {
+  const TrainingOptions &training = options.training;
+  if (training.enabled) {
+    graph::MakeTrainablePassOptions trainable;
+    trainable.trainable.assign(training.trainable.begin(),
+                               training.trainable.end());
+    trainable.frozen.assign(training.frozen.begin(), training.frozen.end());
+    pm.nest<func::FuncOp>().addPass(graph::createMakeTrainablePass(trainable));
+  }
   if (options.cleanup) {
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());

@@ -395,6 +395,9 @@ void GraphImporter::foldConstants(Operation *op,
                                   SmallVectorImpl<Value> &results) {
   SmallVector<Attribute> operands;
   for (Value operand : op->getOperands()) {
+    auto constant = operand.getDefiningOp<ConstantOp>();
+    if (options.keepParameters && constant && !parameterName(constant).empty())
+      return;
     Attribute value;
     if (!matchPattern(operand, m_Constant(&value)) && !isa<ShapeOp, SizeOp>(op))
       return;

@@ -34,6 +34,9 @@ struct ImportOptions {
   /// Evaluate constant subgraphs (shape computations) while importing, so
   /// that shapes that depend on them become static.
   bool foldConstants = true;
+  /// Training: never fold an op that reads a float initializer (a
+  /// parameter cleave-make-trainable may turn into a variable).
+  bool keepParameters = false;
 };
 
 /// Parses `name:2x128` (a scalar is `name:`) into `options.inputShapes`.

@@ -6,6 +6,15 @@ using namespace mlir;
 
 namespace cleave::graph {
 
+StringRef parameterName(ConstantOp constant) {
+  auto type = cast<ShapedType>(constant.getType());
+  auto name = dyn_cast<NameLoc>(constant.getLoc());
+  if (!name || !isa<DenseResourceElementsAttr>(constant.getValue()) ||
+      !isa<FloatType>(type.getElementType()) || type.getRank() == 0)
+    return "";
+  return name.getName().getValue();
+}
+
 LogicalResult VariableOp::inferReturnTypes(MLIRContext *,
                                            std::optional<Location>,
                                            Adaptor adaptor,

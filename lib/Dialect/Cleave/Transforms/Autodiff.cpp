@@ -107,9 +107,12 @@ struct AutodiffPass
         continue;
       auto rule = dyn_cast<GradientOpInterface>(op);
       if (!rule) {
-        op->emitError() << "'" << op->getName()
-                        << "' has no gradient rule yet, and the loss depends "
-                           "on trainable variables through it";
+        InFlightDiagnostic error = op->emitError();
+        if (auto node = dyn_cast<NameLoc>(op->getLoc()))
+          error << "ONNX node '" << node.getName().getValue() << "' ";
+        error << "('" << op->getName()
+              << "') has no gradient rule yet, and the loss depends on "
+                 "trainable initializers through it";
         return signalPassFailure();
       }
       tagger.forward = cast<IntegerAttr>(op->getAttr(kOpIndexAttr));

@@ -21,16 +21,6 @@ struct Glob {
   int matches = 0;
 };
 
-/// The name of an imported float initializer of rank 1 or more, or "".
-StringRef initializerName(ConstantOp constant) {
-  auto type = cast<ShapedType>(constant.getType());
-  auto name = dyn_cast<NameLoc>(constant.getLoc());
-  if (!name || !isa<DenseResourceElementsAttr>(constant.getValue()) ||
-      !isa<FloatType>(type.getElementType()) || type.getRank() == 0)
-    return "";
-  return name.getName().getValue();
-}
-
 struct MakeTrainablePass
     : public cleave::graph::impl::MakeTrainablePassBase<MakeTrainablePass> {
   using MakeTrainablePassBase::MakeTrainablePassBase;
@@ -66,7 +56,7 @@ struct MakeTrainablePass
     };
     SmallVector<ConstantOp> chosen;
     getOperation().walk([&](ConstantOp constant) {
-      StringRef name = initializerName(constant);
+      StringRef name = parameterName(constant);
       if (name.empty())
         return;
       bool selected = train.empty() || matches(train, name);
@@ -86,7 +76,7 @@ struct MakeTrainablePass
     for (ConstantOp constant : chosen) {
       OpBuilder builder(constant);
       auto variable = VariableOp::create(builder, constant.getLoc(),
-                                         initializerName(constant),
+                                         parameterName(constant),
                                          constant.getValue());
       constant.replaceAllUsesWith(variable.getResult());
       constant.erase();

@@ -36,6 +36,11 @@ std::string ioName(mlir::FunctionOpInterface function, unsigned index,
 inline bool isWeights(mlir::Operation *op) {
   return mlir::isa<ConstantOp, VariableOp>(op);
 }
+/// The name of a float ONNX initializer of rank 1 or more the importer
+/// made this constant from (a dense_resource at a NameLoc), or "": what
+/// training may turn into a variable.
+llvm::StringRef parameterName(ConstantOp constant);
+
 /// The value a weights op starts with (its bytes in the weights file).
 inline mlir::ElementsAttr weightsValue(mlir::Operation *op) {
   if (auto constant = mlir::dyn_cast<ConstantOp>(op))

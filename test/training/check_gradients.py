@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""Checks every gradient rule against central finite differences.
+
+For each case, a one-op ONNX model whose operands are float initializers
+(p0, p1, ...; integer operands such as shapes and axes stay constants) is
+trained by Cleave for zero steps: compiled with --train, an MSE (or
+cross-entropy) loss against a new input and --optimizer=none, the bundle's
+outputs are the gradients of the loss for every operand. The reference
+evaluates the same model in float64 with onnxruntime and differentiates
+the loss by central differences (step 1e-5: truncation ~1e-10, rounding
+~1e-11). Cleave computes in float32, so each gradient must match within
+1e-4 + 1e-3 * |reference| (float32 rounding through a few ops is ~1e-6
+relative; a wrong rule is off by O(1)).
+
+check_gradients.py --tools <bin folder> --work <scratch folder> [case...]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+
+rng = np.random.default_rng(7)
+ort.set_default_logger_severity(3)
+
+
+def uniform(*shape, low=-1.0, high=1.0):
+    return rng.uniform(low, high, shape)
+
+
+def away_from_zero(*shape):
+    """Values whose sign is clear (Relu, Where at a kink would be FD noise)."""
+    v = uniform(*shape, low=0.2, high=1.0)
+    return v * rng.choice([-1.0, 1.0], shape)
+
+
+# name: (op, float operands, integer/bool operands, attributes, loss)
+# Float operands are differentiated; the others are fixed constants.
+CASES = {
+    "relu": ("Relu", [away_from_zero(3, 4)], {}, {}),
+    "leaky_relu": ("LeakyRelu", [away_from_zero(3, 4)], {}, {"alpha": 0.2}),
+    "tanh": ("Tanh", [uniform(3, 4)], {}, {}),
+    "sigmoid": ("Sigmoid", [uniform(3, 4)], {}, {}),
+    "exp": ("Exp", [uniform(3, 4)], {}, {}),
+    "log": ("Log", [uniform(3, 4, low=0.5, high=2.0)], {}, {}),
+    "sqrt": ("Sqrt", [uniform(3, 4, low=0.5, high=2.0)], {}, {}),
+    "neg": ("Neg", [uniform(3, 4)], {}, {}),
+    "reciprocal": ("Reciprocal", [uniform(3, 4, low=0.5, high=2.0)], {}, {}),
+    "identity": ("Identity", [uniform(3, 4)], {}, {}),
+    "add_broadcast": ("Add", [uniform(2, 3, 4), uniform(3, 1)], {}, {}),
+    "sub_broadcast": ("Sub", [uniform(3, 1), uniform(2, 3, 4)], {}, {}),
+    "mul_broadcast": ("Mul", [uniform(2, 3, 4), uniform(4)], {}, {}),
+    "div_broadcast": ("Div", [uniform(2, 3, 4),
+                              uniform(1, 3, 1, low=0.5, high=2.0)], {}, {}),
+    "where": ("Where", [uniform(3, 4), uniform(4)],
+              {"cond": (0, rng.random((3, 4)) > 0.5)}, {}),
+    "matmul": ("MatMul", [uniform(3, 5), uniform(5, 4)], {}, {}),
+    "matmul_batched": ("MatMul", [uniform(2, 3, 5), uniform(5, 4)], {}, {}),
+    "gemm": ("Gemm", [uniform(3, 5), uniform(5, 4), uniform(4)], {},
+             {"alpha": 0.7, "beta": 1.3}),
+    "gemm_transposed": ("Gemm", [uniform(5, 3), uniform(4, 5), uniform(3, 1)],
+                        {}, {"transA": 1, "transB": 1}),
+    "reshape": ("Reshape", [uniform(2, 6)],
+                {"shape": (1, np.array([3, 4], np.int64))}, {}),
+    "flatten": ("Flatten", [uniform(2, 3, 4)], {}, {"axis": 2}),
+    "transpose": ("Transpose", [uniform(2, 3, 4)], {}, {"perm": [2, 0, 1]}),
+    "unsqueeze": ("Unsqueeze", [uniform(3, 4)],
+                  {"axes": (1, np.array([1], np.int64))}, {}),
+    "squeeze": ("Squeeze", [uniform(3, 1, 4)],
+                {"axes": (1, np.array([1], np.int64))}, {}),
+    "expand": ("Expand", [uniform(3, 1)],
+               {"shape": (1, np.array([2, 3, 4], np.int64))}, {}),
+    "reduce_sum": ("ReduceSum", [uniform(2, 3, 4)],
+                   {"axes": (1, np.array([1], np.int64))}, {"keepdims": 0}),
+    "reduce_mean": ("ReduceMean", [uniform(2, 3, 4)],
+                    {"axes": (1, np.array([0, 2], np.int64))}, {}),
+    "softmax": ("Softmax", [uniform(3, 5)], {}, {"axis": -1}),
+    "log_softmax": ("LogSoftmax", [uniform(3, 5)], {}, {"axis": 1}),
+    "cross_entropy": ("Identity", [uniform(4, 6) * 3], {},
+                      {"_loss": "cross_entropy"}),
+}
+
+
+def model(case, dtype):
+    """The case's model with its float operands in `dtype`."""
+    op, floats, fixed, attrs = CASES[case]
+    attrs = {k: v for k, v in attrs.items() if not k.startswith("_")}
+    elem = TensorProto.FLOAT if dtype == np.float32 else TensorProto.DOUBLE
+    inputs = [f"p{i}" for i in range(len(floats))]
+    inits = [numpy_helper.from_array(v.astype(dtype), f"p{i}")
+             for i, v in enumerate(floats)]
+    for name, (position, value) in fixed.items():
+        inputs.insert(position, name)
+        inits.append(numpy_helper.from_array(value, name))
+    node = helper.make_node(op, inputs, ["out"], name="op", **attrs)
+    graph = helper.make_graph([node], case, [],
+                              [helper.make_tensor_value_info("out", elem, None)],
+                              inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)],
+                             ir_version=8)
+
+
+def loss_of(case, out, target):
+    if CASES[case][3].get("_loss") == "cross_entropy":
+        shifted = out - out.max(axis=-1, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        return -np.mean(np.take_along_axis(logp, target[:, None], -1))
+    return np.mean((out - target) ** 2)
+
+
+def reference(case, target):
+    """Central differences of the loss in float64, per operand."""
+    base = model(case, np.float64)
+    floats = [p.astype(np.float64) for p in CASES[case][1]]
+
+    def loss(values):
+        m = onnx.ModelProto()
+        m.CopyFrom(base)
+        for i, v in enumerate(values):
+            m.graph.initializer[i].CopyFrom(numpy_helper.from_array(v, f"p{i}"))
+        session = ort.InferenceSession(m.SerializeToString(),
+                                       providers=["CPUExecutionProvider"])
+        return loss_of(case, session.run(None, {})[0], target)
+
+    grads, h = [], 1e-5
+    for i, p in enumerate(floats):
+        g = np.zeros_like(p)
+        for index in np.ndindex(p.shape):
+            values = [v.copy() for v in floats]
+            values[i][index] += h
+            up = loss(values)
+            values[i][index] -= 2 * h
+            g[index] = (up - loss(values)) / (2 * h)
+        grads.append(g)
+    return grads
+
+
+def run_case(case, tools, work):
+    folder = os.path.join(work, case)
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, "model.onnx")
+    onnx.save(model(case, np.float32), path)
+    out = onnx.shape_inference.infer_shapes(model(case, np.float64))
+    session = ort.InferenceSession(model(case, np.float64).SerializeToString(),
+                                   providers=["CPUExecutionProvider"])
+    shape = session.run(None, {})[0].shape
+    if CASES[case][3].get("_loss") == "cross_entropy":
+        target = rng.integers(0, shape[-1], shape[:-1]).astype(np.int64)
+        loss = "cross_entropy:logits=out,labels=t"
+    else:
+        target = rng.uniform(-1, 1, shape)
+        loss = "mse:prediction=out,target=t"
+    stored = target if target.dtype == np.int64 else target.astype(np.float32)
+    np.save(os.path.join(folder, "t.npy"), stored[None])
+    bundle = os.path.join(folder, "bundle")
+    subprocess.run([os.path.join(tools, "cleave-compile"), path, "--train",
+                    "--loss=" + loss, "--optimizer=none", "--trainable=p*",
+                    "--target=cpu", "-o", bundle], check=True)
+    count = len(CASES[case][1])
+    command = [os.path.join(tools, "cleave-run"), bundle, "--steps=1",
+               "--input", "t=" + os.path.join(folder, "t.npy")]
+    for i in range(count):
+        command += ["--output",
+                    f"grad:p{i}=" + os.path.join(folder, f"grad{i}.npy")]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    expected = reference(case, target)
+    worst = 0.0
+    for i, e in enumerate(expected):
+        got = np.load(os.path.join(folder, f"grad{i}.npy"))[0]
+        error = np.abs(got - e) - 1e-3 * np.abs(e)
+        worst = max(worst, float(np.max(np.abs(got - e))))
+        if got.shape != e.shape or np.max(error) > 1e-4:
+            print(f"{case}: gradient of p{i} differs by {np.max(error):.3g}")
+            return False, worst
+    return True, worst
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tools", required=True)
+    parser.add_argument("--work", required=True)
+    parser.add_argument("cases", nargs="*")
+    args = parser.parse_args()
+    cases = args.cases or list(CASES)
+    failed = []
+    for case in cases:
+        ok, worst = run_case(case, args.tools, args.work)
+        print(f"{case}: {'ok' if ok else 'FAILED'} (max abs error {worst:.2g})")
+        if not ok:
+            failed.append(case)
+    print(f"{len(cases) - len(failed)} of {len(cases)} gradient rules match "
+          "finite differences")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
