@@ -45,9 +45,16 @@ def main():
     parser.add_argument("losses")
     parser.add_argument("--rtol", type=float, default=1e-4)
     parser.add_argument("--atol", type=float, default=1e-4)
+    parser.add_argument("--names", help="names.json of make_references.py: "
+                        "the ONNX initializer of each parameter")
     args = parser.parse_args()
     reference = np.load(args.reference)
     variables = saved_variables(args.bundle, args.saved)
+    if args.names:
+        for onnx_name, (param, transposed) in json.load(open(args.names)).items():
+            if onnx_name in variables:
+                value = variables.pop(onnx_name)
+                variables[param] = value.T if transposed else value
     problems, worst = [], 0.0
     for name in reference.files:
         if name == "losses":

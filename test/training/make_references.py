@@ -9,11 +9,15 @@ parameter after the last step (by name). Dropout is absent, so the steps
 are deterministic; PyTorch runs in float32 on the CPU like Cleave.
 
 Run: python3 test/training/make_references.py  (needs torch, onnx, numpy);
-the outputs are committed, so the tests need no PyTorch.
+the outputs are committed, so the tests need no PyTorch. <name>.names.json
+maps each ONNX initializer to its parameter (and whether the exporter
+stored it transposed).
 """
+import json
 import os
 
 import numpy as np
+import onnx
 import torch
 import torch.nn.functional as F
 
@@ -56,10 +60,50 @@ class Regressor(torch.nn.Module):
         return torch.sigmoid(self.fc2(h)) * self.scale - 0.25
 
 
+class Transformer(torch.nn.Module):
+    """A one-block transformer language model: an embedding (Gather), a
+    learned position table, LayerNorm, single-head attention (batched
+    MatMul, Transpose, Softmax), GELU in its erf form, residual Adds and a
+    cross-entropy over the vocabulary at every position."""
+
+    def __init__(self, vocab=20, width=16, length=8):
+        super().__init__()
+        self.embed = torch.nn.Embedding(vocab, width)
+        self.position = torch.nn.Parameter(torch.randn(length, width) * 0.1)
+        self.norm1 = torch.nn.LayerNorm(width)
+        self.query = torch.nn.Linear(width, width)
+        # No key bias: softmax ignores it, so its gradient is rounding
+        # noise, which AdamW would scale up into different steps.
+        self.key = torch.nn.Linear(width, width, bias=False)
+        self.value = torch.nn.Linear(width, width)
+        self.project = torch.nn.Linear(width, width)
+        self.norm2 = torch.nn.LayerNorm(width)
+        self.up = torch.nn.Linear(width, 2 * width)
+        self.down = torch.nn.Linear(2 * width, width)
+        self.head = torch.nn.Linear(width, vocab)
+        self.scale = width ** -0.5
+        # Distinct LayerNorm parameters: the exporter would merge equal
+        # initializers into one, which trains them as one.
+        with torch.no_grad():
+            for norm in (self.norm1, self.norm2):
+                norm.weight.add_(torch.randn(width) * 0.1)
+                norm.bias.add_(torch.randn(width) * 0.1)
+
+    def forward(self, tokens):
+        h = self.embed(tokens) + self.position
+        x = self.norm1(h)
+        q, k, v = self.query(x), self.key(x), self.value(x)
+        weights = torch.softmax(q @ k.transpose(1, 2) * self.scale, dim=-1)
+        h = h + self.project(weights @ v)
+        h = h + self.down(F.gelu(self.up(self.norm2(h))))
+        return self.head(h)
+
+
 MODELS = {
     # name: (module, input shape, loss, targets)
     "classifier": (Classifier, (8, 16), "cross_entropy", 10),
     "regressor": (Regressor, (6, 8), "mse", 4),
+    "transformer": (Transformer, (4, 8), "tokens", 20),
 }
 
 
@@ -70,16 +114,32 @@ def main():
         initial = {k: v.detach().clone() for k, v in model.named_parameters()}
         rng = np.random.default_rng(1)
         x = rng.standard_normal((STEPS,) + shape).astype(np.float32)
-        if loss == "cross_entropy":
+        if loss == "tokens":
+            x = rng.integers(0, width, (STEPS,) + shape).astype(np.int64)
+            y = rng.integers(0, width, (STEPS,) + shape).astype(np.int64)
+        elif loss == "cross_entropy":
             y = rng.integers(0, width, (STEPS, shape[0])).astype(np.int64)
         else:
             y = rng.standard_normal((STEPS, shape[0], width)).astype(np.float32)
         np.save(os.path.join(HERE, f"{name}.x.npy"), x)
         np.save(os.path.join(HERE, f"{name}.y.npy"), y)
-        torch.onnx.export(model, (torch.from_numpy(x[0]),),
-                          os.path.join(HERE, f"{name}.onnx"),
+        path = os.path.join(HERE, f"{name}.onnx")
+        torch.onnx.export(model, (torch.from_numpy(x[0]),), path,
                           input_names=["x"], output_names=["out"],
-                          dynamo=False)
+                          opset_version=17, dynamo=False)
+        # The exporter renames the weights it transposes for MatMul
+        # (onnx::MatMul_62 = query.weight^T): record which is which.
+        names = {}
+        for init in onnx.load(path).graph.initializer:
+            value = onnx.numpy_helper.to_array(init)
+            for k, v in initial.items():
+                v = v.numpy()
+                if value.shape == v.shape and np.array_equal(value, v):
+                    names[init.name] = [k, False]
+                elif value.shape == v.T.shape and np.array_equal(value, v.T):
+                    names[init.name] = [k, True]
+        with open(os.path.join(HERE, f"{name}.names.json"), "w") as f:
+            json.dump(names, f, indent=1, sort_keys=True)
         for key, (_, make_optimizer) in OPTIMIZERS.items():
             with torch.no_grad():
                 for k, v in model.named_parameters():
@@ -90,8 +150,13 @@ def main():
                 optimizer.zero_grad()
                 out = model(torch.from_numpy(x[step]))
                 target = torch.from_numpy(y[step])
-                value = (F.cross_entropy(out, target) if loss == "cross_entropy"
-                         else F.mse_loss(out, target))
+                if loss == "tokens":
+                    value = F.cross_entropy(out.reshape(-1, out.shape[-1]),
+                                            target.reshape(-1))
+                elif loss == "cross_entropy":
+                    value = F.cross_entropy(out, target)
+                else:
+                    value = F.mse_loss(out, target)
                 value.backward()
                 optimizer.step()
                 losses.append(value.item())

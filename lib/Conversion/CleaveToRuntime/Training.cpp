@@ -26,6 +26,14 @@ void populateTrainingLowerings(LoweringTable &table) {
                   p.i64(op.getIgnoreIndex()), p.out(op)});
         return success();
       });
+  table.add<GatherGradOp>(
+      [](GatherGradOp op, ProgramBuilder &p) -> LogicalResult {
+        if (!op.getDy().getType().getElementType().isF32())
+          return p.unsupported(op, "only f32 gradients have a kernel so far");
+        p.kernel("gather_grad", {p.in(op, 1), p.in(op, 2),
+                                 p.i32(op.getAxis()), p.out(op)});
+        return success();
+      });
   table.add<CrossEntropyGradOp>(
       [](CrossEntropyGradOp op, ProgramBuilder &p) -> LogicalResult {
         if (!op.getLogits().getType().getElementType().isF32())

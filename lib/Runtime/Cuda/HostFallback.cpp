@@ -115,6 +115,14 @@ cleave_status cleave_cuda_cumsum(const cleave_tensor *x, int32_t axis,
       cleave_cpu_cumsum(m.in(x), axis, exclusive, reverse, m.out(y)));
 }
 
+cleave_status cleave_cuda_gather_grad(const cleave_tensor *indices,
+                                      const cleave_tensor *dy, int32_t axis,
+                                      cleave_tensor *ddata) {
+  HostMirror m;
+  return m.finish(
+      cleave_cpu_gather_grad(m.in(indices), m.in(dy), axis, m.out(ddata)));
+}
+
 cleave_status cleave_cuda_cross_entropy(const cleave_tensor *logits,
                                         const cleave_tensor *labels,
                                         int32_t reduction_mean,

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Rules.h"
+#include <cmath>
 
 using namespace mlir;
 
@@ -51,6 +52,68 @@ LogicalResult sigmoid(SigmoidOp op, GradientBuilder &b, ArrayRef<Value> dy,
   Value one = b.scalar(1.0, elementOf(y));
   dx[0] = b.create<MulOp>(b.create<MulOp>(dy[0], y),
                           b.create<SubOp>(one, y));
+  return success();
+}
+
+/// GELU, exact: d/dx x Phi(x) = Phi(x) + x phi(x); with the tanh
+/// approximation 0.5 x (1 + t), t = tanh(u), u = c (x + k x^3):
+/// 0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3 k x^2).
+LogicalResult gelu(GeluOp op, GradientBuilder &b, ArrayRef<Value> dy,
+                   MutableArrayRef<Value> dx) {
+  Value x = op.getX();
+  Type element = elementOf(x);
+  auto scalar = [&](double v) { return b.scalar(v, element); };
+  Value half = scalar(0.5), one = scalar(1.0);
+  Value slope;
+  if (op.getApproximate() == GeluApproximation::Tanh) {
+    double c = std::sqrt(2.0 / M_PI), k = 0.044715;
+    Value x2 = b.create<MulOp>(x, x);
+    Value inner = b.create<MulOp>(
+        b.create<AddOp>(x, b.create<MulOp>(b.create<MulOp>(x2, x), scalar(k))),
+        scalar(c));
+    Value t = b.create<TanhOp>(inner);
+    Value du = b.create<MulOp>(
+        b.create<AddOp>(one, b.create<MulOp>(x2, scalar(3 * k))), scalar(c));
+    Value left = b.create<MulOp>(half, b.create<AddOp>(one, t));
+    Value right = b.create<MulOp>(
+        b.create<MulOp>(b.create<MulOp>(half, x),
+                        b.create<SubOp>(one, b.create<MulOp>(t, t))),
+        du);
+    slope = b.create<AddOp>(left, right);
+  } else {
+    Value cdf = b.create<MulOp>(
+        half, b.create<AddOp>(one, b.create<ErfOp>(b.create<MulOp>(
+                                       x, scalar(1.0 / std::sqrt(2.0))))));
+    Value pdf = b.create<MulOp>(
+        b.create<ExpOp>(b.create<MulOp>(b.create<MulOp>(x, x), scalar(-0.5))),
+        scalar(1.0 / std::sqrt(2.0 * M_PI)));
+    slope = b.create<AddOp>(cdf, b.create<MulOp>(x, pdf));
+  }
+  dx[0] = b.create<MulOp>(dy[0], slope);
+  return success();
+}
+
+/// d erf(x) = 2 / sqrt(pi) exp(-x^2) (the erf form of GELU exporters
+/// write).
+LogicalResult erf(ErfOp op, GradientBuilder &b, ArrayRef<Value> dy,
+                  MutableArrayRef<Value> dx) {
+  Value x = op.getX();
+  Type element = elementOf(x);
+  Value bell = b.create<ExpOp>(b.create<NegOp>(b.create<MulOp>(x, x)));
+  dx[0] = b.create<MulOp>(
+      dy[0], b.create<MulOp>(bell, b.scalar(2.0 / std::sqrt(M_PI), element)));
+  return success();
+}
+
+LogicalResult sin(SinOp op, GradientBuilder &b, ArrayRef<Value> dy,
+                  MutableArrayRef<Value> dx) {
+  dx[0] = b.create<MulOp>(dy[0], b.create<CosOp>(op.getX()));
+  return success();
+}
+
+LogicalResult cos(CosOp op, GradientBuilder &b, ArrayRef<Value> dy,
+                  MutableArrayRef<Value> dx) {
+  dx[0] = b.create<NegOp>(b.create<MulOp>(dy[0], b.create<SinOp>(op.getX())));
   return success();
 }
 
@@ -143,6 +206,10 @@ void attachElementwiseRules(MLIRContext *ctx) {
   attach<LeakyReluOp, leakyRelu>(ctx);
   attach<TanhOp, tanh>(ctx);
   attach<SigmoidOp, sigmoid>(ctx);
+  attach<GeluOp, gelu>(ctx);
+  attach<ErfOp, erf>(ctx);
+  attach<SinOp, sin>(ctx);
+  attach<CosOp, cos>(ctx);
   attach<ExpOp, exp>(ctx);
   attach<LogOp, log>(ctx);
   attach<SqrtOp, sqrt>(ctx);

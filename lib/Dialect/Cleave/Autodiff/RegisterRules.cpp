@@ -12,6 +12,7 @@ void registerGradientRules(mlir::DialectRegistry &registry) {
     autodiff::attachShapeRules(ctx);
     autodiff::attachReductionRules(ctx);
     autodiff::attachLossRules(ctx);
+    autodiff::attachNormalizationRules(ctx);
   });
 }
 

@@ -36,6 +36,7 @@ void attachLinearRules(mlir::MLIRContext *ctx);
 void attachShapeRules(mlir::MLIRContext *ctx);
 void attachReductionRules(mlir::MLIRContext *ctx);
 void attachLossRules(mlir::MLIRContext *ctx);
+void attachNormalizationRules(mlir::MLIRContext *ctx);
 
 } // namespace cleave::graph::autodiff
 

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Rules.h"
+#include "cleave/Dialect/Cleave/IR/ConstantUtils.h"
 
 using namespace mlir;
 
@@ -45,9 +46,90 @@ LogicalResult expand(ExpandOp op, GradientBuilder &b, ArrayRef<Value> dy,
   return success();
 }
 
+/// A slice of step 1 sends dy back padded with zeros to the input's shape.
+LogicalResult slice(SliceOp op, GradientBuilder &b, ArrayRef<Value> dy,
+                    MutableArrayRef<Value> dx) {
+  auto x = cast<ShapedType>(op.getData().getType());
+  auto y = cast<ShapedType>(op.getOutput().getType());
+  int64_t rank = x.getRank();
+  std::optional<SmallVector<int64_t>> starts = getConstantInts(op.getStarts());
+  std::optional<SmallVector<int64_t>> ends = getConstantInts(op.getEnds());
+  std::optional<SmallVector<int64_t>> axes =
+      isNone(op.getAxes()) ? std::nullopt : getConstantInts(op.getAxes());
+  std::optional<SmallVector<int64_t>> steps =
+      isNone(op.getSteps()) ? std::nullopt : getConstantInts(op.getSteps());
+  if (!starts || !ends || (!isNone(op.getAxes()) && !axes) ||
+      (!isNone(op.getSteps()) && !steps))
+    return op.emitError("the gradient of Slice needs constant starts, ends, "
+                        "axes and steps");
+  SmallVector<int64_t> pads(2 * rank, 0);
+  for (size_t i = 0; i < starts->size(); ++i) {
+    int64_t axis = axes ? (*axes)[i] : (int64_t)i;
+    axis = axis < 0 ? axis + rank : axis;
+    SliceAxis s = computeSliceAxis(x.getDimSize(axis), (*starts)[i],
+                                   (*ends)[i], steps ? (*steps)[i] : 1);
+    if (s.step != 1)
+      return op.emitError("the gradient of a Slice with steps other than 1 "
+                          "is not supported yet");
+    pads[axis] = s.start;
+    pads[rank + axis] = x.getDimSize(axis) - s.start - y.getDimSize(axis);
+  }
+  Value none = NoneOp::create(b.builder, b.loc);
+  dx[0] = b.create<PadOp>(dy[0], b.i64s(pads), none, none, PadMode::Constant);
+  return success();
+}
+
+/// Each input's gradient is its slice of dy along the axis.
+LogicalResult concat(ConcatOp op, GradientBuilder &b, ArrayRef<Value> dy,
+                     MutableArrayRef<Value> dx) {
+  int64_t rank = cast<ShapedType>(op.getType()).getRank();
+  int64_t axis = (int64_t)op.getAxis();
+  if (axis < 0)
+    axis += rank;
+  int64_t offset = 0;
+  for (auto [i, input] : llvm::enumerate(op.getInputs())) {
+    int64_t size = cast<ShapedType>(input.getType()).getDimSize(axis);
+    Value none = NoneOp::create(b.builder, b.loc);
+    dx[i] = b.create<SliceOp>(dy[0], b.i64s({offset}),
+                              b.i64s({offset + size}), b.i64s({axis}), none);
+    offset += size;
+  }
+  return success();
+}
+
+/// The parts' gradients joined (zeros for parts the loss does not read).
+LogicalResult split(SplitOp op, GradientBuilder &b, ArrayRef<Value> dy,
+                    MutableArrayRef<Value> dx) {
+  SmallVector<Value> parts;
+  for (auto [grad, part] : llvm::zip(dy, op.getOutputs()))
+    parts.push_back(grad ? grad : b.splat(0.0, cast<ShapedType>(part.getType())));
+  int64_t rank = cast<ShapedType>(op.getInput().getType()).getRank();
+  int64_t axis = (int64_t)op.getAxis();
+  if (axis < 0)
+    axis += rank;
+  dx[0] = b.create<ConcatOp>(parts, axis);
+  return success();
+}
+
+/// Each index's row of dy is added back where it was gathered from.
+LogicalResult gather(GatherOp op, GradientBuilder &b, ArrayRef<Value> dy,
+                     MutableArrayRef<Value> dx) {
+  int64_t rank = cast<ShapedType>(op.getData().getType()).getRank();
+  int64_t axis = (int64_t)op.getAxis();
+  if (axis < 0)
+    axis += rank;
+  dx[0] = b.create<GatherGradOp>(op.getData(), op.getIndices(), dy[0],
+                                 b.builder.getI64IntegerAttr(axis));
+  return success();
+}
+
 } // namespace
 
 void attachShapeRules(MLIRContext *ctx) {
+  attach<GatherOp, gather>(ctx);
+  attach<SliceOp, slice>(ctx);
+  attach<ConcatOp, concat>(ctx);
+  attach<SplitOp, split>(ctx);
   attach<ReshapeOp, reshapeBack<ReshapeOp>>(ctx);
   attach<FlattenOp, reshapeBack<FlattenOp>>(ctx);
   attach<SqueezeOp, reshapeBack<SqueezeOp>>(ctx);

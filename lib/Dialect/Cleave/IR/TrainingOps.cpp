@@ -85,4 +85,12 @@ LogicalResult CrossEntropyGradOp::inferReturnTypes(
   return success();
 }
 
+LogicalResult GatherGradOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location>,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &types) {
+  types.push_back(adaptor.getData().getType());
+  return success();
+}
+
 } // namespace cleave::graph

@@ -81,4 +81,19 @@ def Cleave_CrossEntropyGradOp : Cleave_Op<"cross_entropy_grad",
   let results = (outs Cleave_FloatTensor:$dlogits);
 }
 
+def Cleave_GatherGradOp : Cleave_Op<"gather_grad",
+    [Pure, InferTypeOpAdaptor, Cleave_CostOpInterface,
+     Cleave_CostKind<"data">]> {
+  let summary = "the gradient of cleave.gather with respect to its data";
+  let description = [{
+    Zeros of `data`'s type (only its type is read) with each slice of
+    `dy` added at the index `indices` gives it along `axis`: the
+    scatter-add that an embedding's backward pass is. Indices repeat; a
+    negative one counts from the end.
+  }];
+  let arguments = (ins Cleave_FloatTensor:$data, Cleave_IndexTensor:$indices,
+                       Cleave_FloatTensor:$dy, I64Attr:$axis);
+  let results = (outs Cleave_FloatTensor:$ddata);
+}
+
 #endif // CLEAVE_DIALECT_CLEAVE_IR_TRAININGOPS_TD
