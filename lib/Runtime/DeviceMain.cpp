@@ -322,6 +322,15 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
         if (cleave_status s = backend->download(r.outputs[i].data,
                                                 runOutputs[i].data, bytes))
           return failStatus(self, s);
+  // Training: each step's loss, for the launcher to print.
+  if (steps)
+    for (int32_t i = 0; i < program.num_outputs; ++i)
+      if (std::string(program.outputs[i].name) == "loss" &&
+          program.outputs[i].dtype == CLEAVE_DTYPE_F32 &&
+          cleave_tensor_num_elements(&r.outputs[i]) == steps)
+        for (long step = 0; step < steps; ++step)
+          std::printf("cleave-step {\"step\":%ld,\"loss\":%.9g}\n", step + 1,
+                      static_cast<const float *>(r.outputs[i].data)[step]);
   if (!weightsOut.empty()) {
     std::vector<char> state((size_t)r.weights.size);
     if (r.weights.size) {

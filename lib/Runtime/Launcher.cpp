@@ -477,6 +477,20 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
                   measured, error.c_str());
     }
   }
+  if (o.steps) {
+    // Training: the loss of every step, then the time per step.
+    for (size_t at = timing.find("cleave-step "); at != std::string::npos;
+         at = timing.find("cleave-step ", at + 1)) {
+      std::string line = timing.substr(at + 12);
+      json t = json::parse(line.substr(0, line.find('\n')), nullptr, false);
+      if (t.is_object())
+        std::printf("step %lld  loss %.6g\n",
+                    (long long)t.value("step", (int64_t)0),
+                    t.value("loss", 0.0));
+    }
+    std::printf("%u steps  %.3f ms per step\n", o.steps, p50 / o.steps);
+    return 0;
+  }
   if (o.benchmark)
     std::printf("runs %u  latency min %.3f ms  p50 %.3f ms  p90 %.3f ms  "
                 "throughput %.1f inferences/s\n",

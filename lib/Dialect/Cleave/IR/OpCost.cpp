@@ -65,7 +65,7 @@ OpCost estimateCost(Operation *op, llvm::StringRef kind, double flops) {
   cost.flops = flops;
   bool partial = op->hasTrait<OpTrait::PartialRead>();
   for (Value operand : op->getOperands()) {
-    if (operand.getDefiningOp<ConstantOp>())
+    if (Operation *def = operand.getDefiningOp(); def && isWeights(def))
       cost.weightBytes += bytes(operand);
     if (partial && operand == op->getOperand(0))
       continue;

@@ -66,6 +66,14 @@ struct SplitDevicesPass
     for (auto [old, device] : renumbered)
       devices.insert(device);
 
+    // Each device would get its own copy of a variable, and the copies
+    // would drift apart.
+    if (devices.size() > 1 && !main.getOps<VariableOp>().empty()) {
+      main.emitError("a training step runs on one device so far: placing it "
+                     "on several (pipeline-parallel training) is not "
+                     "supported yet");
+      return signalPassFailure();
+    }
     OpBuilder builder(module.getBodyRegion());
     builder.setInsertionPoint(main);
     for (int64_t device : devices) {
