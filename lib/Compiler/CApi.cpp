@@ -61,6 +61,19 @@ std::string translate(const cleave_compile_options &given,
         placement.enabled ? pipelines::Phase::Placed : pipelines::Phase::Graph;
   }
   options.buildExecutables = given.build_executables != 0;
+  if (given.loss) {
+    pipelines::TrainingOptions &training = pipeline.training;
+    training.enabled = true;
+    training.loss = given.loss;
+    if (given.optimizer)
+      training.optimizer = given.optimizer;
+    for (size_t i = 0; i < given.num_trainable; ++i)
+      training.trainable.push_back(given.trainable[i]);
+    for (size_t i = 0; i < given.num_frozen; ++i)
+      training.frozen.push_back(given.frozen[i]);
+  } else if (given.optimizer || given.num_trainable || given.num_frozen) {
+    return "optimizer, trainable and frozen need a loss";
+  }
   return "";
 }
 

@@ -80,8 +80,11 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef modelPath,
                            OwningOpRef<ModuleOp> *result) {
   if (failed(checkOptions(context, options)))
     return failure();
+  // Training keeps every parameter an initializer of its own.
+  onnx_import::ImportOptions import = options.import;
+  import.keepParameters |= options.pipeline.training.enabled;
   OwningOpRef<ModuleOp> module =
-      onnx_import::importOnnxFile(modelPath, context, options.import);
+      onnx_import::importOnnxFile(modelPath, context, import);
   if (!module)
     return failure();
   if (options.phase != Phase::Import) {

@@ -2,7 +2,9 @@
 ctypes: compile a model, or show the message of a failure.
 
   capi_compile.py <libCleaveCompiler.so> <model.onnx> <output> [target]
-                  [compile_to] [dim ...]
+                  [compile_to] [dim ...] [--loss=...] [--optimizer=...]
+
+With --loss (and --optimizer), the bundle is a training step.
 """
 import ctypes
 import sys
@@ -20,14 +22,23 @@ class Options(ctypes.Structure):
                 ("num_dims", ctypes.c_size_t),
                 ("input_shapes", ctypes.POINTER(ctypes.c_char_p)),
                 ("num_input_shapes", ctypes.c_size_t),
-                ("build_executables", ctypes.c_int)]
+                ("build_executables", ctypes.c_int),
+                ("loss", ctypes.c_char_p),
+                ("optimizer", ctypes.c_char_p),
+                ("trainable", ctypes.POINTER(ctypes.c_char_p)),
+                ("num_trainable", ctypes.c_size_t),
+                ("frozen", ctypes.POINTER(ctypes.c_char_p)),
+                ("num_frozen", ctypes.c_size_t)]
 
 
 def main():
-    library, model, output = sys.argv[1:4]
-    target = sys.argv[4] if len(sys.argv) > 4 else ""
-    phase = sys.argv[5] if len(sys.argv) > 5 else ""
-    dims = [d.encode() for d in sys.argv[6:]]
+    flags = {a[2:].split("=", 1)[0]: a.split("=", 1)[1]
+             for a in sys.argv[1:] if a.startswith("--")}
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    library, model, output = args[0:3]
+    target = args[3] if len(args) > 3 else ""
+    phase = args[4] if len(args) > 4 else ""
+    dims = [d.encode() for d in args[5:]]
     cleave = ctypes.CDLL(library)
     cleave.cleave_compile.restype = ctypes.c_int
     cleave.cleave_compile.argtypes = [
@@ -43,6 +54,10 @@ def main():
     dim_array = (ctypes.c_char_p * max(len(dims), 1))(*dims)
     options.dims = dim_array
     options.num_dims = len(dims)
+    if "loss" in flags:
+        options.loss = flags["loss"].encode()
+    if "optimizer" in flags:
+        options.optimizer = flags["optimizer"].encode()
     message = ctypes.c_void_p()
     status = cleave.cleave_compile(model.encode(), output.encode(),
                                    ctypes.byref(options),

@@ -213,7 +213,6 @@ int main(int argc, char **argv) {
     if (loss.empty())
       return fail("--train needs a --loss");
     pipeline.training.enabled = true;
-    options.import.keepParameters = true;
     pipeline.training.loss = loss;
     pipeline.training.optimizer =
         optimizer == "none" ? std::string() : optimizer.getValue();

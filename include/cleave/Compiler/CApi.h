@@ -42,6 +42,16 @@ typedef struct cleave_compile_options {
   size_t num_input_shapes;
   /* 0: a bundle with sources only. */
   int build_executables;
+  /* Training (docs/Training.md): a loss ("cross_entropy:logits=out,
+   * labels=y", ...) makes the bundle a training step; the optimizer
+   * ("sgd:lr=0.1", "adamw:lr=1e-3", NULL: the gradients as outputs);
+   * globs of the initializers to train (NULL: all) and to keep. */
+  const char *loss;
+  const char *optimizer;
+  const char *const *trainable;
+  size_t num_trainable;
+  const char *const *frozen;
+  size_t num_frozen;
 } cleave_compile_options;
 
 /* The defaults: no target, fp32, executables built. */
