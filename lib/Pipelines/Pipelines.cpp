@@ -63,7 +63,8 @@ void addTrainingPasses(OpPassManager &pm, const TrainingOptions &training) {
   functions.addPass(graph::createAddLossPass({training.loss}));
   functions.addPass(graph::createAutodiffPass());
   if (!training.optimizer.empty())
-    functions.addPass(graph::createOptimizePass({training.optimizer}));
+    functions.addPass(graph::createOptimizePass(
+        {training.optimizer, training.clipGradNorm}));
   // The forward outputs the loss does not need go.
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -23,6 +23,7 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STEPS = 10
+# name: (cleave's --optimizer, torch's optimizer[, --clip-grad-norm])
 OPTIMIZERS = {
     "sgd": ("sgd:lr=0.1,momentum=0.9",
             lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9)),
@@ -31,6 +32,9 @@ OPTIMIZERS = {
                                            nesterov=True, weight_decay=0.01)),
     "adamw": ("adamw:lr=0.01,weight_decay=0.01",
               lambda p: torch.optim.AdamW(p, lr=0.01, weight_decay=0.01)),
+    # A norm the gradients exceed at every step.
+    "clipped": ("sgd:lr=0.1,momentum=0.9",
+                lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9), 0.05),
 }
 
 
@@ -140,7 +144,7 @@ def main():
                     names[init.name] = [k, True]
         with open(os.path.join(HERE, f"{name}.names.json"), "w") as f:
             json.dump(names, f, indent=1, sort_keys=True)
-        for key, (_, make_optimizer) in OPTIMIZERS.items():
+        for key, (_, make_optimizer, *clip) in OPTIMIZERS.items():
             with torch.no_grad():
                 for k, v in model.named_parameters():
                     v.copy_(initial[k])
@@ -158,6 +162,8 @@ def main():
                 else:
                     value = F.mse_loss(out, target)
                 value.backward()
+                if clip:
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), clip[0])
                 optimizer.step()
                 losses.append(value.item())
             params = {k: v.detach().numpy() for k, v in model.named_parameters()}

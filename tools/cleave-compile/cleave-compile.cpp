@@ -57,6 +57,11 @@ cl::list<std::string> frozen(
     "frozen", cl::desc("Keep initializers matching this glob constant "
                        "(repeatable)"),
     cl::value_desc("glob"), cl::cat(trainingCategory));
+cl::opt<double> clipGradNorm(
+    "clip-grad-norm",
+    cl::desc("Scale the gradients down to this global L2 norm when they "
+             "exceed it (torch.nn.utils.clip_grad_norm_)"),
+    cl::init(0.0), cl::cat(trainingCategory));
 enum class Emit { Mlir, Sources, Bundle };
 cl::opt<Emit>
     emit("emit",
@@ -221,9 +226,11 @@ int main(int argc, char **argv) {
                   "the gradients as outputs)");
     pipeline.training.trainable.assign(trainable.begin(), trainable.end());
     pipeline.training.frozen.assign(frozen.begin(), frozen.end());
+    pipeline.training.clipGradNorm = clipGradNorm;
   } else if (!loss.empty() || !optimizer.empty() || !trainable.empty() ||
-             !frozen.empty()) {
-    return fail("--loss, --optimizer, --trainable and --frozen need --train");
+             !frozen.empty() || clipGradNorm.getNumOccurrences()) {
+    return fail("--loss, --optimizer, --trainable, --frozen and "
+                "--clip-grad-norm need --train");
   }
   std::optional<cleave::pipelines::Precision> parsedPrecision =
       cleave::pipelines::parsePrecision(precision);

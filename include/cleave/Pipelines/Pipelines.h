@@ -73,6 +73,8 @@ struct TrainingOptions {
   bool enabled = false;
   std::string loss, optimizer;
   std::vector<std::string> trainable, frozen;
+  /// Clip the gradients to this global L2 norm (0: no clipping).
+  double clipGradNorm = 0;
 };
 
 struct PipelineOptions {

@@ -114,11 +114,35 @@ struct OptimizePass
       correction2 = correction(beta2);
     }
 
-    for (VariableOp variable :
-         llvm::to_vector(body.getOps<VariableOp>())) {
+    SmallVector<VariableOp> trained;
+    for (VariableOp variable : body.getOps<VariableOp>())
+      if (gradients.count(variable.getName()))
+        trained.push_back(variable);
+    if (clipGradNorm < 0)
+      return (void)(fail() << "--clip-grad-norm must not be negative");
+    if (clipGradNorm > 0) {
+      // torch.nn.utils.clip_grad_norm_: the global L2 norm of all the
+      // gradients; each is scaled by min(1, max / (norm + 1e-6)).
+      Value total;
+      for (VariableOp variable : trained) {
+        Value g = gradients.lookup(variable.getName());
+        Value none = NoneOp::create(builder, loc);
+        Value squares = b.create<ReduceSumSquareOp>(g, none, /*keepdims=*/0);
+        total = total ? b.create<AddOp>(total, squares) : squares;
+      }
+      Value norm = b.create<SqrtOp>(total);
+      Value coefficient = b.create<MinOp>(ValueRange{
+          b.create<DivOp>(b.scalar(clipGradNorm, f32),
+                          b.create<AddOp>(norm, b.scalar(1e-6, f32))),
+          b.scalar(1.0, f32)});
+      for (VariableOp variable : trained) {
+        Value &g = gradients[variable.getName()];
+        g = b.create<MulOp>(g, coefficient);
+      }
+    }
+
+    for (VariableOp variable : trained) {
       Value grad = gradients.lookup(variable.getName());
-      if (!grad)
-        continue;
       Value param = variable.getResult();
       auto type = cast<ShapedType>(param.getType());
       if (type.getElementType() != f32)

@@ -244,6 +244,9 @@ def OptimizePass : Pass<"cleave-optimize", "::mlir::func::FuncOp"> {
   let options = [
     Option<"optimizer", "optimizer", "std::string", /*default=*/"\"\"",
            "The optimizer, as cleave-compile's --optimizer spells it">,
+    Option<"clipGradNorm", "clip-grad-norm", "double", /*default=*/"0.0",
+           "Scale the gradients down to this global L2 norm when they "
+           "exceed it (torch.nn.utils.clip_grad_norm_; 0: no clipping)">,
   ];
   let dependentDialects = ["::cleave::graph::CleaveDialect"];
 }
