@@ -103,6 +103,7 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef modelPath,
     bundle.modelName = options.modelName.empty()
                            ? llvm::sys::path::stem(modelPath).str()
                            : options.modelName;
+    bundle.modelPath = modelPath.str();
     if (failed(target::writeBundle(*module, *options.pipeline.target, bundle)))
       return failure();
   } else if (failed(writeModule(*module, options))) {

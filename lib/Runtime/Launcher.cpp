@@ -49,7 +49,7 @@ struct Options {
   std::vector<std::string> inputs, outputs;
   bool benchmark = false, report = false;
   unsigned threads = 0, microbatches = 1, steps = 0;
-  std::string save, resume;
+  std::string save, resume, exportOnnx;
   std::optional<unsigned> repeat, warmup;
   std::string hostfile, mpirun = "mpirun";
 };
@@ -71,6 +71,8 @@ const char *kHelp =
     "  --output=<name=file>  - name=file (.npy or .pb)\n"
     "  --repeat=<uint>       - Timed runs (default 1, or 50 with "
     "--benchmark)\n"
+    "  --export-onnx=<file>  - After training, write the model with its "
+    "trained initializers (cleave-export-onnx)\n"
     "  --resume=<folder>     - Start from the weights a --save wrote\n"
     "  --save=<folder>       - Write each device's weights after the run "
     "(trained parameters and optimizer state: a training bundle's "
@@ -123,7 +125,8 @@ std::string parseOptions(int argc, char **argv, Options &o, bool &help) {
         return "--" + name + " takes no value";
       (name == "benchmark" ? o.benchmark : o.report) = true;
     } else if (name == "input" || name == "output" || name == "hostfile" ||
-               name == "mpirun" || name == "save" || name == "resume") {
+               name == "mpirun" || name == "save" || name == "resume" ||
+               name == "export-onnx") {
       std::optional<std::string> v = take();
       if (!v)
         return "--" + name + " needs a value";
@@ -133,6 +136,8 @@ std::string parseOptions(int argc, char **argv, Options &o, bool &help) {
         o.outputs.push_back(*v);
       else if (name == "save" || name == "resume")
         (name == "save" ? o.save : o.resume) = *v;
+      else if (name == "export-onnx")
+        o.exportOnnx = *v;
       else
         (name == "hostfile" ? o.hostfile : o.mpirun) = *v;
     } else if (name == "num-threads" || name == "repeat" ||
@@ -253,6 +258,45 @@ std::string format(const char *pattern, ...) {
 
 } // namespace
 
+/// Runs cleave-export-onnx (beside this program, else on PATH) on the
+/// weights the run saved; removes `temporary` (a folder made for them).
+int exportTrained(const Options &o, const std::string &temporary) {
+  char self[4096];
+  ssize_t length = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  std::string exporter;
+  if (length > 0) {
+    std::string dir(self, (size_t)length);
+    dir = dir.substr(0, dir.rfind('/'));
+    if (access((dir + "/cleave-export-onnx").c_str(), X_OK) == 0)
+      exporter = dir + "/cleave-export-onnx";
+  }
+  if (exporter.empty())
+    exporter = findProgram("cleave-export-onnx");
+  if (exporter.empty())
+    return fail("cannot find cleave-export-onnx for --export-onnx (install "
+                "the compiler's tools)");
+  std::vector<std::string> environment;
+  for (char **e = environ; *e; ++e)
+    environment.push_back(*e);
+  std::string why, log = temporaryFile();
+  if (log.empty())
+    return fail(std::string("cannot create a temporary file: ") +
+                std::strerror(errno));
+  int rc = runAndWait({exporter, o.bundle, "--weights", o.save, "-o",
+                       o.exportOnnx},
+                      environment, log, log, why);
+  std::fputs(readFile(log).c_str(), rc == 0 ? stdout : stderr);
+  std::remove(log.c_str());
+  if (!temporary.empty()) {
+    for (const char *file : {"device_0.weights"}) // One device so far.
+      std::remove(inFolder(temporary, file).c_str());
+    ::rmdir(temporary.c_str());
+  }
+  if (rc != 0)
+    return fail("cleave-export-onnx failed" + (why.empty() ? "" : ": " + why));
+  return 0;
+}
+
 extern "C" int cleave_launcher_main(int argc, char **argv) {
   Options o;
   bool help = false;
@@ -291,6 +335,20 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
   std::map<std::string, std::vector<size_t>> readers;
   std::map<std::string, size_t> makers;
   std::vector<std::vector<std::string>> deviceArgs;
+  // Export reads the trained weights from where --save puts them (a
+  // temporary folder without --save).
+  std::string exportFolder;
+  if (!o.exportOnnx.empty() && o.save.empty()) {
+    const char *dir = std::getenv("TMPDIR");
+    std::string pattern =
+        inFolder(dir && *dir ? dir : "/tmp", "cleave-export-XXXXXX");
+    std::vector<char> name(pattern.begin(), pattern.end());
+    name.push_back('\0');
+    if (!mkdtemp(name.data()))
+      return fail(std::string("cannot create a temporary folder: ") +
+                  std::strerror(errno));
+    o.save = exportFolder = name.data();
+  }
   if (!o.save.empty() && ::mkdir(o.save.c_str(), 0755) != 0 &&
       errno != EEXIST)
     return fail("cannot create '" + o.save + "': " + std::strerror(errno));
@@ -489,7 +547,7 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
                     t.value("loss", 0.0));
     }
     std::printf("%u steps  %.3f ms per step\n", o.steps, p50 / o.steps);
-    return 0;
+    return o.exportOnnx.empty() ? 0 : exportTrained(o, exportFolder);
   }
   if (o.benchmark)
     std::printf("runs %u  latency min %.3f ms  p50 %.3f ms  p90 %.3f ms  "

@@ -150,6 +150,7 @@ LogicalResult writeBundle(ModuleOp module, const TargetBackend &target,
 
   // What the manifest says of each device, from the planned functions.
   llvm::json::Array devices, inputs, outputs;
+  bool trains = false;
   llvm::StringSet<> seenInputs;
   for (auto [k, function] : llvm::enumerate(functions)) {
     std::string name = function.getName().str();
@@ -172,6 +173,7 @@ LogicalResult writeBundle(ModuleOp module, const TargetBackend &target,
     if (auto predicted = function->getAttrOfType<FloatAttr>(kPredictedMsAttr))
       entry["predicted_ms"] = predicted.getValueAsDouble();
     llvm::json::Array variables = variablesJson(function);
+    trains |= !variables.empty();
     if (!variables.empty())
       entry["variables"] = std::move(variables);
     devices.push_back(std::move(entry));
@@ -201,6 +203,12 @@ LogicalResult writeBundle(ModuleOp module, const TargetBackend &target,
   }
   if (failed(target.buildExecutables(module, layout)))
     return failure();
+  // A training bundle keeps the model its trained weights export into.
+  if (trains && !options.modelPath.empty())
+    if (std::error_code ec = llvm::sys::fs::copy_file(
+            options.modelPath, layout.path(CLEAVE_BUNDLE_MODEL)))
+      return module.emitError() << "cannot copy '" << options.modelPath
+                                << "' into the bundle: " << ec.message();
 
   llvm::json::Object manifest{
       {"format_version", CLEAVE_BUNDLE_FORMAT_VERSION},
@@ -211,6 +219,8 @@ LogicalResult writeBundle(ModuleOp module, const TargetBackend &target,
       {"precision", options.precision},
       {"inputs", std::move(inputs)},
       {"outputs", std::move(outputs)}};
+  if (trains && !options.modelPath.empty())
+    manifest["model_file"] = CLEAVE_BUNDLE_MODEL;
   std::string manifestText;
   llvm::raw_string_ostream(manifestText)
       << llvm::formatv("{0:2}", llvm::json::Value(std::move(manifest)));

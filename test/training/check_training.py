@@ -2,13 +2,15 @@
 """Compares a Cleave training run with its PyTorch reference.
 
 check_training.py <bundle> <saved folder> <reference.npz> <losses.npy>
-    [--rtol R] [--atol A]
+    [--rtol R] [--atol A] [--names names.json] [--onnx trained.onnx]
 
 The saved folder is what `cleave-run --save` wrote: each device's weights
 file, whose variables the bundle's manifest locates (name, offset, dtype,
 shape). Every parameter of the reference must match the saved variable of
 its name (within atol), and the loss of every step must match (within
-rtol). Prints one "match: ..." line, or the mismatches and exits 1.
+rtol). With --onnx, the parameters are read from the ONNX model
+`cleave-run --export-onnx` wrote instead, and onnxruntime must run it.
+Prints one "match: ..." line, or the mismatches and exits 1.
 """
 import argparse
 import json
@@ -47,9 +49,25 @@ def main():
     parser.add_argument("--atol", type=float, default=1e-4)
     parser.add_argument("--names", help="names.json of make_references.py: "
                         "the ONNX initializer of each parameter")
+    parser.add_argument("--onnx", help="an exported model to check instead")
     args = parser.parse_args()
     reference = np.load(args.reference)
-    variables = saved_variables(args.bundle, args.saved)
+    if args.onnx:
+        import onnx
+        import onnxruntime as ort
+        model = onnx.load(args.onnx)
+        variables = {i.name: onnx.numpy_helper.to_array(i)
+                     for i in model.graph.initializer}
+        session = ort.InferenceSession(args.onnx,
+                                       providers=["CPUExecutionProvider"])
+        feeds = {i.name: np.zeros([d if isinstance(d, int) else 1
+                                   for d in i.shape],
+                                  np.int64 if "int64" in i.type else np.float32)
+                 for i in session.get_inputs()}
+        if not np.all(np.isfinite(session.run(None, feeds)[0])):
+            sys.exit("the exported model computes non-finite outputs")
+    else:
+        variables = saved_variables(args.bundle, args.saved)
     if args.names:
         for onnx_name, (param, transposed) in json.load(open(args.names)).items():
             if onnx_name in variables:

@@ -11,8 +11,12 @@
  *   precision       what products and convolutions compute in (fp32, ...)
  *   devices         [{index, kind, executable, source, weights,
  *                     arena_bytes, weights_bytes, inputs, outputs,
- *                     predicted_ms (when placed)}], in rank order
+ *                     predicted_ms (when placed), variables (training:
+ *                     [{name, offset, dtype, shape}] in the weights)}],
+ *                    in rank order
  *   inputs, outputs [{name, dtype, shape}] of the whole model
+ *   model_file      (training) the copy of the ONNX model compiled, into
+ *                   which cleave-export-onnx writes the trained weights
  *
  * Bump the version on any change an older cleave-run cannot read.
  *
@@ -23,5 +27,6 @@
 
 #define CLEAVE_BUNDLE_FORMAT_VERSION 1
 #define CLEAVE_BUNDLE_MANIFEST "manifest.json"
+#define CLEAVE_BUNDLE_MODEL "model.onnx"
 
 #endif /* CLEAVE_RUNTIME_BUNDLEFORMAT_H */

@@ -29,6 +29,9 @@ struct BundleOptions {
   std::string precision = "fp32";
   /// Kept in the manifest.
   std::string modelName;
+  /// The ONNX file compiled: a training bundle keeps a copy (model.onnx),
+  /// from which `cleave-run --export-onnx` writes the trained model.
+  std::string modelPath;
 };
 
 /// Writes the bundle of `module`, planned for `target` (its @device_0 ...
