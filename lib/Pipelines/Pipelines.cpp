@@ -62,7 +62,8 @@ void addTrainingPasses(OpPassManager &pm, const TrainingOptions &training) {
   OpPassManager &functions = pm.nest<func::FuncOp>();
   functions.addPass(graph::createAddLossPass({training.loss}));
   functions.addPass(graph::createAutodiffPass());
-  if (!training.optimizer.empty())
+  // "none" (or nothing): the gradients stay outputs.
+  if (!training.optimizer.empty() && training.optimizer != "none")
     functions.addPass(graph::createOptimizePass(
         {training.optimizer, training.clipGradNorm}));
   // The forward outputs the loss does not need go.

@@ -182,7 +182,9 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
       if (cleave_status s = backend->upload(copy, weights, r.weights.size))
         return failStatus(self, s);
     weights = static_cast<const char *>(copy);
-    backend->set_constant_region(weights, r.weights.size);
+    // Training changes the weights: no converted copies may be cached.
+    backend->set_constant_region(steps ? nullptr : weights,
+                                 steps ? 0 : r.weights.size);
   } else {
     // Training changes the weights: no derived forms may be cached.
     cleave_cpu_set_constant_region(steps ? nullptr : weights,

@@ -153,8 +153,11 @@ std::string parseOptions(int argc, char **argv, Options &o, bool &help) {
         o.repeat = n;
       else if (name == "warmup")
         o.warmup = n;
-      else if (name == "steps")
+      else if (name == "steps") {
+        if (n == 0)
+          return "--steps needs a positive number";
         o.steps = n;
+      }
       else
         o.microbatches = n;
     } else {
@@ -163,6 +166,9 @@ std::string parseOptions(int argc, char **argv, Options &o, bool &help) {
   }
   if (!help && o.bundle.empty())
     return "no bundle given (cleave-run <bundle folder> ...; see --help)";
+  if (o.steps && (o.benchmark || o.repeat || o.warmup || o.microbatches > 1))
+    return "--steps trains once through the steps: no --benchmark, "
+           "--repeat, --warmup or --microbatches";
   return "";
 }
 
@@ -325,6 +331,11 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
                        "cleave-run (it reads version %d); recompile the model",
                        (long long)version, CLEAVE_BUNDLE_FORMAT_VERSION));
   const json &devices = manifest["devices"];
+  // A training bundle updates its weights at every run: only --steps
+  // says how many batches it gets.
+  if (manifest.contains("model_file") && !o.steps)
+    return fail("'" + o.bundle + "' is a training bundle: run it with "
+                "--steps=S (each input holding S batches)");
   if (!devices.is_array() || devices.empty())
     return fail(manifestPath + " lists no devices");
   unsigned runs = o.repeat ? *o.repeat : (o.benchmark ? 50 : 1);

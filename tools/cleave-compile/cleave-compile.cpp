@@ -227,6 +227,8 @@ int main(int argc, char **argv) {
     pipeline.training.trainable.assign(trainable.begin(), trainable.end());
     pipeline.training.frozen.assign(frozen.begin(), frozen.end());
     pipeline.training.clipGradNorm = clipGradNorm;
+    if (clipGradNorm.getNumOccurrences() && optimizer == "none")
+      return fail("--clip-grad-norm needs an optimizer to clip for");
   } else if (!loss.empty() || !optimizer.empty() || !trainable.empty() ||
              !frozen.empty() || clipGradNorm.getNumOccurrences()) {
     return fail("--loss, --optimizer, --trainable, --frozen and "

@@ -275,7 +275,9 @@ LogicalResult GraphImporter::importInitializers(const onnx::GraphProto &graph) {
         importTensor(tensor, tensor.name(), externalData, &context, message);
     if (failed(value))
       return error(message);
-    Location loc = NameLoc::get(builder.getStringAttr(tensor.name()));
+    Location loc =
+        NameLoc::get(builder.getStringAttr(tensor.name()),
+                     NameLoc::get(builder.getStringAttr(kInitializerMark)));
     values[tensor.name()] = ConstantOp::create(builder, loc, *value);
   }
   return success();

@@ -32,8 +32,13 @@ FailureOr<SmallVector<int64_t>> reducedAxes(Op op) {
   std::optional<SmallVector<int64_t>> given = getConstantInts(op.getAxes());
   if (!given)
     return op.emitError("the gradient of a reduction needs constant axes");
+  // Empty axes reduce everything unless noop_with_empty_axes.
+  if (given->empty() && !op.getNoopWithEmptyAxes())
+    for (int64_t i = 0; i < rank; ++i)
+      given->push_back(i);
   for (int64_t a : *given)
-    axes.push_back(a < 0 ? a + rank : a);
+    if (!llvm::is_contained(axes, a < 0 ? a + rank : a))
+      axes.push_back(a < 0 ? a + rank : a);
   return axes;
 }
 

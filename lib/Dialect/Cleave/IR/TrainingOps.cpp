@@ -9,8 +9,10 @@ namespace cleave::graph {
 StringRef parameterName(ConstantOp constant) {
   auto type = cast<ShapedType>(constant.getType());
   auto name = dyn_cast<NameLoc>(constant.getLoc());
-  if (!name || !isa<DenseResourceElementsAttr>(constant.getValue()) ||
-      !isa<FloatType>(type.getElementType()) || type.getRank() == 0)
+  if (!name || !isa<FloatType>(type.getElementType()) || type.getRank() == 0)
+    return "";
+  auto mark = dyn_cast<NameLoc>(name.getChildLoc());
+  if (!mark || mark.getName() != kInitializerMark)
     return "";
   return name.getName().getValue();
 }

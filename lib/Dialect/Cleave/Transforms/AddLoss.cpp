@@ -5,6 +5,7 @@
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include <cmath>
 
 namespace cleave::graph {
 #define GEN_PASS_DEF_ADDLOSSPASS
@@ -85,7 +86,7 @@ struct AddLossPass
         return (void)(fail() << "the logits must be a float tensor of rank "
                                 "1 or more");
       std::optional<double> ignore = spec.number("ignore_index", -100);
-      if (!ignore)
+      if (!ignore || *ignore != std::floor(*ignore))
         return (void)(fail() << "ignore_index must be an integer");
       Value labels = newInput(
           spec.options.lookup("labels"),

@@ -36,9 +36,13 @@ std::string ioName(mlir::FunctionOpInterface function, unsigned index,
 inline bool isWeights(mlir::Operation *op) {
   return mlir::isa<ConstantOp, VariableOp>(op);
 }
-/// The name of a float ONNX initializer of rank 1 or more the importer
-/// made this constant from (a dense_resource at a NameLoc), or "": what
-/// training may turn into a variable.
+/// The importer locates an initializer's constant at NameLoc(name,
+/// NameLoc(kInitializerMark)) (Constant nodes' tensors are at their node's
+/// name alone).
+inline constexpr llvm::StringLiteral kInitializerMark = "onnx.initializer";
+
+/// The name of the float ONNX initializer of rank 1 or more this constant
+/// was imported from, or "": what training may turn into a variable.
 llvm::StringRef parameterName(ConstantOp constant);
 
 /// The value a weights op starts with (its bytes in the weights file).
