@@ -21,7 +21,6 @@ import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRAINING = os.path.join(ROOT, "test", "training")
@@ -53,14 +52,7 @@ def torch_step_ms(name, x, y, threads):
         start = time.perf_counter()
         optimizer.zero_grad()
         out = model(torch.from_numpy(x[step]))
-        target = torch.from_numpy(y[step])
-        if loss == "tokens":
-            value = F.cross_entropy(out.reshape(-1, out.shape[-1]),
-                                    target.reshape(-1))
-        elif loss == "cross_entropy":
-            value = F.cross_entropy(out, target)
-        else:
-            value = F.mse_loss(out, target)
+        value = refs.loss_of(loss, out, torch.from_numpy(y[step]))
         value.backward()
         optimizer.step()
         times.append(time.perf_counter() - start)

@@ -64,9 +64,6 @@ cleave_status cleave_cpu_gather(const cleave_tensor *data,
                                 const cleave_tensor *indices, int32_t axis,
                                 cleave_tensor *y) {
   CLEAVE_RETURN_IF_ERROR(sameType("gather", data, y));
-  if (indices->dtype != CLEAVE_DTYPE_I64 && indices->dtype != CLEAVE_DTYPE_I32)
-    return CLEAVE_ERROR(CLEAVE_UNSUPPORTED, "gather: indices must be i32 or "
-                                            "i64");
   if (axis < 0 || axis >= data->rank)
     return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT, "gather: bad axis");
   size_t width = cleave_dtype_size(data->dtype);
@@ -75,19 +72,9 @@ cleave_status cleave_cpu_gather(const cleave_tensor *data,
     outer *= data->dims[i];
   for (int32_t i = axis + 1; i < data->rank; ++i)
     inner *= data->dims[i];
-  int64_t count = cleave_tensor_num_elements(indices);
-  std::vector<int64_t> index(count);
-  for (int64_t i = 0; i < count; ++i) {
-    int64_t v = indices->dtype == CLEAVE_DTYPE_I64
-                    ? ((const int64_t *)indices->data)[i]
-                    : ((const int32_t *)indices->data)[i];
-    if (v < -dim || v >= dim)
-      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
-                          "gather: index " + std::to_string(v) +
-                              " is out of range for an axis of size " +
-                              std::to_string(dim));
-    index[i] = v < 0 ? v + dim : v;
-  }
+  std::vector<int64_t> index;
+  CLEAVE_RETURN_IF_ERROR(gatherIndices("gather", indices, dim, index));
+  int64_t count = (int64_t)index.size();
   const char *in = (const char *)data->data;
   char *out = (char *)y->data;
   size_t chunk = inner * width;

@@ -239,6 +239,30 @@ inline cleave_status sameType(const char *kernel, const cleave_tensor *x,
   return nullptr;
 }
 
+/// Gather's indices (i32 or i64) made non-negative for an axis of `dim`;
+/// an index out of [-dim, dim) is an error naming `kernel`.
+inline cleave_status gatherIndices(const char *kernel,
+                                   const cleave_tensor *indices, int64_t dim,
+                                   std::vector<int64_t> &out) {
+  if (indices->dtype != CLEAVE_DTYPE_I64 && indices->dtype != CLEAVE_DTYPE_I32)
+    return CLEAVE_ERROR(CLEAVE_UNSUPPORTED, std::string(kernel) +
+                                                ": indices must be i32 or i64");
+  int64_t count = cleave_tensor_num_elements(indices);
+  out.resize(count);
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t v = indices->dtype == CLEAVE_DTYPE_I64
+                    ? ((const int64_t *)indices->data)[i]
+                    : ((const int32_t *)indices->data)[i];
+    if (v < -dim || v >= dim)
+      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                          std::string(kernel) + ": index " + std::to_string(v) +
+                              " is out of range for an axis of size " +
+                              std::to_string(dim));
+    out[i] = v < 0 ? v + dim : v;
+  }
+  return nullptr;
+}
+
 } // namespace cleave::data
 
 #endif // CLEAVE_LIB_RUNTIME_ELEMENTACCESS_H

@@ -1,6 +1,7 @@
 //===- GradKernels.cpp - kernels only backward passes use -----------------===//
 
 #include "cleave/Runtime/CpuKernels.h"
+#include "ElementAccess.h"
 #include "OneDnnSupport.h"
 #include "StatusInternal.h"
 #include <cstring>
@@ -8,6 +9,7 @@
 #include <vector>
 
 using namespace cleave::cpu;
+using namespace cleave::data;
 
 extern "C" {
 
@@ -15,9 +17,6 @@ cleave_status cleave_cpu_gather_grad(const cleave_tensor *indices,
                                      const cleave_tensor *dy, int32_t axis,
                                      cleave_tensor *ddata) {
   CLEAVE_RETURN_IF_ERROR(checkF32("gather_grad", {dy, ddata}));
-  if (indices->dtype != CLEAVE_DTYPE_I64 && indices->dtype != CLEAVE_DTYPE_I32)
-    return CLEAVE_ERROR(CLEAVE_UNSUPPORTED,
-                        "gather_grad: indices must be i32 or i64");
   if (axis < 0 || axis >= ddata->rank)
     return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT, "gather_grad: bad axis");
   int64_t outer = 1, inner = 1, dim = ddata->dims[axis];
@@ -25,22 +24,12 @@ cleave_status cleave_cpu_gather_grad(const cleave_tensor *indices,
     outer *= ddata->dims[i];
   for (int32_t i = axis + 1; i < ddata->rank; ++i)
     inner *= ddata->dims[i];
-  int64_t count = cleave_tensor_num_elements(indices);
+  std::vector<int64_t> index;
+  CLEAVE_RETURN_IF_ERROR(gatherIndices("gather_grad", indices, dim, index));
+  int64_t count = (int64_t)index.size();
   if (cleave_tensor_num_elements(dy) != outer * count * inner)
     return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
                         "gather_grad: dy does not have the gather's shape");
-  std::vector<int64_t> index(count);
-  for (int64_t i = 0; i < count; ++i) {
-    int64_t v = indices->dtype == CLEAVE_DTYPE_I64
-                    ? ((const int64_t *)indices->data)[i]
-                    : ((const int32_t *)indices->data)[i];
-    if (v < -dim || v >= dim)
-      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
-                          "gather_grad: index " + std::to_string(v) +
-                              " is out of range for an axis of size " +
-                              std::to_string(dim));
-    index[i] = v < 0 ? v + dim : v;
-  }
   const float *in = static_cast<const float *>(dy->data);
   float *out = static_cast<float *>(ddata->data);
   std::memset(out, 0, sizeof(float) * outer * dim * inner);

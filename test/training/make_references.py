@@ -111,6 +111,16 @@ MODELS = {
 }
 
 
+def loss_of(loss, out, target):
+    """The model's loss in PyTorch's definition."""
+    if loss == "tokens":
+        return F.cross_entropy(out.reshape(-1, out.shape[-1]),
+                               target.reshape(-1))
+    if loss == "cross_entropy":
+        return F.cross_entropy(out, target)
+    return F.mse_loss(out, target)
+
+
 def main():
     for name, (make, shape, loss, width) in MODELS.items():
         torch.manual_seed(0)
@@ -154,13 +164,7 @@ def main():
                 optimizer.zero_grad()
                 out = model(torch.from_numpy(x[step]))
                 target = torch.from_numpy(y[step])
-                if loss == "tokens":
-                    value = F.cross_entropy(out.reshape(-1, out.shape[-1]),
-                                            target.reshape(-1))
-                elif loss == "cross_entropy":
-                    value = F.cross_entropy(out, target)
-                else:
-                    value = F.mse_loss(out, target)
+                value = loss_of(loss, out, target)
                 value.backward()
                 if clip:
                     torch.nn.utils.clip_grad_norm_(model.parameters(), clip[0])

@@ -12,24 +12,13 @@ namespace cleave::lowering {
 namespace {
 
 LogicalResult lowerSlice(SliceOp op, ProgramBuilder &p) {
-  auto x = cast<ShapedType>(op.getData().getType());
-  int64_t rank = x.getRank();
-  std::optional<SmallVector<int64_t>> starts = getConstantInts(op.getStarts());
-  std::optional<SmallVector<int64_t>> ends = getConstantInts(op.getEnds());
-  std::optional<SmallVector<int64_t>> axes =
-      isNone(op.getAxes()) ? std::nullopt : getConstantInts(op.getAxes());
-  std::optional<SmallVector<int64_t>> steps =
-      isNone(op.getSteps()) ? std::nullopt : getConstantInts(op.getSteps());
-  if (!starts || !ends || (!isNone(op.getAxes()) && !axes) ||
-      (!isNone(op.getSteps()) && !steps))
+  std::optional<SmallVector<SliceAxis>> slice = op.getConstantSlice();
+  if (!slice)
     return p.unsupported(op, "starts, ends, axes and steps must be constants");
-  SmallVector<int64_t> first(rank, 0), step(rank, 1);
-  for (size_t i = 0; i < starts->size(); ++i) {
-    int64_t axis = positiveAxis(axes ? (*axes)[i] : (int64_t)i, rank);
-    SliceAxis s = computeSliceAxis(x.getDimSize(axis), (*starts)[i], (*ends)[i],
-                                   steps ? (*steps)[i] : 1);
-    first[axis] = s.start;
-    step[axis] = s.step;
+  SmallVector<int64_t> first, step;
+  for (const SliceAxis &s : *slice) {
+    first.push_back(s.start);
+    step.push_back(s.step);
   }
   p.kernel("slice", {p.in(op, 0), p.list(first), p.list(step), p.out(op)});
   return success();

@@ -7,7 +7,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "Rules.h"
-#include "cleave/Dialect/Cleave/IR/ConstantUtils.h"
 
 using namespace mlir;
 
@@ -50,29 +49,18 @@ LogicalResult expand(ExpandOp op, GradientBuilder &b, ArrayRef<Value> dy,
 LogicalResult slice(SliceOp op, GradientBuilder &b, ArrayRef<Value> dy,
                     MutableArrayRef<Value> dx) {
   auto x = cast<ShapedType>(op.getData().getType());
-  auto y = cast<ShapedType>(op.getOutput().getType());
   int64_t rank = x.getRank();
-  std::optional<SmallVector<int64_t>> starts = getConstantInts(op.getStarts());
-  std::optional<SmallVector<int64_t>> ends = getConstantInts(op.getEnds());
-  std::optional<SmallVector<int64_t>> axes =
-      isNone(op.getAxes()) ? std::nullopt : getConstantInts(op.getAxes());
-  std::optional<SmallVector<int64_t>> steps =
-      isNone(op.getSteps()) ? std::nullopt : getConstantInts(op.getSteps());
-  if (!starts || !ends || (!isNone(op.getAxes()) && !axes) ||
-      (!isNone(op.getSteps()) && !steps))
+  std::optional<SmallVector<SliceAxis>> slice = op.getConstantSlice();
+  if (!slice)
     return op.emitError("the gradient of Slice needs constant starts, ends, "
                         "axes and steps");
   SmallVector<int64_t> pads(2 * rank, 0);
-  for (size_t i = 0; i < starts->size(); ++i) {
-    int64_t axis = axes ? (*axes)[i] : (int64_t)i;
-    axis = axis < 0 ? axis + rank : axis;
-    SliceAxis s = computeSliceAxis(x.getDimSize(axis), (*starts)[i],
-                                   (*ends)[i], steps ? (*steps)[i] : 1);
+  for (auto [axis, s] : llvm::enumerate(*slice)) {
     if (s.step != 1)
       return op.emitError("the gradient of a Slice with steps other than 1 "
                           "is not supported yet");
     pads[axis] = s.start;
-    pads[rank + axis] = x.getDimSize(axis) - s.start - y.getDimSize(axis);
+    pads[rank + axis] = x.getDimSize(axis) - s.start - s.length;
   }
   Value none = NoneOp::create(b.builder, b.loc);
   dx[0] = b.create<PadOp>(dy[0], b.i64s(pads), none, none, PadMode::Constant);

@@ -388,6 +388,30 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+std::optional<SmallVector<SliceAxis>> SliceOp::getConstantSlice() {
+  auto x = cast<ShapedType>(getData().getType());
+  int64_t rank = x.getRank();
+  std::optional<SmallVector<int64_t>> starts = getConstantInts(getStarts());
+  std::optional<SmallVector<int64_t>> ends = getConstantInts(getEnds());
+  std::optional<SmallVector<int64_t>> axes =
+      isNone(getAxes()) ? std::nullopt : getConstantInts(getAxes());
+  std::optional<SmallVector<int64_t>> steps =
+      isNone(getSteps()) ? std::nullopt : getConstantInts(getSteps());
+  if (!starts || !ends || (!isNone(getAxes()) && !axes) ||
+      (!isNone(getSteps()) && !steps))
+    return std::nullopt;
+  SmallVector<SliceAxis> slice;
+  for (int64_t d : x.getShape())
+    slice.push_back({0, 1, d});
+  for (size_t i = 0; i < starts->size(); ++i) {
+    int64_t axis = axes ? (*axes)[i] : (int64_t)i;
+    axis = axis < 0 ? axis + rank : axis;
+    slice[axis] = computeSliceAxis(x.getDimSize(axis), (*starts)[i],
+                                   (*ends)[i], steps ? (*steps)[i] : 1);
+  }
+  return slice;
+}
+
 LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,

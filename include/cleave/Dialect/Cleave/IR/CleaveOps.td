@@ -529,6 +529,13 @@ def Cleave_SliceOp : Cleave_OnnxOp<"slice", "Slice",
                        Cleave_OptIndexTensor:$steps);
   let results = (outs Cleave_Tensor:$output);
   let hasFolder = 1;
+  let extraClassDeclaration = [{
+    /// The resolved start, step and length of every axis of the data
+    /// (whole axes where the slice names none); nullopt unless starts,
+    /// ends, axes and steps are constants.
+    std::optional<::llvm::SmallVector<::cleave::graph::SliceAxis>>
+    getConstantSlice();
+  }];
 }
 
 def Cleave_GatherOp : Cleave_OnnxOp<"gather", "Gather",
