@@ -83,6 +83,10 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef modelPath,
   // Training keeps every parameter an initializer of its own.
   onnx_import::ImportOptions import = options.import;
   import.keepParameters |= options.pipeline.training.enabled;
+  // The model is imported for one microbatch of one replica.
+  if (options.pipeline.training.enabled)
+    import.batchSplit = int64_t(options.pipeline.training.microbatches) *
+                        options.pipeline.training.replicas;
   OwningOpRef<ModuleOp> module =
       onnx_import::importOnnxFile(modelPath, context, import);
   if (!module)

@@ -62,6 +62,12 @@ void addTrainingPasses(OpPassManager &pm, const TrainingOptions &training) {
   OpPassManager &functions = pm.nest<func::FuncOp>();
   functions.addPass(graph::createAddLossPass({training.loss}));
   functions.addPass(graph::createAutodiffPass());
+  if (training.microbatches > 1 || training.replicas > 1) {
+    graph::AccumulateGradientsPassOptions accumulate;
+    accumulate.microbatches = training.microbatches;
+    accumulate.replicas = training.replicas;
+    functions.addPass(graph::createAccumulateGradientsPass(accumulate));
+  }
   // "none" (or nothing): the gradients stay outputs.
   if (!training.optimizer.empty() && training.optimizer != "none")
     functions.addPass(graph::createOptimizePass(
@@ -176,6 +182,13 @@ struct GraphPipelineOptions : public PassPipelineOptions<GraphPipelineOptions> {
       *this, "trainable", llvm::cl::desc("Globs of initializers to train")};
   ListOption<std::string> frozen{
       *this, "frozen", llvm::cl::desc("Globs of initializers to keep")};
+  Option<unsigned> microbatches{
+      *this, "microbatches",
+      llvm::cl::desc("Train: microbatches per step (the IR is one's)"),
+      llvm::cl::init(1)};
+  Option<unsigned> replicas{
+      *this, "replicas", llvm::cl::desc("Train: data-parallel replicas"),
+      llvm::cl::init(1)};
 };
 
 struct PlacementPipelineOptions
@@ -231,6 +244,8 @@ void registerCleavePipelines() {
                                             given.trainable.end());
           options.training.frozen.assign(given.frozen.begin(),
                                          given.frozen.end());
+          options.training.microbatches = given.microbatches;
+          options.training.replicas = given.replicas;
         }
         if (!given.target.empty()) {
           options.target = target::lookupTargetBackend(given.target);

@@ -4,6 +4,9 @@
 //            [--num-threads N] [--repeat N] [--warmup N] [--microbatches M]
 //            [--steps S] [--weights-out trained.weights]
 //
+// A data-parallel replica (a program with replicas, joined to the MPI job)
+// reads its share of every batch and stays quiet: replica 0 prints and
+// writes.
 // Inputs are checked against the program's table (name, element type,
 // shape) before anything runs. With --microbatches M the files hold M
 // microbatches along axis 0 (the program's shape is one of them): each run
@@ -166,6 +169,18 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
       dims[0] *= microbatches;
     return dims;
   };
+  // Data-parallel replicas: each input file holds the whole batch, of
+  // which this replica reads its 1/N (batch axis: 1 under steps, else 0);
+  // replica 0 writes the outputs, which the all-reduces made the same.
+  int32_t replicas = program.replicas > 1 ? program.replicas : 1;
+  int32_t replica = cleave_runtime_replica();
+  size_t batchAxis = steps ? 1 : 0;
+  auto whole = [&](const cleave_program_io &io) {
+    std::vector<int64_t> dims = stacked(io);
+    if (dims.size() > batchAxis)
+      dims[batchAxis] *= replicas;
+    return dims;
+  };
   cleave_cpu_set_num_threads((int32_t)threads);
 
   Resources r;
@@ -216,7 +231,7 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
                       "' has element type " + cleave_dtype_name(t.dtype) +
                       "; the model expects " + cleave_dtype_name(io.dtype));
     // M microbatches of the program's shape, along axis 0 (or S steps).
-    std::vector<int64_t> expected = stacked(io);
+    std::vector<int64_t> expected = whole(io);
     if (t.rank != (int32_t)expected.size() ||
         !std::equal(expected.begin(), expected.end(), t.dims))
       return fail(self, std::string("input '") + io.name + "' in '" +
@@ -236,6 +251,27 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
       return fail(self, std::string("input '") + io.name +
                             "' is a scalar and cannot be split into "
                             "microbatches");
+    if (replicas > 1) {
+      if (io.rank == 0)
+        return fail(self, std::string("input '") + io.name +
+                              "' is a scalar and cannot be split across "
+                              "replicas");
+      // Rows [replica * b, (replica + 1) * b) of each step's batch.
+      std::vector<int64_t> dims = stacked(io);
+      cleave_tensor part;
+      if (cleave_status s = cleave_tensor_alloc(
+              io.dtype, (int32_t)dims.size(), dims.data(), &part))
+        return failStatus(self, s);
+      int64_t outer = steps ? steps : 1;
+      size_t share = cleave_tensor_num_bytes(&part) / outer;
+      for (int64_t o = 0; o < outer; ++o)
+        std::memcpy(static_cast<char *>(part.data) + o * share,
+                    static_cast<const char *>(t.data) +
+                        (o * replicas + replica) * share,
+                    share);
+      cleave_tensor_free(&r.inputs[i]);
+      r.inputs[i] = part;
+    }
   }
   for (const auto &[name, file] : outputFiles) {
     bool known = false;
@@ -325,7 +361,7 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
                                                 runOutputs[i].data, bytes))
           return failStatus(self, s);
   // Training: each step's loss, for the launcher to print.
-  if (steps)
+  if (steps && replica == 0)
     for (int32_t i = 0; i < program.num_outputs; ++i)
       if (std::string(program.outputs[i].name) == "loss" &&
           program.outputs[i].dtype == CLEAVE_DTYPE_F32 &&
@@ -333,6 +369,9 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
         for (long step = 0; step < steps; ++step)
           std::printf("cleave-step {\"step\":%ld,\"loss\":%.9g}\n", step + 1,
                       static_cast<const float *>(r.outputs[i].data)[step]);
+  // Every replica ends with the same weights and outputs.
+  if (replica != 0)
+    return 0;
   if (!weightsOut.empty()) {
     std::vector<char> state((size_t)r.weights.size);
     if (r.weights.size) {

@@ -340,7 +340,15 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
     return fail(manifestPath + " lists no devices");
   unsigned runs = o.repeat ? *o.repeat : (o.benchmark ? 50 : 1);
   unsigned warm = o.warmup ? *o.warmup : (o.benchmark ? 5 : 0);
-  bool multi = devices.size() > 1;
+  // Data-parallel training: N copies of every device in one MPI job.
+  size_t replicas = 1;
+  if (manifest.contains("replicas")) {
+    if (!manifest["replicas"].is_number_unsigned() ||
+        manifest["replicas"].get<size_t>() == 0)
+      return fail(manifestPath + ": replicas must be a positive count");
+    replicas = manifest["replicas"].get<size_t>();
+  }
+  bool multi = devices.size() > 1 || replicas > 1;
 
   // Which device reads each input and makes each output.
   std::map<std::string, std::vector<size_t>> readers;
@@ -448,12 +456,17 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
                              "CLEAVE_CUDA_GRAPHS", "CLEAVE_NCCL_TIMEOUT_S"})
       if (std::getenv(name))
         args.insert(args.end(), {"-x", name});
-    for (size_t k = 0; k < deviceArgs.size(); ++k) {
-      if (k)
-        args.push_back(":");
-      args.insert(args.end(), {"-np", "1"});
-      args.insert(args.end(), deviceArgs[k].begin(), deviceArgs[k].end());
-    }
+    // Replica r's device k is rank r * devices + k; with one device its
+    // replicas are one entry.
+    bool one = deviceArgs.size() == 1;
+    for (size_t r = 0; r < (one ? 1 : replicas); ++r)
+      for (size_t k = 0; k < deviceArgs.size(); ++k) {
+        if (r || k)
+          args.push_back(":");
+        args.insert(args.end(),
+                    {"-np", std::to_string(one ? replicas : 1)});
+        args.insert(args.end(), deviceArgs[k].begin(), deviceArgs[k].end());
+      }
     // mpirun refuses root unless told; containers often run as root.
     environment.push_back("OMPI_ALLOW_RUN_AS_ROOT=1");
     environment.push_back("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1");
@@ -492,7 +505,13 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
         while (!reason.empty() && reason.back() == '.')
           reason.pop_back();
       }
-      return fail("device " + rank + " (MPI rank " + rank + ") " + reason +
+      size_t r = std::strtoul(rank.c_str(), nullptr, 10);
+      std::string which =
+          "device " + std::to_string(r % devices.size()) +
+          (replicas > 1
+               ? " of replica " + std::to_string(r / devices.size())
+               : std::string());
+      return fail(which + " (MPI rank " + rank + ") " + reason +
                   "; the other devices were stopped");
     }
   }

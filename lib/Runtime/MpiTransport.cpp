@@ -28,9 +28,46 @@ std::string mpiError(int code) {
   return std::string(text, length);
 }
 
+/// All-reduces started in this run.
+std::vector<MPI_Request> &pendingSums() {
+  static std::vector<MPI_Request> requests;
+  return requests;
+}
+
+/// The replicas of this process's device (MPI_COMM_WORLD without
+/// replicas).
+MPI_Comm replicaComm = MPI_COMM_WORLD;
+
 } // namespace
 
 extern "C" {
+
+cleave_status cleave_transport_all_reduce_start(cleave_tensor *t) {
+  if (t->dtype != CLEAVE_DTYPE_F32)
+    return CLEAVE_ERROR(CLEAVE_UNSUPPORTED, std::string("all-reduce of ") +
+                                                cleave_dtype_name(t->dtype) +
+                                                ": only f32 so far");
+  MPI_Request request;
+  int rc = MPI_Iallreduce(MPI_IN_PLACE, t->data,
+                          (int)cleave_tensor_num_elements(t), MPI_FLOAT,
+                          MPI_SUM, replicaComm, &request);
+  if (rc != MPI_SUCCESS)
+    return CLEAVE_ERROR(CLEAVE_INTERNAL, "all-reduce: " + mpiError(rc));
+  pendingSums().push_back(request);
+  return nullptr;
+}
+
+cleave_status cleave_transport_all_reduce_wait(void) {
+  std::vector<MPI_Request> &requests = pendingSums();
+  WaitTimer timer;
+  int rc = MPI_Waitall((int)requests.size(), requests.data(),
+                       MPI_STATUSES_IGNORE);
+  requests.clear();
+  if (rc != MPI_SUCCESS)
+    return CLEAVE_ERROR(CLEAVE_INTERNAL,
+                        "waiting for all-reduces: " + mpiError(rc));
+  return nullptr;
+}
 
 cleave_status cleave_transport_send(const cleave_tensor *t, int32_t peer,
                                     int32_t tag) {
@@ -89,12 +126,20 @@ int cleave_transport_join(int *argc, char ***argv,
   int rank = -1, size = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
-  if (rank != device) {
+  // Replica r's device k is rank r * devices + k.
+  int replicas = program.replicas > 1 ? program.replicas : 1;
+  int devices = size / replicas;
+  if (size % replicas || rank % devices != device) {
     std::fprintf(stderr,
-                 "%s: error: this is device %d's program but it runs as MPI "
-                 "rank %d of %d\n",
-                 program.name, device, rank, size);
+                 "%s: error: this is device %d's program (of %d replicas) but "
+                 "it runs as MPI rank %d of %d\n",
+                 program.name, device, replicas, rank, size);
     MPI_Abort(MPI_COMM_WORLD, 1);
+  }
+  cleave_runtime_set_replica(rank / devices);
+  if (replicas > 1) {
+    MPI_Comm_split(MPI_COMM_WORLD, device, rank, &replicaComm);
+    MPI_Comm_set_errhandler(replicaComm, MPI_ERRORS_RETURN);
   }
   return size;
 }

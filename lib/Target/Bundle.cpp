@@ -146,6 +146,9 @@ LogicalResult writeBundle(ModuleOp module, const TargetBackend &target,
   BundleLayout layout;
   layout.folder = std::string(folder.path);
   layout.devices = functions.size();
+  if (auto replicas = functions.front()->getAttrOfType<IntegerAttr>(
+          kReplicasAttr))
+    layout.replicas = replicas.getInt();
   layout.buildExecutables = options.buildExecutables;
 
   // What the manifest says of each device, from the planned functions.
@@ -221,6 +224,8 @@ LogicalResult writeBundle(ModuleOp module, const TargetBackend &target,
       {"outputs", std::move(outputs)}};
   if (trains && !options.modelPath.empty())
     manifest["model_file"] = CLEAVE_BUNDLE_MODEL;
+  if (layout.replicas > 1)
+    manifest["replicas"] = (int64_t)layout.replicas;
   std::string manifestText;
   llvm::raw_string_ostream(manifestText)
       << llvm::formatv("{0:2}", llvm::json::Value(std::move(manifest)));

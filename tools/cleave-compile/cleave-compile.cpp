@@ -62,6 +62,16 @@ cl::opt<double> clipGradNorm(
     cl::desc("Scale the gradients down to this global L2 norm when they "
              "exceed it (torch.nn.utils.clip_grad_norm_)"),
     cl::init(0.0), cl::cat(trainingCategory));
+cl::opt<unsigned> microbatches(
+    "microbatches",
+    cl::desc("Accumulate the gradients over M microbatches per step (axis 0 "
+             "of every input splits; the step equals the unsplit one)"),
+    cl::init(1), cl::cat(trainingCategory));
+cl::opt<unsigned> dataParallel(
+    "dp",
+    cl::desc("Train N data-parallel replicas as one MPI job, each on 1/N of "
+             "the batch, their gradients all-reduced"),
+    cl::init(1), cl::cat(trainingCategory));
 enum class Emit { Mlir, Sources, Bundle };
 cl::opt<Emit>
     emit("emit",
@@ -229,10 +239,18 @@ int main(int argc, char **argv) {
     pipeline.training.clipGradNorm = clipGradNorm;
     if (clipGradNorm.getNumOccurrences() && optimizer == "none")
       return fail("--clip-grad-norm needs an optimizer to clip for");
+    if (microbatches == 0 || dataParallel == 0)
+      return fail("--microbatches and --dp must be positive");
+    pipeline.training.microbatches = microbatches;
+    pipeline.training.replicas = dataParallel;
   } else if (!loss.empty() || !optimizer.empty() || !trainable.empty() ||
-             !frozen.empty() || clipGradNorm.getNumOccurrences()) {
-    return fail("--loss, --optimizer, --trainable, --frozen and "
-                "--clip-grad-norm need --train");
+             !frozen.empty() || clipGradNorm.getNumOccurrences() ||
+             microbatches.getNumOccurrences() ||
+             dataParallel.getNumOccurrences()) {
+    return fail("--loss, --optimizer, --trainable, --frozen, "
+                "--clip-grad-norm, --microbatches and --dp need --train "
+                "(inference splits microbatches at run time: cleave-run "
+                "--microbatches)");
   }
   std::optional<cleave::pipelines::Precision> parsedPrecision =
       cleave::pipelines::parsePrecision(precision);

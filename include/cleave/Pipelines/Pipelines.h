@@ -75,6 +75,11 @@ struct TrainingOptions {
   std::vector<std::string> trainable, frozen;
   /// Clip the gradients to this global L2 norm (0: no clipping).
   double clipGradNorm = 0;
+  /// Microbatches per step and data-parallel replicas: the model is
+  /// imported for one microbatch of one replica (ImportOptions::batchSplit
+  /// = microbatches * replicas) and cleave-accumulate-gradients makes the
+  /// step.
+  unsigned microbatches = 1, replicas = 1;
 };
 
 struct PipelineOptions {

@@ -48,6 +48,9 @@ struct cleave_program {
   int32_t num_outputs;
   const cleave_program_io *outputs;
   cleave_program_run run;
+  /// Data-parallel training: the job runs this many copies of every
+  /// device, replica r's device k as MPI rank r * devices + k.
+  int32_t replicas;
 };
 
 /// Where a program's arena, weights, inputs and outputs live when that is

@@ -31,6 +31,20 @@ cleave_status cleave_transport_recv(cleave_tensor *t, int32_t peer,
 /* Waits until every send started since the last call has completed. */
 cleave_status cleave_transport_wait_sends(void);
 
+/* Starts summing the f32 tensor `t` in place over the data-parallel
+ * replicas of this device (cleave.all_reduce); `t` must stay untouched
+ * until cleave_transport_all_reduce_wait returns. */
+cleave_status cleave_transport_all_reduce_start(cleave_tensor *t);
+
+/* Waits until every all-reduce started since the last call has finished. */
+cleave_status cleave_transport_all_reduce_wait(void);
+
+/* This process's data-parallel replica (0 without replicas): the transport
+ * sets it when it joins the job; the device main reads its share of each
+ * batch by it. */
+void cleave_runtime_set_replica(int32_t replica);
+int32_t cleave_runtime_replica(void);
+
 /* Seconds this process has spent waiting for other devices (receives and
  * send completions): a run's time minus this is its busy time. The clock
  * lives in the core runtime; the transport adds to it. */

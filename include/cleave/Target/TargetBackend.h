@@ -28,8 +28,10 @@ struct BundleLayout {
   size_t devices = 1;
   /// Sources only (no executable): for machines without the compilers.
   bool buildExecutables = true;
-  /// Whether one device of the bundle joins a multi-device job.
-  bool multiDevice() const { return devices > 1; }
+  /// Data-parallel replicas of every device (training with --dp).
+  size_t replicas = 1;
+  /// Whether the devices run as one MPI job (several devices or replicas).
+  bool multiDevice() const { return devices > 1 || replicas > 1; }
   /// `file` inside the folder.
   std::string path(llvm::StringRef file) const;
 };

@@ -127,10 +127,11 @@ LogicalResult lowerFunction(func::FuncOp function, const LoweringTable &table) {
     if (!isa<RankedTensorType>(type))
       return function.emitError("inputs and outputs must be ranked tensors");
   auto device = function->getAttrOfType<IntegerAttr>(kDeviceAttr);
+  auto replicas = function->getAttrOfType<IntegerAttr>(kReplicasAttr);
   auto program = rt::ProgramOp::create(
       builder, loc, function.getName(), sizeAttr(function, kArenaSizeAttr),
       sizeAttr(function, kWeightsSizeAttr), ioTable(function, true),
-      ioTable(function, false), device);
+      ioTable(function, false), device, replicas);
   builder.setInsertionPointToStart(&program.getBody().emplaceBlock());
   ProgramBuilder p(builder, loc);
 
@@ -140,9 +141,16 @@ LogicalResult lowerFunction(func::FuncOp function, const LoweringTable &table) {
                        rt::ViewType::get(cast<RankedTensorType>(arg.getType())),
                        arg.getArgNumber()));
   bool sends = false;
+  // Results of started all-reduces: the first op that reads one waits.
+  DenseSet<Value> summing;
   for (Operation &op : function.getBody().front()) {
     if (isa<NoneOp>(op))
       continue;
+    if (llvm::any_of(op.getOperands(),
+                     [&](Value v) { return summing.contains(v); })) {
+      rt::AllReduceWaitOp::create(builder, loc);
+      summing.clear();
+    }
     if (isWeights(&op)) {
       auto offset = op.getAttrOfType<IntegerAttr>(kWeightOffsetAttr);
       if (!offset)
@@ -179,7 +187,11 @@ LogicalResult lowerFunction(func::FuncOp function, const LoweringTable &table) {
     if (failed(table.lower(&op, p)))
       return failure();
     sends |= isa<SendOp>(op);
+    if (isa<AllReduceOp>(op))
+      summing.insert(op.result_begin(), op.result_end());
   }
+  if (!summing.empty())
+    rt::AllReduceWaitOp::create(builder, loc);
   // Sent tensors stay alive until here (the memory plan ensures it).
   if (sends)
     rt::WaitSendsOp::create(builder, loc);

@@ -1,4 +1,4 @@
-//===- Transfers.cpp - sends and receives between devices -----------------===//
+//===- Transfers.cpp - sends, receives and all-reduces between devices ----===//
 
 #include "Lowering.h"
 
@@ -15,6 +15,21 @@ void populateTransferLowerings(LoweringTable &table) {
   });
   table.add<RecvOp>([](RecvOp op, ProgramBuilder &p) {
     rt::RecvOp::create(p.builder, p.loc, p.out(op), op.getPeer(), op.getTag());
+    return success();
+  });
+  // In place on the results: each starts as a copy of its operand unless
+  // the memory plan gave them the same buffer.
+  table.add<AllReduceOp>([](AllReduceOp op, ProgramBuilder &p) {
+    SmallVector<Value> sums;
+    for (unsigned i = 0; i < op.getNumOperands(); ++i) {
+      Value in = p.in(op, i), out = p.out(op, i);
+      auto inView = in.getDefiningOp<rt::ArenaViewOp>();
+      auto outView = out.getDefiningOp<rt::ArenaViewOp>();
+      if (!inView || !outView || inView.getOffset() != outView.getOffset())
+        p.kernel("copy", {in, out});
+      sums.push_back(out);
+    }
+    rt::AllReduceStartOp::create(p.builder, p.loc, sums);
     return success();
   });
 }

@@ -191,6 +191,16 @@ LogicalResult ProgramEmitter::emitOp(Operation &op) {
         checked((entry + "transport_wait_sends").str(), {}, {});
         return success();
       })
+      .Case([&](AllReduceStartOp o) {
+        for (Value view : o.getValues())
+          checked((entry + "transport_all_reduce_start").str(),
+                  {lookup(view)}, {index(0)});
+        return success();
+      })
+      .Case([&](AllReduceWaitOp) {
+        checked((entry + "transport_all_reduce_wait").str(), {}, {});
+        return success();
+      })
       .Default([&](Operation *other) {
         return other->emitError("is not a cleave_rt op");
       });
@@ -231,7 +241,8 @@ void ProgramEmitter::emitMain(ProgramOp program) {
              std::to_string(program.getWeightsSize()) + ", " +
              std::to_string(program.getInputs().size()) + ", kInputs, " +
              std::to_string(program.getOutputs().size()) +
-             ", kOutputs, cleave_run_" + name + "}");
+             ", kOutputs, cleave_run_" + name + ", " +
+             std::to_string(program.getReplicas().value_or(1)) + "}");
 
   Type intType = opaque("int");
   Type argvType = emitc::PointerType::get(
@@ -244,6 +255,8 @@ void ProgramEmitter::emitMain(ProgramOp program) {
   builder.setInsertionPointToStart(body);
   // A device of a multi-device bundle joins the MPI job first.
   std::optional<uint64_t> device = program.getDevice();
+  if (!device && program.getReplicas().value_or(1) > 1)
+    device = 0;
   SmallVector<Attribute> args = {builder.getIndexAttr(0),
                                  builder.getIndexAttr(1), literal("program")};
   if (device)

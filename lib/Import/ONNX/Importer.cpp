@@ -224,6 +224,17 @@ FailureOr<Type> GraphImporter::inputType(const onnx::ValueInfoProto &input) {
                      Twine(given[i]));
     shape.assign(given.begin(), given.end());
   }
+  if (options.batchSplit > 1) {
+    if (shape.empty() || shape[0] < 0 || shape[0] % options.batchSplit)
+      return error(what + " has " +
+                   (shape.empty() ? std::string("no batch axis")
+                                  : "a batch (axis 0) of " +
+                                        std::to_string(shape[0])) +
+                   ", which does not split into " +
+                   Twine(options.batchSplit) +
+                   " equal parts (--microbatches times --dp)");
+    shape[0] /= options.batchSplit;
+  }
   return Type(RankedTensorType::get(shape, *elementType));
 }
 
@@ -507,9 +518,14 @@ LogicalResult GraphImporter::checkOutputType(const onnx::ValueInfoProto &output,
   if (!tensor.has_shape())
     return success();
   bool mismatch = tensor.shape().dim_size() != computed.getRank();
-  for (int i = 0; !mismatch && i < tensor.shape().dim_size(); ++i)
+  for (int i = 0; !mismatch && i < tensor.shape().dim_size(); ++i) {
+    // Imported for one microbatch, the batch axis is a part of the one
+    // declared.
+    int64_t split = i == 0 ? options.batchSplit : 1;
     mismatch = tensor.shape().dim(i).has_dim_value() &&
-               tensor.shape().dim(i).dim_value() != computed.getDimSize(i);
+               tensor.shape().dim(i).dim_value() !=
+                   computed.getDimSize(i) * split;
+  }
   if (mismatch) {
     std::string declared;
     for (const auto &dim : tensor.shape().dim())

@@ -32,6 +32,9 @@ struct Transport {
   int rank = 0;
   // NCCL.
   ncclComm_t comm = nullptr;
+  // The replicas of this device (data-parallel training): comm itself
+  // when the job is replicas of one device.
+  ncclComm_t replicaComm = nullptr;
   cudaStream_t commStream = nullptr;
   cudaEvent_t computeDone = nullptr, commDone = nullptr;
   double timeoutSeconds = 600;
@@ -143,7 +146,8 @@ cleave_status staged(const cleave_tensor &t, cleave_tensor *host) {
   return stagingBuffer(cleave_tensor_num_bytes(&t), &host->data);
 }
 
-cleave_status setUpNccl(Transport &t, int size) {
+cleave_status setUpNccl(Transport &t, int size, int32_t device,
+                        int32_t replicas) {
   ncclUniqueId id;
   if (t.rank == 0)
     if (ncclResult_t r = ncclGetUniqueId(&id); r != ncclSuccess)
@@ -156,6 +160,12 @@ cleave_status setUpNccl(Transport &t, int size) {
   if (ncclResult_t r = ncclCommInitRank(&t.comm, size, id, t.rank);
       r != ncclSuccess)
     return ncclFailure(r, "joining the NCCL communicator");
+  t.replicaComm = t.comm;
+  if (replicas > 1 && replicas < size)
+    if (ncclResult_t r = ncclCommSplit(t.comm, device, t.rank,
+                                       &t.replicaComm, nullptr);
+        r != ncclSuccess)
+      return ncclFailure(r, "splitting the replicas' NCCL communicator");
   CLEAVE_CUDA_CHECK(
       cudaStreamCreateWithFlags(&t.commStream, cudaStreamNonBlocking),
       "communication stream");
@@ -219,6 +229,40 @@ cleave_status cleave_cuda_transport_recv(cleave_tensor *y, int32_t peer,
   return nullptr;
 }
 
+cleave_status cleave_cuda_transport_all_reduce_start(cleave_tensor *x) {
+  Transport &t = transport();
+  if (x->dtype != CLEAVE_DTYPE_F32)
+    return CLEAVE_ERROR(CLEAVE_UNSUPPORTED, "all-reduce: only f32 so far");
+  size_t count = (size_t)cleave_tensor_num_elements(x);
+  if (t.nccl) {
+    CLEAVE_RETURN_IF_ERROR(afterCompute(t));
+    if (ncclResult_t r = ncclAllReduce(x->data, x->data, count, ncclFloat,
+                                       ncclSum, t.replicaComm, t.commStream);
+        r != ncclSuccess)
+      return ncclFailure(r, "all-reduce");
+    return nullptr;
+  }
+  // Host-staged: the sum over MPI of a pinned copy, copied back.
+  cleave_tensor host;
+  size_t bytes = cleave_tensor_num_bytes(x);
+  CLEAVE_RETURN_IF_ERROR(staged(*x, &host));
+  CLEAVE_CUDA_CHECK(cudaMemcpyAsync(host.data, x->data, bytes,
+                                    cudaMemcpyDeviceToHost, stream()),
+                    "staging an all-reduce");
+  CLEAVE_CUDA_CHECK(cudaStreamSynchronize(stream()), "staging an all-reduce");
+  CLEAVE_RETURN_IF_ERROR(cleave_transport_all_reduce_start(&host));
+  CLEAVE_RETURN_IF_ERROR(cleave_transport_all_reduce_wait());
+  CLEAVE_CUDA_CHECK(cudaMemcpyAsync(x->data, host.data, bytes,
+                                    cudaMemcpyHostToDevice, stream()),
+                    "staging an all-reduce");
+  return nullptr;
+}
+
+cleave_status cleave_cuda_transport_all_reduce_wait(void) {
+  Transport &t = transport();
+  return t.nccl ? beforeCompute(t) : nullptr;
+}
+
 cleave_status cleave_cuda_transport_wait_sends(void) {
   Transport &t = transport();
   if (t.nccl) // The next run's kernels wait for this run's sends.
@@ -236,8 +280,12 @@ int cleave_cuda_transport_device_main(int argc, char **argv,
                                       cleave_precision precision) {
   int size = cleave_transport_join(&argc, &argv, program, device);
   Transport &t = transport();
-  t.rank = device;
+  // Replica r's device k is rank r * devices + k (the MPI transport checked).
+  int devices = size / (program.replicas > 1 ? program.replicas : 1);
+  t.rank = cleave_runtime_replica() * devices + device;
   auto abortAll = [&](int rc) {
+    if (t.replicaComm && t.replicaComm != t.comm)
+      ncclCommAbort(t.replicaComm);
     if (t.comm)
       ncclCommAbort(t.comm);
     cleave_transport_abort(program, device, rc);
@@ -249,10 +297,10 @@ int cleave_cuda_transport_device_main(int argc, char **argv,
                          "or mpi\n", program.name, kind);
     abortAll(1);
   }
-  int32_t gpu = cleave::cuda::deviceFor(device);
+  int32_t gpu = cleave::cuda::deviceFor(t.rank);
   cleave_status s = cleave_cuda_init(gpu, precision);
   if (!s && t.nccl)
-    s = setUpNccl(t, size);
+    s = setUpNccl(t, size, device, program.replicas);
   else if (!s)
     cleave::cuda::syncHook = stagedWait;
   if (s) {
@@ -263,6 +311,8 @@ int cleave_cuda_transport_device_main(int argc, char **argv,
   }
   if (int rc = cleave::cuda::runOnGpu(argc, argv, program, gpu, precision))
     abortAll(rc);
+  if (t.replicaComm && t.replicaComm != t.comm)
+    ncclCommDestroy(t.replicaComm);
   if (t.comm)
     ncclCommDestroy(t.comm);
   MPI_Finalize();

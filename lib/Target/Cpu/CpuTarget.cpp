@@ -23,8 +23,7 @@ namespace {
 /// The CMakeLists.txt that rebuilds the executables against an installed
 /// Cleave runtime (find_package(CleaveRuntime)), by default the one of the
 /// compiler that wrote the bundle.
-std::string rebuildRecipe(size_t devices) {
-  bool mpi = devices > 1;
+std::string rebuildRecipe(size_t devices, bool mpi) {
   std::string text =
       "# Rebuilds this bundle's device executables against the Cleave "
       "runtime:\n"
@@ -73,7 +72,7 @@ public:
     std::error_code ec;
     llvm::raw_fd_ostream recipe(bundle.path("CMakeLists.txt"), ec);
     if (!ec)
-      recipe << rebuildRecipe(bundle.devices);
+      recipe << rebuildRecipe(bundle.devices, bundle.multiDevice());
     recipe.close();
     if (ec || recipe.has_error())
       return module.emitError()

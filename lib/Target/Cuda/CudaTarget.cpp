@@ -27,8 +27,7 @@ namespace {
 /// .cu sources with nvcc. The defaults are this compiler's runtime; elsewhere,
 /// CLEAVE_INCLUDE_DIR names Cleave's include/ folder and CLEAVE_LIB_DIR a
 /// folder holding the runtime libraries (and libdnnl).
-std::string cudaBuildScript(size_t devices) {
-  bool mpi = devices > 1;
+std::string cudaBuildScript(size_t devices, bool mpi) {
   const RuntimeLocation &runtime = runtimeLocation();
   std::string text = R"sh(#!/usr/bin/env bash
 # Builds this bundle's device executables with nvcc. Environment:
@@ -111,7 +110,7 @@ public:
     std::error_code ec;
     llvm::raw_fd_ostream os(script, ec);
     if (!ec)
-      os << cudaBuildScript(bundle.devices);
+      os << cudaBuildScript(bundle.devices, bundle.multiDevice());
     os.close();
     if (ec || os.has_error())
       return module.emitError() << "cannot write '" << script << "'";

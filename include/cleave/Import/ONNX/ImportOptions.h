@@ -37,6 +37,10 @@ struct ImportOptions {
   /// Training: never fold an op that reads a float initializer (a
   /// parameter cleave-make-trainable may turn into a variable).
   bool keepParameters = false;
+  /// Training with microbatches and replicas: divide axis 0 of every graph
+  /// input by this, so the model is imported for one microbatch of one
+  /// replica (cleave-accumulate-gradients makes the whole step of it).
+  int64_t batchSplit = 1;
 };
 
 /// Parses `name:2x128` (a scalar is `name:`) into `options.inputShapes`.

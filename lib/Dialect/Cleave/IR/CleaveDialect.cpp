@@ -67,11 +67,18 @@ LogicalResult CleaveDialect::verifyOperationAttribute(Operation *op,
   }
   if (name == "cleave.arena_size" || name == "cleave.weights_size" ||
       name == "cleave.weight_offset" || name == "cleave.device" ||
-      name == "cleave.op_index" || name == "cleave.backward_of") {
+      name == "cleave.op_index" || name == "cleave.backward_of" ||
+      name == "cleave.microbatch" || name == "cleave.replicas") {
     auto size = dyn_cast<IntegerAttr>(attr.getValue());
     if (!size || size.getInt() < 0)
       return op->emitError()
              << "'" << name << "' must be a non-negative integer";
+    return success();
+  }
+  if (name == "cleave.loss_reduction") {
+    auto text = dyn_cast<StringAttr>(attr.getValue());
+    if (!text || (text.getValue() != "mean" && text.getValue() != "sum"))
+      return op->emitError() << "'" << name << "' must be \"mean\" or \"sum\"";
     return success();
   }
   if (name == "cleave.predicted_ms") {

@@ -95,4 +95,12 @@ LogicalResult GatherGradOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult AllReduceOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location>,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  llvm::append_range(types, adaptor.getOperands().getTypes());
+  return success();
+}
+
 } // namespace cleave::graph

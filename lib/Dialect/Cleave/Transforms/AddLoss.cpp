@@ -137,6 +137,8 @@ struct AddLossPass
     DictionaryAttr name = builder.getDictionaryAttr(builder.getNamedAttr(
         CleaveDialect::kNameAttr, builder.getStringAttr("loss")));
     function.setAllResultAttrs(ArrayRef<DictionaryAttr>{name});
+    // A model's own loss (output:) counts as a mean over its batch.
+    function->setAttr(kLossReductionAttr, builder.getStringAttr(reduction));
   }
 };
 

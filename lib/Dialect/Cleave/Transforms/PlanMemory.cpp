@@ -71,6 +71,13 @@ struct PlanMemoryPass
         std::optional<unsigned> shared;
         if (inPlace && isView(&op) && bufferOf.count(op.getOperand(0))) {
           shared = bufferOf[op.getOperand(0)];
+        } else if (isa<AllReduceOp>(op)) {
+          // Each sum may replace its operand, if nothing reads it later.
+          auto it = bufferOf.find(
+              op.getOperand(cast<OpResult>(result).getResultNumber()));
+          if (inPlace && it != bufferOf.end() &&
+              buffers[it->second].last <= step)
+            shared = it->second;
         } else if (inPlace && isElementwise(&op) && !reused) {
           // Variadic ops run as a chain into the result, which may only
           // start from their first input.

@@ -96,6 +96,8 @@ struct SplitDevicesPass
           builder, main.getLoc(), ("device_" + llvm::Twine(device)).str(),
           builder.getFunctionType(argTypes, resultTypes));
       function->setAttr(kDeviceAttr, builder.getI64IntegerAttr(device));
+      if (Attribute replicas = main->getAttr(kReplicasAttr))
+        function->setAttr(kReplicasAttr, replicas);
       if (predicted)
         for (auto [old, renamed] : renumbered)
           if (renamed == device && old < (int64_t)predicted.size())

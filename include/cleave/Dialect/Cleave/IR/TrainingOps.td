@@ -96,4 +96,23 @@ def Cleave_GatherGradOp : Cleave_Op<"gather_grad",
   let results = (outs Cleave_FloatTensor:$ddata);
 }
 
+def Cleave_AllReduceOp : Cleave_Op<"all_reduce",
+    [MemoryEffects<[MemRead, MemWrite]>, InferTypeOpAdaptor,
+     Cleave_CostOpInterface]> {
+  let summary = "each tensor summed over the device's data-parallel replicas";
+  let description = [{
+    Result i is operand i summed over every replica of the device that runs
+    the op (cleave-accumulate-gradients makes one per bucket of gradients
+    with `--dp=N`). The sums start where the op stands and are waited for
+    where a result is first read, so the backward pass between overlaps
+    them; each result may share its operand's memory.
+  }];
+  let arguments = (ins Variadic<Cleave_FloatTensor>:$operands);
+  let results = (outs Variadic<Cleave_FloatTensor>:$results);
+  let assemblyFormat = "$operands attr-dict `:` type($operands)";
+  let extraClassDeclaration = [{
+    ::llvm::StringRef getCostKind() { return "data"; }
+  }];
+}
+
 #endif // CLEAVE_DIALECT_CLEAVE_IR_TRAININGOPS_TD

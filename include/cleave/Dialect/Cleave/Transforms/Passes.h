@@ -31,6 +31,13 @@ inline constexpr llvm::StringLiteral kWeightsSizeAttr = "cleave.weights_size";
 /// every op a gradient rule built, the index of its forward op.
 inline constexpr llvm::StringLiteral kOpIndexAttr = "cleave.op_index";
 inline constexpr llvm::StringLiteral kBackwardOfAttr = "cleave.backward_of";
+/// cleave-accumulate-gradients: the microbatch of each op it cloned, and on
+/// the step's function the number of data-parallel replicas (absent: 1).
+inline constexpr llvm::StringLiteral kMicrobatchAttr = "cleave.microbatch";
+inline constexpr llvm::StringLiteral kReplicasAttr = "cleave.replicas";
+/// cleave-add-loss: "mean" or "sum", how the loss reduces over the batch.
+inline constexpr llvm::StringLiteral kLossReductionAttr =
+    "cleave.loss_reduction";
 
 /// Bytes a tensor of `type` occupies (booleans take one byte each).
 int64_t tensorBytes(mlir::Type type);

@@ -251,4 +251,35 @@ def OptimizePass : Pass<"cleave-optimize", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::cleave::graph::CleaveDialect"];
 }
 
+def AccumulateGradientsPass : Pass<"cleave-accumulate-gradients",
+                                   "::mlir::func::FuncOp"> {
+  let summary = "One step over M microbatches and N data-parallel replicas";
+  let description = [{
+    Runs after cleave-autodiff on a function compiled for one microbatch
+    (its inputs' axis 0 is the microbatch). The function becomes the step
+    of one replica: its inputs grow M times along axis 0, each microbatch
+    is a slice of them, and the forward and backward ops are cloned once
+    per microbatch in turn (marked `cleave.microbatch`), so only one
+    microbatch's activations are alive at a time. Each gradient
+    accumulates as its microbatch's value appears. With `replicas` N > 1,
+    the final gradients are summed over the replicas by `cleave.all_reduce`
+    ops, one per bucket of about `bucket-bytes`, each placed as soon as its
+    gradients are final, so the sums overlap the rest of the backward pass;
+    the loss is summed too. Unless the function's `cleave.loss_reduction`
+    (from cleave-add-loss) is `sum`, the loss is a mean and the loss and
+    gradients are divided by M * N at the end: either way the step equals
+    one on the whole batch. The function's `cleave.replicas` says N.
+  }];
+  let options = [
+    Option<"microbatches", "microbatches", "unsigned", /*default=*/"1",
+           "Microbatches per step (M)">,
+    Option<"replicas", "replicas", "unsigned", /*default=*/"1",
+           "Data-parallel replicas (N)">,
+    Option<"bucketBytes", "bucket-bytes", "int64_t",
+           /*default=*/"4 << 20",
+           "All-reduce the gradients in buckets of about this many bytes">,
+  ];
+  let dependentDialects = ["::cleave::graph::CleaveDialect"];
+}
+
 #endif // CLEAVE_DIALECT_CLEAVE_TRANSFORMS_PASSES_TD

@@ -66,12 +66,15 @@ def CleaveRt_ProgramOp : CleaveRt_Op<"program",
   let description = [{
     Runs its body in order on an arena of `arena_size` bytes and a weights
     file of `weights_size` bytes. `device` is set for a device of a
-    multi-device bundle (it joins the MPI job as that rank).
+    multi-device bundle (it joins the MPI job as that rank); `replicas`,
+    for data-parallel training, says how many copies of each device the
+    job runs (rank = replica * devices + device).
   }];
   let arguments = (ins SymbolNameAttr:$sym_name, I64Attr:$arena_size,
                        I64Attr:$weights_size, CleaveRt_IoArray:$inputs,
                        CleaveRt_IoArray:$outputs,
-                       OptionalAttr<I64Attr>:$device);
+                       OptionalAttr<I64Attr>:$device,
+                       OptionalAttr<I64Attr>:$replicas);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = "$sym_name attr-dict-with-keyword $body";
   let hasVerifier = 1;
@@ -143,6 +146,22 @@ def CleaveRt_RecvOp : CleaveRt_Op<"recv"> {
 
 def CleaveRt_WaitSendsOp : CleaveRt_Op<"wait_sends"> {
   let summary = "wait until every send of this run has been received";
+  let assemblyFormat = "attr-dict";
+}
+
+def CleaveRt_AllReduceStartOp : CleaveRt_Op<"all_reduce_start"> {
+  let summary = "start summing views over the device's replicas, in place";
+  let description = [{
+    Each view becomes its sum over the data-parallel replicas of this
+    device; `cleave_rt.all_reduce_wait` waits for the sums. Nothing may read
+    or write the views in between.
+  }];
+  let arguments = (ins Variadic<CleaveRt_ViewType>:$values);
+  let assemblyFormat = "$values attr-dict `:` type($values)";
+}
+
+def CleaveRt_AllReduceWaitOp : CleaveRt_Op<"all_reduce_wait"> {
+  let summary = "wait until every started all-reduce has finished";
   let assemblyFormat = "attr-dict";
 }
 
