@@ -17,3 +17,32 @@ func.func @device_0(%x: tensor<4xf32> {cleave.name = "x"}) -> (tensor<4xf32> {cl
 // CHECK: cleave_rt.recv %[[R]] from 1 tag 1 : <tensor<4xf32>>
 // CHECK: cleave_rt.kernel "copy"(%[[R]], %{{.*}})
 // CHECK-NEXT: cleave_rt.wait_sends
+
+// A data-parallel step: the all-reduce sums in place where its operand
+// dies (a), copies first where the operand is read later (b), and the
+// first op that reads a sum waits for them all; the program carries its
+// replicas.
+func.func @device_1(%x: tensor<4xf32> {cleave.name = "x"}) -> (tensor<4xf32> {cleave.name = "y"}) attributes {cleave.replicas = 2 : i64} {
+  %a = cleave.relu %x : (tensor<4xf32>) -> tensor<4xf32>
+  %b = cleave.tanh %x : (tensor<4xf32>) -> tensor<4xf32>
+  %s:2 = cleave.all_reduce %a, %b : tensor<4xf32>, tensor<4xf32>
+  %c = cleave.neg %b : (tensor<4xf32>) -> tensor<4xf32>
+  %d = cleave.add %s#0, %s#1 : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  %e = cleave.add %d, %c : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %e : tensor<4xf32>
+}
+
+// CHECK-LABEL: cleave_rt.program @device_1 attributes {{{.*}}replicas = 2 : i64
+// CHECK: %[[A:.*]] = cleave_rt.arena[[[OA:[0-9]+]]]
+// CHECK: cleave_rt.kernel "unary"(%{{.*}}, %[[A]])
+// CHECK: %[[B:.*]] = cleave_rt.arena
+// CHECK: cleave_rt.kernel "unary"(%{{.*}}, %[[B]])
+// CHECK: %[[SA:.*]] = cleave_rt.arena[[[OA]]]
+// CHECK: %[[SB:.*]] = cleave_rt.arena
+// CHECK-NOT: cleave_rt.kernel "copy"(%[[A]]
+// CHECK: cleave_rt.kernel "copy"(%[[B]], %[[SB]])
+// CHECK-NEXT: cleave_rt.all_reduce_start %[[SA]], %[[SB]]
+// CHECK: cleave_rt.kernel "unary"(%[[B]]
+// CHECK-NEXT: cleave_rt.all_reduce_wait
+// CHECK-NEXT: %{{.*}} = cleave_rt.arena
+// CHECK-NEXT: cleave_rt.kernel "binary"(%[[SA]], %[[SB]]

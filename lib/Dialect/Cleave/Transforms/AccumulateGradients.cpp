@@ -98,7 +98,7 @@ struct AccumulateGradientsPass
         function.emitError()
             << "cleave-accumulate-gradients: input '"
             << ioName(function, arg.getArgNumber(), /*input=*/true)
-            << "' has no batch axis to split into " << microbatches
+            << "' has no batch axis to split into " << unsigned(microbatches)
             << " microbatches";
         return failure();
       }
