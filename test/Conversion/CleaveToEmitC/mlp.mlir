@@ -31,7 +31,7 @@ func.func @main(%x: tensor<2x4xf32> {cleave.name = "x"}) -> (tensor<2x3xf32> {cl
 // CHECK:   call_opaque "cleave::program::call"(%{{.*}}, %[[Y]]) {args = [#emitc.opaque<"cleave_cpu_copy">
 // CHECK:   return
 // CHECK: emitc.global static const @kOutputs : !emitc.array<1x!emitc.opaque<"cleave_program_io">> = #emitc.opaque<"{\0A  {\22probs\22, CLEAVE_DTYPE_F32, 2, {2, 3}},\0A}">
-// CHECK: emitc.global static const @program : !emitc.opaque<"cleave_program"> = #emitc.opaque<"{\22main\22, 128, 128, 1, kInputs, 1, kOutputs, cleave_run_main}">
+// CHECK: emitc.global static const @program : !emitc.opaque<"cleave_program"> = #emitc.opaque<"{\22main\22, 128, 128, 1, kInputs, 1, kOutputs, cleave_run_main, 1}">
 
 // CPP: #include "cleave/Runtime/Program.h"
 // CPP: cleave_status cleave_run_main(char* [[ARENA:v[0-9]+]], const char* [[WEIGHTS:v[0-9]+]], const cleave_tensor* [[IN:v[0-9]+]], const cleave_tensor* [[OUT:v[0-9]+]]) {

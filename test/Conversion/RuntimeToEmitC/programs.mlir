@@ -2,6 +2,7 @@
 // RUN: cleave-opt %t/one.mlir --convert-cleave-runtime-to-emitc | FileCheck %s
 // RUN: cleave-opt %t/one.mlir --convert-cleave-runtime-to-emitc | cleave-translate --emit-cpp | FileCheck %s --check-prefix=CPP
 // RUN: cleave-opt %t/rank.mlir --convert-cleave-runtime-to-emitc | FileCheck %s --check-prefix=RANK
+// RUN: cleave-opt %t/replica.mlir --convert-cleave-runtime-to-emitc | FileCheck %s --check-prefix=REPLICA
 // RUN: cleave-opt %t/two.mlir --convert-cleave-runtime-to-emitc="header=my/Runtime.h kernels=my_k_ entry=my_ entry-args=7 file-per-program=1" | FileCheck %s --check-prefix=FILES
 // RUN: not cleave-opt %t/two.mlir --convert-cleave-runtime-to-emitc 2>&1 | FileCheck %s --check-prefix=SEVERAL
 
@@ -45,7 +46,7 @@ cleave_rt.program @device_0 attributes {arena_size = 64 : i64, weights_size = 64
 // CHECK: call_opaque "cleave::program::call"(%[[A]], %[[Y]]) {args = [#emitc.opaque<"cleave_cpu_copy">, 0 : index, 1 : index]}
 // CHECK: emitc.global static const @kInputs : !emitc.array<1x!emitc.opaque<"cleave_program_io">> = #emitc.opaque<"{\0A  {\22x\22, CLEAVE_DTYPE_F32, 2, {2, 2}},\0A}">
 // CHECK: emitc.global static const @kOutputs
-// CHECK: emitc.global static const @program : !emitc.opaque<"cleave_program"> = #emitc.opaque<"{\22device_0\22, 64, 64, 1, kInputs, 1, kOutputs, cleave_run_device_0}">
+// CHECK: emitc.global static const @program : !emitc.opaque<"cleave_program"> = #emitc.opaque<"{\22device_0\22, 64, 64, 1, kInputs, 1, kOutputs, cleave_run_device_0, 1}">
 // CHECK: emitc.func @main(%[[ARGC:.*]]: !emitc.opaque<"int">, %[[ARGV:.*]]: !emitc.ptr<!emitc.ptr<!emitc.opaque<"char">>>) -> !emitc.opaque<"int">
 // CHECK: %[[RC:.*]] = call_opaque "cleave_device_main"(%[[ARGC]], %[[ARGV]]) {args = [0 : index, 1 : index, #emitc.opaque<"program">]}
 // CHECK: return %[[RC]]
@@ -58,7 +59,7 @@ cleave_rt.program @device_0 attributes {arena_size = 64 : i64, weights_size = 64
 // CPP: cleave::program::call(cleave_cpu_concat, [[L]], 2, 0, {{v[0-9]+}});
 // CPP: static const cleave_program_io kInputs[1] = {
 // CPP-NEXT: {"x", CLEAVE_DTYPE_F32, 2, {2, 2}},
-// CPP: static const cleave_program program = {"device_0", 64, 64, 1, kInputs, 1, kOutputs, cleave_run_device_0};
+// CPP: static const cleave_program program = {"device_0", 64, 64, 1, kInputs, 1, kOutputs, cleave_run_device_0, 1};
 // CPP: int main(int [[ARGC:v[0-9]+]], char** [[ARGV:v[0-9]+]]) {
 // CPP-NEXT: int [[RC:v[0-9]+]] = cleave_device_main([[ARGC]], [[ARGV]], program);
 // CPP-NEXT: return [[RC]];
@@ -79,6 +80,22 @@ cleave_rt.program @device_1 attributes {arena_size = 64 : i64, weights_size = 0 
 // RANK: call_opaque "cleave::program::call"() {args = [#emitc.opaque<"cleave_transport_wait_sends">]}
 // RANK: emitc.global static const @kInputs : !emitc.array<1x!emitc.opaque<"cleave_program_io">> = #emitc.opaque<"{{[{][{]}}nullptr, CLEAVE_DTYPE_INVALID, 0, {}}\0A}">
 // RANK: call_opaque "cleave_transport_device_main"(%{{.*}}, %{{.*}}) {args = [0 : index, 1 : index, #emitc.opaque<"program">, 1]}
+
+//--- replica.mlir
+// A data-parallel replica: all-reduces in place, one call per view, and a
+// main that joins the MPI job (device 0 of 2 replicas in its table).
+cleave_rt.program @device_0 attributes {arena_size = 64 : i64, weights_size = 0 : i64, replicas = 2 : i64, inputs = [], outputs = []} {
+  %a = cleave_rt.arena[0] : !cleave_rt.view<tensor<2xf32>>
+  %b = cleave_rt.arena[32] : !cleave_rt.view<tensor<2xf32>>
+  cleave_rt.all_reduce_start %a, %b : !cleave_rt.view<tensor<2xf32>>, !cleave_rt.view<tensor<2xf32>>
+  cleave_rt.all_reduce_wait
+}
+
+// REPLICA: call_opaque "cleave::program::call"(%[[A:.*]]) {args = [#emitc.opaque<"cleave_transport_all_reduce_start">, 0 : index]}
+// REPLICA: call_opaque "cleave::program::call"(%[[B:.*]]) {args = [#emitc.opaque<"cleave_transport_all_reduce_start">, 0 : index]}
+// REPLICA: call_opaque "cleave::program::call"() {args = [#emitc.opaque<"cleave_transport_all_reduce_wait">]}
+// REPLICA: #emitc.opaque<"{\22device_0\22, 64, 0, 0, kInputs, 0, kOutputs, cleave_run_device_0, 2}">
+// REPLICA: call_opaque "cleave_transport_device_main"(%{{.*}}, %{{.*}}) {args = [0 : index, 1 : index, #emitc.opaque<"program">, 0]}
 
 //--- two.mlir
 cleave_rt.program @device_0 attributes {arena_size = 0 : i64, weights_size = 0 : i64, inputs = [], outputs = []} {

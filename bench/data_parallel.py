@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Data-parallel training throughput: --dp=N one-thread processes against
+one one-thread process on the same global batch.
+
+For each model, both train S steps from the same weights on the same
+batches (random tokens or inputs, seeded); the figure is the time of one
+step as cleave-run prints it (the slowest process's run / S), and the
+throughput ratio one process / N replicas (N would be perfect). The losses
+of the two runs are compared too (they differ only in float rounding).
+Microbatches (--microbatches M) can be added to both.
+
+    python3 bench/data_parallel.py --tools ../cleave-build/bin
+        [--steps 20] [--replicas 2] [--microbatches 1] [--only gpt2_lm]
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# name: (model, loss, global batch, inputs: name -> (shape after the batch,
+# vocabulary or None for floats), label shape after the batch, classes)
+MODELS = {
+    "gpt2_lm": ("test/models/gpt2_lm.onnx", "cross_entropy:logits=logits,labels=y",
+                8, {"input_ids": ((32,), 2048)}, (32,), 2048),
+    "transformer": ("test/training/transformer.onnx",
+                    "cross_entropy:logits=out,labels=y", 4,
+                    {"x": ((8,), 16)}, (8,), 16),
+}
+
+
+def step_ms(output):
+    found = re.search(r"steps\s+([0-9.]+) ms per step", output)
+    if not found:
+        sys.exit("cleave-run printed no step time:\n" + output)
+    return float(found.group(1))
+
+
+def losses(output):
+    return [float(v) for v in re.findall(r"loss ([-0-9.e+]+)", output)]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tools", required=True)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--replicas", type=int, default=2)
+    parser.add_argument("--microbatches", type=int, default=1)
+    parser.add_argument("--only", nargs="*")
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    print(f"{'model':<12} {'1 process ms':>13} {f'dp={args.replicas} ms':>10} "
+          f"{'throughput':>11} {'max loss diff':>14}")
+    with tempfile.TemporaryDirectory() as work:
+        for name, (path, loss, batch, inputs, label, classes) in MODELS.items():
+            if args.only and name not in args.only:
+                continue
+            files = []
+            for input, (shape, vocabulary) in inputs.items():
+                data = rng.integers(0, vocabulary,
+                                    (args.steps, batch) + shape, np.int64)
+                np.save(os.path.join(work, f"{name}.{input}.npy"), data)
+                files.append(f"{input}={work}/{name}.{input}.npy")
+            np.save(os.path.join(work, f"{name}.y.npy"),
+                    rng.integers(0, classes, (args.steps, batch) + label,
+                                 np.int64))
+            files.append(f"y={work}/{name}.y.npy")
+            times, runs = [], []
+            for replicas in [1, args.replicas]:
+                bundle = os.path.join(work, f"{name}-dp{replicas}")
+                subprocess.run(
+                    [os.path.join(args.tools, "cleave-compile"),
+                     os.path.join(ROOT, path), "--train", f"--loss={loss}",
+                     "--optimizer=adamw:lr=1e-3", f"--dim=batch={batch}",
+                     f"--dp={replicas}", f"--microbatches={args.microbatches}",
+                     "--target=cpu", "-o", bundle], check=True)
+                command = [os.path.join(args.tools, "cleave-run"), bundle,
+                           f"--steps={args.steps}", "--num-threads=1"]
+                for spec in files:
+                    command += ["--input", spec]
+                out = subprocess.run(command, check=True, capture_output=True,
+                                     text=True).stdout
+                times.append(step_ms(out))
+                runs.append(losses(out))
+            diff = max(abs(a - b) for a, b in zip(*runs))
+            print(f"{name:<12} {times[0]:>13.3f} {times[1]:>10.3f} "
+                  f"{times[0] / times[1]:>10.2f}x {diff:>14.2e}")
+
+
+if __name__ == "__main__":
+    main()
