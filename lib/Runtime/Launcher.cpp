@@ -488,9 +488,13 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
     std::remove(errorPath.c_str());
     std::fputs(text.c_str(), stderr);
     // "mpirun noticed that process rank 1 with PID ... exited on signal 9"
-    size_t at = text.find("process rank ");
+    // Or, when a device stopped the job: "MPI_ABORT was invoked on rank 1".
+    size_t at = text.find("process rank "), skip = 13;
+    if (at == std::string::npos && (at = text.find("invoked on rank ")) !=
+                                       std::string::npos)
+      skip = 16;
     if (rc != 0 && at != std::string::npos) {
-      std::string rest = text.substr(at + 13);
+      std::string rest = text.substr(at + skip);
       std::string rank;
       for (char c : rest) {
         if (!std::isdigit((unsigned char)c))
@@ -498,7 +502,7 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
         rank += c;
       }
       size_t how = rest.find(" exited on ");
-      std::string reason = "it stopped";
+      std::string reason = "failed";
       if (how != std::string::npos) {
         reason = rest.substr(how + 1);
         reason = reason.substr(0, reason.find('\n'));

@@ -146,8 +146,15 @@ int cleave_transport_join(int *argc, char ***argv,
 
 void cleave_transport_abort(const cleave_program &program, int32_t device,
                             int rc) {
-  std::fprintf(stderr, "%s: error: device %d failed; stopping every device\n",
-               program.name, device);
+  if (program.replicas > 1)
+    std::fprintf(stderr,
+                 "%s: error: device %d of replica %d failed; stopping every "
+                 "device\n",
+                 program.name, device, cleave_runtime_replica());
+  else
+    std::fprintf(stderr,
+                 "%s: error: device %d failed; stopping every device\n",
+                 program.name, device);
   std::fflush(stderr);
   MPI_Abort(MPI_COMM_WORLD, rc);
   std::abort(); // MPI_Abort does not return.

@@ -85,6 +85,9 @@ cleave_status cleave_weights_write(const char *path, const void *payload,
   };
   bool ok = writeAll(header, sizeof(header)) &&
             writeAll(static_cast<const char *>(payload), (size_t)size);
+  // On disk before the rename, so a crash after it cannot leave an empty
+  // checkpoint under the name.
+  ok = ok && ::fsync(fd) == 0;
   ok = ::close(fd) == 0 && ok;
   // Renamed into place: an interrupted write leaves the old file.
   if (!ok || ::rename(temporary.c_str(), path) != 0) {
