@@ -180,7 +180,9 @@ enum PlanKind : int64_t {
   kBatchNorm,
   kReduce,
   kConv,
-  kLrn
+  kLrn,
+  kConvBackwardData,
+  kConvBackwardWeights
 };
 
 /// A key from a kind and any mix of numbers and dim lists.

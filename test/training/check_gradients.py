@@ -50,6 +50,42 @@ def gelu_tanh(x):
     return 0.5 * x * (1 + np.tanh(c * (x + 0.044715 * x ** 3)))
 
 
+def conv_reference(strides=None, pads=None, dilations=None, group=1,
+                   same_upper=False):
+    """ONNX Conv in numpy (float64), by its definition."""
+    def forward(x, w, b=None):
+        rank = x.ndim - 2
+        s = strides or [1] * rank
+        d = dilations or [1] * rank
+        k = w.shape[2:]
+        if same_upper:
+            out = [-(-x.shape[2 + i] // s[i]) for i in range(rank)]
+            total = [max(0, (out[i] - 1) * s[i] + (k[i] - 1) * d[i] + 1 -
+                         x.shape[2 + i]) for i in range(rank)]
+            p = [t // 2 for t in total] + [t - t // 2 for t in total]
+        else:
+            p = pads or [0] * (2 * rank)
+        padded = np.pad(x, [(0, 0), (0, 0)] +
+                        [(p[i], p[rank + i]) for i in range(rank)])
+        out = [(padded.shape[2 + i] - (k[i] - 1) * d[i] - 1) // s[i] + 1
+               for i in range(rank)]
+        n, m, cg = x.shape[0], w.shape[0], w.shape[1]
+        y = np.zeros([n, m] + out)
+        for o in np.ndindex(*out):
+            for kk in np.ndindex(*k):
+                at = tuple(o[i] * s[i] + kk[i] * d[i] for i in range(rank))
+                patch = padded[(slice(None), slice(None)) + at]  # [N, C]
+                for g in range(group):
+                    mg = slice(g * (m // group), (g + 1) * (m // group))
+                    y[(slice(None), mg) + o] += (
+                        patch[:, g * cg:(g + 1) * cg] @
+                        w[(mg, slice(None)) + kk].T)
+        if b is not None:
+            y += b.reshape([1, m] + [1] * rank)
+        return y
+    return forward
+
+
 # "_reference": the forward in numpy, where onnxruntime has no float64
 # kernel (Gelu, Erf).
 CASES = {
@@ -123,6 +159,25 @@ CASES = {
                      {"indices": (1, np.array([4, 1, 4], np.int32))},
                      {"axis": 1}),
     "concat": ("Concat", [uniform(2, 3), uniform(2, 4)], {}, {"axis": -1}),
+    "conv": ("Conv", [uniform(2, 3, 5, 5), uniform(4, 3, 3, 3), uniform(4)],
+             {}, {"pads": [1, 1, 1, 1],
+                  "_reference": conv_reference(pads=[1, 1, 1, 1])}),
+    "conv_strided_dilated": (
+        "Conv", [uniform(1, 2, 7, 6), uniform(3, 2, 2, 3)], {},
+        {"strides": [2, 1], "dilations": [2, 1], "pads": [0, 1, 1, 0],
+         "_reference": conv_reference([2, 1], [0, 1, 1, 0], [2, 1])}),
+    "conv_grouped": ("Conv", [uniform(2, 4, 5, 5), uniform(4, 2, 3, 3),
+                              uniform(4)], {},
+                     {"group": 2, "_reference": conv_reference(group=2)}),
+    "conv_depthwise_same": (
+        "Conv", [uniform(1, 3, 4, 4), uniform(3, 1, 3, 3)], {},
+        {"group": 3, "auto_pad": "SAME_UPPER", "strides": [2, 2],
+         "_reference": conv_reference([2, 2], group=3, same_upper=True)}),
+    "conv_1d": ("Conv", [uniform(2, 3, 8), uniform(2, 3, 3), uniform(2)], {},
+                {"strides": [2], "_reference": conv_reference([2])}),
+    "global_average_pool": ("GlobalAveragePool", [uniform(2, 3, 4, 5)], {},
+                            {"_reference": lambda x: x.mean(axis=(2, 3),
+                                                            keepdims=True)}),
     "split": ("Split", [uniform(5, 4)],
               {"sizes": (1, np.array([2, 3], np.int64))},
               {"axis": -2, "_outputs": 2}),

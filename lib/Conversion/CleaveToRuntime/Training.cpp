@@ -1,7 +1,8 @@
 //===- Training.cpp - variables' updates and the losses -------------------===//
 //
 // A variable is a weights view (CleaveToRuntime.cpp); its assignment copies
-// the new value there. The losses run their fused kernels.
+// the new value there. The losses and the backward convolutions run their
+// own kernels.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,7 +13,43 @@ using namespace cleave::graph;
 
 namespace cleave::lowering {
 
+namespace {
+/// The forward convolution's window of a gradient op: `kernel` from the
+/// weights, the padding as the op resolved it.
+template <typename Op>
+Value convGradWindow(Op op, ShapedType weights, ProgramBuilder &p) {
+  ResolvedWindow w;
+  w.kernel.assign(weights.getShape().drop_front(2).begin(),
+                  weights.getShape().end());
+  w.strides.assign(op.getStrides().begin(), op.getStrides().end());
+  w.dilations.assign(op.getDilations().begin(), op.getDilations().end());
+  w.begin.assign(op.getPadsBegin().begin(), op.getPadsBegin().end());
+  w.end.assign(op.getPadsEnd().begin(), op.getPadsEnd().end());
+  return p.window(w);
+}
+} // namespace
+
 void populateTrainingLowerings(LoweringTable &table) {
+  table.add<ConvGradDataOp>(
+      [](ConvGradDataOp op, ProgramBuilder &p) -> LogicalResult {
+        if (failed(p.f32Only(op)))
+          return failure();
+        p.kernel("conv_backward_data",
+                 {p.in(op, 0), p.in(op, 1),
+                  convGradWindow(op, op.getW().getType(), p),
+                  p.i64(op.getGroup()), p.out(op)});
+        return success();
+      });
+  table.add<ConvGradWeightsOp>(
+      [](ConvGradWeightsOp op, ProgramBuilder &p) -> LogicalResult {
+        if (failed(p.f32Only(op)))
+          return failure();
+        p.kernel("conv_backward_weights",
+                 {p.in(op, 0), p.in(op, 1),
+                  convGradWindow(op, op.getDw().getType(), p),
+                  p.i64(op.getGroup()), p.out(op)});
+        return success();
+      });
   table.add<AssignOp>([](AssignOp op, ProgramBuilder &p) {
     p.kernel("copy", {p.view(op.getValue()), p.view(op.getVariable())});
     return success();

@@ -123,6 +123,25 @@ cleave_status cleave_cuda_gather_grad(const cleave_tensor *indices,
       cleave_cpu_gather_grad(m.in(indices), m.in(dy), axis, m.out(ddata)));
 }
 
+cleave_status cleave_cuda_conv_backward_data(const cleave_tensor *dy,
+                                             const cleave_tensor *w,
+                                             const cleave_window *window,
+                                             int64_t group, cleave_tensor *dx) {
+  HostMirror m;
+  return m.finish(cleave_cpu_conv_backward_data(m.in(dy), m.in(w), window,
+                                                group, m.out(dx)));
+}
+
+cleave_status cleave_cuda_conv_backward_weights(const cleave_tensor *x,
+                                                const cleave_tensor *dy,
+                                                const cleave_window *window,
+                                                int64_t group,
+                                                cleave_tensor *dw) {
+  HostMirror m;
+  return m.finish(cleave_cpu_conv_backward_weights(m.in(x), m.in(dy), window,
+                                                   group, m.out(dw)));
+}
+
 cleave_status cleave_cuda_cross_entropy(const cleave_tensor *logits,
                                         const cleave_tensor *labels,
                                         int32_t reduction_mean,

@@ -13,6 +13,7 @@ void registerGradientRules(mlir::DialectRegistry &registry) {
     autodiff::attachReductionRules(ctx);
     autodiff::attachLossRules(ctx);
     autodiff::attachNormalizationRules(ctx);
+    autodiff::attachWindowRules(ctx);
   });
 }
 

@@ -37,6 +37,7 @@ void attachShapeRules(mlir::MLIRContext *ctx);
 void attachReductionRules(mlir::MLIRContext *ctx);
 void attachLossRules(mlir::MLIRContext *ctx);
 void attachNormalizationRules(mlir::MLIRContext *ctx);
+void attachWindowRules(mlir::MLIRContext *ctx);
 
 } // namespace cleave::graph::autodiff
 

@@ -103,4 +103,49 @@ LogicalResult AllReduceOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+namespace {
+/// dy [N, M, out...], the other tensor [N, C, spatial...] or [M, C/g,
+/// kernel...]: ranks and window lengths agree.
+LogicalResult verifyConvGrad(Operation *op, ShapedType dy, ShapedType other,
+                             ArrayRef<int64_t> strides,
+                             ArrayRef<int64_t> dilations,
+                             ArrayRef<int64_t> begin, ArrayRef<int64_t> end,
+                             int64_t group) {
+  size_t spatial = dy.getRank() - 2;
+  if (dy.getRank() < 3 || other.getRank() != dy.getRank())
+    return op->emitOpError("needs tensors of the same rank, 3 or more");
+  for (ArrayRef<int64_t> list : {strides, dilations, begin, end})
+    if (list.size() != spatial)
+      return op->emitOpError("needs one stride, dilation and pad per "
+                             "spatial axis");
+  if (group < 1)
+    return op->emitOpError("needs a positive group");
+  return success();
+}
+} // namespace
+
+LogicalResult ConvGradDataOp::verify() {
+  return verifyConvGrad(*this, getDy().getType(), getDx().getType(),
+                        getStrides(), getDilations(), getPadsBegin(),
+                        getPadsEnd(), (int64_t)getGroup());
+}
+
+LogicalResult ConvGradWeightsOp::verify() {
+  return verifyConvGrad(*this, getDy().getType(), getDw().getType(),
+                        getStrides(), getDilations(), getPadsBegin(),
+                        getPadsEnd(), (int64_t)getGroup());
+}
+
+double ConvGradDataOp::getFlops() {
+  return 2.0 * getDy().getType().getNumElements() *
+         (double)getW().getType().getNumElements() /
+         getW().getType().getDimSize(0);
+}
+
+double ConvGradWeightsOp::getFlops() {
+  return 2.0 * getDy().getType().getNumElements() *
+         (double)getDw().getType().getNumElements() /
+         getDw().getType().getDimSize(0);
+}
+
 } // namespace cleave::graph

@@ -115,4 +115,39 @@ def Cleave_AllReduceOp : Cleave_Op<"all_reduce",
   }];
 }
 
+// The gradients of cleave.conv, with the forward window's padding resolved
+// (explicit begin and end per spatial axis).
+class Cleave_ConvGradOp<string mnemonic, string what, dag operands>
+    : Cleave_Op<mnemonic, [Pure, Cleave_CostOpInterface]> {
+  let summary = "the gradient of cleave.conv with respect to its " # what;
+  let arguments = !con(operands, (ins DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$pads_begin,
+                       DenseI64ArrayAttr:$pads_end, I64Attr:$group));
+  let extraClassDeclaration = [{
+    ::llvm::StringRef getCostKind() { return "conv"; }
+    /// As many as the forward convolution's.
+    double getFlops();
+  }];
+  let hasVerifier = 1;
+}
+
+def Cleave_ConvGradDataOp : Cleave_ConvGradOp<"conv_grad_data", "input",
+    (ins Cleave_FloatTensor:$dy, Cleave_FloatTensor:$w)> {
+  let description = [{
+    `dx` ([N, C, spatial...], the forward input's type) of a convolution
+    with weights `w` [M, C/group, kernel...] whose output gradient is `dy`.
+  }];
+  let results = (outs Cleave_FloatTensor:$dx);
+}
+
+def Cleave_ConvGradWeightsOp : Cleave_ConvGradOp<"conv_grad_weights",
+    "weights", (ins Cleave_FloatTensor:$x, Cleave_FloatTensor:$dy)> {
+  let description = [{
+    `dw` ([M, C/group, kernel...], the weights' type) of a convolution of
+    input `x` whose output gradient is `dy`.
+  }];
+  let results = (outs Cleave_FloatTensor:$dw);
+}
+
 #endif // CLEAVE_DIALECT_CLEAVE_IR_TRAININGOPS_TD

@@ -1,0 +1,77 @@
+//===- WindowRules.cpp - gradients of convolutions and pooling ------------===//
+//
+// A convolution's input and weight gradients are oneDNN's backward
+// primitives (cleave.conv_grad_data, cleave.conv_grad_weights) on the
+// forward window with its padding resolved; its bias's is dy summed over
+// the batch and the spatial axes. A global average pool spreads dy evenly
+// over the window.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Rules.h"
+#include "cleave/Dialect/Cleave/IR/Window.h"
+
+using namespace mlir;
+
+namespace cleave::graph::autodiff {
+
+namespace {
+
+LogicalResult conv(ConvOp op, GradientBuilder &b, ArrayRef<Value> dy,
+                   MutableArrayRef<Value> dx) {
+  // Fusion and layout passes run after differentiation.
+  if (op.getZ() || op.getFusedClip() || op.getChannelsLast())
+    return op.emitError("the gradient of a fused or channels-last Conv is "
+                        "not defined (differentiate before cleave-fuse-ops)");
+  auto x = cast<ShapedType>(op.getX().getType());
+  auto w = cast<ShapedType>(op.getW().getType());
+  auto y = cast<ShapedType>(op.getY().getType());
+  ArrayRef<int64_t> kernel = w.getShape().drop_front(2);
+  FailureOr<WindowSpec> spec =
+      getWindowSpec(op.getLoc(), kernel.size(), kernel, op.getStridesAttr(),
+                    op.getDilationsAttr(), op.getPadsAttr(), op.getAutoPad());
+  if (failed(spec))
+    return failure();
+  SmallVector<int64_t> begin, end;
+  windowPadding(x.getShape().drop_front(2), y.getShape().drop_front(2), *spec,
+                begin, end);
+  OpBuilder &builder = b.builder;
+  auto list = [&](ArrayRef<int64_t> v) { return builder.getDenseI64ArrayAttr(v); };
+  auto group = builder.getI64IntegerAttr((int64_t)op.getGroup());
+  dx[0] = ConvGradDataOp::create(builder, b.loc, x, dy[0], op.getW(),
+                                 list(spec->strides), list(spec->dilations),
+                                 list(begin), list(end), group);
+  dx[1] = ConvGradWeightsOp::create(builder, b.loc, w, op.getX(), dy[0],
+                                    list(spec->strides),
+                                    list(spec->dilations), list(begin),
+                                    list(end), group);
+  if (!isNone(op.getB())) {
+    SmallVector<int64_t> axes = {0};
+    for (int64_t i = 2; i < y.getRank(); ++i)
+      axes.push_back(i);
+    dx[2] = b.reshape(b.sumKeep(dy[0], axes), {w.getDimSize(0)});
+  }
+  return success();
+}
+
+LogicalResult globalAveragePool(GlobalAveragePoolOp op, GradientBuilder &b,
+                                ArrayRef<Value> dy,
+                                MutableArrayRef<Value> dx) {
+  auto x = cast<ShapedType>(op.getX().getType());
+  int64_t window = 1;
+  for (int64_t size : x.getShape().drop_front(2))
+    window *= size;
+  Value scaled = b.create<MulOp>(
+      dy[0], b.scalar(1.0 / (double)window, x.getElementType()));
+  dx[0] = b.expandTo(scaled, x);
+  return success();
+}
+
+} // namespace
+
+void attachWindowRules(MLIRContext *ctx) {
+  attach<ConvOp, conv>(ctx);
+  attach<GlobalAveragePoolOp, globalAveragePool>(ctx);
+}
+
+} // namespace cleave::graph::autodiff

@@ -1,0 +1,137 @@
+//===- ConvGradKernels.cpp - a convolution's backward pass on the CPU -----===//
+//
+// oneDNN's backward-data and backward-weights convolutions on the
+// program's plain [N, C, spatial...] tensors; each primitive is built once
+// per shape and window, from the forward-training descriptor oneDNN asks
+// for as a hint.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cleave/Runtime/CpuKernels.h"
+#include "OneDnnSupport.h"
+#include "StatusInternal.h"
+#include <dnnl.hpp>
+
+using namespace cleave::cpu;
+
+namespace {
+
+/// The descriptors of one convolution: x [N, C, in...], w [M, C/g, k...]
+/// (grouped: [g, M/g, C/g, k...]), y [N, M, out...].
+struct ConvShapes {
+  memory::desc x, w, y;
+  Dims strides, dilations, begin, end;
+};
+
+ConvShapes convShapes(const cleave_tensor *x, const cleave_tensor *w,
+                      const cleave_tensor *y, const cleave_window *window,
+                      int64_t group) {
+  ConvShapes s;
+  s.x = rowMajor(dimsOf(x));
+  s.y = rowMajor(dimsOf(y));
+  Dims wDims = dimsOf(w);
+  if (group > 1) {
+    wDims[0] /= group;
+    wDims.insert(wDims.begin(), group);
+  }
+  s.w = rowMajor(wDims);
+  for (int32_t i = 0; i < window->spatial_rank; ++i) {
+    s.strides.push_back(window->strides[i]);
+    s.dilations.push_back(window->dilations[i] - 1); // oneDNN counts from 0.
+    s.begin.push_back(window->pads_begin[i]);
+    s.end.push_back(window->pads_end[i]);
+  }
+  return s;
+}
+
+dnnl::convolution_forward::primitive_desc forwardHint(const ConvShapes &s) {
+  return dnnl::convolution_forward::primitive_desc(
+      dnnl::convolution_forward::desc(
+          dnnl::prop_kind::forward_training,
+          dnnl::algorithm::convolution_direct, s.x, s.w, s.y, s.strides,
+          s.dilations, s.begin, s.end),
+      cpuEngine());
+}
+
+/// Shapes, group and window: what decides the primitive.
+PlanKey convGradKey(PlanKind kind, const cleave_tensor *x,
+                    const cleave_tensor *w, const cleave_tensor *y,
+                    const cleave_window *window, int64_t group) {
+  PlanKey key = planKey(kind, {dimsOf(x), dimsOf(w), dimsOf(y)},
+                        {(double)group});
+  int32_t rank = window->spatial_rank;
+  for (const int64_t *v : {window->strides, window->dilations,
+                           window->pads_begin, window->pads_end})
+    key.insert(key.end(), v, v + rank);
+  return key;
+}
+
+cleave_status checkShapes(const char *kernel, const cleave_tensor *x,
+                          const cleave_tensor *w, const cleave_tensor *y,
+                          const cleave_window *window, int64_t group) {
+  CLEAVE_RETURN_IF_ERROR(checkF32(kernel, {x, w, y}));
+  int32_t rank = window->spatial_rank;
+  if (window->channels_last || x->rank != rank + 2 || w->rank != rank + 2 ||
+      y->rank != rank + 2 || group <= 0 || w->dims[0] % group != 0 ||
+      x->dims[1] != w->dims[1] * group || y->dims[1] != w->dims[0] ||
+      x->dims[0] != y->dims[0])
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        std::string(kernel) +
+                            ": inconsistent shapes, groups or layout");
+  return nullptr;
+}
+
+} // namespace
+
+extern "C" {
+
+cleave_status cleave_cpu_conv_backward_data(const cleave_tensor *dy,
+                                            const cleave_tensor *w,
+                                            const cleave_window *window,
+                                            int64_t group, cleave_tensor *dx) {
+  CLEAVE_RETURN_IF_ERROR(
+      checkShapes("conv_backward_data", dx, w, dy, window, group));
+  return guarded("conv_backward_data", [&]() -> cleave_status {
+    ConvShapes s = convShapes(dx, w, dy, window, group);
+    const dnnl::primitive &primitive = cachedPrimitive(
+        convGradKey(kConvBackwardData, dx, w, dy, window, group), [&] {
+          return dnnl::convolution_backward_data(
+              dnnl::convolution_backward_data::primitive_desc(
+                  dnnl::convolution_backward_data::desc(
+                      dnnl::algorithm::convolution_direct, s.x, s.w, s.y,
+                      s.strides, s.dilations, s.begin, s.end),
+                  cpuEngine(), forwardHint(s)));
+        });
+    execute(primitive, {{DNNL_ARG_DIFF_DST, wrap(s.y, dy)},
+                        {DNNL_ARG_WEIGHTS, wrap(s.w, w)},
+                        {DNNL_ARG_DIFF_SRC, wrap(s.x, dx)}});
+    return nullptr;
+  });
+}
+
+cleave_status cleave_cpu_conv_backward_weights(const cleave_tensor *x,
+                                               const cleave_tensor *dy,
+                                               const cleave_window *window,
+                                               int64_t group,
+                                               cleave_tensor *dw) {
+  CLEAVE_RETURN_IF_ERROR(
+      checkShapes("conv_backward_weights", x, dw, dy, window, group));
+  return guarded("conv_backward_weights", [&]() -> cleave_status {
+    ConvShapes s = convShapes(x, dw, dy, window, group);
+    const dnnl::primitive &primitive = cachedPrimitive(
+        convGradKey(kConvBackwardWeights, x, dw, dy, window, group), [&] {
+          return dnnl::convolution_backward_weights(
+              dnnl::convolution_backward_weights::primitive_desc(
+                  dnnl::convolution_backward_weights::desc(
+                      dnnl::algorithm::convolution_direct, s.x, s.w, s.y,
+                      s.strides, s.dilations, s.begin, s.end),
+                  cpuEngine(), forwardHint(s)));
+        });
+    execute(primitive, {{DNNL_ARG_SRC, wrap(s.x, x)},
+                        {DNNL_ARG_DIFF_DST, wrap(s.y, dy)},
+                        {DNNL_ARG_DIFF_WEIGHTS, wrap(s.w, dw)}});
+    return nullptr;
+  });
+}
+
+} // extern "C"
