@@ -1,9 +1,10 @@
-//===- ConvGradKernels.cpp - a convolution's backward pass on the CPU -----===//
+//===- ConvGradKernels.cpp - convolutions' and pools' backward passes -----===//
 //
-// oneDNN's backward-data and backward-weights convolutions on the
-// program's plain [N, C, spatial...] tensors; each primitive is built once
-// per shape and window, from the forward-training descriptor oneDNN asks
-// for as a hint.
+// oneDNN's backward-data and backward-weights convolutions and backward
+// pooling on the program's plain [N, C, spatial...] tensors; each
+// primitive is built once per shape and window, from the forward-training
+// descriptor oneDNN asks for as a hint. A max pool's backward pass reruns
+// its forward for the workspace (where each window's maximum is).
 //
 //===----------------------------------------------------------------------===//
 
@@ -130,6 +131,68 @@ cleave_status cleave_cpu_conv_backward_weights(const cleave_tensor *x,
     execute(primitive, {{DNNL_ARG_SRC, wrap(s.x, x)},
                         {DNNL_ARG_DIFF_DST, wrap(s.y, dy)},
                         {DNNL_ARG_DIFF_WEIGHTS, wrap(s.w, dw)}});
+    return nullptr;
+  });
+}
+
+cleave_status cleave_cpu_pool_backward(cleave_pool_kind kind,
+                                       const cleave_tensor *x,
+                                       const cleave_tensor *dy,
+                                       const cleave_window *window,
+                                       cleave_tensor *dx) {
+  CLEAVE_RETURN_IF_ERROR(checkF32("pool_backward", {x, dy, dx}));
+  int32_t rank = window->spatial_rank;
+  if (window->channels_last || x->rank != rank + 2 || dy->rank != rank + 2 ||
+      dimsOf(x) != dimsOf(dx) || x->dims[0] != dy->dims[0] ||
+      x->dims[1] != dy->dims[1])
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "pool_backward: inconsistent shapes or layout");
+  dnnl::algorithm algorithm =
+      kind == CLEAVE_POOL_MAX ? dnnl::algorithm::pooling_max
+      : kind == CLEAVE_POOL_AVG_INCLUDE_PAD
+          ? dnnl::algorithm::pooling_avg_include_padding
+          : dnnl::algorithm::pooling_avg_exclude_padding;
+  return guarded("pool_backward", [&]() -> cleave_status {
+    memory::desc xd = rowMajor(dimsOf(x)), yd = rowMajor(dimsOf(dy));
+    Dims strides, kernel, dilations, begin, end;
+    for (int32_t i = 0; i < rank; ++i) {
+      strides.push_back(window->strides[i]);
+      kernel.push_back(window->kernel[i]);
+      dilations.push_back(window->dilations[i] - 1);
+      begin.push_back(window->pads_begin[i]);
+      end.push_back(window->pads_end[i]);
+    }
+    dnnl::pooling_v2_forward::primitive_desc forward(
+        dnnl::pooling_v2_forward::desc(dnnl::prop_kind::forward_training,
+                                       algorithm, xd, yd, strides, kernel,
+                                       dilations, begin, end),
+        cpuEngine());
+    PlanKey key = planKey(kPoolBackward,
+                          {dimsOf(x), dimsOf(dy), strides, kernel, dilations,
+                           begin, end},
+                          {(double)kind});
+    std::unordered_map<int, memory> args = {{DNNL_ARG_DIFF_DST, wrap(yd, dy)},
+                                            {DNNL_ARG_DIFF_SRC, wrap(xd, dx)}};
+    if (kind == CLEAVE_POOL_MAX) {
+      key[0] = kPoolTraining;
+      const dnnl::primitive &rerun = cachedPrimitive(
+          key, [&] { return dnnl::pooling_v2_forward(forward); });
+      memory y(yd, cpuEngine()), workspace(forward.workspace_desc(),
+                                           cpuEngine());
+      execute(rerun, {{DNNL_ARG_SRC, wrap(xd, x)},
+                      {DNNL_ARG_DST, y},
+                      {DNNL_ARG_WORKSPACE, workspace}});
+      args[DNNL_ARG_WORKSPACE] = workspace;
+      key[0] = kPoolBackward;
+    }
+    const dnnl::primitive &backward = cachedPrimitive(key, [&] {
+      return dnnl::pooling_v2_backward(
+          dnnl::pooling_v2_backward::primitive_desc(
+              dnnl::pooling_v2_backward::desc(algorithm, xd, yd, strides,
+                                              kernel, dilations, begin, end),
+              cpuEngine(), forward));
+    });
+    execute(backward, args);
     return nullptr;
   });
 }

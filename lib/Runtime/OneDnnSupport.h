@@ -182,7 +182,9 @@ enum PlanKind : int64_t {
   kConv,
   kLrn,
   kConvBackwardData,
-  kConvBackwardWeights
+  kConvBackwardWeights,
+  kPoolTraining,
+  kPoolBackward
 };
 
 /// A key from a kind and any mix of numbers and dim lists.

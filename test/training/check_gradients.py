@@ -86,6 +86,28 @@ def conv_reference(strides=None, pads=None, dilations=None, group=1,
     return forward
 
 
+def average_pool_reference(kernel, strides, pads, include_pad):
+    """ONNX AveragePool (no ceil_mode, no dilation) in numpy (float64)."""
+    def forward(x):
+        rank = x.ndim - 2
+        padded = np.pad(x, [(0, 0), (0, 0)] +
+                        [(pads[i], pads[rank + i]) for i in range(rank)])
+        ones = np.pad(np.ones(x.shape[2:]),
+                      [(pads[i], pads[rank + i]) for i in range(rank)])
+        out = [(padded.shape[2 + i] - kernel[i]) // strides[i] + 1
+               for i in range(rank)]
+        y = np.zeros(list(x.shape[:2]) + out)
+        for o in np.ndindex(*out):
+            window = tuple(slice(o[i] * strides[i], o[i] * strides[i] +
+                                 kernel[i]) for i in range(rank))
+            total = padded[(slice(None), slice(None)) + window].sum(
+                axis=tuple(range(2, 2 + rank)))
+            count = np.prod(kernel) if include_pad else ones[window].sum()
+            y[(slice(None), slice(None)) + o] = total / count
+        return y
+    return forward
+
+
 # "_reference": the forward in numpy, where onnxruntime has no float64
 # kernel (Gelu, Erf).
 CASES = {
@@ -175,6 +197,22 @@ CASES = {
          "_reference": conv_reference([2, 2], group=3, same_upper=True)}),
     "conv_1d": ("Conv", [uniform(2, 3, 8), uniform(2, 3, 3), uniform(2)], {},
                 {"strides": [2], "_reference": conv_reference([2])}),
+    "max_pool": ("MaxPool", [uniform(2, 3, 4, 6)], {},
+                 {"kernel_shape": [2, 2], "strides": [2, 2]}),
+    "max_pool_padded": ("MaxPool", [uniform(1, 2, 5, 5)], {},
+                        {"kernel_shape": [3, 3], "strides": [2, 2],
+                         "pads": [1, 1, 1, 1]}),
+    "average_pool": ("AveragePool", [uniform(1, 2, 5, 5)], {},
+                     {"kernel_shape": [3, 3], "strides": [2, 2],
+                      "pads": [1, 1, 1, 1],
+                      "_reference": average_pool_reference(
+                          [3, 3], [2, 2], [1, 1, 1, 1], False)}),
+    "average_pool_include_pad": (
+        "AveragePool", [uniform(1, 2, 5, 5)], {},
+        {"kernel_shape": [3, 2], "strides": [1, 2], "pads": [1, 0, 1, 0],
+         "count_include_pad": 1,
+         "_reference": average_pool_reference([3, 2], [1, 2], [1, 0, 1, 0],
+                                              True)}),
     "global_average_pool": ("GlobalAveragePool", [uniform(2, 3, 4, 5)], {},
                             {"_reference": lambda x: x.mean(axis=(2, 3),
                                                             keepdims=True)}),

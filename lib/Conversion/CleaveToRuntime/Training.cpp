@@ -40,6 +40,23 @@ void populateTrainingLowerings(LoweringTable &table) {
                   p.i64(op.getGroup()), p.out(op)});
         return success();
       });
+  table.add<PoolGradOp>([](PoolGradOp op, ProgramBuilder &p) -> LogicalResult {
+    if (failed(p.f32Only(op)))
+      return failure();
+    ResolvedWindow w;
+    w.kernel.assign(op.getKernel().begin(), op.getKernel().end());
+    w.strides.assign(op.getStrides().begin(), op.getStrides().end());
+    w.dilations.assign(op.getDilations().begin(), op.getDilations().end());
+    w.begin.assign(op.getPadsBegin().begin(), op.getPadsBegin().end());
+    w.end.assign(op.getPadsEnd().begin(), op.getPadsEnd().end());
+    StringRef kind = op.getKind() == "max" ? "CLEAVE_POOL_MAX"
+                     : op.getKind() == "average"
+                         ? "CLEAVE_POOL_AVG_EXCLUDE_PAD"
+                         : "CLEAVE_POOL_AVG_INCLUDE_PAD";
+    p.kernel("pool_backward", {p.token(kind), p.in(op, 0), p.in(op, 1),
+                               p.window(w), p.out(op)});
+    return success();
+  });
   table.add<ConvGradWeightsOp>(
       [](ConvGradWeightsOp op, ProgramBuilder &p) -> LogicalResult {
         if (failed(p.f32Only(op)))

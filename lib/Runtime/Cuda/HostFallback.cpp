@@ -142,6 +142,16 @@ cleave_status cleave_cuda_conv_backward_weights(const cleave_tensor *x,
                                                    group, m.out(dw)));
 }
 
+cleave_status cleave_cuda_pool_backward(cleave_pool_kind kind,
+                                        const cleave_tensor *x,
+                                        const cleave_tensor *dy,
+                                        const cleave_window *window,
+                                        cleave_tensor *dx) {
+  HostMirror m;
+  return m.finish(cleave_cpu_pool_backward(kind, m.in(x), m.in(dy), window,
+                                           m.out(dx)));
+}
+
 cleave_status cleave_cuda_cross_entropy(const cleave_tensor *logits,
                                         const cleave_tensor *labels,
                                         int32_t reduction_mean,

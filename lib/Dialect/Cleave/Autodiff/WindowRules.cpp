@@ -3,8 +3,9 @@
 // A convolution's input and weight gradients are oneDNN's backward
 // primitives (cleave.conv_grad_data, cleave.conv_grad_weights) on the
 // forward window with its padding resolved; its bias's is dy summed over
-// the batch and the spatial axes. A global average pool spreads dy evenly
-// over the window.
+// the batch and the spatial axes. MaxPool and AveragePool are oneDNN's
+// backward pooling (cleave.pool_grad); a global average pool spreads dy
+// evenly over the window.
 //
 //===----------------------------------------------------------------------===//
 
@@ -54,6 +55,47 @@ LogicalResult conv(ConvOp op, GradientBuilder &b, ArrayRef<Value> dy,
   return success();
 }
 
+/// MaxPool and AveragePool: the window as the forward resolved it.
+template <typename Op>
+LogicalResult pool(Op op, StringRef kind, GradientBuilder &b,
+                   ArrayRef<Value> dy, MutableArrayRef<Value> dx) {
+  if (op.getChannelsLast())
+    return op.emitError("the gradient of a channels-last pool is not "
+                        "defined (differentiate before cleave-channels-last)");
+  auto x = cast<ShapedType>(op.getX().getType());
+  auto y = cast<ShapedType>(op.getY().getType());
+  ArrayRef<int64_t> kernel = *op.getKernelShape();
+  FailureOr<WindowSpec> spec =
+      getWindowSpec(op.getLoc(), kernel.size(), kernel, op.getStridesAttr(),
+                    op.getDilationsAttr(), op.getPadsAttr(), op.getAutoPad());
+  if (failed(spec))
+    return failure();
+  SmallVector<int64_t> begin, end;
+  windowPadding(x.getShape().drop_front(2), y.getShape().drop_front(2), *spec,
+                begin, end);
+  OpBuilder &builder = b.builder;
+  auto list = [&](ArrayRef<int64_t> v) { return builder.getDenseI64ArrayAttr(v); };
+  dx[0] = PoolGradOp::create(builder, b.loc, x, op.getX(), dy[0],
+                             builder.getStringAttr(kind), list(spec->kernel),
+                             list(spec->strides), list(spec->dilations),
+                             list(begin), list(end));
+  return success();
+}
+
+LogicalResult maxPool(MaxPoolOp op, GradientBuilder &b, ArrayRef<Value> dy,
+                      MutableArrayRef<Value> dx) {
+  if (op.getStorageOrder() != 0)
+    return op.emitError("the gradient of MaxPool with storage_order=1 is not "
+                        "supported");
+  return pool(op, "max", b, dy, dx);
+}
+
+LogicalResult averagePool(AveragePoolOp op, GradientBuilder &b,
+                          ArrayRef<Value> dy, MutableArrayRef<Value> dx) {
+  return pool(op, op.getCountIncludePad() ? "average_include_pad" : "average",
+              b, dy, dx);
+}
+
 LogicalResult globalAveragePool(GlobalAveragePoolOp op, GradientBuilder &b,
                                 ArrayRef<Value> dy,
                                 MutableArrayRef<Value> dx) {
@@ -72,6 +114,8 @@ LogicalResult globalAveragePool(GlobalAveragePoolOp op, GradientBuilder &b,
 void attachWindowRules(MLIRContext *ctx) {
   attach<ConvOp, conv>(ctx);
   attach<GlobalAveragePoolOp, globalAveragePool>(ctx);
+  attach<MaxPoolOp, maxPool>(ctx);
+  attach<AveragePoolOp, averagePool>(ctx);
 }
 
 } // namespace cleave::graph::autodiff

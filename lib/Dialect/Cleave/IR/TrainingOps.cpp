@@ -136,6 +136,21 @@ LogicalResult ConvGradWeightsOp::verify() {
                         getPadsEnd(), (int64_t)getGroup());
 }
 
+LogicalResult PoolGradOp::verify() {
+  StringRef kind = getKind();
+  if (kind != "max" && kind != "average" && kind != "average_include_pad")
+    return emitOpError("kind must be max, average or average_include_pad");
+  if (getX().getType() != getDx().getType())
+    return emitOpError("dx must have x's type");
+  size_t spatial = getX().getType().getRank() - 2;
+  for (ArrayRef<int64_t> list : {getKernel(), getStrides(), getDilations(),
+                                 getPadsBegin(), getPadsEnd()})
+    if (list.size() != spatial)
+      return emitOpError("needs a kernel size, stride, dilation and pads "
+                         "per spatial axis");
+  return success();
+}
+
 double ConvGradDataOp::getFlops() {
   return 2.0 * getDy().getType().getNumElements() *
          (double)getW().getType().getNumElements() /

@@ -150,4 +150,22 @@ def Cleave_ConvGradWeightsOp : Cleave_ConvGradOp<"conv_grad_weights",
   let results = (outs Cleave_FloatTensor:$dw);
 }
 
+def Cleave_PoolGradOp : Cleave_Op<"pool_grad",
+    [Pure, Cleave_CostOpInterface, Cleave_CostKind<"pool">]> {
+  let summary = "the gradient of cleave.max_pool or cleave.average_pool";
+  let description = [{
+    `dx` (the forward input `x`'s type, [N, C, spatial...]) of a pool whose
+    output gradient is `dy`, with the forward window's padding resolved.
+    `kind` is `max` (each dy goes to its window's first maximum),
+    `average` (padding not counted) or `average_include_pad`.
+  }];
+  let arguments = (ins Cleave_FloatTensor:$x, Cleave_FloatTensor:$dy,
+                       StrAttr:$kind, DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$pads_begin,
+                       DenseI64ArrayAttr:$pads_end);
+  let results = (outs Cleave_FloatTensor:$dx);
+  let hasVerifier = 1;
+}
+
 #endif // CLEAVE_DIALECT_CLEAVE_IR_TRAININGOPS_TD
