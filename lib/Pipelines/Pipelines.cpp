@@ -60,6 +60,7 @@ namespace {
 /// so that the cleanup folds no parameter away.
 void addTrainingPasses(OpPassManager &pm, const TrainingOptions &training) {
   OpPassManager &functions = pm.nest<func::FuncOp>();
+  functions.addPass(graph::createTrainBatchNormPass());
   functions.addPass(graph::createAddLossPass({training.loss}));
   functions.addPass(graph::createAutodiffPass());
   if (training.microbatches > 1 || training.replicas > 1) {

@@ -103,11 +103,41 @@ class Transformer(torch.nn.Module):
         return self.head(h)
 
 
+class Cnn(torch.nn.Module):
+    """Conv (padded; strided and grouped), BatchNormalization trained with
+    batch statistics, Relu, MaxPool, GlobalAveragePool, Flatten, Gemm."""
+
+    def __init__(self):
+        super().__init__()
+        # No bias before a batch norm: its gradient is zero but for
+        # rounding, which AdamW would scale up to full steps.
+        self.conv1 = torch.nn.Conv2d(3, 8, 3, padding=1, bias=False)
+        self.bn1 = torch.nn.BatchNorm2d(8)
+        self.conv2 = torch.nn.Conv2d(8, 8, 3, stride=2, padding=1, groups=2,
+                                     bias=False)
+        self.bn2 = torch.nn.BatchNorm2d(8)
+        self.fc = torch.nn.Linear(8, 5)
+        # Distinct values everywhere: the exporter merges equal
+        # initializers (both norms' ones and zeros) into one.
+        with torch.no_grad():
+            for bn in (self.bn1, self.bn2):
+                bn.weight.uniform_(0.5, 1.5)
+                bn.bias.uniform_(-0.5, 0.5)
+                bn.running_mean.uniform_(-0.5, 0.5)
+                bn.running_var.uniform_(0.5, 1.5)
+
+    def forward(self, x):
+        h = F.max_pool2d(torch.relu(self.bn1(self.conv1(x))), 2)
+        h = torch.relu(self.bn2(self.conv2(h)))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(h, 1), 1))
+
+
 MODELS = {
     # name: (module, input shape, loss, targets)
     "classifier": (Classifier, (8, 16), "cross_entropy", 10),
     "regressor": (Regressor, (6, 8), "mse", 4),
     "transformer": (Transformer, (4, 8), "tokens", 20),
+    "cnn": (Cnn, (4, 3, 8, 8), "cross_entropy", 5),
 }
 
 
@@ -122,10 +152,16 @@ def loss_of(loss, out, target):
 
 
 def main():
+    import sys
+    only = sys.argv[1:]  # regenerate these models only (default: all)
     for name, (make, shape, loss, width) in MODELS.items():
+        if only and name not in only:
+            continue
         torch.manual_seed(0)
         model = make()
         initial = {k: v.detach().clone() for k, v in model.named_parameters()}
+        buffers = {k: v.detach().clone() for k, v in model.named_buffers()
+                   if "running" in k}
         rng = np.random.default_rng(1)
         x = rng.standard_normal((STEPS,) + shape).astype(np.float32)
         if loss == "tokens":
@@ -138,9 +174,17 @@ def main():
         np.save(os.path.join(HERE, f"{name}.x.npy"), x)
         np.save(os.path.join(HERE, f"{name}.y.npy"), y)
         path = os.path.join(HERE, f"{name}.onnx")
+        # Exported for inference (batch norms keep their running
+        # statistics; constant folding would merge them into the convs);
+        # trained as model.train() runs.
+        norms = any(isinstance(m, torch.nn.BatchNorm2d)
+                    for m in model.modules())
+        model.eval()
         torch.onnx.export(model, (torch.from_numpy(x[0]),), path,
                           input_names=["x"], output_names=["out"],
-                          opset_version=17, dynamo=False)
+                          opset_version=17, dynamo=False,
+                          do_constant_folding=not norms)
+        model.train()
         # The exporter renames the weights it transposes for MatMul
         # (onnx::MatMul_62 = query.weight^T): record which is which.
         names = {}
@@ -158,6 +202,9 @@ def main():
             with torch.no_grad():
                 for k, v in model.named_parameters():
                     v.copy_(initial[k])
+                for k, v in model.named_buffers():
+                    if k in buffers:
+                        v.copy_(buffers[k])
             optimizer = make_optimizer(model.parameters())
             losses = []
             for step in range(STEPS):
@@ -171,6 +218,8 @@ def main():
                 optimizer.step()
                 losses.append(value.item())
             params = {k: v.detach().numpy() for k, v in model.named_parameters()}
+            params.update({k: v.detach().numpy().copy()
+                           for k, v in model.named_buffers() if k in buffers})
             np.savez(os.path.join(HERE, f"{name}.{key}.npz"),
                      losses=np.array(losses, np.float32), **params)
 

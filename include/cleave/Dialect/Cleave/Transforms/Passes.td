@@ -282,4 +282,16 @@ def AccumulateGradientsPass : Pass<"cleave-accumulate-gradients",
   let dependentDialects = ["::cleave::graph::CleaveDialect"];
 }
 
+def TrainBatchNormPass : Pass<"cleave-train-batch-norm", "::mlir::func::FuncOp"> {
+  let summary = "BatchNormalization with batch statistics, as in training";
+  let description = [{
+    Each cleave.batch_normalization becomes its training form, as
+    torch.nn.BatchNorm runs after model.train(): normalized by the batch's
+    mean and biased variance over every axis but axis 1, its running mean
+    and variance (variables now; never trained) updated by `momentum` with
+    the batch's mean and unbiased variance, assigned where they are made.
+  }];
+  let dependentDialects = ["::cleave::graph::CleaveDialect"];
+}
+
 #endif // CLEAVE_DIALECT_CLEAVE_TRANSFORMS_PASSES_TD
