@@ -15,6 +15,8 @@
 #             CPU target (test/gpu/run_models.py models)
 #   pipeline  gpt2_lm on 2 devices sharing the GPU, MPI transport
 #             (test/gpu/run_models.py pipeline)
+#   training  10 training steps of test/training's models (one on 2
+#             replicas) against PyTorch (test/gpu/run_models.py training)
 #   bench     bench/gpu_vs_pytorch.py over the batch-8 bundles
 #   sanitize  gpt2_lm and resnet50 under compute-sanitizer's memcheck
 # Results: $OUT/gpu-results.json (rewritten after every step) and
@@ -44,7 +46,7 @@ tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$1" "$WORK"
 }
 
 step_unpack() {
-  rm -rf "${WORK:?}"/{lib,models,pipeline,node} "$WORK/env.sh"
+  rm -rf "${WORK:?}"/{lib,models,pipeline,node,training} "$WORK/env.sh"
   untar "$GPU/lib.tar.xz" || return
   untar "$GPU/bundles.tar.xz" || return
   local lib=$WORK/lib known f cuda pip
@@ -120,8 +122,8 @@ step_build() {
   local list=() b
   local -A seen
   # The models and the pipeline first: the node tests are many.
-  for b in "$WORK"/pipeline/bundle "$WORK"/models/*/b2-fp32 "$WORK"/models/*/b*-* \
-    "$WORK"/node/*; do
+  for b in "$WORK"/pipeline/bundle "$WORK"/training/*/bundle \
+    "$WORK"/models/*/b2-fp32 "$WORK"/models/*/b*-* "$WORK"/node/*; do
     if [[ -f $b/build.sh && -z ${seen[$b]:-} ]]; then
       seen[$b]=1
       list+=("$b/build.sh")
@@ -151,6 +153,11 @@ step_models() {
 step_pipeline() {
   python3 "$ROOT/test/gpu/run_models.py" pipeline --root "$WORK/pipeline" \
     --timeout $((STEP_BOX - 15)) --json "$STEPS/pipeline.json"
+}
+
+step_training() {
+  python3 "$ROOT/test/gpu/run_models.py" training --root "$WORK/training" \
+    --timeout 60 --json "$STEPS/training.json"
 }
 
 step_sanitize() {
@@ -213,6 +220,7 @@ run_step build 140
 run_step node 100
 run_step models 40
 run_step pipeline 35
+run_step training 30
 run_step bench 80
 run_step sanitize 40
 echo "=== summary"

@@ -186,7 +186,7 @@ pack() {
   # Models first, then the pipeline (its weights repeat gpt2_lm's: xz -9's
   # 64 MiB window finds them), then the node tests. pb=2 and lp=2 suit
   # arrays of 4-byte floats (5% smaller).
-  tar -C "$STAGE/bundles" --sort=name -cf - models pipeline node |
+  tar -C "$STAGE/bundles" --sort=name -cf - models pipeline training node |
     xz --lzma2=preset=9,lc=0,lp=2,pb=2 -T1 >"$OUT/bundles.tar.xz"
 }
 size() { du -cb "$@" | tail -1 | cut -f1; }

@@ -20,6 +20,9 @@ Writes into STAGE:
   pipeline/              gpt2_lm at the suite's dims on 2 devices
                          (--num-devices=2): bundle/, inputs/, cpu/,
                          pipeline.json.
+  training/<name>/       training bundles of test/training's models (AdamW,
+                         SGD, 2 replicas), their data and PyTorch
+                         references: bundle/, *.npy, *.npz, training.json.
 Identical files (weights shared by bundles) become hard links, so a tar of
 STAGE stores them once.
 
@@ -242,6 +245,41 @@ def prepare_pipeline(args, models, out):
               "will run it alone")
 
 
+# Training steps the GPU runs against the PyTorch references of
+# test/training: name: (model, --loss, --optimizer, reference, replicas).
+TRAINING = {
+    "transformer-adamw": ("transformer", "cross_entropy:logits=out,labels=y",
+                          "adamw:lr=0.01,weight_decay=0.01", "adamw", 1),
+    "cnn-sgd": ("cnn", "cross_entropy:logits=out,labels=y",
+                "sgd:lr=0.1,momentum=0.9", "sgd", 1),
+    "transformer-dp2": ("transformer", "cross_entropy:logits=out,labels=y",
+                        "sgd:lr=0.1,momentum=0.9", "sgd", 2),
+}
+
+
+def prepare_training(args, out):
+    """training/<name>/: a training bundle of test/training's models, its
+    data and PyTorch's reference (losses and parameters after 10 steps)."""
+    data = os.path.join(root, "test", "training")
+    for name, (model, loss, optimizer, reference, replicas) in TRAINING.items():
+        folder = os.path.join(out, name)
+        os.makedirs(folder, exist_ok=True)
+        run([os.path.join(args.tools, "cleave-compile"),
+             os.path.join(data, f"{model}.onnx"), "-o",
+             os.path.join(folder, "bundle"), "--train", f"--loss={loss}",
+             f"--optimizer={optimizer}", f"--dp={replicas}"] +
+            compile_flags(args.target, "fp32"))
+        for file in (f"{model}.x.npy", f"{model}.y.npy",
+                     f"{model}.{reference}.npz", f"{model}.names.json"):
+            shutil.copy(os.path.join(data, file), folder)
+        with open(os.path.join(folder, "training.json"), "w") as f:
+            json.dump({"model": model, "optimizer": optimizer,
+                       "replicas": replicas, "steps": 10,
+                       "reference": f"{model}.{reference}.npz",
+                       "names": f"{model}.names.json"}, f, indent=1)
+    print(f"training: {', '.join(TRAINING)}")
+
+
 def link_duplicates(folder, min_bytes=1 << 16):
     """Replaces files with the same bytes as an earlier one by hard links."""
     seen, saved = {}, 0
@@ -284,6 +322,7 @@ def main():
             lambda item: prepare_model(args, *item, models_out),
             suite.items())))
     prepare_pipeline(args, infos, os.path.join(args.out, "pipeline"))
+    prepare_training(args, os.path.join(args.out, "training"))
     prepare_node(args, os.path.join(args.out, "node"))
     link_duplicates(args.out)
     return 0

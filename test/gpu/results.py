@@ -20,8 +20,8 @@ import subprocess
 import sys
 import time
 
-STEPS = ["unpack", "env", "build", "node", "models", "pipeline", "bench",
-         "sanitize"]
+STEPS = ["unpack", "env", "build", "node", "models", "pipeline", "training",
+         "bench", "sanitize"]
 
 
 def output(command):
@@ -152,7 +152,7 @@ def summary(path):
         if step in ("build", "node"):
             note = ", ".join(f"{n} {k}" for k, n in
                              data.get("counts", {}).items())
-        elif step in ("models", "sanitize"):
+        elif step in ("models", "sanitize", "training"):
             note = ", ".join(f"{m['model']} {m['status']}"
                              for m in data.get("models", []))
         elif step == "pipeline":

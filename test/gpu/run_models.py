@@ -5,6 +5,7 @@ outputs, on the GPU machine.
   run_models.py models --root WORK/models [--json models.json]
   run_models.py pipeline --root WORK/pipeline [--json pipeline.json]
   run_models.py sanitize --root WORK/models [--json sanitize.json]
+  run_models.py training --root WORK/training [--json training.json]
 
 models: each model's b2-fp32/device_0 on the carried inputs, against
 onnxruntime run here on the same inputs (rtol 1e-3, atol 1e-4: the test's
@@ -18,6 +19,9 @@ sanitize: gpt2_lm's and resnet50's b2-fp32 programs under compute-sanitizer's
 memcheck (3 runs: eager, captured as a CUDA graph, replayed): any error it
 finds (an out-of-bounds access, a misaligned one, a leak of device memory
 is not counted) fails the model.
+training: each training bundle (test/training's transformer with AdamW,
+its CNN with SGD, the transformer on 2 replicas) for 10 steps, its losses
+(rtol 1e-4) and parameters (atol 1e-4) against PyTorch's references.
 Exits non-zero if a model fails.
 """
 import argparse
@@ -178,6 +182,79 @@ def run_pipeline(args):
     return entry
 
 
+def run_training(args):
+    """Each training bundle for 10 steps (replicas under mpirun, host-staged
+    MPI as they share the GPU), its losses and final parameters against
+    PyTorch's (test/training/check_training.py's tolerances)."""
+    sys.path.insert(0, os.path.join(root, "test", "training"))
+    from check_training import saved_variables  # noqa: E402
+    mpirun, why = working_mpirun()
+    results = []
+    for name in sorted(os.listdir(args.root)):
+        folder = os.path.join(args.root, name)
+        if not os.path.isfile(os.path.join(folder, "training.json")):
+            continue
+        with open(os.path.join(folder, "training.json")) as f:
+            info = json.load(f)
+        bundle = os.path.join(folder, "bundle")
+        entry = {"model": name, "optimizer": info["optimizer"],
+                 "replicas": info["replicas"]}
+        if not os.access(os.path.join(bundle, "device_0"), os.X_OK):
+            entry.update(status="not built")
+        elif info["replicas"] > 1 and not mpirun:
+            entry.update(status="skipped", detail=why)
+        else:
+            with tempfile.TemporaryDirectory(prefix="cleave-train-") as work:
+                model = info["model"]
+                command = [os.path.join(bundle, "device_0"), "--weights",
+                           os.path.join(bundle, "device_0.weights"),
+                           "--steps", str(info["steps"]),
+                           "--input", f"x={folder}/{model}.x.npy",
+                           "--input", f"y={folder}/{model}.y.npy",
+                           "--output", f"loss={work}/loss.npy",
+                           "--weights-out", f"{work}/device_0.weights"]
+                if info["replicas"] > 1:
+                    command = [mpirun, "--allow-run-as-root", "--oversubscribe",
+                               "-x", "CLEAVE_TRANSPORT", "-np",
+                               str(info["replicas"])] + command
+                env = dict(os.environ, CLEAVE_TRANSPORT="mpi")
+                try:
+                    proc = subprocess.run(command, capture_output=True,
+                                          text=True, timeout=args.timeout,
+                                          env=env)
+                except subprocess.TimeoutExpired:
+                    proc = None
+                if proc is None or proc.returncode != 0:
+                    entry.update(status="failed", detail="timed out" if not proc
+                                 else error_line(proc.stdout + proc.stderr,
+                                                 "failed"))
+                else:
+                    reference = np.load(os.path.join(folder, info["reference"]))
+                    with open(os.path.join(folder, info["names"])) as f:
+                        names = json.load(f)
+                    saved = saved_variables(bundle, work)
+                    losses = np.load(os.path.join(work, "loss.npy"))
+                    loss_error = float(np.max(np.abs(
+                        losses - reference["losses"]) /
+                        np.abs(reference["losses"])))
+                    worst = 0.0
+                    for onnx_name, value in saved.items():
+                        param, transposed = names.get(onnx_name,
+                                                      [onnx_name, False])
+                        if param in reference.files:
+                            want = reference[param]
+                            worst = max(worst, float(np.max(np.abs(
+                                (value.T if transposed else value) - want))))
+                    ok = loss_error <= 1e-4 and worst <= 1e-4
+                    entry.update(status="passed" if ok else "failed",
+                                 loss_rel_error=loss_error,
+                                 param_max_abs=worst)
+        results.append(entry)
+        print(f"training {name}: {entry['status']} "
+              f"{entry.get('detail', '')}{entry.get('param_max_abs', '')}")
+    return {"models": results}
+
+
 def run_sanitize(args):
     sanitizer = shutil.which("compute-sanitizer")
     results = []
@@ -220,7 +297,8 @@ def run_sanitize(args):
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("what", choices=["models", "pipeline", "sanitize"])
+    parser.add_argument("what",
+                        choices=["models", "pipeline", "sanitize", "training"])
     parser.add_argument("--root", required=True)
     parser.add_argument("--timeout", type=float, default=120,
                         help="seconds for each run of a bundle")
@@ -228,7 +306,7 @@ def main():
     args = parser.parse_args()
     args.root = os.path.abspath(args.root)
     summary = {"models": run_models, "pipeline": run_pipeline,
-               "sanitize": run_sanitize}[args.what](args)
+               "sanitize": run_sanitize, "training": run_training}[args.what](args)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(summary, f, indent=1)
