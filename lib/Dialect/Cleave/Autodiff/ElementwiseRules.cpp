@@ -189,6 +189,38 @@ LogicalResult div(DivOp op, GradientBuilder &b, ArrayRef<Value> dy,
 }
 
 /// The gradient goes to the branch the condition chose.
+/// dy where min < x < max (ReLU6's hardtanh convention: not at the bounds).
+LogicalResult clip(ClipOp op, GradientBuilder &b, ArrayRef<Value> dy,
+                   MutableArrayRef<Value> dx) {
+  Value x = op.getX(), inside;
+  if (!isNone(op.getMin()))
+    inside = b.create<GreaterOp>(x, op.getMin());
+  if (!isNone(op.getMax())) {
+    Value below = b.create<LessOp>(x, op.getMax());
+    inside = inside ? b.create<AndOp>(inside, below) : below;
+  }
+  dx[0] = inside ? b.create<WhereOp>(inside, dy[0],
+                                     b.scalar(0.0, elementOf(x)))
+                 : dy[0];
+  return success();
+}
+
+/// z = x^y: dx = dy y x^(y - 1); dy = dy z log(x), unless y is a constant.
+LogicalResult pow(PowOp op, GradientBuilder &b, ArrayRef<Value> dy,
+                  MutableArrayRef<Value> dx) {
+  Value x = op.getX(), y = op.getY();
+  if (!isa<FloatType>(elementOf(y)))
+    return op.emitError("the gradient of Pow needs a float exponent");
+  Value slope = b.create<MulOp>(
+      y, b.create<PowOp>(x, b.create<SubOp>(y, b.scalar(1.0, elementOf(y)))));
+  dx[0] = b.unbroadcast(b.create<MulOp>(dy[0], slope), x.getType());
+  if (!y.getDefiningOp<ConstantOp>())
+    dx[1] = b.unbroadcast(
+        b.create<MulOp>(dy[0], b.create<MulOp>(op.getZ(), b.create<LogOp>(x))),
+        y.getType());
+  return success();
+}
+
 LogicalResult where(WhereOp op, GradientBuilder &b, ArrayRef<Value> dy,
                     MutableArrayRef<Value> dx) {
   Value zero = b.scalar(0.0, elementOf(dy[0]));
@@ -203,6 +235,8 @@ LogicalResult where(WhereOp op, GradientBuilder &b, ArrayRef<Value> dy,
 
 void attachElementwiseRules(MLIRContext *ctx) {
   attach<ReluOp, relu>(ctx);
+  attach<ClipOp, clip>(ctx);
+  attach<PowOp, pow>(ctx);
   attach<LeakyReluOp, leakyRelu>(ctx);
   attach<TanhOp, tanh>(ctx);
   attach<SigmoidOp, sigmoid>(ctx);
