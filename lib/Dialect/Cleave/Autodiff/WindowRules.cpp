@@ -18,6 +18,25 @@ namespace cleave::graph::autodiff {
 
 namespace {
 
+/// The forward window of a Conv or pool of `kernel`, its padding resolved
+/// for the input and output the op has (as its lowering resolves it).
+template <typename Op>
+FailureOr<WindowSpec> forwardWindow(Op op, ArrayRef<int64_t> kernel) {
+  FailureOr<WindowSpec> spec =
+      getWindowSpec(op.getLoc(), kernel.size(), kernel, op.getStridesAttr(),
+                    op.getDilationsAttr(), op.getPadsAttr(), op.getAutoPad());
+  if (failed(spec))
+    return failure();
+  auto x = cast<ShapedType>(op.getX().getType());
+  auto y = cast<ShapedType>(op.getY().getType());
+  SmallVector<int64_t> begin, end;
+  windowPadding(x.getShape().drop_front(2), y.getShape().drop_front(2), *spec,
+                begin, end);
+  spec->padsBegin = begin;
+  spec->padsEnd = end;
+  return spec;
+}
+
 LogicalResult conv(ConvOp op, GradientBuilder &b, ArrayRef<Value> dy,
                    MutableArrayRef<Value> dx) {
   // Fusion and layout passes run after differentiation.
@@ -27,15 +46,10 @@ LogicalResult conv(ConvOp op, GradientBuilder &b, ArrayRef<Value> dy,
   auto x = cast<ShapedType>(op.getX().getType());
   auto w = cast<ShapedType>(op.getW().getType());
   auto y = cast<ShapedType>(op.getY().getType());
-  ArrayRef<int64_t> kernel = w.getShape().drop_front(2);
-  FailureOr<WindowSpec> spec =
-      getWindowSpec(op.getLoc(), kernel.size(), kernel, op.getStridesAttr(),
-                    op.getDilationsAttr(), op.getPadsAttr(), op.getAutoPad());
+  FailureOr<WindowSpec> spec = forwardWindow(op, w.getShape().drop_front(2));
   if (failed(spec))
     return failure();
-  SmallVector<int64_t> begin, end;
-  windowPadding(x.getShape().drop_front(2), y.getShape().drop_front(2), *spec,
-                begin, end);
+  ArrayRef<int64_t> begin = spec->padsBegin, end = spec->padsEnd;
   OpBuilder &builder = b.builder;
   auto list = [&](ArrayRef<int64_t> v) { return builder.getDenseI64ArrayAttr(v); };
   auto group = builder.getI64IntegerAttr((int64_t)op.getGroup());
@@ -63,16 +77,10 @@ LogicalResult pool(Op op, StringRef kind, GradientBuilder &b,
     return op.emitError("the gradient of a channels-last pool is not "
                         "defined (differentiate before cleave-channels-last)");
   auto x = cast<ShapedType>(op.getX().getType());
-  auto y = cast<ShapedType>(op.getY().getType());
-  ArrayRef<int64_t> kernel = *op.getKernelShape();
-  FailureOr<WindowSpec> spec =
-      getWindowSpec(op.getLoc(), kernel.size(), kernel, op.getStridesAttr(),
-                    op.getDilationsAttr(), op.getPadsAttr(), op.getAutoPad());
+  FailureOr<WindowSpec> spec = forwardWindow(op, *op.getKernelShape());
   if (failed(spec))
     return failure();
-  SmallVector<int64_t> begin, end;
-  windowPadding(x.getShape().drop_front(2), y.getShape().drop_front(2), *spec,
-                begin, end);
+  ArrayRef<int64_t> begin = spec->padsBegin, end = spec->padsEnd;
   OpBuilder &builder = b.builder;
   auto list = [&](ArrayRef<int64_t> v) { return builder.getDenseI64ArrayAttr(v); };
   dx[0] = PoolGradOp::create(builder, b.loc, x, op.getX(), dy[0],
