@@ -488,11 +488,13 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
     std::remove(errorPath.c_str());
     std::fputs(text.c_str(), stderr);
     // "mpirun noticed that process rank 1 with PID ... exited on signal 9"
-    // Or, when a device stopped the job: "MPI_ABORT was invoked on rank 1".
-    size_t at = text.find("process rank "), skip = 13;
-    if (at == std::string::npos && (at = text.find("invoked on rank ")) !=
-                                       std::string::npos)
-      skip = 16;
+    // A device that stopped the job ("MPI_ABORT was invoked on rank 1")
+    // is the cause, whatever mpirun says of the peers it then stopped.
+    size_t at = text.find("invoked on rank "), skip = 16;
+    if (at == std::string::npos) {
+      at = text.find("process rank ");
+      skip = 13;
+    }
     if (rc != 0 && at != std::string::npos) {
       std::string rest = text.substr(at + skip);
       std::string rank;
