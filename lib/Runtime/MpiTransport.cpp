@@ -34,6 +34,19 @@ std::vector<MPI_Request> &pendingSums() {
   return requests;
 }
 
+/// Waits for (and forgets) `requests`, timed as waiting for other devices.
+cleave_status waitAll(std::vector<MPI_Request> &requests, const char *what) {
+  WaitTimer timer;
+  int rc = MPI_Waitall((int)requests.size(), requests.data(),
+                       MPI_STATUSES_IGNORE);
+  requests.clear();
+  if (rc != MPI_SUCCESS)
+    return CLEAVE_ERROR(CLEAVE_INTERNAL,
+                        std::string("waiting for ") + what + ": " +
+                            mpiError(rc));
+  return nullptr;
+}
+
 /// The replicas of this process's device (MPI_COMM_WORLD without
 /// replicas).
 MPI_Comm replicaComm = MPI_COMM_WORLD;
@@ -58,15 +71,7 @@ cleave_status cleave_transport_all_reduce_start(cleave_tensor *t) {
 }
 
 cleave_status cleave_transport_all_reduce_wait(void) {
-  std::vector<MPI_Request> &requests = pendingSums();
-  WaitTimer timer;
-  int rc = MPI_Waitall((int)requests.size(), requests.data(),
-                       MPI_STATUSES_IGNORE);
-  requests.clear();
-  if (rc != MPI_SUCCESS)
-    return CLEAVE_ERROR(CLEAVE_INTERNAL,
-                        "waiting for all-reduces: " + mpiError(rc));
-  return nullptr;
+  return waitAll(pendingSums(), "all-reduces");
 }
 
 cleave_status cleave_transport_send(const cleave_tensor *t, int32_t peer,
@@ -105,14 +110,7 @@ cleave_status cleave_transport_recv(cleave_tensor *t, int32_t peer,
 }
 
 cleave_status cleave_transport_wait_sends(void) {
-  std::vector<MPI_Request> &requests = pendingSends();
-  WaitTimer timer;
-  int rc = MPI_Waitall((int)requests.size(), requests.data(),
-                       MPI_STATUSES_IGNORE);
-  requests.clear();
-  if (rc != MPI_SUCCESS)
-    return CLEAVE_ERROR(CLEAVE_INTERNAL, "waiting for sends: " + mpiError(rc));
-  return nullptr;
+  return waitAll(pendingSends(), "sends");
 }
 
 } // extern "C"

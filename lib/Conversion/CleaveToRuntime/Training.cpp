@@ -14,13 +14,12 @@ using namespace cleave::graph;
 namespace cleave::lowering {
 
 namespace {
-/// The forward convolution's window of a gradient op: `kernel` from the
-/// weights, the padding as the op resolved it.
+/// The forward window of a convolution's or pool's gradient op: `kernel`,
+/// and the strides, dilations and padding as the op resolved them.
 template <typename Op>
-Value convGradWindow(Op op, ShapedType weights, ProgramBuilder &p) {
+Value gradWindow(Op op, ArrayRef<int64_t> kernel, ProgramBuilder &p) {
   ResolvedWindow w;
-  w.kernel.assign(weights.getShape().drop_front(2).begin(),
-                  weights.getShape().end());
+  w.kernel.assign(kernel.begin(), kernel.end());
   w.strides.assign(op.getStrides().begin(), op.getStrides().end());
   w.dilations.assign(op.getDilations().begin(), op.getDilations().end());
   w.begin.assign(op.getPadsBegin().begin(), op.getPadsBegin().end());
@@ -36,25 +35,21 @@ void populateTrainingLowerings(LoweringTable &table) {
           return failure();
         p.kernel("conv_backward_data",
                  {p.in(op, 0), p.in(op, 1),
-                  convGradWindow(op, op.getW().getType(), p),
+                  gradWindow(op, op.getW().getType().getShape().drop_front(2),
+                             p),
                   p.i64(op.getGroup()), p.out(op)});
         return success();
       });
   table.add<PoolGradOp>([](PoolGradOp op, ProgramBuilder &p) -> LogicalResult {
     if (failed(p.f32Only(op)))
       return failure();
-    ResolvedWindow w;
-    w.kernel.assign(op.getKernel().begin(), op.getKernel().end());
-    w.strides.assign(op.getStrides().begin(), op.getStrides().end());
-    w.dilations.assign(op.getDilations().begin(), op.getDilations().end());
-    w.begin.assign(op.getPadsBegin().begin(), op.getPadsBegin().end());
-    w.end.assign(op.getPadsEnd().begin(), op.getPadsEnd().end());
     StringRef kind = op.getKind() == "max" ? "CLEAVE_POOL_MAX"
                      : op.getKind() == "average"
                          ? "CLEAVE_POOL_AVG_EXCLUDE_PAD"
                          : "CLEAVE_POOL_AVG_INCLUDE_PAD";
     p.kernel("pool_backward", {p.token(kind), p.in(op, 0), p.in(op, 1),
-                               p.window(w), p.out(op)});
+                               gradWindow(op, op.getKernel(), p),
+                               p.out(op)});
     return success();
   });
   table.add<ConvGradWeightsOp>(
@@ -63,7 +58,8 @@ void populateTrainingLowerings(LoweringTable &table) {
           return failure();
         p.kernel("conv_backward_weights",
                  {p.in(op, 0), p.in(op, 1),
-                  convGradWindow(op, op.getDw().getType(), p),
+                  gradWindow(op, op.getDw().getType().getShape().drop_front(2),
+                             p),
                   p.i64(op.getGroup()), p.out(op)});
         return success();
       });
