@@ -487,16 +487,32 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
     std::string text = readFile(errorPath);
     std::remove(errorPath.c_str());
     std::fputs(text.c_str(), stderr);
-    // "mpirun noticed that process rank 1 with PID ... exited on signal 9"
-    // A device that stopped the job ("MPI_ABORT was invoked on rank 1")
-    // is the cause, whatever mpirun says of the peers it then stopped.
-    size_t at = text.find("invoked on rank "), skip = 16;
+    // A device that stopped the job says so itself ("device 0 of replica 1
+    // (MPI rank 1) failed; stopping every device"); it is the cause,
+    // whatever mpirun says of the peers it then stopped. Otherwise mpirun's
+    // report names the rank: "MPI_ABORT was invoked on rank 1", "mpirun
+    // noticed that process rank 1 with PID ... exited on signal 9".
+    size_t at = std::string::npos, skip = 10;
+    for (size_t stop = text.find(") failed; stopping every device");
+         stop != std::string::npos && at == std::string::npos;
+         stop = text.find(") failed; stopping every device", stop + 1)) {
+      size_t open = text.rfind("(MPI rank ", stop);
+      size_t line = text.rfind('\n', stop);
+      if (open != std::string::npos &&
+          (line == std::string::npos || open > line))
+        at = open;
+    }
+    if (at == std::string::npos) {
+      at = text.find("invoked on rank ");
+      skip = 16;
+    }
     if (at == std::string::npos) {
       at = text.find("process rank ");
       skip = 13;
     }
     if (rc != 0 && at != std::string::npos) {
       std::string rest = text.substr(at + skip);
+      rest = rest.substr(0, rest.find('\n'));
       std::string rank;
       for (char c : rest) {
         if (!std::isdigit((unsigned char)c))
@@ -507,7 +523,6 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
       std::string reason = "failed";
       if (how != std::string::npos) {
         reason = rest.substr(how + 1);
-        reason = reason.substr(0, reason.find('\n'));
         while (!reason.empty() && reason.back() == '.')
           reason.pop_back();
       }

@@ -144,15 +144,16 @@ int cleave_transport_join(int *argc, char ***argv,
 
 void cleave_transport_abort(const cleave_program &program, int32_t device,
                             int rc) {
+  // The launcher reads the rank from this line: mpirun's own report of the
+  // abort can come garbled or not at all when several ranks stop at once.
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  std::string which = "device " + std::to_string(device);
   if (program.replicas > 1)
-    std::fprintf(stderr,
-                 "%s: error: device %d of replica %d failed; stopping every "
-                 "device\n",
-                 program.name, device, cleave_runtime_replica());
-  else
-    std::fprintf(stderr,
-                 "%s: error: device %d failed; stopping every device\n",
-                 program.name, device);
+    which += " of replica " + std::to_string(cleave_runtime_replica());
+  std::fprintf(stderr,
+               "%s: error: %s (MPI rank %d) failed; stopping every device\n",
+               program.name, which.c_str(), rank);
   std::fflush(stderr);
   MPI_Abort(MPI_COMM_WORLD, rc);
   std::abort(); // MPI_Abort does not return.
