@@ -31,15 +31,16 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Test-only Python packages: reading ONNX test data, writing example models,
-# and onnxruntime as the reference the end-to-end tests compare against.
+# onnxruntime as the reference the end-to-end tests compare against, and
+# Hugging Face's safetensors reader for the training checkpoints.
 PYTHON=${PYTHON:-python3}
-if ! "$PYTHON" -c "import onnx, numpy, onnxruntime" 2>/dev/null; then
+if ! "$PYTHON" -c "import onnx, numpy, onnxruntime, safetensors" 2>/dev/null; then
   if ! "$PYTHON" -m pip --version >/dev/null 2>&1; then
     [ -n "${APT_UPDATED:-}" ] || $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-pip >/dev/null
   fi
   pip_install() {
-    "$PYTHON" -m pip install -q --disable-pip-version-check "$@" "onnx==1.17.0" numpy onnxruntime
+    "$PYTHON" -m pip install -q --disable-pip-version-check "$@" "onnx==1.17.0" numpy onnxruntime safetensors
   }
   # Debian's own Python refuses system-wide installs unless told otherwise.
   pip_install 2>/dev/null || pip_install --break-system-packages

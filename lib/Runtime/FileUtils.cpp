@@ -35,6 +35,9 @@ cleave_status writeFile(const char *path, const std::string &bytes) {
     return CLEAVE_ERROR(CLEAVE_IO_ERROR, std::string("cannot create '") + path +
                                              "': " + std::strerror(errno));
   bool ok = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
+  // On disk before the rename, so a crash after it cannot leave an empty
+  // file under the name.
+  ok = ok && std::fflush(file) == 0 && ::fsync(fileno(file)) == 0;
   ok = std::fclose(file) == 0 && ok;
   if (!ok || std::rename(temporary.c_str(), path) != 0) {
     std::remove(temporary.c_str());

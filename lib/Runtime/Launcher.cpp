@@ -13,6 +13,7 @@
 
 #include "cleave/Runtime/Launcher.h"
 #include "cleave/Runtime/BundleFormat.h"
+#include "cleave/Runtime/Checkpoint.h"
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -20,6 +21,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <fstream>
 #include <map>
@@ -37,6 +39,7 @@ extern char **environ;
 
 namespace {
 
+using cleave::Checkpoint;
 using nlohmann::json;
 
 int fail(const std::string &message) {
@@ -73,10 +76,11 @@ const char *kHelp =
     "--benchmark)\n"
     "  --export-onnx=<file>  - After training, write the model with its "
     "trained initializers (cleave-export-onnx)\n"
-    "  --resume=<folder>     - Start from the weights a --save wrote\n"
-    "  --save=<folder>       - Write each device's weights after the run "
-    "(trained parameters and optimizer state: a training bundle's "
-    "checkpoint)\n"
+    "  --resume=<folder>     - Start from the checkpoint a --save wrote (the "
+    "folder, or its checkpoint.safetensors)\n"
+    "  --save=<folder>       - After training, write the checkpoint "
+    "<folder>/checkpoint.safetensors: parameters under their ONNX names, "
+    "optimizer state and step\n"
     "  --steps=<uint>        - Train: run S steps, each on the next batch of "
     "every input (the files stack S batches on a new leading axis); "
     "outputs stack one result per step\n"
@@ -264,9 +268,40 @@ std::string format(const char *pattern, ...) {
 
 } // namespace
 
+/// A private folder for weights files (the resumed ones the devices read,
+/// the trained ones they write), removed with its files when done.
+struct ScratchFolder {
+  std::string path;
+
+  /// Creates it; returns an error message or "".
+  std::string create() {
+    const char *dir = std::getenv("TMPDIR");
+    std::string pattern =
+        inFolder(dir && *dir ? dir : "/tmp", "cleave-run-XXXXXX");
+    std::vector<char> name(pattern.begin(), pattern.end());
+    name.push_back('\0');
+    if (!mkdtemp(name.data()))
+      return std::string("cannot create a temporary folder: ") +
+             std::strerror(errno);
+    path = name.data();
+    return "";
+  }
+  ~ScratchFolder() {
+    if (path.empty())
+      return;
+    if (DIR *dir = opendir(path.c_str())) {
+      while (dirent *entry = readdir(dir))
+        if (std::strcmp(entry->d_name, ".") && std::strcmp(entry->d_name, ".."))
+          std::remove(inFolder(path, entry->d_name).c_str());
+      closedir(dir);
+    }
+    ::rmdir(path.c_str());
+  }
+};
+
 /// Runs cleave-export-onnx (beside this program, else on PATH) on the
-/// weights the run saved; removes `temporary` (a folder made for them).
-int exportTrained(const Options &o, const std::string &temporary) {
+/// checkpoint the run wrote.
+int exportTrained(const Options &o, const std::string &checkpoint) {
   char self[4096];
   ssize_t length = readlink("/proc/self/exe", self, sizeof(self) - 1);
   std::string exporter;
@@ -288,16 +323,11 @@ int exportTrained(const Options &o, const std::string &temporary) {
   if (log.empty())
     return fail(std::string("cannot create a temporary file: ") +
                 std::strerror(errno));
-  int rc = runAndWait({exporter, o.bundle, "--weights", o.save, "-o",
+  int rc = runAndWait({exporter, o.bundle, "--checkpoint", checkpoint, "-o",
                        o.exportOnnx},
                       environment, log, log, why);
   std::fputs(readFile(log).c_str(), rc == 0 ? stdout : stderr);
   std::remove(log.c_str());
-  if (!temporary.empty()) {
-    for (const char *file : {"device_0.weights"}) // One device so far.
-      std::remove(inFolder(temporary, file).c_str());
-    ::rmdir(temporary.c_str());
-  }
   if (rc != 0)
     return fail("cleave-export-onnx failed" + (why.empty() ? "" : ": " + why));
   return 0;
@@ -338,6 +368,10 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
                 "--steps=S (each input holding S batches)");
   if (!devices.is_array() || devices.empty())
     return fail(manifestPath + " lists no devices");
+  if (!manifest.contains("model_file") &&
+      (!o.save.empty() || !o.resume.empty() || !o.exportOnnx.empty()))
+    return fail("--save, --resume and --export-onnx need a training bundle "
+                "(cleave-compile --train); '" + o.bundle + "' is not one");
   unsigned runs = o.repeat ? *o.repeat : (o.benchmark ? 50 : 1);
   unsigned warm = o.warmup ? *o.warmup : (o.benchmark ? 5 : 0);
   // Data-parallel training: N copies of every device in one MPI job.
@@ -354,20 +388,25 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
   std::map<std::string, std::vector<size_t>> readers;
   std::map<std::string, size_t> makers;
   std::vector<std::vector<std::string>> deviceArgs;
-  // Export reads the trained weights from where --save puts them (a
-  // temporary folder without --save).
-  std::string exportFolder;
-  if (!o.exportOnnx.empty() && o.save.empty()) {
-    const char *dir = std::getenv("TMPDIR");
-    std::string pattern =
-        inFolder(dir && *dir ? dir : "/tmp", "cleave-export-XXXXXX");
-    std::vector<char> name(pattern.begin(), pattern.end());
-    name.push_back('\0');
-    if (!mkdtemp(name.data()))
-      return fail(std::string("cannot create a temporary folder: ") +
-                  std::strerror(errno));
-    o.save = exportFolder = name.data();
+  // A resumed run's devices read their weights from the checkpoint, laid
+  // out for this bundle; a saved or exported one's write them for it.
+  ScratchFolder resumed, trained;
+  if (!o.resume.empty()) {
+    struct stat info;
+    std::string file = ::stat(o.resume.c_str(), &info) == 0 &&
+                               S_ISDIR(info.st_mode)
+                           ? inFolder(o.resume, cleave::kCheckpointFile)
+                           : o.resume;
+    Checkpoint checkpoint;
+    std::string error = cleave::readCheckpoint(file, checkpoint);
+    if (error.empty() && (error = resumed.create()).empty())
+      error = cleave::scatterCheckpoint(o.bundle, checkpoint, resumed.path);
+    if (!error.empty())
+      return fail("cannot resume from '" + file + "': " + error);
   }
+  if (!o.save.empty() || !o.exportOnnx.empty())
+    if (std::string error = trained.create(); !error.empty())
+      return fail(error);
   if (!o.save.empty() && ::mkdir(o.save.c_str(), 0755) != 0 &&
       errno != EEXIST)
     return fail("cannot create '" + o.save + "': " + std::strerror(errno));
@@ -397,7 +436,7 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
     std::string weights = device["weights"].get<std::string>();
     deviceArgs.push_back(
         {program, "--weights",
-         inFolder(o.resume.empty() ? o.bundle : o.resume, weights),
+         inFolder(resumed.path.empty() ? o.bundle : resumed.path, weights),
          "--num-threads", std::to_string(o.threads)});
     if (o.steps)
       deviceArgs.back().insert(deviceArgs.back().end(),
@@ -407,9 +446,9 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
           deviceArgs.back().end(),
           {"--repeat", std::to_string(runs), "--warmup", std::to_string(warm),
            "--microbatches", std::to_string(o.microbatches)});
-    if (!o.save.empty())
+    if (!trained.path.empty())
       deviceArgs.back().insert(deviceArgs.back().end(),
-                               {"--weights-out", inFolder(o.save, weights)});
+                               {"--weights-out", inFolder(trained.path, weights)});
   }
   for (const std::string &spec : o.inputs) {
     std::string name = spec.substr(0, spec.find('='));
@@ -598,7 +637,21 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
                     t.value("loss", 0.0));
     }
     std::printf("%u steps  %.3f ms per step\n", o.steps, p50 / o.steps);
-    return o.exportOnnx.empty() ? 0 : exportTrained(o, exportFolder);
+    if (trained.path.empty())
+      return 0;
+    // The checkpoint: the variables under their names, whatever the
+    // placement (an interrupted write leaves the previous one).
+    Checkpoint checkpoint;
+    std::string path = inFolder(o.save.empty() ? trained.path : o.save,
+                                cleave::kCheckpointFile);
+    std::string error = cleave::gatherCheckpoint(o.bundle, trained.path, checkpoint);
+    if (error.empty())
+      checkpoint.metadata["model"] = manifest.value("model", std::string());
+    if (error.empty())
+      error = cleave::writeCheckpoint(path, checkpoint);
+    if (!error.empty())
+      return fail("cannot save the checkpoint: " + error);
+    return o.exportOnnx.empty() ? 0 : exportTrained(o, path);
   }
   if (o.benchmark)
     std::printf("runs %u  latency min %.3f ms  p50 %.3f ms  p90 %.3f ms  "

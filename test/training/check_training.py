@@ -4,12 +4,12 @@
 check_training.py <bundle> <saved folder> <reference.npz> <losses.npy>
     [--rtol R] [--atol A] [--names names.json] [--onnx trained.onnx]
 
-The saved folder is what `cleave-run --save` wrote: each device's weights
-file, whose variables the bundle's manifest locates (name, offset, dtype,
-shape). Every parameter of the reference must match the saved variable of
-its name (within atol), and the loss of every step must match (within
-rtol). With --onnx, the parameters are read from the ONNX model
-`cleave-run --export-onnx` wrote instead, and onnxruntime must run it.
+The saved folder is what `cleave-run --save` wrote: checkpoint.safetensors,
+read here with Hugging Face's own reader. Every parameter of the reference
+must match the checkpoint's tensor of its name (within atol), and the loss
+of every step must match (within rtol). With --onnx, the parameters are
+read from the ONNX model `cleave-run --export-onnx` wrote instead, and
+onnxruntime must run it.
 Prints one "match: ..." line, or the mismatches and exits 1.
 """
 import argparse
@@ -19,24 +19,9 @@ import sys
 
 import numpy as np
 
-DTYPES = {"f32": np.float32, "f64": np.float64, "i64": np.int64}
-
-
-def saved_variables(bundle, saved):
-    manifest = json.load(open(os.path.join(bundle, "manifest.json")))
-    variables = {}
-    for device in manifest["devices"]:
-        with open(os.path.join(saved, device["weights"]), "rb") as f:
-            data = f.read()
-        if data[:8] != b"CLVWGHT1":
-            sys.exit(f"{saved}: not a Cleave weights file")
-        payload = data[64:]
-        for v in device.get("variables", []):
-            dtype = np.dtype(DTYPES[v["dtype"]])
-            count = int(np.prod(v["shape"], dtype=np.int64))
-            array = np.frombuffer(payload, dtype, count, v["offset"])
-            variables[v["name"]] = array.reshape(v["shape"])
-    return variables
+def saved_variables(saved):
+    from safetensors.numpy import load_file
+    return load_file(os.path.join(saved, "checkpoint.safetensors"))
 
 
 def main():
@@ -67,7 +52,7 @@ def main():
         if not np.all(np.isfinite(session.run(None, feeds)[0])):
             sys.exit("the exported model computes non-finite outputs")
     else:
-        variables = saved_variables(args.bundle, args.saved)
+        variables = saved_variables(args.saved)
     if args.names:
         for onnx_name, (param, transposed) in json.load(open(args.names)).items():
             if onnx_name in variables:

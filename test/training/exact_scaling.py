@@ -66,7 +66,7 @@ def main():
                  "--input", f"x={x}", "--input", f"t={t}",
                  f"--save={bundle}.saved"], check=True,
                 stdout=subprocess.DEVNULL)
-            w1 = saved_variables(bundle, bundle + ".saved")["w1"].item()
+            w1 = saved_variables(bundle + ".saved")["w1"].item()
             gradient = np.float32(2 if reduction == "mean" else 2 * batch)
             expected = np.float32(1) - lr * gradient
             ok = w1 == expected

@@ -1,17 +1,17 @@
 //===- cleave-export-onnx.cpp - a training bundle's weights, as ONNX ------===//
 //
-//   cleave-export-onnx <bundle> [--weights <folder>] -o trained.onnx
+//   cleave-export-onnx <bundle> [--checkpoint <file or folder>] -o trained.onnx
 //
 // Writes the bundle's copy of the model it was compiled from (model.onnx)
-// with every trained initializer replaced by its value in the devices'
-// weights files (the bundle's own, or those `cleave-run --save` wrote into
-// <folder>): the forward model a user takes to onnxruntime. cleave-run
+// with every trained initializer replaced by its value in a checkpoint
+// (the one `cleave-run --save` wrote, or else the bundle's initial
+// weights): the forward model a user takes to onnxruntime. cleave-run
 // --export-onnx runs it.
 //
 //===----------------------------------------------------------------------===//
 
 #include "cleave/Runtime/BundleFormat.h"
-#include "cleave/Runtime/Weights.h"
+#include "cleave/Runtime/Checkpoint.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -36,10 +36,11 @@ namespace {
 cl::OptionCategory category("Export");
 cl::opt<std::string> bundlePath(cl::Positional, cl::desc("<bundle>"),
                                 cl::Required, cl::cat(category));
-cl::opt<std::string> weightsFolder(
-    "weights",
-    cl::desc("The folder of the trained weights files (cleave-run --save; "
-             "default: the bundle's initial ones)"),
+cl::opt<std::string> checkpointPath(
+    "checkpoint",
+    cl::desc("The checkpoint of the trained weights (cleave-run --save's "
+             "folder or its checkpoint.safetensors; default: the bundle's "
+             "initial weights)"),
     cl::cat(category));
 cl::opt<std::string> outputPath("o", cl::desc("The ONNX model to write"),
                                 cl::Required, cl::cat(category));
@@ -78,37 +79,18 @@ int main(int argc, char **argv) {
                 "model_file)");
 
   // Each trained variable's bytes, by name.
-  std::map<std::string, std::string> trained;
-  for (const llvm::json::Value &device : *root->getArray("devices")) {
-    const llvm::json::Object &d = *device.getAsObject();
-    std::string weights =
-        join(weightsFolder.empty() ? bundlePath.getValue()
-                                   : weightsFolder.getValue(),
-             *d.getString("weights"));
-    cleave_weights mapped;
-    if (cleave_status s = cleave_weights_map(weights.c_str(), -1, &mapped)) {
-      std::string message = cleave_status_message(s);
-      cleave_status_free(s);
-      return fail(message);
-    }
-    if (const llvm::json::Array *variables = d.getArray("variables"))
-      for (const llvm::json::Value &v : *variables) {
-        const llvm::json::Object &var = *v.getAsObject();
-        int64_t count = 1;
-        for (const llvm::json::Value &dim : *var.getArray("shape"))
-          count *= *dim.getAsInteger();
-        if (*var.getString("dtype") != "f32")
-          continue;
-        int64_t offset = *var.getInteger("offset");
-        if (offset + count * 4 > mapped.size) {
-          cleave_weights_unmap(&mapped);
-          return fail(weights + " is too short for its variables");
-        }
-        trained[var.getString("name")->str()] =
-            std::string(mapped.payload + offset, count * 4);
-      }
-    cleave_weights_unmap(&mapped);
+  cleave::Checkpoint checkpoint;
+  std::string error;
+  if (checkpointPath.empty()) {
+    error = cleave::gatherCheckpoint(bundlePath, bundlePath, checkpoint);
+  } else {
+    std::string file = checkpointPath;
+    if (llvm::sys::fs::is_directory(file))
+      file = join(file, cleave::kCheckpointFile);
+    error = cleave::readCheckpoint(file, checkpoint);
   }
+  if (!error.empty())
+    return fail(error);
 
   std::string modelPath = join(bundlePath, *modelFile);
   onnx::ModelProto model;
@@ -119,14 +101,15 @@ int main(int argc, char **argv) {
   }
   int replaced = 0;
   for (onnx::TensorProto &init : *model.mutable_graph()->mutable_initializer()) {
-    auto it = trained.find(init.name());
-    if (it == trained.end())
+    const cleave::CheckpointTensor *tensor = checkpoint.find(init.name());
+    if (!tensor || tensor->dtype != "f32" ||
+        init.data_type() != onnx::TensorProto::FLOAT)
       continue;
     if (init.data_location() == onnx::TensorProto::EXTERNAL)
       return fail("initializer '" + init.name() +
                   "' is external data, which export does not write yet");
     init.clear_float_data();
-    init.set_raw_data(it->second);
+    init.set_raw_data(tensor->bytes);
     ++replaced;
   }
   std::string temporary = outputPath + ".tmp";
