@@ -86,6 +86,9 @@ void addGraphPasses(OpPassManager &pm, const PipelineOptions &options) {
                                training.trainable.end());
     trainable.frozen.assign(training.frozen.begin(), training.frozen.end());
     pm.nest<func::FuncOp>().addPass(graph::createMakeTrainablePass(trainable));
+    // Before the cleanup, which folds inference-mode Dropouts away.
+    pm.nest<func::FuncOp>().addPass(
+        graph::createTrainDropoutPass({training.dropout, training.seed}));
   }
   if (options.cleanup) {
     pm.addPass(createCanonicalizerPass());
@@ -190,6 +193,12 @@ struct GraphPipelineOptions : public PassPipelineOptions<GraphPipelineOptions> {
   Option<unsigned> replicas{
       *this, "replicas", llvm::cl::desc("Train: data-parallel replicas"),
       llvm::cl::init(1)};
+  Option<bool> dropout{*this, "dropout",
+                       llvm::cl::desc("Train: Dropouts drop (false: identity)"),
+                       llvm::cl::init(true)};
+  Option<uint64_t> seed{*this, "seed",
+                        llvm::cl::desc("Train: the Dropout masks' seed"),
+                        llvm::cl::init(0)};
 };
 
 struct PlacementPipelineOptions
@@ -247,6 +256,8 @@ void registerCleavePipelines() {
                                          given.frozen.end());
           options.training.microbatches = given.microbatches;
           options.training.replicas = given.replicas;
+          options.training.dropout = given.dropout;
+          options.training.seed = given.seed;
         }
         if (!given.target.empty()) {
           options.target = target::lookupTargetBackend(given.target);

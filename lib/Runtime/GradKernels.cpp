@@ -4,12 +4,26 @@
 #include "ElementAccess.h"
 #include "OneDnnSupport.h"
 #include "StatusInternal.h"
+#include "cleave/Runtime/Transport.h"
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
 
 using namespace cleave::cpu;
 using namespace cleave::data;
+
+namespace {
+
+/// splitmix64: mix(key + n * golden) for n = 0, 1, ... is its stream.
+inline uint64_t mix(uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+constexpr uint64_t kGolden = 0x9e3779b97f4a7c15ull;
+
+} // namespace
 
 extern "C" {
 
@@ -41,6 +55,34 @@ cleave_status cleave_cpu_gather_grad(const cleave_tensor *indices,
       for (int64_t k = 0; k < inner; ++k)
         target[k] += row[k];
     }
+  return nullptr;
+}
+
+cleave_status cleave_cpu_dropout_mask(const cleave_tensor *step, double ratio,
+                                      int64_t seed, int64_t microbatch,
+                                      int64_t microbatches,
+                                      cleave_tensor *mask) {
+  CLEAVE_RETURN_IF_ERROR(checkF32("dropout_mask", {step, mask}));
+  if (cleave_tensor_num_elements(step) != 1 || !(ratio > 0 && ratio < 1) ||
+      microbatch < 0 || microbatch >= microbatches)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "dropout_mask: bad step, ratio or microbatch");
+  int64_t size = cleave_tensor_num_elements(mask);
+  // This part's first element in the step's whole batch.
+  uint64_t first = ((uint64_t)cleave_runtime_replica() * microbatches +
+                    (uint64_t)microbatch) *
+                   (uint64_t)size;
+  uint64_t counter = (uint64_t)*static_cast<const float *>(step->data);
+  uint64_t key = mix(mix((uint64_t)seed + kGolden) ^ (counter * kGolden));
+  // Dropped when the top 24 bits of the element's hash fall below this.
+  uint64_t threshold = (uint64_t)std::llround(ratio * (1 << 24));
+  float scale = (float)(1.0 / (1.0 - ratio));
+  float *out = static_cast<float *>(mask->data);
+#pragma omp parallel for schedule(static) if (size > (1 << 16))
+  for (int64_t i = 0; i < size; ++i) {
+    uint64_t hash = mix(key + (first + (uint64_t)i + 1) * kGolden);
+    out[i] = (hash >> 40) < threshold ? 0.0f : scale;
+  }
   return nullptr;
 }
 

@@ -5,8 +5,9 @@ For each model: <name>.onnx (exported from PyTorch, initializers named as
 the parameters), its data for S steps (<name>.x.npy and the labels or
 targets, S batches stacked on a new leading axis), and for each optimizer
 <name>.<optimizer>.npz with the loss of every step ("losses") and every
-parameter after the last step (by name). Dropout is absent, so the steps
-are deterministic; PyTorch runs in float32 on the CPU like Cleave.
+parameter after the last step (by name). Dropout is off in the references
+(Cleave's --dropout=off), so the steps are deterministic; PyTorch runs in
+float32 on the CPU like Cleave.
 
 Run: python3 test/training/make_references.py  (needs torch, onnx, numpy);
 the outputs are committed, so the tests need no PyTorch. <name>.names.json
@@ -48,6 +49,20 @@ class Classifier(torch.nn.Module):
 
     def forward(self, x):
         return self.fc2(torch.relu(self.fc1(x)))
+
+
+class DropoutClassifier(torch.nn.Module):
+    """The classifier with a Dropout between its layers, exported in
+    training mode so that the ONNX model keeps it."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = torch.nn.Linear(16, 32)
+        self.drop = torch.nn.Dropout(0.3)
+        self.fc2 = torch.nn.Linear(32, 10)
+
+    def forward(self, x):
+        return self.fc2(self.drop(torch.relu(self.fc1(x))))
 
 
 class Regressor(torch.nn.Module):
@@ -135,6 +150,7 @@ class Cnn(torch.nn.Module):
 MODELS = {
     # name: (module, input shape, loss, targets)
     "classifier": (Classifier, (8, 16), "cross_entropy", 10),
+    "dropout": (DropoutClassifier, (8, 16), "cross_entropy", 10),
     "regressor": (Regressor, (6, 8), "mse", 4),
     "transformer": (Transformer, (4, 8), "tokens", 20),
     "cnn": (Cnn, (4, 3, 8, 8), "cross_entropy", 5),
@@ -179,12 +195,19 @@ def main():
         # trained as model.train() runs.
         norms = any(isinstance(m, torch.nn.BatchNorm2d)
                     for m in model.modules())
+        # Dropouts only stay in a training-mode export.
+        dropouts = [m for m in model.modules()
+                    if isinstance(m, torch.nn.Dropout)]
         model.eval()
         torch.onnx.export(model, (torch.from_numpy(x[0]),), path,
                           input_names=["x"], output_names=["out"],
                           opset_version=17, dynamo=False,
-                          do_constant_folding=not norms)
+                          do_constant_folding=not norms and not dropouts,
+                          training=torch.onnx.TrainingMode.TRAINING
+                          if dropouts else torch.onnx.TrainingMode.EVAL)
         model.train()
+        for m in dropouts:  # off, as --dropout=off
+            m.eval()
         # The exporter renames the weights it transposes for MatMul
         # (onnx::MatMul_62 = query.weight^T): record which is which.
         names = {}

@@ -72,6 +72,13 @@ cl::opt<unsigned> dataParallel(
     cl::desc("Train N data-parallel replicas as one MPI job, each on 1/N of "
              "the batch, their gradients all-reduced"),
     cl::init(1), cl::cat(trainingCategory));
+cl::opt<std::string> dropout(
+    "dropout",
+    cl::desc("on: Dropouts drop while training, as after model.train() "
+             "(default); off: they are the identity, for comparisons"),
+    cl::init("on"), cl::cat(trainingCategory));
+cl::opt<uint64_t> seed("seed", cl::desc("The seed of the Dropout masks"),
+                       cl::init(0), cl::cat(trainingCategory));
 enum class Emit { Mlir, Sources, Bundle };
 cl::opt<Emit>
     emit("emit",
@@ -243,12 +250,18 @@ int main(int argc, char **argv) {
       return fail("--microbatches and --dp must be positive");
     pipeline.training.microbatches = microbatches;
     pipeline.training.replicas = dataParallel;
+    if (dropout != "on" && dropout != "off")
+      return fail("--dropout=" + dropout + " is not on or off");
+    pipeline.training.dropout = dropout == "on";
+    pipeline.training.seed = seed;
   } else if (!loss.empty() || !optimizer.empty() || !trainable.empty() ||
              !frozen.empty() || clipGradNorm.getNumOccurrences() ||
              microbatches.getNumOccurrences() ||
-             dataParallel.getNumOccurrences()) {
+             dataParallel.getNumOccurrences() ||
+             dropout.getNumOccurrences() || seed.getNumOccurrences()) {
     return fail("--loss, --optimizer, --trainable, --frozen, "
-                "--clip-grad-norm, --microbatches and --dp need --train "
+                "--clip-grad-norm, --microbatches, --dp, --dropout and "
+                "--seed need --train "
                 "(inference splits microbatches at run time: cleave-run "
                 "--microbatches)");
   }

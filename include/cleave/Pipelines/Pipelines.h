@@ -80,6 +80,10 @@ struct TrainingOptions {
   /// = microbatches * replicas) and cleave-accumulate-gradients makes the
   /// step.
   unsigned microbatches = 1, replicas = 1;
+  /// Dropouts drop (false: the identity, as in eval mode), with masks
+  /// drawn from this seed.
+  bool dropout = true;
+  uint64_t seed = 0;
 };
 
 struct PipelineOptions {

@@ -63,6 +63,16 @@ void populateTrainingLowerings(LoweringTable &table) {
                   p.i64(op.getGroup()), p.out(op)});
         return success();
       });
+  table.add<DropoutMaskOp>(
+      [](DropoutMaskOp op, ProgramBuilder &p) -> LogicalResult {
+        if (failed(p.f32Only(op)))
+          return failure();
+        p.kernel("dropout_mask",
+                 {p.in(op, 1), p.f64(op.getRatio().convertToDouble()),
+                  p.i64(op.getSeed()), p.i64(op.getMicrobatch()),
+                  p.i64(op.getMicrobatches()), p.out(op)});
+        return success();
+      });
   table.add<AssignOp>([](AssignOp op, ProgramBuilder &p) {
     p.kernel("copy", {p.view(op.getValue()), p.view(op.getVariable())});
     return success();

@@ -115,6 +115,15 @@ cleave_status cleave_cuda_cumsum(const cleave_tensor *x, int32_t axis,
       cleave_cpu_cumsum(m.in(x), axis, exclusive, reverse, m.out(y)));
 }
 
+cleave_status cleave_cuda_dropout_mask(const cleave_tensor *step, double ratio,
+                                       int64_t seed, int64_t microbatch,
+                                       int64_t microbatches,
+                                       cleave_tensor *mask) {
+  HostMirror m;
+  return m.finish(cleave_cpu_dropout_mask(m.in(step), ratio, seed, microbatch,
+                                          microbatches, m.out(mask)));
+}
+
 cleave_status cleave_cuda_gather_grad(const cleave_tensor *indices,
                                       const cleave_tensor *dy, int32_t axis,
                                       cleave_tensor *ddata) {

@@ -16,3 +16,19 @@ func.func @no_rule(%x: tensor<4xf32>) -> (tensor<f32> {cleave.name = "loss"}) {
 func.func @not_scalar(%x: tensor<4xf32>) -> tensor<4xf32> {
   return %x : tensor<4xf32>
 }
+
+// -----
+
+func.func @dropout_ratio(%x: tensor<4xf32>, %step: tensor<f32>) -> tensor<4xf32> {
+  // expected-error @+1 {{ratio must be in (0, 1), not 1}}
+  %m = cleave.dropout_mask %x, %step {ratio = 1.0 : f64, seed = 0 : i64} : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  return %m : tensor<4xf32>
+}
+
+// -----
+
+func.func @dropout_microbatch(%x: tensor<4xf32>, %step: tensor<f32>) -> tensor<4xf32> {
+  // expected-error @+1 {{microbatch must be in [0, microbatches)}}
+  %m = cleave.dropout_mask %x, %step {ratio = 0.5 : f64, seed = 0 : i64, microbatch = 2 : i64, microbatches = 2 : i64} : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  return %m : tensor<4xf32>
+}

@@ -231,9 +231,16 @@ LogicalResult where(WhereOp op, GradientBuilder &b, ArrayRef<Value> dy,
   return success();
 }
 
+/// A dropout mask depends on its data's type alone: no gradient.
+LogicalResult dropoutMask(DropoutMaskOp, GradientBuilder &, ArrayRef<Value>,
+                          MutableArrayRef<Value>) {
+  return success();
+}
+
 } // namespace
 
 void attachElementwiseRules(MLIRContext *ctx) {
+  attach<DropoutMaskOp, dropoutMask>(ctx);
   attach<ReluOp, relu>(ctx);
   attach<ClipOp, clip>(ctx);
   attach<PowOp, pow>(ctx);

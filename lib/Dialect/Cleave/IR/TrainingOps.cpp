@@ -151,6 +151,18 @@ LogicalResult PoolGradOp::verify() {
   return success();
 }
 
+LogicalResult DropoutMaskOp::verify() {
+  double ratio = getRatio().convertToDouble();
+  if (!(ratio > 0 && ratio < 1))
+    return emitOpError("ratio must be in (0, 1), not ") << ratio;
+  if (getStep().getType().getRank() != 0)
+    return emitOpError("step must be a scalar");
+  if (getMicrobatches() < 1 || getMicrobatch() < 0 ||
+      getMicrobatch() >= getMicrobatches())
+    return emitOpError("microbatch must be in [0, microbatches)");
+  return success();
+}
+
 double ConvGradDataOp::getFlops() {
   return 2.0 * getDy().getType().getNumElements() *
          (double)getW().getType().getNumElements() /

@@ -124,6 +124,11 @@ struct AccumulateGradientsPass
       for (Operation *op : cloned) {
         Operation *copy = builder.clone(*op, mapping);
         copy->setAttr(kMicrobatchAttr, index);
+        // Each microbatch's mask covers its own part of the batch.
+        if (auto mask = dyn_cast<DropoutMaskOp>(copy)) {
+          mask.setMicrobatch(m);
+          mask.setMicrobatches(microbatches);
+        }
       }
       // Each sum grows right where this microbatch's value appears.
       for (auto [sum, value] : llvm::zip(sums, finals)) {
@@ -144,6 +149,14 @@ struct AccumulateGradientsPass
     // The originals (the template) go, users first.
     for (Operation *op : llvm::reverse(cloned))
       op->erase();
+    // A state updated once per step (a step counter) is updated after
+    // every microbatch has read it.
+    SmallVector<Operation *> once;
+    for (Operation &op : body.without_terminator())
+      if (isa<AssignOp>(op) && !op.hasAttr(kMicrobatchAttr))
+        once.push_back(&op);
+    for (Operation *op : once)
+      op->moveBefore(ret);
     return success();
   }
 

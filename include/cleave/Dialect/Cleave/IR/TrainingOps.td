@@ -168,4 +168,28 @@ def Cleave_PoolGradOp : Cleave_Op<"pool_grad",
   let hasVerifier = 1;
 }
 
+def Cleave_DropoutMaskOp : Cleave_Op<"dropout_mask",
+    [Pure, AllTypesMatch<["data", "mask"]>, Cleave_CostOpInterface,
+     Cleave_CostKind<"data">]> {
+  let summary = "a training Dropout's scaled keep mask";
+  let description = [{
+    `mask` (`data`'s type; only its type is read) holds 0 where Dropout
+    drops an element and 1 / (1 - `ratio`) where it keeps one: Dropout's
+    output is `data * mask`, and its gradient `dy * mask`. Each element
+    is dropped with probability `ratio` by a counter-based hash of
+    (`seed`, `step`, the element's index in the step's whole batch), so a
+    mask is the same on every run, new at every step, and the same whether
+    the batch runs whole or split: microbatch `microbatch` of
+    `microbatches` on replica r covers the elements from
+    (r * microbatches + microbatch) * size on (cleave-accumulate-gradients
+    sets both; the batch is axis 0). `step` is a float scalar counter.
+  }];
+  let arguments = (ins Cleave_FloatTensor:$data, Cleave_FloatTensor:$step,
+                       F64Attr:$ratio, I64Attr:$seed,
+                       DefaultValuedAttr<I64Attr, "0">:$microbatch,
+                       DefaultValuedAttr<I64Attr, "1">:$microbatches);
+  let results = (outs Cleave_FloatTensor:$mask);
+  let hasVerifier = 1;
+}
+
 #endif // CLEAVE_DIALECT_CLEAVE_IR_TRAININGOPS_TD

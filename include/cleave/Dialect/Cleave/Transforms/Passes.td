@@ -294,4 +294,24 @@ def TrainBatchNormPass : Pass<"cleave-train-batch-norm", "::mlir::func::FuncOp">
   let dependentDialects = ["::cleave::graph::CleaveDialect"];
 }
 
+def TrainDropoutPass : Pass<"cleave-train-dropout", "::mlir::func::FuncOp"> {
+  let summary = "Dropout drops, as in training";
+  let description = [{
+    Each cleave.dropout becomes `data * cleave.dropout_mask(data,
+    dropout.step)`, whatever its training_mode (a model exported for
+    inference trains with its Dropouts, as torch.nn.Dropout does after
+    model.train()); `dropout.step` is a new variable, one more at each
+    step, so every step draws new masks. With `enabled=false` every
+    Dropout is the identity. It runs before the cleanup, which folds an
+    inference Dropout away.
+  }];
+  let options = [
+    Option<"enabled", "enabled", "bool", /*default=*/"true",
+           "Drop (false: every Dropout is the identity)">,
+    Option<"seed", "seed", "uint64_t", /*default=*/"0",
+           "The run's seed, mixed with each Dropout's">,
+  ];
+  let dependentDialects = ["::cleave::graph::CleaveDialect"];
+}
+
 #endif // CLEAVE_DIALECT_CLEAVE_TRANSFORMS_PASSES_TD
