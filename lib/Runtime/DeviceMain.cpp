@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "cleave/Runtime/LrSchedule.h"
 #include "cleave/Runtime/Program.h"
 #include "cleave/Runtime/TensorIO.h"
 #include "cleave/Runtime/Weights.h"
@@ -26,6 +27,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -115,6 +117,10 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
   std::map<std::string, std::string> inputFiles, outputFiles;
   std::string weightsOut;
   long threads = 0, repeat = 1, warmup = 0, microbatches = 1, steps = 0;
+  // --lr-schedule: the schedule, and where the learning rate and the step
+  // count lie in the weights (cleave-run reads them from the manifest).
+  std::optional<cleave::LrSchedule> schedule;
+  long lrOffset = -1, stepOffset = -1;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&](const char *flag) -> const char * {
@@ -145,6 +151,14 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
         return fail(self, "--steps expects a positive count");
     } else if ((v = value("--weights-out"))) {
       weightsOut = v;
+    } else if ((v = value("--lr-schedule"))) {
+      schedule.emplace();
+      if (std::string error = cleave::parseLrSchedule(v, *schedule);
+          !error.empty())
+        return fail(self, error);
+    } else if ((v = value("--lr-offset")) || (v = value("--step-offset"))) {
+      if (!parseCount(v, arg == "--lr-offset" ? lrOffset : stepOffset))
+        return fail(self, arg + " expects an offset");
     } else if ((v = value("--warmup"))) {
       if (!parseCount(v, warmup))
         return fail(self, "--warmup expects a count");
@@ -156,6 +170,11 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
     return fail(self, "--weights is required");
   if (steps && microbatches > 1)
     return fail(self, "--steps with --microbatches is not supported yet");
+  if (schedule && (!steps || lrOffset < 0 || stepOffset < 0 ||
+                   lrOffset + 4 > program.weights_size ||
+                   stepOffset + 4 > program.weights_size))
+    return fail(self, "--lr-schedule needs --steps and the --lr-offset and "
+                      "--step-offset of the weights' scalars");
   if (steps && (repeat > 1 || warmup))
     return fail(self, "--steps trains once through the steps: no --repeat "
                       "or --warmup");
@@ -328,6 +347,25 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
     return fail(self, "cannot allocate the " + std::to_string(arenaBytes) +
                           "-byte arena");
 
+  // The learning rate's scalars in the weights memory, host or device.
+  char *state = const_cast<char *>(weights);
+  auto readScalar = [&](long offset, float &value) -> cleave_status {
+    if (backend)
+      return backend->download(&value, state + offset, sizeof(float));
+    std::memcpy(&value, state + offset, sizeof(float));
+    return nullptr;
+  };
+  auto writeScalar = [&](long offset, float value) -> cleave_status {
+    if (backend)
+      return backend->upload(state + offset, &value, sizeof(float));
+    std::memcpy(state + offset, &value, sizeof(float));
+    return nullptr;
+  };
+  float baseLr = 0;
+  if (schedule)
+    if (cleave_status s = readScalar(lrOffset, baseLr))
+      return failStatus(self, s);
+
   std::vector<double> times, busy;
   for (long run = 0; run < warmup + repeat; ++run) {
     auto start = std::chrono::steady_clock::now();
@@ -335,6 +373,15 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
     for (long m = 0; m < slices; ++m) {
       std::vector<cleave_tensor> in = slice(runInputs, m),
                                  out = slice(runOutputs, m);
+      if (schedule) {
+        float taken = 0;
+        cleave_status s = readScalar(stepOffset, taken);
+        if (!s)
+          s = writeScalar(lrOffset,
+                          (float)(baseLr * schedule->factor(taken)));
+        if (s)
+          return failStatus(self, s);
+      }
       cleave_status s =
           backend && backend->run
               ? backend->run(program, r.arena, weights, in.data(), out.data())
@@ -354,6 +401,10 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
     }
   }
 
+  // A checkpoint keeps the base rate: the schedule scales it again.
+  if (schedule)
+    if (cleave_status s = writeScalar(lrOffset, baseLr))
+      return failStatus(self, s);
   if (backend)
     for (int32_t i = 0; i < program.num_outputs; ++i)
       if (size_t bytes = cleave_tensor_num_bytes(&r.outputs[i]))

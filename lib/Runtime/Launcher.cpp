@@ -14,6 +14,7 @@
 #include "cleave/Runtime/Launcher.h"
 #include "cleave/Runtime/BundleFormat.h"
 #include "cleave/Runtime/Checkpoint.h"
+#include "cleave/Runtime/LrSchedule.h"
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -52,7 +53,7 @@ struct Options {
   std::vector<std::string> inputs, outputs;
   bool benchmark = false, report = false;
   unsigned threads = 0, microbatches = 1, steps = 0;
-  std::string save, resume, exportOnnx;
+  std::string save, resume, exportOnnx, lrSchedule;
   std::optional<unsigned> repeat, warmup;
   std::string hostfile, mpirun = "mpirun";
 };
@@ -74,6 +75,10 @@ const char *kHelp =
     "  --output=<name=file>  - name=file (.npy or .pb)\n"
     "  --repeat=<uint>       - Timed runs (default 1, or 50 with "
     "--benchmark)\n"
+    "  --lr-schedule=<spec>  - Train: scale the learning rate at each step: "
+    "constant, step:every=N[,gamma=G], exponential:gamma=G, "
+    "linear:total=T[,warmup=W] or cosine:total=T[,warmup=W] (PyTorch's "
+    "and transformers' definitions)\n"
     "  --export-onnx=<file>  - After training, write the model with its "
     "trained initializers (cleave-export-onnx)\n"
     "  --resume=<folder>     - Start from the checkpoint a --save wrote (the "
@@ -130,7 +135,7 @@ std::string parseOptions(int argc, char **argv, Options &o, bool &help) {
       (name == "benchmark" ? o.benchmark : o.report) = true;
     } else if (name == "input" || name == "output" || name == "hostfile" ||
                name == "mpirun" || name == "save" || name == "resume" ||
-               name == "export-onnx") {
+               name == "export-onnx" || name == "lr-schedule") {
       std::optional<std::string> v = take();
       if (!v)
         return "--" + name + " needs a value";
@@ -142,6 +147,8 @@ std::string parseOptions(int argc, char **argv, Options &o, bool &help) {
         (name == "save" ? o.save : o.resume) = *v;
       else if (name == "export-onnx")
         o.exportOnnx = *v;
+      else if (name == "lr-schedule")
+        o.lrSchedule = *v;
       else
         (name == "hostfile" ? o.hostfile : o.mpirun) = *v;
     } else if (name == "num-threads" || name == "repeat" ||
@@ -369,9 +376,17 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
   if (!devices.is_array() || devices.empty())
     return fail(manifestPath + " lists no devices");
   if (!manifest.contains("model_file") &&
-      (!o.save.empty() || !o.resume.empty() || !o.exportOnnx.empty()))
-    return fail("--save, --resume and --export-onnx need a training bundle "
-                "(cleave-compile --train); '" + o.bundle + "' is not one");
+      (!o.save.empty() || !o.resume.empty() || !o.exportOnnx.empty() ||
+       !o.lrSchedule.empty()))
+    return fail("--save, --resume, --export-onnx and --lr-schedule need a "
+                "training bundle (cleave-compile --train); '" + o.bundle +
+                "' is not one");
+  if (!o.lrSchedule.empty()) {
+    cleave::LrSchedule schedule;
+    if (std::string error = cleave::parseLrSchedule(o.lrSchedule, schedule);
+        !error.empty())
+      return fail(error);
+  }
   unsigned runs = o.repeat ? *o.repeat : (o.benchmark ? 50 : 1);
   unsigned warm = o.warmup ? *o.warmup : (o.benchmark ? 5 : 0);
   // Data-parallel training: N copies of every device in one MPI job.
@@ -449,6 +464,22 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
     if (!trained.path.empty())
       deviceArgs.back().insert(deviceArgs.back().end(),
                                {"--weights-out", inFolder(trained.path, weights)});
+    if (!o.lrSchedule.empty()) {
+      // The device scales its learning rate by the steps it has taken.
+      std::map<std::string, int64_t> offsets;
+      for (const json &v : device.value("variables", json::array()))
+        if (v.is_object() && v.value("offset", json()).is_number_unsigned())
+          offsets[v.value("name", std::string())] = v["offset"];
+      if (!offsets.count("optimizer.lr") || !offsets.count("optimizer.step"))
+        return fail("--lr-schedule needs a bundle compiled with an "
+                    "--optimizer (device " + std::to_string(k) +
+                    " has no optimizer.lr and optimizer.step)");
+      deviceArgs.back().insert(
+          deviceArgs.back().end(),
+          {"--lr-schedule", o.lrSchedule, "--lr-offset",
+           std::to_string(offsets["optimizer.lr"]), "--step-offset",
+           std::to_string(offsets["optimizer.step"])});
+    }
   }
   for (const std::string &spec : o.inputs) {
     std::string name = spec.substr(0, spec.find('='));

@@ -39,6 +39,27 @@ OPTIMIZERS = {
 }
 
 
+def warmup_cosine(warmup, total):
+    """transformers' get_cosine_schedule_with_warmup, as a LambdaLR."""
+    import math
+
+    def factor(s):
+        if s < warmup:
+            return s / warmup
+        progress = min(1.0, (s - warmup) / max(1, total - warmup))
+        return 0.5 * (1 + math.cos(math.pi * progress))
+    return lambda o: torch.optim.lr_scheduler.LambdaLR(o, factor)
+
+
+# name: (cleave-run's --lr-schedule, the optimizer's name above, torch's
+# scheduler), for the classifier: <name>.<schedule>.npz.
+SCHEDULES = {
+    "steplr": ("step:every=3,gamma=0.5", "sgd",
+               lambda o: torch.optim.lr_scheduler.StepLR(o, 3, 0.5)),
+    "cosine": ("cosine:total=10,warmup=3", "adamw", warmup_cosine(3, 10)),
+}
+
+
 class Classifier(torch.nn.Module):
     """MatMul/Gemm, Add, Relu and a cross-entropy loss over the logits."""
 
@@ -221,7 +242,13 @@ def main():
                     names[init.name] = [k, True]
         with open(os.path.join(HERE, f"{name}.names.json"), "w") as f:
             json.dump(names, f, indent=1, sort_keys=True)
-        for key, (_, make_optimizer, *clip) in OPTIMIZERS.items():
+        runs = [(key, make_optimizer, clip, None)
+                for key, (_, make_optimizer, *clip) in OPTIMIZERS.items()]
+        if name == "classifier":
+            runs += [(key, OPTIMIZERS[optimizer][1], [], make_scheduler)
+                     for key, (_, optimizer, make_scheduler)
+                     in SCHEDULES.items()]
+        for key, make_optimizer, clip, make_scheduler in runs:
             with torch.no_grad():
                 for k, v in model.named_parameters():
                     v.copy_(initial[k])
@@ -229,6 +256,7 @@ def main():
                     if k in buffers:
                         v.copy_(buffers[k])
             optimizer = make_optimizer(model.parameters())
+            scheduler = make_scheduler(optimizer) if make_scheduler else None
             losses = []
             for step in range(STEPS):
                 optimizer.zero_grad()
@@ -239,13 +267,14 @@ def main():
                 if clip:
                     torch.nn.utils.clip_grad_norm_(model.parameters(), clip[0])
                 optimizer.step()
+                if scheduler:
+                    scheduler.step()
                 losses.append(value.item())
             params = {k: v.detach().numpy() for k, v in model.named_parameters()}
             params.update({k: v.detach().numpy().copy()
                            for k, v in model.named_buffers() if k in buffers})
             np.savez(os.path.join(HERE, f"{name}.{key}.npz"),
                      losses=np.array(losses, np.float32), **params)
-
 
 if __name__ == "__main__":
     main()

@@ -100,12 +100,14 @@ struct OptimizePass
     auto scalarType = RankedTensorType::get({}, f32);
     Value rate = stateVariable(builder, loc, "optimizer.lr", scalarType, lr);
     SmallVector<Update> updates;
-    // AdamW's bias corrections use the step count t (this step's, from 1).
+    // The steps taken: a learning-rate schedule reads it (cleave-run
+    // --lr-schedule), AdamW's bias corrections use this step's count t
+    // (from 1).
+    Value step = stateVariable(builder, loc, "optimizer.step", scalarType, 0);
+    Value next = b.create<AddOp>(step, b.scalar(1.0, f32));
+    updates.push_back({step, next});
     Value correction1, correction2;
     if (adamw) {
-      Value step = stateVariable(builder, loc, "optimizer.step", scalarType, 0);
-      Value next = b.create<AddOp>(step, b.scalar(1.0, f32));
-      updates.push_back({step, next});
       auto correction = [&](double beta) {
         return b.create<SubOp>(b.scalar(1.0, f32),
                                b.create<PowOp>(b.scalar(beta, f32), next));
