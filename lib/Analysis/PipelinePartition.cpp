@@ -36,7 +36,14 @@ int64_t lastUse(const PipelineValue &v) {
   return last;
 }
 
-double megabytes(double bytes) { return bytes / 1e6; }
+/// "512 B", "11.4 KB", "6.1 MB", "80.0 GB": small models' needs show too.
+std::string sizeText(double bytes) {
+  if (bytes < 1e3)
+    return formatv("{0:f0} B", bytes).str();
+  const char *unit = bytes < 1e6 ? "KB" : bytes < 1e9 ? "MB" : "GB";
+  double scale = bytes < 1e6 ? 1e3 : bytes < 1e9 ? 1e6 : 1e9;
+  return formatv("{0:f1} {1}", bytes / scale, unit).str();
+}
 
 /// Per-position sums the program reads in O(1).
 struct Prefixes {
@@ -163,11 +170,11 @@ Expected<PipelinePlan> evaluatePipeline(const PipelineProblem &problem,
     if ((double)stage.memoryBytes > device.memoryCapacity)
       return createStringError(
           inconvertibleErrorCode(),
-          formatv("pipeline: stage {0} (ops {1}..{2}) needs {3:f1} MB on {4}, "
-                  "which holds {5:f1} MB",
+          formatv("pipeline: stage {0} (ops {1}..{2}) needs {3} on {4}, "
+                  "which holds {5}",
                   s, stage.begin, stage.end - 1,
-                  megabytes(stage.memoryBytes), device.name,
-                  megabytes(device.memoryCapacity))
+                  sizeText(stage.memoryBytes), device.name,
+                  sizeText(device.memoryCapacity))
               .str()
               .c_str());
     if (s)
@@ -246,11 +253,16 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
       largest = std::max(largest, device.memoryCapacity);
     return createStringError(
         inconvertibleErrorCode(),
-        formatv("the model does not fit the devices' memory: its weights are "
-                "{0:f1} MB and up to {1:f1} MB of activations are alive at "
-                "once, but each of the {2} devices holds at most {3:f1} MB",
-                megabytes(prefix.weights[n]),
-                megabytes(prefix.maxLive(0, n)), k, megabytes(largest))
+        formatv("the model does not fit the devices' memory: its {0} {1} "
+                "and up to {2} of activations{3} are alive at once, but each "
+                "of the {4} devices holds at most {5}",
+                problem.training ? "parameters and optimizer state are"
+                                 : "weights are",
+                sizeText(prefix.weights[n]), sizeText(prefix.maxLive(0, n)),
+                problem.training ? " (those kept for the backward pass "
+                                   "included)"
+                                 : "",
+                k, sizeText(largest))
             .str()
             .c_str());
   }

@@ -44,10 +44,14 @@ struct PipelineValue {
 struct PipelineProblem {
   /// seconds[op][device]: each op's time on each device of `machine`.
   std::vector<std::vector<double>> seconds;
-  /// Bytes of weights each op reads.
+  /// Bytes of weights each op reads (a training state's variable, which a
+  /// step's forward, backward and update ops all read, only at the first).
   std::vector<int64_t> weightBytes;
   std::vector<PipelineValue> values;
   Machine machine;
+  /// A training step: the weights include the optimizer state and the
+  /// activations those its backward pass keeps (for the messages).
+  bool training = false;
 };
 
 struct PipelineStage {

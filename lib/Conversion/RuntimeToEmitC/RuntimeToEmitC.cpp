@@ -37,10 +37,12 @@ std::string dimsList(ArrayRef<int64_t> dims) {
 /// main the table goes to.
 class ProgramEmitter {
 public:
+  /// `alone`: the module's only program (a placement on one device has no
+  /// MPI job to join).
   ProgramEmitter(OpBuilder &builder, StringRef kernels, StringRef entry,
-                 StringRef entryArgs)
+                 StringRef entryArgs, bool alone)
       : builder(builder), ctx(builder.getContext()), kernels(kernels),
-        entry(entry), entryArgs(entryArgs) {}
+        entry(entry), entryArgs(entryArgs), alone(alone) {}
 
   LogicalResult emit(ProgramOp program);
 
@@ -81,6 +83,7 @@ private:
   OpBuilder &builder;
   MLIRContext *ctx;
   StringRef kernels, entry, entryArgs;
+  bool alone;
   Location loc = UnknownLoc::get(builder.getContext());
   Value arena, weights, inputs, outputs;
   DenseMap<Value, Value> values;
@@ -253,10 +256,13 @@ void ProgramEmitter::emitMain(ProgramOp program) {
   Block *body = main.addEntryBlock();
   OpBuilder::InsertionGuard guard(builder);
   builder.setInsertionPointToStart(body);
-  // A device of a multi-device bundle joins the MPI job first.
+  // A device of a multi-device bundle joins the MPI job first; a placement
+  // on one device (without replicas) has no job to join.
   std::optional<uint64_t> device = program.getDevice();
-  if (!device && program.getReplicas().value_or(1) > 1)
-    device = 0;
+  if (program.getReplicas().value_or(1) > 1)
+    device = device.value_or(0);
+  else if (alone && device.value_or(0) == 0)
+    device.reset();
   SmallVector<Attribute> args = {builder.getIndexAttr(0),
                                  builder.getIndexAttr(1), literal("program")};
   if (device)
@@ -317,6 +323,8 @@ struct ConvertRuntimeToEmitCPass
       emitc::IncludeOp::create(builder, module.getLoc(), header,
                                /*is_standard=*/false);
     }
+    bool alone = std::distance(module.getOps<ProgramOp>().begin(),
+                               module.getOps<ProgramOp>().end()) == 1;
     for (ProgramOp program :
          llvm::make_early_inc_range(module.getOps<ProgramOp>())) {
       builder.setInsertionPoint(program);
@@ -329,7 +337,8 @@ struct ConvertRuntimeToEmitCPass
         emitc::IncludeOp::create(builder, program.getLoc(), header,
                                  /*is_standard=*/false);
       }
-      if (failed(ProgramEmitter(builder, kernels, entry, entryArgs).emit(program)))
+      if (failed(ProgramEmitter(builder, kernels, entry, entryArgs, alone)
+                         .emit(program)))
         return signalPassFailure();
       program.erase();
     }

@@ -5,6 +5,7 @@
 // RUN: cleave-opt %t/replica.mlir --convert-cleave-runtime-to-emitc | FileCheck %s --check-prefix=REPLICA
 // RUN: cleave-opt %t/two.mlir --convert-cleave-runtime-to-emitc="header=my/Runtime.h kernels=my_k_ entry=my_ entry-args=7 file-per-program=1" | FileCheck %s --check-prefix=FILES
 // RUN: not cleave-opt %t/two.mlir --convert-cleave-runtime-to-emitc 2>&1 | FileCheck %s --check-prefix=SEVERAL
+// RUN: cleave-opt %t/alone.mlir --convert-cleave-runtime-to-emitc | FileCheck %s --check-prefix=ALONE
 
 // One generic rewrite: views become view/at calls, kernels calls of the
 // runtime kernel through cleave::program::call (which checks each argument
@@ -111,3 +112,9 @@ cleave_rt.program @device_1 attributes {arena_size = 0 : i64, weights_size = 0 :
 // FILES-NEXT: include "my/Runtime.h"
 // FILES: call_opaque "my_transport_device_main"(%{{.*}}, %{{.*}}) {args = [0 : index, 1 : index, #emitc.opaque<"program">, 1, #emitc.opaque<"7">]}
 // SEVERAL: error: several programs need file-per-program (each is a C++ file with its own main)
+
+//--- alone.mlir
+// A placement on one device: device 0 alone runs as a plain program.
+cleave_rt.program @device_0 attributes {arena_size = 0 : i64, weights_size = 0 : i64, device = 0 : i64, inputs = [], outputs = []} {
+}
+// ALONE: call_opaque "cleave_device_main"(%{{.*}}, %{{.*}}) {args = [0 : index, 1 : index, #emitc.opaque<"program">]}

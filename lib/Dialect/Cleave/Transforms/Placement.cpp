@@ -68,11 +68,13 @@ PlacementProblem buildPlacementProblem(func::FuncOp function,
   problem.machine = machine;
   llvm::DenseMap<Operation *, int64_t> index;
   for (Operation &op : function.getBody().front()) {
+    problem.training |= isa<VariableOp>(op);
     if (isWeights(&op) || isa<NoneOp, func::ReturnOp>(op))
       continue;
     index[&op] = (int64_t)result.ops.size();
     result.ops.push_back(&op);
   }
+  llvm::DenseSet<Value> countedWeights;
   for (auto [i, op] : llvm::enumerate(result.ops)) {
     OpCost cost;
     if (auto costed = dyn_cast<CostOpInterface>(op))
@@ -89,7 +91,17 @@ PlacementProblem buildPlacementProblem(func::FuncOp function,
               ? 0.0 // A view: no kernel runs.
               : device.kernelSeconds(cost.flops, bytes, dtype, cost.kind));
     problem.seconds.push_back(std::move(seconds));
-    problem.weightBytes.push_back(cost.weightBytes);
+    // A training state's variable counts where it is first read, though
+    // the forward, backward and update ops all read a parameter (they stay
+    // on one device). A constant counts at each reader: readers on two
+    // stages (a tied embedding) each need a copy.
+    int64_t weightBytes = 0;
+    for (Value operand : op->getOperands())
+      if (Operation *def = operand.getDefiningOp();
+          def && isWeights(def) &&
+          (!isa<VariableOp>(def) || countedWeights.insert(operand).second))
+        weightBytes += tensorBytesOf(operand);
+    problem.weightBytes.push_back(weightBytes);
     for (Value value : op->getResults()) {
       PipelineValue v;
       v.producer = (int64_t)i;
