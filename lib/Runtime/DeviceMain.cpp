@@ -366,13 +366,17 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
     if (cleave_status s = readScalar(lrOffset, baseLr))
       return failStatus(self, s);
 
-  std::vector<double> times, busy;
+  // Training on the CPU also times each step: the first one sets kernels
+  // up, so the median step is what a longer run costs.
+  std::vector<double> times, busy, stepBusy;
   for (long run = 0; run < warmup + repeat; ++run) {
     auto start = std::chrono::steady_clock::now();
     double waitedBefore = cleave_runtime_wait_seconds();
     for (long m = 0; m < slices; ++m) {
       std::vector<cleave_tensor> in = slice(runInputs, m),
                                  out = slice(runOutputs, m);
+      auto stepStart = std::chrono::steady_clock::now();
+      double stepWaited = cleave_runtime_wait_seconds();
       if (schedule) {
         float taken = 0;
         cleave_status s = readScalar(stepOffset, taken);
@@ -388,6 +392,12 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
               : program.run(r.arena, weights, in.data(), out.data());
       if (s)
         return failStatus(self, s);
+      if (steps && !backend)
+        stepBusy.push_back(
+            std::chrono::duration<double, std::milli>(
+                std::chrono::steady_clock::now() - stepStart)
+                .count() -
+            (cleave_runtime_wait_seconds() - stepWaited) * 1e3);
     }
     if (backend)
       if (cleave_status s = backend->synchronize())
@@ -452,11 +462,16 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
     return v[std::min(v.size() - 1, (size_t)(p * v.size()))];
   };
   // busy: the run minus time spent waiting for other devices.
+  std::sort(stepBusy.begin(), stepBusy.end());
+  std::string stepField =
+      stepBusy.empty() ? ""
+                       : ",\"step_busy_p50_ms\":" +
+                             std::to_string(percentile(stepBusy, 0.5));
   std::printf("cleave-timing {\"program\":\"%s\",\"runs\":%zu,"
               "\"microbatches\":%ld,\"min_ms\":%.4f,\"p50_ms\":%.4f,"
-              "\"p90_ms\":%.4f,\"busy_p50_ms\":%.4f}\n",
-              program.name, times.size(), microbatches, times.front(),
+              "\"p90_ms\":%.4f,\"busy_p50_ms\":%.4f%s}\n",
+              program.name, times.size(), slices, times.front(),
               percentile(times, 0.5), percentile(times, 0.9),
-              percentile(busy, 0.5));
+              percentile(busy, 0.5), stepField.c_str());
   return 0;
 }

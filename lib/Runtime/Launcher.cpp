@@ -617,7 +617,7 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
   // stage waits for all the others).
   double minMs = 0, p50 = 0, p90 = 0;
   size_t reports = 0;
-  std::map<int64_t, double> busyByDevice; // ms per microbatch
+  std::map<int64_t, double> busyByDevice; // ms per microbatch (or step)
   for (size_t at = timing.find("cleave-timing "); at != std::string::npos;
        at = timing.find("cleave-timing ", at + 1)) {
     std::string line = timing.substr(at + 14);
@@ -631,8 +631,11 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
     ++reports;
     std::string name = t.value("program", std::string());
     int64_t index = std::atoll(name.substr(name.find('_') + 1).c_str());
-    busyByDevice[index] = t.value("busy_p50_ms", 0.0) /
-                          std::max<int64_t>(1, t.value("microbatches", 1));
+    busyByDevice[index] =
+        t.contains("step_busy_p50_ms")
+            ? t.value("step_busy_p50_ms", 0.0)
+            : t.value("busy_p50_ms", 0.0) /
+                  std::max<int64_t>(1, t.value("microbatches", 1));
   }
   if (reports != devices.size())
     return fail(format("%zu of %zu devices printed their timing", reports,
