@@ -2,6 +2,7 @@
 
 #include "cleave/Target/Bundle.h"
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
+#include "cleave/Dialect/Cleave/IR/ModuleAttrs.h"
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
 #include "cleave/Dialect/Cleave/Transforms/Placement.h"
 #include "cleave/Runtime/BundleFormat.h"
@@ -207,11 +208,30 @@ LogicalResult writeBundle(ModuleOp module, const TargetBackend &target,
   if (failed(target.buildExecutables(module, layout)))
     return failure();
   // A training bundle keeps the model its trained weights export into.
-  if (trains && !options.modelPath.empty())
+  if (trains && !options.modelPath.empty()) {
     if (std::error_code ec = llvm::sys::fs::copy_file(
             options.modelPath, layout.path(CLEAVE_BUNDLE_MODEL)))
       return module.emitError() << "cannot copy '" << options.modelPath
                                 << "' into the bundle: " << ec.message();
+    // With its external data, at the same places beside it (the importer
+    // checked each stays inside the model's folder).
+    if (auto files = module->getAttrOfType<ArrayAttr>(
+            graph::kExternalDataAttr))
+      for (StringAttr file : files.getAsRange<StringAttr>()) {
+        llvm::SmallString<256> from(
+            llvm::sys::path::parent_path(options.modelPath));
+        llvm::sys::path::append(from, file.getValue());
+        std::string to = layout.path(file.getValue().str());
+        std::error_code ec = llvm::sys::fs::create_directories(
+            llvm::sys::path::parent_path(to));
+        if (!ec)
+          ec = llvm::sys::fs::copy_file(from, to);
+        if (ec)
+          return module.emitError()
+                 << "cannot copy the external data '" << file.getValue()
+                 << "' into the bundle: " << ec.message();
+      }
+  }
 
   llvm::json::Object manifest{
       {"format_version", CLEAVE_BUNDLE_FORMAT_VERSION},

@@ -20,7 +20,9 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 #include <fstream>
+#include <functional>
 #include <map>
+#include <memory>
 
 #ifndef ONNX_ML
 #define ONNX_ML 1
@@ -99,27 +101,93 @@ int main(int argc, char **argv) {
     if (!in || !model.ParseFromIstream(&in))
       return fail("cannot read the ONNX model '" + modelPath + "'");
   }
+  // A model with external data exports with external data: every external
+  // initializer, trained or not, goes into <output>.data beside it.
+  std::string dataPath = outputPath + ".data";
+  std::string dataName = llvm::sys::path::filename(dataPath).str();
+  std::string data; // the new external data file's bytes
+  std::map<std::string, std::unique_ptr<llvm::MemoryBuffer>> sources;
+  auto externalBytes = [&](const onnx::TensorProto &init,
+                           std::string &bytes) -> std::string {
+    std::string location;
+    int64_t offset = 0, length = -1;
+    for (const onnx::StringStringEntryProto &entry : init.external_data()) {
+      if (entry.key() == "location")
+        location = entry.value();
+      else if (entry.key() == "offset")
+        offset = std::strtoll(entry.value().c_str(), nullptr, 10);
+      else if (entry.key() == "length")
+        length = std::strtoll(entry.value().c_str(), nullptr, 10);
+    }
+    auto &source = sources[location];
+    if (!source) {
+      auto file = llvm::MemoryBuffer::getFile(join(bundlePath, location));
+      if (!file)
+        return "cannot read the external data '" + location +
+               "' of initializer '" + init.name() + "' in the bundle";
+      source = std::move(*file);
+    }
+    int64_t size = (int64_t)source->getBufferSize();
+    if (length < 0)
+      length = size - offset;
+    if (offset < 0 || offset + length > size)
+      return "initializer '" + init.name() + "' lies outside '" + location +
+             "'";
+    bytes.assign(source->getBufferStart() + offset, length);
+    return "";
+  };
   int replaced = 0;
   for (onnx::TensorProto &init : *model.mutable_graph()->mutable_initializer()) {
     const cleave::CheckpointTensor *tensor = checkpoint.find(init.name());
-    if (!tensor || tensor->dtype != "f32" ||
-        init.data_type() != onnx::TensorProto::FLOAT)
+    bool trained = tensor && tensor->dtype == "f32" &&
+                   init.data_type() == onnx::TensorProto::FLOAT;
+    replaced += trained;
+    if (init.data_location() != onnx::TensorProto::EXTERNAL) {
+      if (trained) {
+        init.clear_float_data();
+        init.set_raw_data(tensor->bytes);
+      }
       continue;
-    if (init.data_location() == onnx::TensorProto::EXTERNAL)
-      return fail("initializer '" + init.name() +
-                  "' is external data, which export does not write yet");
-    init.clear_float_data();
-    init.set_raw_data(tensor->bytes);
-    ++replaced;
+    }
+    std::string bytes;
+    if (trained)
+      bytes = tensor->bytes;
+    else if (std::string error = externalBytes(init, bytes); !error.empty())
+      return fail(error);
+    data.append((64 - data.size() % 64) % 64, '\0'); // aligned, as onnx does
+    int64_t offset = (int64_t)data.size();
+    data += bytes;
+    init.clear_external_data();
+    for (auto [key, value] :
+         {std::pair<std::string, std::string>{"location", dataName},
+          {"offset", std::to_string(offset)},
+          {"length", std::to_string(bytes.size())}}) {
+      onnx::StringStringEntryProto *entry = init.add_external_data();
+      entry->set_key(key);
+      entry->set_value(value);
+    }
   }
-  std::string temporary = outputPath + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out || !model.SerializeToOstream(&out))
-      return fail("cannot write '" + outputPath + "'");
-  }
-  if (std::error_code ec = llvm::sys::fs::rename(temporary, outputPath))
-    return fail("cannot write '" + outputPath + "': " + ec.message());
+  // The data first, then the model that points at it, each renamed into
+  // place whole.
+  auto writeWhole = [&](const std::string &path,
+                        const std::function<bool(std::ostream &)> &write) {
+    std::string temporary = path + ".tmp";
+    {
+      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+      if (!out || !write(out) || !out.flush())
+        return false;
+    }
+    return !llvm::sys::fs::rename(temporary, path);
+  };
+  if (!data.empty() &&
+      !writeWhole(dataPath, [&](std::ostream &out) {
+        return (bool)out.write(data.data(), (std::streamsize)data.size());
+      }))
+    return fail("cannot write '" + dataPath + "'");
+  if (!writeWhole(outputPath, [&](std::ostream &out) {
+        return model.SerializeToOstream(&out);
+      }))
+    return fail("cannot write '" + outputPath + "'");
   llvm::outs() << "exported " << replaced << " trained initializers to "
                << outputPath << "\n";
   return 0;

@@ -6,11 +6,13 @@
 #include "OpTable.h"
 #include "TensorImport.h"
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
+#include "cleave/Dialect/Cleave/IR/ModuleAttrs.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -656,6 +658,19 @@ OwningOpRef<ModuleOp> GraphImporter::build(const onnx::ModelProto &model) {
   for (auto [i, output] : llvm::enumerate(graph.output()))
     function.setResultAttr(i, CleaveDialect::kNameAttr,
                            builder.getStringAttr(output.name()));
+  llvm::SetVector<StringRef> dataFiles;
+  for (const onnx::TensorProto &init : graph.initializer())
+    if (init.data_location() == onnx::TensorProto::EXTERNAL)
+      for (const onnx::StringStringEntryProto &entry : init.external_data())
+        if (entry.key() == "location")
+          dataFiles.insert(entry.value());
+  if (!dataFiles.empty()) {
+    SmallVector<Attribute> files;
+    for (StringRef file : dataFiles)
+      files.push_back(builder.getStringAttr(file));
+    (*module)->setAttr(kExternalDataAttr,
+                       builder.getArrayAttr(files));
+  }
   if (failed(mlir::verify(*module)))
     return finish();
   return module;

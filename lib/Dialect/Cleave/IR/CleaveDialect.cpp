@@ -2,6 +2,8 @@
 
 #include "cleave/Dialect/Cleave/IR/CleaveDialect.h"
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
+#include "cleave/Dialect/Cleave/IR/ModuleAttrs.h"
+#include "mlir/IR/BuiltinOps.h"
 
 using namespace mlir;
 using namespace cleave::graph;
@@ -79,6 +81,15 @@ LogicalResult CleaveDialect::verifyOperationAttribute(Operation *op,
     auto text = dyn_cast<StringAttr>(attr.getValue());
     if (!text || (text.getValue() != "mean" && text.getValue() != "sum"))
       return op->emitError() << "'" << name << "' must be \"mean\" or \"sum\"";
+    return success();
+  }
+  if (name == kExternalDataAttr) {
+    // The model's external data files, relative to its folder.
+    auto files = dyn_cast<ArrayAttr>(attr.getValue());
+    if (!isa<ModuleOp>(op) || !files ||
+        !llvm::all_of(files, [](Attribute a) { return isa<StringAttr>(a); }))
+      return op->emitError()
+             << "'" << name << "' must list file names, on the module";
     return success();
   }
   if (name == "cleave.predicted_ms") {
