@@ -27,9 +27,10 @@ TRAINING = os.path.join(ROOT, "test", "training")
 sys.path.insert(0, TRAINING)
 import make_references as refs  # noqa: E402
 
-LOSSES = {"classifier": "cross_entropy:logits=out,labels=y",
-          "regressor": "mse:prediction=out,target=y",
-          "transformer": "cross_entropy:logits=out,labels=y"}
+# Cleave's --loss for each loss kind of make_references.MODELS.
+LOSSES = {"cross_entropy": "cross_entropy:logits=out,labels=y",
+          "tokens": "cross_entropy:logits=out,labels=y",
+          "mse": "mse:prediction=out,target=y"}
 OPTIMIZER = ("adamw:lr=0.01,weight_decay=0.01",
              lambda p: torch.optim.AdamW(p, lr=0.01, weight_decay=0.01))
 
@@ -63,7 +64,8 @@ def cleave_step_ms(name, x, y, threads, tools, work):
     bundle = os.path.join(work, name)
     subprocess.run([os.path.join(tools, "cleave-compile"),
                     os.path.join(TRAINING, f"{name}.onnx"), "--train",
-                    "--loss=" + LOSSES[name], "--optimizer=" + OPTIMIZER[0],
+                    "--loss=" + LOSSES[refs.MODELS[name][2]],
+                    "--optimizer=" + OPTIMIZER[0],
                     "--target=cpu", "-o", bundle], check=True)
     np.save(os.path.join(work, "x.npy"), x)
     np.save(os.path.join(work, "y.npy"), y)

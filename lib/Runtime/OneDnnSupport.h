@@ -15,6 +15,7 @@
 #include <cstring>
 #include <dnnl.hpp>
 #include <string>
+#include <omp.h>
 #include <unordered_map>
 #include <vector>
 
@@ -120,13 +121,26 @@ inline bool broadcast(const Dims &a, const Dims &b, Dims &out) {
   return true;
 }
 
+/// Primitives that touch fewer bytes run on one thread: starting the
+/// others costs more than the work (PyTorch's grain size plays this part).
+inline constexpr size_t kSerialBytes = 64 << 10;
+
 /// One stream per thread that runs kernels (a device program runs its ops
 /// from one thread; oneDNN parallelises inside each).
 inline void execute(const dnnl::primitive &primitive,
                     const std::unordered_map<int, memory> &args) {
   thread_local dnnl::stream stream(cpuEngine());
+  size_t bytes = 0;
+  for (const auto &entry : args)
+    bytes += entry.second.get_desc().get_size();
+  int threads = omp_get_max_threads();
+  bool serial = threads > 1 && bytes < kSerialBytes;
+  if (serial)
+    omp_set_num_threads(1);
   primitive.execute(stream, args);
   stream.wait();
+  if (serial)
+    omp_set_num_threads(threads);
 }
 
 /// out[i] = f(in[i], alpha, beta), inlined so the compiler vectorises it.
