@@ -146,7 +146,8 @@ std::string readCheckpoint(const std::string &path, Checkpoint &out) {
   const char *data = bytes.data() + 8 + headerSize;
   uint64_t dataSize = bytes.size() - 8 - headerSize;
   out = Checkpoint();
-  std::vector<std::pair<uint64_t, std::string>> order;
+  std::vector<std::pair<uint64_t, std::pair<std::string, CheckpointTensor>>>
+      placed; // by where their bytes start
   for (auto &[name, entry] : header.items()) {
     if (name == "__metadata__") {
       if (!entry.is_object())
@@ -183,17 +184,13 @@ std::string readCheckpoint(const std::string &path, Checkpoint &out) {
              "] that do not fit its shape " + describeShape(tensor.shape) +
              " or the file";
     tensor.bytes.assign(data + begin, end - begin);
-    order.emplace_back(begin, name);
-    out.tensors.emplace_back(name, std::move(tensor));
+    placed.push_back({begin, {name, std::move(tensor)}});
   }
   // File order, as the bytes lie.
-  std::vector<std::pair<std::string, CheckpointTensor>> sorted;
-  std::sort(order.begin(), order.end());
-  for (auto &[begin, name] : order)
-    for (auto &entry : out.tensors)
-      if (entry.first == name)
-        sorted.push_back(std::move(entry));
-  out.tensors = std::move(sorted);
+  std::stable_sort(placed.begin(), placed.end(),
+                   [](const auto &a, const auto &b) { return a.first < b.first; });
+  for (auto &entry : placed)
+    out.tensors.push_back(std::move(entry.second));
   return "";
 }
 

@@ -209,12 +209,20 @@ std::string readFile(const std::string &path) {
   return text.str();
 }
 
-/// A temporary file's path (the file exists, empty), or "".
-std::string temporaryFile() {
+/// $TMPDIR/cleave-run-XXXXXX (or under /tmp), NUL-terminated for mkstemp
+/// and mkdtemp.
+std::vector<char> temporaryPattern() {
   const char *dir = std::getenv("TMPDIR");
-  std::string pattern = inFolder(dir && *dir ? dir : "/tmp", "cleave-run-XXXXXX");
+  std::string pattern =
+      inFolder(dir && *dir ? dir : "/tmp", "cleave-run-XXXXXX");
   std::vector<char> name(pattern.begin(), pattern.end());
   name.push_back('\0');
+  return name;
+}
+
+/// A temporary file's path (the file exists, empty), or "".
+std::string temporaryFile() {
+  std::vector<char> name = temporaryPattern();
   int fd = mkstemp(name.data());
   if (fd < 0)
     return "";
@@ -282,11 +290,7 @@ struct ScratchFolder {
 
   /// Creates it; returns an error message or "".
   std::string create() {
-    const char *dir = std::getenv("TMPDIR");
-    std::string pattern =
-        inFolder(dir && *dir ? dir : "/tmp", "cleave-run-XXXXXX");
-    std::vector<char> name(pattern.begin(), pattern.end());
-    name.push_back('\0');
+    std::vector<char> name = temporaryPattern();
     if (!mkdtemp(name.data()))
       return std::string("cannot create a temporary folder: ") +
              std::strerror(errno);
