@@ -252,16 +252,21 @@ class InceptionBlock(nn.Module):
 
 
 class Inception(nn.Module):
-    def __init__(self, classes=100):
+    def __init__(self, classes=100, width=1.0):
         super().__init__()
-        self.stem = nn.Sequential(conv_bn(3, 32, 3, 2), conv_bn(32, 48, 3),
+        c = lambda n: int(n * width)  # noqa: E731
+        blocks = [(c(32), c(48), c(24), c(24)), (c(48), c(64), c(32), c(32)),
+                  (c(64), c(96), c(48), c(48)), (c(96), c(128), c(64), c(64))]
+        self.stem = nn.Sequential(conv_bn(3, c(32), 3, 2),
+                                  conv_bn(c(32), c(48), 3),
                                   nn.MaxPool2d(3, 2, 1))
-        self.blocks = nn.Sequential(InceptionBlock(48, 32, 48, 24, 24),
-                                    InceptionBlock(128, 48, 64, 32, 32),
+        cins = [c(48)] + [sum(b) for b in blocks[:-1]]
+        self.blocks = nn.Sequential(InceptionBlock(cins[0], *blocks[0]),
+                                    InceptionBlock(cins[1], *blocks[1]),
                                     nn.MaxPool2d(3, 2, 1),
-                                    InceptionBlock(176, 64, 96, 48, 48),
-                                    InceptionBlock(256, 96, 128, 64, 64))
-        self.fc = nn.Linear(352, classes)
+                                    InceptionBlock(cins[2], *blocks[2]),
+                                    InceptionBlock(cins[3], *blocks[3]))
+        self.fc = nn.Linear(sum(blocks[-1]), classes)
 
     def forward(self, x):
         x = F.adaptive_avg_pool2d(self.blocks(self.stem(x)), 1)

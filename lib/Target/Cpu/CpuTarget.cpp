@@ -99,7 +99,10 @@ public:
       std::string source = bundle.path(name + ".cc");
       std::string executable = bundle.path(name);
       std::string log = bundle.path(name + ".build.log");
-      SmallVector<StringRef> args = {*compiler,   "-O2",   "-std=c++17",
+      // The kernels are in the runtime, built optimized; the generated
+      // code only calls them, in a straight line, so -O2 gains nothing
+      // on -O1 but compile time (4 s against 8 s for 1,500 calls).
+      SmallVector<StringRef> args = {*compiler,   "-O1",   "-std=c++17",
                                      "-fopenmp", include, source};
       if (mpi)
         args.push_back(mpiLibrary);
