@@ -50,7 +50,9 @@ from torch import nn
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "test", "models"))
+sys.path.insert(0, HERE)
 import make_models  # noqa: E402
+import make_references  # noqa: E402
 
 OUT = os.path.join(HERE, "suite")
 STEPS, BATCH = 10, 4
@@ -192,13 +194,9 @@ def example_models(rng):
 
 
 def loss_of(loss, outputs, target):
-    if loss == "tokens":
-        out = outputs[0]
-        return F.cross_entropy(out.reshape(-1, out.shape[-1]),
-                               target.reshape(-1))
-    if loss == "cross_entropy":
-        return F.cross_entropy(outputs[0], target)
-    return F.mse_loss(outputs[-1], target)  # mse: the last output
+    """make_references.py's loss of the first output (mse: the last)."""
+    return make_references.loss_of(
+        loss, outputs[-1] if loss == "mse" else outputs[0], target)
 
 
 def run(model, inputs, target, loss, kind, make_optimizer, frozen):
