@@ -47,3 +47,32 @@ func.func @linear(%x: tensor<4x3xf32>) -> (tensor<f32> {cleave.name = "loss"}) {
   %loss = cleave.reduce_sum %y, %none {keepdims = 0 : i64} : (tensor<4x2xf32>, none) -> tensor<f32>
   return %loss : tensor<f32>
 }
+
+// A running statistic (a variable assigned from the batch) is carried from
+// one microbatch to the next, as M forward passes update it in turn: the
+// second microbatch decays the first one's value, and only the last value
+// is assigned.
+// MB-LABEL: func.func @running
+// MB: %[[S:.*]] = cleave.variable "s"
+// MB: %[[D0:.*]] = cleave.mul %[[S]], %{{.*}} {cleave.microbatch = 0
+// MB: %[[N0:.*]] = cleave.add %[[D0]], %{{.*}} {cleave.microbatch = 0
+// MB-NOT: cleave.assign
+// MB: %[[D1:.*]] = cleave.mul %[[N0]], %{{.*}} {cleave.microbatch = 1
+// MB: %[[N1:.*]] = cleave.add %[[D1]], %{{.*}} {cleave.microbatch = 1
+// MB: cleave.assign %[[S]], %[[N1]]
+// MB-NOT: cleave.assign
+// MB: return
+func.func @running(%x: tensor<4x3xf32>) -> (tensor<f32> {cleave.name = "loss"}) {
+  %w = cleave.variable "w" dense<0.5> : tensor<3x2xf32>
+  %s = cleave.variable "s" dense<0.0> : tensor<3xf32>
+  %y = cleave.matmul %x, %w : (tensor<4x3xf32>, tensor<3x2xf32>) -> tensor<4x2xf32>
+  %none = cleave.none
+  %loss = cleave.reduce_sum %y, %none {keepdims = 0 : i64} : (tensor<4x2xf32>, none) -> tensor<f32>
+  %axes = cleave.constant dense<0> : tensor<1xi64>
+  %mean = cleave.reduce_mean %x, %axes {keepdims = 0 : i64} : (tensor<4x3xf32>, tensor<1xi64>) -> tensor<3xf32>
+  %decay = cleave.constant dense<0.9> : tensor<f32>
+  %kept = cleave.mul %s, %decay : (tensor<3xf32>, tensor<f32>) -> tensor<3xf32>
+  %next = cleave.add %kept, %mean : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  cleave.assign %s, %next : tensor<3xf32>, tensor<3xf32>
+  return %loss : tensor<f32>
+}

@@ -14,6 +14,7 @@
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/SetVector.h"
 #include <numeric>
 
 namespace cleave::graph {
@@ -82,15 +83,26 @@ struct AccumulateGradientsPass
     Block &body = function.getBody().front();
     Operation *ret = body.getTerminator();
     // The ops that depend on an input run per microbatch; the others (on
-    // parameters and constants alone) once.
-    DenseSet<Value> perMicrobatch(body.args_begin(), body.args_end());
+    // parameters and constants alone) once. A variable that a per-microbatch
+    // op assigns (a running statistic) is carried from one microbatch to the
+    // next, as M forward passes in turn update it, so what reads it runs per
+    // microbatch too; that can make more assignments per microbatch.
     SmallVector<Operation *> cloned;
-    for (Operation &op : body.without_terminator())
-      if (llvm::any_of(op.getOperands(),
-                       [&](Value v) { return perMicrobatch.contains(v); })) {
-        cloned.push_back(&op);
-        perMicrobatch.insert(op.result_begin(), op.result_end());
-      }
+    SetVector<Value> carried;
+    for (size_t seen = size_t(-1); seen != carried.size();) {
+      seen = carried.size();
+      DenseSet<Value> perMicrobatch(body.args_begin(), body.args_end());
+      perMicrobatch.insert(carried.begin(), carried.end());
+      cloned.clear();
+      for (Operation &op : body.without_terminator())
+        if (llvm::any_of(op.getOperands(),
+                         [&](Value v) { return perMicrobatch.contains(v); })) {
+          cloned.push_back(&op);
+          perMicrobatch.insert(op.result_begin(), op.result_end());
+          if (auto assign = dyn_cast<AssignOp>(op))
+            carried.insert(assign.getVariable());
+        }
+    }
     SmallVector<int64_t> sizes;
     for (BlockArgument arg : body.getArguments()) {
       auto type = cast<RankedTensorType>(arg.getType());
@@ -112,9 +124,14 @@ struct AccumulateGradientsPass
 
     GradientBuilder b(builder, function.getLoc());
     SmallVector<Value> sums(finals.size());
+    // Each carried variable's value so far, and its latest assignment.
+    DenseMap<Value, Value> current;
+    DenseMap<Value, Operation *> lastAssign;
     for (unsigned m = 0; m < microbatches; ++m) {
       builder.setInsertionPoint(ret);
       IRMapping mapping;
+      for (auto [variable, value] : current)
+        mapping.map(variable, value);
       Value none = NoneOp::create(builder, function.getLoc());
       for (auto [arg, size] : llvm::zip(body.getArguments(), sizes))
         mapping.map(arg, b.create<SliceOp>(arg, b.i64s({m * size}),
@@ -128,6 +145,16 @@ struct AccumulateGradientsPass
         if (auto mask = dyn_cast<DropoutMaskOp>(copy)) {
           mask.setMicrobatch(m);
           mask.setMicrobatches(microbatches);
+        }
+        // The next microbatch reads this value; only the last one is
+        // stored.
+        if (auto assign = dyn_cast<AssignOp>(copy)) {
+          Value variable = cast<AssignOp>(op).getVariable();
+          assign.getVariableMutable().assign(variable);
+          current[variable] = assign.getValue();
+          if (Operation *previous = lastAssign.lookup(variable))
+            previous->erase();
+          lastAssign[variable] = copy;
         }
       }
       // Each sum grows right where this microbatch's value appears.
