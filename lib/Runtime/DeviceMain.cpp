@@ -33,6 +33,21 @@
 
 namespace {
 
+/// The process's peak resident memory in kB (Linux's VmHWM: this program's
+/// own, not inherited from the launcher); 0 where it is not known.
+long peakResidentKb() {
+  std::FILE *status = std::fopen("/proc/self/status", "r");
+  if (!status)
+    return 0;
+  char line[256];
+  long kb = 0;
+  while (std::fgets(line, sizeof line, status))
+    if (std::sscanf(line, "VmHWM: %ld kB", &kb) == 1)
+      break;
+  std::fclose(status);
+  return kb;
+}
+
 std::string shapeText(int32_t rank, const int64_t *dims) {
   std::string text = "[";
   for (int32_t i = 0; i < rank; ++i)
@@ -368,7 +383,7 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
 
   // Training on the CPU also times each step: the first one sets kernels
   // up, so the median step is what a longer run costs.
-  std::vector<double> times, busy, stepBusy;
+  std::vector<double> times, busy, stepTimes, stepBusy;
   for (long run = 0; run < warmup + repeat; ++run) {
     auto start = std::chrono::steady_clock::now();
     double waitedBefore = cleave_runtime_wait_seconds();
@@ -392,12 +407,13 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
               : program.run(r.arena, weights, in.data(), out.data());
       if (s)
         return failStatus(self, s);
-      if (steps && !backend)
-        stepBusy.push_back(
-            std::chrono::duration<double, std::milli>(
-                std::chrono::steady_clock::now() - stepStart)
-                .count() -
-            (cleave_runtime_wait_seconds() - stepWaited) * 1e3);
+      if (steps && !backend) {
+        stepTimes.push_back(std::chrono::duration<double, std::milli>(
+                                std::chrono::steady_clock::now() - stepStart)
+                                .count());
+        stepBusy.push_back(stepTimes.back() -
+                           (cleave_runtime_wait_seconds() - stepWaited) * 1e3);
+      }
     }
     if (backend)
       if (cleave_status s = backend->synchronize())
@@ -462,16 +478,19 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
     return v[std::min(v.size() - 1, (size_t)(p * v.size()))];
   };
   // busy: the run minus time spent waiting for other devices.
+  std::sort(stepTimes.begin(), stepTimes.end());
   std::sort(stepBusy.begin(), stepBusy.end());
   std::string stepField =
-      stepBusy.empty() ? ""
-                       : ",\"step_busy_p50_ms\":" +
-                             std::to_string(percentile(stepBusy, 0.5));
+      stepBusy.empty()
+          ? ""
+          : ",\"step_p50_ms\":" + std::to_string(percentile(stepTimes, 0.5)) +
+                ",\"step_busy_p50_ms\":" +
+                std::to_string(percentile(stepBusy, 0.5));
   std::printf("cleave-timing {\"program\":\"%s\",\"runs\":%zu,"
               "\"microbatches\":%ld,\"min_ms\":%.4f,\"p50_ms\":%.4f,"
-              "\"p90_ms\":%.4f,\"busy_p50_ms\":%.4f%s}\n",
+              "\"p90_ms\":%.4f,\"busy_p50_ms\":%.4f,\"peak_rss_kb\":%ld%s}\n",
               program.name, times.size(), slices, times.front(),
               percentile(times, 0.5), percentile(times, 0.9),
-              percentile(busy, 0.5), stepField.c_str());
+              percentile(busy, 0.5), peakResidentKb(), stepField.c_str());
   return 0;
 }

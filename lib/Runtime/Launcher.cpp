@@ -619,7 +619,8 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
 
   // Every device prints its timing; the slowest is the model's (the last
   // stage waits for all the others).
-  double minMs = 0, p50 = 0, p90 = 0;
+  double minMs = 0, p50 = 0, p90 = 0, stepP50 = 0;
+  long peakKb = 0;
   size_t reports = 0;
   std::map<int64_t, double> busyByDevice; // ms per microbatch (or step)
   for (size_t at = timing.find("cleave-timing "); at != std::string::npos;
@@ -632,6 +633,8 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
     minMs = std::max(minMs, t.value("min_ms", 0.0));
     p50 = std::max(p50, t.value("p50_ms", 0.0));
     p90 = std::max(p90, t.value("p90_ms", 0.0));
+    stepP50 = std::max(stepP50, t.value("step_p50_ms", 0.0));
+    peakKb = std::max(peakKb, t.value("peak_rss_kb", 0L));
     ++reports;
     std::string name = t.value("program", std::string());
     int64_t index = std::atoll(name.substr(name.find('_') + 1).c_str());
@@ -674,7 +677,14 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
                     (long long)t.value("step", (int64_t)0),
                     t.value("loss", 0.0));
     }
-    std::printf("%u steps  %.3f ms per step\n", o.steps, p50 / o.steps);
+    // The whole run over the steps (the first step's set-up included),
+    // then the median step and the largest device process's peak memory.
+    std::printf("%u steps  %.3f ms per step", o.steps, p50 / o.steps);
+    if (stepP50 > 0)
+      std::printf("  median step %.3f ms", stepP50);
+    if (peakKb > 0)
+      std::printf("  peak memory %.1f MB per device", peakKb / 1024.0);
+    std::printf("\n");
     if (trained.path.empty())
       return 0;
     // The checkpoint: the variables under their names, whatever the

@@ -165,6 +165,37 @@ cleave_status cleave_cpu_compare(cleave_compare_op op, const cleave_tensor *a,
   int64_t count = cleave_tensor_num_elements(y);
   const char *pa = (const char *)a->data, *pb = (const char *)b->data;
   uint8_t *out = (uint8_t *)y->data;
+  if (a->dtype == CLEAVE_DTYPE_F32 && count > 0) {
+    // Row by row (ReLU's backward pass compares every activation with 0);
+    // comparisons with NaN are false, as below.
+    const int64_t *strides[2] = {sa.data(), sb.data()};
+    auto space = cleave::runtime::simplify<2>(y->rank, y->dims, strides);
+    cleave::runtime::forEachRow(space, [&](int64_t r, const int64_t *offsets,
+                                           int64_t length,
+                                           const int64_t *steps) {
+      const float *p = (const float *)pa + offsets[0],
+                  *q = (const float *)pb + offsets[1];
+      uint8_t *o = out + r * length;
+      int64_t i0 = steps[0], i1 = steps[1];
+      auto each = [&](auto compare) {
+        for (int64_t i = 0; i < length; ++i)
+          o[i] = compare(p[i * i0], q[i * i1]);
+      };
+      switch (op) {
+      case CLEAVE_COMPARE_EQUAL:
+        return each([](float u, float v) { return u == v; });
+      case CLEAVE_COMPARE_LESS:
+        return each([](float u, float v) { return u < v; });
+      case CLEAVE_COMPARE_LESS_OR_EQUAL:
+        return each([](float u, float v) { return u <= v; });
+      case CLEAVE_COMPARE_GREATER:
+        return each([](float u, float v) { return u > v; });
+      case CLEAVE_COMPARE_GREATER_OR_EQUAL:
+        return each([](float u, float v) { return u >= v; });
+      }
+    });
+    return nullptr;
+  }
 #pragma omp parallel for
   for (int64_t flat = 0; flat < count; ++flat) {
     const char *u = pa + sourceIndex(flat, y, sa) * width;

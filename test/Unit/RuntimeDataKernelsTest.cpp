@@ -374,3 +374,70 @@ TEST(RuntimeDataKernels, EinsumMatchesLoops) {
   cleave_status_free(status);
 }
 } // namespace
+
+namespace {
+using namespace cleave::testing;
+
+// f32 reductions take oneDNN's kernel or, where oneDNN has only its
+// reference one, reduceRows; both must agree with the element-by-element
+// loop (double accumulation) on every pattern of reduced and kept axes.
+TEST(RuntimeDataKernels, FloatReductionsMatchTheLoopOnEveryAxisPattern) {
+  std::mt19937 random(7);
+  const std::vector<int64_t> shape = {3, 5, 1, 4, 6};
+  const cleave_reduce_op ops[] = {CLEAVE_REDUCE_SUM, CLEAVE_REDUCE_MEAN,
+                                  CLEAVE_REDUCE_MAX, CLEAVE_REDUCE_MIN,
+                                  CLEAVE_REDUCE_SUM_SQUARE, CLEAVE_REDUCE_L2};
+  Tensor x(shape, random);
+  cleave_tensor xv = x.view();
+  for (unsigned mask = 1; mask < (1u << shape.size()); ++mask) {
+    std::vector<int64_t> kept = shape;
+    for (size_t i = 0; i < shape.size(); ++i)
+      if (mask & (1u << i))
+        kept[i] = 1;
+    if (kept == shape)
+      continue;
+    for (cleave_reduce_op op : ops) {
+      Tensor fast(kept), loop(kept);
+      cleave_tensor fv = fast.view(), lv = loop.view();
+      expectOk(cleave_cpu_reduce(op, &xv, &fv));
+      expectOk(cleave_cpu_reduce_loop(op, &xv, &lv));
+      for (int64_t i = 0; i < fast.count(); ++i)
+        EXPECT_NEAR(fast.data[i], loop.data[i],
+                    1e-5f * (1 + std::fabs(loop.data[i])))
+            << "op " << op << ", reduced axes mask " << mask << ", element "
+            << i;
+    }
+  }
+}
+
+// Comparisons of f32 walk rows; they must equal the scalar definition,
+// with NaN unordered, under broadcasting.
+TEST(RuntimeDataKernels, FloatComparisonsBroadcastAndTreatNaNAsUnordered) {
+  std::vector<float> a = {-1, 0, 2, NAN, 3, -4}, b = {0, 2};
+  std::vector<uint8_t> y(6);
+  cleave_tensor av = view(CLEAVE_DTYPE_F32, {3, 2}, a),
+                bv = view(CLEAVE_DTYPE_F32, {1, 2}, b),
+                yv = view(CLEAVE_DTYPE_BOOL, {3, 2}, y);
+  struct Case {
+    cleave_compare_op op;
+    std::vector<uint8_t> expected;
+  };
+  const Case cases[] = {
+      {CLEAVE_COMPARE_GREATER, {0, 0, 1, 0, 1, 0}},
+      {CLEAVE_COMPARE_GREATER_OR_EQUAL, {0, 0, 1, 0, 1, 0}},
+      {CLEAVE_COMPARE_LESS, {1, 1, 0, 0, 0, 1}},
+      {CLEAVE_COMPARE_LESS_OR_EQUAL, {1, 1, 0, 0, 0, 1}},
+      {CLEAVE_COMPARE_EQUAL, {0, 0, 0, 0, 0, 0}},
+  };
+  for (const Case &c : cases) {
+    expectOk(cleave_cpu_compare(c.op, &av, &bv, &yv));
+    EXPECT_EQ(y, c.expected) << "op " << c.op;
+  }
+  std::vector<float> same = {0, 2};
+  cleave_tensor sv = view(CLEAVE_DTYPE_F32, {1, 2}, same);
+  std::vector<uint8_t> z(2);
+  cleave_tensor zv = view(CLEAVE_DTYPE_BOOL, {1, 2}, z);
+  expectOk(cleave_cpu_compare(CLEAVE_COMPARE_EQUAL, &sv, &bv, &zv));
+  EXPECT_EQ(z, (std::vector<uint8_t>{1, 1}));
+}
+} // namespace
