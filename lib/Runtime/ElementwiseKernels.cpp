@@ -6,9 +6,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "cleave/Runtime/CpuKernels.h"
+#include "ElementAccess.h"
 #include "ElementwiseMath.h"
 #include "OneDnnSupport.h"
 #include "StatusInternal.h"
+#include "StridedLoops.h"
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -58,6 +60,66 @@ static std::optional<dnnl::algorithm> oneDnnUnary(cleave_unary_op op,
     return std::nullopt;
   }
 }
+
+namespace {
+
+/// y = op(a, b) on f32 with broadcasting, row by row: for the shapes
+/// oneDNN's binary has only its reference kernel for (a last axis
+/// broadcast, as attention's x - max(x)) or cannot take (both inputs
+/// broadcast, or the first). The common steps (contiguous or broadcast
+/// operands) get loops of their own, which the compiler vectorizes.
+void binaryRows(cleave_binary_op op, const cleave_tensor *a,
+                const cleave_tensor *b, cleave_tensor *y) {
+  using cleave::data::broadcastStrides;
+  std::vector<int64_t> sa = broadcastStrides(a, y->rank, y->dims),
+                       sb = broadcastStrides(b, y->rank, y->dims);
+  const int64_t *strides[2] = {sa.data(), sb.data()};
+  auto space = cleave::runtime::simplify<2>(y->rank, y->dims, strides);
+  const float *pa = static_cast<const float *>(a->data),
+              *pb = static_cast<const float *>(b->data);
+  float *out = static_cast<float *>(y->data);
+  auto each = [&](auto f) {
+    cleave::runtime::forEachRow(space, [&](int64_t r, const int64_t *offsets,
+                                           int64_t n, const int64_t *steps) {
+      const float *p = pa + offsets[0], *q = pb + offsets[1];
+      float *o = out + r * n;
+      if (steps[0] == 1 && steps[1] == 1)
+        for (int64_t i = 0; i < n; ++i)
+          o[i] = f(p[i], q[i]);
+      else if (steps[0] == 1 && steps[1] == 0)
+        for (int64_t i = 0; i < n; ++i)
+          o[i] = f(p[i], q[0]);
+      else if (steps[0] == 0 && steps[1] == 1)
+        for (int64_t i = 0; i < n; ++i)
+          o[i] = f(p[0], q[i]);
+      else
+        for (int64_t i = 0; i < n; ++i)
+          o[i] = f(p[i * steps[0]], q[i * steps[1]]);
+    });
+  };
+  switch (op) {
+  case CLEAVE_BINARY_ADD:
+    return each([](float u, float v) { return u + v; });
+  case CLEAVE_BINARY_SUB:
+    return each([](float u, float v) { return u - v; });
+  case CLEAVE_BINARY_MUL:
+    return each([](float u, float v) { return u * v; });
+  case CLEAVE_BINARY_DIV:
+    return each([](float u, float v) { return u / v; });
+  case CLEAVE_BINARY_MAX: // NaN wins, as oneDNN's and the loop's
+    return each([](float u, float v) {
+      return std::isnan(u) || std::isnan(v) ? NAN : std::max(u, v);
+    });
+  case CLEAVE_BINARY_MIN:
+    return each([](float u, float v) {
+      return std::isnan(u) || std::isnan(v) ? NAN : std::min(u, v);
+    });
+  default:
+    return;
+  }
+}
+
+} // namespace
 
 extern "C" {
 
@@ -142,14 +204,23 @@ cleave_status cleave_cpu_binary(cleave_binary_op op, const cleave_tensor *a,
                 dnnl::binary::desc(algorithm, aDesc, bDesc, aDesc),
                 cpuEngine()));
           });
+      // oneDNN's reference kernel computes every element's offsets anew.
+      const char *impl = nullptr;
+      dnnl_primitive_desc_query(binary.get_primitive_desc(),
+                                dnnl_query_impl_info_str, 0, &impl);
+      if (impl && std::strncmp(impl, "ref", 3) == 0) {
+        binaryRows(op, a, b, y);
+        return nullptr;
+      }
       execute(binary, {{DNNL_ARG_SRC_0, wrap(aDesc, a)},
                        {DNNL_ARG_SRC_1, wrap(bDesc, b)},
                        {DNNL_ARG_DST, wrap(aDesc, y)}});
       return nullptr;
     });
   }
-  // Both inputs broadcast: oneDNN cannot, the loop can.
-  return cleave_cpu_binary_loop(op, a, b, y);
+  // The first input broadcasts too: oneDNN cannot.
+  binaryRows(op, a, b, y);
+  return nullptr;
 }
 
 cleave_status cleave_cpu_not(const cleave_tensor *x, cleave_tensor *y) {

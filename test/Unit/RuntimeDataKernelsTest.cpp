@@ -441,3 +441,39 @@ TEST(RuntimeDataKernels, FloatComparisonsBroadcastAndTreatNaNAsUnordered) {
   EXPECT_EQ(z, (std::vector<uint8_t>{1, 1}));
 }
 } // namespace
+
+namespace {
+using namespace cleave::testing;
+
+// f32 binary ops take oneDNN, or binaryRows where oneDNN has only its
+// reference kernel or cannot broadcast the first input; one f32 operation
+// rounds the same in float and in the loop's double, so all are bit-equal.
+TEST(RuntimeDataKernels, FloatBinaryBroadcastsMatchTheLoopExactly) {
+  std::mt19937 random(11);
+  struct Case {
+    std::vector<int64_t> a, b, y;
+  };
+  const Case cases[] = {
+      {{4, 3, 5, 6}, {4, 3, 5, 1}, {4, 3, 5, 6}}, // attention's x - max
+      {{4, 1, 6}, {1, 3, 1}, {4, 3, 6}},          // both broadcast
+      {{1, 6}, {4, 6}, {4, 6}},                   // the first broadcasts
+      {{2, 3, 4}, {4}, {2, 3, 4}},
+      {{5}, {5}, {5}},
+  };
+  const cleave_binary_op ops[] = {CLEAVE_BINARY_ADD, CLEAVE_BINARY_SUB,
+                                  CLEAVE_BINARY_MUL, CLEAVE_BINARY_DIV,
+                                  CLEAVE_BINARY_MAX, CLEAVE_BINARY_MIN};
+  for (const Case &c : cases) {
+    Tensor a(c.a, random, 0.5f, 2.0f), b(c.b, random, 0.5f, 2.0f);
+    cleave_tensor av = a.view(), bv = b.view();
+    for (cleave_binary_op op : ops) {
+      Tensor fast(c.y), loop(c.y);
+      cleave_tensor fv = fast.view(), lv = loop.view();
+      expectOk(cleave_cpu_binary(op, &av, &bv, &fv));
+      expectOk(cleave_cpu_binary_loop(op, &av, &bv, &lv));
+      EXPECT_EQ(fast.data, loop.data) << "op " << op << ", y rank "
+                                      << c.y.size();
+    }
+  }
+}
+} // namespace
