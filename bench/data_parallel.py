@@ -3,8 +3,8 @@
 one one-thread process on the same global batch.
 
 For each model, both train S steps from the same weights on the same
-batches (random tokens or inputs, seeded); the figure is the time of one
-step as cleave-run prints it (the slowest process's run / S), and the
+batches (random tokens or inputs, seeded); the figure is the median step as
+cleave-run prints it (the slowest process's), and the
 throughput ratio one process / N replicas (N would be perfect). The losses
 of the two runs are compared too (they differ only in float rounding).
 Microbatches (--microbatches M) can be added to both.
@@ -36,7 +36,7 @@ MODELS = {
 
 
 def step_ms(output):
-    found = re.search(r"steps\s+([0-9.]+) ms per step", output)
+    found = re.search(r"median step ([0-9.]+) ms", output)
     if not found:
         sys.exit("cleave-run printed no step time:\n" + output)
     return float(found.group(1))

@@ -208,6 +208,9 @@ def main():
     print(f"{'model':<13} {'threads':>7} {'cleave ms':>10} {'pytorch ms':>11} "
           f"{'ratio':>6} {'cleave MB':>10} {'pytorch MB':>11} "
           f"{'(at start)':>10} {'ratio':>6}")
+    # PyTorch's figure "at start" is the interpreter, torch (with its CUDA
+    # libraries) and the model before the first step; peak - start is what
+    # its steps add, to set beside Cleave's whole process.
     with tempfile.TemporaryDirectory() as work:
         for name in names:
             case = make_case(name, args.batch, args.steps)
