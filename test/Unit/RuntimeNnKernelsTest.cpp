@@ -412,3 +412,60 @@ TEST(RuntimeNnKernels, TopKMatchesSorting) {
 }
 
 } // namespace
+
+namespace {
+using namespace cleave::testing;
+
+// cleave_cpu_adamw against torch.optim.AdamW's update written out in
+// double (float32 rounding of about ten operations is the only
+// difference), also with the outputs in the inputs' memory, as the
+// program may plan them.
+TEST(RuntimeNnKernels, AdamWMatchesItsDefinitionAndRunsInPlace) {
+  std::mt19937 random(5);
+  Tensor p({3, 7}, random), g({3, 7}, random), m({3, 7}, random),
+      v({3, 7}, random, 0.0f, 1.0f);
+  std::vector<float> lr = {0.01f}, c1 = {0.19f}, c2 = {0.002f};
+  const float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-6f, decay = 0.05f;
+  std::vector<double> expectP, expectM, expectV;
+  for (size_t i = 0; i < p.data.size(); ++i) {
+    double mi = m.data[i] + (1 - double(beta1)) * (g.data[i] - m.data[i]);
+    double vi = v.data[i] * double(beta2) +
+                (1 - double(beta2)) * g.data[i] * g.data[i];
+    double denom = std::sqrt(vi) / std::sqrt(double(c2[0])) + eps;
+    expectP.push_back(p.data[i] * (1 - double(lr[0]) * decay) -
+                      double(lr[0]) / c1[0] * mi / denom);
+    expectM.push_back(mi);
+    expectV.push_back(vi);
+  }
+  cleave_tensor lv = view(CLEAVE_DTYPE_F32, {}, lr),
+                c1v = view(CLEAVE_DTYPE_F32, {}, c1),
+                c2v = view(CLEAVE_DTYPE_F32, {}, c2);
+  for (bool inPlace : {false, true}) {
+    Tensor pIn = p, mIn = m, vIn = v;
+    Tensor pOut({3, 7}), mOut({3, 7}), vOut({3, 7});
+    cleave_tensor pv = pIn.view(), gv = g.view(), mv = mIn.view(),
+                  vv = vIn.view();
+    cleave_tensor po = inPlace ? pv : pOut.view(),
+                  mo = inPlace ? mv : mOut.view(),
+                  vo = inPlace ? vv : vOut.view();
+    expectOk(cleave_cpu_adamw(&pv, &gv, &mv, &vv, &lv, &c1v, &c2v, beta1,
+                              beta2, eps, decay, &po, &mo, &vo));
+    const float *gotP = (const float *)po.data, *gotM = (const float *)mo.data,
+                *gotV = (const float *)vo.data;
+    for (size_t i = 0; i < expectP.size(); ++i) {
+      EXPECT_NEAR(gotP[i], expectP[i], 1e-6 * (1 + std::fabs(expectP[i])))
+          << i << (inPlace ? " in place" : "");
+      EXPECT_NEAR(gotM[i], expectM[i], 1e-6 * (1 + std::fabs(expectM[i])));
+      EXPECT_NEAR(gotV[i], expectV[i], 1e-6 * (1 + std::fabs(expectV[i])));
+    }
+  }
+  Tensor wrong({7, 3});
+  cleave_tensor pv = p.view(), gv = g.view(), mv = m.view(), vv = v.view(),
+                wv = wrong.view();
+  cleave_status status = cleave_cpu_adamw(&pv, &gv, &mv, &vv, &lv, &c1v, &c2v,
+                                          beta1, beta2, eps, decay, &wv, &mv,
+                                          &vv);
+  EXPECT_EQ(cleave_status_get_code(status), CLEAVE_INVALID_ARGUMENT);
+  cleave_status_free(status);
+}
+} // namespace

@@ -73,6 +73,17 @@ void populateTrainingLowerings(LoweringTable &table) {
                   p.i64(op.getMicrobatches()), p.out(op)});
         return success();
       });
+  table.add<AdamWOp>([](AdamWOp op, ProgramBuilder &p) -> LogicalResult {
+    if (failed(p.f32Only(op)))
+      return failure();
+    auto f32 = [&](APFloat value) { return p.f32(value.convertToDouble()); };
+    p.kernel("adamw", {p.in(op, 0), p.in(op, 1), p.in(op, 2), p.in(op, 3),
+                       p.in(op, 4), p.in(op, 5), p.in(op, 6),
+                       f32(op.getBeta1()), f32(op.getBeta2()), f32(op.getEps()),
+                       f32(op.getWeightDecay()), p.out(op, 0), p.out(op, 1),
+                       p.out(op, 2)});
+    return success();
+  });
   table.add<AssignOp>([](AssignOp op, ProgramBuilder &p) {
     p.kernel("copy", {p.view(op.getValue()), p.view(op.getVariable())});
     return success();

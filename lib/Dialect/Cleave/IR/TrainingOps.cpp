@@ -48,6 +48,12 @@ LogicalResult AssignOp::verify() {
   return success();
 }
 
+LogicalResult AdamWOp::verify() {
+  if (cast<ShapedType>(getLr().getType()).getRank() != 0)
+    return emitOpError("lr and the bias corrections must be scalars");
+  return success();
+}
+
 namespace {
 LogicalResult checkLoss(std::optional<Location> loc, Value logits,
                         Value labels, StringRef reduction) {

@@ -1,7 +1,7 @@
 //===- Optimize.cpp - each variable's update from its gradient ------------===//
 //
-// torch.optim.SGD and torch.optim.AdamW, written with graph ops on each
-// parameter. Optimizer state (momentum buffers, moments), the learning rate
+// torch.optim.SGD, written with graph ops on each parameter, and
+// torch.optim.AdamW, one cleave.adamw per parameter. Optimizer state (momentum buffers, moments), the learning rate
 // and the step count are variables, so they live in the device's weights
 // memory across steps and a run may change them; every cleave.assign comes
 // after all other ops, so each update reads the step's old values.
@@ -173,28 +173,17 @@ struct OptimizePass
             {param, b.create<SubOp>(param, b.create<MulOp>(grad, rate))});
         continue;
       }
-      // torch.optim.AdamW: p *= 1 - lr * wd; m = b1 m + (1 - b1) g;
-      // v = b2 v + (1 - b2) g^2; p -= lr / c1 * m / (sqrt(v / c2) + eps).
+      // torch.optim.AdamW, as one kernel (cleave.adamw).
       Value m = stateVariable(builder, loc, name + ".exp_avg", type, 0.0);
       Value v = stateVariable(builder, loc, name + ".exp_avg_sq", type, 0.0);
-      Value nextM = b.create<AddOp>(b.create<MulOp>(m, scalar(beta1)),
-                                    b.create<MulOp>(grad, scalar(1 - beta1)));
-      Value nextV = b.create<AddOp>(
-          b.create<MulOp>(v, scalar(beta2)),
-          b.create<MulOp>(b.create<MulOp>(grad, grad), scalar(1 - beta2)));
-      Value decayed = param;
-      if (decay != 0)
-        decayed = b.create<MulOp>(
-            param, b.create<SubOp>(scalar(1.0),
-                                   b.create<MulOp>(rate, scalar(decay))));
-      Value denom = b.create<AddOp>(
-          b.create<SqrtOp>(b.create<DivOp>(nextV, correction2)), scalar(eps));
-      Value stepSize = b.create<DivOp>(rate, correction1);
-      Value next = b.create<SubOp>(
-          decayed, b.create<MulOp>(b.create<DivOp>(nextM, denom), stepSize));
-      updates.push_back({m, nextM});
-      updates.push_back({v, nextV});
-      updates.push_back({param, next});
+      auto update = AdamWOp::create(
+          builder, loc, TypeRange{type, type, type}, param, grad, m, v, rate,
+          correction1, correction2, builder.getF64FloatAttr(beta1),
+          builder.getF64FloatAttr(beta2), builder.getF64FloatAttr(eps),
+          builder.getF64FloatAttr(decay));
+      updates.push_back({m, update.getNextExpAvg()});
+      updates.push_back({v, update.getNextExpAvgSq()});
+      updates.push_back({param, update.getNextParam()});
     }
     for (const Update &update : updates)
       AssignOp::create(builder, loc, update.variable, update.next);

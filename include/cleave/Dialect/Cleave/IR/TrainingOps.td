@@ -168,6 +168,38 @@ def Cleave_PoolGradOp : Cleave_Op<"pool_grad",
   let hasVerifier = 1;
 }
 
+def Cleave_AdamWOp : Cleave_Op<"adamw",
+    [Pure, AllTypesMatch<["param", "grad", "exp_avg", "exp_avg_sq",
+                          "next_param", "next_exp_avg", "next_exp_avg_sq"]>,
+     AllTypesMatch<["lr", "correction1", "correction2"]>,
+     Cleave_CostOpInterface, Cleave_CostKind<"eltwise">,
+     Cleave_FlopsPerElement<"14.0">]> {
+  let summary = "one torch.optim.AdamW step of a parameter, in one pass";
+  let description = [{
+    As torch.optim.AdamW (decoupled weight decay, eps outside the square
+    root), elementwise on `param`, its gradient `grad` and its moments:
+    `next_exp_avg = exp_avg + (1 - beta1) (grad - exp_avg)`,
+    `next_exp_avg_sq = beta2 exp_avg_sq + (1 - beta2) grad^2` and
+    `next_param = param (1 - lr weight_decay) - lr / correction1 *
+    next_exp_avg / (sqrt(next_exp_avg_sq) / sqrt(correction2) + eps)`.
+    `lr` and the bias corrections `correction1 = 1 - beta1^t`,
+    `correction2 = 1 - beta2^t` are f32 scalars computed at run time (a
+    learning-rate schedule or the step count needs no recompile). One
+    kernel reads each tensor once, where the same update written with
+    elementwise ops is 13 kernels.
+  }];
+  let arguments = (ins Cleave_FloatTensor:$param, Cleave_FloatTensor:$grad,
+                       Cleave_FloatTensor:$exp_avg,
+                       Cleave_FloatTensor:$exp_avg_sq,
+                       Cleave_FloatTensor:$lr, Cleave_FloatTensor:$correction1,
+                       Cleave_FloatTensor:$correction2, F64Attr:$beta1,
+                       F64Attr:$beta2, F64Attr:$eps, F64Attr:$weight_decay);
+  let results = (outs Cleave_FloatTensor:$next_param,
+                      Cleave_FloatTensor:$next_exp_avg,
+                      Cleave_FloatTensor:$next_exp_avg_sq);
+  let hasVerifier = 1;
+}
+
 def Cleave_DropoutMaskOp : Cleave_Op<"dropout_mask",
     [Pure, AllTypesMatch<["data", "mask"]>, Cleave_CostOpInterface,
      Cleave_CostKind<"data">]> {
