@@ -204,11 +204,7 @@ cleave_status cleave_cpu_binary(cleave_binary_op op, const cleave_tensor *a,
                 dnnl::binary::desc(algorithm, aDesc, bDesc, aDesc),
                 cpuEngine()));
           });
-      // oneDNN's reference kernel computes every element's offsets anew.
-      const char *impl = nullptr;
-      dnnl_primitive_desc_query(binary.get_primitive_desc(),
-                                dnnl_query_impl_info_str, 0, &impl);
-      if (impl && std::strncmp(impl, "ref", 3) == 0) {
+      if (isReferenceKernel(binary)) {
         binaryRows(op, a, b, y);
         return nullptr;
       }

@@ -121,6 +121,16 @@ inline bool broadcast(const Dims &a, const Dims &b, Dims &out) {
   return true;
 }
 
+/// Whether oneDNN chose its reference implementation for `primitive` (one
+/// element at a time, each computing its offsets anew): kernels then run
+/// their own loops instead.
+inline bool isReferenceKernel(const dnnl::primitive &primitive) {
+  const char *impl = nullptr;
+  dnnl_primitive_desc_query(primitive.get_primitive_desc(),
+                            dnnl_query_impl_info_str, 0, &impl);
+  return impl && std::strncmp(impl, "ref", 3) == 0;
+}
+
 /// Primitives that touch fewer bytes run on one thread: starting the
 /// others costs more than the work (PyTorch's grain size plays this part).
 inline constexpr size_t kSerialBytes = 64 << 10;

@@ -236,10 +236,7 @@ cleave_status cleave_cpu_reduce(cleave_reduce_op op, const cleave_tensor *x,
         });
     // oneDNN's reference kernel walks one output element at a time, each
     // over every input it reduces: ours is many times faster.
-    const char *impl = nullptr;
-    dnnl_primitive_desc_query(reduction.get_primitive_desc(),
-                              dnnl_query_impl_info_str, 0, &impl);
-    if (rowReducible(op) && impl && std::strncmp(impl, "ref", 3) == 0) {
+    if (rowReducible(op) && isReferenceKernel(reduction)) {
       reduceRows(op, x, y);
       return nullptr;
     }
