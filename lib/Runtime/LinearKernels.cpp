@@ -21,7 +21,19 @@ using namespace cleave::cpu;
 
 extern "C" {
 
+/// `dims` stored with the last two axes swapped, described in `dims`'
+/// order (oneDNN reads the same bytes through swapped strides).
+static memory::desc swappedLastTwo(Dims dims) {
+  size_t rank = dims.size();
+  std::swap(dims[rank - 1], dims[rank - 2]);
+  Dims strides = rowMajorStrides(dims);
+  std::swap(dims[rank - 1], dims[rank - 2]);
+  std::swap(strides[rank - 1], strides[rank - 2]);
+  return memory::desc(dims, memory::data_type::f32, strides);
+}
+
 cleave_status cleave_cpu_matmul(const cleave_tensor *a, const cleave_tensor *b,
+                                int32_t trans_a, int32_t trans_b,
                                 cleave_tensor *y) {
   CLEAVE_RETURN_IF_ERROR(checkF32("matmul", {a, b, y}));
   return guarded("matmul", [&]() -> cleave_status {
@@ -29,6 +41,14 @@ cleave_status cleave_cpu_matmul(const cleave_tensor *a, const cleave_tensor *b,
     if (aDims.empty() || bDims.empty())
       return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
                           "matmul: inputs must have rank 1 or more");
+    if ((trans_a && aDims.size() < 2) || (trans_b && bDims.size() < 2))
+      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                          "matmul: a transposed input needs rank 2 or more");
+    // op(X): the last two axes swapped.
+    if (trans_a)
+      std::swap(aDims[aDims.size() - 1], aDims[aDims.size() - 2]);
+    if (trans_b)
+      std::swap(bDims[bDims.size() - 1], bDims[bDims.size() - 2]);
     bool aVector = aDims.size() == 1, bVector = bDims.size() == 1;
     if (aVector)
       aDims.insert(aDims.begin(), 1);
@@ -62,10 +82,13 @@ cleave_status cleave_cpu_matmul(const cleave_tensor *a, const cleave_tensor *b,
       std::fill_n((float *)y->data, cleave_tensor_num_elements(y), 0.0f);
       return nullptr;
     }
-    memory::desc aDesc = rowMajor(aDims), bDesc = rowMajor(bDims),
+    memory::desc aDesc = trans_a ? swappedLastTwo(aDims) : rowMajor(aDims),
+                 bDesc = trans_b ? swappedLastTwo(bDims) : rowMajor(bDims),
                  yDesc = rowMajor(yDims);
-    const dnnl::primitive &matmul =
-        cachedPrimitive(planKey(kMatmul, {aDims, bDims, yDims}), [&] {
+    const dnnl::primitive &matmul = cachedPrimitive(
+        planKey(kMatmul, {aDims, bDims, yDims},
+                {(double)(trans_a != 0), (double)(trans_b != 0)}),
+        [&] {
           return dnnl::matmul(dnnl::matmul::primitive_desc(
               dnnl::matmul::desc(aDesc, bDesc, yDesc), cpuEngine()));
         });

@@ -252,9 +252,22 @@ void expectClose(const Tensor &got, const Tensor &want) {
     ASSERT_NEAR(got.data[i], want.data[i], 1e-4f) << "element " << i;
 }
 
+/// `t` stored with its last two axes swapped.
+Tensor swappedLastTwo(Tensor t) {
+  std::vector<int64_t> shape = t.shape, perm(shape.size());
+  std::iota(perm.begin(), perm.end(), 0);
+  std::swap(shape[shape.size() - 1], shape[shape.size() - 2]);
+  std::swap(perm[perm.size() - 1], perm[perm.size() - 2]);
+  Tensor out(shape);
+  cleave_tensor in = t.view(), outView = out.view();
+  EXPECT_EQ(cleave_cpu_transpose(&in, perm.data(), &outView), nullptr);
+  return out;
+}
+
 TEST(CudaPlan, MatMulCallsMatchCpu) {
   std::mt19937 random(7);
   int paths[3] = {}; // Shared b, one strided call, one call per batch.
+  int transposed = 0;
   for (int trial = 0; trial < 300; ++trial) {
     int64_t m = 1 + random() % 4, k = 1 + random() % 5, n = 1 + random() % 4;
     int batchRank = (int)(random() % 3);
@@ -296,17 +309,27 @@ TEST(CudaPlan, MatMulCallsMatchCpu) {
     Tensor a(aShape, random), b(bShape, random), want(yShape), got(yShape);
     cleave_tensor av = a.view(), bv = b.view(), wv = want.view(),
                   gv = got.view();
-    ASSERT_EQ(cleave_cpu_matmul(&av, &bv, &wv), nullptr);
-    std::vector<GemmCall> calls = matmulCalls(av, bv, gv);
+    ASSERT_EQ(cleave_cpu_matmul(&av, &bv, 0, 0, &wv), nullptr);
+    // Half the matrices are stored transposed (by the transpose kernel)
+    // and read through the flags: the same product.
+    bool transA = !aVector && random() % 2, transB = !bVector && random() % 2;
+    Tensor at = transA ? swappedLastTwo(a) : a,
+           bt = transB ? swappedLastTwo(b) : b, flagged(yShape);
+    cleave_tensor atv = at.view(), btv = bt.view(), fv = flagged.view();
+    ASSERT_EQ(cleave_cpu_matmul(&atv, &btv, transA, transB, &fv), nullptr);
+    expectClose(flagged, want);
+    std::vector<GemmCall> calls = matmulCalls(atv, btv, gv, transA, transB);
     ++paths[calls.size() > 1 ? 2 : calls[0].batch > 1];
+    transposed += transA || transB;
     for (const GemmCall &call : calls)
-      runColumnMajor(call, a.data.data(), b.data.data(), got.data.data());
+      runColumnMajor(call, at.data.data(), bt.data.data(), got.data.data());
     expectClose(got, want);
   }
   // Every dispatch path was taken.
   EXPECT_GT(paths[0], 0);
   EXPECT_GT(paths[1], 0);
   EXPECT_GT(paths[2], 0);
+  EXPECT_GT(transposed, 50);
 }
 
 TEST(CudaPlan, GemmTransposesMatchCpu) {

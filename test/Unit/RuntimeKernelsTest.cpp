@@ -78,7 +78,7 @@ TEST(RuntimeKernels, MatMulMatchesNaiveOnRandomShapes) {
     yShape.insert(yShape.end(), {m, n});
     Tensor a(aShape, random), b(bShape, random), y(yShape);
     cleave_tensor av = a.view(), bv = b.view(), yv = y.view();
-    expectOk(cleave_cpu_matmul(&av, &bv, &yv));
+    expectOk(cleave_cpu_matmul(&av, &bv, 0, 0, &yv));
 
     std::vector<float> want(y.data.size());
     forEachIndex(yShape, [&](const std::vector<int64_t> &index) {
@@ -101,7 +101,7 @@ TEST(RuntimeKernels, MatMulPromotesVectors) {
   std::mt19937 random(3);
   Tensor a({5}, random), b({5, 4}, random), y({4});
   cleave_tensor av = a.view(), bv = b.view(), yv = y.view();
-  expectOk(cleave_cpu_matmul(&av, &bv, &yv));
+  expectOk(cleave_cpu_matmul(&av, &bv, 0, 0, &yv));
   std::vector<float> want(4, 0);
   for (int j = 0; j < 4; ++j)
     for (int i = 0; i < 5; ++i)
@@ -110,7 +110,7 @@ TEST(RuntimeKernels, MatMulPromotesVectors) {
 
   Tensor wrong({3});
   cleave_tensor wv = wrong.view();
-  cleave_status status = cleave_cpu_matmul(&av, &bv, &wv);
+  cleave_status status = cleave_cpu_matmul(&av, &bv, 0, 0, &wv);
   EXPECT_EQ(cleave_status_get_code(status), CLEAVE_INVALID_ARGUMENT);
   cleave_status_free(status);
 }
@@ -258,9 +258,9 @@ TEST(RuntimeKernels, ThreadCountDoesNotChangeResults) {
   Tensor a({64, 96}, random), b({96, 80}, random), y1({64, 80}), y2({64, 80});
   cleave_tensor av = a.view(), bv = b.view(), v1 = y1.view(), v2 = y2.view();
   cleave_cpu_set_num_threads(1);
-  expectOk(cleave_cpu_matmul(&av, &bv, &v1));
+  expectOk(cleave_cpu_matmul(&av, &bv, 0, 0, &v1));
   cleave_cpu_set_num_threads(0);
-  expectOk(cleave_cpu_matmul(&av, &bv, &v2));
+  expectOk(cleave_cpu_matmul(&av, &bv, 0, 0, &v2));
   expectClose(y1.data, y2.data);
 }
 } // namespace

@@ -153,7 +153,7 @@ Measurements measureKernels() {
   // convolutions can beat its matrix products).
   for (int64_t n : {512, 1024}) {
     Buffer a({n, n}), b({n, n}), y({n, n});
-    double s = timeIt([&] { check(cleave_cpu_matmul(&a.t, &b.t, &y.t)); });
+    double s = timeIt([&] { check(cleave_cpu_matmul(&a.t, &b.t, 0, 0, &y.t)); });
     m.peak = std::max(m.peak, 2.0 * n * n * n / s);
   }
   {
@@ -209,7 +209,7 @@ Measurements measureKernels() {
       b.t.data = b.storage.data();
     size_t next = 0;
     sample("matmul", 2.0 * m * k * n, 4.0 * (m * k + k * n + m * n), [&] {
-      check(cleave_cpu_matmul(&x.t, &w[next++ % w.size()].t, &out.t));
+      check(cleave_cpu_matmul(&x.t, &w[next++ % w.size()].t, 0, 0, &out.t));
     });
   }
   // Convolutions, channels-last as compiled: (batch, size, in, out, kernel,

@@ -175,14 +175,8 @@ void populateDataMovementLowerings(LoweringTable &table) {
                     return success();
                   });
   table.add<TransposeOp>([](TransposeOp op, ProgramBuilder &p) {
-    int64_t rank = rankOf(op.getData());
-    SmallVector<int64_t> perm;
-    if (std::optional<ArrayRef<int64_t>> given = op.getPerm())
-      perm.assign(given->begin(), given->end());
-    else
-      for (int64_t i = rank - 1; i >= 0; --i)
-        perm.push_back(i);
-    p.kernel("transpose", {p.in(op, 0), p.list(perm), p.out(op)});
+    p.kernel("transpose",
+             {p.in(op, 0), p.list(op.getPermutation()), p.out(op)});
     return success();
   });
   table.add<ConcatOp>([](ConcatOp op, ProgramBuilder &p) {

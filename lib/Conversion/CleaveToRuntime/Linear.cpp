@@ -11,7 +11,8 @@ void populateLinearLowerings(LoweringTable &table) {
   table.add<MatMulOp>([](MatMulOp op, ProgramBuilder &p) -> LogicalResult {
     if (failed(p.f32Only(op)))
       return failure();
-    p.kernel("matmul", {p.in(op, 0), p.in(op, 1), p.out(op)});
+    p.kernel("matmul", {p.in(op, 0), p.in(op, 1), p.i32(op.getTransposeA()),
+                        p.i32(op.getTransposeB()), p.out(op)});
     return success();
   });
   table.add<GemmOp>([](GemmOp op, ProgramBuilder &p) -> LogicalResult {

@@ -93,16 +93,19 @@ using namespace cleave::cuda;
 extern "C" {
 
 cleave_status cleave_cuda_matmul(const cleave_tensor *a, const cleave_tensor *b,
+                                 int32_t trans_a, int32_t trans_b,
                                  cleave_tensor *y) {
   if (a->dtype != CLEAVE_DTYPE_F32 || b->dtype != CLEAVE_DTYPE_F32 ||
-      y->dtype != CLEAVE_DTYPE_F32 || a->rank == 0 || b->rank == 0) {
+      y->dtype != CLEAVE_DTYPE_F32 || a->rank < (trans_a ? 2 : 1) ||
+      b->rank < (trans_b ? 2 : 1)) {
     HostMirror m;
-    return m.finish(cleave_cpu_matmul(m.in(a), m.in(b), m.out(y)));
+    return m.finish(
+        cleave_cpu_matmul(m.in(a), m.in(b), trans_a, trans_b, m.out(y)));
   }
   int64_t yCount = cleave_tensor_num_elements(y);
   if (yCount == 0)
     return nullptr;
-  if (a->dims[a->rank - 1] == 0) { // An empty sum.
+  if (a->dims[a->rank - (trans_a ? 2 : 1)] == 0) { // An empty sum.
     CLEAVE_CUDA_CHECK(cudaMemsetAsync(y->data, 0, yCount * sizeof(float),
                                       stream()),
                       "matmul");
@@ -111,7 +114,8 @@ cleave_status cleave_cuda_matmul(const cleave_tensor *a, const cleave_tensor *b,
   const void *pa, *pb;
   CLEAVE_RETURN_IF_ERROR(operands(*a, *b, &pa, &pb));
   size_t width = cleave_dtype_size(operandType());
-  for (const GemmCall &call : matmulCalls(*a, *b, *y))
+  for (const GemmCall &call :
+       matmulCalls(*a, *b, *y, trans_a != 0, trans_b != 0))
     CLEAVE_RETURN_IF_ERROR(run(call, pa, pb, static_cast<float *>(y->data),
                                width, 1.0f, 0.0f));
   return nullptr;

@@ -55,17 +55,23 @@ inline GemmCall gemmCall(const Product &p, int64_t strideA, int64_t strideB,
   return c;
 }
 
-/// ONNX MatMul (NumPy matmul: 1-D promotion, batch broadcasting) of a and
-/// b into y, as cuBLAS calls: one over all rows when b has no batch, one
-/// strided-batched call for equal batches (or a shared a), else one call
-/// per batch of y.
+/// ONNX MatMul (NumPy matmul: 1-D promotion, batch broadcasting) of op(a)
+/// and op(b) into y, op swapping an operand's last two axes where its
+/// flag is set, as cuBLAS calls: one over all rows when b has no batch and
+/// a is not transposed, one strided-batched call for equal batches (or a
+/// shared operand), else one call per batch of y.
 inline std::vector<GemmCall> matmulCalls(const cleave_tensor &a,
                                          const cleave_tensor &b,
-                                         const cleave_tensor &y) {
+                                         const cleave_tensor &y,
+                                         bool transA = false,
+                                         bool transB = false) {
   Product p;
-  p.m = a.rank == 1 ? 1 : a.dims[a.rank - 2];
-  p.k = a.dims[a.rank - 1];
-  p.n = b.rank == 1 ? 1 : b.dims[b.rank - 1];
+  p.transA = transA;
+  p.transB = transB;
+  int32_t ar = a.rank, br = b.rank;
+  p.m = ar == 1 ? 1 : a.dims[transA ? ar - 1 : ar - 2];
+  p.k = a.dims[transA ? ar - 2 : ar - 1];
+  p.n = br == 1 ? 1 : b.dims[transB ? br - 2 : br - 1];
   int32_t aBatchRank = std::max(a.rank - 2, 0),
           bBatchRank = std::max(b.rank - 2, 0);
   int64_t aBatch = 1, bBatch = 1;
@@ -74,13 +80,13 @@ inline std::vector<GemmCall> matmulCalls(const cleave_tensor &a,
   for (int32_t d = 0; d < bBatchRank; ++d)
     bBatch *= b.dims[d];
   int64_t yBatch = cleave_tensor_num_elements(&y) / (p.m * p.n);
-  if (bBatch == 1) // A shared b: one product over every row of a.
-    return {gemmCall({false, false, aBatch * p.m, p.n, p.k}, 0, 0, 0, 1)};
+  if (bBatch == 1 && !transA) // A shared b: one product over a's rows.
+    return {gemmCall({false, transB, aBatch * p.m, p.n, p.k}, 0, 0, 0, 1)};
   bool sameBatch = aBatchRank == bBatchRank &&
                    std::equal(a.dims, a.dims + aBatchRank, b.dims);
-  if (aBatch == 1 || sameBatch)
-    return {gemmCall(p, aBatch == 1 ? 0 : p.m * p.k, p.k * p.n, p.m * p.n,
-                     yBatch)};
+  if (aBatch == 1 || bBatch == 1 || sameBatch)
+    return {gemmCall(p, aBatch == 1 ? 0 : p.m * p.k,
+                     bBatch == 1 ? 0 : p.k * p.n, p.m * p.n, yBatch)};
   // Broadcast batch dims: a plan over y's batch dims finds each product's
   // operands.
   cleave_tensor yb{}, ab{}, bb{};

@@ -19,7 +19,7 @@ func.func @main(%x: tensor<2x4xf32> {cleave.name = "x"}) -> (tensor<2x3xf32> {cl
 // CHECK:   %[[W:.*]] = call_opaque "cleave::program::view"(%[[WEIGHTS]]) {args = [0 : index, #emitc.opaque<"CLEAVE_DTYPE_F32">, 0, #emitc.opaque<"{4, 3}">]}
 // CHECK:   %[[B:.*]] = call_opaque "cleave::program::view"(%[[WEIGHTS]]) {args = [0 : index, #emitc.opaque<"CLEAVE_DTYPE_F32">, 64, #emitc.opaque<"{3}">]}
 // CHECK:   %[[MM:.*]] = call_opaque "cleave::program::view"(%[[ARENA]]) {args = [0 : index, #emitc.opaque<"CLEAVE_DTYPE_F32">, 0, #emitc.opaque<"{2, 3}">]}
-// CHECK:   %[[S0:.*]] = call_opaque "cleave::program::call"(%[[X]], %[[W]], %[[MM]]) {args = [#emitc.opaque<"cleave_cpu_matmul">, 0 : index, 1 : index, 2 : index]}
+// CHECK:   %[[S0:.*]] = call_opaque "cleave::program::call"(%[[X]], %[[W]], %[[MM]]) {args = [#emitc.opaque<"cleave_cpu_matmul">, 0 : index, 1 : index, 0 : i32, 0 : i32, 2 : index]}
 // CHECK:   call_opaque "CLEAVE_PROGRAM_CHECK"(%[[S0]])
 // The add and relu run in place in the matmul's buffer; the softmax is not
 // elementwise and gets its own.
@@ -36,7 +36,7 @@ func.func @main(%x: tensor<2x4xf32> {cleave.name = "x"}) -> (tensor<2x3xf32> {cl
 // CPP: #include "cleave/Runtime/Program.h"
 // CPP: cleave_status cleave_run_main(char* [[ARENA:v[0-9]+]], const char* [[WEIGHTS:v[0-9]+]], const cleave_tensor* [[IN:v[0-9]+]], const cleave_tensor* [[OUT:v[0-9]+]]) {
 // CPP:   cleave_tensor [[X:v[0-9]+]] = cleave::program::at([[IN]], 0);
-// CPP:   cleave_status [[S:v[0-9]+]] = cleave::program::call(cleave_cpu_matmul, [[X]], {{v[0-9]+}}, {{v[0-9]+}});
+// CPP:   cleave_status [[S:v[0-9]+]] = cleave::program::call(cleave_cpu_matmul, [[X]], {{v[0-9]+}}, 0, 0, {{v[0-9]+}});
 // CPP:   CLEAVE_PROGRAM_CHECK([[S]]);
 // CPP:   cleave_status [[OK:v[0-9]+]] = nullptr;
 // CPP-NEXT:   return [[OK]];

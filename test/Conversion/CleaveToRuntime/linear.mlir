@@ -10,6 +10,6 @@ func.func @main(%x: tensor<2x4xf32>, %y: tensor<4x3xf32>) -> (tensor<2x3xf32>, t
   return %0, %1, %2 : tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>
 }
 
-// CHECK: cleave_rt.kernel "matmul"(%[[X:.*]], %[[Y:.*]], %{{.*}}) [0 : index, 1 : index, 2 : index]
+// CHECK: cleave_rt.kernel "matmul"(%[[X:.*]], %[[Y:.*]], %{{.*}}) [0 : index, 1 : index, 0 : i32, 0 : i32, 2 : index]
 // CHECK: cleave_rt.kernel "gemm"(%[[X]], %[[Y]], %{{.*}}, %{{.*}}) [0 : index, 1 : index, 2 : index, 2.000000e+00 : f32, 5.000000e-01 : f32, 0 : i32, 0 : i32, 3 : index]
 // CHECK: cleave_rt.kernel "gemm"(%[[X]], %[[Y]], %{{.*}}) [0 : index, 1 : index, unit, 1.000000e+00 : f32, 0.000000e+00 : f32, 0 : i32, 0 : i32, 2 : index]

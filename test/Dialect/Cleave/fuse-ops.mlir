@@ -125,3 +125,55 @@ func.func @batch_norm(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
   %2 = cleave.relu %1#0 : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
   return %2 : tensor<1x2x4x4xf32>
 }
+
+// -----
+
+// A Transpose that swaps a MatMul operand's last two axes becomes the
+// product's transpose flag (the copy goes); one that also moves other axes
+// keeps a row-preserving copy of the rest ([B, T, H, D] -> [B, H, T, D]);
+// one whose last axis stays last, or that feeds other users too and would
+// still need a copy, stays.
+// CHECK-LABEL: func.func @transposed_operands
+// CHECK-SAME: (%[[X:[a-z0-9]+]]: tensor<3x4xf32>, %[[W:[a-z0-9]+]]: tensor<5x4xf32>, %[[K:[a-z0-9]+]]: tensor<2x6x3x4xf32>, %[[Q:[a-z0-9]+]]: tensor<2x3x5x4xf32>
+// CHECK: %[[Y:.*]] = cleave.matmul %[[X]], %[[W]] {transpose_b} : (tensor<3x4xf32>, tensor<5x4xf32>) -> tensor<3x5xf32>
+// CHECK: %[[G:.*]] = cleave.matmul %[[X]], %[[Y]] {transpose_a} : (tensor<3x4xf32>, tensor<3x5xf32>) -> tensor<4x5xf32>
+// CHECK: %[[KT:.*]] = cleave.transpose %[[K]] {perm = array<i64: 0, 2, 1, 3>}
+// CHECK: %[[S:.*]] = cleave.matmul %[[Q]], %[[KT]] {transpose_b} : (tensor<2x3x5x4xf32>, tensor<2x3x6x4xf32>) -> tensor<2x3x5x6xf32>
+// CHECK: %[[P:.*]] = cleave.transpose %[[Q]] {perm = array<i64: 0, 2, 1, 3>}
+// CHECK: cleave.matmul %[[P]], %{{.*}} : (tensor<2x5x3x4xf32>
+// CHECK: %[[R:.*]] = cleave.transpose %[[K]] {perm = array<i64: 0, 2, 3, 1>}
+// CHECK: cleave.matmul %{{.*}}, %[[R]] : (
+// CHECK: return %[[Y]], %[[G]], %[[S]], {{.*}}, %[[R]]
+func.func @transposed_operands(%x: tensor<3x4xf32>, %w: tensor<5x4xf32>, %k: tensor<2x6x3x4xf32>, %q: tensor<2x3x5x4xf32>, %e: tensor<2x5x4x2xf32>, %f: tensor<2x3x5x4xf32>) -> (tensor<3x5xf32>, tensor<4x5xf32>, tensor<2x3x5x6xf32>, tensor<2x5x3x2xf32>, tensor<2x3x5x6xf32>, tensor<2x3x4x6xf32>) {
+  %wt = cleave.transpose %w {perm = array<i64: 1, 0>} : (tensor<5x4xf32>) -> tensor<4x5xf32>
+  %y = cleave.matmul %x, %wt : (tensor<3x4xf32>, tensor<4x5xf32>) -> tensor<3x5xf32>
+  %xt = cleave.transpose %x : (tensor<3x4xf32>) -> tensor<4x3xf32>
+  %g = cleave.matmul %xt, %y : (tensor<4x3xf32>, tensor<3x5xf32>) -> tensor<4x5xf32>
+  %kt = cleave.transpose %k {perm = array<i64: 0, 2, 3, 1>} : (tensor<2x6x3x4xf32>) -> tensor<2x3x4x6xf32>
+  %s = cleave.matmul %q, %kt : (tensor<2x3x5x4xf32>, tensor<2x3x4x6xf32>) -> tensor<2x3x5x6xf32>
+  %p = cleave.transpose %q {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x3x5x4xf32>) -> tensor<2x5x3x4xf32>
+  %h = cleave.matmul %p, %e : (tensor<2x5x3x4xf32>, tensor<2x5x4x2xf32>) -> tensor<2x5x3x2xf32>
+  %r = cleave.transpose %k {perm = array<i64: 0, 2, 3, 1>} : (tensor<2x6x3x4xf32>) -> tensor<2x3x4x6xf32>
+  %u = cleave.matmul %f, %r : (tensor<2x3x5x4xf32>, tensor<2x3x4x6xf32>) -> tensor<2x3x5x6xf32>
+  return %y, %g, %s, %h, %u, %r : tensor<3x5xf32>, tensor<4x5xf32>, tensor<2x3x5x6xf32>, tensor<2x5x3x2xf32>, tensor<2x3x5x6xf32>, tensor<2x3x4x6xf32>
+}
+
+// -----
+
+// (A B)^T = B^T A^T: a Transpose of a product's last two axes becomes the
+// product with its operands swapped and their flags flipped; a product
+// with another user stays.
+// CHECK-LABEL: func.func @transposed_product
+// CHECK-SAME: (%[[X:[a-z0-9]+]]: tensor<6x4xf32>, %[[D:[a-z0-9]+]]: tensor<6x5xf32>
+// CHECK: %[[G:.*]] = cleave.matmul %[[D]], %[[X]] {transpose_a} : (tensor<6x5xf32>, tensor<6x4xf32>) -> tensor<5x4xf32>
+// CHECK: %[[P:.*]] = cleave.matmul %[[X]], %[[D]] {transpose_a}
+// CHECK: cleave.transpose %[[P]]
+// CHECK: return %[[G]]
+func.func @transposed_product(%x: tensor<6x4xf32>, %d: tensor<6x5xf32>) -> (tensor<5x4xf32>, tensor<5x4xf32>, tensor<4x5xf32>) {
+  %xt = cleave.transpose %x {perm = array<i64: 1, 0>} : (tensor<6x4xf32>) -> tensor<4x6xf32>
+  %g = cleave.matmul %xt, %d : (tensor<4x6xf32>, tensor<6x5xf32>) -> tensor<4x5xf32>
+  %gt = cleave.transpose %g {perm = array<i64: 1, 0>} : (tensor<4x5xf32>) -> tensor<5x4xf32>
+  %p = cleave.matmul %xt, %d : (tensor<4x6xf32>, tensor<6x5xf32>) -> tensor<4x5xf32>
+  %pt = cleave.transpose %p {perm = array<i64: 1, 0>} : (tensor<4x5xf32>) -> tensor<5x4xf32>
+  return %gt, %pt, %p : tensor<5x4xf32>, tensor<5x4xf32>, tensor<4x5xf32>
+}

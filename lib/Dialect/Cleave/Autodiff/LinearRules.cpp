@@ -1,7 +1,8 @@
 //===- LinearRules.cpp - gradients of matrix products ---------------------===//
 //
 // Y = A @ B: dA = dY @ B^T and dB = A^T @ dY, each summed back over the
-// batch axes broadcasting stretched. Gemm's transposes fold into the
+// batch axes broadcasting stretched; a matrix B shared by a batch of A gets
+// one product over all of A's rows instead. Gemm's transposes fold into the
 // products of its gradients.
 //
 //===----------------------------------------------------------------------===//
@@ -27,17 +28,40 @@ Value matrixTranspose(GradientBuilder &b, Value x) {
   return b.transpose(x, swapLastTwo(cast<ShapedType>(x.getType()).getRank()));
 }
 
+/// `x` as a matrix: its leading axes flattened into rows.
+Value asRows(GradientBuilder &b, Value x) {
+  ArrayRef<int64_t> shape = cast<ShapedType>(x.getType()).getShape();
+  int64_t rows = 1;
+  for (int64_t d : shape.drop_back())
+    rows = ShapedType::isDynamic(d) || rows < 0 ? -1 : rows * d;
+  return b.reshape(x, {rows, shape.back()});
+}
+
 LogicalResult matmul(MatMulOp op, GradientBuilder &b, ArrayRef<Value> dy,
                      MutableArrayRef<Value> dx) {
   Value a = op.getA(), m = op.getB();
-  if (cast<ShapedType>(a.getType()).getRank() < 2 ||
-      cast<ShapedType>(m.getType()).getRank() < 2)
+  int64_t aRank = cast<ShapedType>(a.getType()).getRank(),
+          mRank = cast<ShapedType>(m.getType()).getRank();
+  if (aRank < 2 || mRank < 2)
     return op.emitError("the gradient of MatMul needs operands of rank 2 or "
                         "more (1-D operands are not supported yet)");
-  dx[0] = b.unbroadcast(b.create<MatMulOp>(dy[0], matrixTranspose(b, m)),
-                        a.getType());
-  dx[1] = b.unbroadcast(b.create<MatMulOp>(matrixTranspose(b, a), dy[0]),
-                        m.getType());
+  // Y = op(A) @ op(B), op swapping the last two axes where the fused flags
+  // say so; the gradients of op(A) and op(B) are swapped back.
+  Value opA = op.getTransposeA() ? matrixTranspose(b, a) : a;
+  Value opB = op.getTransposeB() ? matrixTranspose(b, m) : m;
+  Value dOpA = b.unbroadcast(b.create<MatMulOp>(dy[0], matrixTranspose(b, opB)),
+                             opA.getType());
+  Value dOpB;
+  if (mRank == 2 && aRank > 2)
+    // A B shared by the batch (a Linear on [B, T, K]): one product over
+    // all rows, with no per-batch products to sum.
+    dOpB = b.create<MatMulOp>(matrixTranspose(b, asRows(b, opA)),
+                              asRows(b, dy[0]));
+  else
+    dOpB = b.unbroadcast(b.create<MatMulOp>(matrixTranspose(b, opA), dy[0]),
+                         opB.getType());
+  dx[0] = op.getTransposeA() ? matrixTranspose(b, dOpA) : dOpA;
+  dx[1] = op.getTransposeB() ? matrixTranspose(b, dOpB) : dOpB;
   return success();
 }
 

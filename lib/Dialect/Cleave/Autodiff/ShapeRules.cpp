@@ -26,12 +26,7 @@ LogicalResult reshapeBack(Op op, GradientBuilder &b, ArrayRef<Value> dy,
 LogicalResult transpose(TransposeOp op, GradientBuilder &b, ArrayRef<Value> dy,
                         MutableArrayRef<Value> dx) {
   int64_t rank = cast<ShapedType>(op.getData().getType()).getRank();
-  SmallVector<int64_t> perm;
-  if (std::optional<ArrayRef<int64_t>> given = op.getPerm())
-    perm.assign(given->begin(), given->end());
-  else
-    for (int64_t i = rank - 1; i >= 0; --i)
-      perm.push_back(i);
+  SmallVector<int64_t> perm = op.getPermutation();
   SmallVector<int64_t> inverse(rank);
   for (int64_t i = 0; i < rank; ++i)
     inverse[perm[i]] = i;

@@ -11,6 +11,7 @@
 #include "cleave/Dialect/Cleave/IR/ConstantUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/APSInt.h"
 
 using namespace mlir;
@@ -389,15 +390,35 @@ OpFoldResult UnsqueezeOp::fold(FoldAdaptor adaptor) {
   return foldReshapeLike(getData(), adaptor.getData(), getType());
 }
 
+namespace {
+/// transpose(transpose(x, p), q) = transpose(x, [p[q[0]], p[q[1]], ...]):
+/// one copy instead of two, none when they cancel.
+struct ComposeTransposes : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inner = op.getData().getDefiningOp<TransposeOp>();
+    if (!inner)
+      return failure();
+    SmallVector<int64_t> p = inner.getPermutation(), composed;
+    for (int64_t axis : op.getPermutation())
+      composed.push_back(p[axis]);
+    rewriter.replaceOpWithNewOp<TransposeOp>(
+        op, inner.getData(), rewriter.getDenseI64ArrayAttr(composed));
+    return success();
+  }
+};
+} // namespace
+
+void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                              MLIRContext *context) {
+  patterns.add<ComposeTransposes>(context);
+}
+
 OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
   RankedTensorType inputType = getData().getType();
   int64_t rank = inputType.getRank();
-  SmallVector<int64_t> perm;
-  if (std::optional<ArrayRef<int64_t>> attr = getPerm())
-    perm.assign(attr->begin(), attr->end());
-  else
-    for (int64_t i = rank - 1; i >= 0; --i)
-      perm.push_back(i);
+  SmallVector<int64_t> perm = getPermutation();
   bool identity = true;
   for (int64_t i = 0; i < rank; ++i)
     identity &= perm[i] == i;

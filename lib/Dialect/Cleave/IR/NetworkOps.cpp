@@ -29,6 +29,13 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
     return emitOptionalError(loc, "inputs have different element types");
   SmallVector<int64_t> aShape(a.getShape()), bShape(b.getShape());
   bool aVector = aShape.size() == 1, bVector = bShape.size() == 1;
+  if ((adaptor.getTransposeA() && aVector) ||
+      (adaptor.getTransposeB() && bVector))
+    return emitOptionalError(loc, "a transposed operand needs rank 2 or more");
+  if (adaptor.getTransposeA())
+    std::swap(aShape[aShape.size() - 1], aShape[aShape.size() - 2]);
+  if (adaptor.getTransposeB())
+    std::swap(bShape[bShape.size() - 1], bShape[bShape.size() - 2]);
   if (aVector)
     aShape.insert(aShape.begin(), 1);
   if (bVector)

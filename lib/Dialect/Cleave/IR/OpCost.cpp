@@ -79,7 +79,9 @@ OpCost estimateCost(Operation *op, llvm::StringRef kind, double flops) {
 }
 
 double MatMulOp::getFlops() {
-  return 2.0 * numElements(getY()) * getA().getType().getShape().back();
+  ArrayRef<int64_t> a = getA().getType().getShape();
+  int64_t k = getTransposeA() ? a[a.size() - 2] : a.back();
+  return 2.0 * numElements(getY()) * k;
 }
 
 double GemmOp::getFlops() {

@@ -172,6 +172,13 @@ LogicalResult UnsqueezeOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+SmallVector<int64_t> TransposeOp::getPermutation() {
+  if (std::optional<ArrayRef<int64_t>> perm = getPerm())
+    return SmallVector<int64_t>(*perm);
+  return llvm::to_vector(
+      llvm::reverse(llvm::seq<int64_t>(0, getData().getType().getRank())));
+}
+
 LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,

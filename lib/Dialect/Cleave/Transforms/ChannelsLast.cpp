@@ -25,17 +25,6 @@ using namespace cleave::graph;
 
 namespace {
 
-/// The permutation of `op` (ONNX's default reverses the axes).
-SmallVector<int64_t> permutationOf(TransposeOp op) {
-  if (std::optional<ArrayRef<int64_t>> perm = op.getPerm())
-    return SmallVector<int64_t>(*perm);
-  int64_t rank = op.getData().getType().getRank();
-  SmallVector<int64_t> perm;
-  for (int64_t i = rank - 1; i >= 0; --i)
-    perm.push_back(i);
-  return perm;
-}
-
 Value transpose(PatternRewriter &rewriter, Location loc, Value x,
                 ArrayRef<int64_t> perm) {
   return TransposeOp::create(rewriter, loc, x,
@@ -91,24 +80,6 @@ template <typename Op> struct ToChannelsLast : OpRewritePattern<Op> {
   }
 };
 
-/// transpose(transpose(x, p), q) = transpose(x, [p[q[0]], p[q[1]], ...]).
-struct ComposeTransposes : OpRewritePattern<TransposeOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(TransposeOp op,
-                                PatternRewriter &rewriter) const override {
-    auto inner = op.getData().getDefiningOp<TransposeOp>();
-    if (!inner)
-      return failure();
-    SmallVector<int64_t> p = permutationOf(inner), q = permutationOf(op),
-                         composed;
-    for (int64_t axis : q)
-      composed.push_back(p[axis]);
-    rewriter.replaceOp(op, transpose(rewriter, op.getLoc(), inner.getData(),
-                                     composed));
-    return success();
-  }
-};
-
 /// Whether `v` broadcasts the same way whatever the layout: a tensor of
 /// one element, or none.
 bool isLayoutFree(Value v) {
@@ -142,7 +113,7 @@ struct SinkThroughElementwise : RewritePattern {
     for (Value operand : op->getOperands()) {
       auto t = operand.getDefiningOp<TransposeOp>();
       if (t && t.getType().getShape() == resultType.getShape()) {
-        SmallVector<int64_t> p = permutationOf(t);
+        SmallVector<int64_t> p = t.getPermutation();
         if (perm && *perm != p)
           return failure();
         perm = p;
@@ -181,9 +152,9 @@ struct SinkThroughConcat : OpRewritePattern<ConcatOp> {
     SmallVector<Value> inputs;
     for (Value input : op.getInputs()) {
       auto t = input.getDefiningOp<TransposeOp>();
-      if (!t || (perm && *perm != permutationOf(t)))
+      if (!t || (perm && *perm != t.getPermutation()))
         return failure();
-      perm = permutationOf(t);
+      perm = t.getPermutation();
       inputs.push_back(t.getData());
     }
     if (!perm)
@@ -204,7 +175,7 @@ struct ChannelsLastPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<ToChannelsLast<ConvOp>, ToChannelsLast<MaxPoolOp>,
-                 ToChannelsLast<AveragePoolOp>, ComposeTransposes,
+                 ToChannelsLast<AveragePoolOp>,
                  SinkThroughElementwise, SinkThroughConcat>(&getContext());
     TransposeOp::getCanonicalizationPatterns(patterns, &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

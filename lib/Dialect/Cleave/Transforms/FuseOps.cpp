@@ -287,11 +287,94 @@ struct FuseGelu : OpRewritePattern<MulOp> {
   }
 };
 
+/// MatMul(Transpose(x, p)): the product reads its operand with the last two
+/// axes swapped (transpose_a / transpose_b), so only the rest of p is
+/// copied, and nothing when p just swaps the last two axes (a Linear's
+/// W^T, and both products of MatMul's gradient). Applies where p moves x's
+/// last axis to the second-to-last place, so that the copy left, if any,
+/// keeps rows whole (attention's K^T from [B, T, H, D]).
+struct FoldTransposeIntoMatMul : OpRewritePattern<MatMulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MatMulOp op,
+                                PatternRewriter &rewriter) const override {
+    auto setFlag = [&](unsigned i, bool value) {
+      if (i == 0)
+        op.setTransposeA(value);
+      else
+        op.setTransposeB(value);
+    };
+    for (unsigned i = 0; i < 2; ++i) {
+      bool flagged = i == 0 ? op.getTransposeA() : op.getTransposeB();
+      auto transpose = op->getOperand(i).getDefiningOp<TransposeOp>();
+      if (!transpose)
+        continue;
+      SmallVector<int64_t> perm = transpose.getPermutation();
+      int64_t rank = perm.size();
+      if (flagged) {
+        // op(Transpose(x, p)) is x itself when p swaps the last two axes.
+        std::swap(perm[rank - 1], perm[rank - 2]);
+        if (!llvm::equal(perm, llvm::seq<int64_t>(0, rank)))
+          continue;
+        rewriter.modifyOpInPlace(op, [&] {
+          op->setOperand(i, transpose.getData());
+          setFlag(i, false);
+        });
+        return success();
+      }
+      if (rank < 2 || perm[rank - 2] != rank - 1)
+        continue;
+      // p composed with the swap: what remains to copy (not when the
+      // Transpose stays for its other users: that would copy twice).
+      std::swap(perm[rank - 1], perm[rank - 2]);
+      bool rest = !llvm::equal(perm, llvm::seq<int64_t>(0, rank));
+      if (rest && !transpose->hasOneUse())
+        continue;
+      Value source = transpose.getData();
+      if (rest)
+        source = TransposeOp::create(rewriter, transpose.getLoc(), source,
+                                     rewriter.getDenseI64ArrayAttr(perm));
+      rewriter.modifyOpInPlace(op, [&] {
+        op->setOperand(i, source);
+        setFlag(i, true);
+      });
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// Transpose(MatMul(A, B)) swapping the last two axes is
+/// MatMul(op(B)^T, op(A)^T): the flags flip and the copy goes (a Linear's
+/// weight gradient, dW = (X^T dY)^T, is read as dY^T X).
+struct FoldTransposeOfMatMul : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto product = op.getData().getDefiningOp<MatMulOp>();
+    SmallVector<int64_t> perm = op.getPermutation();
+    int64_t rank = perm.size();
+    if (!product || !product->hasOneUse() || rank < 2 ||
+        cast<ShapedType>(product.getA().getType()).getRank() < 2 ||
+        cast<ShapedType>(product.getB().getType()).getRank() < 2)
+      return failure();
+    std::swap(perm[rank - 1], perm[rank - 2]);
+    if (!llvm::equal(perm, llvm::seq<int64_t>(0, rank)))
+      return failure();
+    auto swapped = MatMulOp::create(
+        rewriter, op.getLoc(), product.getB(), product.getA(),
+        !product.getTransposeB(), !product.getTransposeA());
+    swapped->setDiscardableAttrs(product->getDiscardableAttrDictionary());
+    rewriter.replaceOp(op, swapped);
+    return success();
+  }
+};
+
 struct FuseOpsPass : public cleave::graph::impl::FuseOpsPassBase<FuseOpsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FoldBatchNormIntoConv, FuseConvAdd, FuseConvRelu, FuseConvClip,
-                 FuseGelu>(&getContext());
+                 FuseGelu, FoldTransposeIntoMatMul, FoldTransposeOfMatMul>(
+        &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

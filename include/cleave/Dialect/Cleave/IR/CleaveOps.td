@@ -488,6 +488,11 @@ def Cleave_TransposeOp : Cleave_OnnxOp<"transpose", "Transpose",
                        OptionalAttr<DenseI64ArrayAttr>:$perm);
   let results = (outs Cleave_Tensor:$transposed);
   let hasFolder = 1;
+  let hasCanonicalizer = 1;
+  let extraClassDeclaration = [{
+    /// `perm`, or ONNX's default: the axes reversed.
+    ::llvm::SmallVector<int64_t> getPermutation();
+  }];
 }
 
 def Cleave_ExpandOp : Cleave_OnnxOp<"expand", "Expand",
@@ -610,9 +615,14 @@ def Cleave_ResizeOp : Cleave_OnnxOp<"resize", "Resize", [Pure]> {
 // Neural-network ops
 //===----------------------------------------------------------------------===//
 
+// Beyond ONNX: `transpose_a` / `transpose_b` (set by cleave-fuse-ops for a
+// Transpose that swaps an operand's last two axes): the product reads that
+// operand with its last two axes swapped, Y = op(A) @ op(B), and no copy
+// is made. Only operands of rank 2 or more carry them.
 def Cleave_MatMulOp : Cleave_OnnxOp<"matmul", "MatMul",
                                    [Pure, Cleave_CostKind<"matmul">]> {
-  let arguments = (ins Cleave_NumericTensor:$A, Cleave_NumericTensor:$B);
+  let arguments = (ins Cleave_NumericTensor:$A, Cleave_NumericTensor:$B,
+                       UnitAttr:$transpose_a, UnitAttr:$transpose_b);
   let results = (outs Cleave_NumericTensor:$Y);
   let extraClassDeclaration = [{ double getFlops(); }];
 }
