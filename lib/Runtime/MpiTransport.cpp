@@ -28,12 +28,6 @@ std::string mpiError(int code) {
   return std::string(text, length);
 }
 
-/// All-reduces started in this run.
-std::vector<MPI_Request> &pendingSums() {
-  static std::vector<MPI_Request> requests;
-  return requests;
-}
-
 /// Waits for (and forgets) `requests`, timed as waiting for other devices.
 cleave_status waitAll(std::vector<MPI_Request> &requests, const char *what) {
   WaitTimer timer;
@@ -55,24 +49,26 @@ MPI_Comm replicaComm = MPI_COMM_WORLD;
 
 extern "C" {
 
+// The sum runs to completion where it starts. OpenMPI advances a
+// nonblocking collective only inside MPI calls, so MPI_Iallreduce overlapped
+// nothing with the kernels of a one-thread replica, and its schedule (libnbc,
+// with a temporary buffer per call) cost more than the blocking algorithm:
+// GPT-2 with --dp=2 took 23.8 ms a step that way and 20.2 ms this way.
 cleave_status cleave_transport_all_reduce_start(cleave_tensor *t) {
   if (t->dtype != CLEAVE_DTYPE_F32)
     return CLEAVE_ERROR(CLEAVE_UNSUPPORTED, std::string("all-reduce of ") +
                                                 cleave_dtype_name(t->dtype) +
                                                 ": only f32 so far");
-  MPI_Request request;
-  int rc = MPI_Iallreduce(MPI_IN_PLACE, t->data,
-                          (int)cleave_tensor_num_elements(t), MPI_FLOAT,
-                          MPI_SUM, replicaComm, &request);
+  WaitTimer timer;
+  int rc = MPI_Allreduce(MPI_IN_PLACE, t->data,
+                         (int)cleave_tensor_num_elements(t), MPI_FLOAT,
+                         MPI_SUM, replicaComm);
   if (rc != MPI_SUCCESS)
     return CLEAVE_ERROR(CLEAVE_INTERNAL, "all-reduce: " + mpiError(rc));
-  pendingSums().push_back(request);
   return nullptr;
 }
 
-cleave_status cleave_transport_all_reduce_wait(void) {
-  return waitAll(pendingSums(), "all-reduces");
-}
+cleave_status cleave_transport_all_reduce_wait(void) { return nullptr; }
 
 cleave_status cleave_transport_send(const cleave_tensor *t, int32_t peer,
                                     int32_t tag) {

@@ -33,7 +33,8 @@ cleave_status cleave_transport_wait_sends(void);
 
 /* Starts summing the f32 tensor `t` in place over the data-parallel
  * replicas of this device (cleave.all_reduce); `t` must stay untouched
- * until cleave_transport_all_reduce_wait returns. */
+ * until cleave_transport_all_reduce_wait returns. (Over MPI the sum is done
+ * when this returns; NCCL's runs on its stream.) */
 cleave_status cleave_transport_all_reduce_start(cleave_tensor *t);
 
 /* Waits until every all-reduce started since the last call has finished. */
