@@ -167,6 +167,37 @@ cleave_status cleave_cpu_unary(cleave_unary_op op, float alpha, float beta,
   });
 }
 
+cleave_status cleave_cpu_gelu_backward(const cleave_tensor *dy,
+                                       const cleave_tensor *x, int32_t tanh,
+                                       cleave_tensor *dx) {
+  CLEAVE_RETURN_IF_ERROR(checkF32("gelu_backward", {dy, x, dx}));
+  if (dimsOf(dy) != dimsOf(x) || dimsOf(dx) != dimsOf(x))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "gelu_backward: dy, x and dx must have one shape");
+  int64_t count = cleave_tensor_num_elements(x);
+  if (count == 0)
+    return nullptr;
+  dnnl::algorithm algorithm = tanh ? dnnl::algorithm::eltwise_gelu_tanh
+                                   : dnnl::algorithm::eltwise_gelu_erf;
+  return guarded("gelu_backward", [&]() -> cleave_status {
+    memory::desc desc = rowMajor({count});
+    const dnnl::primitive &backward = cachedPrimitive(
+        planKey(kEltwiseBackward, {{count}}, {(double)algorithm}), [&] {
+          dnnl::eltwise_forward::primitive_desc forward(
+              dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_training,
+                                          algorithm, desc, 0.0f, 0.0f),
+              cpuEngine());
+          return dnnl::eltwise_backward(dnnl::eltwise_backward::primitive_desc(
+              dnnl::eltwise_backward::desc(algorithm, desc, desc, 0.0f, 0.0f),
+              cpuEngine(), forward));
+        });
+    execute(backward, {{DNNL_ARG_SRC, wrap(desc, x)},
+                       {DNNL_ARG_DIFF_DST, wrap(desc, dy)},
+                       {DNNL_ARG_DIFF_SRC, wrap(desc, dx)}});
+    return nullptr;
+  });
+}
+
 cleave_status cleave_cpu_binary(cleave_binary_op op, const cleave_tensor *a,
                                 const cleave_tensor *b, cleave_tensor *y) {
   // oneDNN wants at least one dimension; scalars take the loop.

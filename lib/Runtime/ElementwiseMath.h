@@ -22,6 +22,19 @@ namespace cleave {
 using std::isnan;
 #endif
 
+/// GELU's derivative at x: exactly Phi(x) + x phi(x); of the tanh
+/// approximation 0.5 x (1 + t), t = tanh(c (x + k x^3)),
+/// 0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3 k x^2).
+CLEAVE_HD inline float geluSlope(float x, bool tanh) {
+  if (tanh) {
+    const float c = 0.79788456080f, k = 0.044715f;
+    float t = tanhf(c * (x + k * x * x * x));
+    return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * c * (1.0f + 3.0f * k * x * x);
+  }
+  return 0.5f * (1.0f + erff(x * 0.70710678118f)) +
+         x * 0.39894228040f * expf(-0.5f * x * x);
+}
+
 CLEAVE_HD inline float unaryOp(int op, float x, float a, float b) {
   switch (op) {
   case CLEAVE_UNARY_ABS: return fabsf(x);

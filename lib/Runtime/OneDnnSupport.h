@@ -208,7 +208,8 @@ enum PlanKind : int64_t {
   kConvBackwardData,
   kConvBackwardWeights,
   kPoolTraining,
-  kPoolBackward
+  kPoolBackward,
+  kEltwiseBackward
 };
 
 /// A key from a kind and any mix of numbers and dim lists.

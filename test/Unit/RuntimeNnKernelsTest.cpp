@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../../lib/Runtime/ElementwiseMath.h"
 #include "RuntimeTestUtils.h"
 #include "cleave/Runtime/CpuKernels.h"
 #include <cmath>
@@ -467,5 +468,145 @@ TEST(RuntimeNnKernels, AdamWMatchesItsDefinitionAndRunsInPlace) {
                                           &vv);
   EXPECT_EQ(cleave_status_get_code(status), CLEAVE_INVALID_ARGUMENT);
   cleave_status_free(status);
+}
+} // namespace
+
+namespace {
+using namespace cleave::testing;
+
+/// LayerNormalization's gradients by their definition, in double, from
+/// the kernel's statistics: dx = r (g - mean(g) - xhat mean(g xhat)).
+struct LayerNormGrads {
+  std::vector<double> dx, dscale, dbias;
+};
+LayerNormGrads layerNormGrads(const Tensor &dy, const Tensor &x,
+                              const Tensor &scale, const Tensor &mean,
+                              const Tensor &inv, int64_t rows, int64_t cols) {
+  LayerNormGrads want{std::vector<double>(rows * cols),
+                      std::vector<double>(cols), std::vector<double>(cols)};
+  for (int64_t r = 0; r < rows; ++r) {
+    double meanG = 0, meanGX = 0;
+    auto xhat = [&](int64_t c) {
+      return ((double)x.data[r * cols + c] - mean.data[r]) * inv.data[r];
+    };
+    for (int64_t c = 0; c < cols; ++c) {
+      double g = (double)dy.data[r * cols + c] * scale.data[c];
+      meanG += g / cols;
+      meanGX += g * xhat(c) / cols;
+      want.dscale[c] += dy.data[r * cols + c] * xhat(c);
+      want.dbias[c] += dy.data[r * cols + c];
+    }
+    for (int64_t c = 0; c < cols; ++c)
+      want.dx[r * cols + c] =
+          inv.data[r] * ((double)dy.data[r * cols + c] * scale.data[c] -
+                         meanG - xhat(c) * meanGX);
+  }
+  return want;
+}
+
+void expectNear(const std::vector<float> &got, const std::vector<double> &want,
+                double tolerance) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i)
+    EXPECT_NEAR(got[i], want[i], tolerance * (1 + std::fabs(want[i])))
+        << "element " << i;
+}
+
+TEST(RuntimeNnKernels, LayerNormBackwardMatchesItsDefinition) {
+  std::mt19937 random(11);
+  // A row of 35 (two column blocks and a part), and one of 40 over 64 rows.
+  for (auto [shape, axis] :
+       {std::pair(std::vector<int64_t>{3, 5, 7}, 1),
+        std::pair(std::vector<int64_t>{64, 40}, 1)}) {
+    int64_t rows = 1, cols = 1;
+    for (size_t i = 0; i < shape.size(); ++i)
+      ((int64_t)i < axis ? rows : cols) *= shape[i];
+    std::vector<int64_t> normalised(shape.begin() + axis, shape.end());
+    Tensor x(shape, random, -2, 2), dy(shape, random),
+        scale(normalised, random, 0.5, 1.5), y(shape), mean({rows}),
+        inv({rows}), dx(shape), dscale(normalised), dbias(normalised),
+        dxAlone(shape), dx1(shape), dscale1(normalised);
+    cleave_tensor xv = x.view(), dyv = dy.view(), sv = scale.view(),
+                  yv = y.view(), mv = mean.view(), iv = inv.view(),
+                  dxv = dx.view(), dsv = dscale.view(), dbv = dbias.view(),
+                  aloneView = dxAlone.view(), dx1v = dx1.view(),
+                  ds1v = dscale1.view();
+    expectOk(cleave_cpu_layer_norm_stats(&xv, &sv, nullptr, axis, 1e-5f, &yv,
+                                         &mv, &iv));
+    expectOk(cleave_cpu_layer_norm_backward(&dyv, &xv, &sv, &mv, &iv, axis,
+                                            &dxv, &dsv, &dbv));
+    LayerNormGrads want = layerNormGrads(dy, x, scale, mean, inv, rows, cols);
+    // Float rounding of a few operations per element, and of sums over
+    // at most 64 rows kept in double: well under 1e-5.
+    expectNear(dx.data, want.dx, 1e-5);
+    expectNear(dscale.data, want.dscale, 1e-5);
+    expectNear(dbias.data, want.dbias, 1e-5);
+    // Without the parameter gradients dx is the same; one thread gives the
+    // same bits as all of them.
+    expectOk(cleave_cpu_layer_norm_backward(&dyv, &xv, &sv, &mv, &iv, axis,
+                                            &aloneView, nullptr, nullptr));
+    EXPECT_EQ(dxAlone.data, dx.data);
+    cleave_cpu_set_num_threads(1);
+    expectOk(cleave_cpu_layer_norm_backward(&dyv, &xv, &sv, &mv, &iv, axis,
+                                            &dx1v, &ds1v, nullptr));
+    cleave_cpu_set_num_threads(0);
+    EXPECT_EQ(dx1.data, dx.data);
+    EXPECT_EQ(dscale1.data, dscale.data);
+  }
+}
+
+TEST(RuntimeNnKernels, SoftmaxBackwardMatchesItsDefinition) {
+  std::mt19937 random(12);
+  // The middle axis of [2, 5, 3]: rows 3 floats apart.
+  Tensor x({2, 5, 3}, random, -2, 2), dy({2, 5, 3}, random), y({2, 5, 3}),
+      dx({2, 5, 3});
+  cleave_tensor xv = x.view(), dyv = dy.view(), yv = y.view(), dxv = dx.view();
+  for (int32_t log = 0; log < 2; ++log) {
+    expectOk(cleave_cpu_softmax(&xv, 1, log, &yv));
+    expectOk(cleave_cpu_softmax_backward(&dyv, &yv, 1, log, &dxv));
+    std::vector<double> want(30);
+    for (int64_t o = 0; o < 2; ++o)
+      for (int64_t i = 0; i < 3; ++i) {
+        auto at = [&](int64_t j) { return o * 15 + j * 3 + i; };
+        double sum = 0;
+        for (int64_t j = 0; j < 5; ++j)
+          sum += log ? dy.data[at(j)] : (double)dy.data[at(j)] * y.data[at(j)];
+        for (int64_t j = 0; j < 5; ++j)
+          want[at(j)] = log ? dy.data[at(j)] - std::exp((double)y.data[at(j)]) * sum
+                            : y.data[at(j)] * (dy.data[at(j)] - sum);
+      }
+    expectNear(dx.data, want, 1e-6);
+  }
+}
+} // namespace
+
+namespace {
+using namespace cleave::testing;
+
+/// GELU in double, exact or with the tanh approximation.
+double gelu(double x, bool tanh) {
+  if (tanh)
+    return 0.5 * x *
+           (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
+  return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+}
+
+TEST(RuntimeNnKernels, GeluBackwardMatchesCentralDifferences) {
+  std::mt19937 random(13);
+  Tensor x({3, 50}, random, -4, 4), dy({3, 50}, random), dx({3, 50});
+  cleave_tensor xv = x.view(), dyv = dy.view(), dxv = dx.view();
+  for (int32_t tanh = 0; tanh < 2; ++tanh) {
+    expectOk(cleave_cpu_gelu_backward(&dyv, &xv, tanh, &dxv));
+    for (int64_t i = 0; i < x.count(); ++i) {
+      // Central differences in double: error ~h^2 = 1e-10.
+      double h = 1e-5, at = x.data[i];
+      double slope = (gelu(at + h, tanh) - gelu(at - h, tanh)) / (2 * h);
+      EXPECT_NEAR(dx.data[i], dy.data[i] * slope, 1e-5) << "element " << i;
+      // The CUDA kernel's formula, run here.
+      EXPECT_NEAR(dy.data[i] * cleave::geluSlope(x.data[i], tanh),
+                  dy.data[i] * slope, 1e-5)
+          << "element " << i;
+    }
+  }
 }
 } // namespace

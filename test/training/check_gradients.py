@@ -173,6 +173,8 @@ CASES = {
                     {"axes": (1, np.array([0, 2], np.int64))}, {}),
     "softmax": ("Softmax", [uniform(3, 5)], {}, {"axis": -1}),
     "log_softmax": ("LogSoftmax", [uniform(3, 5)], {}, {"axis": 1}),
+    "softmax_middle": ("Softmax", [uniform(2, 4, 3)], {}, {"axis": 1}),
+    "log_softmax_first": ("LogSoftmax", [uniform(4, 3)], {}, {"axis": 0}),
     "cross_entropy": ("Identity", [uniform(4, 6) * 3], {},
                       {"_loss": "cross_entropy"}),
     "gelu": ("Gelu", [uniform(3, 4, low=-3, high=3)], {},

@@ -57,6 +57,30 @@ void populateNormalizationLowerings(LoweringTable &table) {
     return softmax(op, (int64_t)op.getAxis(), true, p);
   });
   table.add<LayerNormalizationOp>(lowerLayerNorm);
+  table.add<SoftmaxGradOp>([](SoftmaxGradOp op, ProgramBuilder &p) {
+    if (failed(p.f32Only(op)))
+      return failure();
+    p.kernel("softmax_backward", {p.in(op, 0), p.in(op, 1), p.i32(op.getAxis()),
+                                  p.i32(op.getLog()), p.out(op)});
+    return success();
+  });
+  table.add<GeluGradOp>([](GeluGradOp op, ProgramBuilder &p) {
+    if (failed(p.f32Only(op)))
+      return failure();
+    bool tanh = op.getApproximate() == GeluApproximation::Tanh;
+    p.kernel("gelu_backward",
+             {p.in(op, 0), p.in(op, 1), p.i32(tanh), p.out(op)});
+    return success();
+  });
+  // An unused parameter gradient has no view: NULL.
+  table.add<LayerNormGradOp>([](LayerNormGradOp op, ProgramBuilder &p) {
+    if (failed(p.f32Only(op)))
+      return failure();
+    p.kernel("layer_norm_backward",
+             {p.in(op, 0), p.in(op, 1), p.in(op, 2), p.in(op, 3), p.in(op, 4),
+              p.i32(op.getAxis()), p.out(op, 0), p.out(op, 1), p.out(op, 2)});
+    return success();
+  });
   table.add<BatchNormalizationOp>(
       [](BatchNormalizationOp op, ProgramBuilder &p) -> LogicalResult {
         if (failed(p.f32Only(op)) || failed(p.onlyFirstResultUsed(op)))

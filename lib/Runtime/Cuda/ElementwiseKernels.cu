@@ -166,6 +166,11 @@ __global__ void adamwKernel(const float *p, const float *g, const float *m,
   }
 }
 
+__global__ void geluBackwardKernel(const float *dy, const float *x, int tanh,
+                                   float *dx, int64_t n) {
+  GRID_STRIDE(i, n) { dx[i] = dy[i] * geluSlope(x[i], tanh != 0); }
+}
+
 } // namespace
 } // namespace cleave::cuda
 
@@ -268,6 +273,25 @@ cleave_status cleave_cuda_adamw(
       (float *)next_param->data, (float *)next_exp_avg->data,
       (float *)next_exp_avg_sq->data, n);
   return CLEAVE_CUDA_LAUNCHED("adamw");
+}
+
+cleave_status cleave_cuda_gelu_backward(const cleave_tensor *dy,
+                                        const cleave_tensor *x, int32_t tanh,
+                                        cleave_tensor *dx) {
+  int64_t n = cleave_tensor_num_elements(x);
+  if (dy->dtype != CLEAVE_DTYPE_F32 || x->dtype != CLEAVE_DTYPE_F32 ||
+      dx->dtype != CLEAVE_DTYPE_F32 || cleave_tensor_num_elements(dy) != n ||
+      cleave_tensor_num_elements(dx) != n) {
+    HostMirror m;
+    return m.finish(
+        cleave_cpu_gelu_backward(m.in(dy), m.in(x), tanh, m.out(dx)));
+  }
+  if (n == 0)
+    return nullptr;
+  geluBackwardKernel<<<blocksFor(n), 256, 0, stream()>>>(
+      (const float *)dy->data, (const float *)x->data, tanh, (float *)dx->data,
+      n);
+  return CLEAVE_CUDA_LAUNCHED("gelu_backward");
 }
 
 cleave_status cleave_cuda_where(const cleave_tensor *condition,

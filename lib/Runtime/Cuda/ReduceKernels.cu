@@ -94,6 +94,63 @@ __global__ void layerNormKernel(const float *x, const float *scale,
   }
 }
 
+__global__ void softmaxBackwardKernel(const float *dy, const float *y,
+                                      float *dx, Rows rows, int log) {
+  int64_t start = rows.start(blockIdx.x), step = rows.inner;
+  float s = 0;
+  for (int64_t j = threadIdx.x; j < rows.length; j += blockDim.x) {
+    int64_t at = start + j * step;
+    s += log ? dy[at] : dy[at] * y[at];
+  }
+  s = blockReduce(s, Sum{}, 0.0f);
+  for (int64_t j = threadIdx.x; j < rows.length; j += blockDim.x) {
+    int64_t at = start + j * step;
+    dx[at] = log ? dy[at] - expf(y[at]) * s : y[at] * (dy[at] - s);
+  }
+}
+
+/// dx of one row: r (g - mean(g) - xhat mean(g xhat)), g = dy * scale.
+__global__ void layerNormBackwardKernel(const float *dy, const float *x,
+                                        const float *scale, const float *mean,
+                                        const float *invStd, float *dx,
+                                        int64_t cols) {
+  int64_t start = (int64_t)blockIdx.x * cols;
+  float m = mean[blockIdx.x], r = invStd[blockIdx.x];
+  float sumG = 0, sumGX = 0;
+  for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) {
+    float g = dy[start + j] * scale[j];
+    sumG += g;
+    sumGX += g * ((x[start + j] - m) * r);
+  }
+  float meanG = blockReduce(sumG, Sum{}, 0.0f) / cols;
+  float meanGX = blockReduce(sumGX, Sum{}, 0.0f) / cols;
+  for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) {
+    float g = dy[start + j] * scale[j];
+    dx[start + j] = r * (g - meanG - ((x[start + j] - m) * r) * meanGX);
+  }
+}
+
+/// dscale = sum(dy xhat) and dbias = sum(dy) of one column over the rows
+/// (a thread per column: neighbouring threads read neighbouring floats).
+__global__ void layerNormParamsKernel(const float *dy, const float *x,
+                                      const float *mean, const float *invStd,
+                                      float *dscale, float *dbias,
+                                      int64_t rows, int64_t cols) {
+  int64_t c = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
+  if (c >= cols)
+    return;
+  float sumX = 0, sum = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    float d = dy[r * cols + c];
+    sumX += d * ((x[r * cols + c] - mean[r]) * invStd[r]);
+    sum += d;
+  }
+  if (dscale)
+    dscale[c] = sumX;
+  if (dbias)
+    dbias[c] = sum;
+}
+
 /// Output o of a reduction: `kept` maps o to its first input element,
 /// `reduced` enumerates the reduced elements' offsets from there.
 __global__ void reduceKernel(int op, Plan<1> kept, Plan<1> reduced,
@@ -235,6 +292,69 @@ cleave_status cleave_cuda_layer_norm_stats(
       mean ? (float *)mean->data : nullptr,
       inv_std_dev ? (float *)inv_std_dev->data : nullptr, cols);
   return CLEAVE_CUDA_LAUNCHED("layer_norm");
+}
+
+cleave_status cleave_cuda_softmax_backward(const cleave_tensor *dy,
+                                           const cleave_tensor *y,
+                                           int32_t axis, int32_t log,
+                                           cleave_tensor *dx) {
+  if ((axis = normalAxis(axis, y->rank)) < 0)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "softmax_backward: axis out of range");
+  int64_t count = 0;
+  Rows rows = rowsOf(*y, axis, count);
+  if (y->dtype != CLEAVE_DTYPE_F32 || dy->dtype != CLEAVE_DTYPE_F32 ||
+      !sameShape(*dy, *y) || !sameShape(*dx, *y) || count > INT32_MAX) {
+    HostMirror m;
+    return m.finish(cleave_cpu_softmax_backward(m.in(dy), m.in(y), axis, log,
+                                                m.out(dx)));
+  }
+  if (count == 0 || rows.length == 0)
+    return nullptr;
+  softmaxBackwardKernel<<<(unsigned)count, threadsFor(rows.length), 0,
+                          stream()>>>((const float *)dy->data,
+                                      (const float *)y->data,
+                                      (float *)dx->data, rows, log);
+  return CLEAVE_CUDA_LAUNCHED("softmax_backward");
+}
+
+cleave_status cleave_cuda_layer_norm_backward(
+    const cleave_tensor *dy, const cleave_tensor *x, const cleave_tensor *scale,
+    const cleave_tensor *mean, const cleave_tensor *inv_std_dev, int32_t axis,
+    cleave_tensor *dx, cleave_tensor *dscale, cleave_tensor *dbias) {
+  if ((axis = normalAxis(axis, x->rank)) < 0)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "layer_norm_backward: axis out of range");
+  int64_t rows = 1, cols = 1;
+  for (int32_t d = 0; d < x->rank; ++d)
+    (d < axis ? rows : cols) *= x->dims[d];
+  bool native = x->dtype == CLEAVE_DTYPE_F32 && dy->dtype == CLEAVE_DTYPE_F32 &&
+                sameShape(*dy, *x) && sameShape(*dx, *x) &&
+                cleave_tensor_num_elements(scale) == cols &&
+                cleave_tensor_num_elements(mean) == rows &&
+                cleave_tensor_num_elements(inv_std_dev) == rows &&
+                (!dscale || cleave_tensor_num_elements(dscale) == cols) &&
+                (!dbias || cleave_tensor_num_elements(dbias) == cols) &&
+                rows <= INT32_MAX;
+  if (!native) {
+    HostMirror m;
+    return m.finish(cleave_cpu_layer_norm_backward(
+        m.in(dy), m.in(x), m.in(scale), m.in(mean), m.in(inv_std_dev), axis,
+        m.out(dx), m.out(dscale), m.out(dbias)));
+  }
+  if (rows == 0 || cols == 0)
+    return nullptr;
+  const float *d = (const float *)dy->data, *in = (const float *)x->data,
+              *mu = (const float *)mean->data,
+              *inv = (const float *)inv_std_dev->data;
+  layerNormBackwardKernel<<<(unsigned)rows, threadsFor(cols), 0, stream()>>>(
+      d, in, (const float *)scale->data, mu, inv, (float *)dx->data, cols);
+  if (dscale || dbias)
+    layerNormParamsKernel<<<(unsigned)((cols + kThreads - 1) / kThreads),
+                            kThreads, 0, stream()>>>(
+        d, in, mu, inv, dscale ? (float *)dscale->data : nullptr,
+        dbias ? (float *)dbias->data : nullptr, rows, cols);
+  return CLEAVE_CUDA_LAUNCHED("layer_norm_backward");
 }
 
 cleave_status cleave_cuda_layer_norm(const cleave_tensor *x,

@@ -141,3 +141,95 @@ func.func @large_weights_stay() -> tensor<300x300xf32> {
   %0 = cleave.transpose %w : (tensor<300x300xf32>) -> tensor<300x300xf32>
   return %0 : tensor<300x300xf32>
 }
+
+// -----
+
+// The erf GELU as PyTorch exports it, and with the halving inside.
+// CHECK-LABEL: func.func @gelu
+// CHECK-SAME: (%[[X:.*]]: tensor<2x8xf32>, %[[Y:.*]]: tensor<2x8xf32>)
+// CHECK-DAG: %[[G1:.*]] = cleave.gelu %[[X]] : (tensor<2x8xf32>) -> tensor<2x8xf32>
+// CHECK-DAG: %[[G2:.*]] = cleave.gelu %[[Y]] : (tensor<2x8xf32>) -> tensor<2x8xf32>
+// CHECK: return %[[G1]], %[[G2]]
+func.func @gelu(%x: tensor<2x8xf32>, %y: tensor<2x8xf32>) -> (tensor<2x8xf32>, tensor<2x8xf32>) {
+  %sqrt2 = cleave.constant dense<1.41421354> : tensor<f32>
+  %one = cleave.constant dense<1.0> : tensor<f32>
+  %half = cleave.constant dense<0.5> : tensor<f32>
+  %inv = cleave.constant dense<0.707106769> : tensor<f32>
+  %0 = cleave.div %x, %sqrt2 : (tensor<2x8xf32>, tensor<f32>) -> tensor<2x8xf32>
+  %1 = cleave.erf %0 : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %2 = cleave.add %1, %one : (tensor<2x8xf32>, tensor<f32>) -> tensor<2x8xf32>
+  %3 = cleave.mul %x, %2 : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %4 = cleave.mul %3, %half : (tensor<2x8xf32>, tensor<f32>) -> tensor<2x8xf32>
+  %5 = cleave.mul %inv, %y : (tensor<f32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %6 = cleave.erf %5 : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %7 = cleave.add %one, %6 : (tensor<f32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %8 = cleave.mul %half, %7 : (tensor<f32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %9 = cleave.mul %y, %8 : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  return %4, %9 : tensor<2x8xf32>, tensor<2x8xf32>
+}
+
+// -----
+
+// Not GELU: the erf's argument is not the x that is multiplied, or the
+// scale is not 0.5.
+// CHECK-LABEL: func.func @not_gelu
+// CHECK-NOT: cleave.gelu
+func.func @not_gelu(%x: tensor<4xf32>, %z: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %sqrt2 = cleave.constant dense<1.41421354> : tensor<f32>
+  %one = cleave.constant dense<1.0> : tensor<f32>
+  %half = cleave.constant dense<0.5> : tensor<f32>
+  %third = cleave.constant dense<0.333> : tensor<f32>
+  %0 = cleave.div %x, %sqrt2 : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %1 = cleave.erf %0 : (tensor<4xf32>) -> tensor<4xf32>
+  %2 = cleave.add %1, %one : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %3 = cleave.mul %z, %2 : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  %4 = cleave.mul %3, %half : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %5 = cleave.mul %x, %2 : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  %6 = cleave.mul %5, %third : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  return %4, %6 : tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// GPT-2's tanh GELU as PyTorch exports it, with x^3 as x * x * x and as
+// Pow; a wrong constant inside is not GELU.
+// CHECK-LABEL: func.func @gelu_tanh
+// CHECK-SAME: (%[[X:.*]]: tensor<2x8xf32>, %[[Y:.*]]: tensor<2x8xf32>)
+// CHECK-DAG: %[[G1:.*]] = cleave.gelu %[[X]] {approximate = "tanh"}
+// CHECK-DAG: %[[G2:.*]] = cleave.gelu %[[Y]] {approximate = "tanh"}
+// CHECK: cleave.tanh
+// CHECK-NOT: cleave.gelu
+// CHECK: return %[[G1]], %[[G2]], %
+func.func @gelu_tanh(%x: tensor<2x8xf32>, %y: tensor<2x8xf32>) -> (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>) {
+  %k = cleave.constant dense<0.044715> : tensor<f32>
+  %c = cleave.constant dense<0.797884583> : tensor<f32>
+  %one = cleave.constant dense<1.0> : tensor<f32>
+  %half = cleave.constant dense<0.5> : tensor<f32>
+  %three = cleave.constant dense<3.0> : tensor<f32>
+  %wrong = cleave.constant dense<0.05> : tensor<f32>
+  %0 = cleave.mul %x, %x : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %1 = cleave.mul %0, %x : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %2 = cleave.mul %1, %k : (tensor<2x8xf32>, tensor<f32>) -> tensor<2x8xf32>
+  %3 = cleave.add %x, %2 : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %4 = cleave.mul %3, %c : (tensor<2x8xf32>, tensor<f32>) -> tensor<2x8xf32>
+  %5 = cleave.tanh %4 : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %6 = cleave.add %one, %5 : (tensor<f32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %7 = cleave.mul %x, %6 : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %8 = cleave.mul %half, %7 : (tensor<f32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %p = cleave.pow %y, %three : (tensor<2x8xf32>, tensor<f32>) -> tensor<2x8xf32>
+  %q = cleave.mul %k, %p : (tensor<f32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %r = cleave.add %q, %y : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %s = cleave.mul %c, %r : (tensor<f32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %t = cleave.tanh %s : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %u = cleave.add %t, %one : (tensor<2x8xf32>, tensor<f32>) -> tensor<2x8xf32>
+  %v = cleave.mul %half, %y : (tensor<f32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %w = cleave.mul %v, %u : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %n0 = cleave.mul %1, %wrong : (tensor<2x8xf32>, tensor<f32>) -> tensor<2x8xf32>
+  %n1 = cleave.add %x, %n0 : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %n2 = cleave.mul %n1, %c : (tensor<2x8xf32>, tensor<f32>) -> tensor<2x8xf32>
+  %n3 = cleave.tanh %n2 : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %n4 = cleave.add %one, %n3 : (tensor<f32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %n5 = cleave.mul %x, %n4 : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %n6 = cleave.mul %half, %n5 : (tensor<f32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  return %8, %w, %n6 : tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>
+}

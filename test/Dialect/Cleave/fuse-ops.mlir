@@ -30,53 +30,6 @@ func.func @conv_activations(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>, %l
 
 // -----
 
-// The erf GELU as PyTorch exports it, and with the halving inside.
-// CHECK-LABEL: func.func @gelu
-// CHECK-SAME: (%[[X:.*]]: tensor<2x8xf32>, %[[Y:.*]]: tensor<2x8xf32>)
-// CHECK-DAG: %[[G1:.*]] = cleave.gelu %[[X]] : (tensor<2x8xf32>) -> tensor<2x8xf32>
-// CHECK-DAG: %[[G2:.*]] = cleave.gelu %[[Y]] : (tensor<2x8xf32>) -> tensor<2x8xf32>
-// CHECK: return %[[G1]], %[[G2]]
-func.func @gelu(%x: tensor<2x8xf32>, %y: tensor<2x8xf32>) -> (tensor<2x8xf32>, tensor<2x8xf32>) {
-  %sqrt2 = cleave.constant dense<1.41421354> : tensor<f32>
-  %one = cleave.constant dense<1.0> : tensor<f32>
-  %half = cleave.constant dense<0.5> : tensor<f32>
-  %inv = cleave.constant dense<0.707106769> : tensor<f32>
-  %0 = cleave.div %x, %sqrt2 : (tensor<2x8xf32>, tensor<f32>) -> tensor<2x8xf32>
-  %1 = cleave.erf %0 : (tensor<2x8xf32>) -> tensor<2x8xf32>
-  %2 = cleave.add %1, %one : (tensor<2x8xf32>, tensor<f32>) -> tensor<2x8xf32>
-  %3 = cleave.mul %x, %2 : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
-  %4 = cleave.mul %3, %half : (tensor<2x8xf32>, tensor<f32>) -> tensor<2x8xf32>
-  %5 = cleave.mul %inv, %y : (tensor<f32>, tensor<2x8xf32>) -> tensor<2x8xf32>
-  %6 = cleave.erf %5 : (tensor<2x8xf32>) -> tensor<2x8xf32>
-  %7 = cleave.add %one, %6 : (tensor<f32>, tensor<2x8xf32>) -> tensor<2x8xf32>
-  %8 = cleave.mul %half, %7 : (tensor<f32>, tensor<2x8xf32>) -> tensor<2x8xf32>
-  %9 = cleave.mul %y, %8 : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
-  return %4, %9 : tensor<2x8xf32>, tensor<2x8xf32>
-}
-
-// -----
-
-// Not GELU: the erf's argument is not the x that is multiplied, or the
-// scale is not 0.5.
-// CHECK-LABEL: func.func @not_gelu
-// CHECK-NOT: cleave.gelu
-func.func @not_gelu(%x: tensor<4xf32>, %z: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
-  %sqrt2 = cleave.constant dense<1.41421354> : tensor<f32>
-  %one = cleave.constant dense<1.0> : tensor<f32>
-  %half = cleave.constant dense<0.5> : tensor<f32>
-  %third = cleave.constant dense<0.333> : tensor<f32>
-  %0 = cleave.div %x, %sqrt2 : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
-  %1 = cleave.erf %0 : (tensor<4xf32>) -> tensor<4xf32>
-  %2 = cleave.add %1, %one : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
-  %3 = cleave.mul %z, %2 : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
-  %4 = cleave.mul %3, %half : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
-  %5 = cleave.mul %x, %2 : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
-  %6 = cleave.mul %5, %third : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
-  return %4, %6 : tensor<4xf32>, tensor<4xf32>
-}
-
-// -----
-
 // A residual Add joins the convolution as its operand Z, then the Relu
 // after it as the clamp: y = relu(conv + z). When z is computed after the
 // convolution, the convolution moves down to the Add. A Relu before the Add

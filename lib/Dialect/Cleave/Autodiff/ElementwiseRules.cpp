@@ -55,41 +55,11 @@ LogicalResult sigmoid(SigmoidOp op, GradientBuilder &b, ArrayRef<Value> dy,
   return success();
 }
 
-/// GELU, exact: d/dx x Phi(x) = Phi(x) + x phi(x); with the tanh
-/// approximation 0.5 x (1 + t), t = tanh(u), u = c (x + k x^3):
-/// 0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3 k x^2).
+/// GELU: one cleave.gelu_grad (its description has the derivative).
 LogicalResult gelu(GeluOp op, GradientBuilder &b, ArrayRef<Value> dy,
                    MutableArrayRef<Value> dx) {
-  Value x = op.getX();
-  Type element = elementOf(x);
-  auto scalar = [&](double v) { return b.scalar(v, element); };
-  Value half = scalar(0.5), one = scalar(1.0);
-  Value slope;
-  if (op.getApproximate() == GeluApproximation::Tanh) {
-    double c = std::sqrt(2.0 / M_PI), k = 0.044715;
-    Value x2 = b.create<MulOp>(x, x);
-    Value inner = b.create<MulOp>(
-        b.create<AddOp>(x, b.create<MulOp>(b.create<MulOp>(x2, x), scalar(k))),
-        scalar(c));
-    Value t = b.create<TanhOp>(inner);
-    Value du = b.create<MulOp>(
-        b.create<AddOp>(one, b.create<MulOp>(x2, scalar(3 * k))), scalar(c));
-    Value left = b.create<MulOp>(half, b.create<AddOp>(one, t));
-    Value right = b.create<MulOp>(
-        b.create<MulOp>(b.create<MulOp>(half, x),
-                        b.create<SubOp>(one, b.create<MulOp>(t, t))),
-        du);
-    slope = b.create<AddOp>(left, right);
-  } else {
-    Value cdf = b.create<MulOp>(
-        half, b.create<AddOp>(one, b.create<ErfOp>(b.create<MulOp>(
-                                       x, scalar(1.0 / std::sqrt(2.0))))));
-    Value pdf = b.create<MulOp>(
-        b.create<ExpOp>(b.create<MulOp>(b.create<MulOp>(x, x), scalar(-0.5))),
-        scalar(1.0 / std::sqrt(2.0 * M_PI)));
-    slope = b.create<AddOp>(cdf, b.create<MulOp>(x, pdf));
-  }
-  dx[0] = b.create<MulOp>(dy[0], slope);
+  dx[0] = GeluGradOp::create(b.builder, b.loc, op.getX().getType(), dy[0],
+                             op.getX(), op.getApproximate());
   return success();
 }
 

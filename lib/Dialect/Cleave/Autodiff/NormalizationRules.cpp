@@ -4,7 +4,9 @@
 // InvStdDev results): with xhat = (x - mean) * r over the normalised axes
 // and g = dy * scale,
 //   dx = r * (g - mean(g) - xhat * mean(g * xhat)),
-//   dscale = sum(dy * xhat), dbias = sum(dy) over the other axes.
+//   dscale = sum(dy * xhat), dbias = sum(dy) over the other axes:
+// cleave.layer_norm_grad when the scale covers the normalised axes, else
+// those ops.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,6 +32,18 @@ LogicalResult layerNorm(LayerNormalizationOp op, GradientBuilder &b,
   int64_t axis = (int64_t)op.getAxis();
   if (axis < 0)
     axis += rank;
+  auto scaleType = cast<ShapedType>(op.getScale().getType());
+  if (type.getShape().drop_front(axis) == scaleType.getShape()) {
+    // The usual case, a scale over the whole normalised shape: one op.
+    auto grad = LayerNormGradOp::create(b.builder, b.loc, dy[0], op.getX(),
+                                        op.getScale(), op.getMean(),
+                                        op.getInvStdDev(), axis);
+    dx[0] = grad.getDx();
+    dx[1] = grad.getDscale();
+    if (!isNone(op.getB()))
+      dx[2] = b.unbroadcast(grad.getDbias(), op.getB().getType());
+    return success();
+  }
   SmallVector<int64_t> axes;
   for (int64_t a = axis; a < rank; ++a)
     axes.push_back(a);

@@ -3,7 +3,7 @@
 // A sum sends dy to every element it added (dy in the kept-dims shape,
 // broadcast); a mean also divides by the count. Softmax and LogSoftmax use
 // their outputs: dx = y * (dy - sum(dy * y)) and dx = dy - exp(y) * sum(dy)
-// along the axis.
+// along the axis, each one cleave.softmax_grad.
 //
 //===----------------------------------------------------------------------===//
 
@@ -91,18 +91,16 @@ int64_t softmaxAxis(Operation *op, int64_t axis) {
 LogicalResult softmax(SoftmaxOp op, GradientBuilder &b, ArrayRef<Value> dy,
                       MutableArrayRef<Value> dx) {
   int64_t axis = softmaxAxis(op, op.getAxis());
-  Value y = op.getY();
-  Value dot = b.sumKeep(b.create<MulOp>(dy[0], y), {axis});
-  dx[0] = b.create<MulOp>(y, b.create<SubOp>(dy[0], dot));
+  dx[0] = SoftmaxGradOp::create(b.builder, b.loc, op.getY().getType(), dy[0],
+                                op.getY(), axis, /*log=*/false);
   return success();
 }
 
 LogicalResult logSoftmax(LogSoftmaxOp op, GradientBuilder &b,
                          ArrayRef<Value> dy, MutableArrayRef<Value> dx) {
   int64_t axis = softmaxAxis(op, op.getAxis());
-  Value total = b.sumKeep(dy[0], {axis});
-  dx[0] = b.create<SubOp>(dy[0],
-                          b.create<MulOp>(b.create<ExpOp>(op.getY()), total));
+  dx[0] = SoftmaxGradOp::create(b.builder, b.loc, op.getY().getType(), dy[0],
+                                op.getY(), axis, /*log=*/true);
   return success();
 }
 

@@ -101,6 +101,31 @@ LogicalResult GatherGradOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult LayerNormGradOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  auto x = cast<ShapedType>(adaptor.getX().getType());
+  auto scale = cast<ShapedType>(adaptor.getScale().getType());
+  int64_t axis = adaptor.getAxis();
+  if (axis < 0 || axis >= x.getRank() ||
+      x.getShape().drop_front(axis) != scale.getShape())
+    return emitOptionalError(loc, "scale must have the shape of x's axes "
+                                  "from axis on");
+  if (adaptor.getDy().getType() != adaptor.getX().getType())
+    return emitOptionalError(loc, "dy and x must have one type");
+  types.push_back(adaptor.getX().getType());
+  types.push_back(adaptor.getScale().getType());
+  types.push_back(adaptor.getScale().getType());
+  return success();
+}
+
+LogicalResult SoftmaxGradOp::verify() {
+  int64_t rank = getY().getType().getRank(), axis = getAxis();
+  if (axis < 0 || axis >= rank)
+    return emitOpError("needs an axis in [0, ") << rank << ")";
+  return success();
+}
+
 LogicalResult AllReduceOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location>,
                                             Adaptor adaptor,

@@ -1,8 +1,9 @@
 //===- FuseOps.cpp - op patterns the kernels run as one ------------------===//
 //
 // Each fusion saves a pass over a tensor in memory: a Relu or Clip after a
-// convolution becomes the convolution's output clamp, and the five-op erf
-// GELU that exporters write becomes one GELU kernel.
+// convolution becomes the convolution's output clamp, and a Transpose next
+// to a MatMul becomes the product's reading order. (GELU written as
+// elementwise ops is recognised earlier, as a canonicalization.)
 //
 //===----------------------------------------------------------------------===//
 
@@ -204,89 +205,6 @@ struct FuseConvClip : OpRewritePattern<ClipOp> {
 };
 
 /// Whether `v` is a constant equal to `expected` (to float precision).
-bool isConstant(Value v, double expected) {
-  std::optional<double> value = scalarConstant(v);
-  return value && std::fabs(*value - expected) <= 1e-6 * std::fabs(expected);
-}
-
-/// The operand of a commutative binary `op` that is not `other`, or null.
-Value otherOperand(Operation *op, Value other) {
-  if (op->getOperand(0) == other)
-    return op->getOperand(1);
-  if (op->getOperand(1) == other)
-    return op->getOperand(0);
-  return nullptr;
-}
-
-/// If `v` is erf(x / sqrt(2)) (or erf(x * (1 / sqrt(2)))), returns x.
-Value erfArgument(Value v) {
-  auto erf = v.getDefiningOp<ErfOp>();
-  if (!erf)
-    return nullptr;
-  Value scaled = erf.getX();
-  if (auto div = scaled.getDefiningOp<DivOp>())
-    return isConstant(div.getB(), M_SQRT2) ? div.getA() : nullptr;
-  if (auto mul = scaled.getDefiningOp<MulOp>()) {
-    if (isConstant(mul.getB(), M_SQRT1_2))
-      return mul.getA();
-    if (isConstant(mul.getA(), M_SQRT1_2))
-      return mul.getB();
-  }
-  return nullptr;
-}
-
-/// If `v` is erf(x / sqrt(2)) + 1, returns x.
-Value erfPlusOne(Value v) {
-  auto add = v.getDefiningOp<AddOp>();
-  if (!add)
-    return nullptr;
-  for (auto [a, b] : {std::pair(add.getA(), add.getB()),
-                      std::pair(add.getB(), add.getA())})
-    if (isConstant(b, 1.0))
-      if (Value x = erfArgument(a))
-        return x;
-  return nullptr;
-}
-
-/// The erf GELU, matched at its last Mul, in the forms
-///   (x * (erf(x / sqrt2) + 1)) * 0.5   and   x * ((erf(x / sqrt2) + 1) * 0.5)
-/// with either operand order of each Mul.
-struct FuseGelu : OpRewritePattern<MulOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(MulOp op,
-                                PatternRewriter &rewriter) const override {
-    auto type = dyn_cast<RankedTensorType>(op.getType());
-    if (!type || !isa<FloatType>(type.getElementType()))
-      return failure();
-    for (auto [a, b] : {std::pair(op.getA(), op.getB()),
-                        std::pair(op.getB(), op.getA())}) {
-      auto inner = a.getDefiningOp<MulOp>();
-      if (!inner)
-        continue;
-      Value x;
-      if (isConstant(b, 0.5)) {
-        // (x * (erf + 1)) * 0.5
-        for (Value candidate : {inner.getA(), inner.getB()})
-          if (Value arg = erfPlusOne(otherOperand(inner, candidate)))
-            if (arg == candidate)
-              x = arg;
-      } else {
-        // x * ((erf + 1) * 0.5), with `b` as x.
-        for (auto [sum, scale] : {std::pair(inner.getA(), inner.getB()),
-                                  std::pair(inner.getB(), inner.getA())})
-          if (isConstant(scale, 0.5) && erfPlusOne(sum) == b)
-            x = b;
-      }
-      if (!x || x.getType() != op.getType())
-        continue;
-      rewriter.replaceOpWithNewOp<GeluOp>(op, op.getType(), x,
-                                          GeluApproximation::None);
-      return success();
-    }
-    return failure();
-  }
-};
-
 /// MatMul(Transpose(x, p)): the product reads its operand with the last two
 /// axes swapped (transpose_a / transpose_b), so only the rest of p is
 /// copied, and nothing when p just swaps the last two axes (a Linear's
@@ -373,7 +291,7 @@ struct FuseOpsPass : public cleave::graph::impl::FuseOpsPassBase<FuseOpsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FoldBatchNormIntoConv, FuseConvAdd, FuseConvRelu, FuseConvClip,
-                 FuseGelu, FoldTransposeIntoMatMul, FoldTransposeOfMatMul>(
+                 FoldTransposeIntoMatMul, FoldTransposeOfMatMul>(
         &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

@@ -303,7 +303,10 @@ def Cleave_AddOp : Cleave_ArithOp<"add", "Add",
 def Cleave_SubOp : Cleave_ArithOp<"sub", "Sub",
     [Cleave_Kernel<"CLEAVE_BINARY_SUB">]>;
 def Cleave_MulOp : Cleave_ArithOp<"mul", "Mul",
-    [Commutative, Cleave_Kernel<"CLEAVE_BINARY_MUL">]>;
+    [Commutative, Cleave_Kernel<"CLEAVE_BINARY_MUL">]> {
+  // GELU written as elementwise ops becomes cleave.gelu (GeluPattern.cpp).
+  let hasCanonicalizer = 1;
+}
 def Cleave_DivOp : Cleave_ArithOp<"div", "Div",
     [Cleave_Kernel<"CLEAVE_BINARY_DIV">]>;
 def Cleave_ModOp : Cleave_ArithOp<"mod", "Mod"> {

@@ -96,6 +96,59 @@ def Cleave_GatherGradOp : Cleave_Op<"gather_grad",
   let results = (outs Cleave_FloatTensor:$ddata);
 }
 
+def Cleave_LayerNormGradOp : Cleave_Op<"layer_norm_grad",
+    [Pure, InferTypeOpAdaptor, Cleave_CostOpInterface,
+     Cleave_CostKind<"norm">, Cleave_FlopsPerElement<"8.0">]> {
+  let summary = "the gradients of cleave.layer_normalization, in one op";
+  let description = [{
+    From the forward op's input `x`, `scale` and statistics (`mean` and
+    `inv_std_dev`, one per row of the axes from `axis` on), with
+    xhat = (x - mean) * inv_std_dev and g = dy * scale over a row:
+    `dx = inv_std_dev * (g - mean(g) - xhat * mean(g * xhat))`, and over
+    the rows `dscale = sum(dy * xhat)` and `dbias = sum(dy)`. `scale` has
+    the shape of the normalised axes. One kernel reads dy and x twice; the
+    same gradient as elementwise ops and reductions is a dozen kernels and
+    as many tensors.
+  }];
+  let arguments = (ins Cleave_FloatTensor:$dy, Cleave_FloatTensor:$x,
+                       Cleave_FloatTensor:$scale, Cleave_FloatTensor:$mean,
+                       Cleave_FloatTensor:$inv_std_dev, I64Attr:$axis);
+  let results = (outs Cleave_FloatTensor:$dx, Cleave_FloatTensor:$dscale,
+                      Cleave_FloatTensor:$dbias);
+}
+
+def Cleave_SoftmaxGradOp : Cleave_Op<"softmax_grad",
+    [Pure, AllTypesMatch<["dy", "y", "dx"]>, Cleave_CostOpInterface,
+     Cleave_CostKind<"softmax">, Cleave_FlopsPerElement<"3.0">]> {
+  let summary = "the gradient of cleave.softmax or cleave.log_softmax";
+  let description = [{
+    From the forward output `y` along `axis`: `dx = y * (dy - sum(dy * y))`
+    for Softmax, and with `log`, `dx = dy - exp(y) * sum(dy)` for
+    LogSoftmax (sums over the axis). One kernel instead of three.
+  }];
+  let arguments = (ins Cleave_FloatTensor:$dy, Cleave_FloatTensor:$y,
+                       I64Attr:$axis, UnitAttr:$log);
+  let results = (outs Cleave_FloatTensor:$dx);
+  let assemblyFormat = "$dy `,` $y attr-dict `:` type($dx)";
+  let hasVerifier = 1;
+}
+
+def Cleave_GeluGradOp : Cleave_Op<"gelu_grad",
+    [Pure, AllTypesMatch<["dy", "x", "dx"]>, Cleave_CostOpInterface,
+     Cleave_CostKind<"eltwise">, Cleave_FlopsPerElement<"12.0">]> {
+  let summary = "the gradient of cleave.gelu";
+  let description = [{
+    `dx = dy * gelu'(x)`: exactly, Phi(x) + x phi(x); with `approximate`
+    tanh, for 0.5 x (1 + t), t = tanh(u), u = sqrt(2/pi) (x + 0.044715 x^3),
+    0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2). One
+    kernel instead of about a dozen elementwise ops.
+  }];
+  let arguments = (ins Cleave_FloatTensor:$dy, Cleave_FloatTensor:$x,
+                       Cleave_OnnxEnumDefault<Cleave_GeluApproximation, "None">:$approximate);
+  let results = (outs Cleave_FloatTensor:$dx);
+  let assemblyFormat = "$dy `,` $x attr-dict `:` type($dx)";
+}
+
 def Cleave_AllReduceOp : Cleave_Op<"all_reduce",
     [MemoryEffects<[MemRead, MemWrite]>, InferTypeOpAdaptor,
      Cleave_CostOpInterface]> {
