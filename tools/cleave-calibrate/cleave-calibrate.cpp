@@ -7,9 +7,9 @@
 // - memory bandwidth: a streaming add over arrays the size of typical
 //   activations;
 // - launch overhead: a kernel on a handful of elements;
-// - for each kind of kernel ("matmul", "conv", "dwconv", "pool", "norm",
-//   "softmax", "eltwise", "data", "reduce"), a few shapes from small to
-//   large, fitted as time = overhead + roofline / efficiency;
+// - for each kind of kernel ("matmul", "conv", "dwconv", "conv_grad",
+//   "pool", "norm", "softmax", "eltwise", "data", "reduce"), a few shapes
+//   from small to large, fitted as time = overhead + roofline / efficiency;
 // - the link between two device processes: MPI ping-pong of small and large
 //   messages (latency and bandwidth), run under mpirun.
 // and writes a machine file of N such devices (default: one per core) that
@@ -262,6 +262,21 @@ Measurements measureKernels() {
                  groups > 1 ? 6.0f : INFINITY, &out.t));
            });
     cleave_cpu_set_constant_region(nullptr, 0);
+    if (groups > 1)
+      continue;
+    // A training step's backward convolutions, on ONNX's [N, C, H, W]:
+    // the same arithmetic as the forward one, each.
+    Buffer xPlain({n, cin, hw, hw}), dy({n, cout, hw, hw}),
+        dx({n, cin, hw, hw}), dw({cout, cin, k, k});
+    cleave_window plain = window;
+    plain.channels_last = 0;
+    sample("conv_grad", flops, bytes, [&] {
+      check(cleave_cpu_conv_backward_data(&dy.t, &w[0].t, &plain, 1, &dx.t));
+    });
+    sample("conv_grad", flops, bytes, [&] {
+      check(cleave_cpu_conv_backward_weights(&xPlain.t, &dy.t, &plain, 1,
+                                             &dw.t));
+    });
   }
   for (auto [n, hw, c] : {std::tuple<int64_t, int64_t, int64_t>{1, 8, 32},
                           {2, 32, 16},

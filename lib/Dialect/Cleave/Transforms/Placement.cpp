@@ -82,7 +82,8 @@ PlacementProblem buildPlacementProblem(func::FuncOp function,
     double bytes = (double)(cost.bytesRead + cost.bytesWritten);
     std::string dtype = dtypeOf(op);
     llvm::StringRef kind = cost.kind;
-    if (dtype == "f32" && (kind == "matmul" || kind == "conv"))
+    if (dtype == "f32" && (kind == "matmul" || kind == "conv" ||
+                            kind == "conv_grad"))
       dtype = computeType;
     std::vector<double> seconds;
     for (const Device &device : machine.devices)

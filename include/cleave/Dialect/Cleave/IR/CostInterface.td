@@ -23,8 +23,9 @@ def Cleave_CostOpInterface : OpInterface<"CostOpInterface"> {
   let methods = [
     InterfaceMethod<[{
         The kind of kernel that runs it, for per-kind efficiencies:
-        "matmul", "conv", "dwconv" (grouped), "pool", "norm", "softmax",
-        "eltwise", "data" or "reduce".
+        "matmul", "conv", "dwconv" (grouped), "conv_grad" (a convolution's
+        backward data or weights), "pool", "norm", "softmax", "eltwise",
+        "data" or "reduce".
       }], "::llvm::StringRef", "getCostKind", (ins), [{}],
       [{ return ::cleave::graph::defaultCostKind($_op.getOperation()); }]>,
     InterfaceMethod<"Arithmetic operations (a multiply-add counts two).",

@@ -157,8 +157,9 @@ def Cleave_AllReduceOp : Cleave_Op<"all_reduce",
     Result i is operand i summed over every replica of the device that runs
     the op (cleave-accumulate-gradients makes one per bucket of gradients
     with `--dp=N`). The sums start where the op stands and are waited for
-    where a result is first read, so the backward pass between overlaps
-    them; each result may share its operand's memory.
+    where a result is first read, so a transport that sums in the
+    background (NCCL on its stream) overlaps them with the backward pass
+    between; each result may share its operand's memory.
   }];
   let arguments = (ins Variadic<Cleave_FloatTensor>:$operands);
   let results = (outs Variadic<Cleave_FloatTensor>:$results);
@@ -178,7 +179,8 @@ class Cleave_ConvGradOp<string mnemonic, string what, dag operands>
                        DenseI64ArrayAttr:$pads_begin,
                        DenseI64ArrayAttr:$pads_end, I64Attr:$group));
   let extraClassDeclaration = [{
-    ::llvm::StringRef getCostKind() { return "conv"; }
+    /// oneDNN's backward primitives run at an efficiency of their own.
+    ::llvm::StringRef getCostKind() { return "conv_grad"; }
     /// As many as the forward convolution's.
     double getFlops();
   }];

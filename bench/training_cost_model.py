@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""The cost model on training steps: calibrate this machine
+(cleave-calibrate), compile each training test's AdamW step on one CPU
+device with the calibrated machine file, run it (one thread) and print the
+predicted step time beside the measured median step, with the mean
+absolute percentage error (MAPE).
+
+The models, their flags and their ten batches are the lit tests' own: the
+first AdamW (else first) cleave-compile and cleave-run lines of
+test/training/train.test and test/training/suite/*.test.
+
+    python3 bench/training_cost_model.py --tools ../cleave-build/bin
+        [--only gpt2_lm vit]
+"""
+import argparse
+import glob
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TESTS = os.path.join(ROOT, "test", "training")
+
+
+def commands(test):
+    """The test's first AdamW compile and its run (else its first pair),
+    with %S filled in; None when it has none."""
+    lines = [line.split("RUN:", 1)[1].strip() for line in open(test)
+             if "RUN:" in line]
+    pairs = []
+    for i, line in enumerate(lines):
+        words = shlex.split(line)
+        if words[0] != "cleave-compile" or "--train" not in words or \
+                "-o" not in words or "--dp=" in line or \
+                "--microbatches" in line or "|" in words:
+            continue
+        out = words[words.index("-o") + 1]
+        run = next((r for r in lines[i + 1:]
+                    if r.startswith("cleave-run " + out + " ")), None)
+        if run:
+            pairs.append((line, run))
+    if not pairs:
+        return None
+    compile_line, run_line = next(
+        (p for p in pairs if "adamw" in p[0]), pairs[0])
+    folder = os.path.dirname(test)
+    fill = lambda s: shlex.split(s.replace("%S", folder))  # noqa: E731
+    return fill(compile_line), fill(run_line)
+
+
+def measured(tools, work, name, compile_args, run_args, machine):
+    """(ops, predicted ms, measured median ms) of one training step."""
+    bundle = os.path.join(work, name)
+    out = compile_args.index("-o")
+    compile_args = compile_args[:out] + compile_args[out + 2:]
+    report = subprocess.run(
+        [os.path.join(tools, "cleave-compile"), *compile_args[1:],
+         "--num-devices=1", f"--machine={machine}", "--report", "-o", bundle],
+        check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True).stdout
+    found = re.search(r"^cpu\S*\s+(\d+)", report, re.M)
+    if not found:
+        sys.exit(f"{name}: cleave-compile printed no report:\n{report}")
+    ops = int(found.group(1))
+    # The run's own flags, without its outputs and checkpoints.
+    words = run_args[2:run_args.index(">")] if ">" in run_args else run_args[2:]
+    keep, skip = [], False
+    for word in words:
+        if skip or word.startswith(("--output=", "--save", "--loss-out")):
+            skip = False
+        elif word == "--output":
+            skip = True
+        else:
+            keep.append(word)
+    text = subprocess.run(
+        [os.path.join(tools, "cleave-run"), bundle, *keep, "--num-threads=1",
+         "--report"], check=True, capture_output=True, text=True).stdout
+    found = re.search(r"device_0\s+([0-9.]+)\s+([0-9.]+)", text)
+    if not found:
+        sys.exit(f"{name}: cleave-run printed no report:\n{text}")
+    return ops, float(found.group(1)), float(found.group(2))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tools", default=os.path.join(ROOT, "..",
+                                                        "cleave-build", "bin"))
+    parser.add_argument("--only", nargs="*")
+    args = parser.parse_args()
+    tests = [os.path.join(TESTS, "train.test")] + sorted(
+        glob.glob(os.path.join(TESTS, "suite", "*.test")))
+    errors = []
+    with tempfile.TemporaryDirectory() as work:
+        machine = os.path.join(work, "cpu.json")
+        subprocess.run([os.path.join(args.tools, "cleave-calibrate"),
+                        "--target=cpu", "-o", machine, "--devices", "1"],
+                       check=True, capture_output=True)
+        print(f"{'test':16} {'ops':>6} {'predicted ms':>13} "
+              f"{'measured ms':>12} {'error':>8}")
+        for test in tests:
+            name = os.path.splitext(os.path.basename(test))[0]
+            if args.only and name not in args.only:
+                continue
+            pair = commands(test)
+            if not pair:
+                continue
+            try:
+                ops, predicted, actual = measured(args.tools, work, name,
+                                                  *pair, machine)
+            except subprocess.CalledProcessError as e:
+                print(f"{name:16} skipped: {(e.stderr or '').strip()[:70]}")
+                continue
+            error = (predicted - actual) / actual
+            errors.append(abs(error))
+            print(f"{name:16} {ops:>6} {predicted:>13.3f} {actual:>12.3f} "
+                  f"{error * 100:>7.1f}%", flush=True)
+    if errors:
+        print(f"\nMAPE over {len(errors)} training steps: "
+              f"{100 * sum(errors) / len(errors):.1f}%")
+
+
+if __name__ == "__main__":
+    main()
