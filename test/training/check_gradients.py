@@ -202,6 +202,10 @@ CASES = {
     "conv": ("Conv", [uniform(2, 3, 5, 5), uniform(4, 3, 3, 3), uniform(4)],
              {}, {"pads": [1, 1, 1, 1],
                   "_reference": conv_reference(pads=[1, 1, 1, 1])}),
+    "conv_one_image": ("Conv", [uniform(1, 3, 9, 9), uniform(8, 3, 3, 3)],
+                       {}, {"pads": [1, 1, 1, 1], "strides": [2, 2],
+                            "_reference": conv_reference([2, 2],
+                                                         [1, 1, 1, 1])}),
     "conv_strided_dilated": (
         "Conv", [uniform(1, 2, 7, 6), uniform(3, 2, 2, 3)], {},
         {"strides": [2, 1], "dilations": [2, 1], "pads": [0, 1, 1, 0],
