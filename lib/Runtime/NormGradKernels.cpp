@@ -9,6 +9,7 @@
 #include "cleave/Runtime/CpuKernels.h"
 #include "OneDnnSupport.h"
 #include "StatusInternal.h"
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -126,22 +127,46 @@ cleave_status cleave_cpu_softmax_backward(const cleave_tensor *dy,
       (i < axis ? outer : inner) *= y->dims[i];
   const float *d = floats(dy), *p = floats(y);
   float *out = floats(dx);
-#pragma omp parallel for if (outer * length * inner * 12 >                     \
-                                 (int64_t)kSerialBytes)
-  for (int64_t o = 0; o < outer; ++o) {
-    int64_t base = o * length * inner;
-    std::vector<double> sums(inner, 0.0);
-    for (int64_t j = 0; j < length; ++j)
-      for (int64_t i = 0; i < inner; ++i) {
-        int64_t at = base + j * inner + i;
-        sums[i] += log ? d[at] : d[at] * p[at];
+  bool parallel = outer * length * inner * 12 > (int64_t)kSerialBytes;
+  if (inner == 1) { // Contiguous rows (the last axis: attention's scores).
+#pragma omp parallel for if (parallel)
+    for (int64_t o = 0; o < outer; ++o) {
+      const float *dr = d + o * length, *pr = p + o * length;
+      float *xr = out + o * length;
+      double sum = 0;
+      if (log) {
+        for (int64_t j = 0; j < length; ++j)
+          sum += dr[j];
+        for (int64_t j = 0; j < length; ++j)
+          xr[j] = dr[j] - std::exp(pr[j]) * (float)sum;
+      } else {
+        for (int64_t j = 0; j < length; ++j)
+          sum += dr[j] * pr[j];
+        for (int64_t j = 0; j < length; ++j)
+          xr[j] = pr[j] * (dr[j] - (float)sum);
       }
-    for (int64_t j = 0; j < length; ++j)
-      for (int64_t i = 0; i < inner; ++i) {
-        int64_t at = base + j * inner + i;
-        float sum = (float)sums[i];
-        out[at] = log ? d[at] - std::exp(p[at]) * sum : p[at] * (d[at] - sum);
-      }
+    }
+    return nullptr;
+  }
+#pragma omp parallel if (parallel)
+  {
+    std::vector<double> sums(inner);
+#pragma omp for
+    for (int64_t o = 0; o < outer; ++o) {
+      int64_t base = o * length * inner;
+      std::fill(sums.begin(), sums.end(), 0.0);
+      for (int64_t j = 0; j < length; ++j)
+        for (int64_t i = 0; i < inner; ++i) {
+          int64_t at = base + j * inner + i;
+          sums[i] += log ? d[at] : d[at] * p[at];
+        }
+      for (int64_t j = 0; j < length; ++j)
+        for (int64_t i = 0; i < inner; ++i) {
+          int64_t at = base + j * inner + i;
+          float sum = (float)sums[i];
+          out[at] = log ? d[at] - std::exp(p[at]) * sum : p[at] * (d[at] - sum);
+        }
+    }
   }
   return nullptr;
 }

@@ -15,6 +15,7 @@
 #include "cleave/Runtime/Tensor.h"
 #include <cstdint>
 #include <cstring>
+#include <omp.h>
 
 namespace cleave::runtime {
 
@@ -74,17 +75,39 @@ void forEachRow(const StridedSpace<N> &space, Row row) {
   int64_t steps[N];
   for (int k = 0; k < N; ++k)
     steps[k] = space.strides[k][outer];
-#pragma omp parallel for if (rows * length > 32768)
-  for (int64_t r = 0; r < rows; ++r) {
-    int64_t offsets[N] = {};
-    int64_t rest = r;
+  // Rows [begin, end): the first row's index by div/mod, the next ones by
+  // counting (a div/mod per axis and row cost more than a short row's
+  // copy: attention's head transposes move rows of 8 floats).
+  auto walk = [&](int64_t begin, int64_t end) {
+    int64_t index[CLEAVE_MAX_RANK] = {}, offsets[N] = {};
+    int64_t rest = begin;
     for (int32_t i = outer - 1; i >= 0; --i) {
-      int64_t index = rest % space.dims[i];
+      index[i] = rest % space.dims[i];
       rest /= space.dims[i];
       for (int k = 0; k < N; ++k)
-        offsets[k] += index * space.strides[k][i];
+        offsets[k] += index[i] * space.strides[k][i];
     }
-    row(r, offsets, length, steps);
+    for (int64_t r = begin; r < end; ++r) {
+      row(r, offsets, length, steps);
+      for (int32_t i = outer - 1; i >= 0; --i) {
+        for (int k = 0; k < N; ++k)
+          offsets[k] += space.strides[k][i];
+        if (++index[i] < space.dims[i])
+          break;
+        for (int k = 0; k < N; ++k)
+          offsets[k] -= space.strides[k][i] * space.dims[i];
+        index[i] = 0;
+      }
+    }
+  };
+  if (rows > 1 && rows * length > 32768) {
+#pragma omp parallel
+    {
+      int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
+      walk(rows * t / threads, rows * (t + 1) / threads);
+    }
+  } else {
+    walk(0, rows);
   }
 }
 

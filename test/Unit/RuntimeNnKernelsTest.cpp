@@ -557,26 +557,31 @@ TEST(RuntimeNnKernels, LayerNormBackwardMatchesItsDefinition) {
 
 TEST(RuntimeNnKernels, SoftmaxBackwardMatchesItsDefinition) {
   std::mt19937 random(12);
-  // The middle axis of [2, 5, 3]: rows 3 floats apart.
+  // [2, 5, 3] along the middle axis (rows 3 floats apart) and the last.
   Tensor x({2, 5, 3}, random, -2, 2), dy({2, 5, 3}, random), y({2, 5, 3}),
       dx({2, 5, 3});
   cleave_tensor xv = x.view(), dyv = dy.view(), yv = y.view(), dxv = dx.view();
-  for (int32_t log = 0; log < 2; ++log) {
-    expectOk(cleave_cpu_softmax(&xv, 1, log, &yv));
-    expectOk(cleave_cpu_softmax_backward(&dyv, &yv, 1, log, &dxv));
-    std::vector<double> want(30);
-    for (int64_t o = 0; o < 2; ++o)
-      for (int64_t i = 0; i < 3; ++i) {
-        auto at = [&](int64_t j) { return o * 15 + j * 3 + i; };
-        double sum = 0;
-        for (int64_t j = 0; j < 5; ++j)
-          sum += log ? dy.data[at(j)] : (double)dy.data[at(j)] * y.data[at(j)];
-        for (int64_t j = 0; j < 5; ++j)
-          want[at(j)] = log ? dy.data[at(j)] - std::exp((double)y.data[at(j)]) * sum
-                            : y.data[at(j)] * (dy.data[at(j)] - sum);
-      }
-    expectNear(dx.data, want, 1e-6);
-  }
+  for (int32_t axis = 1; axis < 3; ++axis)
+    for (int32_t log = 0; log < 2; ++log) {
+      expectOk(cleave_cpu_softmax(&xv, axis, log, &yv));
+      expectOk(cleave_cpu_softmax_backward(&dyv, &yv, axis, log, &dxv));
+      int64_t length = axis == 1 ? 5 : 3, inner = axis == 1 ? 3 : 1,
+              outer = 30 / (length * inner);
+      std::vector<double> want(30);
+      for (int64_t o = 0; o < outer; ++o)
+        for (int64_t i = 0; i < inner; ++i) {
+          auto at = [&](int64_t j) { return (o * length + j) * inner + i; };
+          double sum = 0;
+          for (int64_t j = 0; j < length; ++j)
+            sum += log ? dy.data[at(j)]
+                       : (double)dy.data[at(j)] * y.data[at(j)];
+          for (int64_t j = 0; j < length; ++j)
+            want[at(j)] =
+                log ? dy.data[at(j)] - std::exp((double)y.data[at(j)]) * sum
+                    : y.data[at(j)] * (dy.data[at(j)] - sum);
+        }
+      expectNear(dx.data, want, 1e-6);
+    }
 }
 } // namespace
 
