@@ -16,6 +16,12 @@ Microbatches (--microbatches M) can be added to both.
 --batch-scale multiplies GPT-2's global batch (8 rows of 32 tokens; the
 other models' ONNX files fix theirs): the step's compute grows with it, the all-reduce and the
 replicated optimizer update do not.
+
+"bound" (GPT-2, whose batch is free) is one process's step on the whole
+batch over one process's step on one replica's share of it: the ratio
+N replicas would reach if their collectives took no time. Work that does
+not shrink with the batch (the optimizer update, per-kernel overheads,
+products that run less efficiently on fewer rows) keeps it below N.
 """
 import argparse
 import os
@@ -63,7 +69,7 @@ def main():
     rng = np.random.default_rng(0)
     print(f"{'model':<12} {'batch':>5} {'1 process ms':>13} "
           f"{f'dp={args.replicas} ms':>10} "
-          f"{'throughput':>11} {'max loss diff':>14}")
+          f"{'throughput':>11} {'bound':>7} {'max loss diff':>14}")
     with tempfile.TemporaryDirectory() as work:
         for name, (path, loss, batch, inputs, label, classes) in MODELS.items():
             if args.only and name not in args.only:
@@ -80,27 +86,46 @@ def main():
                     rng.integers(0, classes, (args.steps, batch) + label,
                                  np.int64))
             files.append(f"y={work}/{name}.y.npy")
-            times, runs = [], []
-            for replicas in [1, args.replicas]:
-                bundle = os.path.join(work, f"{name}-dp{replicas}")
+            def train(replicas, rows, tag):
+                """The median step of `replicas` replicas on `rows` rows of
+                each batch each (the first ones), and the losses."""
+                specs, total = [], rows * replicas
+                for spec in files:
+                    input_name, file = spec.split("=", 1)
+                    if total != batch:
+                        file = file.replace(".npy", f".{total}.npy")
+                        np.save(file, np.load(spec.split("=", 1)[1])[:, :total])
+                    specs.append(f"{input_name}={file}")
+                bundle = os.path.join(work, f"{name}-{tag}")
                 subprocess.run(
                     [os.path.join(args.tools, "cleave-compile"),
                      os.path.join(ROOT, path), "--train", f"--loss={loss}",
-                     "--optimizer=adamw:lr=1e-3", f"--dp={replicas}", f"--microbatches={args.microbatches}",
+                     "--optimizer=adamw:lr=1e-3", f"--dp={replicas}",
+                     f"--microbatches={args.microbatches}",
                      "--target=cpu", "-o", bundle]
-                    + ([f"--dim=batch={batch}"] if name == "gpt2_lm" else []),
+                    + ([f"--dim=batch={total}"]
+                       if name == "gpt2_lm" else []),
                     check=True)
                 command = [os.path.join(args.tools, "cleave-run"), bundle,
                            f"--steps={args.steps}", "--num-threads=1"]
-                for spec in files:
+                for spec in specs:
                     command += ["--input", spec]
                 out = subprocess.run(command, check=True, capture_output=True,
                                      text=True).stdout
-                times.append(step_ms(out))
-                runs.append(losses(out))
+                return step_ms(out), losses(out)
+
+            one, one_losses = train(1, batch, "one")
+            replicated, dp_losses = train(args.replicas,
+                                          batch // args.replicas, "dp")
+            runs = [one_losses, dp_losses]
+            times = [one, replicated]
+            bound = "-"
+            if name == "gpt2_lm":
+                share, _ = train(1, batch // args.replicas, "share")
+                bound = f"{one / share:.2f}x"
             diff = max(abs(a - b) for a, b in zip(*runs))
             print(f"{name:<12} {batch:>5} {times[0]:>13.3f} {times[1]:>10.3f} "
-                  f"{times[0] / times[1]:>10.2f}x {diff:>14.2e}")
+                  f"{times[0] / times[1]:>10.2f}x {bound:>7} {diff:>14.2e}")
 
 
 if __name__ == "__main__":

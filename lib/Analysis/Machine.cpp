@@ -48,6 +48,14 @@ double Machine::transferSeconds(size_t a, size_t b, int64_t bytes) const {
   return link.latency + (double)bytes / link.bandwidth;
 }
 
+const Link *Machine::replicaLink() const {
+  for (StringRef level : {"node", "network"})
+    for (const Link &link : links)
+      if (link.level == level)
+        return &link;
+  return nullptr;
+}
+
 namespace {
 
 /// Reads one JSON object's fields, collecting the first error with its path.

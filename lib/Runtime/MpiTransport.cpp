@@ -70,6 +70,54 @@ cleave_status cleave_transport_all_reduce_start(cleave_tensor *t) {
 
 cleave_status cleave_transport_all_reduce_wait(void) { return nullptr; }
 
+cleave_status cleave_transport_all_gather(const cleave_tensor *input,
+                                          cleave_tensor *output) {
+  int replicas = 1;
+  MPI_Comm_size(replicaComm, &replicas);
+  int64_t bytes = cleave_tensor_num_bytes(input);
+  if (output->dtype != input->dtype ||
+      cleave_tensor_num_bytes(output) != bytes * replicas)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "all-gather: the output must hold " +
+                            std::to_string(replicas) + " inputs");
+  WaitTimer timer;
+  int rc = MPI_Allgather(input->data, (int)bytes, MPI_BYTE, output->data,
+                         (int)bytes, MPI_BYTE, replicaComm);
+  if (rc != MPI_SUCCESS)
+    return CLEAVE_ERROR(CLEAVE_INTERNAL, "all-gather: " + mpiError(rc));
+  return nullptr;
+}
+
+cleave_status cleave_transport_reduce_scatter(const cleave_tensor *input,
+                                              cleave_tensor *output) {
+  int replicas = 1;
+  MPI_Comm_size(replicaComm, &replicas);
+  int64_t count = cleave_tensor_num_elements(output);
+  if (input->dtype != CLEAVE_DTYPE_F32 || output->dtype != CLEAVE_DTYPE_F32)
+    return CLEAVE_ERROR(CLEAVE_UNSUPPORTED, "reduce-scatter: only f32 so far");
+  if (cleave_tensor_num_elements(input) != count * replicas)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "reduce-scatter: the input must hold " +
+                            std::to_string(replicas) + " outputs");
+  WaitTimer timer;
+  int rc = MPI_Reduce_scatter_block(input->data, output->data, (int)count,
+                                    MPI_FLOAT, MPI_SUM, replicaComm);
+  if (rc != MPI_SUCCESS)
+    return CLEAVE_ERROR(CLEAVE_INTERNAL, "reduce-scatter: " + mpiError(rc));
+  return nullptr;
+}
+
+cleave_status cleave_transport_broadcast(cleave_tensor *t, int32_t root) {
+  WaitTimer timer;
+  int rc = MPI_Bcast(t->data, (int)cleave_tensor_num_bytes(t), MPI_BYTE, root,
+                     replicaComm);
+  if (rc != MPI_SUCCESS)
+    return CLEAVE_ERROR(CLEAVE_INTERNAL, "broadcast from replica " +
+                                             std::to_string(root) + ": " +
+                                             mpiError(rc));
+  return nullptr;
+}
+
 cleave_status cleave_transport_send(const cleave_tensor *t, int32_t peer,
                                     int32_t tag) {
   MPI_Request request;

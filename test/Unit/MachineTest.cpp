@@ -56,6 +56,25 @@ TEST(Machine, TwoNodesUseTheNetworkBetweenThem) {
   EXPECT_EQ(machine->devices[0].peakFor("bf16"), 989.4e12);
 }
 
+TEST(Machine, ReplicasUseTheNodeLinkElseTheNetwork) {
+  llvm::Expected<Machine> both = loadMachine("h100-x16");
+  ASSERT_TRUE((bool)both);
+  ASSERT_NE(both->replicaLink(), nullptr);
+  EXPECT_EQ(both->replicaLink()->level, "node");
+  std::string device = std::string("{") + kDevice + "}";
+  llvm::Expected<Machine> network = parseMachine(
+      R"({"name": "n", "devices": [)" + device +
+          R"(], "links": [{"level": "network", "bandwidth": 1e9, "latency": 1e-5}]})",
+      "m.json");
+  ASSERT_TRUE((bool)network) << llvm::toString(network.takeError());
+  ASSERT_NE(network->replicaLink(), nullptr);
+  EXPECT_EQ(network->replicaLink()->level, "network");
+  llvm::Expected<Machine> none = parseMachine(
+      R"({"name": "n", "devices": [)" + device + "]}", "m.json");
+  ASSERT_TRUE((bool)none) << llvm::toString(none.takeError());
+  EXPECT_EQ(none->replicaLink(), nullptr);
+}
+
 TEST(Machine, BadValuesNameTheField) {
   EXPECT_NE(errorOf("{").find("m.json: not valid JSON"), std::string::npos);
   EXPECT_NE(errorOf("[]").find("must be an object"), std::string::npos);

@@ -80,6 +80,10 @@ struct Machine {
   const Link &linkBetween(size_t a, size_t b) const;
   /// Seconds to move `bytes` from device `a` to device `b` (0 if a == b).
   double transferSeconds(size_t a, size_t b, int64_t bytes) const;
+  /// The link between the data-parallel replicas of one device: the
+  /// node's (they start on one host unless a hostfile spreads them), else
+  /// the network's; null for a machine without links.
+  const Link *replicaLink() const;
 };
 
 /// Parses and checks a machine description; errors name `source` and the

@@ -32,6 +32,11 @@ cleave_status cleave_cuda_transport_recv(cleave_tensor *t, int32_t peer,
 cleave_status cleave_cuda_transport_wait_sends(void);
 cleave_status cleave_cuda_transport_all_reduce_start(cleave_tensor *t);
 cleave_status cleave_cuda_transport_all_reduce_wait(void);
+cleave_status cleave_cuda_transport_all_gather(const cleave_tensor *input,
+                                               cleave_tensor *output);
+cleave_status cleave_cuda_transport_reduce_scatter(const cleave_tensor *input,
+                                                   cleave_tensor *output);
+cleave_status cleave_cuda_transport_broadcast(cleave_tensor *t, int32_t root);
 
 #ifdef __cplusplus
 }

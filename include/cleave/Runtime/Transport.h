@@ -40,6 +40,21 @@ cleave_status cleave_transport_all_reduce_start(cleave_tensor *t);
 /* Waits until every all-reduce started since the last call has finished. */
 cleave_status cleave_transport_all_reduce_wait(void);
 
+/* The collectives over the replicas of this device (cleave.all_gather,
+ * cleave.reduce_scatter, cleave.broadcast); each returns when its result
+ * is complete, and every replica must call the same ones in the same
+ * order.
+ * All-gather: `output` holds every replica's `input` (any dtype), replica
+ * r's at r times its size. */
+cleave_status cleave_transport_all_gather(const cleave_tensor *input,
+                                          cleave_tensor *output);
+/* Reduce-scatter: the f32 `input`s summed; this replica's `output` is
+ * slice r of as many equal slices as there are replicas. */
+cleave_status cleave_transport_reduce_scatter(const cleave_tensor *input,
+                                              cleave_tensor *output);
+/* Broadcast: `t` on every replica becomes replica `root`'s. */
+cleave_status cleave_transport_broadcast(cleave_tensor *t, int32_t root);
+
 /* This process's data-parallel replica (0 without replicas): the transport
  * sets it when it joins the job; the device main reads its share of each
  * batch by it. */

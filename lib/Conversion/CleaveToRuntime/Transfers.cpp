@@ -32,6 +32,24 @@ void populateTransferLowerings(LoweringTable &table) {
     rt::AllReduceStartOp::create(p.builder, p.loc, sums);
     return success();
   });
+  table.add<AllGatherOp>([](AllGatherOp op, ProgramBuilder &p) {
+    rt::AllGatherOp::create(p.builder, p.loc, p.in(op, 0), p.out(op));
+    return success();
+  });
+  table.add<ReduceScatterOp>([](ReduceScatterOp op, ProgramBuilder &p) {
+    rt::ReduceScatterOp::create(p.builder, p.loc, p.in(op, 0), p.out(op));
+    return success();
+  });
+  // In place on the result, as the all-reduce.
+  table.add<BroadcastOp>([](BroadcastOp op, ProgramBuilder &p) {
+    Value in = p.in(op, 0), out = p.out(op);
+    auto inView = in.getDefiningOp<rt::ArenaViewOp>();
+    auto outView = out.getDefiningOp<rt::ArenaViewOp>();
+    if (!inView || !outView || inView.getOffset() != outView.getOffset())
+      p.kernel("copy", {in, out});
+    rt::BroadcastOp::create(p.builder, p.loc, out, op.getRoot());
+    return success();
+  });
 }
 
 } // namespace cleave::lowering

@@ -204,6 +204,23 @@ LogicalResult ProgramEmitter::emitOp(Operation &op) {
         checked((entry + "transport_all_reduce_wait").str(), {}, {});
         return success();
       })
+      .Case([&](AllGatherOp o) {
+        checked((entry + "transport_all_gather").str(),
+                {lookup(o.getInput()), lookup(o.getOutput())},
+                {index(0), index(1)});
+        return success();
+      })
+      .Case([&](ReduceScatterOp o) {
+        checked((entry + "transport_reduce_scatter").str(),
+                {lookup(o.getInput()), lookup(o.getOutput())},
+                {index(0), index(1)});
+        return success();
+      })
+      .Case([&](BroadcastOp o) {
+        checked((entry + "transport_broadcast").str(), {lookup(o.getValue())},
+                {index(0), i32(o.getRoot())});
+        return success();
+      })
       .Default([&](Operation *other) {
         return other->emitError("is not a cleave_rt op");
       });

@@ -146,6 +146,32 @@ cleave_status staged(const cleave_tensor &t, cleave_tensor *host) {
   return stagingBuffer(cleave_tensor_num_bytes(&t), &host->data);
 }
 
+/// Runs `collective`, one of the MPI transport's, on pinned host copies of
+/// device tensors: `in` is copied to the host first and `out` back to the
+/// device after (`in` and `out` may be one tensor: one copy).
+template <typename Collective>
+cleave_status hostStaged(const cleave_tensor &in, cleave_tensor &out,
+                         const char *what, Collective collective) {
+  cleave_tensor hostIn, hostOut;
+  CLEAVE_RETURN_IF_ERROR(staged(in, &hostIn));
+  if (&in == &out)
+    hostOut = hostIn;
+  else
+    CLEAVE_RETURN_IF_ERROR(staged(out, &hostOut));
+  CLEAVE_CUDA_CHECK(cudaMemcpyAsync(hostIn.data, in.data,
+                                    cleave_tensor_num_bytes(&in),
+                                    cudaMemcpyDeviceToHost, stream()),
+                    what);
+  CLEAVE_CUDA_CHECK(cudaStreamSynchronize(stream()),
+                    what);
+  CLEAVE_RETURN_IF_ERROR(collective(&hostIn, &hostOut));
+  CLEAVE_CUDA_CHECK(cudaMemcpyAsync(out.data, hostOut.data,
+                                    cleave_tensor_num_bytes(&out),
+                                    cudaMemcpyHostToDevice, stream()),
+                    what);
+  return nullptr;
+}
+
 cleave_status setUpNccl(Transport &t, int size, int32_t device,
                         int32_t replicas) {
   ncclUniqueId id;
@@ -243,24 +269,78 @@ cleave_status cleave_cuda_transport_all_reduce_start(cleave_tensor *x) {
     return nullptr;
   }
   // Host-staged: the sum over MPI of a pinned copy, copied back.
-  cleave_tensor host;
-  size_t bytes = cleave_tensor_num_bytes(x);
-  CLEAVE_RETURN_IF_ERROR(staged(*x, &host));
-  CLEAVE_CUDA_CHECK(cudaMemcpyAsync(host.data, x->data, bytes,
-                                    cudaMemcpyDeviceToHost, stream()),
-                    "staging an all-reduce");
-  CLEAVE_CUDA_CHECK(cudaStreamSynchronize(stream()), "staging an all-reduce");
-  CLEAVE_RETURN_IF_ERROR(cleave_transport_all_reduce_start(&host));
-  CLEAVE_RETURN_IF_ERROR(cleave_transport_all_reduce_wait());
-  CLEAVE_CUDA_CHECK(cudaMemcpyAsync(x->data, host.data, bytes,
-                                    cudaMemcpyHostToDevice, stream()),
-                    "staging an all-reduce");
-  return nullptr;
+  return hostStaged(*x, *x, "staging an all-reduce",
+                    [](const cleave_tensor *in, cleave_tensor *) {
+                      CLEAVE_RETURN_IF_ERROR(cleave_transport_all_reduce_start(
+                          const_cast<cleave_tensor *>(in)));
+                      return cleave_transport_all_reduce_wait();
+                    });
 }
 
 cleave_status cleave_cuda_transport_all_reduce_wait(void) {
   Transport &t = transport();
   return t.nccl ? beforeCompute(t) : nullptr;
+}
+
+cleave_status cleave_cuda_transport_all_gather(const cleave_tensor *x,
+                                               cleave_tensor *y) {
+  Transport &t = transport();
+  if (!t.nccl)
+    return hostStaged(*x, *y, "staging an all-gather",
+                      cleave_transport_all_gather);
+  int replicas = 1;
+  ncclCommCount(t.replicaComm, &replicas);
+  size_t bytes = cleave_tensor_num_bytes(x);
+  if (cleave_tensor_num_bytes(y) != bytes * replicas)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "all-gather: the output must hold " +
+                            std::to_string(replicas) + " inputs");
+  CLEAVE_RETURN_IF_ERROR(afterCompute(t));
+  if (ncclResult_t r = ncclAllGather(x->data, y->data, bytes, ncclUint8,
+                                     t.replicaComm, t.commStream);
+      r != ncclSuccess)
+    return ncclFailure(r, "all-gather");
+  return beforeCompute(t);
+}
+
+cleave_status cleave_cuda_transport_reduce_scatter(const cleave_tensor *x,
+                                                   cleave_tensor *y) {
+  Transport &t = transport();
+  if (x->dtype != CLEAVE_DTYPE_F32 || y->dtype != CLEAVE_DTYPE_F32)
+    return CLEAVE_ERROR(CLEAVE_UNSUPPORTED, "reduce-scatter: only f32 so far");
+  if (!t.nccl)
+    return hostStaged(*x, *y, "staging a reduce-scatter",
+                      cleave_transport_reduce_scatter);
+  int replicas = 1;
+  ncclCommCount(t.replicaComm, &replicas);
+  size_t count = (size_t)cleave_tensor_num_elements(y);
+  if ((size_t)cleave_tensor_num_elements(x) != count * replicas)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "reduce-scatter: the input must hold " +
+                            std::to_string(replicas) + " outputs");
+  CLEAVE_RETURN_IF_ERROR(afterCompute(t));
+  if (ncclResult_t r = ncclReduceScatter(x->data, y->data, count, ncclFloat,
+                                         ncclSum, t.replicaComm, t.commStream);
+      r != ncclSuccess)
+    return ncclFailure(r, "reduce-scatter");
+  return beforeCompute(t);
+}
+
+cleave_status cleave_cuda_transport_broadcast(cleave_tensor *x, int32_t root) {
+  Transport &t = transport();
+  if (!t.nccl)
+    return hostStaged(*x, *x, "staging a broadcast",
+                      [root](const cleave_tensor *in, cleave_tensor *) {
+                        return cleave_transport_broadcast(
+                            const_cast<cleave_tensor *>(in), root);
+                      });
+  CLEAVE_RETURN_IF_ERROR(afterCompute(t));
+  if (ncclResult_t r = ncclBroadcast(x->data, x->data,
+                                     cleave_tensor_num_bytes(x), ncclUint8,
+                                     root, t.replicaComm, t.commStream);
+      r != ncclSuccess)
+    return ncclFailure(r, "broadcast from replica " + std::to_string(root));
+  return beforeCompute(t);
 }
 
 cleave_status cleave_cuda_transport_wait_sends(void) {

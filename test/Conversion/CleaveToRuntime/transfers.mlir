@@ -46,3 +46,34 @@ func.func @device_1(%x: tensor<4xf32> {cleave.name = "x"}) -> (tensor<4xf32> {cl
 // CHECK-NEXT: cleave_rt.all_reduce_wait
 // CHECK-NEXT: %{{.*}} = cleave_rt.arena
 // CHECK-NEXT: cleave_rt.kernel "binary"(%[[SA]], %[[SB]]
+
+// The other collectives: an all-gather and a reduce-scatter write results
+// of their own; a broadcast replaces its operand where that dies (%b),
+// and copies it first where it is read later (%a).
+func.func @collectives(%x: tensor<2x3xf32> {cleave.name = "x"}) -> (tensor<4x3xf32> {cleave.name = "g"}, tensor<1x3xf32> {cleave.name = "s"}, tensor<2x3xf32> {cleave.name = "b"}) attributes {cleave.replicas = 2 : i64} {
+  %a = cleave.relu %x : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %g = cleave.all_gather %a {replicas = 2 : i64} : tensor<2x3xf32> -> tensor<4x3xf32>
+  %s = cleave.reduce_scatter %a {replicas = 2 : i64} : tensor<2x3xf32> -> tensor<1x3xf32>
+  %ba = cleave.broadcast %a {root = 1 : i64} : tensor<2x3xf32>
+  %n = cleave.neg %a : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %b = cleave.tanh %x : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %bb = cleave.broadcast %b {root = 0 : i64} : tensor<2x3xf32>
+  %sum = cleave.add %ba, %bb : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  %out = cleave.add %sum, %n : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %g, %s, %out : tensor<4x3xf32>, tensor<1x3xf32>, tensor<2x3xf32>
+}
+
+// CHECK-LABEL: cleave_rt.program @collectives
+// CHECK: %[[A:.*]] = cleave_rt.arena[[[OA:[0-9]+]]] : <tensor<2x3xf32>>
+// CHECK: %[[G:.*]] = cleave_rt.arena{{.*}} : <tensor<4x3xf32>>
+// CHECK-NEXT: cleave_rt.all_gather %[[A]] into %[[G]] : <tensor<2x3xf32>>, <tensor<4x3xf32>>
+// CHECK: %[[S:.*]] = cleave_rt.arena{{.*}} : <tensor<1x3xf32>>
+// CHECK-NEXT: cleave_rt.reduce_scatter %[[A]] into %[[S]] : <tensor<2x3xf32>>, <tensor<1x3xf32>>
+// CHECK: %[[BA:.*]] = cleave_rt.arena{{.*}} : <tensor<2x3xf32>>
+// CHECK-NEXT: cleave_rt.kernel "copy"(%[[A]], %[[BA]])
+// CHECK-NEXT: cleave_rt.broadcast %[[BA]] from 1 : <tensor<2x3xf32>>
+// CHECK: "CLEAVE_UNARY_NEG"
+// CHECK-NEXT: cleave_rt.arena[[[OB:[0-9]+]]] : <tensor<2x3xf32>>
+// CHECK-NEXT: cleave_rt.kernel "unary"{{.*}}"CLEAVE_UNARY_TANH"
+// CHECK-NEXT: %[[BB:.*]] = cleave_rt.arena[[[OB]]] : <tensor<2x3xf32>>
+// CHECK-NEXT: cleave_rt.broadcast %[[BB]] from 0 : <tensor<2x3xf32>>

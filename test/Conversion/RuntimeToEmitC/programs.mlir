@@ -90,11 +90,19 @@ cleave_rt.program @device_0 attributes {arena_size = 64 : i64, weights_size = 0 
   %b = cleave_rt.arena[32] : !cleave_rt.view<tensor<2xf32>>
   cleave_rt.all_reduce_start %a, %b : !cleave_rt.view<tensor<2xf32>>, !cleave_rt.view<tensor<2xf32>>
   cleave_rt.all_reduce_wait
+  %c = cleave_rt.arena[0] : !cleave_rt.view<tensor<1xf32>>
+  cleave_rt.all_gather %c into %a : !cleave_rt.view<tensor<1xf32>>, !cleave_rt.view<tensor<2xf32>>
+  cleave_rt.reduce_scatter %b into %c : !cleave_rt.view<tensor<2xf32>>, !cleave_rt.view<tensor<1xf32>>
+  cleave_rt.broadcast %b from 1 : !cleave_rt.view<tensor<2xf32>>
 }
 
 // REPLICA: call_opaque "cleave::program::call"(%[[A:.*]]) {args = [#emitc.opaque<"cleave_transport_all_reduce_start">, 0 : index]}
 // REPLICA: call_opaque "cleave::program::call"(%[[B:.*]]) {args = [#emitc.opaque<"cleave_transport_all_reduce_start">, 0 : index]}
 // REPLICA: call_opaque "cleave::program::call"() {args = [#emitc.opaque<"cleave_transport_all_reduce_wait">]}
+// The other collectives: blocking calls, root as an int32.
+// REPLICA: call_opaque "cleave::program::call"(%[[C:.*]], %[[A]]) {args = [#emitc.opaque<"cleave_transport_all_gather">, 0 : index, 1 : index]}
+// REPLICA: call_opaque "cleave::program::call"(%[[B]], %[[C]]) {args = [#emitc.opaque<"cleave_transport_reduce_scatter">, 0 : index, 1 : index]}
+// REPLICA: call_opaque "cleave::program::call"(%[[B]]) {args = [#emitc.opaque<"cleave_transport_broadcast">, 0 : index, 1 : i32]}
 // REPLICA: #emitc.opaque<"{\22device_0\22, 64, 0, 0, kInputs, 0, kOutputs, cleave_run_device_0, 2}">
 // REPLICA: call_opaque "cleave_transport_device_main"(%{{.*}}, %{{.*}}) {args = [0 : index, 1 : index, #emitc.opaque<"program">, 0]}
 

@@ -1,6 +1,7 @@
 //===- TrainingOps.cpp - variables and losses -----------------------------===//
 
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 
 using namespace mlir;
 
@@ -131,6 +132,104 @@ LogicalResult AllReduceOp::inferReturnTypes(MLIRContext *,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &types) {
   llvm::append_range(types, adaptor.getOperands().getTypes());
+  return success();
+}
+
+namespace {
+/// The replica count of the function around `op` (1 without replicas).
+int64_t functionReplicas(Operation *op) {
+  auto function = op->getParentOfType<FunctionOpInterface>();
+  auto replicas =
+      function ? function->getAttrOfType<IntegerAttr>("cleave.replicas")
+               : IntegerAttr();
+  return replicas ? replicas.getInt() : 1;
+}
+
+/// A collective's `replicas` is its function's, and its operand and result
+/// have a leading axis and the same element type and trailing dimensions.
+LogicalResult verifyLeadingAxisCollective(Operation *op, int64_t replicas,
+                                          RankedTensorType operand,
+                                          RankedTensorType result) {
+  if (replicas < 1 || replicas != functionReplicas(op))
+    return op->emitOpError("runs over ")
+           << replicas << " replicas but its function has "
+           << functionReplicas(op);
+  if (operand.getRank() < 1 || operand.getRank() != result.getRank() ||
+      operand.getElementType() != result.getElementType() ||
+      operand.getShape().drop_front() != result.getShape().drop_front())
+    return op->emitOpError("needs an operand and a result that differ only "
+                           "in their leading dimension");
+  return success();
+}
+} // namespace
+
+namespace {
+int64_t tensorBytes(Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  return type.getNumElements() *
+         std::max<int64_t>(type.getElementTypeBitWidth() / 8, 1);
+}
+
+/// A ring over `n` replicas that passes (n - 1) / n of `bytes` around
+/// `rounds` times, in n - 1 messages each time.
+cleave::graph::LinkTraffic ring(int64_t n, double bytes, int64_t rounds) {
+  if (n < 2)
+    return {};
+  return {rounds * (n - 1) * bytes / n, rounds * (n - 1)};
+}
+} // namespace
+
+cleave::graph::LinkTraffic AllReduceOp::getLinkTraffic() {
+  double bytes = 0;
+  for (Value operand : getOperands())
+    bytes += tensorBytes(operand);
+  return ring(functionReplicas(*this), bytes, 2);
+}
+
+cleave::graph::LinkTraffic AllGatherOp::getLinkTraffic() {
+  return ring(getReplicas(), tensorBytes(getResult()), 1);
+}
+
+cleave::graph::LinkTraffic ReduceScatterOp::getLinkTraffic() {
+  return ring(getReplicas(), tensorBytes(getOperand()), 1);
+}
+
+cleave::graph::LinkTraffic BroadcastOp::getLinkTraffic() {
+  int64_t n = functionReplicas(*this);
+  if (n < 2)
+    return {};
+  return {(double)tensorBytes(getOperand()), (int64_t)llvm::Log2_64_Ceil(n)};
+}
+
+LogicalResult AllGatherOp::verify() {
+  auto in = cast<RankedTensorType>(getOperand().getType());
+  auto out = cast<RankedTensorType>(getResult().getType());
+  if (failed(verifyLeadingAxisCollective(*this, getReplicas(), in, out)))
+    return failure();
+  if (out.getDimSize(0) != in.getDimSize(0) * getReplicas())
+    return emitOpError("gathers ")
+           << getReplicas() << " x " << in.getDimSize(0)
+           << " rows but its result has " << out.getDimSize(0);
+  return success();
+}
+
+LogicalResult ReduceScatterOp::verify() {
+  auto in = cast<RankedTensorType>(getOperand().getType());
+  auto out = cast<RankedTensorType>(getResult().getType());
+  if (failed(verifyLeadingAxisCollective(*this, getReplicas(), in, out)))
+    return failure();
+  if (in.getDimSize(0) != out.getDimSize(0) * getReplicas())
+    return emitOpError("scatters ")
+           << in.getDimSize(0) << " rows over " << getReplicas()
+           << " replicas but its result has " << out.getDimSize(0);
+  return success();
+}
+
+LogicalResult BroadcastOp::verify() {
+  if (getRoot() < 0 || getRoot() >= functionReplicas(*this))
+    return emitOpError("has root ")
+           << getRoot() << " but its function has "
+           << functionReplicas(*this) << " replicas";
   return success();
 }
 

@@ -2,6 +2,7 @@
 
 #include "cleave/Dialect/Cleave/Transforms/Placement.h"
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
+#include "cleave/Dialect/Cleave/Transforms/Passes.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -55,6 +56,18 @@ std::string nodeName(Operation *op) {
   return "";
 }
 
+std::optional<double> collectiveSeconds(Operation *op,
+                                        const Machine &machine) {
+  auto costed = dyn_cast<CostOpInterface>(op);
+  const Link *link = machine.replicaLink();
+  if (!costed || !link)
+    return std::nullopt;
+  LinkTraffic traffic = costed.getLinkTraffic();
+  if (traffic.messages == 0)
+    return std::nullopt;
+  return traffic.messages * link->latency + traffic.bytes / link->bandwidth;
+}
+
 PlacementProblem buildPlacementProblem(func::FuncOp function,
                                        const Machine &machine,
                                        llvm::StringRef precision) {
@@ -86,10 +99,11 @@ PlacementProblem buildPlacementProblem(func::FuncOp function,
                             kind == "conv_grad"))
       dtype = computeType;
     std::vector<double> seconds;
+    std::optional<double> link = collectiveSeconds(op, machine);
     for (const Device &device : machine.devices)
       seconds.push_back(
-          cost.flops == 0 && bytes == 0
-              ? 0.0 // A view: no kernel runs.
+          link                                  ? *link
+          : cost.flops == 0 && bytes == 0 ? 0.0 // A view: no kernel runs.
               : device.kernelSeconds(cost.flops, bytes, dtype, cost.kind));
     problem.seconds.push_back(std::move(seconds));
     // A training state's variable counts where it is first read, though
@@ -222,6 +236,22 @@ void printPlacementReport(const PlacementProblem &problem,
         megabytes(stage.memoryBytes - stage.weightBytes),
         stage.computeSeconds * 1e3, megabytes(stage.receiveBytes),
         megabytes(sent));
+  }
+  // Data parallelism: what the step's collectives cost, within the above.
+  double linkSeconds = 0, linkBytes = 0;
+  for (Operation *op : problem.ops)
+    if (std::optional<double> seconds = collectiveSeconds(op, machine)) {
+      linkSeconds += *seconds;
+      linkBytes += cast<CostOpInterface>(op).getLinkTraffic().bytes;
+    }
+  if (linkSeconds > 0) {
+    auto function = problem.ops.front()->getParentOfType<func::FuncOp>();
+    auto replicas = function->getAttrOfType<IntegerAttr>(kReplicasAttr);
+    os << llvm::formatv("replicas: {0}, each sending {1:f3} MB to the others "
+                        "per step in collectives, predicted {2:f3} ms of "
+                        "the above\n",
+                        replicas ? replicas.getInt() : 1,
+                        megabytes(linkBytes), linkSeconds * 1e3);
   }
   os << llvm::formatv("predicted: bottleneck {0:f3} ms ({1:f1} batches/s "
                       "pipelined), latency {2:f3} ms\n",

@@ -71,8 +71,9 @@ struct PlanMemoryPass
         std::optional<unsigned> shared;
         if (inPlace && isView(&op) && bufferOf.count(op.getOperand(0))) {
           shared = bufferOf[op.getOperand(0)];
-        } else if (isa<AllReduceOp>(op)) {
-          // Each sum may replace its operand, if nothing reads it later.
+        } else if (isa<AllReduceOp, BroadcastOp>(op)) {
+          // Each sum (or root's value) may replace its operand, if nothing
+          // reads it later.
           auto it = bufferOf.find(
               op.getOperand(cast<OpResult>(result).getResultNumber()));
           if (inPlace && it != bufferOf.end() &&

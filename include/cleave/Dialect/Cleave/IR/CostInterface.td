@@ -31,6 +31,13 @@ def Cleave_CostOpInterface : OpInterface<"CostOpInterface"> {
     InterfaceMethod<"Arithmetic operations (a multiply-add counts two).",
       "double", "getFlops", (ins), [{}],
       [{ return ::cleave::graph::defaultFlops($_op.getOperation()); }]>,
+    InterfaceMethod<[{
+        For a collective over the replicas of its device: what each replica
+        sends over the link between replicas, by a ring algorithm over the
+        function's `cleave.replicas` (none for every other op, and with one
+        replica).
+      }], "::cleave::graph::LinkTraffic", "getLinkTraffic", (ins), [{}],
+      [{ return {}; }]>,
     InterfaceMethod<"The op's work.", "::cleave::graph::OpCost", "getCost",
       (ins), [{}],
       [{ return ::cleave::graph::estimateCost($_op.getOperation(),

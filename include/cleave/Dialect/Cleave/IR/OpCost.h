@@ -20,6 +20,14 @@ struct OpCost {
   llvm::StringRef kind = "eltwise";
 };
 
+/// What a collective sends over the link between the replicas of its
+/// device, per replica (CostOpInterface::getLinkTraffic).
+struct LinkTraffic {
+  double bytes = 0;
+  /// Messages sent one after another, each waiting out the link's latency.
+  int64_t messages = 0;
+};
+
 /// Elements of a ranked tensor value (0 for anything else).
 double numElements(mlir::Value value);
 

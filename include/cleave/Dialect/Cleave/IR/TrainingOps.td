@@ -166,7 +166,67 @@ def Cleave_AllReduceOp : Cleave_Op<"all_reduce",
   let assemblyFormat = "$operands attr-dict `:` type($operands)";
   let extraClassDeclaration = [{
     ::llvm::StringRef getCostKind() { return "data"; }
+    /// A ring: 2 (n - 1) / n of the bytes in 2 (n - 1) messages.
+    ::cleave::graph::LinkTraffic getLinkTraffic();
   }];
+}
+
+// The other collectives over the device's replicas. Like torch.distributed's
+// all_gather_into_tensor and reduce_scatter_tensor they act on the leading
+// axis, where each replica's part is contiguous; a layer that gathers or
+// scatters another axis transposes around them. Each runs where it stands
+// (in the order every replica runs its program), so the replicas must run
+// the same collectives in the same order, as they do when they run one
+// program.
+class Cleave_CollectiveOp<string mnemonic, list<Trait> traits = []>
+    : Cleave_Op<mnemonic, !listconcat(traits,
+          [MemoryEffects<[MemRead, MemWrite]>, Cleave_CostOpInterface])> {
+  let extraClassDeclaration = [{
+    ::llvm::StringRef getCostKind() { return "data"; }
+    /// All-gather and reduce-scatter: a ring, (n - 1) / n of the whole
+    /// tensor in n - 1 messages; broadcast: the tensor, pipelined down a
+    /// tree of log2(n) levels.
+    ::cleave::graph::LinkTraffic getLinkTraffic();
+  }];
+  let hasVerifier = 1;
+}
+
+def Cleave_AllGatherOp : Cleave_CollectiveOp<"all_gather"> {
+  let summary = "the replicas' tensors joined along axis 0, in replica order";
+  let description = [{
+    The result is every replica's operand, replica 0's first, concatenated
+    along axis 0: `replicas` (the function's `cleave.replicas`) times the
+    operand's leading dimension. Any element type.
+  }];
+  let arguments = (ins AnyRankedTensor:$operand, I64Attr:$replicas);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat =
+      "$operand attr-dict `:` type($operand) `->` type($result)";
+}
+
+def Cleave_ReduceScatterOp : Cleave_CollectiveOp<"reduce_scatter"> {
+  let summary = "the replicas' sum, of which each keeps its slice of axis 0";
+  let description = [{
+    The operands of all `replicas` replicas (the function's
+    `cleave.replicas`) are summed, and replica r's result is slice r of the
+    sum along axis 0, whose length the replica count divides.
+  }];
+  let arguments = (ins Cleave_FloatTensor:$operand, I64Attr:$replicas);
+  let results = (outs Cleave_FloatTensor:$result);
+  let assemblyFormat =
+      "$operand attr-dict `:` type($operand) `->` type($result)";
+}
+
+def Cleave_BroadcastOp : Cleave_CollectiveOp<"broadcast",
+    [AllTypesMatch<["operand", "result"]>]> {
+  let summary = "replica `root`'s tensor, on every replica";
+  let description = [{
+    Every replica's result is replica `root`'s operand; the others'
+    operands are not read. The result may share its operand's memory.
+  }];
+  let arguments = (ins AnyRankedTensor:$operand, I64Attr:$root);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($operand)";
 }
 
 // The gradients of cleave.conv, with the forward window's padding resolved

@@ -37,6 +37,12 @@ PlacementProblem buildPlacementProblem(mlir::func::FuncOp function,
                                        const analysis::Machine &machine,
                                        llvm::StringRef precision = "fp32");
 
+/// The seconds a collective (an op with CostOpInterface link traffic)
+/// takes on the link between the replicas of its device; none for other
+/// ops and on a machine without links.
+std::optional<double> collectiveSeconds(mlir::Operation *op,
+                                        const analysis::Machine &machine);
+
 /// An op's `cleave.device`, if it has one.
 std::optional<int64_t> deviceOf(mlir::Operation *op);
 

@@ -165,4 +165,32 @@ def CleaveRt_AllReduceWaitOp : CleaveRt_Op<"all_reduce_wait"> {
   let assemblyFormat = "attr-dict";
 }
 
+def CleaveRt_AllGatherOp : CleaveRt_Op<"all_gather"> {
+  let summary = "every replica's `input`, in replica order, into `output`";
+  let description = [{
+    `output` holds the replicas' count times `input`'s bytes: replica r's
+    at r times its size. Returns when `output` is complete.
+  }];
+  let arguments = (ins CleaveRt_ViewType:$input, CleaveRt_ViewType:$output);
+  let assemblyFormat = "$input `into` $output attr-dict `:` type($input) "
+                       "`,` type($output)";
+}
+
+def CleaveRt_ReduceScatterOp : CleaveRt_Op<"reduce_scatter"> {
+  let summary = "this replica's slice of the replicas' sum of `input`";
+  let description = [{
+    The f32 `input`s of the replicas are summed; replica r's `output` is
+    the r-th of as many equal slices. Returns when `output` is complete.
+  }];
+  let arguments = (ins CleaveRt_ViewType:$input, CleaveRt_ViewType:$output);
+  let assemblyFormat = "$input `into` $output attr-dict `:` type($input) "
+                       "`,` type($output)";
+}
+
+def CleaveRt_BroadcastOp : CleaveRt_Op<"broadcast"> {
+  let summary = "replica `root`'s view, into every replica's, in place";
+  let arguments = (ins CleaveRt_ViewType:$value, I64Attr:$root);
+  let assemblyFormat = "$value `from` $root attr-dict `:` type($value)";
+}
+
 #endif // CLEAVE_DIALECT_RUNTIME_IR_RUNTIMEOPS_TD

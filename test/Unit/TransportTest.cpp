@@ -1,0 +1,121 @@
+//===- TransportTest.cpp - the MPI transport's collectives, on 3 ranks ----===//
+//
+// Run by ctest as `mpirun -np 3 CleaveTransportTests`: every rank runs every
+// test, in the same order, so each collective has all its replicas. Each
+// result is checked against what the rank computes for itself from the
+// other ranks' known inputs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cleave/Runtime/Transport.h"
+#include <gtest/gtest.h>
+#include <mpi.h>
+#include <string>
+#include <vector>
+
+namespace {
+
+int rank() {
+  int r = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &r);
+  return r;
+}
+
+int ranks() {
+  int n = 0;
+  MPI_Comm_size(MPI_COMM_WORLD, &n);
+  return n;
+}
+
+/// A borrowed tensor over `values` with `dims`.
+template <typename T>
+cleave_tensor view(std::vector<T> &values, cleave_dtype dtype,
+                   std::vector<int64_t> dims) {
+  cleave_tensor t{};
+  t.dtype = dtype;
+  t.rank = (int32_t)dims.size();
+  for (size_t i = 0; i < dims.size(); ++i)
+    t.dims[i] = dims[i];
+  t.data = values.data();
+  return t;
+}
+
+/// The status's message, freeing it ("" for success).
+std::string message(cleave_status status) {
+  std::string text = status ? cleave_status_message(status) : "";
+  cleave_status_free(status);
+  return text;
+}
+
+TEST(Transport, AllGatherJoinsRanksInOrder) {
+  int r = rank(), n = ranks();
+  std::vector<int64_t> in = {10 * r, 10 * r + 1}, out(2 * n, -1);
+  cleave_tensor x = view(in, CLEAVE_DTYPE_I64, {2});
+  cleave_tensor y = view(out, CLEAVE_DTYPE_I64, {2 * n});
+  ASSERT_EQ(message(cleave_transport_all_gather(&x, &y)), "");
+  for (int k = 0; k < n; ++k) {
+    EXPECT_EQ(out[2 * k], 10 * k);
+    EXPECT_EQ(out[2 * k + 1], 10 * k + 1);
+  }
+}
+
+TEST(Transport, ReduceScatterKeepsThisRanksSliceOfTheSum) {
+  int r = rank(), n = ranks();
+  // Element i of rank k's input is 100 k + i: their sum is 100 n (n-1)/2
+  // + n i, of which rank r keeps elements 2r and 2r + 1.
+  std::vector<float> in(2 * n), out(2, -1);
+  for (int i = 0; i < 2 * n; ++i)
+    in[i] = (float)(100 * r + i);
+  cleave_tensor x = view(in, CLEAVE_DTYPE_F32, {2 * n, 1});
+  cleave_tensor y = view(out, CLEAVE_DTYPE_F32, {2, 1});
+  ASSERT_EQ(message(cleave_transport_reduce_scatter(&x, &y)), "");
+  for (int j = 0; j < 2; ++j)
+    EXPECT_EQ(out[j], (float)(100 * n * (n - 1) / 2 + n * (2 * r + j)));
+}
+
+TEST(Transport, BroadcastCopiesTheRoots) {
+  int r = rank(), n = ranks();
+  for (int root = 0; root < n; ++root) {
+    std::vector<float> values = {(float)r, (float)r + 0.5f, -(float)r};
+    cleave_tensor t = view(values, CLEAVE_DTYPE_F32, {3});
+    ASSERT_EQ(message(cleave_transport_broadcast(&t, root)), "");
+    EXPECT_EQ(values, (std::vector<float>{(float)root, (float)root + 0.5f,
+                                          -(float)root}));
+  }
+}
+
+TEST(Transport, WrongSizesAreErrorsOnEveryRank) {
+  int n = ranks();
+  std::vector<float> in(4), out(4 * n + 1);
+  cleave_tensor x = view(in, CLEAVE_DTYPE_F32, {4});
+  cleave_tensor y = view(out, CLEAVE_DTYPE_F32, {4 * n + 1});
+  EXPECT_NE(message(cleave_transport_all_gather(&x, &y))
+                .find("the output must hold " + std::to_string(n) + " inputs"),
+            std::string::npos);
+  cleave_tensor small = view(out, CLEAVE_DTYPE_F32, {3});
+  EXPECT_NE(message(cleave_transport_reduce_scatter(&x, &small))
+                .find("the input must hold"),
+            std::string::npos);
+  std::vector<int32_t> ints(4 * n);
+  cleave_tensor i32 = view(ints, CLEAVE_DTYPE_I32, {4 * n});
+  cleave_tensor one = view(ints, CLEAVE_DTYPE_I32, {4});
+  EXPECT_NE(message(cleave_transport_reduce_scatter(&i32, &one))
+                .find("only f32"),
+            std::string::npos);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  MPI_Init(&argc, &argv);
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  ::testing::InitGoogleTest(&argc, argv);
+  // Only rank 0 prints; every rank's failures still fail the job.
+  if (rank() != 0) {
+    auto &listeners = ::testing::UnitTest::GetInstance()->listeners();
+    delete listeners.Release(listeners.default_result_printer());
+  }
+  int rc = RUN_ALL_TESTS();
+  MPI_Finalize();
+  return rc;
+}
