@@ -21,8 +21,8 @@ cleave_status cleave_cpu_adamw(
     const cleave_tensor *exp_avg, const cleave_tensor *exp_avg_sq,
     const cleave_tensor *lr, const cleave_tensor *correction1,
     const cleave_tensor *correction2, float beta1, float beta2, float eps,
-    float weight_decay, cleave_tensor *next_param, cleave_tensor *next_exp_avg,
-    cleave_tensor *next_exp_avg_sq) {
+    float weight_decay, float grad_scale, cleave_tensor *next_param,
+    cleave_tensor *next_exp_avg, cleave_tensor *next_exp_avg_sq) {
   CLEAVE_RETURN_IF_ERROR(checkF32(
       "adamw", {param, grad, exp_avg, exp_avg_sq, lr, correction1,
                 correction2, next_param, next_exp_avg, next_exp_avg_sq}));
@@ -55,7 +55,7 @@ cleave_status cleave_cpu_adamw(
   int64_t n = cleave_tensor_num_elements(param);
 #pragma omp parallel for simd if (n * 28 > kSerialBytes)
   for (int64_t i = 0; i < n; ++i) {
-    float gi = g[i];
+    float gi = g[i] * grad_scale;
     float mi = m[i] + keep1 * (gi - m[i]);
     float vi = v[i] * beta2 + keep2 * gi * gi;
     float pi = p[i] * decay;

@@ -450,7 +450,7 @@ TEST(RuntimeNnKernels, AdamWMatchesItsDefinitionAndRunsInPlace) {
                   mo = inPlace ? mv : mOut.view(),
                   vo = inPlace ? vv : vOut.view();
     expectOk(cleave_cpu_adamw(&pv, &gv, &mv, &vv, &lv, &c1v, &c2v, beta1,
-                              beta2, eps, decay, &po, &mo, &vo));
+                              beta2, eps, decay, 1.0f, &po, &mo, &vo));
     const float *gotP = (const float *)po.data, *gotM = (const float *)mo.data,
                 *gotV = (const float *)vo.data;
     for (size_t i = 0; i < expectP.size(); ++i) {
@@ -464,10 +464,41 @@ TEST(RuntimeNnKernels, AdamWMatchesItsDefinitionAndRunsInPlace) {
   cleave_tensor pv = p.view(), gv = g.view(), mv = m.view(), vv = v.view(),
                 wv = wrong.view();
   cleave_status status = cleave_cpu_adamw(&pv, &gv, &mv, &vv, &lv, &c1v, &c2v,
-                                          beta1, beta2, eps, decay, &wv, &mv,
-                                          &vv);
+                                          beta1, beta2, eps, decay, 1.0f, &wv,
+                                          &mv, &vv);
   EXPECT_EQ(cleave_status_get_code(status), CLEAVE_INVALID_ARGUMENT);
   cleave_status_free(status);
+}
+
+// A gradient scale (the 1 / (M N) the canonicalizer folds into the update)
+// gives the same bits as the update of the gradient multiplied first in
+// f32, as the cleave.mul it replaces did.
+TEST(RuntimeNnKernels, AdamWGradScaleIsTheF32Product) {
+  std::mt19937 random(6);
+  Tensor p({5, 9}, random), g({5, 9}, random), m({5, 9}, random),
+      v({5, 9}, random, 0.0f, 1.0f);
+  std::vector<float> lr = {0.01f}, c1 = {0.19f}, c2 = {0.002f};
+  cleave_tensor lv = view(CLEAVE_DTYPE_F32, {}, lr),
+                c1v = view(CLEAVE_DTYPE_F32, {}, c1),
+                c2v = view(CLEAVE_DTYPE_F32, {}, c2);
+  const float scale = 1.0f / 3.0f;
+  Tensor scaled = g;
+  for (float &x : scaled.data)
+    x *= scale;
+  Tensor p1({5, 9}), m1({5, 9}), v1({5, 9}), p2({5, 9}), m2({5, 9}),
+      v2({5, 9});
+  cleave_tensor pv = p.view(), gv = g.view(), sv = scaled.view(),
+                mv = m.view(), vv = v.view();
+  cleave_tensor po1 = p1.view(), mo1 = m1.view(), vo1 = v1.view(),
+                po2 = p2.view(), mo2 = m2.view(), vo2 = v2.view();
+  expectOk(cleave_cpu_adamw(&pv, &gv, &mv, &vv, &lv, &c1v, &c2v, 0.9f, 0.999f,
+                            1e-6f, 0.05f, scale, &po1, &mo1, &vo1));
+  expectOk(cleave_cpu_adamw(&pv, &sv, &mv, &vv, &lv, &c1v, &c2v, 0.9f, 0.999f,
+                            1e-6f, 0.05f, 1.0f, &po2, &mo2, &vo2));
+  EXPECT_EQ(p1.data, p2.data);
+  EXPECT_EQ(m1.data, m2.data);
+  EXPECT_EQ(v1.data, v2.data);
+  EXPECT_NE(p1.data, p.data);
 }
 } // namespace
 

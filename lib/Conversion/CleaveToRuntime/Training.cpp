@@ -80,8 +80,8 @@ void populateTrainingLowerings(LoweringTable &table) {
     p.kernel("adamw", {p.in(op, 0), p.in(op, 1), p.in(op, 2), p.in(op, 3),
                        p.in(op, 4), p.in(op, 5), p.in(op, 6),
                        f32(op.getBeta1()), f32(op.getBeta2()), f32(op.getEps()),
-                       f32(op.getWeightDecay()), p.out(op, 0), p.out(op, 1),
-                       p.out(op, 2)});
+                       f32(op.getWeightDecay()), f32(op.getGradScale()),
+                       p.out(op, 0), p.out(op, 1), p.out(op, 2)});
     return success();
   });
   table.add<AssignOp>([](AssignOp op, ProgramBuilder &p) {

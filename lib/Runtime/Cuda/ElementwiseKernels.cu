@@ -151,12 +151,13 @@ bool nativeCastType(cleave_dtype t) {
 __global__ void adamwKernel(const float *p, const float *g, const float *m,
                             const float *v, const float *lr, const float *c1,
                             const float *c2, float beta1, float beta2,
-                            float eps, float decay, float *pOut, float *mOut,
-                            float *vOut, int64_t n) {
+                            float eps, float decay, float gradScale,
+                            float *pOut, float *mOut, float *vOut,
+                            int64_t n) {
   float rate = *lr, stepSize = rate / *c1, rootC2 = sqrtf(*c2);
   float keep = 1.0f - rate * decay;
   GRID_STRIDE(i, n) {
-    float gi = g[i];
+    float gi = g[i] * gradScale;
     float mi = m[i] + (1.0f - beta1) * (gi - m[i]);
     float vi = v[i] * beta2 + (1.0f - beta2) * gi * gi;
     float pi = p[i] * keep;
@@ -254,8 +255,8 @@ cleave_status cleave_cuda_adamw(
     const cleave_tensor *exp_avg, const cleave_tensor *exp_avg_sq,
     const cleave_tensor *lr, const cleave_tensor *correction1,
     const cleave_tensor *correction2, float beta1, float beta2, float eps,
-    float weight_decay, cleave_tensor *next_param, cleave_tensor *next_exp_avg,
-    cleave_tensor *next_exp_avg_sq) {
+    float weight_decay, float grad_scale, cleave_tensor *next_param,
+    cleave_tensor *next_exp_avg, cleave_tensor *next_exp_avg_sq) {
   int64_t n = cleave_tensor_num_elements(param);
   for (const cleave_tensor *t :
        {param, grad, exp_avg, exp_avg_sq, lr, correction1, correction2,
@@ -270,7 +271,7 @@ cleave_status cleave_cuda_adamw(
       (const float *)exp_avg->data, (const float *)exp_avg_sq->data,
       (const float *)lr->data, (const float *)correction1->data,
       (const float *)correction2->data, beta1, beta2, eps, weight_decay,
-      (float *)next_param->data, (float *)next_exp_avg->data,
+      grad_scale, (float *)next_param->data, (float *)next_exp_avg->data,
       (float *)next_exp_avg_sq->data, n);
   return CLEAVE_CUDA_LAUNCHED("adamw");
 }

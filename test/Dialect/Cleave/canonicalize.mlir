@@ -233,3 +233,28 @@ func.func @gelu_tanh(%x: tensor<2x8xf32>, %y: tensor<2x8xf32>) -> (tensor<2x8xf3
   %n6 = cleave.mul %half, %n5 : (tensor<f32>, tensor<2x8xf32>) -> tensor<2x8xf32>
   return %8, %w, %n6 : tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>
 }
+
+// -----
+
+// The 1 / (M N) of a mean over microbatches and replicas folds into the
+// AdamW update that alone reads the scaled gradient (the kernel multiplies
+// in f32, as the mul did); 1/3 is rounded to f32 first. A scaled gradient
+// that something else reads too stays a mul.
+// CHECK-LABEL: func.func @adamw_grad_scale
+// CHECK-NOT:     cleave.mul
+// CHECK:         cleave.adamw %arg0, %arg1, {{.*}}grad_scale = 0.3333333432674408 : f64
+// CHECK-LABEL: func.func @adamw_grad_scale_shared
+// CHECK:         %[[S:.*]] = cleave.mul %arg1
+// CHECK:         cleave.adamw %arg0, %[[S]], {{.*}}weight_decay = 0.000000e+00 : f64}
+func.func @adamw_grad_scale(%p: tensor<4xf32>, %g: tensor<4xf32>, %m: tensor<4xf32>, %v: tensor<4xf32>, %lr: tensor<f32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) {
+  %c = cleave.constant dense<0.333333343> : tensor<f32>
+  %s = cleave.mul %c, %g : (tensor<f32>, tensor<4xf32>) -> tensor<4xf32>
+  %a, %b, %d = cleave.adamw %p, %s, %m, %v, %lr, %lr, %lr {beta1 = 9.000000e-01 : f64, beta2 = 0.999 : f64, eps = 1.0e-8 : f64, weight_decay = 0.0 : f64} : (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>)
+  return %a, %b, %d : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>
+}
+func.func @adamw_grad_scale_shared(%p: tensor<4xf32>, %g: tensor<4xf32>, %m: tensor<4xf32>, %v: tensor<4xf32>, %lr: tensor<f32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) {
+  %c = cleave.constant dense<5.000000e-01> : tensor<f32>
+  %s = cleave.mul %g, %c : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %a, %b, %d = cleave.adamw %p, %s, %m, %v, %lr, %lr, %lr {beta1 = 9.000000e-01 : f64, beta2 = 0.999 : f64, eps = 1.0e-8 : f64, weight_decay = 0.0 : f64} : (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>)
+  return %a, %b, %d, %s : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>
+}

@@ -1,6 +1,8 @@
 //===- TrainingOps.cpp - variables and losses -----------------------------===//
 
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
 using namespace mlir;
@@ -53,6 +55,44 @@ LogicalResult AdamWOp::verify() {
   if (cast<ShapedType>(getLr().getType()).getRank() != 0)
     return emitOpError("lr and the bias corrections must be scalars");
   return success();
+}
+
+namespace {
+/// adamw(p, mul(g, c)) with a constant scalar c that only the update reads
+/// -> adamw(p, g) {grad_scale = c}: the kernel scales each element as the
+/// multiplication did, one pass over the gradient fewer.
+struct FoldGradScale : OpRewritePattern<AdamWOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AdamWOp op,
+                                PatternRewriter &rewriter) const override {
+    auto mul = op.getGrad().getDefiningOp<MulOp>();
+    if (!mul || !mul->hasOneUse())
+      return failure();
+    for (unsigned i = 0; i < 2; ++i) {
+      Value data = mul->getOperand(i), scale = mul->getOperand(1 - i);
+      DenseFPElementsAttr value;
+      if (data.getType() != op.getGrad().getType() ||
+          !matchPattern(scale, m_Constant(&value)) || !value.isSplat() ||
+          cast<ShapedType>(scale.getType()).getNumElements() != 1)
+        continue;
+      // The multiplication rounds its constant to f32, as the kernel will.
+      double factor =
+          value.getSplatValue<APFloat>().convertToFloat() *
+          op.getGradScale().convertToDouble();
+      rewriter.modifyOpInPlace(op, [&] {
+        op.getGradMutable().assign(data);
+        op.setGradScaleAttr(rewriter.getF64FloatAttr(factor));
+      });
+      return success();
+    }
+    return failure();
+  }
+};
+} // namespace
+
+void AdamWOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                          MLIRContext *context) {
+  patterns.add<FoldGradScale>(context);
 }
 
 namespace {

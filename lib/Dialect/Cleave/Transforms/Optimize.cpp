@@ -180,7 +180,7 @@ struct OptimizePass
           builder, loc, TypeRange{type, type, type}, param, grad, m, v, rate,
           correction1, correction2, builder.getF64FloatAttr(beta1),
           builder.getF64FloatAttr(beta2), builder.getF64FloatAttr(eps),
-          builder.getF64FloatAttr(decay));
+          builder.getF64FloatAttr(decay), builder.getF64FloatAttr(1.0));
       updates.push_back({m, update.getNextExpAvg()});
       updates.push_back({v, update.getNextExpAvgSq()});
       updates.push_back({param, update.getNextParam()});

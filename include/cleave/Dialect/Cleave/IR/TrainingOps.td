@@ -302,17 +302,25 @@ def Cleave_AdamWOp : Cleave_Op<"adamw",
     learning-rate schedule or the step count needs no recompile). One
     kernel reads each tensor once, where the same update written with
     elementwise ops is 13 kernels.
+
+    `grad` enters the update multiplied by `grad_scale` (in f32, as a
+    `cleave.mul` would): the canonicalizer folds in a constant scalar that
+    only this update reads, such as the 1 / (M N) that turns the sum over
+    M microbatches and N replicas into the mean, which saves a pass over
+    every gradient.
   }];
   let arguments = (ins Cleave_FloatTensor:$param, Cleave_FloatTensor:$grad,
                        Cleave_FloatTensor:$exp_avg,
                        Cleave_FloatTensor:$exp_avg_sq,
                        Cleave_FloatTensor:$lr, Cleave_FloatTensor:$correction1,
                        Cleave_FloatTensor:$correction2, F64Attr:$beta1,
-                       F64Attr:$beta2, F64Attr:$eps, F64Attr:$weight_decay);
+                       F64Attr:$beta2, F64Attr:$eps, F64Attr:$weight_decay,
+                       DefaultValuedAttr<F64Attr, "1.0">:$grad_scale);
   let results = (outs Cleave_FloatTensor:$next_param,
                       Cleave_FloatTensor:$next_exp_avg,
                       Cleave_FloatTensor:$next_exp_avg_sq);
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Cleave_DropoutMaskOp : Cleave_Op<"dropout_mask",
