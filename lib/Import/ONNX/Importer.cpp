@@ -195,10 +195,14 @@ FailureOr<Type> GraphImporter::inputType(const onnx::ValueInfoProto &input) {
     return error(what + " has no shape; give one with --input-shape=" +
                  input.name() + ":<dims>");
   SmallVector<int64_t> shape;
+  // A negative dim_value (paddle2onnx writes -1) is an unknown dimension,
+  // as onnxruntime reads it: without a name, only --input-shape (or
+  // --default-dim-size) binds it.
+  auto known = [](const onnx::TensorShapeProto::Dimension &dim) {
+    return dim.has_dim_value() && dim.dim_value() >= 0;
+  };
   for (auto [i, dim] : llvm::enumerate(tensor.shape().dim())) {
-    if (dim.has_dim_value()) {
-      if (dim.dim_value() < 0)
-        return error(what + " has negative dimension " + Twine(i));
+    if (known(dim)) {
       shape.push_back(dim.dim_value());
       continue;
     }
@@ -207,8 +211,13 @@ FailureOr<Type> GraphImporter::inputType(const onnx::ValueInfoProto &input) {
       continue;
     }
     if (bound == options.inputShapes.end() && !options.defaultDimSize)
-      return error(what + " has symbolic dimension " + Twine(i) +
+      return error(what + (dim.has_dim_value() ? " has unknown dimension "
+                                               : " has symbolic dimension ") +
+                   Twine(i) +
                    (dim.has_dim_param() ? " ('" + dim.dim_param() + "')" : "") +
+                   (dim.has_dim_value()
+                        ? " (dim_value " + std::to_string(dim.dim_value()) + ")"
+                        : "") +
                    "; bind it with --input-shape=" + input.name() + ":<dims>" +
                    (dim.has_dim_param() ? " or --dim=" + dim.dim_param() + "=N"
                                         : ""));
@@ -220,7 +229,7 @@ FailureOr<Type> GraphImporter::inputType(const onnx::ValueInfoProto &input) {
       return error(what + " has rank " + Twine(shape.size()) +
                    " but --input-shape gives rank " + Twine(given.size()));
     for (size_t i = 0; i < shape.size(); ++i)
-      if (tensor.shape().dim(i).has_dim_value() && shape[i] != given[i])
+      if (known(tensor.shape().dim(i)) && shape[i] != given[i])
         return error(what + " has dimension " + Twine(i) + " of size " +
                      Twine(shape[i]) + " but --input-shape gives " +
                      Twine(given[i]));
