@@ -328,6 +328,91 @@ LogicalResult buildSoftmaxV1(NodeState &node, SmallVectorImpl<Value> &results) {
   return success();
 }
 
+/// NegativeLogLikelihoodLoss of log-probabilities `logp` [N, C, d...]
+/// (ONNX's definition, composed of graph ops so that training
+/// differentiates it): each element's loss is -logp[n, target, d...],
+/// weighted by weight[target] when a weight is given, and 0 where the
+/// target is `ignore_index`; "mean" divides the sum by the sum of the
+/// weights kept (by the number kept without a weight).
+LogicalResult buildLikelihoodLoss(NodeState &node, Value logp, Value target,
+                                  Value weight,
+                                  SmallVectorImpl<Value> &results) {
+  OpBuilder &b = node.builder;
+  Location loc = node.loc;
+  FailureOr<StringAttr> reductionAttr =
+      node.optionalAttr<StringAttr>("reduction", "STRING");
+  FailureOr<IntegerAttr> ignoreAttr =
+      node.optionalAttr<IntegerAttr>("ignore_index", "INT");
+  if (failed(reductionAttr) || failed(ignoreAttr))
+    return failure();
+  StringRef reduction = *reductionAttr ? reductionAttr->getValue() : "mean";
+  if (reduction != "mean" && reduction != "sum" && reduction != "none")
+    return node.fail("reduction '" + reduction +
+                     "' is not one of none, sum and mean");
+  auto logpType = cast<RankedTensorType>(logp.getType());
+  auto targetType = cast<RankedTensorType>(target.getType());
+  if (logpType.getRank() < 2 ||
+      targetType.getRank() != logpType.getRank() - 1)
+    return node.fail("needs input [N, C, d...] and target [N, d...]");
+  Type element = logpType.getElementType();
+  Value kept, safe = target;
+  if (*ignoreAttr) {
+    Value ignored = node.constantScalar((double)ignoreAttr->getInt(),
+                                        targetType.getElementType());
+    kept = NotOp::create(b, loc, EqualOp::create(b, loc, target, ignored));
+    // An ignored target may be any integer: gather at class 0 instead.
+    safe = WhereOp::create(
+        b, loc, kept, target,
+        node.constantScalar(0, targetType.getElementType()));
+  }
+  Value axis1 = node.constantI64({1});
+  Value picked = SqueezeOp::create(
+      b, loc,
+      GatherElementsOp::create(b, loc, logp,
+                               UnsqueezeOp::create(b, loc, safe, axis1), 1),
+      axis1);
+  Value loss = NegOp::create(b, loc, picked);
+  Value weights;
+  if (weight)
+    weights = GatherOp::create(b, loc, weight, safe, 0);
+  if (kept) {
+    Value mask = CastOp::create(b, loc, kept, element, uint64_t(1));
+    weights = weights ? Value(MulOp::create(b, loc, weights, mask)) : mask;
+  }
+  if (weights)
+    loss = MulOp::create(b, loc, loss, weights);
+  Value none = NoneOp::create(b, loc);
+  auto sum = [&](Value v) -> Value {
+    return ReduceSumOp::create(b, loc, v, none, 0, 0);
+  };
+  if (reduction == "sum")
+    loss = sum(loss);
+  else if (reduction == "mean")
+    loss = weights ? Value(DivOp::create(b, loc, sum(loss), sum(weights)))
+                   : Value(ReduceMeanOp::create(b, loc, loss, none, 0, 0));
+  results.push_back(loss);
+  return success();
+}
+
+LogicalResult buildNegativeLogLikelihoodLoss(NodeState &node,
+                                             SmallVectorImpl<Value> &results) {
+  return buildLikelihoodLoss(node, node.operands[0], node.operands[1],
+                             node.operands[2], results);
+}
+
+/// SoftmaxCrossEntropyLoss: the likelihood loss of LogSoftmax over the
+/// class axis (1), which is also the second output.
+LogicalResult buildSoftmaxCrossEntropyLoss(NodeState &node,
+                                           SmallVectorImpl<Value> &results) {
+  Value logp = LogSoftmaxOp::create(node.builder, node.loc, node.operands[0],
+                                    1);
+  if (failed(buildLikelihoodLoss(node, logp, node.operands[1],
+                                 node.operands[2], results)))
+    return failure();
+  results.push_back(logp);
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // The table
 //===----------------------------------------------------------------------===//
@@ -375,6 +460,10 @@ const OpSpec kOps[] = {
     {"Softmax", 13, "cleave.softmax", 1},
     {"LogSoftmax", 1, "", 1, nullptr, buildSoftmaxV1<LogSoftmaxOp>},
     {"LogSoftmax", 13, "cleave.log_softmax", 1},
+    {"NegativeLogLikelihoodLoss", 12, "", 3, nullptr,
+     buildNegativeLogLikelihoodLoss},
+    {"SoftmaxCrossEntropyLoss", 12, "", 3, nullptr,
+     buildSoftmaxCrossEntropyLoss},
     // Broadcasting elementwise.
     {"Add", 1, "cleave.add", 2, legacyBroadcast},
     {"Add", 7, "cleave.add", 2},
@@ -495,12 +584,14 @@ const Required kRequired[] = {
     {"Dropout", 0, 1},
     {"Gemm", 0, 2},
     {"LayerNormalization", 0, 2},
+    {"NegativeLogLikelihoodLoss", 0, 2},
     {"Pad", 2, 1},
     {"Pad", 11, 2},
     {"Reshape", 1, 1},
     {"Resize", 0, 1},
     {"Slice", 1, 1},
     {"Slice", 10, 3},
+    {"SoftmaxCrossEntropyLoss", 0, 2},
     {"Split", 0, 1},
     {"Squeeze", 0, 1},
     {"TopK", 1, 1},
