@@ -3,7 +3,9 @@
 #include "OpTable.h"
 #include "TensorImport.h"
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
+#include "cleave/Dialect/Cleave/IR/ConstantUtils.h"
 #include "llvm/ADT/STLExtras.h"
+#include <limits>
 
 using namespace mlir;
 using namespace cleave::graph;
@@ -413,6 +415,277 @@ LogicalResult buildSoftmaxCrossEntropyLoss(NodeState &node,
   return success();
 }
 
+/// An INT attribute, `fallback` when absent; fails on another type.
+FailureOr<int64_t> intAttr(NodeState &node, StringRef name, int64_t fallback) {
+  FailureOr<IntegerAttr> attr = node.optionalAttr<IntegerAttr>(name, "INT");
+  if (failed(attr))
+    return failure();
+  return *attr ? attr->getInt() : fallback;
+}
+
+/// A FLOAT attribute, `fallback` when absent.
+FailureOr<double> floatAttr(NodeState &node, StringRef name, double fallback) {
+  FailureOr<FloatAttr> attr = node.optionalAttr<FloatAttr>(name, "FLOAT");
+  if (failed(attr))
+    return failure();
+  return *attr ? attr->getValueAsDouble() : fallback;
+}
+
+/// CastLike: Cast to the element type of the second input.
+LogicalResult buildCastLike(NodeState &node, SmallVectorImpl<Value> &results) {
+  FailureOr<int64_t> saturate = intAttr(node, "saturate", 1);
+  if (failed(saturate))
+    return failure();
+  results.push_back(CastOp::create(node.builder, node.loc, node.operands[0],
+                                   elementTypeOf(node.operands[1]),
+                                   (uint64_t)*saturate));
+  return success();
+}
+
+/// ReduceL1 (the sum of |x|) and ReduceLogSum (log of the sum): a
+/// reduce_sum with the node's axes and flags around an elementwise op.
+template <bool L1>
+LogicalResult buildSumReduction(NodeState &node,
+                                SmallVectorImpl<Value> &results) {
+  FailureOr<int64_t> keepdims = intAttr(node, "keepdims", 1);
+  FailureOr<int64_t> noop = intAttr(node, "noop_with_empty_axes", 0);
+  if (failed(keepdims) || failed(noop))
+    return failure();
+  OpBuilder &b = node.builder;
+  Value data = node.operands[0];
+  Value axes = node.operands[1] ? node.operands[1]
+                                : Value(NoneOp::create(b, node.loc));
+  if (L1)
+    data = AbsOp::create(b, node.loc, data);
+  Value sum = ReduceSumOp::create(b, node.loc, data, axes, *keepdims, *noop);
+  results.push_back(L1 ? sum : Value(LogOp::create(b, node.loc, sum)));
+  return success();
+}
+
+/// ThresholdedRelu: x where x > alpha (default 1), else 0.
+LogicalResult buildThresholdedRelu(NodeState &node,
+                                   SmallVectorImpl<Value> &results) {
+  FailureOr<double> alpha = floatAttr(node, "alpha", 1.0);
+  if (failed(alpha))
+    return failure();
+  Value x = node.operands[0];
+  Type element = elementTypeOf(x);
+  OpBuilder &b = node.builder;
+  Value above = GreaterOp::create(b, node.loc, x,
+                                  node.constantScalar(*alpha, element));
+  results.push_back(WhereOp::create(b, node.loc, above, x,
+                                    node.constantScalar(0, element)));
+  return success();
+}
+
+/// Tan: sin / cos.
+LogicalResult buildTan(NodeState &node, SmallVectorImpl<Value> &results) {
+  OpBuilder &b = node.builder;
+  Value x = node.operands[0];
+  results.push_back(DivOp::create(b, node.loc, SinOp::create(b, node.loc, x),
+                                  CosOp::create(b, node.loc, x)));
+  return success();
+}
+
+/// IsInf: |x| = inf, each sign only if its detect_* attribute is set.
+LogicalResult buildIsInf(NodeState &node, SmallVectorImpl<Value> &results) {
+  FailureOr<int64_t> negative = intAttr(node, "detect_negative", 1);
+  FailureOr<int64_t> positive = intAttr(node, "detect_positive", 1);
+  if (failed(negative) || failed(positive))
+    return failure();
+  OpBuilder &b = node.builder;
+  Value x = node.operands[0];
+  Type element = elementTypeOf(x);
+  double inf = std::numeric_limits<double>::infinity();
+  Value pos = EqualOp::create(b, node.loc, x, node.constantScalar(inf, element));
+  Value neg =
+      EqualOp::create(b, node.loc, x, node.constantScalar(-inf, element));
+  if (*negative && *positive)
+    results.push_back(OrOp::create(b, node.loc, pos, neg));
+  else if (*negative || *positive)
+    results.push_back(*positive ? pos : neg);
+  else
+    results.push_back(AndOp::create(b, node.loc, pos, neg)); // all false
+  return success();
+}
+
+/// DepthToSpace (modes DCR and CRD) and SpaceToDepth: a reshape to six
+/// axes, a transpose, and a reshape back to four.
+template <bool ToSpace>
+LogicalResult buildDepthSpace(NodeState &node,
+                              SmallVectorImpl<Value> &results) {
+  FailureOr<int64_t> blockAttr = intAttr(node, "blocksize", 0);
+  FailureOr<StringAttr> modeAttr =
+      node.optionalAttr<StringAttr>("mode", "STRING");
+  if (failed(blockAttr) || failed(modeAttr))
+    return failure();
+  StringRef mode = *modeAttr ? modeAttr->getValue() : "DCR";
+  Value x = node.operands[0];
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t bs = *blockAttr;
+  if (type.getRank() != 4 || !type.hasStaticShape() || bs < 1)
+    return node.fail("needs a static 4-D input and a positive blocksize");
+  int64_t n = type.getDimSize(0), c = type.getDimSize(1),
+          h = type.getDimSize(2), w = type.getDimSize(3);
+  SmallVector<int64_t> six, perm, four;
+  if (ToSpace) {
+    if (c % (bs * bs))
+      return node.fail("channels " + Twine(c) + " do not divide by blocksize^2");
+    if (mode == "CRD") {
+      six = {n, c / (bs * bs), bs, bs, h, w};
+      perm = {0, 1, 4, 2, 5, 3};
+    } else if (mode == "DCR") {
+      six = {n, bs, bs, c / (bs * bs), h, w};
+      perm = {0, 3, 4, 1, 5, 2};
+    } else {
+      return node.fail("mode '" + mode + "' is not DCR or CRD");
+    }
+    four = {n, c / (bs * bs), h * bs, w * bs};
+  } else {
+    if (h % bs || w % bs)
+      return node.fail("height and width must divide by the blocksize");
+    six = {n, c, h / bs, bs, w / bs, bs};
+    perm = {0, 3, 5, 1, 2, 4};
+    four = {n, c * bs * bs, h / bs, w / bs};
+  }
+  OpBuilder &b = node.builder;
+  Value blocks = ReshapeOp::create(b, node.loc, x, node.constantI64(six),
+                                   uint64_t(0));
+  Value moved = TransposeOp::create(b, node.loc, blocks,
+                                    b.getDenseI64ArrayAttr(perm));
+  results.push_back(ReshapeOp::create(b, node.loc, moved,
+                                      node.constantI64(four), uint64_t(0)));
+  return success();
+}
+
+/// 0, 1, ..., size - 1 along `axis` of a tensor of `rank` axes (size 1
+/// elsewhere), as a constant of `element` type.
+Value iotaAlong(NodeState &node, int64_t size, int64_t axis, int64_t rank,
+                Type element) {
+  SmallVector<int64_t> shape(rank, 1);
+  shape[axis] = size;
+  auto type = RankedTensorType::get(shape, element);
+  SmallVector<Attribute> values;
+  for (int64_t i = 0; i < size; ++i)
+    values.push_back(isa<FloatType>(element)
+                         ? Attribute(FloatAttr::get(element, (double)i))
+                         : Attribute(IntegerAttr::get(element, i)));
+  return ConstantOp::create(node.builder, node.loc,
+                            DenseElementsAttr::get(type, values));
+}
+
+/// Hardmax: 1 at the first maximum along `axis` (default -1; before opset
+/// 13 the input flattens to 2-D at `axis`, default 1), 0 elsewhere.
+LogicalResult buildHardmax(NodeState &node, SmallVectorImpl<Value> &results) {
+  Value x = node.operands[0];
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  bool flat = node.opset < 13;
+  FailureOr<int64_t> axisAttr = intAttr(node, "axis", flat ? 1 : -1);
+  if (failed(axisAttr))
+    return failure();
+  int64_t axis = *axisAttr < 0 ? *axisAttr + rank : *axisAttr;
+  if (axis < 0 || axis >= rank || !type.hasStaticShape())
+    return node.fail("needs a static input and an axis in range");
+  OpBuilder &b = node.builder;
+  Value rows = x;
+  int64_t along = axis, width = type.getDimSize(axis), count = 2;
+  if (flat) {
+    int64_t outer = 1, inner = 1;
+    for (int64_t i = 0; i < rank; ++i)
+      (i < axis ? outer : inner) *= type.getDimSize(i);
+    rows = ReshapeOp::create(b, node.loc, x, node.constantI64({outer, inner}),
+                             uint64_t(0));
+    along = 1;
+    width = inner;
+  } else {
+    count = rank;
+  }
+  Value first = ArgMaxOp::create(b, node.loc, rows, along, 1, 0);
+  Value hit = EqualOp::create(
+      b, node.loc, first,
+      iotaAlong(node, width, along, count, b.getI64Type()));
+  Value onehot = CastOp::create(b, node.loc, hit, type.getElementType(),
+                                uint64_t(1));
+  if (flat)
+    onehot = ReshapeOp::create(b, node.loc, onehot,
+                               node.constantI64(type.getShape()), uint64_t(0));
+  results.push_back(onehot);
+  return success();
+}
+
+/// OneHot: values[1] where the (wrapped) index equals the position along
+/// the new axis, values[0] elsewhere. `depth` must be a constant.
+LogicalResult buildOneHot(NodeState &node, SmallVectorImpl<Value> &results) {
+  Value indices = node.operands[0], depth = node.operands[1],
+        values = node.operands[2];
+  std::optional<SmallVector<double>> depthValue =
+      cleave::graph::getConstantFloats(depth);
+  if (!depthValue || depthValue->size() != 1)
+    return node.fail("depth must be a constant scalar (fix it with "
+                     "--input-value)");
+  double size = std::floor(depthValue->front());
+  auto type = cast<RankedTensorType>(indices.getType());
+  int64_t rank = type.getRank() + 1;
+  FailureOr<int64_t> axisAttr = intAttr(node, "axis", -1);
+  if (failed(axisAttr))
+    return failure();
+  int64_t axis = *axisAttr < 0 ? *axisAttr + rank : *axisAttr;
+  if (axis < 0 || axis >= rank || size < 1)
+    return node.fail("needs an axis in range and a positive depth");
+  OpBuilder &b = node.builder;
+  Location loc = node.loc;
+  Type element = type.getElementType();
+  // Negative indices count from the end.
+  Value wrapped = WhereOp::create(
+      b, loc, LessOp::create(b, loc, indices, node.constantScalar(0, element)),
+      AddOp::create(b, loc, indices, node.constantScalar(size, element)),
+      indices);
+  Value hit = EqualOp::create(
+      b, loc, UnsqueezeOp::create(b, loc, wrapped, node.constantI64({axis})),
+      iotaAlong(node, (int64_t)size, axis, rank, element));
+  Value off = GatherOp::create(b, loc, values, node.constantI64({0}, true), 0);
+  Value on = GatherOp::create(b, loc, values, node.constantI64({1}, true), 0);
+  results.push_back(WhereOp::create(b, loc, hit, on, off));
+  return success();
+}
+
+/// EyeLike: a constant of the (static, 2-D) input's shape with ones on
+/// diagonal `k`, of type `dtype` (default the input's).
+LogicalResult buildEyeLike(NodeState &node, SmallVectorImpl<Value> &results) {
+  auto type = cast<RankedTensorType>(node.operands[0].getType());
+  FailureOr<int64_t> k = intAttr(node, "k", 0);
+  FailureOr<IntegerAttr> dtypeAttr =
+      node.optionalAttr<IntegerAttr>("dtype", "INT");
+  if (failed(k) || failed(dtypeAttr))
+    return failure();
+  if (type.getRank() != 2 || !type.hasStaticShape())
+    return node.fail("needs a static 2-D input");
+  Type element = type.getElementType();
+  if (*dtypeAttr) {
+    std::string message;
+    FailureOr<Type> chosen = importElementType(
+        (int32_t)dtypeAttr->getInt(), node.builder.getContext(), message);
+    if (failed(chosen))
+      return node.fail("dtype: " + message);
+    element = *chosen;
+  }
+  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+  SmallVector<Attribute> values;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) {
+      int64_t one = j - i == *k;
+      values.push_back(isa<FloatType>(element)
+                           ? Attribute(FloatAttr::get(element, (double)one))
+                           : Attribute(IntegerAttr::get(element, one)));
+    }
+  results.push_back(ConstantOp::create(
+      node.builder, node.loc,
+      DenseElementsAttr::get(RankedTensorType::get({rows, cols}, element),
+                             values)));
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // The table
 //===----------------------------------------------------------------------===//
@@ -457,6 +730,19 @@ const OpSpec kOps[] = {
     {"Dropout", 12, "cleave.dropout", 3},
     {"Trilu", 14, "cleave.trilu", 2},
     {"Softmax", 1, "", 1, nullptr, buildSoftmaxV1<SoftmaxOp>},
+    {"Hardmax", 1, "", 1, nullptr, buildHardmax},
+    {"ThresholdedRelu", 10, "", 1, nullptr, buildThresholdedRelu},
+    {"Tan", 7, "", 1, nullptr, buildTan},
+    {"IsInf", 10, "", 1, nullptr, buildIsInf},
+    {"CastLike", 15, "", 2, nullptr, buildCastLike},
+    {"DepthToSpace", 1, "", 1, nullptr, buildDepthSpace<true>},
+    {"SpaceToDepth", 1, "", 1, nullptr, buildDepthSpace<false>},
+    {"OneHot", 9, "", 3, nullptr, buildOneHot},
+    {"EyeLike", 9, "", 1, nullptr, buildEyeLike},
+    {"ReduceL1", 1, "", 2, axesToInput, buildSumReduction<true>},
+    {"ReduceL1", 18, "", 2, nullptr, buildSumReduction<true>},
+    {"ReduceLogSum", 1, "", 2, axesToInput, buildSumReduction<false>},
+    {"ReduceLogSum", 18, "", 2, nullptr, buildSumReduction<false>},
     {"Softmax", 13, "cleave.softmax", 1},
     {"LogSoftmax", 1, "", 1, nullptr, buildSoftmaxV1<LogSoftmaxOp>},
     {"LogSoftmax", 13, "cleave.log_softmax", 1},
@@ -597,6 +883,8 @@ const Required kRequired[] = {
     {"TopK", 1, 1},
     {"Trilu", 0, 1},
     {"Unsqueeze", 1, 1},
+    {"ReduceL1", 0, 1},
+    {"ReduceLogSum", 0, 1},
     {"ReduceL2", 0, 1},
     {"ReduceLogSumExp", 0, 1},
     {"ReduceMax", 0, 1},
