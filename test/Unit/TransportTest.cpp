@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "RuntimeTestUtils.h"
 #include "cleave/Runtime/Transport.h"
 #include <gtest/gtest.h>
 #include <mpi.h>
@@ -14,6 +15,8 @@
 #include <vector>
 
 namespace {
+
+using cleave::testing::view;
 
 int rank() {
   int r = 0;
@@ -27,19 +30,6 @@ int ranks() {
   return n;
 }
 
-/// A borrowed tensor over `values` with `dims`.
-template <typename T>
-cleave_tensor view(std::vector<T> &values, cleave_dtype dtype,
-                   std::vector<int64_t> dims) {
-  cleave_tensor t{};
-  t.dtype = dtype;
-  t.rank = (int32_t)dims.size();
-  for (size_t i = 0; i < dims.size(); ++i)
-    t.dims[i] = dims[i];
-  t.data = values.data();
-  return t;
-}
-
 /// The status's message, freeing it ("" for success).
 std::string message(cleave_status status) {
   std::string text = status ? cleave_status_message(status) : "";
@@ -50,8 +40,8 @@ std::string message(cleave_status status) {
 TEST(Transport, AllGatherJoinsRanksInOrder) {
   int r = rank(), n = ranks();
   std::vector<int64_t> in = {10 * r, 10 * r + 1}, out(2 * n, -1);
-  cleave_tensor x = view(in, CLEAVE_DTYPE_I64, {2});
-  cleave_tensor y = view(out, CLEAVE_DTYPE_I64, {2 * n});
+  cleave_tensor x = view(CLEAVE_DTYPE_I64, {2}, in);
+  cleave_tensor y = view(CLEAVE_DTYPE_I64, {2 * n}, out);
   ASSERT_EQ(message(cleave_transport_all_gather(&x, &y)), "");
   for (int k = 0; k < n; ++k) {
     EXPECT_EQ(out[2 * k], 10 * k);
@@ -66,8 +56,8 @@ TEST(Transport, ReduceScatterKeepsThisRanksSliceOfTheSum) {
   std::vector<float> in(2 * n), out(2, -1);
   for (int i = 0; i < 2 * n; ++i)
     in[i] = (float)(100 * r + i);
-  cleave_tensor x = view(in, CLEAVE_DTYPE_F32, {2 * n, 1});
-  cleave_tensor y = view(out, CLEAVE_DTYPE_F32, {2, 1});
+  cleave_tensor x = view(CLEAVE_DTYPE_F32, {2 * n, 1}, in);
+  cleave_tensor y = view(CLEAVE_DTYPE_F32, {2, 1}, out);
   ASSERT_EQ(message(cleave_transport_reduce_scatter(&x, &y)), "");
   for (int j = 0; j < 2; ++j)
     EXPECT_EQ(out[j], (float)(100 * n * (n - 1) / 2 + n * (2 * r + j)));
@@ -77,7 +67,7 @@ TEST(Transport, BroadcastCopiesTheRoots) {
   int r = rank(), n = ranks();
   for (int root = 0; root < n; ++root) {
     std::vector<float> values = {(float)r, (float)r + 0.5f, -(float)r};
-    cleave_tensor t = view(values, CLEAVE_DTYPE_F32, {3});
+    cleave_tensor t = view(CLEAVE_DTYPE_F32, {3}, values);
     ASSERT_EQ(message(cleave_transport_broadcast(&t, root)), "");
     EXPECT_EQ(values, (std::vector<float>{(float)root, (float)root + 0.5f,
                                           -(float)root}));
@@ -87,18 +77,18 @@ TEST(Transport, BroadcastCopiesTheRoots) {
 TEST(Transport, WrongSizesAreErrorsOnEveryRank) {
   int n = ranks();
   std::vector<float> in(4), out(4 * n + 1);
-  cleave_tensor x = view(in, CLEAVE_DTYPE_F32, {4});
-  cleave_tensor y = view(out, CLEAVE_DTYPE_F32, {4 * n + 1});
+  cleave_tensor x = view(CLEAVE_DTYPE_F32, {4}, in);
+  cleave_tensor y = view(CLEAVE_DTYPE_F32, {4 * n + 1}, out);
   EXPECT_NE(message(cleave_transport_all_gather(&x, &y))
                 .find("the output must hold " + std::to_string(n) + " inputs"),
             std::string::npos);
-  cleave_tensor small = view(out, CLEAVE_DTYPE_F32, {3});
+  cleave_tensor small = view(CLEAVE_DTYPE_F32, {3}, out);
   EXPECT_NE(message(cleave_transport_reduce_scatter(&x, &small))
                 .find("the input must hold"),
             std::string::npos);
   std::vector<int32_t> ints(4 * n);
-  cleave_tensor i32 = view(ints, CLEAVE_DTYPE_I32, {4 * n});
-  cleave_tensor one = view(ints, CLEAVE_DTYPE_I32, {4});
+  cleave_tensor i32 = view(CLEAVE_DTYPE_I32, {4 * n}, ints);
+  cleave_tensor one = view(CLEAVE_DTYPE_I32, {4}, ints);
   EXPECT_NE(message(cleave_transport_reduce_scatter(&i32, &one))
                 .find("only f32"),
             std::string::npos);

@@ -16,14 +16,6 @@ namespace cleave::graph {
 
 namespace {
 
-int64_t bytes(Value v) {
-  auto type = dyn_cast<RankedTensorType>(v.getType());
-  if (!type)
-    return 0;
-  int64_t width = std::max<int64_t>(type.getElementTypeBitWidth() / 8, 1);
-  return type.getNumElements() * width;
-}
-
 double product(ArrayRef<int64_t> dims) {
   double p = 1;
   for (int64_t d : dims)
@@ -39,6 +31,14 @@ double windowFlops(Operation *op) {
 }
 
 } // namespace
+
+int64_t bytes(Value v) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!type)
+    return 0;
+  int64_t width = std::max<int64_t>(type.getElementTypeBitWidth() / 8, 1);
+  return type.getNumElements() * width;
+}
 
 double numElements(Value value) {
   auto type = dyn_cast<RankedTensorType>(value.getType());

@@ -204,12 +204,6 @@ LogicalResult verifyLeadingAxisCollective(Operation *op, int64_t replicas,
 } // namespace
 
 namespace {
-int64_t tensorBytes(Value value) {
-  auto type = cast<RankedTensorType>(value.getType());
-  return type.getNumElements() *
-         std::max<int64_t>(type.getElementTypeBitWidth() / 8, 1);
-}
-
 /// A ring over `n` replicas that passes (n - 1) / n of `bytes` around
 /// `rounds` times, in n - 1 messages each time.
 cleave::graph::LinkTraffic ring(int64_t n, double bytes, int64_t rounds) {
@@ -220,25 +214,26 @@ cleave::graph::LinkTraffic ring(int64_t n, double bytes, int64_t rounds) {
 } // namespace
 
 cleave::graph::LinkTraffic AllReduceOp::getLinkTraffic() {
-  double bytes = 0;
+  double total = 0;
   for (Value operand : getOperands())
-    bytes += tensorBytes(operand);
-  return ring(functionReplicas(*this), bytes, 2);
+    total += cleave::graph::bytes(operand);
+  return ring(functionReplicas(*this), total, 2);
 }
 
 cleave::graph::LinkTraffic AllGatherOp::getLinkTraffic() {
-  return ring(getReplicas(), tensorBytes(getResult()), 1);
+  return ring(getReplicas(), cleave::graph::bytes(getResult()), 1);
 }
 
 cleave::graph::LinkTraffic ReduceScatterOp::getLinkTraffic() {
-  return ring(getReplicas(), tensorBytes(getOperand()), 1);
+  return ring(getReplicas(), cleave::graph::bytes(getOperand()), 1);
 }
 
 cleave::graph::LinkTraffic BroadcastOp::getLinkTraffic() {
   int64_t n = functionReplicas(*this);
   if (n < 2)
     return {};
-  return {(double)tensorBytes(getOperand()), (int64_t)llvm::Log2_64_Ceil(n)};
+  return {(double)cleave::graph::bytes(getOperand()),
+          (int64_t)llvm::Log2_64_Ceil(n)};
 }
 
 LogicalResult AllGatherOp::verify() {

@@ -28,6 +28,10 @@ struct LinkTraffic {
   int64_t messages = 0;
 };
 
+/// Bytes of a ranked tensor value (at least one per element; 0 for
+/// anything else).
+int64_t bytes(mlir::Value value);
+
 /// Elements of a ranked tensor value (0 for anything else).
 double numElements(mlir::Value value);
 
