@@ -9,8 +9,12 @@ number of runs, and print each p50 latency, the ratio Cleave /
 onnxruntime (below 1: Cleave is faster) and the largest absolute
 difference between the two programs' outputs.
 
-  python3 bench/cpu_vs_onnxruntime.py --tools ../cleave-build/bin [--threads 1]
+  python3 bench/cpu_vs_onnxruntime.py --tools ../cleave-build/bin [--threads 1,2]
   python3 bench/cpu_vs_onnxruntime.py --only resnet50 --batch 8
+  python3 bench/cpu_vs_onnxruntime.py --suite ../cleave-user-models/suite.json
+
+A model that does not compile is listed at the end with the compiler's
+first error line.
 """
 import argparse
 import json
@@ -31,16 +35,26 @@ sys.path.insert(0, os.path.join(root, "test", "e2e"))
 from reference import random_inputs, safe  # noqa: E402
 
 
-def suite():
-    """(name, path, dims, int ranges) for every model benchmarked."""
+def suite(path=None):
+    """(name, path, dims, int ranges, shapes) for every model benchmarked:
+    the real-model suite and the bundled examples, or the suite.json at
+    `path` (bench/export_user_models.py writes one)."""
+    if path:
+        with open(path) as f:
+            models = json.load(f)["models"]
+        for name, spec in models.items():
+            yield (name, os.path.join(os.path.dirname(path), spec["file"]),
+                   spec.get("dims", {}), spec.get("int_ranges", {}),
+                   spec.get("shapes", {}))
+        return
     with open(os.path.join(root, "test", "models", "suite.json")) as f:
         models = json.load(f)["models"]
     for name, spec in models.items():
         yield (name, os.path.join(root, "test", "models", name + ".onnx"),
-               spec["dims"], spec.get("int_ranges", {}))
+               spec["dims"], spec.get("int_ranges", {}), {})
     for name in ("tiny_mlp", "tiny_cnn"):
         yield (name, os.path.join(root, "examples", name + ".onnx"),
-               {"N": 1}, {})
+               {"N": 1}, {}, {})
 
 
 def onnxruntime_p50(path, feeds, threads, runs):
@@ -80,33 +94,45 @@ def main():
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--tools", default=os.path.join(root, "..",
                                                         "cleave-build", "bin"))
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", default="1",
+                        help="thread counts, comma-separated (default 1)")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--batch", type=int,
                         help="batch size of every model (default: the suite's)")
+    parser.add_argument("--suite",
+                        help="a suite.json of other models (default: the "
+                        "real-model suite and the examples)")
     parser.add_argument("--only", action="append",
-                        help="benchmark only this model (repeatable)")
+                        help="benchmark only models whose name has this "
+                        "(repeatable)")
     args = parser.parse_args()
+    threads = [int(t) for t in args.threads.split(",")]
 
-    rows = []
+    rows, failed = [], []
     with tempfile.TemporaryDirectory() as work:
-        for name, path, dims, int_ranges in suite():
-            if args.only and name not in args.only:
+        for name, path, dims, int_ranges, shapes in suite(args.suite):
+            if args.only and not any(o in name for o in args.only):
                 continue
             if args.batch:  # The suite's batch dims are 'batch' or 'N'.
                 dims = {d: args.batch if d in ("batch", "N") else size
                         for d, size in dims.items()}
             bundle = os.path.join(work, name)
             start = time.perf_counter()
-            subprocess.run([os.path.join(args.tools, "cleave-compile"), path,
-                            "--target=cpu", "-o", bundle] +
-                           [f"--dim={d}={size}" for d, size in dims.items()],
-                           check=True)
+            built = subprocess.run(
+                [os.path.join(args.tools, "cleave-compile"), path,
+                 "--target=cpu", "-o", bundle] +
+                [f"--dim={d}={size}" for d, size in dims.items()],
+                capture_output=True, text=True)
             compile_s = time.perf_counter() - start
+            if built.returncode != 0:
+                why = (built.stderr.strip().splitlines() or ["?"])[0]
+                failed.append((name, why))
+                continue
 
             session = onnxruntime.InferenceSession(
                 path, providers=["CPUExecutionProvider"])
-            feeds = random_inputs(session, dims=dims, int_ranges=int_ranges)
+            feeds = random_inputs(session, shapes=shapes, dims=dims,
+                                  int_ranges=int_ranges)
             inputs = {}
             for input_name, value in feeds.items():
                 inputs[input_name] = os.path.join(work, safe(input_name) +
@@ -115,26 +141,38 @@ def main():
             outputs = {o.name: os.path.join(work, "out_" + safe(o.name) +
                                             ".npy")
                        for o in session.get_outputs()}
-            cleave_ms = cleave_p50(args.tools, bundle, inputs, outputs,
-                                   args.threads, args.runs)
+            # Alternate the two programs, one thread count at a time.
+            times = []
+            for t in threads:
+                cleave_ms = cleave_p50(args.tools, bundle, inputs, outputs,
+                                       t, args.runs)
+                ort_ms = onnxruntime_p50(path, feeds, t, args.runs)
+                times.append((cleave_ms, ort_ms))
             error = max(float(np.abs(np.load(outputs[o.name]).astype(np.float64)
                                      - want).max())
                         for o, want in zip(session.get_outputs(),
                                            session.run(None, feeds)))
-            ort_ms = onnxruntime_p50(path, feeds, args.threads, args.runs)
-            shape = "x".join(str(d) for d in
-                             next(iter(feeds.values())).shape)
-            rows.append((name, shape, compile_s, cleave_ms, ort_ms, error))
+            rows.append((name, compile_s, times, error))
 
-    print(f"threads {args.threads}, {args.runs} runs, p50 latency")
-    print(f"{'model':14} {'input':14} {'compile s':>9} {'cleave ms':>10} "
-          f"{'ort ms':>9} {'ratio':>6} {'max err':>9}")
-    for name, shape, compile_s, cleave_ms, ort_ms, error in rows:
-        print(f"{name:14} {shape:14} {compile_s:9.2f} {cleave_ms:10.3f} "
-              f"{ort_ms:9.3f} {cleave_ms / ort_ms:6.2f} {error:9.2g}")
-    ratios = [row[3] / row[4] for row in rows]
-    print(f"geomean ratio {np.exp(np.mean(np.log(ratios))):.2f}, "
-          f"worst {max(ratios):.2f}")
+    print(f"{args.runs} runs, p50 latency; ratio = cleave / onnxruntime")
+    header = f"{'model':28} {'compile s':>9}"
+    for t in threads:
+        header += f" | {t}T cleave ms {'ort ms':>8} {'ratio':>6}"
+    print(header + f" | {'max err':>8}")
+    for name, compile_s, times, error in rows:
+        line = f"{name:28} {compile_s:9.2f}"
+        for cleave_ms, ort_ms in times:
+            line += f" | {cleave_ms:12.3f} {ort_ms:8.3f} {cleave_ms / ort_ms:6.2f}"
+        print(line + f" | {error:8.2g}")
+    for i, t in enumerate(threads):
+        ratios = [row[2][i][0] / row[2][i][1] for row in rows]
+        if ratios:
+            worst = max(range(len(rows)), key=lambda r: ratios[r])
+            print(f"{t} thread(s): geomean ratio "
+                  f"{np.exp(np.mean(np.log(ratios))):.2f} over {len(ratios)} "
+                  f"models, worst {ratios[worst]:.2f} ({rows[worst][0]})")
+    for name, why in failed:
+        print(f"{name}: does not compile: {why}")
     return 0
 
 

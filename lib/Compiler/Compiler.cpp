@@ -61,6 +61,8 @@ LogicalResult writeModule(ModuleOp module, const CompileOptions &options) {
   // read all memory-mapped weights; local scope never touches them.
   if (options.elideWeights)
     flags.useLocalScope();
+  if (options.debugInfo)
+    flags.enableDebugInfo();
   if (llvm::Error failure =
           llvm::writeToOutput(options.output, [&](llvm::raw_ostream &os) {
             module->print(os, flags);

@@ -2,7 +2,7 @@
 //
 //   device_0 --weights device_0.weights --input x=x.npy --output y=y.npy
 //            [--num-threads N] [--repeat N] [--warmup N] [--microbatches M]
-//            [--steps S] [--weights-out trained.weights]
+//            [--steps S] [--weights-out trained.weights] [--profile]
 //
 // A data-parallel replica (a program with replicas, joined to the MPI job)
 // reads its share of every batch and stays quiet: replica 0 prints and
@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Profile.h"
 #include "cleave/Runtime/LrSchedule.h"
 #include "cleave/Runtime/Program.h"
 #include "cleave/Runtime/TensorIO.h"
@@ -132,6 +133,7 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
   std::map<std::string, std::string> inputFiles, outputFiles;
   std::string weightsOut;
   long threads = 0, repeat = 1, warmup = 0, microbatches = 1, steps = 0;
+  bool profile = false;
   // --lr-schedule: the schedule, and where the learning rate and the step
   // count lie in the weights (cleave-run reads them from the manifest).
   std::optional<cleave::LrSchedule> schedule;
@@ -177,6 +179,8 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
     } else if ((v = value("--warmup"))) {
       if (!parseCount(v, warmup))
         return fail(self, "--warmup expects a count");
+    } else if (arg == "--profile") {
+      profile = true;
     } else {
       return fail(self, "unknown argument '" + arg + "'");
     }
@@ -384,7 +388,14 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
   // Training on the CPU also times each step: the first one sets kernels
   // up, so the median step is what a longer run costs.
   std::vector<double> times, busy, stepTimes, stepBusy;
+  // A profile times each call on its own: a backend's whole-program replay
+  // (CUDA graphs) would hide them, so it runs the calls one by one.
+  if (profile)
+    cleave::runtime::startProfile(program,
+                                  backend ? backend->synchronize : nullptr);
   for (long run = 0; run < warmup + repeat; ++run) {
+    if (profile && run == warmup)
+      cleave::runtime::resetProfile();
     auto start = std::chrono::steady_clock::now();
     double waitedBefore = cleave_runtime_wait_seconds();
     for (long m = 0; m < slices; ++m) {
@@ -402,7 +413,7 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
           return failStatus(self, s);
       }
       cleave_status s =
-          backend && backend->run
+          backend && backend->run && !profile
               ? backend->run(program, r.arena, weights, in.data(), out.data())
               : program.run(r.arena, weights, in.data(), out.data());
       if (s)
@@ -486,6 +497,8 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
           : ",\"step_p50_ms\":" + std::to_string(percentile(stepTimes, 0.5)) +
                 ",\"step_busy_p50_ms\":" +
                 std::to_string(percentile(stepBusy, 0.5));
+  if (profile)
+    cleave::runtime::printProfile(program, times.size(), stdout);
   std::printf("cleave-timing {\"program\":\"%s\",\"runs\":%zu,"
               "\"microbatches\":%ld,\"min_ms\":%.4f,\"p50_ms\":%.4f,"
               "\"p90_ms\":%.4f,\"busy_p50_ms\":%.4f,\"peak_rss_kb\":%ld%s}\n",

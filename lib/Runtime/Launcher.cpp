@@ -51,7 +51,8 @@ int fail(const std::string &message) {
 struct Options {
   std::string bundle;
   std::vector<std::string> inputs, outputs;
-  bool benchmark = false, report = false;
+  bool benchmark = false, report = false, profile = false;
+  std::string profileOut; // --profile=<file.json>
   unsigned threads = 0, microbatches = 1, steps = 0;
   std::string save, resume, exportOnnx, lrSchedule;
   std::optional<unsigned> repeat, warmup;
@@ -73,6 +74,9 @@ const char *kHelp =
     "  --mpirun=<string>     - The mpirun to use\n"
     "  --num-threads=<uint>  - Threads per device (0: all cores)\n"
     "  --output=<name=file>  - name=file (.npy or .pb)\n"
+    "  --profile[=<file>]    - Time every kernel and transfer call; print "
+    "each device's time by op and its slowest calls (with a file: also "
+    "write every call's totals there as JSON)\n"
     "  --repeat=<uint>       - Timed runs (default 1, or 50 with "
     "--benchmark)\n"
     "  --lr-schedule=<spec>  - Train: scale the learning rate at each step: "
@@ -133,6 +137,9 @@ std::string parseOptions(int argc, char **argv, Options &o, bool &help) {
       if (value)
         return "--" + name + " takes no value";
       (name == "benchmark" ? o.benchmark : o.report) = true;
+    } else if (name == "profile") {
+      o.profile = true;
+      o.profileOut = value.value_or("");
     } else if (name == "input" || name == "output" || name == "hostfile" ||
                name == "mpirun" || name == "save" || name == "resume" ||
                name == "export-onnx" || name == "lr-schedule") {
@@ -279,6 +286,79 @@ std::string format(const char *pattern, ...) {
   std::vsnprintf(text, sizeof text, pattern, args);
   va_end(args);
   return text;
+}
+
+/// What the devices' `cleave-profile` lines say, as tables: per device,
+/// the time per run by graph op, then its slowest calls. With `path`, the
+/// lines' JSON (one object per device) is written there too.
+int printProfiles(const std::string &timing, const std::string &path) {
+  json all = json::array();
+  for (size_t at = timing.find("cleave-profile "); at != std::string::npos;
+       at = timing.find("cleave-profile ", at + 1)) {
+    std::string line = timing.substr(at + 15);
+    json p = json::parse(line.substr(0, line.find('\n')), nullptr, false);
+    if (!p.is_object() || !p.value("sites", json()).is_array())
+      return fail("a device printed a profile that is not JSON: " + line);
+    all.push_back(p);
+  }
+  std::sort(all.begin(), all.end(), [](const json &a, const json &b) {
+    return a.value("program", std::string()) <
+           b.value("program", std::string());
+  });
+  constexpr size_t kTop = 15;
+  for (const json &p : all) {
+    double runs = std::max<double>(1, p.value("runs", 1));
+    struct Row {
+      std::string op;
+      double ms = 0, calls = 0;
+    };
+    std::map<std::string, Row> byOp;
+    std::vector<const json *> sites;
+    double total = 0, calls = 0;
+    for (const json &site : p["sites"]) {
+      Row &row = byOp[site.value("op", std::string())];
+      row.op = site.value("op", std::string());
+      row.ms += site.value("ms", 0.0) / runs;
+      row.calls += site.value("calls", 0.0) / runs;
+      total += site.value("ms", 0.0) / runs;
+      calls += site.value("calls", 0.0) / runs;
+      sites.push_back(&site);
+    }
+    std::vector<Row> rows;
+    for (auto &[name, row] : byOp)
+      rows.push_back(row);
+    std::sort(rows.begin(), rows.end(),
+              [](const Row &a, const Row &b) { return a.ms > b.ms; });
+    std::sort(sites.begin(), sites.end(), [](const json *a, const json *b) {
+      return a->value("ms", 0.0) > b->value("ms", 0.0);
+    });
+    auto share = [&](double ms) { return total > 0 ? 100 * ms / total : 0.0; };
+    std::printf("profile of %s: %.3f ms per run in %.0f calls (mean of %.0f "
+                "runs)\n",
+                p.value("program", std::string()).c_str(), total, calls, runs);
+    std::printf("  %-28s %8s %10s %7s\n", "op", "calls", "ms", "%");
+    for (const Row &row : rows)
+      std::printf("  %-28s %8.0f %10.3f %6.1f%%\n", row.op.c_str(), row.calls,
+                  row.ms, share(row.ms));
+    std::printf("  slowest calls:\n  %10s %7s  %-18s %-22s %s\n", "ms", "%",
+                "kernel", "op", "node: shapes");
+    for (size_t i = 0; i < std::min(kTop, sites.size()); ++i) {
+      const json &site = *sites[i];
+      double ms = site.value("ms", 0.0) / runs;
+      std::printf("  %10.3f %6.1f%%  %-18s %-22s %s: %s\n", ms, share(ms),
+                  site.value("kernel", std::string()).c_str(),
+                  site.value("op", std::string()).c_str(),
+                  site.value("node", std::string()).c_str(),
+                  site.value("shapes", std::string()).c_str());
+    }
+  }
+  if (!path.empty()) {
+    std::ofstream out(path);
+    out << all.dump(1) << "\n";
+    if (!out)
+      return fail("cannot write the profile to '" + path + "'");
+  }
+  return 0;
 }
 
 } // namespace
@@ -457,6 +537,8 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
         {program, "--weights",
          inFolder(resumed.path.empty() ? o.bundle : resumed.path, weights),
          "--num-threads", std::to_string(o.threads)});
+    if (o.profile)
+      deviceArgs.back().push_back("--profile");
     if (o.steps)
       deviceArgs.back().insert(deviceArgs.back().end(),
                                {"--steps", std::to_string(o.steps)});
@@ -666,6 +748,9 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
                   measured, error.c_str());
     }
   }
+  if (o.profile)
+    if (int rc = printProfiles(timing, o.profileOut))
+      return rc;
   if (o.steps) {
     // Training: the loss of every step, then the time per step.
     for (size_t at = timing.find("cleave-step "); at != std::string::npos;

@@ -170,6 +170,12 @@ cl::opt<bool> elideWeights(
     cl::desc("Print weights as dense_resource references without their "
              "bytes (for reading large models; the output does not reload)"),
     cl::init(false), cl::cat(compileCategory));
+cl::opt<bool> debugInfo(
+    "debug-info",
+    cl::desc("Print each op's location (its ONNX node) in the IR, so that a "
+             "later phase reading it keeps the names of reports and "
+             "profiles (cleave-opt: --mlir-print-debuginfo)"),
+    cl::init(false), cl::cat(compileCategory));
 int fail(const llvm::Twine &message) {
   llvm::errs() << "cleave-compile: error: " << message << "\n";
   return 1;
@@ -311,6 +317,7 @@ int main(int argc, char **argv) {
       !(emit.getNumOccurrences() && emit == Emit::Sources);
   options.output = outputPath;
   options.elideWeights = elideWeights;
+  options.debugInfo = debugInfo;
 
   OwningOpRef<ModuleOp> module;
   if (failed(cleave::compiler::compileModel(*context, inputPath, options,

@@ -33,6 +33,9 @@ struct CompileOptions {
   /// Print weights as dense_resource references without their bytes (for
   /// reading large models; the output does not reload).
   bool elideWeights = false;
+  /// Print each op's location (its ONNX node), so that a phase that reads
+  /// the IR back keeps the names reports and profiles give.
+  bool debugInfo = false;
   /// The manifest's model name (default: the model file's stem).
   std::string modelName;
 };

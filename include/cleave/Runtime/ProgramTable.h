@@ -14,6 +14,7 @@
 #include "cleave/Runtime/KernelTypes.h"
 #include "cleave/Runtime/Tensor.h"
 #include <array>
+#include <chrono>
 #include <cmath> // EmitC prints infinities as INFINITY.
 #include <cstddef>
 #include <cstring>
@@ -35,6 +36,16 @@ struct cleave_program_io {
   int64_t dims[CLEAVE_MAX_RANK];
 };
 
+/// One kernel or transfer call of a program, for its profile: the
+/// runtime kernel, the graph op it computes, the ONNX node it came from
+/// ("" when none) and the shapes of its views ("1x16 10x16 -> 1x10").
+struct cleave_program_site {
+  const char *kernel;
+  const char *op;
+  const char *node;
+  const char *shapes;
+};
+
 typedef cleave_status (*cleave_program_run)(char *arena, const char *weights,
                                             const cleave_tensor *inputs,
                                             const cleave_tensor *outputs);
@@ -51,7 +62,19 @@ struct cleave_program {
   /// Data-parallel training: the job runs this many copies of every
   /// device, replica r's device k as MPI rank r * devices + k.
   int32_t replicas;
+  /// Every call of `run`, indexed by the site number each call passes.
+  int32_t num_sites;
+  const cleave_program_site *sites;
 };
+
+/// Nonzero while `--profile` times every call (cleave::program::call
+/// checks it: one branch per call when off).
+extern int cleave_profile_on;
+/// Adds one call of `site` that took `seconds`.
+void cleave_profile_record(int32_t site, double seconds);
+/// Waits for the device's queued work (the CUDA backend's synchronize),
+/// so that a call's time is its kernel's; NULL on the CPU.
+extern cleave_status (*cleave_profile_sync)(void);
 
 /// Where a program's arena, weights, inputs and outputs live when that is
 /// not host memory (the CUDA runtime supplies one for its GPUs). The device
@@ -161,10 +184,22 @@ template <typename T> struct Param<const T *> {
 } // namespace detail
 
 /// Calls `kernel` with the generated arguments: the C++ compiler checks
-/// each one against the kernel's declaration (Kernels.def).
-template <typename... P, typename... A>
+/// each one against the kernel's declaration (Kernels.def). `Site` is the
+/// call's index in the program's site table, for the profile.
+template <int32_t Site, typename... P, typename... A>
 cleave_status call(cleave_status (*kernel)(P...), const A &...args) {
   static_assert(sizeof...(P) == sizeof...(A), "wrong number of arguments");
+  if (__builtin_expect(cleave_profile_on, 0)) {
+    auto start = std::chrono::steady_clock::now();
+    cleave_status status = kernel(detail::Param<P>::get(args)...);
+    if (!status && cleave_profile_sync)
+      status = cleave_profile_sync();
+    cleave_profile_record(
+        Site, std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                            start)
+                  .count());
+    return status;
+  }
   return kernel(detail::Param<P>::get(args)...);
 }
 

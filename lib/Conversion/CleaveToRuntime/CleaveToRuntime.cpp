@@ -164,8 +164,16 @@ LogicalResult lowerFunction(func::FuncOp function, const LoweringTable &table) {
                            offset.getInt()));
       continue;
     }
+    // Each call is marked with its graph op and ONNX node: the names the
+    // program's profile gives it.
+    p.loc = FusedLoc::get(builder.getContext(), {op.getLoc()},
+                          builder.getStringAttr(op.getName().getStringRef()));
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
+        p.loc = FusedLoc::get(
+            builder.getContext(),
+            {NameLoc::get(builder.getStringAttr(ioName(function, i, false)))},
+            builder.getStringAttr("output"));
         Value output = rt::OutputOp::create(
             builder, loc,
             rt::ViewType::get(cast<RankedTensorType>(value.getType())), i);

@@ -26,6 +26,11 @@ using namespace cleave::rt;
 
 namespace {
 
+/// What the site table says of one call.
+struct cleave_site {
+  std::string kernel, op, node, shapes;
+};
+
 std::string dimsList(ArrayRef<int64_t> dims) {
   std::string text = "{";
   for (auto [i, d] : llvm::enumerate(dims))
@@ -52,26 +57,23 @@ private:
     return emitc::OpaqueAttr::get(ctx, text);
   }
   Value call(StringRef callee, Type result, ValueRange operands,
-             ArrayRef<Attribute> args) {
+             ArrayRef<Attribute> args, ArrayAttr templateArgs = {}) {
     SmallVector<Type> results;
     if (result)
       results.push_back(result);
     // No args: the operands in order.
     ArrayAttr argList = args.empty() ? ArrayAttr() : builder.getArrayAttr(args);
     auto op = emitc::CallOpaqueOp::create(builder, loc, results, callee,
-                                          operands, argList);
+                                          operands, argList, templateArgs);
     return result ? op.getResult(0) : Value();
   }
-  /// status = cleave::program::call(function, args...);
-  /// CLEAVE_PROGRAM_CHECK(status).
-  void checked(StringRef function, ValueRange operands,
-               ArrayRef<Attribute> args) {
-    SmallVector<Attribute> all = {literal(function)};
-    llvm::append_range(all, args);
-    Value status = call("cleave::program::call", opaque("cleave_status"),
-                        operands, all);
-    call("CLEAVE_PROGRAM_CHECK", Type(), {status}, {builder.getIndexAttr(0)});
-  }
+  /// status = cleave::program::call<site>(function, args...);
+  /// CLEAVE_PROGRAM_CHECK(status), where `site` indexes the site table
+  /// entry made for `op` (what the profile names the call by).
+  void checked(Operation *op, StringRef function, ValueRange operands,
+               ArrayRef<Attribute> args);
+  /// The C++ initializer of the program's site table.
+  std::string siteTable() const;
   Value tensorView(StringRef callee, Value base, ViewType type, Attribute where,
                    bool withLayout);
   /// Kernel arguments as EmitC takes them; a list of operands becomes a
@@ -87,7 +89,63 @@ private:
   Location loc = UnknownLoc::get(builder.getContext());
   Value arena, weights, inputs, outputs;
   DenseMap<Value, Value> values;
+  std::vector<cleave_site> sites;
 };
+
+/// "1x16 10x16 -> 1x10": the shapes of a call's views (a scalar is "[]").
+std::string viewShapes(ValueRange operands) {
+  std::string text;
+  for (Value operand : operands) {
+    auto view = dyn_cast<ViewType>(operand.getType());
+    if (!view)
+      continue;
+    ArrayRef<int64_t> shape = view.getTensorType().getShape();
+    if (!text.empty())
+      text += " ";
+    text += shape.empty() ? "[]" : "";
+    for (auto [i, d] : llvm::enumerate(shape))
+      text += (i ? "x" : "") + std::to_string(d);
+  }
+  return text;
+}
+
+void ProgramEmitter::checked(Operation *op, StringRef function,
+                             ValueRange operands, ArrayRef<Attribute> args) {
+  // The lowering marks each call with its graph op and ONNX node
+  // (cleave::rt::siteLocation).
+  cleave_site site{op->getName().stripDialect().str(),
+                   op->getName().getStringRef().str(), "",
+                   viewShapes(op->getOperands())};
+  if (auto kernel = dyn_cast<KernelOp>(op))
+    site.kernel = kernel.getCallee().str();
+  if (auto fused = dyn_cast<FusedLoc>(op->getLoc())) {
+    if (auto origin = dyn_cast_or_null<StringAttr>(fused.getMetadata()))
+      site.op = origin.getValue().str();
+    for (Location inner : fused.getLocations())
+      if (auto name = dyn_cast<NameLoc>(inner)) {
+        site.node = name.getName().str();
+        break;
+      }
+  }
+  sites.push_back(std::move(site));
+  SmallVector<Attribute> all = {literal(function)};
+  llvm::append_range(all, args);
+  Value status =
+      call("cleave::program::call", opaque("cleave_status"), operands, all,
+           builder.getArrayAttr({builder.getI32IntegerAttr(sites.size() - 1)}));
+  call("CLEAVE_PROGRAM_CHECK", Type(), {status}, {builder.getIndexAttr(0)});
+}
+
+std::string ProgramEmitter::siteTable() const {
+  std::string text = "{";
+  for (const cleave_site &site : sites)
+    text += "\n  {" + cStringLiteral(site.kernel) + ", " +
+            cStringLiteral(site.op) + ", " + cStringLiteral(site.node) + ", " +
+            cStringLiteral(site.shapes) + "},";
+  if (sites.empty())
+    text += "{nullptr, nullptr, nullptr, nullptr}";
+  return text + "\n}";
+}
 
 Value ProgramEmitter::tensorView(StringRef callee, Value base, ViewType type,
                                  Attribute where, bool withLayout) {
@@ -177,47 +235,47 @@ LogicalResult ProgramEmitter::emitOp(Operation &op) {
             llvm::map_to_vector(o.getOperands(), lookup);
         SmallVector<Attribute> args = llvm::map_to_vector(
             o.getArgs(), [&](Attribute a) { return argument(a, operands); });
-        checked((kernels + o.getCallee()).str(), operands, args);
+        checked(o, (kernels + o.getCallee()).str(), operands, args);
         return success();
       })
       .Case([&](SendOp o) {
-        checked((entry + "transport_send").str(), {lookup(o.getValue())},
+        checked(o, (entry + "transport_send").str(), {lookup(o.getValue())},
                 {index(0), i32(o.getPeer()), i32(o.getTag())});
         return success();
       })
       .Case([&](RecvOp o) {
-        checked((entry + "transport_recv").str(), {lookup(o.getValue())},
+        checked(o, (entry + "transport_recv").str(), {lookup(o.getValue())},
                 {index(0), i32(o.getPeer()), i32(o.getTag())});
         return success();
       })
-      .Case([&](WaitSendsOp) {
-        checked((entry + "transport_wait_sends").str(), {}, {});
+      .Case([&](WaitSendsOp o) {
+        checked(o, (entry + "transport_wait_sends").str(), {}, {});
         return success();
       })
       .Case([&](AllReduceStartOp o) {
         for (Value view : o.getValues())
-          checked((entry + "transport_all_reduce_start").str(),
+          checked(o, (entry + "transport_all_reduce_start").str(),
                   {lookup(view)}, {index(0)});
         return success();
       })
-      .Case([&](AllReduceWaitOp) {
-        checked((entry + "transport_all_reduce_wait").str(), {}, {});
+      .Case([&](AllReduceWaitOp o) {
+        checked(o, (entry + "transport_all_reduce_wait").str(), {}, {});
         return success();
       })
       .Case([&](AllGatherOp o) {
-        checked((entry + "transport_all_gather").str(),
+        checked(o, (entry + "transport_all_gather").str(),
                 {lookup(o.getInput()), lookup(o.getOutput())},
                 {index(0), index(1)});
         return success();
       })
       .Case([&](ReduceScatterOp o) {
-        checked((entry + "transport_reduce_scatter").str(),
+        checked(o, (entry + "transport_reduce_scatter").str(),
                 {lookup(o.getInput()), lookup(o.getOutput())},
                 {index(0), index(1)});
         return success();
       })
       .Case([&](BroadcastOp o) {
-        checked((entry + "transport_broadcast").str(), {lookup(o.getValue())},
+        checked(o, (entry + "transport_broadcast").str(), {lookup(o.getValue())},
                 {index(0), i32(o.getRoot())});
         return success();
       })
@@ -253,6 +311,10 @@ void ProgramEmitter::emitMain(ProgramOp program) {
            emitc::ArrayType::get({size}, opaque("cleave_program_io")),
            text + "\n}");
   };
+  global("kSites",
+         emitc::ArrayType::get({std::max<int64_t>(sites.size(), 1)},
+                               opaque("cleave_program_site")),
+         siteTable());
   ioTable("kInputs", program.getInputs());
   ioTable("kOutputs", program.getOutputs());
   global("program", opaque("cleave_program"),
@@ -262,7 +324,8 @@ void ProgramEmitter::emitMain(ProgramOp program) {
              std::to_string(program.getInputs().size()) + ", kInputs, " +
              std::to_string(program.getOutputs().size()) +
              ", kOutputs, cleave_run_" + name + ", " +
-             std::to_string(program.getReplicas().value_or(1)) + "}");
+             std::to_string(program.getReplicas().value_or(1)) + ", " +
+             std::to_string(sites.size()) + ", kSites}");
 
   Type intType = opaque("int");
   Type argvType = emitc::PointerType::get(
