@@ -74,9 +74,18 @@ def onnxruntime_p50(path, feeds, threads, runs):
 
 
 def cleave_p50(tools, bundle, inputs, outputs, threads, runs,
-               microbatches=1):
+               microbatches=1, profile=False):
     """p50 latency in ms of `cleave-run --benchmark`; also writes the
-    outputs (name -> .npy path). Shared with pipeline_speedup.py."""
+    outputs (name -> .npy path). Shared with pipeline_speedup.py. With
+    `profile`, a second run prints cleave-run's --profile tables."""
+    if profile:
+        command = [os.path.join(tools, "cleave-run"), bundle, "--profile",
+                   "--repeat", str(runs), "--warmup", "3",
+                   "--num-threads", str(threads)]
+        for name, path in inputs.items():
+            command += ["--input", f"{name}={path}"]
+        print(subprocess.run(command, check=True, capture_output=True,
+                             text=True).stdout, flush=True)
     command = [os.path.join(tools, "cleave-run"), bundle, "--benchmark",
                "--repeat", str(runs), "--num-threads", str(threads),
                f"--microbatches={microbatches}"]
@@ -105,6 +114,8 @@ def main():
     parser.add_argument("--only", action="append",
                         help="benchmark only models whose name has this "
                         "(repeatable)")
+    parser.add_argument("--profile", action="store_true",
+                        help="print each model's cleave-run --profile too")
     args = parser.parse_args()
     threads = [int(t) for t in args.threads.split(",")]
 
@@ -145,7 +156,9 @@ def main():
             times = []
             for t in threads:
                 cleave_ms = cleave_p50(args.tools, bundle, inputs, outputs,
-                                       t, args.runs)
+                                       t, args.runs, profile=args.profile)
+                if args.profile:
+                    print(f"{name}, {t} thread(s), above", flush=True)
                 ort_ms = onnxruntime_p50(path, feeds, t, args.runs)
                 times.append((cleave_ms, ort_ms))
             error = max(float(np.abs(np.load(outputs[o.name]).astype(np.float64)

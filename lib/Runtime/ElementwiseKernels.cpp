@@ -38,6 +38,8 @@ static std::optional<dnnl::algorithm> oneDnnUnary(cleave_unary_op op,
     return A::eltwise_gelu_erf;
   case CLEAVE_UNARY_GELU_TANH:
     return A::eltwise_gelu_tanh;
+  case CLEAVE_UNARY_HARD_SWISH: // x * relu6(x + 3) / 6, ONNX's HardSwish.
+    return A::eltwise_hardswish;
   case CLEAVE_UNARY_LEAKY_RELU:
     return A::eltwise_relu;
   case CLEAVE_UNARY_LOG:

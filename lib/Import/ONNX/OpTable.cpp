@@ -509,6 +509,16 @@ LogicalResult buildIsInf(NodeState &node, SmallVectorImpl<Value> &results) {
   return success();
 }
 
+/// IsNaN: x != x, true only for NaN (what PyTorch's exporter writes for
+/// attention's fully masked rows).
+LogicalResult buildIsNaN(NodeState &node, SmallVectorImpl<Value> &results) {
+  OpBuilder &b = node.builder;
+  Value x = node.operands[0];
+  results.push_back(
+      NotOp::create(b, node.loc, EqualOp::create(b, node.loc, x, x)));
+  return success();
+}
+
 /// DepthToSpace (modes DCR and CRD) and SpaceToDepth: a reshape to six
 /// axes, a transpose, and a reshape back to four.
 template <bool ToSpace>
@@ -734,6 +744,7 @@ const OpSpec kOps[] = {
     {"ThresholdedRelu", 10, "", 1, nullptr, buildThresholdedRelu},
     {"Tan", 7, "", 1, nullptr, buildTan},
     {"IsInf", 10, "", 1, nullptr, buildIsInf},
+    {"IsNaN", 9, "", 1, nullptr, buildIsNaN},
     {"CastLike", 15, "", 2, nullptr, buildCastLike},
     {"DepthToSpace", 1, "", 1, nullptr, buildDepthSpace<true>},
     {"SpaceToDepth", 1, "", 1, nullptr, buildDepthSpace<false>},

@@ -258,3 +258,25 @@ func.func @adamw_grad_scale_shared(%p: tensor<4xf32>, %g: tensor<4xf32>, %m: ten
   %a, %b, %d = cleave.adamw %p, %s, %m, %v, %lr, %lr, %lr {beta1 = 9.000000e-01 : f64, beta2 = 0.999 : f64, eps = 1.0e-8 : f64, weight_decay = 0.0 : f64} : (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>)
   return %a, %b, %d, %s : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>
 }
+
+// -----
+
+// x^2 is x * x (RMSNorm's Pow(x, 2)); other exponents, an exponent that
+// broadcasts x, and integer powers stay Pow.
+// CHECK-LABEL: func.func @square
+// CHECK:         %[[SQ:.*]] = cleave.mul %arg0, %arg0 : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+// CHECK:         %[[CUBE:.*]] = cleave.pow %arg0
+// CHECK:         %[[WIDE:.*]] = cleave.pow %arg1
+// CHECK:         %[[INT:.*]] = cleave.pow %arg2
+// CHECK:         return %[[SQ]], %[[CUBE]], %[[WIDE]], %[[INT]]
+func.func @square(%x: tensor<2x8xf32>, %row: tensor<8xf32>, %i: tensor<4xi64>) -> (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<4xi64>) {
+  %two = cleave.constant dense<2.0> : tensor<f32>
+  %three = cleave.constant dense<3.0> : tensor<f32>
+  %twos = cleave.constant dense<2.0> : tensor<2x8xf32>
+  %itwo = cleave.constant dense<2> : tensor<i64>
+  %sq = cleave.pow %x, %two : (tensor<2x8xf32>, tensor<f32>) -> tensor<2x8xf32>
+  %cube = cleave.pow %x, %three : (tensor<2x8xf32>, tensor<f32>) -> tensor<2x8xf32>
+  %wide = cleave.pow %row, %twos : (tensor<8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %int = cleave.pow %i, %itwo : (tensor<4xi64>, tensor<i64>) -> tensor<4xi64>
+  return %sq, %cube, %wide, %int : tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<4xi64>
+}

@@ -410,6 +410,32 @@ struct ComposeTransposes : OpRewritePattern<TransposeOp> {
 };
 } // namespace
 
+namespace {
+/// Pow(x, 2) -> Mul(x, x) for a float x of the result's type (an exponent
+/// that is one constant 2, however shaped, that does not broadcast x).
+struct SquareAsProduct : OpRewritePattern<PowOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(PowOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getX().getType() != op.getType() ||
+        !isa<FloatType>(getElementTypeOrSelf(op.getType())))
+      return failure();
+    std::optional<SmallVector<double>> exponent = getConstantFloats(op.getY());
+    if (!exponent || exponent->empty() ||
+        llvm::any_of(*exponent, [](double e) { return e != 2.0; }))
+      return failure();
+    rewriter.replaceOpWithNewOp<MulOp>(op, op.getType(), op.getX(),
+                                       op.getX());
+    return success();
+  }
+};
+} // namespace
+
+void PowOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                        MLIRContext *context) {
+  patterns.add<SquareAsProduct>(context);
+}
+
 void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                               MLIRContext *context) {
   patterns.add<ComposeTransposes>(context);

@@ -332,6 +332,9 @@ def Cleave_PowOp : Cleave_OnnxOp<"pow", "Pow",
       "inferBroadcast(location, adaptor.getOperands(), "
       "getElementTypeOrSelf(adaptor.getX().getType()), types, "
       "/*sameElementType=*/false)">.inferBody;
+  // x^2 is x * x (the same correctly rounded square, one pass instead of a
+  // pow per element: RMSNorm's Pow(x, 2)).
+  let hasCanonicalizer = 1;
 }
 
 // Comparisons: an i1 result.
