@@ -161,8 +161,11 @@ def main():
                     print(f"{name}, {t} thread(s), above", flush=True)
                 ort_ms = onnxruntime_p50(path, feeds, t, args.runs)
                 times.append((cleave_ms, ort_ms))
+            # Relative to the output's scale: untrained exports can have
+            # outputs near 1e-20.
             error = max(float(np.abs(np.load(outputs[o.name]).astype(np.float64)
-                                     - want).max())
+                                     - want).max() /
+                              max(np.abs(want).max(), 1e-30))
                         for o, want in zip(session.get_outputs(),
                                            session.run(None, feeds)))
             rows.append((name, compile_s, times, error))
@@ -171,7 +174,7 @@ def main():
     header = f"{'model':28} {'compile s':>9}"
     for t in threads:
         header += f" | {t}T cleave ms {'ort ms':>8} {'ratio':>6}"
-    print(header + f" | {'max err':>8}")
+    print(header + f" | {'rel err':>8}")
     for name, compile_s, times, error in rows:
         line = f"{name:28} {compile_s:9.2f}"
         for cleave_ms, ort_ms in times:

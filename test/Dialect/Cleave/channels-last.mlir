@@ -73,3 +73,48 @@ func.func @pool_indices(%x: tensor<1x2x4x4xf32>) -> (tensor<1x2x2x2xf32>, tensor
   %z, %unused = cleave.max_pool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<1x2x4x4xf32>) -> (tensor<1x2x2x2xf32>, tensor<1x2x2x2xi64>)
   return %y, %i, %z : tensor<1x2x2x2xf32>, tensor<1x2x2x2xi64>, tensor<1x2x2x2xf32>
 }
+
+// -----
+
+// A squeeze-excitation block as the dynamo exporter writes it: a mean over
+// H and W (ReduceMean, keepdims), two 1x1 convolutions, a HardSigmoid and
+// a Mul that broadcasts the [N,C,1,1] scale over [N,C,H,W]. The mean, the
+// HardSigmoid and the broadcasting Mul all run in NHWC: one transpose in,
+// one out. A global average pool of a transposed tensor becomes the same
+// mean, and a mean without kept dims whose remaining axes keep their order
+// needs no transpose at all.
+// CHECK-LABEL: func.func @squeeze_excite
+// CHECK-DAG: %[[AXES:.*]] = cleave.constant dense<[1, 2]> : tensor<2xi64>
+// CHECK-DAG: cleave.transpose %arg0 {perm = array<i64: 0, 2, 3, 1>}
+// CHECK: %[[C:.*]] = cleave.conv {{.*}}channels_last{{.*}} -> tensor<1x4x4x8xf32>
+// CHECK: %[[M:.*]] = cleave.reduce_mean %[[C]], %[[AXES]] : (tensor<1x4x4x8xf32>, tensor<2xi64>) -> tensor<1x1x1x8xf32>
+// CHECK: cleave.hard_sigmoid {{.*}} -> tensor<1x1x1x8xf32>
+// CHECK: %[[S:.*]] = cleave.mul %[[C]], %{{.*}} : (tensor<1x4x4x8xf32>, tensor<1x1x1x8xf32>) -> tensor<1x4x4x8xf32>
+// CHECK: cleave.transpose %[[S]] {perm = array<i64: 0, 3, 1, 2>}
+// CHECK-NOT: cleave.transpose
+// CHECK: return
+func.func @squeeze_excite(%x: tensor<1x8x4x4xf32>, %w: tensor<8x8x1x1xf32>) -> tensor<1x8x4x4xf32> {
+  %none = cleave.none
+  %axes = cleave.constant dense<[2, 3]> : tensor<2xi64>
+  %c = cleave.conv %x, %w, %none : (tensor<1x8x4x4xf32>, tensor<8x8x1x1xf32>, none) -> tensor<1x8x4x4xf32>
+  %m = cleave.reduce_mean %c, %axes : (tensor<1x8x4x4xf32>, tensor<2xi64>) -> tensor<1x8x1x1xf32>
+  %r = cleave.conv %m, %w, %none : (tensor<1x8x1x1xf32>, tensor<8x8x1x1xf32>, none) -> tensor<1x8x1x1xf32>
+  %h = cleave.hard_sigmoid %r : (tensor<1x8x1x1xf32>) -> tensor<1x8x1x1xf32>
+  %s = cleave.mul %c, %h : (tensor<1x8x4x4xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  return %s : tensor<1x8x4x4xf32>
+}
+
+// CHECK-LABEL: func.func @pooled
+// CHECK: %[[C:.*]] = cleave.conv {{.*}}channels_last{{.*}} -> tensor<1x4x4x8xf32>
+// CHECK: cleave.reduce_mean %[[C]], %{{.*}} : (tensor<1x4x4x8xf32>, tensor<2xi64>) -> tensor<1x1x1x8xf32>
+// CHECK: %[[F:.*]] = cleave.reduce_max %[[C]], %{{.*}} {keepdims = 0 : i64} : (tensor<1x4x4x8xf32>, tensor<2xi64>) -> tensor<1x8xf32>
+// CHECK-NOT: cleave.global_average_pool
+// CHECK: return %{{.*}}, %[[F]]
+func.func @pooled(%x: tensor<1x8x4x4xf32>, %w: tensor<8x8x1x1xf32>) -> (tensor<1x8x1x1xf32>, tensor<1x8xf32>) {
+  %none = cleave.none
+  %axes = cleave.constant dense<[2, 3]> : tensor<2xi64>
+  %c = cleave.conv %x, %w, %none : (tensor<1x8x4x4xf32>, tensor<8x8x1x1xf32>, none) -> tensor<1x8x4x4xf32>
+  %g = cleave.global_average_pool %c : (tensor<1x8x4x4xf32>) -> tensor<1x8x1x1xf32>
+  %f = cleave.reduce_max %c, %axes {keepdims = 0 : i64} : (tensor<1x8x4x4xf32>, tensor<2xi64>) -> tensor<1x8xf32>
+  return %g, %f : tensor<1x8x1x1xf32>, tensor<1x8xf32>
+}

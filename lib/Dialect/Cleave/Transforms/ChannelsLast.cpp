@@ -4,13 +4,15 @@
 // ONNX's NCHW they pay a reorder on the way in and out of every layer.
 // This pass rewrites each convolution and pooling op to its channels_last
 // form between two transposes, then moves transposes towards their users
-// through elementwise ops and concatenations and composes them, so that
+// through elementwise ops, concatenations and reductions (global pooling
+// among them) and composes them, so that
 // the transposes between consecutive layers cancel. What remains are the
 // transposes at the edges of convolutional regions.
 //
 //===----------------------------------------------------------------------===//
 
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
+#include "cleave/Dialect/Cleave/IR/ConstantUtils.h"
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -95,8 +97,10 @@ bool isFullRankConstant(Value v, RankedTensorType type) {
 }
 
 /// op(transpose(x, p), scalars...) = transpose(op(x, scalars...), p), and
-/// op(transpose(a, p), transpose(b, p)) = transpose(op(a, b), p); a
-/// constant operand of full rank is transposed the other way instead.
+/// op(transpose(a, p), transpose(b, p)) = transpose(op(a, b), p), also
+/// when a and b broadcast (a squeeze-excitation's [N,C,1,1] scale of
+/// [N,C,H,W]); a constant operand of full rank is transposed the other way
+/// instead.
 struct SinkThroughElementwise : RewritePattern {
   SinkThroughElementwise(MLIRContext *context)
       : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, context) {}
@@ -112,12 +116,11 @@ struct SinkThroughElementwise : RewritePattern {
     SmallVector<Value> operands;
     for (Value operand : op->getOperands()) {
       auto t = operand.getDefiningOp<TransposeOp>();
-      if (t && t.getType().getShape() == resultType.getShape()) {
+      if (t && t.getType().getRank() == resultType.getRank()) {
         SmallVector<int64_t> p = t.getPermutation();
         if (perm && *perm != p)
           return failure();
         perm = p;
-        source = t.getData().getType();
         operands.push_back(t.getData());
       } else if (isLayoutFree(operand) || isFullRankConstant(operand, resultType)) {
         operands.push_back(operand);
@@ -131,6 +134,11 @@ struct SinkThroughElementwise : RewritePattern {
     SmallVector<int64_t> inverse(perm->size());
     for (auto [i, axis] : llvm::enumerate(*perm))
       inverse[axis] = i;
+    // The result before the transpose: axis perm[i] is the result's axis i.
+    SmallVector<int64_t> shape(perm->size());
+    for (auto [i, axis] : llvm::enumerate(*perm))
+      shape[axis] = resultType.getDimSize(i);
+    source = resultType.clone(shape);
     for (auto [operand, original] : llvm::zip(operands, op->getOperands()))
       if (operand == original && isFullRankConstant(original, resultType))
         operand = transpose(rewriter, op->getLoc(), original, inverse);
@@ -139,6 +147,80 @@ struct SinkThroughElementwise : RewritePattern {
     moved->getResult(0).setType(source.clone(resultType.getElementType()));
     rewriter.replaceOp(op, transpose(rewriter, op->getLoc(),
                                      moved->getResult(0), *perm));
+    return success();
+  }
+};
+
+/// reduce(transpose(x, p), axes) = transpose(reduce(x, p[axes]), p) when
+/// the reduced axes are kept (with size 1); without them, the reduction of
+/// x is the result itself when the axes left keep their order (a mean over
+/// H and W of [N,H,W,C] read as [N,C,H,W] is [N,C] either way).
+template <typename Op> struct SinkThroughReduction : OpRewritePattern<Op> {
+  using OpRewritePattern<Op>::OpRewritePattern;
+  LogicalResult matchAndRewrite(Op op,
+                                PatternRewriter &rewriter) const override {
+    auto t = op.getData().template getDefiningOp<TransposeOp>();
+    std::optional<SmallVector<int64_t>> axes = getConstantInts(op.getAxes());
+    if (!t || !axes || axes->empty())
+      return failure();
+    SmallVector<int64_t> perm = t.getPermutation();
+    int64_t rank = perm.size();
+    SmallVector<bool> reduced(rank, false);
+    SmallVector<int64_t> sourceAxes;
+    for (int64_t axis : *axes) {
+      if (axis < -rank || axis >= rank)
+        return failure();
+      axis = axis < 0 ? axis + rank : axis;
+      reduced[axis] = true;
+      sourceAxes.push_back(perm[axis]);
+    }
+    llvm::sort(sourceAxes);
+    if (!op.getKeepdims()) {
+      int64_t last = -1;
+      for (int64_t i = 0; i < rank; ++i) {
+        if (reduced[i])
+          continue;
+        if (perm[i] < last)
+          return failure();
+        last = perm[i];
+      }
+    }
+    Value axesValue = ConstantOp::create(
+        rewriter, op.getLoc(),
+        ElementsAttr(DenseElementsAttr::get(
+            RankedTensorType::get({(int64_t)sourceAxes.size()},
+                                  rewriter.getI64Type()),
+            ArrayRef<int64_t>(sourceAxes))));
+    Value inner = Op::create(rewriter, op.getLoc(), t.getData(), axesValue,
+                             op.getKeepdims(), op.getNoopWithEmptyAxes());
+    rewriter.replaceOp(op, op.getKeepdims()
+                               ? transpose(rewriter, op.getLoc(), inner, perm)
+                               : inner);
+    return success();
+  }
+};
+
+/// A global pooling of a transposed tensor is its mean (or maximum) over
+/// the spatial axes, which the transpose then sinks through.
+template <typename Pool, typename Reduce>
+struct GlobalPoolAsReduction : OpRewritePattern<Pool> {
+  using OpRewritePattern<Pool>::OpRewritePattern;
+  LogicalResult matchAndRewrite(Pool op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.getX().template getDefiningOp<TransposeOp>())
+      return failure();
+    int64_t rank = cast<RankedTensorType>(op.getX().getType()).getRank();
+    SmallVector<int64_t> spatial;
+    for (int64_t i = 2; i < rank; ++i)
+      spatial.push_back(i);
+    Value axes = ConstantOp::create(
+        rewriter, op.getLoc(),
+        ElementsAttr(DenseElementsAttr::get(
+            RankedTensorType::get({(int64_t)spatial.size()},
+                                  rewriter.getI64Type()),
+            ArrayRef<int64_t>(spatial))));
+    rewriter.replaceOpWithNewOp<Reduce>(op, op.getX(), axes, /*keepdims=*/1,
+                                        /*noop_with_empty_axes=*/0);
     return success();
   }
 };
@@ -176,7 +258,14 @@ struct ChannelsLastPass
     RewritePatternSet patterns(&getContext());
     patterns.add<ToChannelsLast<ConvOp>, ToChannelsLast<MaxPoolOp>,
                  ToChannelsLast<AveragePoolOp>,
-                 SinkThroughElementwise, SinkThroughConcat>(&getContext());
+                 SinkThroughElementwise, SinkThroughConcat,
+                 SinkThroughReduction<ReduceMeanOp>,
+                 SinkThroughReduction<ReduceSumOp>,
+                 SinkThroughReduction<ReduceMaxOp>,
+                 SinkThroughReduction<ReduceMinOp>,
+                 GlobalPoolAsReduction<GlobalAveragePoolOp, ReduceMeanOp>,
+                 GlobalPoolAsReduction<GlobalMaxPoolOp, ReduceMaxOp>>(
+        &getContext());
     TransposeOp::getCanonicalizationPatterns(patterns, &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
