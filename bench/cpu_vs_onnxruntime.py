@@ -6,8 +6,9 @@ bundled examples, with the same thread count for both: compile it with
 cleave-compile (timed, from ONNX to executable), run it with
 `cleave-run --benchmark`, run onnxruntime on the same inputs for the same
 number of runs, and print each p50 latency, the ratio Cleave /
-onnxruntime (below 1: Cleave is faster) and the largest absolute
-difference between the two programs' outputs.
+onnxruntime (below 1: Cleave is faster) and the largest difference
+between the two programs' outputs, relative to the output's largest
+magnitude.
 
   python3 bench/cpu_vs_onnxruntime.py --tools ../cleave-build/bin [--threads 1,2]
   python3 bench/cpu_vs_onnxruntime.py --only resnet50 --batch 8

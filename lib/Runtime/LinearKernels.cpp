@@ -82,6 +82,20 @@ cleave_status cleave_cpu_matmul(const cleave_tensor *a, const cleave_tensor *b,
       std::fill_n((float *)y->data, cleave_tensor_num_elements(y), 0.0f);
       return nullptr;
     }
+    // A batch of A times one matrix B (a Linear on [N, T, K], ConvNeXt's
+    // on [N, H, W, C]) is one product of all A's rows: oneDNN would run a
+    // small product per batch element ([1,7,7,768] x [768,3072]: 7 of 7
+    // rows each, 2.5 times slower).
+    if (!trans_a && rank > 2 &&
+        std::all_of(batchB.begin(), batchB.end(),
+                    [](int64_t d) { return d == 1; })) {
+      int64_t rows = 1;
+      for (size_t i = 0; i + 1 < rank; ++i)
+        rows *= aDims[i];
+      aDims = {rows, aDims[rank - 1]};
+      bDims = {bDims[rank - 2], bDims[rank - 1]};
+      yDims = {rows, yDims[rank - 1]};
+    }
     memory::desc aDesc = trans_a ? swappedLastTwo(aDims) : rowMajor(aDims),
                  bDesc = trans_b ? swappedLastTwo(bDims) : rowMajor(bDims),
                  yDesc = rowMajor(yDims);
