@@ -121,17 +121,82 @@ void binaryRows(cleave_binary_op op, const cleave_tensor *a,
   }
 }
 
+/// An integer op ONNX defines on integers (Abs, Neg, Relu, Sign, Shrink),
+/// exactly; unsigned values have no sign. Nullopt for the others.
+std::optional<int64_t> unaryInteger(cleave_unary_op op, float alpha,
+                                    float beta, int64_t v, bool isUnsigned) {
+  bool negative = !isUnsigned && v < 0;
+  switch (op) {
+  case CLEAVE_UNARY_ABS:
+    return negative ? (int64_t)(0 - (uint64_t)v) : v;
+  case CLEAVE_UNARY_NEG:
+    return (int64_t)(0 - (uint64_t)v); // Wraps, as in two's complement.
+  case CLEAVE_UNARY_RELU:
+    return negative ? 0 : v;
+  case CLEAVE_UNARY_SIGN:
+    return negative ? -1 : v != 0;
+  case CLEAVE_UNARY_SHRINK: { // In double, as ONNX's reference computes it.
+    double d = isUnsigned ? (double)(uint64_t)v : (double)v;
+    return (int64_t)(d < -alpha ? d + beta : (d > alpha ? d - beta : 0.0));
+  }
+  default:
+    return std::nullopt;
+  }
+}
+
+/// Unary ops on types other than f32: f16 and bf16 through the f32 math
+/// (rounded back once, as PyTorch computes half-precision ops), integers
+/// for the ops ONNX defines on them. f64 has no kernel yet (the compiler
+/// says so before a bundle is built).
+cleave_status unaryOtherTypes(cleave_unary_op op, float alpha, float beta,
+                              const cleave_tensor *x, cleave_tensor *y) {
+  using namespace cleave::data;
+  cleave_dtype t = x->dtype;
+  if (y->dtype != t)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "unary: input and output differ in element type");
+  bool half = t == CLEAVE_DTYPE_F16 || t == CLEAVE_DTYPE_BF16;
+  bool integer = !isFloat(t) && t != CLEAVE_DTYPE_BOOL;
+  if (!half && !integer)
+    return CLEAVE_ERROR(CLEAVE_UNSUPPORTED,
+                        "unary: no kernel for element type " +
+                            std::to_string(t));
+  bool isUnsigned = t == CLEAVE_DTYPE_U8 || t == CLEAVE_DTYPE_U16 ||
+                    t == CLEAVE_DTYPE_U32 || t == CLEAVE_DTYPE_U64;
+  if (integer && !unaryInteger(op, alpha, beta, 0, isUnsigned))
+    return CLEAVE_ERROR(CLEAVE_UNSUPPORTED,
+                        "unary: op " + std::to_string(op) +
+                            " has no integer form");
+  size_t width = cleave_dtype_size(t);
+  int64_t count = cleave_tensor_num_elements(x);
+  const char *in = (const char *)x->data;
+  char *out = (char *)y->data;
+#pragma omp parallel for if (count > 65536)
+  for (int64_t i = 0; i < count; ++i) {
+    const char *src = in + i * width;
+    char *dst = out + i * width;
+    if (half)
+      storeFloat(dst, t,
+                 cleave::unaryOp(op, (float)loadFloat(src, t), alpha, beta));
+    else
+      storeInt(dst, t,
+               *unaryInteger(op, alpha, beta, loadInt(src, t), isUnsigned));
+  }
+  return nullptr;
+}
+
 } // namespace
 
 extern "C" {
 
 cleave_status cleave_cpu_unary(cleave_unary_op op, float alpha, float beta,
                                const cleave_tensor *x, cleave_tensor *y) {
-  CLEAVE_RETURN_IF_ERROR(checkF32("unary", {x, y}));
   if (dimsOf(x) != dimsOf(y))
     return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
                         "unary: input " + shapeText(dimsOf(x)) +
                             " and output " + shapeText(dimsOf(y)) + " differ");
+  if (x->dtype != CLEAVE_DTYPE_F32 || y->dtype != CLEAVE_DTYPE_F32)
+    return unaryOtherTypes(op, alpha, beta, x, y);
   int64_t count = cleave_tensor_num_elements(x);
   if (count == 0)
     return nullptr;

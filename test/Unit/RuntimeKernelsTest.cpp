@@ -176,6 +176,58 @@ TEST(RuntimeKernels, UnaryMatchesDefinitions) {
   }
 }
 
+// ONNX defines Abs, Neg, Relu and Sign on integers (T5 takes the Abs of
+// i64 relative positions): exact, with two's complement wrapping for the
+// most negative value, and unsigned values without a sign.
+TEST(RuntimeKernels, UnaryOnIntegers) {
+  std::vector<int64_t> x = {-5, 0, 7, INT64_MIN}, y(4);
+  cleave_tensor xv = view(CLEAVE_DTYPE_I64, {4}, x),
+                yv = view(CLEAVE_DTYPE_I64, {4}, y);
+  expectOk(cleave_cpu_unary(CLEAVE_UNARY_ABS, 0, 0, &xv, &yv));
+  EXPECT_EQ(y, (std::vector<int64_t>{5, 0, 7, INT64_MIN}));
+  expectOk(cleave_cpu_unary(CLEAVE_UNARY_NEG, 0, 0, &xv, &yv));
+  EXPECT_EQ(y, (std::vector<int64_t>{5, 0, -7, INT64_MIN}));
+  expectOk(cleave_cpu_unary(CLEAVE_UNARY_RELU, 0, 0, &xv, &yv));
+  EXPECT_EQ(y, (std::vector<int64_t>{0, 0, 7, 0}));
+  expectOk(cleave_cpu_unary(CLEAVE_UNARY_SIGN, 0, 0, &xv, &yv));
+  EXPECT_EQ(y, (std::vector<int64_t>{-1, 0, 1, -1}));
+
+  std::vector<int8_t> small = {-128, -3, 4}, out(3);
+  cleave_tensor sv = view(CLEAVE_DTYPE_I8, {3}, small),
+                ov = view(CLEAVE_DTYPE_I8, {3}, out);
+  expectOk(cleave_cpu_unary(CLEAVE_UNARY_ABS, 0, 0, &sv, &ov));
+  EXPECT_EQ(out, (std::vector<int8_t>{-128, 3, 4})); // numpy's int8 abs.
+  // Shrink (lambd 1.5, bias 1): |x| <= 1.5 gives 0, the rest move by 1.
+  expectOk(cleave_cpu_unary(CLEAVE_UNARY_SHRINK, 1.5f, 1.0f, &sv, &ov));
+  EXPECT_EQ(out, (std::vector<int8_t>{-127, -2, 3}));
+  std::vector<uint8_t> u = {0, 200}, uo(2);
+  cleave_tensor uv = view(CLEAVE_DTYPE_U8, {2}, u),
+                uov = view(CLEAVE_DTYPE_U8, {2}, uo);
+  expectOk(cleave_cpu_unary(CLEAVE_UNARY_SIGN, 0, 0, &uv, &uov));
+  EXPECT_EQ(uo, (std::vector<uint8_t>{0, 1}));
+
+  // Ops with no integer form are refused, not computed through floats.
+  cleave_status status = cleave_cpu_unary(CLEAVE_UNARY_EXP, 0, 0, &xv, &yv);
+  EXPECT_EQ(cleave_status_get_code(status), CLEAVE_UNSUPPORTED);
+  cleave_status_free(status);
+}
+
+// f16 goes through the f32 math and is rounded back once: the result is
+// the f32 result rounded to the nearest half.
+TEST(RuntimeKernels, UnaryOnHalves) {
+  // 1.0, -2.0, 0.5 and 3.140625 as IEEE halves.
+  std::vector<uint16_t> x = {0x3c00, 0xc000, 0x3800, 0x4248}, y(4);
+  cleave_tensor xv = view(CLEAVE_DTYPE_F16, {4}, x),
+                yv = view(CLEAVE_DTYPE_F16, {4}, y);
+  expectOk(cleave_cpu_unary(CLEAVE_UNARY_RELU, 0, 0, &xv, &yv));
+  EXPECT_EQ(y, (std::vector<uint16_t>{0x3c00, 0x0000, 0x3800, 0x4248}));
+  // exp(1) = 2.71828 -> 2.71875 (0x4170); exp(-2) = 0.135335 -> 0.13538
+  // (0x3055); exp(0.5) = 1.64872 -> 1.64844 (0x3e98); exp(3.140625) =
+  // 23.1183 -> 23.125 (0x4dc8).
+  expectOk(cleave_cpu_unary(CLEAVE_UNARY_EXP, 0, 0, &xv, &yv));
+  EXPECT_EQ(y, (std::vector<uint16_t>{0x4170, 0x3055, 0x3e98, 0x4dc8}));
+}
+
 TEST(RuntimeKernels, BinaryBroadcastsLikeNumpy) {
   std::mt19937 random(5);
   const std::vector<std::vector<int64_t>> shapes[] = {

@@ -67,6 +67,16 @@ typedef enum cleave_pad_mode {
   CLEAVE_PAD_REFLECT,
 } cleave_pad_mode;
 
+/* ScatterND / ScatterElements: how an update meets the element it lands on
+ * (NONE replaces it). */
+typedef enum cleave_scatter_reduction {
+  CLEAVE_SCATTER_NONE,
+  CLEAVE_SCATTER_ADD,
+  CLEAVE_SCATTER_MUL,
+  CLEAVE_SCATTER_MAX,
+  CLEAVE_SCATTER_MIN,
+} cleave_scatter_reduction;
+
 typedef enum cleave_resize_coordinates {
   CLEAVE_RESIZE_HALF_PIXEL,
   CLEAVE_RESIZE_PYTORCH_HALF_PIXEL,

@@ -36,6 +36,23 @@ LogicalResult lowerSplit(SplitOp op, ProgramBuilder &p) {
   return success();
 }
 
+/// The kernel's enumerator for a scatter's reduction.
+Attribute scatterReduction(ScatterReduction reduction, ProgramBuilder &p) {
+  switch (reduction) {
+  case ScatterReduction::Add:
+    return p.token("CLEAVE_SCATTER_ADD");
+  case ScatterReduction::Mul:
+    return p.token("CLEAVE_SCATTER_MUL");
+  case ScatterReduction::Max:
+    return p.token("CLEAVE_SCATTER_MAX");
+  case ScatterReduction::Min:
+    return p.token("CLEAVE_SCATTER_MIN");
+  case ScatterReduction::None:
+    break;
+  }
+  return p.token("CLEAVE_SCATTER_NONE");
+}
+
 LogicalResult lowerPad(PadOp op, ProgramBuilder &p) {
   int64_t rank = rankOf(op.getData());
   std::optional<SmallVector<int64_t>> pads = getConstantInts(op.getPads());
@@ -202,6 +219,24 @@ void populateDataMovementLowerings(LoweringTable &table) {
              {p.in(op, 0), p.in(op, 1),
               p.i32(positiveAxis((int64_t)op.getAxis(), rankOf(op.getData()))),
               p.out(op)});
+    return success();
+  });
+  table.add<GatherNDOp>([](GatherNDOp op, ProgramBuilder &p) {
+    p.kernel("gather_nd", {p.in(op, 0), p.in(op, 1),
+                           p.i32((int64_t)op.getBatchDims()), p.out(op)});
+    return success();
+  });
+  // In place when the memory plan gave the output data's buffer.
+  table.add<ScatterNDOp>([](ScatterNDOp op, ProgramBuilder &p) {
+    p.kernel("scatter_nd", {p.in(op, 0), p.in(op, 1), p.in(op, 2),
+                            scatterReduction(op.getReduction(), p), p.out(op)});
+    return success();
+  });
+  table.add<ScatterElementsOp>([](ScatterElementsOp op, ProgramBuilder &p) {
+    p.kernel("scatter_elements",
+             {p.in(op, 0), p.in(op, 1), p.in(op, 2),
+              p.i32(positiveAxis((int64_t)op.getAxis(), rankOf(op.getData()))),
+              scatterReduction(op.getReduction(), p), p.out(op)});
     return success();
   });
   table.add<ExpandOp>([](ExpandOp op, ProgramBuilder &p) {

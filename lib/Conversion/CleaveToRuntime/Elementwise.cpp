@@ -1,8 +1,8 @@
 //===- Elementwise.cpp - unary, binary and comparison kernels -------------===//
 //
 // Ops whose ODS definition names a kernel enumerator (KernelOpInterface)
-// lower by family: CLEAVE_UNARY_* to the unary kernel (f32, with the op's
-// two scalars), CLEAVE_BINARY_* to the binary kernel (any type; variadic
+// lower by family: CLEAVE_UNARY_* to the unary kernel (with the op's two
+// scalars), CLEAVE_BINARY_* to the binary kernel (any type; variadic
 // ops chain it through the output), CLEAVE_COMPARE_* to the comparison.
 //
 //===----------------------------------------------------------------------===//
@@ -24,10 +24,18 @@ StringRef kernelOf(Operation *op, StringRef prefix) {
   return name.starts_with(prefix) ? name : "";
 }
 
+/// The unary kernel runs f32, f16 and bf16 (through f32), and integers for
+/// the ops whose ODS type admits them.
 LogicalResult unary(Operation *op, ProgramBuilder &p, StringRef name,
                     float alpha, float beta) {
-  if (failed(p.f32Only(op)))
-    return failure();
+  Type element = cast<ShapedType>(op->getResult(0).getType()).getElementType();
+  bool integer = element.isInteger() && !element.isInteger(1);
+  if (!element.isF32() && !element.isF16() && !element.isBF16() && !integer) {
+    std::string type;
+    llvm::raw_string_ostream(type) << element;
+    return p.unsupported(op, "the unary kernel runs f32, f16, bf16 and "
+                             "integers, not " + type);
+  }
   p.kernel("unary", {p.token(name), p.f32(alpha), p.f32(beta), p.in(op, 0),
                      p.out(op)});
   return success();

@@ -124,6 +124,38 @@ cleave_status cleave_cuda_dropout_mask(const cleave_tensor *step, double ratio,
                                           microbatches, m.out(mask)));
 }
 
+// Indexed reads and writes: one pass on the host (a scatter applies its
+// updates in order; out() starts as the device's y, in() as its data).
+cleave_status cleave_cuda_gather_nd(const cleave_tensor *data,
+                                    const cleave_tensor *indices,
+                                    int32_t batch_dims, cleave_tensor *y) {
+  HostMirror m;
+  return m.finish(
+      cleave_cpu_gather_nd(m.in(data), m.in(indices), batch_dims, m.out(y)));
+}
+
+cleave_status cleave_cuda_scatter_nd(const cleave_tensor *data,
+                                     const cleave_tensor *indices,
+                                     const cleave_tensor *updates,
+                                     cleave_scatter_reduction reduction,
+                                     cleave_tensor *y) {
+  HostMirror m;
+  return m.finish(cleave_cpu_scatter_nd(m.in(data), m.in(indices),
+                                        m.in(updates), reduction, m.out(y)));
+}
+
+cleave_status cleave_cuda_scatter_elements(const cleave_tensor *data,
+                                           const cleave_tensor *indices,
+                                           const cleave_tensor *updates,
+                                           int32_t axis,
+                                           cleave_scatter_reduction reduction,
+                                           cleave_tensor *y) {
+  HostMirror m;
+  return m.finish(cleave_cpu_scatter_elements(m.in(data), m.in(indices),
+                                              m.in(updates), axis, reduction,
+                                              m.out(y)));
+}
+
 cleave_status cleave_cuda_gather_grad(const cleave_tensor *indices,
                                       const cleave_tensor *dy, int32_t axis,
                                       cleave_tensor *ddata) {

@@ -210,3 +210,56 @@ func.func @offsets_per_result(%x: tensor<2xf32>) -> tensor<2xf32> {
 func.func @unknown_op_attr() attributes {cleave.arena = 1 : i64} {
   return
 }
+
+// -----
+
+func.func @gather_nd_index_too_long(%x: tensor<4x6xf32>, %i: tensor<3x3xi64>) -> tensor<3xf32> {
+  // expected-error @+2 {{the indices' last dimension (3) must be 1 to data's rank less batch_dims (2)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = cleave.gather_nd %x, %i : (tensor<4x6xf32>, tensor<3x3xi64>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+func.func @gather_nd_batch_mismatch(%x: tensor<4x6xf32>, %i: tensor<3x1xi64>) -> tensor<3xf32> {
+  // expected-error @+2 {{data and indices differ in their batch dims}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = cleave.gather_nd %x, %i {batch_dims = 1 : i64} : (tensor<4x6xf32>, tensor<3x1xi64>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+func.func @scatter_nd_bad_updates(%x: tensor<4x6xf32>, %i: tensor<3x1xi64>, %u: tensor<3x5xf32>) -> tensor<4x6xf32> {
+  // expected-error @+2 {{updates must be 'tensor<3x6xf32>' (indices' shape without the last axis, then data's after axis 0)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = cleave.scatter_nd %x, %i, %u : (tensor<4x6xf32>, tensor<3x1xi64>, tensor<3x5xf32>) -> tensor<4x6xf32>
+  return %0 : tensor<4x6xf32>
+}
+
+// -----
+
+func.func @scatter_elements_types(%x: tensor<4x6xf32>, %i: tensor<4x2xi64>, %u: tensor<4x2xf16>) -> tensor<4x6xf32> {
+  // expected-error @+2 {{data and updates differ in element type}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = cleave.scatter_elements %x, %i, %u {axis = 1 : i64} : (tensor<4x6xf32>, tensor<4x2xi64>, tensor<4x2xf16>) -> tensor<4x6xf32>
+  return %0 : tensor<4x6xf32>
+}
+
+// -----
+
+func.func @scatter_elements_shapes(%x: tensor<4x6xf32>, %i: tensor<5x2xi64>, %u: tensor<5x2xf32>) -> tensor<4x6xf32> {
+  // expected-error @+2 {{indices' dimension 0 (5) exceeds data's (4)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = cleave.scatter_elements %x, %i, %u {axis = 1 : i64} : (tensor<4x6xf32>, tensor<5x2xi64>, tensor<5x2xf32>) -> tensor<4x6xf32>
+  return %0 : tensor<4x6xf32>
+}
+
+// -----
+
+func.func @scatter_reduction(%x: tensor<4xf32>, %i: tensor<4xi64>) -> tensor<4xf32> {
+  // expected-error @+1 {{reduction}}
+  %0 = cleave.scatter_elements %x, %i, %x {reduction = "sum"} : (tensor<4xf32>, tensor<4xi64>, tensor<4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}

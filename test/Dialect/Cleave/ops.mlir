@@ -122,3 +122,16 @@ func.func @weights() -> tensor<2xf32> {
     }
   }
 #-}
+
+// CHECK-LABEL: func.func @gather_scatter_nd
+func.func @gather_scatter_nd(%x: tensor<4x6x7xf32>, %i: tensor<3x2xi64>, %b: tensor<4x5x1xi32>, %u: tensor<3x7xf32>, %e: tensor<4x6x2xi64>, %v: tensor<4x6x2xf32>) -> (tensor<3x7xf32>, tensor<4x5x7xf32>, tensor<4x6x7xf32>, tensor<4x6x7xf32>) {
+  // CHECK: cleave.gather_nd %{{.*}}, %{{.*}} : (tensor<4x6x7xf32>, tensor<3x2xi64>) -> tensor<3x7xf32>
+  %0 = cleave.gather_nd %x, %i : (tensor<4x6x7xf32>, tensor<3x2xi64>) -> tensor<3x7xf32>
+  // CHECK: cleave.gather_nd {{.*}} {batch_dims = 1 : i64} : (tensor<4x6x7xf32>, tensor<4x5x1xi32>) -> tensor<4x5x7xf32>
+  %1 = cleave.gather_nd %x, %b {batch_dims = 1 : i64} : (tensor<4x6x7xf32>, tensor<4x5x1xi32>) -> tensor<4x5x7xf32>
+  // CHECK: cleave.scatter_nd {{.*}} {reduction = "max"} : (tensor<4x6x7xf32>, tensor<3x2xi64>, tensor<3x7xf32>) -> tensor<4x6x7xf32>
+  %2 = cleave.scatter_nd %x, %i, %u {reduction = "max"} : (tensor<4x6x7xf32>, tensor<3x2xi64>, tensor<3x7xf32>) -> tensor<4x6x7xf32>
+  // CHECK: cleave.scatter_elements {{.*}} {axis = 2 : i64} : (tensor<4x6x7xf32>, tensor<4x6x2xi64>, tensor<4x6x2xf32>) -> tensor<4x6x7xf32>
+  %3 = cleave.scatter_elements %x, %e, %v {axis = 2 : i64} : (tensor<4x6x7xf32>, tensor<4x6x2xi64>, tensor<4x6x2xf32>) -> tensor<4x6x7xf32>
+  return %0, %1, %2, %3 : tensor<3x7xf32>, tensor<4x5x7xf32>, tensor<4x6x7xf32>, tensor<4x6x7xf32>
+}

@@ -81,3 +81,50 @@ func.func @sizes(%x: tensor<32x32xf32>) -> tensor<32x1xi1> {
   %2 = cleave.less %1, %zero : (tensor<32x1xf32>, tensor<f32>) -> tensor<32x1xi1>
   return %2 : tensor<32x1xi1>
 }
+
+// -----
+
+// A scatter updates its data in place when nothing reads the data later
+// (the UpdatesOperand trait).
+// CHECK-LABEL: func.func @scatter_in_place
+// CHECK:         cleave.relu {{.*}}cleave.arena_offsets = array<i64: [[D:[0-9]+]]>
+// CHECK:         cleave.scatter_nd {{.*}}cleave.arena_offsets = array<i64: [[D]]>
+// CHECK:         cleave.scatter_elements {{.*}}cleave.arena_offsets = array<i64: [[D]]>
+// NOREUSE-LABEL: func.func @scatter_in_place
+// NOREUSE:         cleave.relu {{.*}}cleave.arena_offsets = array<i64: [[D:[0-9]+]]>
+// NOREUSE-NOT:     cleave.scatter_nd {{.*}}array<i64: [[D]]>
+// NOREUSE:         cleave.scatter_elements
+func.func @scatter_in_place(%x: tensor<4x4xf32>, %i: tensor<2x1xi64>, %u: tensor<2x4xf32>, %j: tensor<4x4xi64>, %v: tensor<4x4xf32>) -> tensor<4x4xf32> {
+  %0 = cleave.relu %x : (tensor<4x4xf32>) -> tensor<4x4xf32>
+  %1 = cleave.scatter_nd %0, %i, %u : (tensor<4x4xf32>, tensor<2x1xi64>, tensor<2x4xf32>) -> tensor<4x4xf32>
+  %2 = cleave.scatter_elements %1, %j, %v {reduction = "add"} : (tensor<4x4xf32>, tensor<4x4xi64>, tensor<4x4xf32>) -> tensor<4x4xf32>
+  return %2 : tensor<4x4xf32>
+}
+
+// -----
+
+// Not when the data is read again later...
+// CHECK-LABEL: func.func @scatter_data_read_later
+// CHECK:         cleave.relu {{.*}}cleave.arena_offsets = array<i64: [[D:[0-9]+]]>
+// CHECK-NOT:     cleave.scatter_nd {{.*}}array<i64: [[D]]>
+// CHECK:         cleave.add
+func.func @scatter_data_read_later(%x: tensor<4x4xf32>, %i: tensor<2x1xi64>, %u: tensor<2x4xf32>) -> tensor<4x4xf32> {
+  %0 = cleave.relu %x : (tensor<4x4xf32>) -> tensor<4x4xf32>
+  %1 = cleave.scatter_nd %0, %i, %u : (tensor<4x4xf32>, tensor<2x1xi64>, tensor<2x4xf32>) -> tensor<4x4xf32>
+  %2 = cleave.add %1, %0 : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+  return %2 : tensor<4x4xf32>
+}
+
+// -----
+
+// ...nor when the data is also the updates (the kernel reads them while it
+// writes).
+// CHECK-LABEL: func.func @scatter_into_itself
+// CHECK:         cleave.relu {{.*}}cleave.arena_offsets = array<i64: [[D:[0-9]+]]>
+// CHECK-NOT:     array<i64: [[D]]>
+// CHECK:         return
+func.func @scatter_into_itself(%x: tensor<4x4xf32>, %j: tensor<4x4xi64>) -> tensor<4x4xf32> {
+  %0 = cleave.relu %x : (tensor<4x4xf32>) -> tensor<4x4xf32>
+  %1 = cleave.scatter_elements %0, %j, %0 : (tensor<4x4xf32>, tensor<4x4xi64>, tensor<4x4xf32>) -> tensor<4x4xf32>
+  return %1 : tensor<4x4xf32>
+}

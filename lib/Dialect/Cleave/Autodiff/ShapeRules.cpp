@@ -106,9 +106,67 @@ LogicalResult gather(GatherOp op, GradientBuilder &b, ArrayRef<Value> dy,
   return success();
 }
 
+/// Each element goes back to where it was read, summed where indices
+/// repeat: a scatter-add of dy into zeros.
+LogicalResult gatherElements(GatherElementsOp op, GradientBuilder &b,
+                             ArrayRef<Value> dy, MutableArrayRef<Value> dx) {
+  auto data = cast<ShapedType>(op.getData().getType());
+  dx[0] = b.create<ScatterElementsOp>(b.splat(0.0, data), op.getIndices(),
+                                      dy[0], op.getAxis(),
+                                      ScatterReduction::Add);
+  return success();
+}
+
+LogicalResult gatherND(GatherNDOp op, GradientBuilder &b, ArrayRef<Value> dy,
+                       MutableArrayRef<Value> dx) {
+  if (op.getBatchDims() != 0)
+    return op.emitError("the gradient of GatherND with batch_dims is not "
+                        "supported yet");
+  auto data = cast<ShapedType>(op.getData().getType());
+  dx[0] = b.create<ScatterNDOp>(b.splat(0.0, data), op.getIndices(), dy[0],
+                                ScatterReduction::Add);
+  return success();
+}
+
+/// Replacing scatters: data's gradient is dy with the replaced elements
+/// zeroed; each update's is dy where it landed (with repeated indices, as
+/// in PyTorch, every update of an element gets its gradient, though only
+/// the last one lands). Adding scatters pass dy to data whole.
+template <typename Op, typename GatherOp, typename... Axis>
+LogicalResult scatterGradient(Op op, GradientBuilder &b, ArrayRef<Value> dy,
+                              MutableArrayRef<Value> dx, Axis... axis) {
+  ScatterReduction reduction = op.getReduction();
+  if (reduction != ScatterReduction::None &&
+      reduction != ScatterReduction::Add)
+    return op.emitError("the gradient of a scatter with reduction mul, max "
+                        "or min is not supported yet");
+  auto updates = cast<ShapedType>(op.getUpdates().getType());
+  dx[0] = reduction == ScatterReduction::Add
+              ? dy[0]
+              : b.create<Op>(dy[0], op.getIndices(), b.splat(0.0, updates),
+                             axis..., ScatterReduction::None);
+  dx[2] = b.create<GatherOp>(dy[0], op.getIndices(), axis...);
+  return success();
+}
+
+LogicalResult scatterND(ScatterNDOp op, GradientBuilder &b, ArrayRef<Value> dy,
+                        MutableArrayRef<Value> dx) {
+  return scatterGradient<ScatterNDOp, GatherNDOp>(op, b, dy, dx);
+}
+
+LogicalResult scatterElements(ScatterElementsOp op, GradientBuilder &b,
+                              ArrayRef<Value> dy, MutableArrayRef<Value> dx) {
+  return scatterGradient<ScatterElementsOp, GatherElementsOp>(op, b, dy, dx,
+                                                              op.getAxis());
+}
+
 } // namespace
 
 void attachShapeRules(MLIRContext *ctx) {
+  attach<GatherElementsOp, gatherElements>(ctx);
+  attach<GatherNDOp, gatherND>(ctx);
+  attach<ScatterNDOp, scatterND>(ctx);
+  attach<ScatterElementsOp, scatterElements>(ctx);
   attach<GatherOp, gather>(ctx);
   attach<SliceOp, slice>(ctx);
   attach<ConcatOp, concat>(ctx);

@@ -450,6 +450,85 @@ LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult GatherNDOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location> loc,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &types) {
+  ArrayRef<int64_t> data = rankedType(adaptor.getData()).getShape();
+  ArrayRef<int64_t> indices = rankedType(adaptor.getIndices()).getShape();
+  int64_t batch = (int64_t)adaptor.getBatchDims();
+  if (indices.empty())
+    return emitOptionalError(loc, "indices must have rank 1 or more");
+  int64_t k = indices.back();
+  if (batch < 0 || batch >= (int64_t)indices.size() ||
+      batch >= (int64_t)data.size())
+    return emitOptionalError(loc, "batch_dims ", batch,
+                             " must be below the ranks of data and indices");
+  if (k < 1 || batch + k > (int64_t)data.size())
+    return emitOptionalError(loc, "the indices' last dimension (", k,
+                             ") must be 1 to data's rank less batch_dims (",
+                             data.size() - batch, ")");
+  if (data.take_front(batch) != indices.take_front(batch))
+    return emitOptionalError(loc,
+                             "data and indices differ in their batch dims");
+  SmallVector<int64_t> shape(indices.drop_back());
+  llvm::append_range(shape, data.drop_front(batch + k));
+  types.push_back(withShape(adaptor.getData(), shape));
+  return success();
+}
+
+LogicalResult ScatterNDOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  RankedTensorType data = rankedType(adaptor.getData());
+  ArrayRef<int64_t> indices = rankedType(adaptor.getIndices()).getShape();
+  RankedTensorType updates = rankedType(adaptor.getUpdates());
+  if (updates.getElementType() != data.getElementType())
+    return emitOptionalError(loc, "data and updates differ in element type");
+  if (indices.empty())
+    return emitOptionalError(loc, "indices must have rank 1 or more");
+  int64_t k = indices.back();
+  if (k < 1 || k > data.getRank())
+    return emitOptionalError(loc, "the indices' last dimension (", k,
+                             ") must be 1 to data's rank (", data.getRank(),
+                             ")");
+  SmallVector<int64_t> expected(indices.drop_back());
+  llvm::append_range(expected, data.getShape().drop_front(k));
+  if (updates.getShape() != ArrayRef<int64_t>(expected))
+    return emitOptionalError(
+        loc, "updates must be ", withShape(adaptor.getData(), expected),
+        " (indices' shape without the last axis, then data's after axis ",
+        k - 1, ")");
+  types.push_back(data);
+  return success();
+}
+
+LogicalResult ScatterElementsOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  RankedTensorType data = rankedType(adaptor.getData());
+  RankedTensorType indices = rankedType(adaptor.getIndices());
+  RankedTensorType updates = rankedType(adaptor.getUpdates());
+  if (updates.getElementType() != data.getElementType())
+    return emitOptionalError(loc, "data and updates differ in element type");
+  if (indices.getShape() != updates.getShape())
+    return emitOptionalError(loc, "indices and updates differ in shape");
+  if (indices.getRank() != data.getRank())
+    return emitOptionalError(loc, "data and indices differ in rank");
+  FailureOr<int64_t> axis =
+      normalizeAxis(loc, (int64_t)adaptor.getAxis(), data.getRank());
+  if (failed(axis))
+    return failure();
+  for (int64_t i = 0; i < data.getRank(); ++i)
+    if (i != *axis && indices.getDimSize(i) > data.getDimSize(i))
+      return emitOptionalError(loc, "indices' dimension ", i, " (",
+                               indices.getDimSize(i), ") exceeds data's (",
+                               data.getDimSize(i), ")");
+  types.push_back(data);
+  return success();
+}
+
 LogicalResult PadOp::inferReturnTypes(MLIRContext *,
                                       std::optional<Location> loc,
                                       Adaptor adaptor,

@@ -71,13 +71,17 @@ struct PlanMemoryPass
         std::optional<unsigned> shared;
         if (inPlace && isView(&op) && bufferOf.count(op.getOperand(0))) {
           shared = bufferOf[op.getOperand(0)];
-        } else if (isa<AllReduceOp, BroadcastOp>(op)) {
-          // Each sum (or root's value) may replace its operand, if nothing
-          // reads it later.
-          auto it = bufferOf.find(
-              op.getOperand(cast<OpResult>(result).getResultNumber()));
+        } else if (updatesOperand(&op)) {
+          // Each result (a sum, the root's value, a scatter's output) may
+          // replace its operand, if nothing reads it later.
+          // An operand the op also reads elsewhere (a scatter of x into
+          // x) must stay as it was until the op ends.
+          Value operand =
+              op.getOperand(cast<OpResult>(result).getResultNumber());
+          auto it = bufferOf.find(operand);
           if (inPlace && it != bufferOf.end() &&
-              buffers[it->second].last <= step)
+              buffers[it->second].last <= step &&
+              llvm::count(op.getOperands(), operand) == 1)
             shared = it->second;
         } else if (inPlace && isElementwise(&op) && !reused) {
           // Variadic ops run as a chain into the result, which may only

@@ -94,4 +94,12 @@ def Cleave_GeluApproximation
   I32EnumAttrCase<"None", 0, "none">,
   I32EnumAttrCase<"Tanh", 1, "tanh">]>;
 
+def Cleave_ScatterReduction
+    : Cleave_OnnxEnum<"ScatterReduction", "ONNX ScatterND/ScatterElements reduction", [
+  I32EnumAttrCase<"None", 0, "none">,
+  I32EnumAttrCase<"Add", 1, "add">,
+  I32EnumAttrCase<"Mul", 2, "mul">,
+  I32EnumAttrCase<"Max", 3, "max">,
+  I32EnumAttrCase<"Min", 4, "min">]>;
+
 #endif // CLEAVE_DIALECT_CLEAVE_IR_CLEAVEENUMS_TD

@@ -564,6 +564,50 @@ def Cleave_GatherElementsOp : Cleave_OnnxOp<"gather_elements", "GatherElements",
   let results = (outs Cleave_Tensor:$output);
 }
 
+def Cleave_GatherNDOp : Cleave_OnnxOp<"gather_nd", "GatherND",
+                                       [Pure, Cleave_DataMovement,
+                                        Cleave_PartialRead], [{
+    The last axis of `indices` (length k) addresses data's axes batch_dims
+    to batch_dims + k - 1; the result's shape is indices' without its last
+    axis, then data's after those k axes.
+  }]> {
+  let arguments = (ins Cleave_Tensor:$data, Cleave_IndexTensor:$indices,
+                       DefaultValuedAttr<I64Attr, "0">:$batch_dims);
+  let results = (outs Cleave_Tensor:$output);
+}
+
+// The scatters: a copy of `data` with the slices or elements `indices`
+// address replaced by (or, with a reduction, combined with) `updates`.
+class Cleave_ScatterOp<string mnemonic, string onnxName, string notes>
+    : Cleave_OnnxOp<mnemonic, onnxName,
+          [Pure, Cleave_DataMovement, Cleave_UpdatesOperand], notes> {
+  let results = (outs Cleave_Tensor:$output);
+}
+
+def Cleave_ScatterNDOp : Cleave_ScatterOp<"scatter_nd", "ScatterND", [{
+    `updates` has indices' shape without its last axis (length k), then
+    data's shape after its first k axes. Indices may be negative (counted
+    from the end); with reduction none, repeated indices leave the last
+    update.
+  }]> {
+  let arguments = (ins Cleave_Tensor:$data, Cleave_IndexTensor:$indices,
+                       Cleave_Tensor:$updates,
+                       Cleave_OnnxEnumDefault<Cleave_ScatterReduction, "None">:$reduction);
+}
+
+def Cleave_ScatterElementsOp : Cleave_ScatterOp<"scatter_elements",
+                                                "ScatterElements", [{
+    `indices` and `updates` have one shape, of data's rank; update i goes to
+    data's element i with its `axis` coordinate replaced by indices[i]
+    (negative counts from the end). The deprecated Scatter imports as this
+    op.
+  }]> {
+  let arguments = (ins Cleave_Tensor:$data, Cleave_IndexTensor:$indices,
+                       Cleave_Tensor:$updates,
+                       DefaultValuedAttr<I64Attr, "0">:$axis,
+                       Cleave_OnnxEnumDefault<Cleave_ScatterReduction, "None">:$reduction);
+}
+
 def Cleave_PadOp : Cleave_OnnxOp<"pad", "Pad", [Pure, Cleave_DataMovement]> {
   let arguments = (ins Cleave_Tensor:$data, Cleave_I64Tensor:$pads,
                        Cleave_OptTensor:$constant_value,

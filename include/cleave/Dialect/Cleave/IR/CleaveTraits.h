@@ -10,6 +10,11 @@
 // - DataMovement: moves or selects elements, computes nothing.
 // - PartialRead: reads only the part of operand 0 it returns (a gather of
 //   embedding rows, a slice).
+// - UpdatesOperand: result i is operand i with some or all of its elements
+//   replaced (a scatter, an all-reduce): the memory plan may give the result
+//   its operand's buffer when nothing reads the operand later, and the
+//   kernel then updates it in place (it copies first when the buffers
+//   differ).
 //
 // CostKindTrait, FlopsPerElementTrait, KernelTrait and KernelScalarsTrait
 // only carry the code their ODS classes add to the op (getCostKind,
@@ -40,6 +45,10 @@ class PartialRead : public mlir::OpTrait::TraitBase<ConcreteType, PartialRead> {
 };
 
 template <typename ConcreteType>
+class UpdatesOperand
+    : public mlir::OpTrait::TraitBase<ConcreteType, UpdatesOperand> {};
+
+template <typename ConcreteType>
 class CostKindTrait
     : public mlir::OpTrait::TraitBase<ConcreteType, CostKindTrait> {};
 
@@ -67,6 +76,9 @@ inline bool isView(mlir::Operation *op) {
 }
 inline bool isDataMovement(mlir::Operation *op) {
   return op->hasTrait<OpTrait::DataMovement>();
+}
+inline bool updatesOperand(mlir::Operation *op) {
+  return op->hasTrait<OpTrait::UpdatesOperand>();
 }
 } // namespace cleave::graph
 

@@ -151,7 +151,7 @@ def Cleave_GeluGradOp : Cleave_Op<"gelu_grad",
 
 def Cleave_AllReduceOp : Cleave_Op<"all_reduce",
     [MemoryEffects<[MemRead, MemWrite]>, InferTypeOpAdaptor,
-     Cleave_CostOpInterface]> {
+     Cleave_CostOpInterface, Cleave_UpdatesOperand]> {
   let summary = "each tensor summed over the device's data-parallel replicas";
   let description = [{
     Result i is operand i summed over every replica of the device that runs
@@ -218,7 +218,7 @@ def Cleave_ReduceScatterOp : Cleave_CollectiveOp<"reduce_scatter"> {
 }
 
 def Cleave_BroadcastOp : Cleave_CollectiveOp<"broadcast",
-    [AllTypesMatch<["operand", "result"]>]> {
+    [AllTypesMatch<["operand", "result"]>, Cleave_UpdatesOperand]> {
   let summary = "replica `root`'s tensor, on every replica";
   let description = [{
     Every replica's result is replica `root`'s operand; the others'
