@@ -10,7 +10,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build ccache g++ python3
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
-  libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
+  libonnx-testdata libprotobuf-dev protobuf-compiler
   libgtest-dev libdnnl-dev graphviz libopenmpi-dev openmpi-bin
   nlohmann-json3-dev
 )

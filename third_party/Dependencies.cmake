@@ -22,12 +22,9 @@ set(CLEAVE_LIT "${CLEAVE_LIT}" CACHE FILEPATH "" FORCE)
 set(CLEAVE_FILECHECK "${CLEAVE_FILECHECK}" CACHE FILEPATH "" FORCE)
 
 
-# --- ONNX 1.12 (only the protobuf messages are used) ---------------------
+# --- Protocol Buffers (ONNX's schema is third_party/onnx/onnx/onnx.proto,
+# compiled by lib/Import/ONNX/CMakeLists.txt) ------------------------------
 find_package(Protobuf REQUIRED)
-find_package(ONNX REQUIRED CONFIG)
-if(NOT TARGET onnx_proto)
-  message(FATAL_ERROR "ONNX was found but provides no onnx_proto target")
-endif()
 
 # --- GoogleTest -----------------------------------------------------------
 if(CLEAVE_BUILD_TESTS)

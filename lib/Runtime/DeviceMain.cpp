@@ -2,7 +2,7 @@
 //
 //   device_0 --weights device_0.weights --input x=x.npy --output y=y.npy
 //            [--num-threads N] [--repeat N] [--warmup N] [--microbatches M]
-//            [--steps S] [--weights-out trained.weights] [--profile]
+//            [--steps S] [--weights-out trained.weights] [--profile file]
 //
 // A data-parallel replica (a program with replicas, joined to the MPI job)
 // reads its share of every batch and stays quiet: replica 0 prints and
@@ -133,6 +133,9 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
   std::map<std::string, std::string> inputFiles, outputFiles;
   std::string weightsOut;
   long threads = 0, repeat = 1, warmup = 0, microbatches = 1, steps = 0;
+  // --profile: where this device writes its per-call totals (a file of its
+  // own: lines printed by several devices under mpirun may interleave).
+  std::string profilePath;
   bool profile = false;
   // --lr-schedule: the schedule, and where the learning rate and the step
   // count lie in the weights (cleave-run reads them from the manifest).
@@ -179,7 +182,8 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
     } else if ((v = value("--warmup"))) {
       if (!parseCount(v, warmup))
         return fail(self, "--warmup expects a count");
-    } else if (arg == "--profile") {
+    } else if ((v = value("--profile"))) {
+      profilePath = v;
       profile = true;
     } else {
       return fail(self, "unknown argument '" + arg + "'");
@@ -497,8 +501,14 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
           : ",\"step_p50_ms\":" + std::to_string(percentile(stepTimes, 0.5)) +
                 ",\"step_busy_p50_ms\":" +
                 std::to_string(percentile(stepBusy, 0.5));
-  if (profile)
-    cleave::runtime::printProfile(program, times.size(), stdout);
+  if (!profilePath.empty()) {
+    FILE *out = std::fopen(profilePath.c_str(), "w");
+    if (!out)
+      return fail(self, "cannot write the profile to '" + profilePath + "'");
+    cleave::runtime::printProfile(program, times.size(), out);
+    if (std::fclose(out) != 0)
+      return fail(self, "cannot write the profile to '" + profilePath + "'");
+  }
   std::printf("cleave-timing {\"program\":\"%s\",\"runs\":%zu,"
               "\"microbatches\":%ld,\"min_ms\":%.4f,\"p50_ms\":%.4f,"
               "\"p90_ms\":%.4f,\"busy_p50_ms\":%.4f,\"peak_rss_kb\":%ld%s}\n",

@@ -487,6 +487,13 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
   std::map<std::string, std::vector<size_t>> readers;
   std::map<std::string, size_t> makers;
   std::vector<std::vector<std::string>> deviceArgs;
+  // With --profile, each device writes its per-call totals to a file of
+  // its own here (lines printed by several devices under mpirun may
+  // interleave).
+  ScratchFolder profiles;
+  if (o.profile)
+    if (std::string error = profiles.create(); !error.empty())
+      return fail(error);
   // A resumed run's devices read their weights from the checkpoint, laid
   // out for this bundle; a saved or exported one's write them for it.
   ScratchFolder resumed, trained;
@@ -538,7 +545,11 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
          inFolder(resumed.path.empty() ? o.bundle : resumed.path, weights),
          "--num-threads", std::to_string(o.threads)});
     if (o.profile)
-      deviceArgs.back().push_back("--profile");
+      deviceArgs.back().insert(
+          deviceArgs.back().end(),
+          {"--profile", inFolder(profiles.path, "device_" +
+                                                    std::to_string(k) +
+                                                    ".json")});
     if (o.steps)
       deviceArgs.back().insert(deviceArgs.back().end(),
                                {"--steps", std::to_string(o.steps)});
@@ -748,9 +759,14 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
                   measured, error.c_str());
     }
   }
-  if (o.profile)
-    if (int rc = printProfiles(timing, o.profileOut))
+  if (o.profile) {
+    std::string lines;
+    for (size_t k = 0; k < deviceArgs.size(); ++k)
+      lines += readFile(
+          inFolder(profiles.path, "device_" + std::to_string(k) + ".json"));
+    if (int rc = printProfiles(lines, o.profileOut))
       return rc;
+  }
   if (o.steps) {
     // Training: the loss of every step, then the time per step.
     for (size_t at = timing.find("cleave-step "); at != std::string::npos;

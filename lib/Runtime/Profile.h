@@ -2,7 +2,8 @@
 //
 // `--profile`: cleave::program::call times every kernel and transfer call
 // of the program and adds it to its site's total here; the device main
-// prints the totals as one `cleave-profile` JSON line for the launcher.
+// writes the totals as one `cleave-profile` JSON line to the file the
+// launcher named for that device.
 //
 //===----------------------------------------------------------------------===//
 

@@ -24,13 +24,7 @@
 #include <map>
 #include <memory>
 
-#ifndef ONNX_ML
-#define ONNX_ML 1
-#endif
-#ifndef ONNX_NAMESPACE
-#define ONNX_NAMESPACE onnx
-#endif
-#include <onnx/onnx_pb.h>
+#include "onnx/onnx.pb.h" // third_party/onnx's schema (CleaveOnnxProto)
 
 namespace cl = llvm::cl;
 

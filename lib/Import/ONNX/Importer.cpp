@@ -96,6 +96,9 @@ private:
   LogicalResult importInputValue(const onnx::ValueInfoProto &input,
                                  StringRef file);
   LogicalResult importNode(const onnx::NodeProto &node, size_t index);
+  LogicalResult importSubgraph(const onnx::GraphProto &graph,
+                               ValueRange inputs,
+                               SmallVectorImpl<Value> &outputs);
   FailureOr<Attribute> importAttribute(const onnx::AttributeProto &attr);
   FailureOr<Operation *> createOp(NodeState &state, const OpSpec &spec);
   void foldConstants(Operation *op, SmallVectorImpl<Value> &results);
@@ -153,12 +156,32 @@ LogicalResult GraphImporter::readOpset(const onnx::ModelProto &model) {
 LogicalResult GraphImporter::checkSupported(const onnx::GraphProto &graph) {
   // Op (and domain) -> the nodes using it, in order of first use.
   std::vector<std::pair<std::string, SmallVector<std::string>>> unsupported;
-  for (auto [index, node] : llvm::enumerate(graph.node())) {
+  // The nodes of the graph and of its subgraphs (If branches), in order.
+  std::vector<const onnx::NodeProto *> nodes;
+  std::function<void(const onnx::GraphProto &)> collect =
+      [&](const onnx::GraphProto &g) {
+        for (const onnx::NodeProto &node : g.node()) {
+          nodes.push_back(&node);
+          for (const onnx::AttributeProto &attr : node.attribute())
+            if (attr.has_g())
+              collect(attr.g());
+        }
+      };
+  collect(graph);
+  for (auto [index, nodePointer] : llvm::enumerate(nodes)) {
+    const onnx::NodeProto &node = *nodePointer;
     if (lookupOp(node.domain(), node.op_type(), opset))
       continue;
     std::string key = "'" + node.op_type() + "'";
     if (!node.domain().empty() && node.domain() != "ai.onnx")
       key += " (domain '" + node.domain() + "')";
+    // Those whose outputs' shapes depend on the values of their inputs
+    // (NonZero and Compress import when those are constants).
+    else if (llvm::is_contained({"NonMaxSuppression", "Unique",
+                                 "StringSplit"},
+                                node.op_type()))
+      key += " (its outputs' shapes depend on the values of its inputs, and "
+             "Cleave compiles static shapes)";
     auto it = llvm::find_if(
         unsupported, [&](const auto &entry) { return entry.first == key; });
     if (it == unsupported.end())
@@ -286,6 +309,36 @@ LogicalResult GraphImporter::importInputValue(const onnx::ValueInfoProto &input,
   }
   values[input.name()] = ConstantOp::create(
       builder, NameLoc::get(builder.getStringAttr(input.name())), *value);
+  return success();
+}
+
+LogicalResult GraphImporter::importSubgraph(const onnx::GraphProto &graph,
+                                            ValueRange inputs,
+                                            SmallVectorImpl<Value> &outputs) {
+  if (graph.input_size() != (int)inputs.size())
+    return error("subgraph '" + graph.name() + "' has " +
+                 Twine(graph.input_size()) + " inputs; its node gives it " +
+                 Twine(inputs.size()));
+  // The subgraph sees the enclosing names; its own end with it.
+  llvm::StringMap<Value> enclosing = values;
+  for (auto [input, value] : llvm::zip(graph.input(), inputs))
+    values[input.name()] = value;
+  auto restore = llvm::make_scope_exit([&] { values = std::move(enclosing); });
+  std::string outer = path;
+  path = outer + ": subgraph '" + graph.name() + "'";
+  auto restorePath = llvm::make_scope_exit([&] { path = outer; });
+  if (failed(importInitializers(graph)))
+    return failure();
+  for (auto [index, node] : llvm::enumerate(graph.node()))
+    if (failed(importNode(node, index)))
+      return failure();
+  for (const onnx::ValueInfoProto &output : graph.output()) {
+    auto it = values.find(output.name());
+    if (it == values.end())
+      return error("subgraph '" + graph.name() + "' never computes its output '" +
+                   output.name() + "'");
+    outputs.push_back(it->second);
+  }
   return success();
 }
 
@@ -476,6 +529,9 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
     if (!attr.ref_attr_name().empty())
       return error("attribute '" + attr.name() +
                    "' refers to a function attribute, which is not supported");
+    // Subgraphs (If's branches) are the builder's to import.
+    if (attr.type() == onnx::AttributeProto::GRAPH)
+      continue;
     FailureOr<Attribute> value = importAttribute(attr);
     if (failed(value))
       return failure();
@@ -491,8 +547,15 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
   }
 
   SmallVector<Value> results;
+  std::string nodePrefix = prefix;
+  state.importSubgraph = [&](const onnx::GraphProto &graph, ValueRange inputs,
+                             SmallVectorImpl<Value> &outputs) {
+    return importSubgraph(graph, inputs, outputs);
+  };
   if (spec->custom) {
-    if (failed(spec->custom(state, results)))
+    LogicalResult built = spec->custom(state, results);
+    prefix = nodePrefix;
+    if (failed(built))
       return state.error.empty() ? failure() : error(state.error);
   } else {
     FailureOr<Operation *> op = createOp(state, *spec);

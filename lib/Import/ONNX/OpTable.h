@@ -15,6 +15,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OperationSupport.h"
 #include "llvm/ADT/Twine.h"
+#include <functional>
 
 namespace cleave::onnx_import {
 
@@ -31,6 +32,14 @@ struct NodeState {
   mlir::NamedAttrList attributes;
   /// Set by adapters that fail: what is wrong with the node.
   std::string error;
+  /// Imports a subgraph (an If branch, one iteration of a Loop or Scan
+  /// body) here, its inputs bound to `inputs`, with the names of the
+  /// enclosing graphs in scope and its own gone afterwards; sets its
+  /// outputs.
+  std::function<mlir::LogicalResult(const onnx::GraphProto &,
+                                    mlir::ValueRange inputs,
+                                    llvm::SmallVectorImpl<mlir::Value> &)>
+      importSubgraph;
 
   /// A constant 1-D i64 tensor (or a scalar with `scalar`).
   mlir::Value constantI64(llvm::ArrayRef<int64_t> values, bool scalar = false);

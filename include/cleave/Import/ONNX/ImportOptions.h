@@ -10,9 +10,11 @@
 
 namespace cleave::onnx_import {
 
-/// The newest ONNX IR version and default-domain opset the importer knows.
-inline constexpr int64_t kMaxIrVersion = 10;
-inline constexpr int64_t kMaxOpset = 21;
+/// The newest ONNX IR version and default-domain opset the importer knows:
+/// ONNX 1.23's (third_party/onnx has its schema; OpTable.cpp the ops that
+/// changed up to opset 28).
+inline constexpr int64_t kMaxIrVersion = 14;
+inline constexpr int64_t kMaxOpset = 28;
 /// Binary protobufs cannot exceed 2 GB; larger models use external data.
 inline constexpr int64_t kMaxProtobufBytes = (int64_t(1) << 31) - 1;
 

@@ -267,18 +267,71 @@ OpFoldResult LessOrEqualOp::fold(FoldAdaptor adaptor) {
       });
 }
 
-OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
-  DenseElementsAttr input = toDenseElements(adaptor.getX());
+namespace {
+/// fn applied to each element of a constant (integers with their
+/// signedness), for the unary ops that appear in shape and trip-count
+/// computations (a length divided, rounded up and clamped at zero).
+template <typename IntFn, typename FloatFn>
+OpFoldResult foldUnary(Attribute operand, ShapedType type, IntFn intFn,
+                       FloatFn floatFn) {
+  DenseElementsAttr input = toDenseElements(operand);
   if (!input)
     return {};
   auto values = input.getValues<Attribute>();
-  return buildElements(getType(), [&](int64_t i) -> Attribute {
+  return buildElements(type, [&](int64_t i) -> Attribute {
     Attribute value = values[i];
     if (auto intValue = dyn_cast<IntegerAttr>(value))
-      return IntegerAttr::get(intValue.getType(), -intValue.getValue());
+      return IntegerAttr::get(
+          intValue.getType(),
+          intFn(intValue.getValue(), intValue.getType().isUnsignedInteger()));
     auto floatValue = cast<FloatAttr>(value);
-    return FloatAttr::get(floatValue.getType(), -floatValue.getValue());
+    return FloatAttr::get(floatValue.getType(), floatFn(floatValue.getValue()));
   });
+}
+
+APFloat rounded(APFloat x, APFloat::roundingMode mode) {
+  (void)x.roundToIntegral(mode);
+  return x;
+}
+} // namespace
+
+OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
+  return foldUnary(
+      adaptor.getX(), getType(), [](const APInt &a, bool) { return -a; },
+      [](const APFloat &a) { return -a; });
+}
+
+OpFoldResult AbsOp::fold(FoldAdaptor adaptor) {
+  return foldUnary(
+      adaptor.getX(), getType(),
+      [](const APInt &a, bool isUnsigned) { return isUnsigned ? a : a.abs(); },
+      [](const APFloat &a) { return abs(a); });
+}
+
+OpFoldResult ReluOp::fold(FoldAdaptor adaptor) {
+  return foldUnary(
+      adaptor.getX(), getType(),
+      [](const APInt &a, bool isUnsigned) {
+        return !isUnsigned && a.isNegative() ? APInt::getZero(a.getBitWidth())
+                                             : a;
+      },
+      // NaN stays NaN, as in the kernel's max(x, 0).
+      [](const APFloat &a) {
+        return a.isNegative() && !a.isNaN() ? APFloat::getZero(a.getSemantics())
+                                            : a;
+      });
+}
+
+OpFoldResult CeilOp::fold(FoldAdaptor adaptor) {
+  return foldUnary(
+      adaptor.getX(), getType(), [](const APInt &a, bool) { return a; },
+      [](const APFloat &a) { return rounded(a, APFloat::rmTowardPositive); });
+}
+
+OpFoldResult FloorOp::fold(FoldAdaptor adaptor) {
+  return foldUnary(
+      adaptor.getX(), getType(), [](const APInt &a, bool) { return a; },
+      [](const APFloat &a) { return rounded(a, APFloat::rmTowardNegative); });
 }
 
 OpFoldResult WhereOp::fold(FoldAdaptor adaptor) {

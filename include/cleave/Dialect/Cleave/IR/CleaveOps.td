@@ -140,12 +140,18 @@ class Cleave_ElementwiseUnaryOp<string mnemonic, string onnxName,
                           [Cleave_Kernel<"CLEAVE_UNARY_" # kernel>]))>;
 
 def Cleave_AbsOp
-    : Cleave_ElementwiseUnaryOp<"abs", "Abs", "ABS", Cleave_NumericTensor>;
-def Cleave_CeilOp : Cleave_ElementwiseUnaryOp<"ceil", "Ceil", "CEIL">;
+    : Cleave_ElementwiseUnaryOp<"abs", "Abs", "ABS", Cleave_NumericTensor> {
+  let hasFolder = 1;
+}
+def Cleave_CeilOp : Cleave_ElementwiseUnaryOp<"ceil", "Ceil", "CEIL"> {
+  let hasFolder = 1;
+}
 def Cleave_CosOp : Cleave_ElementwiseUnaryOp<"cos", "Cos", "COS">;
 def Cleave_ErfOp : Cleave_ElementwiseUnaryOp<"erf", "Erf", "ERF">;
 def Cleave_ExpOp : Cleave_ElementwiseUnaryOp<"exp", "Exp", "EXP">;
-def Cleave_FloorOp : Cleave_ElementwiseUnaryOp<"floor", "Floor", "FLOOR">;
+def Cleave_FloorOp : Cleave_ElementwiseUnaryOp<"floor", "Floor", "FLOOR"> {
+  let hasFolder = 1;
+}
 def Cleave_HardSwishOp
     : Cleave_ElementwiseUnaryOp<"hard_swish", "HardSwish", "HARD_SWISH">;
 def Cleave_LogOp : Cleave_ElementwiseUnaryOp<"log", "Log", "LOG">;
@@ -158,7 +164,9 @@ def Cleave_NotOp
 def Cleave_ReciprocalOp
     : Cleave_ElementwiseUnaryOp<"reciprocal", "Reciprocal", "RECIPROCAL">;
 def Cleave_ReluOp
-    : Cleave_ElementwiseUnaryOp<"relu", "Relu", "RELU", Cleave_NumericTensor>;
+    : Cleave_ElementwiseUnaryOp<"relu", "Relu", "RELU", Cleave_NumericTensor> {
+  let hasFolder = 1;
+}
 def Cleave_RoundOp : Cleave_ElementwiseUnaryOp<"round", "Round", "ROUND">;
 def Cleave_SigmoidOp
     : Cleave_ElementwiseUnaryOp<"sigmoid", "Sigmoid", "SIGMOID">;
