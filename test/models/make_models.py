@@ -2,7 +2,7 @@
 """Exports the real-model suite from PyTorch: small but real architectures
 with random weights, each an .onnx file beside this script.
 
-  python3 test/models/make_models.py [--out test/models]
+  python3 test/models/make_models.py [--out test/models] [--only a,b]
 
   gpt2_lm.onnx       GPT-2-style causal LM (pre-LN, tanh GELU, tied LM head)
   bert_encoder.onnx  BERT-style encoder (post-LN, erf GELU, attention mask, pooler)
@@ -10,6 +10,10 @@ with random weights, each an .onnx file beside this script.
   resnet50.onnx      ResNet-50 (bottlenecks [3, 4, 6, 3]) at a quarter width
   mobilenet_v2.onnx  MobileNetV2 (inverted residuals, ReLU6) at half width
   inception.onnx     Inception-style branchy CNN (1x1, 3x3, double 3x3, pool)
+  deepspeech2.onnx   DeepSpeech 2-style speech model (2-D convolutions over a
+                     spectrogram, two bidirectional GRU layers, a per-frame
+                     classifier)
+  lstm_lm.onnx       LSTM language model (embedding, two LSTM layers, head)
 
 Depths and block structure are the published ones; widths are cut so the
 suite stays under 25 MB. The batch dim is symbolic ("batch"). Weights come
@@ -275,6 +279,44 @@ class Inception(nn.Module):
 
 # --- Export ----------------------------------------------------------------
 
+# --- Recurrent -----------------------------------------------------------
+
+class DeepSpeech2(nn.Module):
+    """Spectrogram [batch, 1, time, features] -> per-frame log-probabilities
+    [batch, time / 2, classes]."""
+
+    def __init__(self, features=32, channels=16, hidden=48, layers=2,
+                 classes=29):
+        super().__init__()
+        self.conv = nn.Sequential(
+            nn.Conv2d(1, channels, (11, 5), stride=(2, 2), padding=(5, 2)),
+            nn.BatchNorm2d(channels), nn.Hardtanh(0, 20),
+            nn.Conv2d(channels, channels, (11, 5), stride=(1, 2),
+                      padding=(5, 2)),
+            nn.BatchNorm2d(channels), nn.Hardtanh(0, 20))
+        self.rnn = nn.GRU(channels * (features // 4), hidden,
+                          num_layers=layers, bidirectional=True)
+        self.fc = nn.Linear(2 * hidden, classes)
+
+    def forward(self, spectrogram):
+        x = self.conv(spectrogram)
+        b, c, t, f = x.shape
+        x, _ = self.rnn(x.permute(2, 0, 1, 3).reshape(t, b, c * f))
+        return self.fc(x.transpose(0, 1)).log_softmax(-1)
+
+
+class LstmLm(nn.Module):
+    def __init__(self, vocab=512, dim=64, hidden=96, layers=2):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, dim)
+        self.lstm = nn.LSTM(dim, hidden, num_layers=layers, batch_first=True)
+        self.head = nn.Linear(hidden, vocab)
+
+    def forward(self, input_ids):
+        x, _ = self.lstm(self.embed(input_ids))
+        return self.head(x)
+
+
 def randomise_batch_norms(model, generator):
     for m in model.modules():
         if isinstance(m, nn.BatchNorm2d):
@@ -303,17 +345,29 @@ def models():
            ["images"], ["logits"])
     yield ("inception", Inception(), (torch.randn(2, 3, 64, 64),), ["images"],
            ["logits"])
+    # Seeded apart, so that --only gives the same weights as a full run.
+    torch.manual_seed(1)
+    yield ("deepspeech2", DeepSpeech2(), (torch.randn(2, 1, 40, 32),),
+           ["spectrogram"], ["log_probs"])
+    torch.manual_seed(2)
+    yield ("lstm_lm", LstmLm(), (torch.randint(0, 512, (2, 24)),),
+           ["input_ids"], ["logits"])
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)))
+    parser.add_argument("--only", default="",
+                        help="comma-separated model names to write")
     args = parser.parse_args()
+    only = set(filter(None, args.only.split(",")))
     torch.manual_seed(0)
     generator = torch.Generator().manual_seed(0)
     for name, model, inputs, input_names, output_names in models():
         randomise_batch_norms(model, generator)
+        if only and name not in only:
+            continue
         model.eval()
         path = os.path.join(args.out, name + ".onnx")
         with torch.no_grad():

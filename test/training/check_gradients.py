@@ -110,6 +110,22 @@ def average_pool_reference(kernel, strides, pads, include_pad):
 
 # "_reference": the forward in numpy, where onnxruntime has no float64
 # kernel (Gelu, Erf).
+def lstm_reference(x, w, r, b):
+    """ONNX LSTM, forward, default activations (gates i, o, f, c): Y."""
+    sigmoid = lambda v: 1 / (1 + np.exp(-v))
+    hidden = r.shape[2]
+    h = np.zeros((x.shape[1], hidden))
+    c = np.zeros_like(h)
+    ys = []
+    for t in range(x.shape[0]):
+        gates = x[t] @ w[0].T + h @ r[0].T + b[0, :4 * hidden] + b[0, 4 * hidden:]
+        i, o, f, g = np.split(gates, 4, axis=-1)
+        c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
+        h = sigmoid(o) * np.tanh(c)
+        ys.append(h)
+    return np.stack(ys)[:, None]
+
+
 CASES = {
     "relu": ("Relu", [away_from_zero(3, 4)], {}, {}),
     "leaky_relu": ("LeakyRelu", [away_from_zero(3, 4)], {}, {"alpha": 0.2}),
@@ -260,6 +276,10 @@ CASES = {
         "ScatterElements", [uniform(3, 4), uniform(2, 4)],
         {"idx": (1, np.array([[1, 0, 2, 2], [1, 2, 2, 0]], np.int64))},
         {"reduction": "add"}),
+    # An LSTM imports as unrolled graph ops: its gradient is theirs.
+    "lstm": ("LSTM", [uniform(3, 2, 3), uniform(1, 8, 3), uniform(1, 8, 2),
+                      uniform(1, 16)], {},
+             {"hidden_size": 2, "_reference": lstm_reference, "_opset": 14}),
     "split": ("Split", [uniform(5, 4)],
               {"sizes": (1, np.array([2, 3], np.int64))},
               {"axis": -2, "_outputs": 2}),

@@ -371,6 +371,12 @@ GraphImporter::importAttribute(const onnx::AttributeProto &attr) {
   case A::INTS:
     return Attribute(builder.getDenseI64ArrayAttr(
         SmallVector<int64_t>(attr.ints().begin(), attr.ints().end())));
+  case A::STRINGS: {
+    SmallVector<Attribute> strings;
+    for (const std::string &text : attr.strings())
+      strings.push_back(builder.getStringAttr(text));
+    return Attribute(builder.getArrayAttr(strings));
+  }
   case A::FLOATS:
     return Attribute(builder.getDenseF32ArrayAttr(
         SmallVector<float>(attr.floats().begin(), attr.floats().end())));

@@ -1,6 +1,7 @@
 //===- OpTable.cpp - ONNX operators the importer knows --------------------===//
 
 #include "OpTable.h"
+#include "Builders.h"
 #include "TensorImport.h"
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
 #include "cleave/Dialect/Cleave/IR/ConstantUtils.h"
@@ -41,6 +42,53 @@ LogicalResult NodeState::moveIntsToInput(StringRef attr, unsigned index) {
     operands.resize(index + 1);
   operands[index] = constantI64(values->asArrayRef());
   return success();
+}
+
+FailureOr<int64_t> NodeState::intAttr(StringRef name, int64_t fallback) {
+  FailureOr<IntegerAttr> attr = optionalAttr<IntegerAttr>(name, "INT");
+  if (failed(attr))
+    return failure();
+  return *attr ? attr->getInt() : fallback;
+}
+
+FailureOr<double> NodeState::floatAttr(StringRef name, double fallback) {
+  FailureOr<FloatAttr> attr = optionalAttr<FloatAttr>(name, "FLOAT");
+  if (failed(attr))
+    return failure();
+  return *attr ? attr->getValueAsDouble() : fallback;
+}
+
+FailureOr<SmallVector<int64_t>> NodeState::intsAttr(StringRef name,
+                                                    size_t count) {
+  FailureOr<DenseI64ArrayAttr> attr =
+      optionalAttr<DenseI64ArrayAttr>(name, "INTS");
+  if (failed(attr))
+    return failure();
+  if (!*attr)
+    return SmallVector<int64_t>(count, 0);
+  if (attr->size() != (int64_t)count)
+    return fail("attribute '" + name + "' must have " + Twine(count) +
+                " values");
+  return SmallVector<int64_t>(attr->asArrayRef());
+}
+
+FailureOr<std::string> NodeState::stringAttr(StringRef name,
+                                             StringRef fallback) {
+  FailureOr<StringAttr> attr = optionalAttr<StringAttr>(name, "STRING");
+  if (failed(attr))
+    return failure();
+  return (*attr ? attr->getValue() : fallback).str();
+}
+
+const onnx::GraphProto *NodeState::graphAttr(StringRef name) const {
+  for (const onnx::AttributeProto &attr : node.attribute())
+    if (attr.name() == name && attr.type() == onnx::AttributeProto::GRAPH)
+      return &attr.g();
+  return nullptr;
+}
+
+Type elementTypeOf(Value v) {
+  return cast<ShapedType>(v.getType()).getElementType();
 }
 
 namespace {
@@ -91,10 +139,6 @@ LogicalResult splitAttrToInput(NodeState &node) {
   if (failed(node.moveIntsToInput("split", 1)))
     return failure();
   return splitCountFromOutputs(node);
-}
-
-Type elementTypeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getElementType();
 }
 
 LogicalResult clipAttrsToInputs(NodeState &node) {
@@ -448,25 +492,9 @@ LogicalResult buildSoftmaxCrossEntropyLoss(NodeState &node,
   return success();
 }
 
-/// An INT attribute, `fallback` when absent; fails on another type.
-FailureOr<int64_t> intAttr(NodeState &node, StringRef name, int64_t fallback) {
-  FailureOr<IntegerAttr> attr = node.optionalAttr<IntegerAttr>(name, "INT");
-  if (failed(attr))
-    return failure();
-  return *attr ? attr->getInt() : fallback;
-}
-
-/// A FLOAT attribute, `fallback` when absent.
-FailureOr<double> floatAttr(NodeState &node, StringRef name, double fallback) {
-  FailureOr<FloatAttr> attr = node.optionalAttr<FloatAttr>(name, "FLOAT");
-  if (failed(attr))
-    return failure();
-  return *attr ? attr->getValueAsDouble() : fallback;
-}
-
 /// CastLike: Cast to the element type of the second input.
 LogicalResult buildCastLike(NodeState &node, SmallVectorImpl<Value> &results) {
-  FailureOr<int64_t> saturate = intAttr(node, "saturate", 1);
+  FailureOr<int64_t> saturate = node.intAttr("saturate", 1);
   if (failed(saturate))
     return failure();
   results.push_back(CastOp::create(node.builder, node.loc, node.operands[0],
@@ -480,8 +508,8 @@ LogicalResult buildCastLike(NodeState &node, SmallVectorImpl<Value> &results) {
 template <bool L1>
 LogicalResult buildSumReduction(NodeState &node,
                                 SmallVectorImpl<Value> &results) {
-  FailureOr<int64_t> keepdims = intAttr(node, "keepdims", 1);
-  FailureOr<int64_t> noop = intAttr(node, "noop_with_empty_axes", 0);
+  FailureOr<int64_t> keepdims = node.intAttr("keepdims", 1);
+  FailureOr<int64_t> noop = node.intAttr("noop_with_empty_axes", 0);
   if (failed(keepdims) || failed(noop))
     return failure();
   OpBuilder &b = node.builder;
@@ -498,7 +526,7 @@ LogicalResult buildSumReduction(NodeState &node,
 /// ThresholdedRelu: x where x > alpha (default 1), else 0.
 LogicalResult buildThresholdedRelu(NodeState &node,
                                    SmallVectorImpl<Value> &results) {
-  FailureOr<double> alpha = floatAttr(node, "alpha", 1.0);
+  FailureOr<double> alpha = node.floatAttr("alpha", 1.0);
   if (failed(alpha))
     return failure();
   Value x = node.operands[0];
@@ -522,8 +550,8 @@ LogicalResult buildTan(NodeState &node, SmallVectorImpl<Value> &results) {
 
 /// IsInf: |x| = inf, each sign only if its detect_* attribute is set.
 LogicalResult buildIsInf(NodeState &node, SmallVectorImpl<Value> &results) {
-  FailureOr<int64_t> negative = intAttr(node, "detect_negative", 1);
-  FailureOr<int64_t> positive = intAttr(node, "detect_positive", 1);
+  FailureOr<int64_t> negative = node.intAttr("detect_negative", 1);
+  FailureOr<int64_t> positive = node.intAttr("detect_positive", 1);
   if (failed(negative) || failed(positive))
     return failure();
   OpBuilder &b = node.builder;
@@ -564,7 +592,7 @@ Value swish(NodeState &node, Value x, double alpha) {
 }
 
 LogicalResult buildSwish(NodeState &node, SmallVectorImpl<Value> &results) {
-  FailureOr<double> alpha = floatAttr(node, "alpha", 1.0);
+  FailureOr<double> alpha = node.floatAttr("alpha", 1.0);
   if (failed(alpha))
     return failure();
   results.push_back(swish(node, node.operands[0], *alpha));
@@ -573,7 +601,7 @@ LogicalResult buildSwish(NodeState &node, SmallVectorImpl<Value> &results) {
 
 /// SwiGLU (opset 28): Swish_alpha(A) * B, A and B of one shape.
 LogicalResult buildSwiGLU(NodeState &node, SmallVectorImpl<Value> &results) {
-  FailureOr<double> alpha = floatAttr(node, "alpha", 1.0);
+  FailureOr<double> alpha = node.floatAttr("alpha", 1.0);
   if (failed(alpha))
     return failure();
   Value gate = node.operands[0], value = node.operands[1];
@@ -590,9 +618,9 @@ LogicalResult buildSwiGLU(NodeState &node, SmallVectorImpl<Value> &results) {
 /// stash_type is 1 (the default) and x is another float type.
 LogicalResult buildRMSNormalization(NodeState &node,
                                     SmallVectorImpl<Value> &results) {
-  FailureOr<int64_t> axisAttr = intAttr(node, "axis", -1);
-  FailureOr<double> epsilon = floatAttr(node, "epsilon", 1e-5);
-  FailureOr<int64_t> stash = intAttr(node, "stash_type", 1);
+  FailureOr<int64_t> axisAttr = node.intAttr("axis", -1);
+  FailureOr<double> epsilon = node.floatAttr("epsilon", 1e-5);
+  FailureOr<int64_t> stash = node.intAttr("stash_type", 1);
   if (failed(axisAttr) || failed(epsilon) || failed(stash))
     return failure();
   OpBuilder &b = node.builder;
@@ -631,7 +659,7 @@ LogicalResult buildRMSNormalization(NodeState &node,
 template <bool ToSpace>
 LogicalResult buildDepthSpace(NodeState &node,
                               SmallVectorImpl<Value> &results) {
-  FailureOr<int64_t> blockAttr = intAttr(node, "blocksize", 0);
+  FailureOr<int64_t> blockAttr = node.intAttr("blocksize", 0);
   FailureOr<StringAttr> modeAttr =
       node.optionalAttr<StringAttr>("mode", "STRING");
   if (failed(blockAttr) || failed(modeAttr))
@@ -705,7 +733,7 @@ LogicalResult buildHardmax(NodeState &node, SmallVectorImpl<Value> &results) {
   auto type = cast<RankedTensorType>(x.getType());
   int64_t rank = type.getRank();
   bool flat = node.opset < 13;
-  FailureOr<int64_t> axisAttr = intAttr(node, "axis", flat ? 1 : -1);
+  FailureOr<int64_t> axisAttr = node.intAttr("axis", flat ? 1 : -1);
   if (failed(axisAttr))
     return failure();
   int64_t axis = *axisAttr < 0 ? *axisAttr + rank : *axisAttr;
@@ -751,7 +779,7 @@ LogicalResult buildOneHot(NodeState &node, SmallVectorImpl<Value> &results) {
   double size = std::floor(depthValue->front());
   auto type = cast<RankedTensorType>(indices.getType());
   int64_t rank = type.getRank() + 1;
-  FailureOr<int64_t> axisAttr = intAttr(node, "axis", -1);
+  FailureOr<int64_t> axisAttr = node.intAttr("axis", -1);
   if (failed(axisAttr))
     return failure();
   int64_t axis = *axisAttr < 0 ? *axisAttr + rank : *axisAttr;
@@ -774,388 +802,11 @@ LogicalResult buildOneHot(NodeState &node, SmallVectorImpl<Value> &results) {
   return success();
 }
 
-/// The error of an op whose output's shape depends on the values of
-/// `what`, which only a constant fixes.
-LogicalResult dataDependentShape(NodeState &node, const Twine &what) {
-  return node.fail("its output's shape depends on the values of " + what +
-                   ", and Cleave compiles static shapes: it imports only "
-                   "when they are a constant (fix a graph input they come "
-                   "from with --input-value=<name>=<file.pb>)");
-}
-
-/// The flat positions of the nonzero elements of a constant, or nullopt.
-std::optional<SmallVector<int64_t>> nonzeroPositions(Value v) {
-  std::optional<SmallVector<double>> values = getConstantFloats(v);
-  if (!values)
-    return std::nullopt;
-  SmallVector<int64_t> positions;
-  for (auto [i, value] : llvm::enumerate(*values))
-    if (value != 0)
-      positions.push_back(i);
-  return positions;
-}
-
-/// NonZero of a constant: the i64 coordinates [rank, count] of its
-/// nonzero elements, in row-major order, as a constant.
-LogicalResult buildNonZero(NodeState &node, SmallVectorImpl<Value> &results) {
-  Value x = node.operands[0];
-  std::optional<SmallVector<int64_t>> positions = nonzeroPositions(x);
-  if (!positions)
-    return dataDependentShape(node, "its input");
-  ArrayRef<int64_t> shape = cast<RankedTensorType>(x.getType()).getShape();
-  int64_t rank = std::max<int64_t>(shape.size(), 1), count = positions->size();
-  SmallVector<int64_t> coordinates(rank * count, 0);
-  for (auto [j, flat] : llvm::enumerate(*positions))
-    for (int64_t axis = (int64_t)shape.size() - 1; axis >= 0; --axis) {
-      coordinates[axis * count + j] = flat % shape[axis];
-      flat /= shape[axis];
-    }
-  auto type = RankedTensorType::get({rank, count}, node.builder.getI64Type());
-  results.push_back(ConstantOp::create(
-      node.builder, node.loc,
-      DenseElementsAttr::get(type, ArrayRef<int64_t>(coordinates))));
-  return success();
-}
-
-/// Compress with a constant condition: a Gather of the kept positions
-/// along `axis` (of the flattened input without one). A condition shorter
-/// than the axis keeps nothing past its end.
-LogicalResult buildCompress(NodeState &node, SmallVectorImpl<Value> &results) {
-  std::optional<SmallVector<int64_t>> kept = nonzeroPositions(node.operands[1]);
-  if (!kept)
-    return dataDependentShape(node, "the condition");
-  FailureOr<IntegerAttr> axisAttr = node.optionalAttr<IntegerAttr>("axis", "INT");
-  if (failed(axisAttr))
-    return failure();
-  OpBuilder &b = node.builder;
-  Value data = node.operands[0];
-  auto type = cast<RankedTensorType>(data.getType());
-  int64_t axis = 0;
-  if (*axisAttr) {
-    axis = axisAttr->getInt() < 0 ? axisAttr->getInt() + type.getRank()
-                                  : axisAttr->getInt();
-    if (axis < 0 || axis >= type.getRank())
-      return node.fail("axis " + Twine(axisAttr->getInt()) +
-                       " is out of range for rank " + Twine(type.getRank()));
-  } else {
-    data = ReshapeOp::create(b, node.loc, data,
-                             node.constantI64({type.getNumElements()}),
-                             uint64_t(0));
-  }
-  int64_t length = cast<RankedTensorType>(data.getType()).getDimSize(axis);
-  llvm::erase_if(*kept, [&](int64_t i) { return i >= length; });
-  results.push_back(GatherOp::create(b, node.loc, data,
-                                     node.constantI64(*kept), axis));
-  return success();
-}
-
-/// The GRAPH attribute `name` of the node, or null.
-const onnx::GraphProto *graphAttr(const onnx::NodeProto &node, StringRef name) {
-  for (const onnx::AttributeProto &attr : node.attribute())
-    if (attr.name() == name && attr.type() == onnx::AttributeProto::GRAPH)
-      return &attr.g();
-  return nullptr;
-}
-
-/// If. A condition known at compile time (a constant, or a graph input
-/// fixed with --input-value) imports the branch it takes in place of the
-/// node. Otherwise both branches are imported and each output is a Where
-/// of the two: both run, on static shapes, and the condition picks. That
-/// needs branches whose outputs have one type each.
-LogicalResult buildIf(NodeState &node, SmallVectorImpl<Value> &results) {
-  const onnx::GraphProto *thenBranch = graphAttr(node.node, "then_branch");
-  const onnx::GraphProto *elseBranch = graphAttr(node.node, "else_branch");
-  if (!thenBranch || !elseBranch)
-    return node.fail("needs the graph attributes then_branch and "
-                     "else_branch");
-  Value cond = node.operands[0];
-  auto condType = cast<RankedTensorType>(cond.getType());
-  if (condType.getNumElements() != 1 || !condType.getElementType().isInteger(1))
-    return node.fail("the condition must be a single bool");
-  if (std::optional<SmallVector<int64_t>> known = getConstantInts(cond))
-    return node.importSubgraph(known->front() ? *thenBranch : *elseBranch, {},
-                               results);
-  SmallVector<Value> thenOutputs, elseOutputs;
-  if (failed(node.importSubgraph(*thenBranch, {}, thenOutputs)) ||
-      failed(node.importSubgraph(*elseBranch, {}, elseOutputs)))
-    return failure();
-  if (thenOutputs.size() != elseOutputs.size())
-    return node.fail("the branches have different numbers of outputs");
-  OpBuilder &b = node.builder;
-  Value scalar = condType.getRank() == 0
-                     ? cond
-                     : Value(ReshapeOp::create(b, node.loc, cond,
-                                               node.constantI64({}),
-                                               uint64_t(0)));
-  for (auto [i, pair] : llvm::enumerate(llvm::zip(thenOutputs, elseOutputs))) {
-    auto [taken, other] = pair;
-    if (taken.getType() != other.getType()) {
-      std::string types;
-      llvm::raw_string_ostream(types)
-          << taken.getType() << " and " << other.getType();
-      return node.fail("output " + Twine(i) + " of the branches differs (" +
-                       types + "), so both cannot run: fix the condition at "
-                       "compile time (a graph input it comes from with "
-                       "--input-value=<name>=<file.pb>) to take one branch");
-    }
-    results.push_back(WhereOp::create(b, node.loc, scalar, taken, other));
-  }
-  return success();
-}
-
-/// Iterations a Loop or Scan may be unrolled into at most: each one is a
-/// copy of the body in the graph.
-constexpr int64_t kMaxUnrolledIterations = 4096;
-
-/// `slices` (one per iteration, in order) stacked along a new `axis`.
-Value stack(NodeState &node, ArrayRef<Value> slices, int64_t axis) {
-  OpBuilder &b = node.builder;
-  SmallVector<Value> parts;
-  for (Value slice : slices)
-    parts.push_back(UnsqueezeOp::create(b, node.loc, slice,
-                                        node.constantI64({axis})));
-  return parts.size() == 1
-             ? parts.front()
-             : Value(ConcatOp::create(b, node.loc, parts, axis));
-}
-
-/// Loop, unrolled at import: the trip count and the condition must be
-/// known at compile time (constants, or computed by the body from the
-/// iteration number and constants), each iteration imports the body with
-/// the iteration number and the condition as constants, and the scan
-/// outputs are stacked along a new first axis. A condition the body
-/// computes from run-time values makes the trip count data-dependent.
-LogicalResult buildLoop(NodeState &node, SmallVectorImpl<Value> &results) {
-  const onnx::GraphProto *body = graphAttr(node.node, "body");
-  if (!body)
-    return node.fail("needs the graph attribute body");
-  OpBuilder &b = node.builder;
-  std::optional<int64_t> trips;
-  if (Value m = node.operands[0]) {
-    std::optional<SmallVector<int64_t>> value = getConstantInts(m);
-    if (!value || value->size() != 1)
-      return node.fail("the trip count M must be a constant (fix a graph "
-                       "input it comes from with --input-value)");
-    trips = value->front();
-  }
-  bool running = true;
-  if (node.operands.size() > 1 && node.operands[1]) {
-    std::optional<SmallVector<int64_t>> value =
-        getConstantInts(node.operands[1]);
-    if (!value || value->size() != 1)
-      return node.fail("the condition must be a constant (fix a graph input "
-                       "it comes from with --input-value)");
-    running = value->front() != 0;
-  }
-  SmallVector<Value> carried(node.operands.begin() +
-                                 std::min<size_t>(2, node.operands.size()),
-                             node.operands.end());
-  int64_t scans = body->output_size() - 1 - (int64_t)carried.size();
-  if (scans < 0)
-    return node.fail("the body has fewer outputs than the condition and the "
-                     "loop-carried values");
-  SmallVector<SmallVector<Value>> scanSlices(scans);
-  auto boolType = RankedTensorType::get({}, b.getI1Type());
-  for (int64_t i = 0; running && (!trips || i < *trips); ++i) {
-    if (i == kMaxUnrolledIterations)
-      return node.fail("runs more than " + Twine(kMaxUnrolledIterations) +
-                       " iterations, which Cleave does not unroll");
-    SmallVector<Value> inputs = {
-        node.constantI64({i}, /*scalar=*/true),
-        ConstantOp::create(b, node.loc,
-                           DenseElementsAttr::get(boolType, running))};
-    llvm::append_range(inputs, carried);
-    SmallVector<Value> outputs;
-    if (failed(node.importSubgraph(*body, inputs, outputs)))
-      return failure();
-    std::optional<SmallVector<int64_t>> next = getConstantInts(outputs[0]);
-    if (!next || next->size() != 1)
-      return node.fail("the body's condition depends on run-time values, so "
-                       "the number of iterations does: Cleave needs it at "
-                       "compile time");
-    running = next->front() != 0;
-    for (size_t k = 0; k < carried.size(); ++k)
-      carried[k] = outputs[1 + k];
-    for (int64_t k = 0; k < scans; ++k)
-      scanSlices[k].push_back(outputs[1 + carried.size() + k]);
-  }
-  results.assign(carried.begin(), carried.end());
-  for (ArrayRef<Value> slices : scanSlices) {
-    if (slices.empty())
-      return node.fail("runs no iteration, so its scan outputs have no "
-                       "known shape");
-    results.push_back(stack(node, slices, 0));
-  }
-  return success();
-}
-
-/// The INTS attribute `name`, or `count` zeros.
-FailureOr<SmallVector<int64_t>> intsAttr(NodeState &node, StringRef name,
-                                         size_t count) {
-  FailureOr<DenseI64ArrayAttr> attr =
-      node.optionalAttr<DenseI64ArrayAttr>(name, "INTS");
-  if (failed(attr))
-    return failure();
-  if (!*attr)
-    return SmallVector<int64_t>(count, 0);
-  if (attr->size() != (int64_t)count)
-    return node.fail("attribute '" + name + "' must have " + Twine(count) +
-                     " values");
-  return SmallVector<int64_t>(attr->asArrayRef());
-}
-
-/// How a Scan reads its inputs and writes its outputs: per scan input, its
-/// axis and whether it is read last first; per scan output, likewise.
-struct ScanLayout {
-  SmallVector<int64_t> inAxes, inReverse, outAxes, outReverse;
-};
-
-/// A Scan unrolled over the scan inputs' static length: iteration t reads
-/// slice t (or L - 1 - t, reversed) of each scan input along its axis, and
-/// each scan output stacks its slices along its axis (last first,
-/// reversed). Sets the final states, then the scan outputs.
-LogicalResult unrollScan(NodeState &node, const onnx::GraphProto &body,
-                         ArrayRef<Value> initialStates,
-                         ArrayRef<Value> scanInputs, ScanLayout layout,
-                         SmallVectorImpl<Value> &results) {
-  int64_t n = initialStates.size(), k = layout.outAxes.size();
-  int64_t length = -1;
-  for (auto [i, input] : llvm::enumerate(scanInputs)) {
-    auto type = cast<RankedTensorType>(input.getType());
-    int64_t &axis = layout.inAxes[i];
-    if (axis < 0)
-      axis += type.getRank();
-    if (axis < 0 || axis >= type.getRank())
-      return node.fail("scan input " + Twine(i) + "'s axis is out of range");
-    if (length >= 0 && type.getDimSize(axis) != length)
-      return node.fail("the scan inputs differ in length");
-    length = type.getDimSize(axis);
-  }
-  if (length > kMaxUnrolledIterations)
-    return node.fail("scans " + Twine(length) + " steps; Cleave unrolls at "
-                     "most " + Twine(kMaxUnrolledIterations));
-  if (length == 0 && k > 0)
-    return node.fail("scans no step, so its scan outputs have no known shape");
-  SmallVector<Value> states(initialStates);
-  SmallVector<SmallVector<Value>> slices(k);
-  for (int64_t t = 0; t < length; ++t) {
-    SmallVector<Value> inputs(states);
-    for (auto [i, input] : llvm::enumerate(scanInputs)) {
-      int64_t at = layout.inReverse[i] ? length - 1 - t : t;
-      inputs.push_back(GatherOp::create(node.builder, node.loc, input,
-                                        node.constantI64({at}, true),
-                                        layout.inAxes[i]));
-    }
-    SmallVector<Value> outputs;
-    if (failed(node.importSubgraph(body, inputs, outputs)))
-      return failure();
-    if ((int64_t)outputs.size() != n + k)
-      return node.fail("the body has " + Twine(outputs.size()) +
-                       " outputs, not the " + Twine(n + k) +
-                       " states and scan outputs");
-    states.assign(outputs.begin(), outputs.begin() + n);
-    for (int64_t j = 0; j < k; ++j)
-      slices[j].push_back(outputs[n + j]);
-  }
-  results.append(states.begin(), states.end());
-  for (int64_t j = 0; j < k; ++j) {
-    if (layout.outReverse[j])
-      std::reverse(slices[j].begin(), slices[j].end());
-    int64_t rank =
-        cast<RankedTensorType>(slices[j].front().getType()).getRank() + 1;
-    int64_t axis = layout.outAxes[j] < 0 ? layout.outAxes[j] + rank
-                                         : layout.outAxes[j];
-    if (axis < 0 || axis >= rank)
-      return node.fail("scan output " + Twine(j) + "'s axis is out of range");
-    results.push_back(stack(node, slices[j], axis));
-  }
-  return success();
-}
-
-/// Scan (opset 9 on): states, then num_scan_inputs scan inputs.
-LogicalResult buildScan(NodeState &node, SmallVectorImpl<Value> &results) {
-  const onnx::GraphProto *body = graphAttr(node.node, "body");
-  FailureOr<int64_t> inputCount = intAttr(node, "num_scan_inputs", 0);
-  if (failed(inputCount))
-    return failure();
-  int64_t m = *inputCount, n = (int64_t)node.operands.size() - m;
-  if (!body || m < 1 || n < 0 || body->output_size() < n)
-    return node.fail("needs a body with an output per state and "
-                     "num_scan_inputs between 1 and its number of inputs");
-  int64_t k = body->output_size() - n;
-  FailureOr<SmallVector<int64_t>> inAxes = intsAttr(node, "scan_input_axes", m);
-  FailureOr<SmallVector<int64_t>> inReverse =
-      intsAttr(node, "scan_input_directions", m);
-  FailureOr<SmallVector<int64_t>> outAxes = intsAttr(node, "scan_output_axes", k);
-  FailureOr<SmallVector<int64_t>> outReverse =
-      intsAttr(node, "scan_output_directions", k);
-  if (failed(inAxes) || failed(inReverse) || failed(outAxes) ||
-      failed(outReverse))
-    return failure();
-  ArrayRef<Value> operands(node.operands);
-  return unrollScan(node, *body, operands.take_front(n), operands.drop_front(n),
-                    {*inAxes, *inReverse, *outAxes, *outReverse}, results);
-}
-
-/// Scan-8: the inputs have a leading batch axis the body does not see
-/// (scanning runs along axis 1), and an optional sequence_lens, which must
-/// be every batch's whole length. Each batch item is scanned on its own and
-/// the results are stacked along the batch axis.
-LogicalResult buildScanV8(NodeState &node, SmallVectorImpl<Value> &results) {
-  const onnx::GraphProto *body = graphAttr(node.node, "body");
-  FailureOr<int64_t> inputCount = intAttr(node, "num_scan_inputs", 0);
-  if (failed(inputCount))
-    return failure();
-  ArrayRef<Value> operands(node.operands);
-  Value lengths = operands.empty() ? Value() : operands.front();
-  operands = operands.drop_front(std::min<size_t>(1, operands.size()));
-  int64_t m = *inputCount, n = (int64_t)operands.size() - m;
-  if (!body || m < 1 || n < 0 || body->output_size() < n)
-    return node.fail("needs a body with an output per state and "
-                     "num_scan_inputs between 1 and its number of inputs");
-  int64_t k = body->output_size() - n;
-  FailureOr<SmallVector<int64_t>> reverse = intsAttr(node, "directions", m);
-  if (failed(reverse))
-    return failure();
-  auto first = cast<RankedTensorType>(operands[n].getType());
-  if (first.getRank() < 2)
-    return node.fail("scan inputs need a batch and a sequence axis");
-  int64_t batch = first.getDimSize(0), length = first.getDimSize(1);
-  if (lengths) {
-    std::optional<SmallVector<int64_t>> values = getConstantInts(lengths);
-    if (!values || llvm::any_of(*values, [&](int64_t v) { return v != length; }))
-      return node.fail("sequence_lens must be absent or a constant equal to "
-                       "the scan length " + Twine(length) + " everywhere "
-                       "(shorter sequences give data-dependent shapes)");
-  }
-  SmallVector<SmallVector<Value>> perOutput(n + k);
-  for (int64_t b = 0; b < batch; ++b) {
-    SmallVector<Value> items;
-    for (Value operand : operands)
-      items.push_back(GatherOp::create(node.builder, node.loc, operand,
-                                       node.constantI64({b}, true), 0));
-    SmallVector<Value> outputs;
-    ScanLayout layout{SmallVector<int64_t>(m, 0), *reverse,
-                      SmallVector<int64_t>(k, 0), SmallVector<int64_t>(k, 0)};
-    if (failed(unrollScan(node, *body, ArrayRef<Value>(items).take_front(n),
-                          ArrayRef<Value>(items).drop_front(n), layout,
-                          outputs)))
-      return failure();
-    for (auto [j, output] : llvm::enumerate(outputs))
-      perOutput[j].push_back(output);
-  }
-  if (batch == 0)
-    return node.fail("has an empty batch, so its outputs have no known shape");
-  for (ArrayRef<Value> items : perOutput)
-    results.push_back(stack(node, items, 0));
-  return success();
-}
-
 /// EyeLike: a constant of the (static, 2-D) input's shape with ones on
 /// diagonal `k`, of type `dtype` (default the input's).
 LogicalResult buildEyeLike(NodeState &node, SmallVectorImpl<Value> &results) {
   auto type = cast<RankedTensorType>(node.operands[0].getType());
-  FailureOr<int64_t> k = intAttr(node, "k", 0);
+  FailureOr<int64_t> k = node.intAttr("k", 0);
   FailureOr<IntegerAttr> dtypeAttr =
       node.optionalAttr<IntegerAttr>("dtype", "INT");
   if (failed(k) || failed(dtypeAttr))
@@ -1247,6 +898,9 @@ const OpSpec kOps[] = {
     {"NonZero", 9, "", 1, nullptr, buildNonZero},
     {"If", 1, "", 1, nullptr, buildIf},
     {"Loop", 1, "", 0, nullptr, buildLoop},
+    {"RNN", 7, "", 6, nullptr, buildRNN},
+    {"GRU", 7, "", 6, nullptr, buildGRU},
+    {"LSTM", 7, "", 8, nullptr, buildLSTM},
     {"Scan", 8, "", 0, nullptr, buildScanV8},
     {"Scan", 9, "", 0, nullptr, buildScan},
     {"Compress", 9, "", 2, nullptr, buildCompress},
@@ -1388,6 +1042,9 @@ const Required kRequired[] = {
     {"Gemm", 0, 2},
     {"LayerNormalization", 0, 2},
     {"Loop", 0, 0},
+    {"RNN", 0, 3},
+    {"GRU", 0, 3},
+    {"LSTM", 0, 3},
     {"Scan", 8, 0},
     {"NegativeLogLikelihoodLoss", 0, 2},
     {"Pad", 2, 1},

@@ -47,6 +47,17 @@ struct NodeState {
   mlir::Value constantScalar(double value, mlir::Type elementType);
   /// Moves an INTS attribute, if present, to the i64 input at `index`.
   mlir::LogicalResult moveIntsToInput(llvm::StringRef attr, unsigned index);
+  /// Attributes of the node by ONNX type, `fallback` when absent; each
+  /// fails (setting `error`) when the attribute has another type.
+  mlir::FailureOr<int64_t> intAttr(llvm::StringRef name, int64_t fallback);
+  mlir::FailureOr<double> floatAttr(llvm::StringRef name, double fallback);
+  mlir::FailureOr<std::string> stringAttr(llvm::StringRef name,
+                                          llvm::StringRef fallback);
+  /// An INTS attribute of `count` values, or `count` zeros when absent.
+  mlir::FailureOr<llvm::SmallVector<int64_t>> intsAttr(llvm::StringRef name,
+                                                       size_t count);
+  /// The GRAPH attribute `name` (a subgraph), or null.
+  const onnx::GraphProto *graphAttr(llvm::StringRef name) const;
   /// The attribute `name` if present; fails when it has another type.
   template <typename AttrT>
   mlir::FailureOr<AttrT> optionalAttr(llvm::StringRef name,
@@ -63,6 +74,9 @@ struct NodeState {
     return mlir::failure();
   }
 };
+
+/// The element type of a tensor value.
+mlir::Type elementTypeOf(mlir::Value v);
 
 /// Rewrites an older form of a node into the newest one.
 using Adapter = mlir::LogicalResult (*)(NodeState &);
