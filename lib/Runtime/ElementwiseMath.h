@@ -68,6 +68,14 @@ CLEAVE_HD inline float unaryOp(int op, float x, float a, float b) {
   case CLEAVE_UNARY_SOFTSIGN: return x / (1 + fabsf(x));
   case CLEAVE_UNARY_LINEAR: return a * x + b;
   case CLEAVE_UNARY_SHRINK: return x < -a ? x + b : (x > a ? x - b : 0.0f);
+  case CLEAVE_UNARY_ACOS: return acosf(x);
+  case CLEAVE_UNARY_ACOSH: return acoshf(x);
+  case CLEAVE_UNARY_ASIN: return asinf(x);
+  case CLEAVE_UNARY_ASINH: return asinhf(x);
+  case CLEAVE_UNARY_ATAN: return atanf(x);
+  case CLEAVE_UNARY_ATANH: return atanhf(x);
+  case CLEAVE_UNARY_COSH: return coshf(x);
+  case CLEAVE_UNARY_SINH: return sinhf(x);
   }
   return x;
 }

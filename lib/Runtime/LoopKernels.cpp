@@ -29,7 +29,12 @@ cleave_status cleave_cpu_binary_loop(cleave_binary_op op,
       !cleave_dtype_size(b->dtype))
     return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
                         "binary: inputs differ in type or do not broadcast");
-  bool logical = op >= CLEAVE_BINARY_AND;
+  bool logical = op == CLEAVE_BINARY_AND || op == CLEAVE_BINARY_OR ||
+                 op == CLEAVE_BINARY_XOR;
+  bool shift = op == CLEAVE_BINARY_SHIFT_LEFT || op == CLEAVE_BINARY_SHIFT_RIGHT;
+  if (shift && (isFloat(y->dtype) || y->dtype == CLEAVE_DTYPE_BOOL))
+    return CLEAVE_ERROR(CLEAVE_UNSUPPORTED,
+                        "binary: shifts take unsigned integers");
   if (logical != (y->dtype == CLEAVE_DTYPE_BOOL))
     return CLEAVE_ERROR(CLEAVE_UNSUPPORTED,
                         "binary: logical ops take bool, the others numbers");
@@ -143,6 +148,16 @@ cleave_status cleave_cpu_binary_loop(cleave_binary_op op,
       case CLEAVE_BINARY_PRELU:
         r = p < 0 ? p * q : p;
         break;
+      case CLEAVE_BINARY_SHIFT_LEFT:
+      case CLEAVE_BINARY_SHIFT_RIGHT: {
+        // storeInt keeps the type's low bits, so only shifts of 64 or more
+        // (undefined in C) need their own case.
+        uint64_t bits = (uint64_t)p, by = (uint64_t)q;
+        r = by >= 64 ? 0
+                     : (int64_t)(op == CLEAVE_BINARY_SHIFT_LEFT ? bits << by
+                                                                : bits >> by);
+        break;
+      }
       default:
         break;
       }

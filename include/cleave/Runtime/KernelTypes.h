@@ -34,6 +34,8 @@ typedef enum cleave_binary_op {
   CLEAVE_BINARY_AND,
   CLEAVE_BINARY_OR,
   CLEAVE_BINARY_XOR,
+  CLEAVE_BINARY_SHIFT_LEFT,  /* unsigned integers; a shift past the width is 0 */
+  CLEAVE_BINARY_SHIFT_RIGHT,
 } cleave_binary_op;
 
 typedef enum cleave_compare_op {

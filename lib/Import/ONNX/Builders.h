@@ -30,6 +30,16 @@ CLEAVE_BUILDER(buildRNN)
 CLEAVE_BUILDER(buildGRU)
 CLEAVE_BUILDER(buildLSTM)
 
+// Composites.cpp
+CLEAVE_BUILDER(buildCelu)
+CLEAVE_BUILDER(buildMeanVarianceNormalization)
+CLEAVE_BUILDER(buildReverseSequence)
+CLEAVE_BUILDER(buildQuantizeLinear)
+CLEAVE_BUILDER(buildDequantizeLinear)
+CLEAVE_BUILDER(buildDynamicQuantizeLinear)
+/// Hann (0), Hamming (1) and Blackman (2) windows.
+template <int Kind> CLEAVE_BUILDER(buildWindow)
+
 #undef CLEAVE_BUILDER
 
 } // namespace cleave::onnx_import

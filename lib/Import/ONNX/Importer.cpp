@@ -450,13 +450,23 @@ FailureOr<Operation *> GraphImporter::createOp(NodeState &state,
       continue;
     // The rule could not fix a shape: some input that determines it is not
     // a constant. Name the node's non-constant inputs beyond the first.
+    // Adapters may have moved operands, so each is named by the node
+    // input that holds it.
+    auto nameOf = [&](Value operand) -> std::string {
+      for (const std::string &input : state.node.input())
+        if (!input.empty() && values.lookup(input) == operand)
+          return "'" + input + "'";
+      return "";
+    };
     SmallVector<std::string> inputs;
     for (auto [i, operand] : llvm::enumerate(state.operands))
-      if (i > 0 && operand && !matchPattern(operand, m_Constant()))
-        inputs.push_back("'" + state.node.input(i) + "'");
+      if (i > 0 && operand && !matchPattern(operand, m_Constant()) &&
+          !nameOf(operand).empty())
+        inputs.push_back(nameOf(operand));
     if (inputs.empty() && !state.operands.empty() && state.operands[0] &&
-        !matchPattern(state.operands[0], m_Constant()))
-      inputs.push_back("'" + state.node.input(0) + "'");
+        !matchPattern(state.operands[0], m_Constant()) &&
+        !nameOf(state.operands[0]).empty())
+      inputs.push_back(nameOf(state.operands[0]));
     return error(
         "the result shape depends on the value of input " +
         (inputs.empty() ? std::string("data") : llvm::join(inputs, ", ")) +

@@ -301,6 +301,25 @@ LogicalResult rangeStashType(NodeState &node) {
   return success();
 }
 
+LogicalResult resizeFromV10(NodeState &node);
+
+/// Upsample-7 took its scales as an attribute; then it is Resize-10.
+LogicalResult upsampleScalesToInput(NodeState &node) {
+  FailureOr<DenseF32ArrayAttr> scales =
+      node.optionalAttr<DenseF32ArrayAttr>("scales", "FLOATS");
+  if (failed(scales))
+    return failure();
+  if (!*scales)
+    return node.fail("attribute 'scales' is required");
+  auto type = RankedTensorType::get({(int64_t)scales->size()},
+                                    node.builder.getF32Type());
+  node.operands.push_back(ConstantOp::create(
+      node.builder, node.loc,
+      DenseElementsAttr::get(type, scales->asArrayRef())));
+  node.attributes.erase("scales");
+  return resizeFromV10(node);
+}
+
 LogicalResult dropOldDropoutAttrs(NodeState &node) {
   node.attributes.erase("ratio");
   node.attributes.erase("is_test");
@@ -848,6 +867,14 @@ const OpSpec kOps[] = {
     {"Abs", 6, "cleave.abs", 1},
     {"Ceil", 6, "cleave.ceil", 1},
     {"Cos", 7, "cleave.cos", 1},
+    {"Acos", 7, "cleave.acos", 1},
+    {"Acosh", 9, "cleave.acosh", 1},
+    {"Asin", 7, "cleave.asin", 1},
+    {"Asinh", 9, "cleave.asinh", 1},
+    {"Atan", 7, "cleave.atan", 1},
+    {"Atanh", 9, "cleave.atanh", 1},
+    {"Cosh", 9, "cleave.cosh", 1},
+    {"Sinh", 9, "cleave.sinh", 1},
     {"Elu", 6, "cleave.elu", 1},
     {"Erf", 9, "cleave.erf", 1},
     {"Exp", 6, "cleave.exp", 1},
@@ -898,6 +925,18 @@ const OpSpec kOps[] = {
     {"NonZero", 9, "", 1, nullptr, buildNonZero},
     {"If", 1, "", 1, nullptr, buildIf},
     {"Loop", 1, "", 0, nullptr, buildLoop},
+    {"Celu", 12, "", 1, nullptr, buildCelu},
+    {"MeanVarianceNormalization", 9, "", 1, nullptr,
+     buildMeanVarianceNormalization},
+    {"ReverseSequence", 10, "", 2, nullptr, buildReverseSequence},
+    {"HannWindow", 17, "", 1, nullptr, buildWindow<0>},
+    {"HammingWindow", 17, "", 1, nullptr, buildWindow<1>},
+    {"BlackmanWindow", 17, "", 1, nullptr, buildWindow<2>},
+    {"QuantizeLinear", 10, "", 3, nullptr, buildQuantizeLinear},
+    {"DequantizeLinear", 10, "", 3, nullptr, buildDequantizeLinear},
+    {"DynamicQuantizeLinear", 11, "", 1, nullptr, buildDynamicQuantizeLinear},
+    {"Upsample", 7, "cleave.resize", 4, upsampleScalesToInput},
+    {"Upsample", 9, "cleave.resize", 4, resizeFromV10},
     {"RNN", 7, "", 6, nullptr, buildRNN},
     {"GRU", 7, "", 6, nullptr, buildGRU},
     {"LSTM", 7, "", 8, nullptr, buildLSTM},
@@ -932,6 +971,7 @@ const OpSpec kOps[] = {
     {"Less", 7, "cleave.less", 2},
     {"LessOrEqual", 12, "cleave.less_or_equal", 2},
     {"Mod", 10, "cleave.mod", 2},
+    {"BitShift", 11, "cleave.bit_shift", 2},
     {"Mul", 1, "cleave.mul", 2, legacyBroadcast},
     {"Mul", 7, "cleave.mul", 2},
     {"Or", 1, "cleave.or", 2, legacyBroadcast},
@@ -1042,6 +1082,9 @@ const Required kRequired[] = {
     {"Gemm", 0, 2},
     {"LayerNormalization", 0, 2},
     {"Loop", 0, 0},
+    {"QuantizeLinear", 0, 2},
+    {"Upsample", 0, 1},
+    {"DequantizeLinear", 0, 2},
     {"RNN", 0, 3},
     {"GRU", 0, 3},
     {"LSTM", 0, 3},

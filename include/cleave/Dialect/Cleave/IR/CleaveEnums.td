@@ -102,4 +102,9 @@ def Cleave_ScatterReduction
   I32EnumAttrCase<"Max", 3, "max">,
   I32EnumAttrCase<"Min", 4, "min">]>;
 
+def Cleave_ShiftDirection
+    : Cleave_OnnxEnum<"ShiftDirection", "ONNX BitShift direction", [
+  I32EnumAttrCase<"Left", 0, "LEFT">,
+  I32EnumAttrCase<"Right", 1, "RIGHT">]>;
+
 #endif // CLEAVE_DIALECT_CLEAVE_IR_CLEAVEENUMS_TD

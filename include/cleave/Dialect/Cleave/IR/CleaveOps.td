@@ -147,6 +147,14 @@ def Cleave_CeilOp : Cleave_ElementwiseUnaryOp<"ceil", "Ceil", "CEIL"> {
   let hasFolder = 1;
 }
 def Cleave_CosOp : Cleave_ElementwiseUnaryOp<"cos", "Cos", "COS">;
+def Cleave_AcosOp : Cleave_ElementwiseUnaryOp<"acos", "Acos", "ACOS">;
+def Cleave_AcoshOp : Cleave_ElementwiseUnaryOp<"acosh", "Acosh", "ACOSH">;
+def Cleave_AsinOp : Cleave_ElementwiseUnaryOp<"asin", "Asin", "ASIN">;
+def Cleave_AsinhOp : Cleave_ElementwiseUnaryOp<"asinh", "Asinh", "ASINH">;
+def Cleave_AtanOp : Cleave_ElementwiseUnaryOp<"atan", "Atan", "ATAN">;
+def Cleave_AtanhOp : Cleave_ElementwiseUnaryOp<"atanh", "Atanh", "ATANH">;
+def Cleave_CoshOp : Cleave_ElementwiseUnaryOp<"cosh", "Cosh", "COSH">;
+def Cleave_SinhOp : Cleave_ElementwiseUnaryOp<"sinh", "Sinh", "SINH">;
 def Cleave_ErfOp : Cleave_ElementwiseUnaryOp<"erf", "Erf", "ERF">;
 def Cleave_ExpOp : Cleave_ElementwiseUnaryOp<"exp", "Exp", "EXP">;
 def Cleave_FloorOp : Cleave_ElementwiseUnaryOp<"floor", "Floor", "FLOOR"> {
@@ -323,6 +331,19 @@ def Cleave_ModOp : Cleave_ArithOp<"mod", "Mod"> {
   let extraClassDeclaration = [{
     ::llvm::StringRef getRuntimeKernel() {
       return getFmod() ? "CLEAVE_BINARY_FMOD" : "CLEAVE_BINARY_MOD";
+    }
+  }];
+}
+def Cleave_BitShiftOp : Cleave_ArithOp<"bit_shift", "BitShift"> {
+  let arguments = (ins StaticShapeTensorOf<[UI8, UI16, UI32, UI64]>:$X,
+                       StaticShapeTensorOf<[UI8, UI16, UI32, UI64]>:$Y,
+                       Cleave_OnnxEnumAttr<Cleave_ShiftDirection>:$direction);
+  let hasFolder = 0;
+  let extraClassDeclaration = [{
+    ::llvm::StringRef getRuntimeKernel() {
+      return getDirection() == ::cleave::graph::ShiftDirection::Left
+                 ? "CLEAVE_BINARY_SHIFT_LEFT"
+                 : "CLEAVE_BINARY_SHIFT_RIGHT";
     }
   }];
 }

@@ -1,0 +1,306 @@
+//===- Composites.cpp - ONNX functions built from graph ops ---------------===//
+//
+// Operators that ONNX defines as functions of others, imported as those
+// ops so that the passes, kernels and gradient rules need nothing new:
+// Celu, MeanVarianceNormalization, ReverseSequence, the spectral windows
+// (folded to constants) and the linear quantization ops.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Builders.h"
+#include "TensorImport.h"
+#include "cleave/Dialect/Cleave/IR/CleaveOps.h"
+#include "cleave/Dialect/Cleave/IR/ConstantUtils.h"
+#include <cmath>
+
+using namespace mlir;
+using namespace cleave::graph;
+
+namespace cleave::onnx_import {
+
+namespace {
+
+/// `v` reshaped so its one axis lies at `axis` of a tensor of `rank` axes
+/// (a per-channel scale or zero point against the data), or `v` itself
+/// when it is a scalar.
+Value alongAxis(NodeState &node, Value v, int64_t axis, int64_t rank) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (type.getRank() == 0 || type.getNumElements() == 1)
+    return v;
+  SmallVector<int64_t> shape(rank, 1);
+  shape[axis] = type.getNumElements();
+  return ReshapeOp::create(node.builder, node.loc, v, node.constantI64(shape),
+                           uint64_t(0));
+}
+
+/// The axis attribute normalised against `rank`, or a failure; 0 when
+/// `scale` has one element (the axis then does not matter).
+FailureOr<int64_t> axisOf(NodeState &node, Value scale, int64_t fallback,
+                          int64_t rank) {
+  FailureOr<int64_t> axis = node.intAttr("axis", fallback);
+  if (failed(axis))
+    return failure();
+  if (cast<RankedTensorType>(scale.getType()).getNumElements() == 1)
+    return 0;
+  int64_t a = *axis < 0 ? *axis + rank : *axis;
+  if (a < 0 || a >= std::max<int64_t>(rank, 1))
+    return node.fail("axis " + Twine(*axis) + " is out of range for rank " +
+                     Twine(rank));
+  return a;
+}
+
+/// round(x / scale) + zero point, saturated to `quantized`'s range and cast
+/// to it (x, scale and zero point broadcast).
+Value quantize(NodeState &node, Value x, Value scale, Value zeroPoint,
+               IntegerType quantized) {
+  OpBuilder &b = node.builder;
+  Location loc = node.loc;
+  Type f32 = b.getF32Type();
+  Value q = RoundOp::create(b, loc, DivOp::create(b, loc, x, scale));
+  if (zeroPoint)
+    q = AddOp::create(b, loc, q, CastOp::create(b, loc, zeroPoint, f32, 1));
+  double lo = quantized.isUnsigned() ? 0 : -std::ldexp(1.0, quantized.getWidth() - 1);
+  double hi = quantized.isUnsigned() ? std::ldexp(1.0, quantized.getWidth()) - 1
+                                     : std::ldexp(1.0, quantized.getWidth() - 1) - 1;
+  q = ClipOp::create(b, loc, q, node.constantScalar(lo, f32),
+                     node.constantScalar(hi, f32));
+  return CastOp::create(b, loc, q, quantized, 1);
+}
+
+} // namespace
+
+/// Celu: alpha * Elu(x / alpha), which is max(0, x) + min(0, alpha *
+/// (exp(x / alpha) - 1)).
+LogicalResult buildCelu(NodeState &node, SmallVectorImpl<Value> &results) {
+  FailureOr<double> alpha = node.floatAttr("alpha", 1.0);
+  if (failed(alpha))
+    return failure();
+  if (*alpha == 0)
+    return node.fail("alpha must not be 0");
+  OpBuilder &b = node.builder;
+  Value x = node.operands[0];
+  Value a = node.constantScalar(*alpha, elementTypeOf(x));
+  Value elu = EluOp::create(b, node.loc, DivOp::create(b, node.loc, x, a),
+                            APFloat(1.0f));
+  results.push_back(MulOp::create(b, node.loc, a, elu));
+  return success();
+}
+
+/// MeanVarianceNormalization, as its ONNX function: (x - mean) /
+/// (sqrt(mean(x^2) - mean^2) + 1e-9) over `axes` (default 0, 2, 3).
+LogicalResult buildMeanVarianceNormalization(NodeState &node,
+                                             SmallVectorImpl<Value> &results) {
+  Value x = node.operands[0];
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  FailureOr<DenseI64ArrayAttr> axesAttr =
+      node.optionalAttr<DenseI64ArrayAttr>("axes", "INTS");
+  if (failed(axesAttr))
+    return failure();
+  SmallVector<int64_t> axes =
+      *axesAttr ? SmallVector<int64_t>(axesAttr->asArrayRef())
+                : SmallVector<int64_t>{0, 2, 3};
+  for (int64_t axis : axes)
+    if (axis < -rank || axis >= rank)
+      return node.fail("axis " + Twine(axis) + " is out of range for rank " +
+                       Twine(rank));
+  OpBuilder &b = node.builder;
+  Location loc = node.loc;
+  auto mean = [&](Value v) {
+    return ReduceMeanOp::create(b, loc, v, node.constantI64(axes), 1, 0);
+  };
+  Value mu = mean(x);
+  Value variance = SubOp::create(b, loc, mean(MulOp::create(b, loc, x, x)),
+                                 MulOp::create(b, loc, mu, mu));
+  Value deviation =
+      AddOp::create(b, loc, SqrtOp::create(b, loc, variance),
+                    node.constantScalar(1e-9, elementTypeOf(x)));
+  results.push_back(
+      DivOp::create(b, loc, SubOp::create(b, loc, x, mu), deviation));
+  return success();
+}
+
+/// ReverseSequence: along `time_axis`, each batch item's first
+/// sequence_lens[b] elements reversed, the rest kept: a GatherElements of
+/// t < len ? len - 1 - t : t (lengths may be run-time values).
+LogicalResult buildReverseSequence(NodeState &node,
+                                   SmallVectorImpl<Value> &results) {
+  FailureOr<int64_t> batchAttr = node.intAttr("batch_axis", 1);
+  FailureOr<int64_t> timeAttr = node.intAttr("time_axis", 0);
+  if (failed(batchAttr) || failed(timeAttr))
+    return failure();
+  Value x = node.operands[0];
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t batchAxis = *batchAttr, timeAxis = *timeAttr;
+  if (type.getRank() < 2 || batchAxis == timeAxis ||
+      !llvm::is_contained({0, 1}, batchAxis) ||
+      !llvm::is_contained({0, 1}, timeAxis))
+    return node.fail("batch_axis and time_axis must be 0 and 1, in either "
+                     "order, of an input of rank 2 or more");
+  OpBuilder &b = node.builder;
+  Location loc = node.loc;
+  int64_t rank = type.getRank(), steps = type.getDimSize(timeAxis);
+  SmallVector<int64_t> timeShape(rank, 1), batchShape(rank, 1);
+  timeShape[timeAxis] = steps;
+  batchShape[batchAxis] = type.getDimSize(batchAxis);
+  SmallVector<int64_t> times;
+  for (int64_t t = 0; t < steps; ++t)
+    times.push_back(t);
+  Value t = ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(RankedTensorType::get(timeShape, b.getI64Type()),
+                             ArrayRef<int64_t>(times)));
+  Value lengths = node.operands[1];
+  if (!elementTypeOf(lengths).isInteger(64))
+    lengths = CastOp::create(b, loc, lengths, b.getI64Type(), 1);
+  lengths = ReshapeOp::create(b, loc, lengths, node.constantI64(batchShape),
+                              uint64_t(0));
+  Value reversed = SubOp::create(
+      b, loc, SubOp::create(b, loc, lengths, node.constantI64({1}, true)), t);
+  Value source = WhereOp::create(b, loc, LessOp::create(b, loc, t, lengths),
+                                 reversed, t);
+  Value full = ExpandOp::create(b, loc, source,
+                                node.constantI64(type.getShape()));
+  results.push_back(GatherElementsOp::create(b, loc, x, full, timeAxis));
+  return success();
+}
+
+/// HannWindow, HammingWindow and BlackmanWindow (opset 17) of a constant
+/// size: sum_k a_k cos(2 pi k n / N) with N = size (periodic) or size - 1,
+/// computed in double and stored as a constant of output_datatype.
+template <int Kind>
+LogicalResult buildWindow(NodeState &node, SmallVectorImpl<Value> &results) {
+  FailureOr<int64_t> periodic = node.intAttr("periodic", 1);
+  FailureOr<int64_t> dtype = node.intAttr("output_datatype", 1);
+  if (failed(periodic) || failed(dtype))
+    return failure();
+  std::optional<SmallVector<int64_t>> size = getConstantInts(node.operands[0]);
+  if (!size || size->size() != 1 || size->front() < 0)
+    return node.fail("size must be a constant, non-negative scalar (fix a "
+                     "graph input it comes from with --input-value)");
+  std::string error;
+  FailureOr<Type> element =
+      importElementType(*dtype, node.builder.getContext(), error);
+  if (failed(element))
+    return node.fail("output_datatype: " + error);
+  // Hann: 0.5, 0.5; Hamming: 25/46, 21/46; Blackman: 0.42, 0.5, 0.08.
+  static const double coefficients[3][3] = {
+      {0.5, 0.5, 0}, {25.0 / 46, 21.0 / 46, 0}, {0.42, 0.5, 0.08}};
+  const double *a = coefficients[Kind];
+  int64_t n = size->front();
+  double period = (double)(*periodic ? n : n - 1);
+  SmallVector<Attribute> values;
+  for (int64_t i = 0; i < n; ++i) {
+    double phase = period > 0 ? 2 * M_PI * (double)i / period : 0;
+    double w = a[0] - a[1] * std::cos(phase) + a[2] * std::cos(2 * phase);
+    values.push_back(isa<FloatType>(*element)
+                         ? Attribute(FloatAttr::get(*element, w))
+                         : Attribute(IntegerAttr::get(*element, (int64_t)w)));
+  }
+  results.push_back(ConstantOp::create(
+      node.builder, node.loc,
+      DenseElementsAttr::get(RankedTensorType::get({n}, *element), values)));
+  return success();
+}
+template LogicalResult buildWindow<0>(NodeState &, SmallVectorImpl<Value> &);
+template LogicalResult buildWindow<1>(NodeState &, SmallVectorImpl<Value> &);
+template LogicalResult buildWindow<2>(NodeState &, SmallVectorImpl<Value> &);
+
+/// QuantizeLinear (opset 10 on): saturate(round(x / scale) + zero_point),
+/// per tensor or along `axis`, to the zero point's type (uint8 without
+/// one). Blocked quantization (opset 21's block_size) is refused.
+LogicalResult buildQuantizeLinear(NodeState &node,
+                                  SmallVectorImpl<Value> &results) {
+  FailureOr<int64_t> block = node.intAttr("block_size", 0);
+  FailureOr<int64_t> saturate = node.intAttr("saturate", 1);
+  if (failed(block) || failed(saturate))
+    return failure();
+  if (*block)
+    return node.fail("blocked quantization (block_size) is not supported");
+  Value x = node.operands[0];
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  FailureOr<int64_t> axis = axisOf(node, node.operands[1], 1, rank);
+  if (failed(axis))
+    return failure();
+  Value zeroPoint = node.operands.size() > 2 ? node.operands[2] : Value();
+  FailureOr<int64_t> outputType = node.intAttr("output_dtype", 0);
+  if (failed(outputType))
+    return failure();
+  Type target = zeroPoint ? elementTypeOf(zeroPoint)
+                          : node.builder.getIntegerType(8, false);
+  if (*outputType && !zeroPoint) {
+    std::string error;
+    FailureOr<Type> given =
+        importElementType(*outputType, node.builder.getContext(), error);
+    if (failed(given))
+      return node.fail("output_dtype: " + error);
+    target = *given;
+  }
+  auto quantized = dyn_cast<IntegerType>(target);
+  if (!quantized || quantized.getWidth() > 16 || !elementTypeOf(x).isF32())
+    return node.fail("only f32 to 8- or 16-bit integer quantization is "
+                     "supported");
+  results.push_back(quantize(
+      node, x, alongAxis(node, node.operands[1], *axis, rank),
+      zeroPoint ? alongAxis(node, zeroPoint, *axis, rank) : Value(),
+      quantized));
+  return success();
+}
+
+/// DequantizeLinear: (x - zero_point) * scale, per tensor or along `axis`.
+LogicalResult buildDequantizeLinear(NodeState &node,
+                                    SmallVectorImpl<Value> &results) {
+  FailureOr<int64_t> block = node.intAttr("block_size", 0);
+  if (failed(block))
+    return failure();
+  if (*block)
+    return node.fail("blocked quantization (block_size) is not supported");
+  OpBuilder &b = node.builder;
+  Location loc = node.loc;
+  Value x = node.operands[0];
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  Value scale = node.operands[1];
+  FailureOr<int64_t> axis = axisOf(node, scale, 1, rank);
+  if (failed(axis))
+    return failure();
+  Type f = elementTypeOf(scale);
+  Value v = CastOp::create(b, loc, x, f, 1);
+  if (node.operands.size() > 2 && node.operands[2])
+    v = SubOp::create(
+        b, loc, v,
+        CastOp::create(b, loc, alongAxis(node, node.operands[2], *axis, rank),
+                       f, 1));
+  results.push_back(
+      MulOp::create(b, loc, v, alongAxis(node, scale, *axis, rank)));
+  return success();
+}
+
+/// DynamicQuantizeLinear, as its ONNX function: uint8 with the scale and
+/// zero point that map [min(0, min x), max(0, max x)] onto [0, 255].
+LogicalResult buildDynamicQuantizeLinear(NodeState &node,
+                                         SmallVectorImpl<Value> &results) {
+  OpBuilder &b = node.builder;
+  Location loc = node.loc;
+  Value x = node.operands[0];
+  if (!elementTypeOf(x).isF32())
+    return node.fail("x must be f32");
+  Type f32 = b.getF32Type();
+  Value zero = node.constantScalar(0, f32);
+  Value none = NoneOp::create(b, loc);
+  Value low = MinOp::create(b, loc, ValueRange{ReduceMinOp::create(b, loc, x, none, 0, 0), zero});
+  Value high = MaxOp::create(b, loc, ValueRange{ReduceMaxOp::create(b, loc, x, none, 0, 0), zero});
+  Value scale = DivOp::create(b, loc, SubOp::create(b, loc, high, low),
+                              node.constantScalar(255, f32));
+  Value zeroPointF = RoundOp::create(
+      b, loc,
+      ClipOp::create(b, loc,
+                     SubOp::create(b, loc, zero, DivOp::create(b, loc, low, scale)),
+                     zero, node.constantScalar(255, f32)));
+  auto u8 = b.getIntegerType(8, false);
+  Value zeroPoint = CastOp::create(b, loc, zeroPointF, u8, 1);
+  results.push_back(quantize(node, x, scale, zeroPoint, cast<IntegerType>(u8)));
+  results.push_back(scale);
+  results.push_back(zeroPoint);
+  return success();
+}
+
+} // namespace cleave::onnx_import
