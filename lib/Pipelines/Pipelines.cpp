@@ -18,7 +18,8 @@ constexpr llvm::StringLiteral kPhaseNames[] = {
     "import", "graph", "placed", "split", "planned", "lowered", "bundle"};
 constexpr llvm::StringLiteral kPrecisionNames[] = {"fp32", "tf32", "fp16",
                                                    "bf16"};
-constexpr llvm::StringLiteral kStrategyNames[] = {"pipeline", "dag", "manual"};
+constexpr llvm::StringLiteral kStrategyNames[] = {"pipeline", "dag", "manual",
+                                                  "onnx"};
 
 template <typename Enum, size_t N>
 std::optional<Enum> parse(const llvm::StringLiteral (&names)[N],
@@ -210,7 +211,7 @@ struct PlacementPipelineOptions
                               llvm::cl::desc("Use at most N devices (0: all)"),
                               llvm::cl::init(0)};
   Option<std::string> strategy{*this, "strategy",
-                               llvm::cl::desc("pipeline, dag or manual"),
+                               llvm::cl::desc("pipeline, dag, manual or onnx"),
                                llvm::cl::init("pipeline")};
   ListOption<std::string> cuts{
       *this, "cuts", llvm::cl::desc("ONNX node names that start stages")};
@@ -283,7 +284,7 @@ void registerCleavePipelines() {
         std::optional<Precision> precision = parsePrecision(given.precision);
         if (!strategy)
           return error("unknown strategy '" + given.strategy +
-                       "' (expected pipeline, dag or manual)");
+                       "' (expected pipeline, dag, manual or onnx)");
         if (!precision)
           return error("unknown precision '" + given.precision +
                        "'; expected fp32, tf32, fp16 or bf16");

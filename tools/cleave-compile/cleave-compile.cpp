@@ -137,8 +137,9 @@ cl::opt<unsigned> numDevices(
     cl::init(0), cl::cat(placementCategory));
 cl::opt<std::string> placement(
     "placement",
-    cl::desc("pipeline (cost-model DP), dag (list scheduling for latency) "
-             "or manual (--cuts)"),
+    cl::desc("pipeline (cost-model DP), dag (list scheduling for latency), "
+             "manual (--cuts) or onnx (the model's per-node pipeline_stage, "
+             "ONNX IR 11)"),
     cl::init("pipeline"), cl::cat(placementCategory));
 cl::list<std::string>
     cuts("cuts",
@@ -288,7 +289,7 @@ int main(int argc, char **argv) {
       cleave::pipelines::parseStrategy(placement);
   if (!strategy)
     return fail("--placement=" + placement +
-                " is not one of pipeline, dag, manual");
+                " is not one of pipeline, dag, manual, onnx");
   place.strategy = *strategy;
   place.cuts.assign(cuts.begin(), cuts.end());
   place.placementIn = placementIn;

@@ -562,6 +562,9 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
     state.operands.resize(spec->numInputs);
   }
 
+  // The ops built for this node are those inserted after `before`.
+  Block *block = builder.getInsertionBlock();
+  Operation *before = block->empty() ? nullptr : &block->back();
   SmallVector<Value> results;
   std::string nodePrefix = prefix;
   state.importSubgraph = [&](const onnx::GraphProto &graph, ValueRange inputs,
@@ -587,6 +590,15 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
   for (auto [name, value] : llvm::zip(node.output(), results))
     if (!name.empty())
       values[name] = value;
+  for (const onnx::NodeDeviceConfigurationProto &config :
+       node.device_configurations())
+    if (config.has_pipeline_stage()) {
+      auto stage = builder.getI64IntegerAttr(config.pipeline_stage());
+      for (Operation &op : llvm::make_range(
+               before ? std::next(before->getIterator()) : block->begin(),
+               block->end()))
+        op.setAttr(kOnnxStageAttr, stage);
+    }
   return success();
 }
 

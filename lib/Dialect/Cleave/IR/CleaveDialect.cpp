@@ -70,7 +70,8 @@ LogicalResult CleaveDialect::verifyOperationAttribute(Operation *op,
   if (name == "cleave.arena_size" || name == "cleave.weights_size" ||
       name == "cleave.weight_offset" || name == "cleave.device" ||
       name == "cleave.op_index" || name == "cleave.backward_of" ||
-      name == "cleave.microbatch" || name == "cleave.replicas") {
+      name == "cleave.microbatch" || name == "cleave.replicas" ||
+      name == kOnnxStageAttr) {
     auto size = dyn_cast<IntegerAttr>(attr.getValue());
     if (!size || size.getInt() < 0)
       return op->emitError()

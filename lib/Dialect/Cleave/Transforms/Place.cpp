@@ -3,6 +3,7 @@
 
 #include "cleave/Analysis/DagSchedule.h"
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
+#include "cleave/Dialect/Cleave/IR/ModuleAttrs.h"
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
 #include "cleave/Dialect/Cleave/Transforms/Placement.h"
 #include "mlir/Support/FileUtilities.h"
@@ -44,10 +45,10 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
                             llvm::StringRef(precision)))
       return fail("unknown precision '" + precision +
                   "'; expected fp32, tf32, fp16 or bf16");
-    if (!llvm::is_contained({"pipeline", "dag", "manual"},
+    if (!llvm::is_contained({"pipeline", "dag", "manual", "onnx"},
                             llvm::StringRef(strategy)))
       return fail("unknown strategy '" + strategy +
-                  "' (expected pipeline, dag or manual)");
+                  "' (expected pipeline, dag, manual or onnx)");
     Machine target = numDevices ? firstDevices(*loaded, numDevices) : *loaded;
     PlacementProblem problem =
         buildPlacementProblem(function, target, precision);
@@ -56,6 +57,9 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
 
     if (!placementIn.empty()) {
       if (failed(readPlacement(problem)))
+        return signalPassFailure();
+    } else if (strategy == "onnx") {
+      if (failed(onnxStages(problem)))
         return signalPassFailure();
     } else if (strategy == "dag") {
       llvm::Expected<DagPlan> dag = scheduleDag(problem.pipeline);
@@ -142,6 +146,28 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
                         problem.pipeline.machine.devices.size())
               .str());
     return evaluatePipeline(problem.pipeline, starts, devices);
+  }
+
+  /// Each op on the device its ONNX node's pipeline_stage names.
+  LogicalResult onnxStages(const PlacementProblem &problem) {
+    size_t devices = problem.pipeline.machine.devices.size();
+    for (Operation *op : problem.ops) {
+      auto stage = op->getAttrOfType<IntegerAttr>(kOnnxStageAttr);
+      if (!stage)
+        return op->emitError()
+               << "cleave-place: node '" << nodeName(op)
+               << "' has no pipeline_stage in the model; --placement=onnx "
+                  "needs one on every node";
+      if (stage.getInt() < 0 || (size_t)stage.getInt() >= devices)
+        return op->emitError()
+               << "cleave-place: node '" << nodeName(op)
+               << "' has pipeline_stage " << stage.getInt() << ", but the "
+               << "machine has " << devices << " devices";
+      op->setAttr(kDeviceAttr, IntegerAttr::get(
+                                   IntegerType::get(op->getContext(), 64),
+                                   stage.getInt()));
+    }
+    return success();
   }
 
   LogicalResult readPlacement(const PlacementProblem &problem) {

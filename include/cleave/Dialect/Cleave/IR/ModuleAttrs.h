@@ -11,6 +11,11 @@ namespace cleave::graph {
 /// array of strings; a training bundle copies them with the model).
 inline constexpr llvm::StringLiteral kExternalDataAttr = "cleave.external_data";
 
+/// The pipeline stage the model gives an op's ONNX node (IR 11's
+/// NodeDeviceConfigurationProto.pipeline_stage), on every op imported from
+/// it; `cleave-place` with strategy onnx places by it.
+inline constexpr llvm::StringLiteral kOnnxStageAttr = "cleave.onnx_stage";
+
 } // namespace cleave::graph
 
 #endif // CLEAVE_DIALECT_CLEAVE_IR_MODULEATTRS_H

@@ -77,8 +77,9 @@ def PlacePass : Pass<"cleave-place", "::mlir::func::FuncOp"> {
     Option<"numDevices", "num-devices", "unsigned", /*default=*/"0",
            "Use at most the first N devices of the machine (0: all)">,
     Option<"strategy", "strategy", "std::string", /*default=*/"\"pipeline\"",
-           "pipeline (cost-model DP), dag (list scheduling, latency) or "
-           "manual (stages start at --cuts)">,
+           "pipeline (cost-model DP), dag (list scheduling, latency), "
+           "manual (stages start at --cuts) or onnx (the model's "
+           "pipeline_stage per node)">,
     ListOption<"cuts", "cuts", "std::string",
                "ONNX node names that start stages 2, 3, ... (manual)">,
     Option<"placementIn", "placement-in", "std::string", /*default=*/"\"\"",
