@@ -79,7 +79,7 @@ def torchvision_models():
     image = lambda: {"image": torch.randn(1, 3, 224, 224)}  # noqa: E731
     for name in ("resnet18", "mobilenet_v3_small", "efficientnet_b0",
                  "convnext_tiny", "squeezenet1_1", "shufflenet_v2_x1_0",
-                 "regnet_y_400mf", "densenet121"):
+                 "regnet_y_400mf", "densenet121", "swin_t"):
         yield name, (lambda n=name: (getattr(tv, n)(weights=None), image()))
 
 
@@ -88,6 +88,11 @@ def torchaudio_models():
     yield "wav2letter", lambda: (ta.Wav2Letter(num_classes=40, input_type="mfcc",
                                                num_features=13),
                                  {"mfcc": torch.randn(1, 13, 400)})
+    # Stacked bidirectional recurrent layers (torchaudio's DeepSpeech is the
+    # fully connected variant with one; Conformer-free and small).
+    yield "deepspeech", lambda: (ta.DeepSpeech(n_feature=40, n_hidden=128,
+                                               n_class=29),
+                                 {"spectrogram": torch.randn(1, 1, 100, 40)})
 
 
 def export(model, feeds, path, dynamo):

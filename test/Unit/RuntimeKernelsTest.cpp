@@ -176,6 +176,29 @@ TEST(RuntimeKernels, UnaryMatchesDefinitions) {
   }
 }
 
+// Log within an ulp of the double-precision value: T5's relative position
+// buckets truncate log(16 / 8) / log(128 / 8) * 8 to an integer, which a
+// log off by a few dozen ulp (oneDNN 2.6's) turns from 2 into 1.
+TEST(RuntimeKernels, LogIsWithinAnUlp) {
+  std::vector<float> x, y;
+  for (int i = 0; i < 4096; ++i)
+    x.push_back(1.5f + i * 0.0625f);
+  x.push_back(2.0f);
+  x.push_back(16.0f);
+  y.resize(x.size());
+  cleave_tensor xv = view(CLEAVE_DTYPE_F32, {(int64_t)x.size()}, x),
+                yv = view(CLEAVE_DTYPE_F32, {(int64_t)y.size()}, y);
+  expectOk(cleave_cpu_unary(CLEAVE_UNARY_LOG, 0, 0, &xv, &yv));
+  for (size_t i = 0; i < x.size(); ++i) {
+    double want = std::log((double)x[i]);
+    double ulp = std::ldexp(1.0, std::ilogb(want) - 23);
+    EXPECT_LE(std::fabs(y[i] - want), ulp) << "log(" << x[i] << ")";
+  }
+  // T5's bucket offset: (int64)(log 2 / log 16 * 8) = (int64)(0.25 * 8).
+  float ratio = y[x.size() - 2] / y[x.size() - 1];
+  EXPECT_EQ((int64_t)(ratio * 8), 2);
+}
+
 // ONNX defines Abs, Neg, Relu and Sign on integers (T5 takes the Abs of
 // i64 relative positions): exact, with two's complement wrapping for the
 // most negative value, and unsigned values without a sign.
