@@ -11,10 +11,15 @@
 #include "ModelSummary.h"
 #include "cleave/Compiler/Compiler.h"
 #include "cleave/Import/ONNX/Importer.h"
+#include "cleave/Import/ONNX/StageExport.h"
 #include "cleave/InitAll.h"
 #include "cleave/Target/TargetBackend.h"
 #include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -149,7 +154,10 @@ cl::opt<std::string> placementIn("placement-in",
                                  cl::desc("Read the placement from a file"),
                                  cl::cat(placementCategory));
 cl::opt<std::string> placementOut("placement-out",
-                                  cl::desc("Write the placement to a file"),
+                                  cl::desc("Write the placement to a file: "
+                                           "JSON, or with .onnx a copy of "
+                                           "the model whose nodes carry "
+                                           "their pipeline_stage"),
                                   cl::cat(placementCategory));
 cl::opt<bool> report("report",
                      cl::desc("Print the placement table (per device: ops, "
@@ -182,6 +190,38 @@ int fail(const llvm::Twine &message) {
   return 1;
 }
 } // namespace
+
+/// The copy of the model with the placement the pass wrote to `json` as
+/// each node's pipeline stage (--placement-out=<file>.onnx).
+static LogicalResult writePlacedModel(const std::string &json) {
+  auto buffer = llvm::MemoryBuffer::getFile(json, /*IsText=*/true);
+  llvm::Expected<llvm::json::Value> value =
+      buffer ? llvm::json::parse((*buffer)->getBuffer())
+             : llvm::Expected<llvm::json::Value>(llvm::createStringError(
+                   buffer.getError(), "cannot read the placement"));
+  const llvm::json::Object *ops =
+      value && value->getAsObject() ? value->getAsObject()->getObject("ops")
+                                    : nullptr;
+  if (!ops) {
+    if (!value)
+      llvm::consumeError(value.takeError());
+    fail("--placement-out: the placement was not written");
+    return failure();
+  }
+  llvm::StringMap<int64_t> stages;
+  int64_t devices = 1;
+  for (const auto &[name, device] : *ops) {
+    stages[name.str()] = device.getAsInteger().value_or(0);
+    devices = std::max(devices, stages[name.str()] + 1);
+  }
+  std::string error;
+  if (failed(cleave::onnx_import::writeModelWithStages(
+          inputPath, stages, devices, placementOut, error))) {
+    fail("--placement-out=" + placementOut + ": " + error);
+    return failure();
+  }
+  return success();
+}
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
@@ -293,7 +333,21 @@ int main(int argc, char **argv) {
   place.strategy = *strategy;
   place.cuts.assign(cuts.begin(), cuts.end());
   place.placementIn = placementIn;
-  place.placementOut = placementOut;
+  // An .onnx placement is the model with stages: the pass writes JSON,
+  // which becomes the copy once the compile succeeds.
+  bool placedModel = StringRef(placementOut).ends_with(".onnx");
+  std::string placementJson;
+  if (placedModel) {
+    SmallString<128> path;
+    if (llvm::sys::fs::createTemporaryFile("cleave-placement", "json", path))
+      return fail("cannot create a temporary file");
+    placementJson = path.str().str();
+  }
+  auto removeJson = llvm::make_scope_exit([&] {
+    if (!placementJson.empty())
+      llvm::sys::fs::remove(placementJson);
+  });
+  place.placementOut = placedModel ? placementJson : std::string(placementOut);
   place.report = report;
   place.reportGraph = reportGraph;
   // The report shares stdout with nothing unless the IR goes there.
@@ -323,6 +377,8 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module;
   if (failed(cleave::compiler::compileModel(*context, inputPath, options,
                                             &module)))
+    return 1;
+  if (placedModel && failed(writePlacedModel(placementJson)))
     return 1;
   if (summary && options.phase == Phase::Bundle)
     llvm::errs() << "wrote bundle '" << outputPath << "'\n";

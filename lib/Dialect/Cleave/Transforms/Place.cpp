@@ -205,14 +205,23 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
     return success();
   }
 
+  /// One device per ONNX node: the ops a node became (a composition such
+  /// as an unrolled LSTM) must share it, as readPlacement gives it back.
   LogicalResult writePlacement(const PlacementProblem &problem) {
     llvm::json::Object ops;
     for (Operation *op : problem.ops) {
       std::string name = nodeName(op);
-      if (name.empty() || ops.get(name))
+      int64_t device = op->getAttrOfType<IntegerAttr>(kDeviceAttr).getInt();
+      if (name.empty())
         return op->emitError() << "cleave-place: cannot write a placement: "
-                               << "this op has no unique ONNX node name";
-      ops[name] = op->getAttrOfType<IntegerAttr>(kDeviceAttr).getInt();
+                               << "this op has no ONNX node name";
+      if (std::optional<int64_t> other = ops.getInteger(name);
+          other && *other != device)
+        return op->emitError()
+               << "cleave-place: cannot write a placement: node '" << name
+               << "' is split between devices " << *other << " and "
+               << device << ", and a placement gives one device per node";
+      ops[name] = device;
     }
     llvm::json::Object root{{"format", "cleave-placement"},
                             {"version", 1},
