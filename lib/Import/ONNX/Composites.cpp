@@ -67,6 +67,16 @@ Value quantize(NodeState &node, Value x, Value scale, Value zeroPoint,
   return CastOp::create(b, loc, q, quantized, 1);
 }
 
+/// Opset 21's blocked quantization (block_size) is refused.
+LogicalResult refuseBlocks(NodeState &node) {
+  FailureOr<int64_t> block = node.intAttr("block_size", 0);
+  if (failed(block))
+    return failure();
+  if (*block)
+    return node.fail("blocked quantization (block_size) is not supported");
+  return success();
+}
+
 } // namespace
 
 /// Celu: alpha * Elu(x / alpha), which is max(0, x) + min(0, alpha *
@@ -205,17 +215,74 @@ template LogicalResult buildWindow<0>(NodeState &, SmallVectorImpl<Value> &);
 template LogicalResult buildWindow<1>(NodeState &, SmallVectorImpl<Value> &);
 template LogicalResult buildWindow<2>(NodeState &, SmallVectorImpl<Value> &);
 
+/// MaxUnpool: X's values written into zeros at the flat positions I (over
+/// the whole output, as MaxPool's indices count) of the output the window
+/// implies, (in - 1) * stride - pads + kernel per spatial axis; a larger
+/// output_shape pads that at the end of each axis.
+LogicalResult buildMaxUnpool(NodeState &node, SmallVectorImpl<Value> &results) {
+  Value x = node.operands[0], indices = node.operands[1];
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t spatial = type.getRank() - 2;
+  FailureOr<SmallVector<int64_t>> kernel =
+      node.intsAttr("kernel_shape", std::max<int64_t>(spatial, 0));
+  FailureOr<SmallVector<int64_t>> strides =
+      node.intsAttr("strides", std::max<int64_t>(spatial, 0));
+  FailureOr<SmallVector<int64_t>> pads =
+      node.intsAttr("pads", 2 * std::max<int64_t>(spatial, 0));
+  if (failed(kernel) || failed(strides) || failed(pads))
+    return failure();
+  if (spatial < 1 || !node.attributes.get("kernel_shape"))
+    return node.fail("needs kernel_shape and an input with spatial axes");
+  SmallVector<int64_t> shape(type.getShape().take_front(2));
+  for (int64_t i = 0; i < spatial; ++i) {
+    int64_t stride = (*strides)[i] ? (*strides)[i] : 1;
+    shape.push_back((type.getDimSize(2 + i) - 1) * stride - (*pads)[i] -
+                    (*pads)[spatial + i] + (*kernel)[i]);
+  }
+  int64_t total = 1;
+  for (int64_t d : shape)
+    total *= d;
+  OpBuilder &b = node.builder;
+  Location loc = node.loc;
+  auto flat = [&](Value v) {
+    return ReshapeOp::create(b, loc, v, node.constantI64({-1}), uint64_t(0));
+  };
+  Value zeros = ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(RankedTensorType::get({total}, type.getElementType()),
+                             b.getZeroAttr(type.getElementType())));
+  Value scattered = ScatterElementsOp::create(b, loc, zeros, flat(indices),
+                                              flat(x), 0,
+                                              ScatterReduction::None);
+  Value y = ReshapeOp::create(b, loc, scattered, node.constantI64(shape),
+                              uint64_t(0));
+  if (node.operands.size() > 2 && node.operands[2]) {
+    std::optional<SmallVector<int64_t>> given =
+        getConstantInts(node.operands[2]);
+    if (!given || given->size() != shape.size())
+      return node.fail("output_shape must be a constant of the input's rank "
+                       "(fix a graph input it comes from with --input-value)");
+    SmallVector<int64_t> padding(2 * shape.size(), 0);
+    for (size_t i = 0; i < shape.size(); ++i) {
+      if ((*given)[i] < shape[i])
+        return node.fail("output_shape is smaller than the unpooled shape");
+      padding[shape.size() + i] = (*given)[i] - shape[i];
+    }
+    Value none = NoneOp::create(b, loc);
+    y = PadOp::create(b, loc, y, node.constantI64(padding), none, none,
+                      PadMode::Constant);
+  }
+  results.push_back(y);
+  return success();
+}
+
 /// QuantizeLinear (opset 10 on): saturate(round(x / scale) + zero_point),
 /// per tensor or along `axis`, to the zero point's type (uint8 without
-/// one). Blocked quantization (opset 21's block_size) is refused.
+/// one; saturate only concerns float8 targets, which are refused).
 LogicalResult buildQuantizeLinear(NodeState &node,
                                   SmallVectorImpl<Value> &results) {
-  FailureOr<int64_t> block = node.intAttr("block_size", 0);
-  FailureOr<int64_t> saturate = node.intAttr("saturate", 1);
-  if (failed(block) || failed(saturate))
+  if (failed(refuseBlocks(node)))
     return failure();
-  if (*block)
-    return node.fail("blocked quantization (block_size) is not supported");
   Value x = node.operands[0];
   int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
   FailureOr<int64_t> axis = axisOf(node, node.operands[1], 1, rank);
@@ -249,11 +316,8 @@ LogicalResult buildQuantizeLinear(NodeState &node,
 /// DequantizeLinear: (x - zero_point) * scale, per tensor or along `axis`.
 LogicalResult buildDequantizeLinear(NodeState &node,
                                     SmallVectorImpl<Value> &results) {
-  FailureOr<int64_t> block = node.intAttr("block_size", 0);
-  if (failed(block))
+  if (failed(refuseBlocks(node)))
     return failure();
-  if (*block)
-    return node.fail("blocked quantization (block_size) is not supported");
   OpBuilder &b = node.builder;
   Location loc = node.loc;
   Value x = node.operands[0];

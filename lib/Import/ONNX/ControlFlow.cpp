@@ -13,7 +13,10 @@
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
 #include "cleave/Dialect/Cleave/IR/ConstantUtils.h"
 #include "llvm/ADT/STLExtras.h"
+#include "mlir/IR/Matchers.h"
 #include <algorithm>
+#include <map>
+#include <vector>
 
 using namespace mlir;
 using namespace cleave::graph;
@@ -148,6 +151,93 @@ LogicalResult buildNonZero(NodeState &node, SmallVectorImpl<Value> &results) {
   results.push_back(ConstantOp::create(
       node.builder, node.loc,
       DenseElementsAttr::get(type, ArrayRef<int64_t>(coordinates))));
+  return success();
+}
+
+/// Unique of a constant: the distinct slices along `axis` (elements
+/// without one), sorted (lexicographically, as numpy) or in order of first
+/// occurrence, with each one's first index, every slice's index among them
+/// and their counts, all as constants.
+LogicalResult buildUnique(NodeState &node, SmallVectorImpl<Value> &results) {
+  Value x = node.operands[0];
+  auto type = cast<RankedTensorType>(x.getType());
+  Attribute attr;
+  DenseElementsAttr dense;
+  std::optional<SmallVector<double>> values = getConstantFloats(x);
+  if (matchPattern(x, m_Constant(&attr)))
+    dense = toDenseElements(attr);
+  if (!values || !dense)
+    return dataDependentShape(node, "its input");
+  FailureOr<IntegerAttr> axisAttr = node.optionalAttr<IntegerAttr>("axis", "INT");
+  FailureOr<int64_t> sorted = node.intAttr("sorted", 1);
+  if (failed(axisAttr) || failed(sorted))
+    return failure();
+  // Slices along the axis: `outer` blocks of `length` slices of `inner`.
+  SmallVector<int64_t> shape(type.getShape());
+  if (!*axisAttr)
+    shape = {type.getNumElements()};
+  int64_t rank = shape.size(), axis = 0;
+  if (*axisAttr) {
+    axis = axisAttr->getInt() < 0 ? axisAttr->getInt() + rank
+                                  : axisAttr->getInt();
+    if (axis < 0 || axis >= rank)
+      return node.fail("axis " + Twine(axisAttr->getInt()) +
+                       " is out of range for rank " + Twine(rank));
+  }
+  int64_t outer = 1, inner = 1, length = shape[axis];
+  for (int64_t i = 0; i < axis; ++i)
+    outer *= shape[i];
+  for (int64_t i = axis + 1; i < rank; ++i)
+    inner *= shape[i];
+  auto element = [&](int64_t o, int64_t j, int64_t k) {
+    return (o * length + j) * inner + k;
+  };
+  std::vector<std::vector<double>> keys(length);
+  for (int64_t j = 0; j < length; ++j)
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t k = 0; k < inner; ++k)
+        keys[j].push_back((*values)[element(o, j, k)]);
+  // First occurrence of each distinct slice, in order, then sorted.
+  std::map<std::vector<double>, int64_t> firstOf;
+  SmallVector<int64_t> firsts;
+  for (int64_t j = 0; j < length; ++j)
+    if (firstOf.emplace(keys[j], j).second)
+      firsts.push_back(j);
+  if (*sorted) {
+    firsts.clear();
+    for (const auto &entry : firstOf)
+      firsts.push_back(entry.second);
+  }
+  int64_t count = firsts.size();
+  std::map<std::vector<double>, int64_t> position;
+  for (auto [u, j] : llvm::enumerate(firsts))
+    position[keys[j]] = u;
+  SmallVector<int64_t> inverse(length), counts(count, 0);
+  for (int64_t j = 0; j < length; ++j) {
+    inverse[j] = position[keys[j]];
+    ++counts[inverse[j]];
+  }
+  auto all = dense.getValues<Attribute>();
+  SmallVector<Attribute> picked;
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t j : firsts)
+      for (int64_t k = 0; k < inner; ++k)
+        picked.push_back(all[element(o, j, k)]);
+  shape[axis] = count;
+  OpBuilder &b = node.builder;
+  auto i64s = [&](ArrayRef<int64_t> v) -> Value {
+    return ConstantOp::create(
+        b, node.loc,
+        DenseElementsAttr::get(
+            RankedTensorType::get({(int64_t)v.size()}, b.getI64Type()), v));
+  };
+  results.push_back(ConstantOp::create(
+      b, node.loc,
+      DenseElementsAttr::get(
+          RankedTensorType::get(shape, type.getElementType()), picked)));
+  results.push_back(i64s(firsts));
+  results.push_back(i64s(inverse));
+  results.push_back(i64s(counts));
   return success();
 }
 

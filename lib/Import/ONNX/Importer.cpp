@@ -176,9 +176,8 @@ LogicalResult GraphImporter::checkSupported(const onnx::GraphProto &graph) {
     if (!node.domain().empty() && node.domain() != "ai.onnx")
       key += " (domain '" + node.domain() + "')";
     // Those whose outputs' shapes depend on the values of their inputs
-    // (NonZero and Compress import when those are constants).
-    else if (llvm::is_contained({"NonMaxSuppression", "Unique",
-                                 "StringSplit"},
+    // (NonZero, Compress and Unique import when those are constants).
+    else if (llvm::is_contained({"NonMaxSuppression", "StringSplit"},
                                 node.op_type()))
       key += " (its outputs' shapes depend on the values of its inputs, and "
              "Cleave compiles static shapes)";
