@@ -276,6 +276,177 @@ LogicalResult buildMaxUnpool(NodeState &node, SmallVectorImpl<Value> &results) {
   return success();
 }
 
+/// The DFT of `x` ([..., 1 or 2]: real or complex, float) along `axis`:
+/// products with constant cosine and sine matrices of the transform's
+/// length (the signal cut or zero-padded to it), X_k = sum_j x_j
+/// e^(-+2 pi i jk / L) (divided by L when inverse), the first L / 2 + 1
+/// frequencies when onesided; [..., 2] out.
+Value dftAlong(NodeState &node, Value x, int64_t axis, int64_t length,
+               bool inverse, bool onesided) {
+  OpBuilder &b = node.builder;
+  Location loc = node.loc;
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  int64_t parts = type.getDimSize(rank - 1);
+  int64_t frequencies = onesided ? length / 2 + 1 : length;
+  Type element = type.getElementType();
+  // The real and imaginary parts, [...], the transformed axis last.
+  SmallVector<int64_t> perm;
+  for (int64_t i = 0; i < rank - 1; ++i)
+    if (i != axis)
+      perm.push_back(i);
+  perm.push_back(axis);
+  auto part = [&](int64_t index) -> Value {
+    Value p = GatherOp::create(b, loc, x, node.constantI64({index}, true),
+                               rank - 1);
+    Value last = TransposeOp::create(b, loc, p, b.getDenseI64ArrayAttr(perm));
+    int64_t have = type.getDimSize(axis);
+    if (have > length)
+      return GatherOp::create(
+          b, loc, last,
+          node.constantI64(llvm::to_vector(llvm::seq<int64_t>(0, length))),
+          rank - 2);
+    if (have < length) {
+      SmallVector<int64_t> pads(2 * (rank - 1), 0);
+      pads.back() = length - have;
+      Value none = NoneOp::create(b, loc);
+      return PadOp::create(b, loc, last, node.constantI64(pads), none, none,
+                           PadMode::Constant);
+    }
+    return last;
+  };
+  Value real = part(0), imag = parts == 2 ? part(1) : Value();
+  SmallVector<Attribute> cosines, sines;
+  double scale = inverse ? 1.0 / (double)length : 1.0;
+  for (int64_t j = 0; j < length; ++j)
+    for (int64_t k = 0; k < frequencies; ++k) {
+      // jk mod L keeps the angle small, so the double stays exact.
+      double angle = 2 * M_PI * (double)((j * k) % length) / (double)length;
+      cosines.push_back(FloatAttr::get(element, std::cos(angle) * scale));
+      sines.push_back(FloatAttr::get(element, std::sin(angle) * scale));
+    }
+  auto matrixType = RankedTensorType::get({length, frequencies}, element);
+  Value cos = ConstantOp::create(b, loc,
+                                 DenseElementsAttr::get(matrixType, cosines));
+  Value sin = ConstantOp::create(b, loc,
+                                 DenseElementsAttr::get(matrixType, sines));
+  auto product = [&](Value v, Value m) {
+    return MatMulOp::create(b, loc, v, m, false, false);
+  };
+  // Forward: Re = xr cos + xi sin, Im = xi cos - xr sin; inverse: the
+  // sines change sign.
+  Value re = product(real, cos), im;
+  Value realSin = product(real, sin);
+  im = inverse ? realSin : Value(NegOp::create(b, loc, realSin));
+  if (imag) {
+    Value imagSin = product(imag, sin);
+    re = inverse ? Value(SubOp::create(b, loc, re, imagSin))
+                  : Value(AddOp::create(b, loc, re, imagSin));
+    im = AddOp::create(b, loc, im, product(imag, cos));
+  }
+  // Back to the input's axis order, with [re, im] as the last axis.
+  SmallVector<int64_t> back(rank - 1);
+  for (int64_t i = 0; i < rank - 1; ++i)
+    back[perm[i]] = i;
+  auto restore = [&](Value v) {
+    Value t = TransposeOp::create(b, loc, v, b.getDenseI64ArrayAttr(back));
+    return UnsqueezeOp::create(b, loc, t, node.constantI64({rank - 1}));
+  };
+  return ConcatOp::create(b, loc, ValueRange{restore(re), restore(im)},
+                          rank - 1);
+}
+
+
+/// DFT (opsets 17 and 20) along one axis of a real ([..., 1]) or complex
+/// ([..., 2]) signal (dftAlong).
+LogicalResult buildDFT(NodeState &node, SmallVectorImpl<Value> &results) {
+  Value x = node.operands[0];
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  FailureOr<int64_t> inverse = node.intAttr("inverse", 0);
+  FailureOr<int64_t> onesided = node.intAttr("onesided", 0);
+  FailureOr<int64_t> axisAttr = node.intAttr("axis", node.opset >= 20 ? -2 : 1);
+  if (failed(inverse) || failed(onesided) || failed(axisAttr))
+    return failure();
+  int64_t axis = *axisAttr;
+  if (node.opset >= 20 && node.operands.size() > 2 && node.operands[2]) {
+    std::optional<SmallVector<int64_t>> given =
+        getConstantInts(node.operands[2]);
+    if (!given || given->size() != 1)
+      return node.fail("axis must be a constant scalar");
+    axis = given->front();
+  }
+  if (axis < 0)
+    axis += rank;
+  int64_t parts = rank ? type.getDimSize(rank - 1) : 0;
+  if (rank < 3 || (parts != 1 && parts != 2) || axis < 1 || axis >= rank - 1)
+    return node.fail("needs a [batch, ..., 1 or 2] signal and an axis "
+                     "between the batch and the last axis");
+  if (!isa<FloatType>(type.getElementType()))
+    return node.fail("the signal must be a float tensor");
+  int64_t length = type.getDimSize(axis);
+  if (node.operands.size() > 1 && node.operands[1]) {
+    std::optional<SmallVector<int64_t>> given =
+        getConstantInts(node.operands[1]);
+    if (!given || given->size() != 1 || given->front() < 1)
+      return node.fail("dft_length must be a constant, positive scalar (fix "
+                       "a graph input it comes from with --input-value)");
+    length = given->front();
+  }
+  if (*inverse && *onesided)
+    return node.fail("an inverse transform cannot be onesided");
+  results.push_back(dftAlong(node, x, axis, length, *inverse, *onesided));
+  return success();
+}
+
+/// STFT (opset 17): the signal [batch, length, 1 or 2] cut into frames of
+/// frame_length every frame_step (a Gather of constant positions), each
+/// multiplied by the window, then transformed (dftAlong): [batch, frames,
+/// bins, 2].
+LogicalResult buildSTFT(NodeState &node, SmallVectorImpl<Value> &results) {
+  FailureOr<int64_t> onesided = node.intAttr("onesided", 1);
+  if (failed(onesided))
+    return failure();
+  Value signal = node.operands[0];
+  auto type = cast<RankedTensorType>(signal.getType());
+  std::optional<SmallVector<int64_t>> step = getConstantInts(node.operands[1]);
+  Value window = node.operands.size() > 2 ? node.operands[2] : Value();
+  std::optional<SmallVector<int64_t>> frameLength;
+  if (node.operands.size() > 3 && node.operands[3])
+    frameLength = getConstantInts(node.operands[3]);
+  int64_t size = frameLength && frameLength->size() == 1 ? frameLength->front()
+                 : window ? cast<RankedTensorType>(window.getType()).getDimSize(0)
+                          : 0;
+  if (!step || step->size() != 1 || step->front() < 1 || size < 1)
+    return node.fail("frame_step and frame_length (or the window) must be "
+                     "constants (fix graph inputs they come from with "
+                     "--input-value)");
+  if (type.getRank() != 3 || !isa<FloatType>(type.getElementType()) ||
+      type.getDimSize(1) < size)
+    return node.fail("needs a float signal [batch, length, 1 or 2] at "
+                     "least one frame long");
+  int64_t frames = 1 + (type.getDimSize(1) - size) / step->front();
+  SmallVector<int64_t> positions;
+  for (int64_t f = 0; f < frames; ++f)
+    for (int64_t t = 0; t < size; ++t)
+      positions.push_back(f * step->front() + t);
+  OpBuilder &b = node.builder;
+  Location loc = node.loc;
+  Value index = ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(
+          RankedTensorType::get({frames, size}, b.getI64Type()),
+          ArrayRef<int64_t>(positions)));
+  Value framed = GatherOp::create(b, loc, signal, index, 1);
+  if (window)
+    framed = MulOp::create(
+        b, loc, framed,
+        ReshapeOp::create(b, loc, window, node.constantI64({size, 1}),
+                          uint64_t(0)));
+  results.push_back(dftAlong(node, framed, 2, size, false, *onesided));
+  return success();
+}
+
 /// QuantizeLinear (opset 10 on): saturate(round(x / scale) + zero_point),
 /// per tensor or along `axis`, to the zero point's type (uint8 without
 /// one; saturate only concerns float8 targets, which are refused).
