@@ -211,7 +211,6 @@ cleave_status cleave_cpu_scatter_elements(const cleave_tensor *data,
                                           cleave_tensor *y) {
   CLEAVE_RETURN_IF_ERROR(sameType("scatter_elements", data, y));
   CLEAVE_RETURN_IF_ERROR(sameType("scatter_elements", data, updates));
-  CLEAVE_RETURN_IF_ERROR(checkIndexType("scatter_elements", indices));
   if (!sameDims(data, y) || !sameDims(indices, updates) ||
       indices->rank != data->rank || axis < 0 || axis >= data->rank)
     return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
@@ -220,18 +219,18 @@ cleave_status cleave_cpu_scatter_elements(const cleave_tensor *data,
     if (i != axis && indices->dims[i] > data->dims[i])
       return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
                           "scatter_elements: indices exceed data's shape");
+  std::vector<int64_t> along;
+  CLEAVE_RETURN_IF_ERROR(gatherIndices("scatter_elements", indices,
+                                       data->dims[axis], along));
   std::vector<int64_t> stride = rowMajorStrides(data);
-  int64_t count = cleave_tensor_num_elements(indices), dim = data->dims[axis];
+  int64_t count = cleave_tensor_num_elements(indices);
   std::vector<int64_t> offsets(count);
   for (int64_t flat = 0; flat < count; ++flat) {
-    int64_t v = indexAt(indices, flat);
-    if (v < -dim || v >= dim)
-      return outOfRange("scatter_elements", v, dim);
     int64_t rest = flat, offset = 0;
     for (int32_t i = indices->rank - 1; i >= 0; --i) {
       int64_t c = rest % indices->dims[i];
       rest /= indices->dims[i];
-      offset += (i == axis ? (v < 0 ? v + dim : v) : c) * stride[i];
+      offset += (i == axis ? along[flat] : c) * stride[i];
     }
     offsets[flat] = offset;
   }

@@ -50,18 +50,6 @@ std::optional<SmallVector<int64_t>> nonzeroPositions(Value v) {
 /// copy of the body in the graph.
 constexpr int64_t kMaxUnrolledIterations = 4096;
 
-/// `slices` (one per iteration, in order) stacked along a new `axis`.
-Value stack(NodeState &node, ArrayRef<Value> slices, int64_t axis) {
-  OpBuilder &b = node.builder;
-  SmallVector<Value> parts;
-  for (Value slice : slices)
-    parts.push_back(UnsqueezeOp::create(b, node.loc, slice,
-                                        node.constantI64({axis})));
-  return parts.size() == 1
-             ? parts.front()
-             : Value(ConcatOp::create(b, node.loc, parts, axis));
-}
-
 /// How a Scan reads its inputs and writes its outputs: per scan input, its
 /// axis and whether it is read last first; per scan output, likewise.
 struct ScanLayout {
@@ -125,7 +113,7 @@ LogicalResult unrollScan(NodeState &node, const onnx::GraphProto &body,
                                          : layout.outAxes[j];
     if (axis < 0 || axis >= rank)
       return node.fail("scan output " + Twine(j) + "'s axis is out of range");
-    results.push_back(stack(node, slices[j], axis));
+    results.push_back(node.stack(slices[j], axis));
   }
   return success();
 }
@@ -384,7 +372,7 @@ LogicalResult buildLoop(NodeState &node, SmallVectorImpl<Value> &results) {
     if (slices.empty())
       return node.fail("runs no iteration, so its scan outputs have no "
                        "known shape");
-    results.push_back(stack(node, slices, 0));
+    results.push_back(node.stack(slices, 0));
   }
   return success();
 }
@@ -464,7 +452,7 @@ LogicalResult buildScanV8(NodeState &node, SmallVectorImpl<Value> &results) {
   if (batch == 0)
     return node.fail("has an empty batch, so its outputs have no known shape");
   for (ArrayRef<Value> items : perOutput)
-    results.push_back(stack(node, items, 0));
+    results.push_back(node.stack(items, 0));
   return success();
 }
 

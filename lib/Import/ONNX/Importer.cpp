@@ -156,7 +156,8 @@ LogicalResult GraphImporter::readOpset(const onnx::ModelProto &model) {
 LogicalResult GraphImporter::checkSupported(const onnx::GraphProto &graph) {
   // Op (and domain) -> the nodes using it, in order of first use.
   std::vector<std::pair<std::string, SmallVector<std::string>>> unsupported;
-  // The nodes of the graph and of its subgraphs (If branches), in order.
+  // The nodes of the graph and of its subgraphs (If branches, Loop and
+  // Scan bodies), in order.
   std::vector<const onnx::NodeProto *> nodes;
   std::function<void(const onnx::GraphProto &)> collect =
       [&](const onnx::GraphProto &g) {
@@ -452,20 +453,20 @@ FailureOr<Operation *> GraphImporter::createOp(NodeState &state,
     // Adapters may have moved operands, so each is named by the node
     // input that holds it.
     auto nameOf = [&](Value operand) -> std::string {
-      for (const std::string &input : state.node.input())
-        if (!input.empty() && values.lookup(input) == operand)
-          return "'" + input + "'";
+      if (operand && !matchPattern(operand, m_Constant()))
+        for (const std::string &input : state.node.input())
+          if (!input.empty() && values.lookup(input) == operand)
+            return "'" + input + "'";
       return "";
     };
     SmallVector<std::string> inputs;
-    for (auto [i, operand] : llvm::enumerate(state.operands))
-      if (i > 0 && operand && !matchPattern(operand, m_Constant()) &&
-          !nameOf(operand).empty())
-        inputs.push_back(nameOf(operand));
-    if (inputs.empty() && !state.operands.empty() && state.operands[0] &&
-        !matchPattern(state.operands[0], m_Constant()) &&
-        !nameOf(state.operands[0]).empty())
-      inputs.push_back(nameOf(state.operands[0]));
+    for (Value operand : ArrayRef<Value>(state.operands).drop_front())
+      if (std::string name = nameOf(operand); !name.empty())
+        inputs.push_back(name);
+    if (std::string name = state.operands.empty() ? ""
+                                                  : nameOf(state.operands[0]);
+        inputs.empty() && !name.empty())
+      inputs.push_back(name);
     return error(
         "the result shape depends on the value of input " +
         (inputs.empty() ? std::string("data") : llvm::join(inputs, ", ")) +
@@ -544,7 +545,8 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
     if (!attr.ref_attr_name().empty())
       return error("attribute '" + attr.name() +
                    "' refers to a function attribute, which is not supported");
-    // Subgraphs (If's branches) are the builder's to import.
+    // Subgraphs (If's branches, Loop and Scan bodies) are the builder's to
+    // import.
     if (attr.type() == onnx::AttributeProto::GRAPH)
       continue;
     FailureOr<Attribute> value = importAttribute(attr);

@@ -87,6 +87,16 @@ const onnx::GraphProto *NodeState::graphAttr(StringRef name) const {
   return nullptr;
 }
 
+Value NodeState::stack(ArrayRef<Value> parts, int64_t axis) {
+  SmallVector<Value> expanded;
+  for (Value part : parts)
+    expanded.push_back(
+        UnsqueezeOp::create(builder, loc, part, constantI64({axis})));
+  if (expanded.size() == 1)
+    return expanded.front();
+  return ConcatOp::create(builder, loc, expanded, axis);
+}
+
 Type elementTypeOf(Value v) {
   return cast<ShapedType>(v.getType()).getElementType();
 }

@@ -58,6 +58,9 @@ struct NodeState {
                                                        size_t count);
   /// The GRAPH attribute `name` (a subgraph), or null.
   const onnx::GraphProto *graphAttr(llvm::StringRef name) const;
+  /// `parts` (one per iteration or step, in order) stacked along a new
+  /// `axis`: each unsqueezed, then joined.
+  mlir::Value stack(llvm::ArrayRef<mlir::Value> parts, int64_t axis);
   /// The attribute `name` if present; fails when it has another type.
   template <typename AttrT>
   mlir::FailureOr<AttrT> optionalAttr(llvm::StringRef name,

@@ -374,17 +374,6 @@ LogicalResult RecurrentLayer::runDirection(int64_t d,
   return success();
 }
 
-/// `parts` (each [batch, hidden]) stacked along a new `axis`.
-Value stackAlong(NodeState &node, ArrayRef<Value> parts, int64_t axis) {
-  SmallVector<Value> expanded;
-  for (Value part : parts)
-    expanded.push_back(UnsqueezeOp::create(node.builder, node.loc, part,
-                                           node.constantI64({axis})));
-  if (expanded.size() == 1)
-    return expanded.front();
-  return ConcatOp::create(node.builder, node.loc, expanded, axis);
-}
-
 LogicalResult RecurrentLayer::build(SmallVectorImpl<Value> &results) {
   if (failed(readAttributes()))
     return failure();
@@ -435,17 +424,17 @@ LogicalResult RecurrentLayer::build(SmallVectorImpl<Value> &results) {
     SmallVector<Value> atT;
     for (int64_t d = 0; d < directions; ++d)
       atT.push_back(perDirection[d][t]);
-    stepOutputs.push_back(stackAlong(node, atT, 0)); // [directions, batch, h]
+    stepOutputs.push_back(node.stack(atT, 0)); // [directions, batch, h]
   }
-  Value y = stackAlong(node, stepOutputs, 0);
-  Value yh = stackAlong(node, finalH, 0);
+  Value y = node.stack(stepOutputs, 0);
+  Value yh = node.stack(finalH, 0);
   if (layout == 1) {
     y = TransposeOp::create(b, loc, y, b.getDenseI64ArrayAttr({2, 0, 1, 3}));
     yh = TransposeOp::create(b, loc, yh, b.getDenseI64ArrayAttr({1, 0, 2}));
   }
   results.assign({y, yh});
   if (cell == Cell::Lstm) {
-    Value yc = stackAlong(node, finalC, 0);
+    Value yc = node.stack(finalC, 0);
     if (layout == 1)
       yc = TransposeOp::create(b, loc, yc, b.getDenseI64ArrayAttr({1, 0, 2}));
     results.push_back(yc);

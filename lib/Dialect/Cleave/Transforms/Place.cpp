@@ -151,6 +151,7 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
   /// Each op on the device its ONNX node's pipeline_stage names.
   LogicalResult onnxStages(const PlacementProblem &problem) {
     size_t devices = problem.pipeline.machine.devices.size();
+    std::vector<size_t> stages;
     for (Operation *op : problem.ops) {
       auto stage = op->getAttrOfType<IntegerAttr>(kOnnxStageAttr);
       if (!stage)
@@ -163,10 +164,9 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
                << "cleave-place: node '" << nodeName(op)
                << "' has pipeline_stage " << stage.getInt() << ", but the "
                << "machine has " << devices << " devices";
-      op->setAttr(kDeviceAttr, IntegerAttr::get(
-                                   IntegerType::get(op->getContext(), 64),
-                                   stage.getInt()));
+      stages.push_back(stage.getInt());
     }
+    applyDevices(problem, stages);
     return success();
   }
 
