@@ -113,6 +113,7 @@ graph::PlacePassOptions placeOptions(const PipelineOptions &options) {
   place.precision = precisionName(options.precision).str();
   place.report = placement.report;
   place.reportGraph = placement.reportGraph;
+  place.schedule = placement.schedule;
   return place;
 }
 
@@ -130,8 +131,12 @@ void buildCleavePipeline(OpPassManager &pm, const PipelineOptions &options,
                                    ? *options.placement.reportStream
                                    : llvm::errs()));
   if (covers(Phase::Split)) {
-    if (place)
+    if (place) {
+      // A training step's actions in its schedule's order (a no-op on
+      // inference).
+      pm.nest<func::FuncOp>().addPass(graph::createSchedulePipelinePass());
       pm.nest<func::FuncOp>().addPass(graph::createInsertTransfersPass());
+    }
     pm.addPass(graph::createSplitDevicesPass());
   }
   if (!options.target)
@@ -227,6 +232,10 @@ struct PlacementPipelineOptions
                       llvm::cl::init(false)};
   Option<std::string> reportGraph{*this, "report-graph",
                                   llvm::cl::desc("Write the placed graph")};
+  Option<std::string> schedule{
+      *this, "schedule",
+      llvm::cl::desc("A training step's pipeline schedule: gpipe or 1f1b"),
+      llvm::cl::init("1f1b")};
 };
 
 struct BackendPipelineOptions
@@ -295,6 +304,7 @@ void registerCleavePipelines() {
         placement.placementOut = given.placementOut;
         placement.report = given.report;
         placement.reportGraph = given.reportGraph;
+        placement.schedule = given.schedule;
         buildCleavePipeline(pm, options, Phase::Graph, Phase::Split);
         return success();
       });

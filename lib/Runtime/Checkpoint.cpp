@@ -244,9 +244,17 @@ std::string gatherCheckpoint(const std::string &bundle,
         cleave_weights_unmap(&mapped);
         return path + " is too short for variable '" + var.name + "'";
       }
-      // A variable two devices hold (a tied weight) is saved once.
-      if (out.find(var.name))
+      // A variable two devices hold (a tied weight) is saved once; its
+      // copies must have stayed identical.
+      if (const CheckpointTensor *saved = out.find(var.name)) {
+        if (saved->bytes.compare(0, std::string::npos,
+                                 mapped.payload + var.offset, var.bytes)) {
+          cleave_weights_unmap(&mapped);
+          return "the copies of variable '" + var.name +
+                 "' on two devices differ after training";
+        }
         continue;
+      }
       out.tensors.push_back(
           {var.name,
            {var.dtype, var.shape,

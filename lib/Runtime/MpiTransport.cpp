@@ -44,6 +44,9 @@ cleave_status waitAll(std::vector<MPI_Request> &requests, const char *what) {
 /// The replicas of this process's device (MPI_COMM_WORLD without
 /// replicas).
 MPI_Comm replicaComm = MPI_COMM_WORLD;
+/// The devices of this process's replica, ranked by device: where sends
+/// and receives go (MPI_COMM_WORLD without replicas).
+MPI_Comm pipelineComm = MPI_COMM_WORLD;
 
 } // namespace
 
@@ -122,7 +125,7 @@ cleave_status cleave_transport_send(const cleave_tensor *t, int32_t peer,
                                     int32_t tag) {
   MPI_Request request;
   int rc = MPI_Isend(t->data, (int)cleave_tensor_num_bytes(t), MPI_BYTE, peer,
-                     tag, MPI_COMM_WORLD, &request);
+                     tag, pipelineComm, &request);
   if (rc != MPI_SUCCESS)
     return CLEAVE_ERROR(CLEAVE_INTERNAL, "send to device " +
                                              std::to_string(peer) + ": " +
@@ -136,7 +139,7 @@ cleave_status cleave_transport_recv(cleave_tensor *t, int32_t peer,
   MPI_Status status;
   int64_t bytes = cleave_tensor_num_bytes(t);
   WaitTimer timer;
-  int rc = MPI_Recv(t->data, (int)bytes, MPI_BYTE, peer, tag, MPI_COMM_WORLD,
+  int rc = MPI_Recv(t->data, (int)bytes, MPI_BYTE, peer, tag, pipelineComm,
                     &status);
   if (rc != MPI_SUCCESS)
     return CLEAVE_ERROR(CLEAVE_INTERNAL, "receive from device " +
@@ -182,6 +185,10 @@ int cleave_transport_join(int *argc, char ***argv,
   if (replicas > 1) {
     MPI_Comm_split(MPI_COMM_WORLD, device, rank, &replicaComm);
     MPI_Comm_set_errhandler(replicaComm, MPI_ERRORS_RETURN);
+    if (devices > 1) {
+      MPI_Comm_split(MPI_COMM_WORLD, rank / devices, device, &pipelineComm);
+      MPI_Comm_set_errhandler(pipelineComm, MPI_ERRORS_RETURN);
+    }
   }
   return size;
 }

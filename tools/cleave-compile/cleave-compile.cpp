@@ -77,6 +77,13 @@ cl::opt<unsigned> dataParallel(
     cl::desc("Train N data-parallel replicas as one MPI job, each on 1/N of "
              "the batch, their gradients all-reduced"),
     cl::init(1), cl::cat(trainingCategory));
+cl::opt<std::string> schedule(
+    "schedule",
+    cl::desc("The pipeline schedule of a training step on several devices: "
+             "1f1b (default: one forward, one backward; a stage keeps at most "
+             "as many microbatches as there are stages after it) or gpipe "
+             "(every forward, then every backward)"),
+    cl::init("1f1b"), cl::cat(trainingCategory));
 cl::opt<std::string> dropout(
     "dropout",
     cl::desc("on: Dropouts drop while training, as after model.train() "
@@ -301,14 +308,17 @@ int main(int argc, char **argv) {
       return fail("--dropout=" + dropout + " is not on or off");
     pipeline.training.dropout = dropout == "on";
     pipeline.training.seed = seed;
+    if (schedule != "1f1b" && schedule != "gpipe")
+      return fail("--schedule=" + schedule + " is not one of 1f1b, gpipe");
   } else if (!loss.empty() || !optimizer.empty() || !trainable.empty() ||
              !frozen.empty() || clipGradNorm.getNumOccurrences() ||
              microbatches.getNumOccurrences() ||
              dataParallel.getNumOccurrences() ||
-             dropout.getNumOccurrences() || seed.getNumOccurrences()) {
+             dropout.getNumOccurrences() || seed.getNumOccurrences() ||
+             schedule.getNumOccurrences()) {
     return fail("--loss, --optimizer, --trainable, --frozen, "
-                "--clip-grad-norm, --microbatches, --dp, --dropout and "
-                "--seed need --train "
+                "--clip-grad-norm, --microbatches, --dp, --schedule, "
+                "--dropout and --seed need --train "
                 "(inference splits microbatches at run time: cleave-run "
                 "--microbatches)");
   }
@@ -350,6 +360,7 @@ int main(int argc, char **argv) {
   place.placementOut = placedModel ? placementJson : std::string(placementOut);
   place.report = report;
   place.reportGraph = reportGraph;
+  place.schedule = schedule;
   // The report shares stdout with nothing unless the IR goes there.
   place.reportStream = outputPath == "-" ? &llvm::errs() : &llvm::outs();
 

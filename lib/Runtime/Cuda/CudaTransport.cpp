@@ -35,6 +35,8 @@ struct Transport {
   // The replicas of this device (data-parallel training): comm itself
   // when the job is replicas of one device.
   ncclComm_t replicaComm = nullptr;
+  // The world rank of this replica's device 0: peers are devices.
+  int replicaBase = 0;
   cudaStream_t commStream = nullptr;
   cudaEvent_t computeDone = nullptr, commDone = nullptr;
   double timeoutSeconds = 600;
@@ -217,8 +219,8 @@ cleave_status cleave_cuda_transport_send(const cleave_tensor *x, int32_t peer,
   size_t bytes = cleave_tensor_num_bytes(x);
   if (t.nccl) {
     CLEAVE_RETURN_IF_ERROR(afterCompute(t));
-    if (ncclResult_t r = ncclSend(x->data, bytes, ncclUint8, peer, t.comm,
-                                  t.commStream);
+    if (ncclResult_t r = ncclSend(x->data, bytes, ncclUint8,
+                                  t.replicaBase + peer, t.comm, t.commStream);
         r != ncclSuccess)
       return ncclFailure(r, "send to device " + std::to_string(peer));
     return nullptr;
@@ -240,8 +242,8 @@ cleave_status cleave_cuda_transport_recv(cleave_tensor *y, int32_t peer,
   if (t.nccl) {
     // The buffer may still be read by the previous microbatch's kernels.
     CLEAVE_RETURN_IF_ERROR(afterCompute(t));
-    if (ncclResult_t r = ncclRecv(y->data, bytes, ncclUint8, peer, t.comm,
-                                  t.commStream);
+    if (ncclResult_t r = ncclRecv(y->data, bytes, ncclUint8,
+                                  t.replicaBase + peer, t.comm, t.commStream);
         r != ncclSuccess)
       return ncclFailure(r, "receive from device " + std::to_string(peer));
     return beforeCompute(t);
@@ -363,6 +365,7 @@ int cleave_cuda_transport_device_main(int argc, char **argv,
   // Replica r's device k is rank r * devices + k (the MPI transport checked).
   int devices = size / (program.replicas > 1 ? program.replicas : 1);
   t.rank = cleave_runtime_replica() * devices + device;
+  t.replicaBase = cleave_runtime_replica() * devices;
   auto abortAll = [&](int rc) {
     if (t.replicaComm && t.replicaComm != t.comm)
       ncclCommAbort(t.replicaComm);

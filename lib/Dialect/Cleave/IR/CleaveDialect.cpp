@@ -84,6 +84,14 @@ LogicalResult CleaveDialect::verifyOperationAttribute(Operation *op,
       return op->emitError() << "'" << name << "' must be \"mean\" or \"sum\"";
     return success();
   }
+  if (name == "cleave.schedule") {
+    // A placed training step's pipeline schedule (cleave-place).
+    auto text = dyn_cast<StringAttr>(attr.getValue());
+    if (!text || (text.getValue() != "gpipe" && text.getValue() != "1f1b"))
+      return op->emitError() << "'" << name << "' must be \"gpipe\" or "
+                             << "\"1f1b\"";
+    return success();
+  }
   if (name == kExternalDataAttr) {
     // The model's external data files, relative to its folder.
     auto files = dyn_cast<ArrayAttr>(attr.getValue());

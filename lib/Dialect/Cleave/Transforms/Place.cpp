@@ -6,6 +6,8 @@
 #include "cleave/Dialect/Cleave/IR/ModuleAttrs.h"
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
 #include "cleave/Dialect/Cleave/Transforms/Placement.h"
+#include "cleave/Dialect/Cleave/Transforms/TrainingPlacement.h"
+#include "cleave/Analysis/PipelineSchedule.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -49,9 +51,20 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
                             llvm::StringRef(strategy)))
       return fail("unknown strategy '" + strategy +
                   "' (expected pipeline, dag, manual or onnx)");
+    std::optional<ScheduleKind> kind = parseScheduleKind(schedule);
+    if (!kind)
+      return fail("unknown schedule '" + schedule +
+                  "' (expected gpipe or 1f1b)");
     Machine target = numDevices ? firstDevices(*loaded, numDevices) : *loaded;
+    // A training step places its forward ops; the rest follows them.
+    std::optional<TrainingRoles> roles;
+    if (isTrainingStep(function))
+      roles = classifyTrainingOps(function);
     PlacementProblem problem =
-        buildPlacementProblem(function, target, precision);
+        roles ? buildTrainingPlacementProblem(
+                    function, target, precision, *roles,
+                    keptMicrobatches(*kind, target.devices.size(), *roles))
+              : buildPlacementProblem(function, target, precision);
     if (problem.ops.empty())
       return;
 
@@ -76,14 +89,29 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
     }
     if (!placementOut.empty() && failed(writePlacement(problem)))
       return signalPassFailure();
-    if (failed(describe(problem)))
+    if (roles) {
+      spreadTrainingDevices(function, *roles);
+      function->setAttr(kScheduleAttr, StringAttr::get(&getContext(),
+                                                       schedule));
+    }
+    if (failed(describe(problem, roles)))
       return signalPassFailure();
+  }
+
+  /// The most microbatches a stage keeps activations for: all of them in
+  /// GPipe; in 1F1B, min(p - s, M), at most the devices' count.
+  static int64_t keptMicrobatches(ScheduleKind kind, size_t devices,
+                                  const TrainingRoles &roles) {
+    if (kind == ScheduleKind::GPipe)
+      return roles.microbatches;
+    return std::min<int64_t>((int64_t)devices, roles.microbatches);
   }
 
   /// Evaluates the placement the ops carry (a dag placement may put any op
   /// anywhere; others must be pipelines): the predicted time of each
   /// device on the function, and the report and graph when asked.
-  LogicalResult describe(const PlacementProblem &problem) {
+  LogicalResult describe(const PlacementProblem &problem,
+                         const std::optional<TrainingRoles> &roles) {
     func::FuncOp function = getOperation();
     llvm::raw_ostream &os = reportStream ? *reportStream : llvm::errs();
     std::vector<double> milliseconds(problem.pipeline.machine.devices.size());
@@ -108,6 +136,8 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
         milliseconds[stage.device] = stage.computeSeconds * 1e3;
       if (report)
         printPlacementReport(problem, *plan, os);
+      if (report && roles)
+        printSchedule(plan->stages.size(), roles->microbatches, os);
       if (!reportGraph.empty())
         if (llvm::Error error =
                 writePlacementGraph(problem, *plan, reportGraph))
@@ -117,6 +147,24 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
     function->setAttr(kPredictedMsAttr,
                       DenseF64ArrayAttr::get(&getContext(), milliseconds));
     return success();
+  }
+
+  /// The training step's schedule: a row of actions per stage.
+  void printSchedule(size_t stages, int64_t microbatches,
+                     llvm::raw_ostream &os) {
+    ScheduleKind kind = *parseScheduleKind(schedule);
+    StageActions actions = buildSchedule(kind, stages, microbatches);
+    llvm::Expected<ScheduleTimeline> timeline =
+        simulateSchedule(actions, microbatches);
+    if (!timeline) {
+      llvm::consumeError(timeline.takeError());
+      return;
+    }
+    os << llvm::formatv("schedule: {0}, {1} microbatch(es) on {2} stage(s), "
+                        "bubble {3:f1}% of a stage's time\n",
+                        schedule, microbatches, stages,
+                        100.0 * (stages - 1) / (microbatches + stages - 1));
+    printScheduleGrid(actions, *timeline, os);
   }
 
   /// Stages that start at the ops named by `cuts`, on devices 0, 1, ...

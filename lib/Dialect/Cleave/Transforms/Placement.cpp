@@ -16,14 +16,6 @@ namespace cleave::graph {
 
 namespace {
 
-int64_t tensorBytesOf(Value v) {
-  auto type = dyn_cast<RankedTensorType>(v.getType());
-  if (!type)
-    return 0;
-  return type.getNumElements() *
-         std::max<int64_t>(type.getElementTypeBitWidth() / 8, 1);
-}
-
 /// "f32", "f16", "bf16", ... for the cost model's peak lookup.
 std::string dtypeOf(Operation *op) {
   for (Value result : op->getResults())
@@ -39,6 +31,14 @@ std::string dtypeOf(Operation *op) {
 double megabytes(double bytes) { return bytes / 1e6; }
 
 } // namespace
+
+int64_t tensorBytesOf(Value v) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!type)
+    return 0;
+  return type.getNumElements() *
+         std::max<int64_t>(type.getElementTypeBitWidth() / 8, 1);
+}
 
 std::optional<int64_t> deviceOf(Operation *op) {
   if (auto attr = op->getAttrOfType<IntegerAttr>(kDeviceAttr))
@@ -68,14 +68,36 @@ std::optional<double> collectiveSeconds(Operation *op,
   return traffic.messages * link->latency + traffic.bytes / link->bandwidth;
 }
 
-PlacementProblem buildPlacementProblem(func::FuncOp function,
-                                       const Machine &machine,
-                                       llvm::StringRef precision) {
+std::vector<double> opSeconds(Operation *op, const Machine &machine,
+                              llvm::StringRef precision) {
   // The peak the precision's matrix units reach: "f32", "tf32", "f16", ...
   std::string computeType = precision == "fp16"   ? "f16"
                             : precision == "bf16" ? "bf16"
                             : precision == "tf32" ? "tf32"
                                                   : "f32";
+  OpCost cost;
+  if (auto costed = dyn_cast<CostOpInterface>(op))
+    cost = costed.getCost();
+  double bytes = (double)(cost.bytesRead + cost.bytesWritten);
+  std::string dtype = dtypeOf(op);
+  llvm::StringRef kind = cost.kind;
+  if (dtype == "f32" &&
+      (kind == "matmul" || kind == "conv" || kind == "conv_grad"))
+    dtype = computeType;
+  std::vector<double> seconds;
+  std::optional<double> link = collectiveSeconds(op, machine);
+  for (const Device &device : machine.devices)
+    seconds.push_back(link ? *link
+                      : cost.flops == 0 && bytes == 0
+                          ? 0.0 // A view: no kernel runs.
+                          : device.kernelSeconds(cost.flops, bytes, dtype,
+                                                 cost.kind));
+  return seconds;
+}
+
+PlacementProblem buildPlacementProblem(func::FuncOp function,
+                                       const Machine &machine,
+                                       llvm::StringRef precision) {
   PlacementProblem result;
   PipelineProblem &problem = result.pipeline;
   problem.machine = machine;
@@ -89,23 +111,7 @@ PlacementProblem buildPlacementProblem(func::FuncOp function,
   }
   llvm::DenseSet<Value> countedWeights;
   for (auto [i, op] : llvm::enumerate(result.ops)) {
-    OpCost cost;
-    if (auto costed = dyn_cast<CostOpInterface>(op))
-      cost = costed.getCost();
-    double bytes = (double)(cost.bytesRead + cost.bytesWritten);
-    std::string dtype = dtypeOf(op);
-    llvm::StringRef kind = cost.kind;
-    if (dtype == "f32" && (kind == "matmul" || kind == "conv" ||
-                            kind == "conv_grad"))
-      dtype = computeType;
-    std::vector<double> seconds;
-    std::optional<double> link = collectiveSeconds(op, machine);
-    for (const Device &device : machine.devices)
-      seconds.push_back(
-          link                                  ? *link
-          : cost.flops == 0 && bytes == 0 ? 0.0 // A view: no kernel runs.
-              : device.kernelSeconds(cost.flops, bytes, dtype, cost.kind));
-    problem.seconds.push_back(std::move(seconds));
+    problem.seconds.push_back(opSeconds(op, machine, precision));
     // A training state's variable counts where it is first read, though
     // the forward, backward and update ops all read a parameter (they stay
     // on one device). A constant counts at each reader: readers on two

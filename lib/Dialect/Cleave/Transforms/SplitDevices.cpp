@@ -45,12 +45,16 @@ struct SplitDevicesPass
         return signalPassFailure();
       }
     }
-    // The devices used, renumbered 0, 1, ... in order of first use; the
+    // The devices used, renumbered 0, 1, ... in the machine's order (a
+    // pipeline's stages in order, whatever op a schedule runs first); the
     // placement's prediction follows each device to its new number.
-    llvm::MapVector<int64_t, int64_t> renumbered;
+    std::set<int64_t> used;
     for (Operation &op : body)
       if (std::optional<int64_t> device = deviceOf(&op))
-        renumbered.insert({*device, (int64_t)renumbered.size()});
+        used.insert(*device);
+    llvm::MapVector<int64_t, int64_t> renumbered;
+    for (int64_t device : used)
+      renumbered.insert({device, (int64_t)renumbered.size()});
     OpBuilder attrs(&getContext());
     for (Operation &op : body) {
       if (std::optional<int64_t> device = deviceOf(&op))
@@ -66,14 +70,6 @@ struct SplitDevicesPass
     for (auto [old, device] : renumbered)
       devices.insert(device);
 
-    // Each device would get its own copy of a variable, and the copies
-    // would drift apart.
-    if (devices.size() > 1 && !main.getOps<VariableOp>().empty()) {
-      main.emitError("a training step runs on one device so far: placing it "
-                     "on several (pipeline-parallel training) is not "
-                     "supported yet");
-      return signalPassFailure();
-    }
     OpBuilder builder(module.getBodyRegion());
     builder.setInsertionPoint(main);
     for (int64_t device : devices) {

@@ -95,7 +95,29 @@ def PlacePass : Pass<"cleave-place", "::mlir::func::FuncOp"> {
     Option<"reportGraph", "report-graph", "std::string", /*default=*/"\"\"",
            "Write the graph coloured by device: .svg (needs Graphviz's dot) "
            "or .dot">,
+    Option<"schedule", "schedule", "std::string", /*default=*/"\"1f1b\"",
+           "A training step's pipeline schedule (gpipe or 1f1b): the "
+           "activations each stage keeps, and the order of its ops "
+           "(cleave-schedule-pipeline)">,
   ];
+  let dependentDialects = ["::cleave::graph::CleaveDialect"];
+}
+
+def SchedulePipelinePass : Pass<"cleave-schedule-pipeline",
+                                 "::mlir::func::FuncOp"> {
+  let summary = "Order a placed training step's ops by its pipeline schedule";
+  let description = [{
+    After cleave-place on a training step (which sets `cleave.schedule`:
+    gpipe or 1f1b, see cleave/Analysis/PipelineSchedule.h): each op
+    belongs to an action, the forward or backward pass of a microbatch on
+    its stage (cleave/Dialect/Cleave/Transforms/TrainingPlacement.h); a
+    simulation of the schedule gives every action a start, and the ops are
+    sorted topologically by their action's start, so that each device runs
+    its actions in the schedule's order. Ops on parameters alone and leaf
+    ops come first, assignments last; a variable's readers and assignments
+    on one device keep their order. A schedule that deadlocks is an error.
+    Without `cleave.schedule` the pass does nothing.
+  }];
   let dependentDialects = ["::cleave::graph::CleaveDialect"];
 }
 
@@ -127,8 +149,8 @@ def SplitDevicesPass : Pass<"cleave-split-devices", "::mlir::ModuleOp"> {
     carries `cleave.device` (and `cleave.predicted_ms` when @main has the
     placement's prediction).
 
-    The devices used are renumbered 0, 1, ... in the order of their first
-    op (devices a placement leaves unused get no program), send and
+    The devices used are renumbered 0, 1, ... in the machine's order
+    (devices a placement leaves unused get no program), send and
     receive peers with them. An unplaced @main (no op has a device) is the
     one device's program: it becomes @device_0, with no `cleave.device`
     (it joins no multi-device job).

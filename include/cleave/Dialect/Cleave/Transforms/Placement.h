@@ -37,6 +37,15 @@ PlacementProblem buildPlacementProblem(mlir::func::FuncOp function,
                                        const analysis::Machine &machine,
                                        llvm::StringRef precision = "fp32");
 
+/// An op's seconds on each device of `machine` (its CostOpInterface on the
+/// device's roofline; a collective on the replicas' link).
+std::vector<double> opSeconds(mlir::Operation *op,
+                              const analysis::Machine &machine,
+                              llvm::StringRef precision = "fp32");
+
+/// Bytes of a ranked tensor value (0 for others).
+int64_t tensorBytesOf(mlir::Value value);
+
 /// The seconds a collective (an op with CostOpInterface link traffic)
 /// takes on the link between the replicas of its device; none for other
 /// ops and on a machine without links.

@@ -1,0 +1,76 @@
+//===- TrainingPlacement.h - a training step on pipeline stages -*- C++ -*-===//
+//
+// A training step (after cleave-autodiff, cleave-accumulate-gradients and
+// cleave-optimize) holds, per microbatch, the forward ops (`cleave.op_index`)
+// and the backward ops built from them (`cleave.backward_of`), then the
+// optimizer's updates. Pipeline-parallel training places the forward ops
+// (the "anchors") and keeps everything else beside them:
+//
+// - an op with `cleave.op_index` i, in any microbatch, joins the first op
+//   with that index; one with `cleave.backward_of` i joins it too, as a
+//   backward op; any other op joins the anchor of its first operand that has
+//   one (gradient sums, the optimizer's update of a gradient, the loss's
+//   sum over microbatches), or else of the parameter it reads;
+// - what is left reads only graph inputs, constants and variables (slices of
+//   the inputs into microbatches, attention masks, the optimizer's step
+//   counter and bias corrections): "leaf" ops, computed on every device
+//   that reads them;
+// - an assignment runs on every device that holds its variable, so a
+//   variable two stages read (a tied embedding) stays identical: its update
+//   runs once, where its gradient is summed, and the new value goes to the
+//   other holders.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLEAVE_DIALECT_CLEAVE_TRANSFORMS_TRAININGPLACEMENT_H
+#define CLEAVE_DIALECT_CLEAVE_TRANSFORMS_TRAININGPLACEMENT_H
+
+#include "cleave/Dialect/Cleave/Transforms/Placement.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+
+namespace cleave::graph {
+
+/// The function's pipeline schedule, set by cleave-place on a training
+/// step ("gpipe" or "1f1b") and read by cleave-schedule-pipeline.
+inline constexpr llvm::StringLiteral kScheduleAttr = "cleave.schedule";
+
+struct TrainingRoles {
+  /// The forward ops placed, in order (the first op of each op index).
+  llvm::SmallVector<mlir::Operation *> anchors;
+  /// Every op that joins an anchor, the anchors included.
+  llvm::DenseMap<mlir::Operation *, mlir::Operation *> anchorOf;
+  /// The joined ops of the backward pass and the update.
+  llvm::DenseSet<mlir::Operation *> backward;
+  /// The microbatch of each op that reads one (directly or not); ops on
+  /// parameters alone have none.
+  llvm::DenseMap<mlir::Operation *, int64_t> microbatch;
+  /// Microbatches per step.
+  int64_t microbatches = 1;
+};
+
+/// Whether `function` is a differentiated training step.
+bool isTrainingStep(mlir::func::FuncOp function);
+
+TrainingRoles classifyTrainingOps(mlir::func::FuncOp function);
+
+/// The pipeline problem of the anchors: each one's time is that of every op
+/// joining it, its weights its parameters (with their gradient) and
+/// optimizer state plus the activations its backward pass keeps, times
+/// `inFlight` microbatches; a value crossing a boundary moves once per
+/// microbatch forward and once (its gradient) backward.
+PlacementProblem buildTrainingPlacementProblem(mlir::func::FuncOp function,
+                                               const analysis::Machine &machine,
+                                               llvm::StringRef precision,
+                                               const TrainingRoles &roles,
+                                               int64_t inFlight);
+
+/// Once the anchors have devices: every joined op takes its anchor's, leaf
+/// ops are cloned onto each device that reads them, and assignments onto
+/// each device that holds their variable.
+void spreadTrainingDevices(mlir::func::FuncOp function,
+                           const TrainingRoles &roles);
+
+} // namespace cleave::graph
+
+#endif // CLEAVE_DIALECT_CLEAVE_TRANSFORMS_TRAININGPLACEMENT_H

@@ -1,0 +1,271 @@
+//===- TrainingPlacement.cpp - a training step on pipeline stages ---------===//
+
+#include "cleave/Dialect/Cleave/Transforms/TrainingPlacement.h"
+#include "cleave/Dialect/Cleave/IR/CleaveOps.h"
+#include "cleave/Dialect/Cleave/Transforms/Passes.h"
+#include "llvm/ADT/STLExtras.h"
+#include <map>
+#include <set>
+
+using namespace mlir;
+using namespace cleave::analysis;
+
+namespace cleave::graph {
+
+namespace {
+
+bool isPlaced(Operation &op) {
+  return !isWeights(&op) && !isa<NoneOp, func::ReturnOp>(op);
+}
+
+std::optional<int64_t> intAttr(Operation *op, llvm::StringRef name) {
+  if (auto attr = op->getAttrOfType<IntegerAttr>(name))
+    return attr.getInt();
+  return std::nullopt;
+}
+
+} // namespace
+
+bool isTrainingStep(func::FuncOp function) {
+  return llvm::any_of(function.getBody().front(), [](Operation &op) {
+    return op.hasAttr(kOpIndexAttr);
+  });
+}
+
+TrainingRoles classifyTrainingOps(func::FuncOp function) {
+  TrainingRoles roles;
+  Block &body = function.getBody().front();
+  llvm::DenseMap<int64_t, Operation *> byIndex;
+  // Each variable's first forward reader: where its update joins.
+  llvm::DenseMap<Value, Operation *> firstReader;
+  for (Operation &op : body) {
+    std::optional<int64_t> index = intAttr(&op, kOpIndexAttr);
+    if (!isPlaced(op) || !index || byIndex.count(*index))
+      continue;
+    byIndex[*index] = &op;
+    roles.anchors.push_back(&op);
+    for (Value operand : op.getOperands())
+      if (operand.getDefiningOp<VariableOp>())
+        firstReader.try_emplace(operand, &op);
+  }
+  for (Operation &op : body) {
+    if (!isPlaced(op))
+      continue;
+    Operation *anchor = nullptr;
+    bool backward = false;
+    if (std::optional<int64_t> index = intAttr(&op, kOpIndexAttr)) {
+      anchor = byIndex.lookup(*index);
+    } else if (std::optional<int64_t> of = intAttr(&op, kBackwardOfAttr)) {
+      anchor = byIndex.lookup(*of);
+      backward = true;
+    }
+    for (Value operand : op.getOperands()) {
+      if (anchor)
+        break;
+      if (Operation *def = operand.getDefiningOp();
+          def && roles.anchorOf.count(def)) {
+        anchor = roles.anchorOf.lookup(def);
+        backward = roles.backward.contains(def);
+      }
+    }
+    for (Value operand : op.getOperands()) {
+      if (anchor)
+        break;
+      anchor = firstReader.lookup(operand);
+      backward = true;
+    }
+    if (anchor) {
+      roles.anchorOf[&op] = anchor;
+      if (backward)
+        roles.backward.insert(&op);
+    }
+    // The microbatch: its own, else the latest its operands read, else 0
+    // when it reads a graph input.
+    std::optional<int64_t> microbatch = intAttr(&op, kMicrobatchAttr);
+    for (Value operand : op.getOperands()) {
+      if (op.hasAttr(kMicrobatchAttr))
+        break;
+      if (isa<BlockArgument>(operand))
+        microbatch = std::max<int64_t>(microbatch.value_or(0), 0);
+      else if (auto it = roles.microbatch.find(operand.getDefiningOp());
+               it != roles.microbatch.end())
+        microbatch = std::max(microbatch.value_or(0), it->second);
+    }
+    if (microbatch) {
+      roles.microbatch[&op] = *microbatch;
+      roles.microbatches = std::max(roles.microbatches, *microbatch + 1);
+    }
+  }
+  return roles;
+}
+
+PlacementProblem buildTrainingPlacementProblem(func::FuncOp function,
+                                               const Machine &machine,
+                                               llvm::StringRef precision,
+                                               const TrainingRoles &roles,
+                                               int64_t inFlight) {
+  PlacementProblem result;
+  PipelineProblem &problem = result.pipeline;
+  problem.machine = machine;
+  problem.training = true;
+  result.ops.assign(roles.anchors.begin(), roles.anchors.end());
+  llvm::DenseMap<Operation *, int64_t> index;
+  for (auto [i, anchor] : llvm::enumerate(roles.anchors))
+    index[anchor] = (int64_t)i;
+  size_t n = roles.anchors.size();
+  problem.seconds.assign(n, std::vector<double>(machine.devices.size(), 0));
+  problem.weightBytes.assign(n, 0);
+
+  // Parameters: variables a forward op reads and the step assigns; each
+  // has a gradient of its size summed over the microbatches.
+  Block &body = function.getBody().front();
+  llvm::DenseSet<Value> assigned, counted;
+  for (auto assign : body.getOps<AssignOp>())
+    assigned.insert(assign.getVariable());
+  for (Operation &op : body) {
+    auto anchor = roles.anchorOf.find(&op);
+    if (anchor == roles.anchorOf.end())
+      continue;
+    int64_t i = index.lookup(anchor->second);
+    for (auto [total, seconds] :
+         llvm::zip(problem.seconds[i], opSeconds(&op, machine, precision)))
+      total += seconds;
+    for (Value operand : op.getOperands())
+      if (operand.getDefiningOp<VariableOp>() &&
+          counted.insert(operand).second) {
+        int64_t bytes = tensorBytesOf(operand);
+        bool parameter = assigned.contains(operand) &&
+                         anchor->second == &op && !roles.backward.contains(&op);
+        problem.weightBytes[i] += parameter ? 2 * bytes : bytes;
+      }
+  }
+  // The activations each forward op keeps for the backward pass, per
+  // microbatch in flight, and the values between the forward ops.
+  int64_t crossings = 2 * roles.microbatches;
+  for (auto [i, anchor] : llvm::enumerate(roles.anchors))
+    for (Value value : anchor->getResults()) {
+      int64_t bytes = tensorBytesOf(value);
+      PipelineValue v;
+      v.producer = (int64_t)i;
+      v.bytes = bytes * crossings;
+      bool kept = false;
+      for (Operation *user : value.getUsers()) {
+        kept |= roles.backward.contains(user);
+        auto it = index.find(user);
+        if (it != index.end() && it->second > (int64_t)i &&
+            !llvm::is_contained(v.users, it->second))
+          v.users.push_back(it->second);
+      }
+      if (kept)
+        problem.weightBytes[i] += bytes * inFlight;
+      problem.values.push_back(std::move(v));
+    }
+  return result;
+}
+
+void spreadTrainingDevices(func::FuncOp function, const TrainingRoles &roles) {
+  Block &body = function.getBody().front();
+  OpBuilder builder(function.getContext());
+  auto setDevice = [&](Operation *op, int64_t device) {
+    op->setAttr(kDeviceAttr, builder.getI64IntegerAttr(device));
+  };
+  for (auto [op, anchor] : roles.anchorOf)
+    setDevice(op, *deviceOf(anchor));
+  int64_t firstDevice = *deviceOf(roles.anchors.front());
+
+  // Leaf ops: the devices of their readers, to a fixed point (an update
+  // of a counter reads the counter that its assignment writes).
+  SmallVector<Operation *> leaves, assigns;
+  for (Operation &op : body) {
+    if (isa<AssignOp>(op))
+      assigns.push_back(&op);
+    else if (isPlaced(op) && !roles.anchorOf.count(&op))
+      leaves.push_back(&op);
+  }
+  llvm::DenseMap<Operation *, std::set<int64_t>> on;
+  std::function<std::set<int64_t>(Operation *)> devicesOf;
+  auto holders = [&](Value variable) {
+    std::set<int64_t> devices;
+    for (Operation *reader : variable.getUsers())
+      if (!isa<AssignOp>(reader)) {
+        std::set<int64_t> some = devicesOf(reader);
+        devices.insert(some.begin(), some.end());
+      }
+    return devices;
+  };
+  devicesOf = [&](Operation *op) -> std::set<int64_t> {
+    if (auto assign = dyn_cast<AssignOp>(op))
+      return holders(assign.getVariable());
+    if (auto it = on.find(op); it != on.end())
+      return it->second;
+    if (std::optional<int64_t> device = deviceOf(op))
+      return {*device};
+    return {};
+  };
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (Operation *leaf : llvm::reverse(leaves)) {
+      std::set<int64_t> devices;
+      for (Operation *user : leaf->getUsers()) {
+        std::set<int64_t> some = devicesOf(user);
+        devices.insert(some.begin(), some.end());
+      }
+      std::set<int64_t> &current = on[leaf];
+      if (devices != current) {
+        current = std::move(devices);
+        changed = true;
+      }
+    }
+  }
+
+  // A copy of each leaf per device, reading that device's copies.
+  std::map<std::pair<Operation *, int64_t>, Operation *> copyOn;
+  auto localOperands = [&](Operation *op, int64_t device) {
+    for (OpOperand &operand : op->getOpOperands())
+      if (Operation *def = operand.get().getDefiningOp())
+        if (Operation *copy = copyOn[{def, device}])
+          operand.set(copy->getResult(
+              cast<OpResult>(operand.get()).getResultNumber()));
+  };
+  for (Operation *leaf : leaves) {
+    std::set<int64_t> devices = on[leaf];
+    if (devices.empty())
+      devices.insert(firstDevice);
+    Operation *last = leaf;
+    for (int64_t device : devices) {
+      Operation *copy = leaf;
+      if (device != *devices.begin()) {
+        builder.setInsertionPointAfter(last);
+        copy = builder.clone(*leaf);
+        last = copy;
+      }
+      setDevice(copy, device);
+      copyOn[{leaf, device}] = copy;
+    }
+  }
+  for (Operation &op : body)
+    if (std::optional<int64_t> device = deviceOf(&op))
+      localOperands(&op, *device);
+
+  // Each holder of a variable assigns it; a leaf value is computed there,
+  // another comes from its device (cleave-insert-transfers).
+  for (Operation *assign : assigns) {
+    std::set<int64_t> devices =
+        holders(cast<AssignOp>(assign).getVariable());
+    if (devices.empty())
+      devices.insert(deviceOf(assign).value_or(firstDevice));
+    Operation *last = assign;
+    for (int64_t device : devices) {
+      Operation *copy = assign;
+      if (device != *devices.begin()) {
+        builder.setInsertionPointAfter(last);
+        copy = builder.clone(*assign);
+        last = copy;
+      }
+      setDevice(copy, device);
+      localOperands(copy, device);
+    }
+  }
+}
+
+} // namespace cleave::graph
