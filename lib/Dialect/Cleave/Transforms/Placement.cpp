@@ -243,15 +243,17 @@ void printPlacementReport(const PlacementProblem &problem,
         stage.computeSeconds * 1e3, megabytes(stage.receiveBytes),
         megabytes(sent));
   }
-  // Data parallelism: what the step's collectives cost, within the above.
+  // Data parallelism: what the step's collectives cost, within the above
+  // (a training step's problem holds its forward ops only).
+  auto function = problem.ops.front()->getParentOfType<func::FuncOp>();
   double linkSeconds = 0, linkBytes = 0;
-  for (Operation *op : problem.ops)
+  function.walk([&](Operation *op) {
     if (std::optional<double> seconds = collectiveSeconds(op, machine)) {
       linkSeconds += *seconds;
       linkBytes += cast<CostOpInterface>(op).getLinkTraffic().bytes;
     }
+  });
   if (linkSeconds > 0) {
-    auto function = problem.ops.front()->getParentOfType<func::FuncOp>();
     auto replicas = function->getAttrOfType<IntegerAttr>(kReplicasAttr);
     os << llvm::formatv("replicas: {0}, each sending {1:f3} MB to the others "
                         "per step in collectives, predicted {2:f3} ms of "
