@@ -29,6 +29,10 @@ namespace {
 
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
+int64_t keptBytes(const PipelineProblem &problem, size_t op) {
+  return problem.keptBytes.empty() ? 0 : problem.keptBytes[op];
+}
+
 int64_t lastUse(const PipelineValue &v) {
   int64_t last = v.producer;
   for (int64_t user : v.users)
@@ -50,8 +54,11 @@ struct Prefixes {
   Prefixes(const PipelineProblem &problem) {
     size_t n = problem.weightBytes.size(), k = problem.machine.devices.size();
     weights.assign(n + 1, 0);
-    for (size_t i = 0; i < n; ++i)
+    kept.assign(n + 1, 0);
+    for (size_t i = 0; i < n; ++i) {
       weights[i + 1] = weights[i] + problem.weightBytes[i];
+      kept[i + 1] = kept[i] + keptBytes(problem, i);
+    }
     seconds.assign(k, std::vector<double>(n + 1, 0));
     for (size_t d = 0; d < k; ++d)
       for (size_t i = 0; i < n; ++i)
@@ -94,7 +101,7 @@ struct Prefixes {
     return std::max(liveMax[level][begin], liveMax[level][end - (1ull << level)]);
   }
 
-  std::vector<int64_t> weights, crossing;
+  std::vector<int64_t> weights, kept, crossing;
   std::vector<std::vector<double>> seconds;
   std::vector<std::vector<int64_t>> liveMax;
 };
@@ -153,10 +160,11 @@ Expected<PipelinePlan> evaluatePipeline(const PipelineProblem &problem,
     stage.device = devices[s];
     stage.begin = bounds[s];
     stage.end = bounds[s + 1];
-    int64_t maxLive = 0;
+    int64_t maxLive = 0, kept = 0;
     for (size_t op = stage.begin; op < stage.end; ++op) {
       stage.computeSeconds += problem.seconds[op][stage.device];
       stage.weightBytes += problem.weightBytes[op];
+      kept += keptBytes(problem, op);
       int64_t live = 0;
       for (const PipelineValue &v : problem.values)
         if (v.producer <= (int64_t)op && lastUse(v) >= (int64_t)op)
@@ -165,7 +173,8 @@ Expected<PipelinePlan> evaluatePipeline(const PipelineProblem &problem,
     }
     int64_t out = stage.end < n ? crossing(stage.end) : 0;
     stage.receiveBytes = s ? crossing(stage.begin) : 0;
-    stage.memoryBytes = stage.weightBytes + maxLive + stage.receiveBytes + out;
+    stage.memoryBytes =
+        stage.weightBytes + kept + maxLive + stage.receiveBytes + out;
     const Device &device = problem.machine.devices[stage.device];
     if ((double)stage.memoryBytes > device.memoryCapacity)
       return createStringError(
@@ -178,8 +187,10 @@ Expected<PipelinePlan> evaluatePipeline(const PipelineProblem &problem,
               .str()
               .c_str());
     if (s)
-      stage.receiveSeconds = problem.machine.transferSeconds(
-          devices[s - 1], stage.device, stage.receiveBytes);
+      stage.receiveSeconds =
+          problem.transfersPerRun * problem.machine.transferSeconds(
+                                        devices[s - 1], stage.device,
+                                        stage.receiveBytes);
     plan.bottleneckSeconds = std::max(
         {plan.bottleneckSeconds, stage.computeSeconds, stage.receiveSeconds});
     plan.latencySeconds += stage.computeSeconds + stage.receiveSeconds;
@@ -196,6 +207,7 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
   Prefixes prefix(problem);
   auto fits = [&](size_t s, size_t i, size_t j, bool withBuffers) {
     double bytes = (double)(prefix.weights[i] - prefix.weights[s]) +
+                   (double)(prefix.kept[i] - prefix.kept[s]) +
                    (double)prefix.maxLive(s, i);
     if (withBuffers)
       bytes += (double)((s ? prefix.crossing[s] : 0) +
@@ -233,8 +245,9 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
         if (best[i][p] == kInfinity)
           continue;
         double candidate =
-            std::max(best[i][p], machine.transferSeconds(p, j,
-                                                         prefix.crossing[i]));
+            std::max(best[i][p],
+                     problem.transfersPerRun *
+                         machine.transferSeconds(p, j, prefix.crossing[i]));
         if (candidate < enter[i][j]) {
           enter[i][j] = candidate;
           from[i][j] = p;
@@ -258,7 +271,8 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
                 "of the {4} devices holds at most {5}",
                 problem.training ? "parameters and optimizer state are"
                                  : "weights are",
-                sizeText(prefix.weights[n]), sizeText(prefix.maxLive(0, n)),
+                sizeText(prefix.weights[n]),
+                sizeText(prefix.kept[n] + prefix.maxLive(0, n)),
                 problem.training ? " (those kept for the backward pass "
                                    "included)"
                                  : "",
@@ -293,12 +307,15 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
         prefix.weights[stage.end] - prefix.weights[stage.begin];
     stage.receiveBytes = s ? prefix.crossing[stage.begin] : 0;
     stage.memoryBytes = stage.weightBytes +
+                        prefix.kept[stage.end] - prefix.kept[stage.begin] +
                         prefix.maxLive(stage.begin, stage.end) +
                         stage.receiveBytes +
                         (stage.end < n ? prefix.crossing[stage.end] : 0);
     if (s)
-      stage.receiveSeconds = machine.transferSeconds(
-          devices[s - 1], stage.device, stage.receiveBytes);
+      stage.receiveSeconds =
+          problem.transfersPerRun *
+          machine.transferSeconds(devices[s - 1], stage.device,
+                                  stage.receiveBytes);
     plan.bottleneckSeconds = std::max(
         {plan.bottleneckSeconds, stage.computeSeconds, stage.receiveSeconds});
     plan.latencySeconds += stage.computeSeconds + stage.receiveSeconds;

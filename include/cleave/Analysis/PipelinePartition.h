@@ -49,6 +49,15 @@ struct PipelineProblem {
   std::vector<int64_t> weightBytes;
   std::vector<PipelineValue> values;
   Machine machine;
+  /// Bytes each op holds for the whole step whatever the op order: a
+  /// training stage's activations kept for the backward pass (per
+  /// microbatch in flight) and its gradient sums. Counted as activations;
+  /// empty: none.
+  std::vector<int64_t> keptBytes;
+  /// How many times each crossing value moves in one run (a training step:
+  /// each microbatch's activation forward and its gradient back), at the
+  /// link's latency and bandwidth each time.
+  int64_t transfersPerRun = 1;
   /// A training step: the weights include the optimizer state and the
   /// activations those its backward pass keeps (for the messages).
   bool training = false;

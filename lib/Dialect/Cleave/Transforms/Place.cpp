@@ -56,9 +56,10 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
       return fail("unknown schedule '" + schedule +
                   "' (expected gpipe or 1f1b)");
     Machine target = numDevices ? firstDevices(*loaded, numDevices) : *loaded;
-    // A training step places its forward ops; the rest follows them.
+    // A training step on several devices places its forward ops; the rest
+    // follows them. On one, every op in its order gives the exact memory.
     std::optional<TrainingRoles> roles;
-    if (isTrainingStep(function))
+    if (isTrainingStep(function) && target.devices.size() > 1)
       roles = classifyTrainingOps(function);
     PlacementProblem problem =
         roles ? buildTrainingPlacementProblem(

@@ -4,6 +4,7 @@
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SetVector.h"
 #include <map>
 #include <set>
 
@@ -24,6 +25,15 @@ std::optional<int64_t> intAttr(Operation *op, llvm::StringRef name) {
   return std::nullopt;
 }
 
+/// Whether every operand of `op` is a constant, a variable or made by an
+/// op of `stateOps`.
+bool readsOnlyState(Operation *op, const llvm::SetVector<Operation *> &stateOps) {
+  return llvm::all_of(op->getOperands(), [&](Value operand) {
+    Operation *def = operand.getDefiningOp();
+    return def && (isWeights(def) || isa<NoneOp>(def) || stateOps.contains(def));
+  });
+}
+
 } // namespace
 
 bool isTrainingStep(func::FuncOp function) {
@@ -38,16 +48,32 @@ TrainingRoles classifyTrainingOps(func::FuncOp function) {
   llvm::DenseMap<int64_t, Operation *> byIndex;
   // Each variable's first forward reader: where its update joins.
   llvm::DenseMap<Value, Operation *> firstReader;
+  // Forward ops on parameters alone (a transposed weight) wait for their
+  // first reader, so that they join its stage: a tied LM head's transposed
+  // embedding is made on the last stage, not sent there every step.
+  llvm::SetVector<Operation *> waiting;
+  std::function<void(Operation *)> append = [&](Operation *op) {
+    for (Value operand : op->getOperands())
+      if (Operation *def = operand.getDefiningOp(); def && waiting.contains(def))
+        append(def);
+    waiting.remove(op);
+    roles.anchors.push_back(op);
+    for (Value operand : op->getOperands())
+      if (operand.getDefiningOp<VariableOp>())
+        firstReader.try_emplace(operand, op);
+  };
   for (Operation &op : body) {
     std::optional<int64_t> index = intAttr(&op, kOpIndexAttr);
     if (!isPlaced(op) || !index || byIndex.count(*index))
       continue;
     byIndex[*index] = &op;
-    roles.anchors.push_back(&op);
-    for (Value operand : op.getOperands())
-      if (operand.getDefiningOp<VariableOp>())
-        firstReader.try_emplace(operand, &op);
+    if (readsOnlyState(&op, waiting))
+      waiting.insert(&op);
+    else
+      append(&op);
   }
+  while (!waiting.empty())
+    append(waiting.front());
   for (Operation &op : body) {
     if (!isPlaced(op))
       continue;
@@ -115,11 +141,13 @@ PlacementProblem buildTrainingPlacementProblem(func::FuncOp function,
   size_t n = roles.anchors.size();
   problem.seconds.assign(n, std::vector<double>(machine.devices.size(), 0));
   problem.weightBytes.assign(n, 0);
+  problem.keptBytes.assign(n, 0);
 
   // Parameters: variables a forward op reads and the step assigns; each
   // has a gradient of its size summed over the microbatches.
   Block &body = function.getBody().front();
   llvm::DenseSet<Value> assigned, counted;
+  llvm::DenseSet<std::pair<Value, Operation *>> countedAt;
   for (auto assign : body.getOps<AssignOp>())
     assigned.insert(assign.getVariable());
   for (Operation &op : body) {
@@ -130,24 +158,29 @@ PlacementProblem buildTrainingPlacementProblem(func::FuncOp function,
     for (auto [total, seconds] :
          llvm::zip(problem.seconds[i], opSeconds(&op, machine, precision)))
       total += seconds;
-    for (Value operand : op.getOperands())
-      if (operand.getDefiningOp<VariableOp>() &&
-          counted.insert(operand).second) {
-        int64_t bytes = tensorBytesOf(operand);
-        bool parameter = assigned.contains(operand) &&
-                         anchor->second == &op && !roles.backward.contains(&op);
-        problem.weightBytes[i] += parameter ? 2 * bytes : bytes;
-      }
+    // A variable counts at each forward op that reads it (a tied weight
+    // has a copy on each stage), else at its first reader.
+    bool forward = anchor->second == &op;
+    for (Value operand : op.getOperands()) {
+      if (!operand.getDefiningOp<VariableOp>() ||
+          (!counted.insert(operand).second && !forward) ||
+          !countedAt.insert({operand, &op}).second)
+        continue;
+      int64_t bytes = tensorBytesOf(operand);
+      problem.weightBytes[i] += bytes;
+      if (forward && assigned.contains(operand))
+        problem.keptBytes[i] += bytes; // Its gradient's sum.
+    }
   }
   // The activations each forward op keeps for the backward pass, per
   // microbatch in flight, and the values between the forward ops.
-  int64_t crossings = 2 * roles.microbatches;
+  problem.transfersPerRun = 2 * roles.microbatches;
   for (auto [i, anchor] : llvm::enumerate(roles.anchors))
     for (Value value : anchor->getResults()) {
       int64_t bytes = tensorBytesOf(value);
       PipelineValue v;
       v.producer = (int64_t)i;
-      v.bytes = bytes * crossings;
+      v.bytes = bytes;
       bool kept = false;
       for (Operation *user : value.getUsers()) {
         kept |= roles.backward.contains(user);
@@ -157,7 +190,7 @@ PlacementProblem buildTrainingPlacementProblem(func::FuncOp function,
           v.users.push_back(it->second);
       }
       if (kept)
-        problem.weightBytes[i] += bytes * inFlight;
+        problem.keptBytes[i] += bytes * inFlight;
       problem.values.push_back(std::move(v));
     }
   return result;

@@ -55,10 +55,11 @@ bool isTrainingStep(mlir::func::FuncOp function);
 TrainingRoles classifyTrainingOps(mlir::func::FuncOp function);
 
 /// The pipeline problem of the anchors: each one's time is that of every op
-/// joining it, its weights its parameters (with their gradient) and
-/// optimizer state plus the activations its backward pass keeps, times
-/// `inFlight` microbatches; a value crossing a boundary moves once per
-/// microbatch forward and once (its gradient) backward.
+/// joining it, its weights the variables it (or a joined op) reads first
+/// (parameters and optimizer state), and it keeps the sums of its
+/// parameters' gradients and the activations its backward pass reads,
+/// times `inFlight` microbatches; a value crossing a boundary moves once
+/// per microbatch forward and once (its gradient) backward.
 PlacementProblem buildTrainingPlacementProblem(mlir::func::FuncOp function,
                                                const analysis::Machine &machine,
                                                llvm::StringRef precision,
