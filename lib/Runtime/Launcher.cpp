@@ -716,6 +716,7 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
   long peakKb = 0;
   size_t reports = 0;
   std::map<int64_t, double> busyByDevice; // ms per microbatch (or step)
+  std::map<int64_t, double> stepByDevice;  // training: ms per step
   for (size_t at = timing.find("cleave-timing "); at != std::string::npos;
        at = timing.find("cleave-timing ", at + 1)) {
     std::string line = timing.substr(at + 14);
@@ -731,6 +732,7 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
     ++reports;
     std::string name = t.value("program", std::string());
     int64_t index = std::atoll(name.substr(name.find('_') + 1).c_str());
+    stepByDevice[index] = t.value("step_p50_ms", 0.0);
     busyByDevice[index] =
         t.contains("step_busy_p50_ms")
             ? t.value("step_busy_p50_ms", 0.0)
@@ -740,9 +742,15 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
   if (reports != devices.size())
     return fail(format("%zu of %zu devices printed their timing", reports,
                        devices.size()));
+  // A pipelined training step: how long each stage waits in its step
+  // (the bubble and the transfers), beside the schedule's bubble.
+  bool pipelined = o.steps && manifest.contains("schedule") &&
+                   manifest.value("microbatches", json()).is_number_integer();
   if (o.report) {
-    std::printf("%-10s %14s %14s %8s\n", "device", "predicted ms",
-                "measured ms", "error");
+    std::printf("%-10s %14s %14s %8s%s\n", "device", "predicted ms",
+                "measured ms", "error",
+                pipelined ? "    step ms  waiting" : "");
+    double waitingShare = 0;
     for (size_t k = 0; k < devices.size(); ++k) {
       const json &predicted = devices[k].value("predicted_ms", json());
       double measured = busyByDevice[(int64_t)k];
@@ -754,9 +762,26 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
               ? format("%.1f%%",
                        100 * (predicted.get<double>() - measured) / measured)
               : "-";
-      std::printf("%-10s %14s %14.3f %8s\n",
+      std::printf("%-10s %14s %14.3f %8s",
                   ("device_" + std::to_string(k)).c_str(), shown.c_str(),
                   measured, error.c_str());
+      double step = stepByDevice[(int64_t)k];
+      if (pipelined && step > 0) {
+        double share = std::max(0.0, (step - measured) / step);
+        waitingShare += share / devices.size();
+        std::printf(" %10.3f %7.1f%%", step, 100 * share);
+      }
+      std::printf("\n");
+    }
+    if (pipelined) {
+      int64_t m = manifest["microbatches"].get<int64_t>();
+      size_t p = devices.size();
+      std::printf("schedule %s, %lld microbatches on %zu stages: bubble "
+                  "(p - 1) / (M + p - 1) = %.1f%%; the stages wait %.1f%% of "
+                  "their step on average\n",
+                  manifest["schedule"].get<std::string>().c_str(),
+                  (long long)m, p, 100.0 * (p - 1) / (m + p - 1),
+                  100 * waitingShare);
     }
   }
   if (o.profile) {

@@ -5,6 +5,7 @@
 #include "cleave/Dialect/Cleave/IR/ModuleAttrs.h"
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
 #include "cleave/Dialect/Cleave/Transforms/Placement.h"
+#include "cleave/Dialect/Cleave/Transforms/TrainingPlacement.h"
 #include "cleave/Runtime/BundleFormat.h"
 #include "cleave/Target/TargetBackend.h"
 #include "mlir/Dialect/EmitC/IR/EmitC.h"
@@ -151,6 +152,18 @@ LogicalResult writeBundle(ModuleOp module, const TargetBackend &target,
           kReplicasAttr))
     layout.replicas = replicas.getInt();
   layout.buildExecutables = options.buildExecutables;
+  // A pipelined training step: its schedule and microbatches, for the
+  // launcher's report.
+  std::string schedule;
+  int64_t microbatches = 1;
+  if (auto attr = functions.front()->getAttrOfType<StringAttr>(kScheduleAttr)) {
+    schedule = attr.getValue().str();
+    for (func::FuncOp function : functions)
+      function.walk([&](Operation *op) {
+        if (auto m = op->getAttrOfType<IntegerAttr>(kMicrobatchAttr))
+          microbatches = std::max(microbatches, m.getInt() + 1);
+      });
+  }
 
   // What the manifest says of each device, from the planned functions.
   llvm::json::Array devices, inputs, outputs;
@@ -246,6 +259,10 @@ LogicalResult writeBundle(ModuleOp module, const TargetBackend &target,
     manifest["model_file"] = CLEAVE_BUNDLE_MODEL;
   if (layout.replicas > 1)
     manifest["replicas"] = (int64_t)layout.replicas;
+  if (!schedule.empty()) {
+    manifest["schedule"] = schedule;
+    manifest["microbatches"] = microbatches;
+  }
   std::string manifestText;
   llvm::raw_string_ostream(manifestText)
       << llvm::formatv("{0:2}", llvm::json::Value(std::move(manifest)));

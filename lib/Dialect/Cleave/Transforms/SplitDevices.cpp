@@ -4,6 +4,7 @@
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
 #include "cleave/Dialect/Cleave/Transforms/Placement.h"
+#include "cleave/Dialect/Cleave/Transforms/TrainingPlacement.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/MapVector.h"
 #include <set>
@@ -94,6 +95,8 @@ struct SplitDevicesPass
       function->setAttr(kDeviceAttr, builder.getI64IntegerAttr(device));
       if (Attribute replicas = main->getAttr(kReplicasAttr))
         function->setAttr(kReplicasAttr, replicas);
+      if (Attribute schedule = main->getAttr(kScheduleAttr))
+        function->setAttr(kScheduleAttr, schedule);
       if (predicted)
         for (auto [old, renamed] : renumbered)
           if (renamed == device && old < (int64_t)predicted.size())

@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Pipeline-parallel training throughput: K one-thread stage processes
+against one one-thread process, the same step (global batch, microbatches).
+
+For each model, the step is compiled once for one device and once for K
+pipeline stages (--num-devices=K, each schedule), all with M microbatches
+(the same gradient accumulation, so the runs compute the same step), and
+each bundle trains S steps from the same weights on the same seeded
+batches. Runs alternate between the bundles, R rounds; the figure is the
+median over rounds of the median step cleave-run prints (the slowest
+process's). "waiting" is the stages' mean share of their step spent
+waiting for other stages (cleave-run --report: the bubble and the
+transfers), beside the schedule's bubble (p - 1) / (M + p - 1).
+
+    python3 bench/pipeline_training.py --tools ../cleave-build/bin
+        [--steps 20] [--rounds 3] [--devices 2] [--microbatches 8]
+        [--only gpt2_lm] [--schedules 1f1b gpipe]
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# name: (model, loss, global batch, --dim, inputs: name -> (shape after the
+# batch, vocabulary, or None for floats), label: (name, shape after the
+# batch, classes, or None for floats))
+MODELS = {
+    "gpt2_lm": ("test/models/gpt2_lm.onnx",
+                "cross_entropy:logits=logits,labels=y", 16, "batch",
+                {"input_ids": ((32,), 2048)}, ("y", (32,), 2048)),
+    "bert_encoder": ("test/models/bert_encoder.onnx",
+                     "mse:prediction=pooler_output,target=t", 16, "batch",
+                     {"input_ids": ((32,), 1000),
+                      "token_type_ids": ((32,), 2),
+                      "attention_mask": ((32,), 2)},
+                     ("t", (64,), None)),
+    "vit": ("test/models/vit.onnx", "cross_entropy:logits=logits,labels=y",
+            16, "batch", {"images": ((3, 32, 32), None)}, ("y", (), 10)),
+}
+
+
+def parse(output, pattern, what):
+    found = re.search(pattern, output)
+    if not found:
+        sys.exit(f"cleave-run printed no {what}:\n" + output)
+    return float(found.group(1))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tools", required=True)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--devices", type=int, default=2)
+    parser.add_argument("--microbatches", type=int, default=8)
+    parser.add_argument("--schedules", nargs="*", default=["1f1b", "gpipe"])
+    parser.add_argument("--only", nargs="*")
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    p, m = args.devices, args.microbatches
+    print(f"{'model':<13} {'schedule':<8} {'1 process ms':>13} "
+          f"{f'{p} stages ms':>12} {'throughput':>11} {'waiting':>8} "
+          f"{'bubble':>7}")
+    with tempfile.TemporaryDirectory() as work:
+        for name, (path, loss, batch, dim, inputs, label) in MODELS.items():
+            if args.only and name not in args.only:
+                continue
+            feeds = []
+            for input, (shape, vocabulary) in list(inputs.items()) + [
+                    (label[0], (label[1], label[2]))]:
+                size = (args.steps, batch) + shape
+                data = (rng.integers(0, vocabulary, size, np.int64)
+                        if vocabulary else
+                        rng.standard_normal(size).astype(np.float32))
+                if input == "attention_mask":
+                    data = np.ones(size, np.int64)
+                file = os.path.join(work, f"{name}.{input}.npy")
+                np.save(file, data)
+                feeds += ["--input", f"{input}={file}"]
+
+            def compile(tag, extra):
+                bundle = os.path.join(work, f"{name}-{tag}")
+                subprocess.run(
+                    [os.path.join(args.tools, "cleave-compile"),
+                     os.path.join(ROOT, path), "--train", f"--loss={loss}",
+                     "--optimizer=adamw:lr=1e-3", f"--microbatches={m}",
+                     f"--dim={dim}={batch}", "--target=cpu", "-o", bundle]
+                    + extra, check=True)
+                return bundle
+
+            bundles = {"one": compile("one", [])}
+            for schedule in args.schedules:
+                bundles[schedule] = compile(
+                    schedule, [f"--num-devices={p}", f"--schedule={schedule}",
+                               "--machine=" + machine_file(work, p)])
+            steps = {tag: [] for tag in bundles}
+            waiting = {tag: [] for tag in bundles}
+            for _ in range(args.rounds):
+                for tag, bundle in bundles.items():
+                    out = subprocess.run(
+                        [os.path.join(args.tools, "cleave-run"), bundle,
+                         f"--steps={args.steps}", "--num-threads=1",
+                         "--report"] + feeds,
+                        check=True, capture_output=True, text=True).stdout
+                    steps[tag].append(parse(out, r"median step ([0-9.]+) ms",
+                                            "step time"))
+                    if tag != "one":
+                        waiting[tag].append(parse(
+                            out, r"wait ([0-9.]+)% of their step",
+                            "waiting share"))
+            one = statistics.median(steps["one"])
+            for schedule in args.schedules:
+                staged = statistics.median(steps[schedule])
+                print(f"{name:<13} {schedule:<8} {one:>13.3f} {staged:>12.3f} "
+                      f"{one / staged:>10.2f}x "
+                      f"{statistics.median(waiting[schedule]):>7.1f}% "
+                      f"{100 * (p - 1) / (m + p - 1):>6.1f}%")
+
+
+def machine_file(work, devices):
+    """One-core CPU devices, as many as asked (local-cpu has one per core
+    of this machine, which may be fewer)."""
+    path = os.path.join(work, f"cpu-x{devices}.json")
+    with open(path, "w") as f:
+        f.write('{"name": "cpu-bench", "devices": [{"name": "cpu", '
+                '"kind": "cpu", "count": %d, "peak_flops": {"f32": 80e9}, '
+                '"memory_bandwidth": 10e9, "memory_capacity": 8e9, '
+                '"launch_overhead": 2e-6}], "links": [{"level": "node", '
+                '"bandwidth": 5e9, "latency": 2e-6}]}' % devices)
+    return path
+
+
+if __name__ == "__main__":
+    main()
