@@ -14,7 +14,7 @@ transfers), beside the schedule's bubble (p - 1) / (M + p - 1).
 
     python3 bench/pipeline_training.py --tools ../cleave-build/bin
         [--steps 20] [--rounds 3] [--devices 2] [--microbatches 8]
-        [--only gpt2_lm] [--schedules 1f1b gpipe]
+        [--only gpt2_lm] [--schedules 1f1b gpipe] [--machine cpu.json]
 """
 import argparse
 import os
@@ -40,7 +40,7 @@ MODELS = {
                      {"input_ids": ((32,), 1000),
                       "token_type_ids": ((32,), 2),
                       "attention_mask": ((32,), 2)},
-                     ("t", (64,), None)),
+                     ("t", (128,), None)),
     "vit": ("test/models/vit.onnx", "cross_entropy:logits=logits,labels=y",
             16, "batch", {"images": ((3, 32, 32), None)}, ("y", (), 10)),
 }
@@ -62,6 +62,9 @@ def main():
     parser.add_argument("--microbatches", type=int, default=8)
     parser.add_argument("--schedules", nargs="*", default=["1f1b", "gpipe"])
     parser.add_argument("--only", nargs="*")
+    parser.add_argument("--machine", help="a machine file for the stages "
+                        "(cleave-calibrate's; default: K one-core devices "
+                        "of the local-cpu preset's figures)")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     p, m = args.devices, args.microbatches
@@ -99,7 +102,8 @@ def main():
             for schedule in args.schedules:
                 bundles[schedule] = compile(
                     schedule, [f"--num-devices={p}", f"--schedule={schedule}",
-                               "--machine=" + machine_file(work, p)])
+                               "--machine=" + (args.machine or
+                                               machine_file(work, p))])
             steps = {tag: [] for tag in bundles}
             waiting = {tag: [] for tag in bundles}
             for _ in range(args.rounds):

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Starts `cleave-run BUNDLE ARGS... --repeat <many>`, kills device N's
+"""Starts `cleave-run BUNDLE ARGS... --repeat <many>` (a training bundle:
+with the --steps among ARGS), kills device N's
 process after some seconds, and checks that cleave-run exits non-zero
 within a deadline. Prints cleave-run's errors and how long it took.
 
@@ -38,8 +39,11 @@ def main():
     extra = argv[split + 1:]  # cleave-run's own arguments
     executable = os.path.realpath(
         os.path.join(args.bundle, f"device_{args.device}"))
+    # Inference repeats; a training bundle runs the --steps it is given.
+    repeat = [] if any(a.startswith("--steps") for a in extra) else [
+        "--repeat", "1000000000"]
     runner = subprocess.Popen(
-        ["cleave-run", args.bundle, "--repeat", "1000000000"] + extra,
+        ["cleave-run", args.bundle] + repeat + extra,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     time.sleep(args.after)
     victims = pids_of(executable)

@@ -85,6 +85,26 @@ struct InsertTransfersPass
         }
       }
     }
+    orderReceives(body);
+  }
+
+  /// NCCL matches a pair of devices' sends and receives by order, not by
+  /// tag: each device receives from a peer in the order the peer sends
+  /// (tags grow with the sends). A receive placed after a later-sent one
+  /// moves up to just before it, which keeps the argument above: its send
+  /// still comes earlier.
+  static void orderReceives(Block &body) {
+    llvm::MapVector<std::pair<int64_t, int64_t>, SmallVector<RecvOp>> pairs;
+    for (auto recv : body.getOps<RecvOp>())
+      pairs[{recv.getPeer(), *deviceOf(recv)}].push_back(recv);
+    for (auto &[pair, receives] : pairs) {
+      llvm::sort(receives, [](RecvOp a, RecvOp b) {
+        return a.getTag() < b.getTag();
+      });
+      for (size_t i = receives.size(); i-- > 1;)
+        if (receives[i]->isBeforeInBlock(receives[i - 1]))
+          receives[i - 1]->moveBefore(receives[i]);
+    }
   }
 };
 

@@ -129,7 +129,9 @@ def InsertTransfersPass : Pass<"cleave-insert-transfers",
     device b != a, inserts one `cleave.send` on a (right after the value is
     made) and one `cleave.recv` on b (right before the first op of b that
     reads it), and makes b's readers use the received value. One pair per
-    value and destination device, with tags unique in the function.
+    value and destination device, with tags unique in the function. Each
+    device receives from a peer in the order the peer sends (a receive moves
+    up before a later-sent one): NCCL matches by order, not by tag.
 
     Deadlock freedom: each device runs its ops in the function's order,
     sends never block, and a receive waits only for a value made earlier in
