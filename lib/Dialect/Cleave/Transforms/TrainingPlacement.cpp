@@ -260,22 +260,26 @@ void spreadTrainingDevices(func::FuncOp function, const TrainingRoles &roles) {
           operand.set(copy->getResult(
               cast<OpResult>(operand.get()).getResultNumber()));
   };
-  for (Operation *leaf : leaves) {
-    std::set<int64_t> devices = on[leaf];
+  // `op` on the first of `devices` and a copy right after it on each other.
+  auto copyOnto = [&](Operation *op, std::set<int64_t> devices,
+                      llvm::function_ref<void(Operation *, int64_t)> placed) {
     if (devices.empty())
       devices.insert(firstDevice);
-    Operation *last = leaf;
+    Operation *last = op;
     for (int64_t device : devices) {
-      Operation *copy = leaf;
+      Operation *copy = op;
       if (device != *devices.begin()) {
         builder.setInsertionPointAfter(last);
-        copy = builder.clone(*leaf);
-        last = copy;
+        copy = last = builder.clone(*op);
       }
       setDevice(copy, device);
-      copyOn[{leaf, device}] = copy;
+      placed(copy, device);
     }
-  }
+  };
+  for (Operation *leaf : leaves)
+    copyOnto(leaf, on[leaf], [&](Operation *copy, int64_t device) {
+      copyOn[{leaf, device}] = copy;
+    });
   for (Operation &op : body)
     if (std::optional<int64_t> device = deviceOf(&op))
       localOperands(&op, *device);
@@ -283,21 +287,10 @@ void spreadTrainingDevices(func::FuncOp function, const TrainingRoles &roles) {
   // Each holder of a variable assigns it; a leaf value is computed there,
   // another comes from its device (cleave-insert-transfers).
   for (Operation *assign : assigns) {
-    std::set<int64_t> devices =
-        holders(cast<AssignOp>(assign).getVariable());
-    if (devices.empty())
-      devices.insert(deviceOf(assign).value_or(firstDevice));
-    Operation *last = assign;
-    for (int64_t device : devices) {
-      Operation *copy = assign;
-      if (device != *devices.begin()) {
-        builder.setInsertionPointAfter(last);
-        copy = builder.clone(*assign);
-        last = copy;
-      }
-      setDevice(copy, device);
-      localOperands(copy, device);
-    }
+    std::set<int64_t> devices = holders(cast<AssignOp>(assign).getVariable());
+    if (devices.empty() && deviceOf(assign))
+      devices.insert(*deviceOf(assign));
+    copyOnto(assign, devices, localOperands);
   }
 }
 
