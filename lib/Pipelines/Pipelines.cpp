@@ -234,8 +234,9 @@ struct PlacementPipelineOptions
                                   llvm::cl::desc("Write the placed graph")};
   Option<std::string> schedule{
       *this, "schedule",
-      llvm::cl::desc("A training step's pipeline schedule: gpipe or 1f1b"),
-      llvm::cl::init("1f1b")};
+      llvm::cl::desc("A training step's pipeline schedule: auto, gpipe or "
+                     "1f1b"),
+      llvm::cl::init("auto")};
 };
 
 struct BackendPipelineOptions

@@ -80,10 +80,10 @@ cl::opt<unsigned> dataParallel(
 cl::opt<std::string> schedule(
     "schedule",
     cl::desc("The pipeline schedule of a training step on several devices: "
-             "1f1b (default: one forward, one backward; a stage keeps at most "
-             "as many microbatches as there are stages after it) or gpipe "
-             "(every forward, then every backward)"),
-    cl::init("1f1b"), cl::cat(trainingCategory));
+             "auto (default: 1f1b), 1f1b (one forward, one backward; a stage "
+             "keeps at most as many microbatches as there are stages from "
+             "it on) or gpipe (every forward, then every backward)"),
+    cl::init("auto"), cl::cat(trainingCategory));
 cl::opt<std::string> dropout(
     "dropout",
     cl::desc("on: Dropouts drop while training, as after model.train() "
@@ -308,8 +308,9 @@ int main(int argc, char **argv) {
       return fail("--dropout=" + dropout + " is not on or off");
     pipeline.training.dropout = dropout == "on";
     pipeline.training.seed = seed;
-    if (schedule != "1f1b" && schedule != "gpipe")
-      return fail("--schedule=" + schedule + " is not one of 1f1b, gpipe");
+    if (schedule != "auto" && schedule != "1f1b" && schedule != "gpipe")
+      return fail("--schedule=" + schedule +
+                  " is not one of auto, 1f1b, gpipe");
   } else if (!loss.empty() || !optimizer.empty() || !trainable.empty() ||
              !frozen.empty() || clipGradNorm.getNumOccurrences() ||
              microbatches.getNumOccurrences() ||

@@ -63,8 +63,8 @@ struct PlacementOptions {
   llvm::raw_ostream *reportStream = nullptr;
   /// The placed graph as .dot or .svg.
   std::string reportGraph;
-  /// A training step's pipeline schedule: gpipe or 1f1b.
-  std::string schedule = "1f1b";
+  /// A training step's pipeline schedule: auto (1f1b), gpipe or 1f1b.
+  std::string schedule = "auto";
 };
 
 /// A training step instead of inference (docs/Training.md): the graph phase

@@ -51,10 +51,13 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
                             llvm::StringRef(strategy)))
       return fail("unknown strategy '" + strategy +
                   "' (expected pipeline, dag, manual or onnx)");
+    // auto: 1F1B, which has GPipe's bubble and keeps fewer microbatches.
+    if (schedule == "auto")
+      schedule = "1f1b";
     std::optional<ScheduleKind> kind = parseScheduleKind(schedule);
     if (!kind)
       return fail("unknown schedule '" + schedule +
-                  "' (expected gpipe or 1f1b)");
+                  "' (expected auto, gpipe or 1f1b)");
     Machine target = numDevices ? firstDevices(*loaded, numDevices) : *loaded;
     // A training step on several devices places its forward ops; the rest
     // follows them. On one, every op in its order gives the exact memory.
@@ -81,9 +84,11 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
         return fail(llvm::toString(dag.takeError()));
       applyDevices(problem, dag->devices);
     } else {
-      llvm::Expected<PipelinePlan> plan = strategy == "manual"
-                                              ? manualPlan(problem)
-                                              : planPipeline(problem.pipeline);
+      llvm::Expected<PipelinePlan> plan =
+          strategy == "manual" ? manualPlan(problem)
+          : roles              ? planStages(function, target, *roles, *kind,
+                                            problem)
+                               : planPipeline(problem.pipeline);
       if (!plan)
         return fail(llvm::toString(plan.takeError()));
       applyPlan(problem, *plan);
@@ -97,6 +102,50 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
     }
     if (failed(describe(problem, roles)))
       return signalPassFailure();
+  }
+
+  /// A training step's stages: the DP on the first p devices for each p,
+  /// and the plan of the shortest predicted step, its slowest stage's time
+  /// times (M + s - 1) / M on s stages (more stages, more bubble). Leaves
+  /// `problem` the chosen plan's.
+  llvm::Expected<PipelinePlan> planStages(func::FuncOp function,
+                                          const Machine &target,
+                                          const TrainingRoles &roles,
+                                          ScheduleKind kind,
+                                          PlacementProblem &problem) {
+    std::optional<PipelinePlan> best;
+    std::optional<llvm::Error> firstError;
+    for (size_t p = 1; p <= target.devices.size(); ++p) {
+      Machine some = firstDevices(target, p);
+      PlacementProblem candidate = buildTrainingPlacementProblem(
+          function, some, precision, roles,
+          keptMicrobatches(kind, p, roles));
+      llvm::Expected<PipelinePlan> plan = planPipeline(candidate.pipeline);
+      if (!plan) {
+        if (!firstError)
+          firstError = plan.takeError();
+        else
+          llvm::consumeError(plan.takeError());
+        continue;
+      }
+      if (!best || stepUnits(*plan, roles) < stepUnits(*best, roles)) {
+        best = std::move(*plan);
+        problem = std::move(candidate);
+      }
+    }
+    if (best) {
+      if (firstError)
+        llvm::consumeError(std::move(*firstError));
+      return *best;
+    }
+    return std::move(*firstError);
+  }
+
+  /// A pipelined step's length in microbatch-stage times, times M.
+  static double stepUnits(const PipelinePlan &plan,
+                          const TrainingRoles &roles) {
+    return plan.bottleneckSeconds *
+           (double)(roles.microbatches + plan.stages.size() - 1);
   }
 
   /// The most microbatches a stage keeps activations for: all of them in
@@ -138,7 +187,8 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
       if (report)
         printPlacementReport(problem, *plan, os);
       if (report && roles)
-        printSchedule(plan->stages.size(), roles->microbatches, os);
+        printSchedule(plan->stages.size(), roles->microbatches,
+                      plan->bottleneckSeconds * 1e3, os);
       if (!reportGraph.empty())
         if (llvm::Error error =
                 writePlacementGraph(problem, *plan, reportGraph))
@@ -151,7 +201,7 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
   }
 
   /// The training step's schedule: a row of actions per stage.
-  void printSchedule(size_t stages, int64_t microbatches,
+  void printSchedule(size_t stages, int64_t microbatches, double bottleneckMs,
                      llvm::raw_ostream &os) {
     ScheduleKind kind = *parseScheduleKind(schedule);
     StageActions actions = buildSchedule(kind, stages, microbatches);
@@ -165,6 +215,11 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
                         "bubble {3:f1}% of a stage's time\n",
                         schedule, microbatches, stages,
                         100.0 * (stages - 1) / (microbatches + stages - 1));
+    os << llvm::formatv("predicted step: {0:f3} ms (the slowest stage's "
+                        "{1:f3} ms x (M + p - 1) / M)\n",
+                        bottleneckMs * (microbatches + stages - 1) /
+                            microbatches,
+                        bottleneckMs);
     printScheduleGrid(actions, *timeline, os);
   }
 

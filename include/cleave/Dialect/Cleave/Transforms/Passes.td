@@ -95,10 +95,11 @@ def PlacePass : Pass<"cleave-place", "::mlir::func::FuncOp"> {
     Option<"reportGraph", "report-graph", "std::string", /*default=*/"\"\"",
            "Write the graph coloured by device: .svg (needs Graphviz's dot) "
            "or .dot">,
-    Option<"schedule", "schedule", "std::string", /*default=*/"\"1f1b\"",
-           "A training step's pipeline schedule (gpipe or 1f1b): the "
-           "activations each stage keeps, and the order of its ops "
-           "(cleave-schedule-pipeline)">,
+    Option<"schedule", "schedule", "std::string", /*default=*/"\"auto\"",
+           "A training step's pipeline schedule (auto: 1f1b; gpipe or "
+           "1f1b): the activations each stage keeps, and the order of its "
+           "ops (cleave-schedule-pipeline). A training step's stage count "
+           "minimises the predicted step, the bubble included">,
   ];
   let dependentDialects = ["::cleave::graph::CleaveDialect"];
 }
