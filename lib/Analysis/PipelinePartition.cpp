@@ -33,6 +33,14 @@ int64_t keptBytes(const PipelineProblem &problem, size_t op) {
   return problem.keptBytes.empty() ? 0 : problem.keptBytes[op];
 }
 
+int64_t stashBytes(const PipelineProblem &problem, size_t op) {
+  return problem.stashBytes.empty() ? 0 : problem.stashBytes[op];
+}
+
+int64_t stashCopies(const PipelineProblem &problem, size_t device) {
+  return problem.stashCopies.empty() ? 1 : problem.stashCopies[device];
+}
+
 int64_t lastUse(const PipelineValue &v) {
   int64_t last = v.producer;
   for (int64_t user : v.users)
@@ -55,9 +63,11 @@ struct Prefixes {
     size_t n = problem.weightBytes.size(), k = problem.machine.devices.size();
     weights.assign(n + 1, 0);
     kept.assign(n + 1, 0);
+    stash.assign(n + 1, 0);
     for (size_t i = 0; i < n; ++i) {
       weights[i + 1] = weights[i] + problem.weightBytes[i];
       kept[i + 1] = kept[i] + keptBytes(problem, i);
+      stash[i + 1] = stash[i] + stashBytes(problem, i);
     }
     seconds.assign(k, std::vector<double>(n + 1, 0));
     for (size_t d = 0; d < k; ++d)
@@ -101,7 +111,7 @@ struct Prefixes {
     return std::max(liveMax[level][begin], liveMax[level][end - (1ull << level)]);
   }
 
-  std::vector<int64_t> weights, kept, crossing;
+  std::vector<int64_t> weights, kept, stash, crossing;
   std::vector<std::vector<double>> seconds;
   std::vector<std::vector<int64_t>> liveMax;
 };
@@ -164,7 +174,8 @@ Expected<PipelinePlan> evaluatePipeline(const PipelineProblem &problem,
     for (size_t op = stage.begin; op < stage.end; ++op) {
       stage.computeSeconds += problem.seconds[op][stage.device];
       stage.weightBytes += problem.weightBytes[op];
-      kept += keptBytes(problem, op);
+      kept += keptBytes(problem, op) +
+              stashBytes(problem, op) * stashCopies(problem, stage.device);
       int64_t live = 0;
       for (const PipelineValue &v : problem.values)
         if (v.producer <= (int64_t)op && lastUse(v) >= (int64_t)op)
@@ -208,6 +219,8 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
   auto fits = [&](size_t s, size_t i, size_t j, bool withBuffers) {
     double bytes = (double)(prefix.weights[i] - prefix.weights[s]) +
                    (double)(prefix.kept[i] - prefix.kept[s]) +
+                   (double)(prefix.stash[i] - prefix.stash[s]) *
+                       (double)stashCopies(problem, j) +
                    (double)prefix.maxLive(s, i);
     if (withBuffers)
       bytes += (double)((s ? prefix.crossing[s] : 0) +
@@ -261,6 +274,9 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
     if (best[n][j] < best[n][last])
       last = j;
   if (best[n][last] == kInfinity) {
+    int64_t mostCopies = 0;
+    for (size_t j = 0; j < k; ++j)
+      mostCopies = std::max(mostCopies, stashCopies(problem, j));
     double largest = 0;
     for (const Device &device : machine.devices)
       largest = std::max(largest, device.memoryCapacity);
@@ -272,7 +288,8 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
                 problem.training ? "parameters and optimizer state are"
                                  : "weights are",
                 sizeText(prefix.weights[n]),
-                sizeText(prefix.kept[n] + prefix.maxLive(0, n)),
+                sizeText(prefix.kept[n] + prefix.maxLive(0, n) +
+                         prefix.stash[n] * mostCopies),
                 problem.training ? " (those kept for the backward pass "
                                    "included)"
                                  : "",
@@ -308,6 +325,8 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
     stage.receiveBytes = s ? prefix.crossing[stage.begin] : 0;
     stage.memoryBytes = stage.weightBytes +
                         prefix.kept[stage.end] - prefix.kept[stage.begin] +
+                        (prefix.stash[stage.end] - prefix.stash[stage.begin]) *
+                            stashCopies(problem, stage.device) +
                         prefix.maxLive(stage.begin, stage.end) +
                         stage.receiveBytes +
                         (stage.end < n ? prefix.crossing[stage.end] : 0);

@@ -106,6 +106,14 @@ void checkAgainstBruteForce(bool dag) {
     double capacity = trial % 3 == 0 ? 15000 : 1e9;
     PipelineProblem problem = randomProblem(random, ops, devices, dag,
                                             capacity);
+    // Training stages on half the trials: activations kept per microbatch
+    // in flight, a count that depends on the stage's device.
+    if (trial % 2) {
+      for (size_t i = 0; i < ops; ++i)
+        problem.stashBytes.push_back(random() % 2000);
+      for (size_t d = 0; d < devices; ++d)
+        problem.stashCopies.push_back(1 + random() % 4);
+    }
     double want = bruteForce(problem);
     llvm::Expected<PipelinePlan> plan = planPipeline(problem);
     SCOPED_TRACE(testing::Message() << "trial " << trial << ", " << ops

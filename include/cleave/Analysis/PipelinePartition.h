@@ -54,6 +54,14 @@ struct PipelineProblem {
   /// microbatch in flight) and its gradient sums. Counted as activations;
   /// empty: none.
   std::vector<int64_t> keptBytes;
+  /// Bytes each op keeps per microbatch in flight (the activations a
+  /// training step's backward pass reads), times the stage device's
+  /// `stashCopies`; empty: none.
+  std::vector<int64_t> stashBytes;
+  /// Per device of `machine`: the microbatches a stage on it keeps in
+  /// flight (1F1B: min(p - d, M) on p devices, an upper bound when the plan
+  /// skips some; GPipe: M).
+  std::vector<int64_t> stashCopies;
   /// How many times each crossing value moves in one run (a training step:
   /// each microbatch's activation forward and its gradient back), at the
   /// link's latency and bandwidth each time.

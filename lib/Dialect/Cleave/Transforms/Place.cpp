@@ -65,9 +65,8 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
     if (isTrainingStep(function) && target.devices.size() > 1)
       roles = classifyTrainingOps(function);
     PlacementProblem problem =
-        roles ? buildTrainingPlacementProblem(
-                    function, target, precision, *roles,
-                    keptMicrobatches(*kind, target.devices.size(), *roles))
+        roles ? buildTrainingPlacementProblem(function, target, precision,
+                                              *roles, *kind)
               : buildPlacementProblem(function, target, precision);
     if (problem.ops.empty())
       return;
@@ -114,18 +113,17 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
                                           ScheduleKind kind,
                                           PlacementProblem &problem) {
     std::optional<PipelinePlan> best;
-    std::optional<llvm::Error> firstError;
+    // When nothing fits, the error of all the devices says most.
+    std::optional<llvm::Error> lastError;
     for (size_t p = 1; p <= target.devices.size(); ++p) {
       Machine some = firstDevices(target, p);
       PlacementProblem candidate = buildTrainingPlacementProblem(
-          function, some, precision, roles,
-          keptMicrobatches(kind, p, roles));
+          function, some, precision, roles, kind);
       llvm::Expected<PipelinePlan> plan = planPipeline(candidate.pipeline);
       if (!plan) {
-        if (!firstError)
-          firstError = plan.takeError();
-        else
-          llvm::consumeError(plan.takeError());
+        if (lastError)
+          llvm::consumeError(std::move(*lastError));
+        lastError = plan.takeError();
         continue;
       }
       if (!best || stepUnits(*plan, roles) < stepUnits(*best, roles)) {
@@ -134,11 +132,11 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
       }
     }
     if (best) {
-      if (firstError)
-        llvm::consumeError(std::move(*firstError));
+      if (lastError)
+        llvm::consumeError(std::move(*lastError));
       return *best;
     }
-    return std::move(*firstError);
+    return std::move(*lastError);
   }
 
   /// A pipelined step's length in microbatch-stage times, times M.
@@ -148,14 +146,6 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
            (double)(roles.microbatches + plan.stages.size() - 1);
   }
 
-  /// The most microbatches a stage keeps activations for: all of them in
-  /// GPipe; in 1F1B, min(p - s, M), at most the devices' count.
-  static int64_t keptMicrobatches(ScheduleKind kind, size_t devices,
-                                  const TrainingRoles &roles) {
-    if (kind == ScheduleKind::GPipe)
-      return roles.microbatches;
-    return std::min<int64_t>((int64_t)devices, roles.microbatches);
-  }
 
   /// Evaluates the placement the ops carry (a dag placement may put any op
   /// anywhere; others must be pipelines): the predicted time of each

@@ -129,7 +129,7 @@ PlacementProblem buildTrainingPlacementProblem(func::FuncOp function,
                                                const Machine &machine,
                                                llvm::StringRef precision,
                                                const TrainingRoles &roles,
-                                               int64_t inFlight) {
+                                               ScheduleKind schedule) {
   PlacementProblem result;
   PipelineProblem &problem = result.pipeline;
   problem.machine = machine;
@@ -142,6 +142,15 @@ PlacementProblem buildTrainingPlacementProblem(func::FuncOp function,
   problem.seconds.assign(n, std::vector<double>(machine.devices.size(), 0));
   problem.weightBytes.assign(n, 0);
   problem.keptBytes.assign(n, 0);
+  problem.stashBytes.assign(n, 0);
+  // The microbatches a stage keeps: all in GPipe; in 1F1B, on the d-th of
+  // p devices, min(p - d, M).
+  size_t devices = machine.devices.size();
+  for (size_t d = 0; d < devices; ++d)
+    problem.stashCopies.push_back(
+        schedule == ScheduleKind::GPipe
+            ? roles.microbatches
+            : std::min<int64_t>((int64_t)(devices - d), roles.microbatches));
 
   // Parameters: variables a forward op reads and the step assigns; each
   // has a gradient of its size summed over the microbatches.
@@ -190,7 +199,7 @@ PlacementProblem buildTrainingPlacementProblem(func::FuncOp function,
           v.users.push_back(it->second);
       }
       if (kept)
-        problem.keptBytes[i] += bytes * inFlight;
+        problem.stashBytes[i] += bytes;
       problem.values.push_back(std::move(v));
     }
   return result;

@@ -25,6 +25,7 @@
 #ifndef CLEAVE_DIALECT_CLEAVE_TRANSFORMS_TRAININGPLACEMENT_H
 #define CLEAVE_DIALECT_CLEAVE_TRANSFORMS_TRAININGPLACEMENT_H
 
+#include "cleave/Analysis/PipelineSchedule.h"
 #include "cleave/Dialect/Cleave/Transforms/Placement.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
@@ -57,14 +58,15 @@ TrainingRoles classifyTrainingOps(mlir::func::FuncOp function);
 /// The pipeline problem of the anchors: each one's time is that of every op
 /// joining it, its weights the variables it (or a joined op) reads first
 /// (parameters and optimizer state), and it keeps the sums of its
-/// parameters' gradients and the activations its backward pass reads,
-/// times `inFlight` microbatches; a value crossing a boundary moves once
-/// per microbatch forward and once (its gradient) backward.
+/// parameters' gradients and, per microbatch the schedule keeps in flight
+/// on its stage's device, the activations its backward pass reads; a value
+/// crossing a boundary moves once per microbatch forward and once (its
+/// gradient) backward.
 PlacementProblem buildTrainingPlacementProblem(mlir::func::FuncOp function,
                                                const analysis::Machine &machine,
                                                llvm::StringRef precision,
                                                const TrainingRoles &roles,
-                                               int64_t inFlight);
+                                               analysis::ScheduleKind schedule);
 
 /// Once the anchors have devices: every joined op takes its anchor's, leaf
 /// ops are cloned onto each device that reads them, and assignments onto
