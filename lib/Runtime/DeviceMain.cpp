@@ -3,6 +3,7 @@
 //   device_0 --weights device_0.weights --input x=x.npy --output y=y.npy
 //            [--num-threads N] [--repeat N] [--warmup N] [--microbatches M]
 //            [--steps S] [--weights-out trained.weights] [--profile file]
+//            [--trace file]
 //
 // A data-parallel replica (a program with replicas, joined to the MPI job)
 // reads its share of every batch and stays quiet: replica 0 prints and
@@ -18,6 +19,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Profile.h"
+#include "Trace.h"
 #include "cleave/Runtime/LrSchedule.h"
 #include "cleave/Runtime/Program.h"
 #include "cleave/Runtime/TensorIO.h"
@@ -137,6 +139,8 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
   // own: lines printed by several devices under mpirun may interleave).
   std::string profilePath;
   bool profile = false;
+  // --trace: where this device writes its timeline (Trace.h).
+  std::string tracePath;
   // --lr-schedule: the schedule, and where the learning rate and the step
   // count lie in the weights (cleave-run reads them from the manifest).
   std::optional<cleave::LrSchedule> schedule;
@@ -185,6 +189,8 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
     } else if ((v = value("--profile"))) {
       profilePath = v;
       profile = true;
+    } else if ((v = value("--trace"))) {
+      tracePath = v;
     } else {
       return fail(self, "unknown argument '" + arg + "'");
     }
@@ -394,12 +400,27 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
   std::vector<double> times, busy, stepTimes, stepBusy;
   // A profile times each call on its own: a backend's whole-program replay
   // (CUDA graphs) would hide them, so it runs the calls one by one.
+  // A trace times the calls the same way, on device 0's clock (every
+  // device of the job measures its offset at once).
+  bool trace = !tracePath.empty();
   if (profile)
     cleave::runtime::startProfile(program,
                                   backend ? backend->synchronize : nullptr);
+  if (trace) {
+    cleave::runtime::startCallTiming(backend ? backend->synchronize : nullptr);
+    int64_t uncertainty = 0;
+    cleave::runtime::startTrace(program,
+                                cleave_runtime_clock_offset
+                                    ? cleave_runtime_clock_offset(&uncertainty)
+                                    : 0,
+                                uncertainty);
+  }
+  bool eachCall = profile || trace;
   for (long run = 0; run < warmup + repeat; ++run) {
     if (profile && run == warmup)
       cleave::runtime::resetProfile();
+    if (trace && run == warmup)
+      cleave::runtime::resetTrace();
     auto start = std::chrono::steady_clock::now();
     double waitedBefore = cleave_runtime_wait_seconds();
     for (long m = 0; m < slices; ++m) {
@@ -416,12 +437,20 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
         if (s)
           return failStatus(self, s);
       }
+      int64_t runStart = cleave::runtime::steadyNanoseconds();
       cleave_status s =
-          backend && backend->run && !profile
+          backend && backend->run && !eachCall
               ? backend->run(program, r.arena, weights, in.data(), out.data())
               : program.run(r.arena, weights, in.data(), out.data());
       if (s)
         return failStatus(self, s);
+      if (trace)
+        cleave::runtime::traceRun(steps              ? "step"
+                                  : slices > 1 ? "microbatch"
+                                               : "run",
+                                  steps ? m + 1 : slices > 1 ? m : run - warmup,
+                                  runStart,
+                                  cleave::runtime::steadyNanoseconds());
       if (steps && !backend) {
         stepTimes.push_back(std::chrono::duration<double, std::milli>(
                                 std::chrono::steady_clock::now() - stepStart)
@@ -442,6 +471,14 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
     }
   }
 
+  // Every replica writes its timeline (replica r's beside replica 0's).
+  if (trace)
+    if (std::string error = cleave::runtime::writeTrace(
+            program, replica,
+            replicas > 1 ? tracePath + ".replica" + std::to_string(replica)
+                         : tracePath);
+        !error.empty())
+      return fail(self, error);
   // A checkpoint keeps the base rate: the schedule scales it again.
   if (schedule)
     if (cleave_status s = writeScalar(lrOffset, baseLr))

@@ -15,6 +15,7 @@
 #include "cleave/Runtime/BundleFormat.h"
 #include "cleave/Runtime/Checkpoint.h"
 #include "cleave/Runtime/LrSchedule.h"
+#include "TraceMerge.h"
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -53,6 +54,7 @@ struct Options {
   std::vector<std::string> inputs, outputs;
   bool benchmark = false, report = false, profile = false;
   std::string profileOut; // --profile=<file.json>
+  std::string trace;      // --trace=<file.json>
   unsigned threads = 0, microbatches = 1, steps = 0;
   std::string save, resume, exportOnnx, lrSchedule;
   std::optional<unsigned> repeat, warmup;
@@ -77,6 +79,9 @@ const char *kHelp =
     "  --profile[=<file>]    - Time every kernel and transfer call; print "
     "each device's time by op and its slowest calls (with a file: also "
     "write every call's totals there as JSON)\n"
+    "  --trace=<file>        - Write a timeline of every device (each call, "
+    "transfer and wait, flows from sends to receives, the arena in use) "
+    "as a trace-event file for ui.perfetto.dev or chrome://tracing\n"
     "  --repeat=<uint>       - Timed runs (default 1, or 50 with "
     "--benchmark)\n"
     "  --lr-schedule=<spec>  - Train: scale the learning rate at each step: "
@@ -94,7 +99,8 @@ const char *kHelp =
     "every input (the files stack S batches on a new leading axis); "
     "outputs stack one result per step\n"
     "  --report              - Print each device's measured busy time per "
-    "microbatch beside the placement's prediction\n"
+    "microbatch beside the placement's prediction, and the ops that take "
+    "the most time on each (CPU bundles)\n"
     "  --warmup=<uint>       - Untimed runs first (default 0, or 5 with "
     "--benchmark)\n"
     "  --help                - Display available options\n";
@@ -140,6 +146,10 @@ std::string parseOptions(int argc, char **argv, Options &o, bool &help) {
     } else if (name == "profile") {
       o.profile = true;
       o.profileOut = value.value_or("");
+    } else if (name == "trace") {
+      if (!value || value->empty())
+        return "--trace needs a file: --trace=trace.json";
+      o.trace = *value;
     } else if (name == "input" || name == "output" || name == "hostfile" ||
                name == "mpirun" || name == "save" || name == "resume" ||
                name == "export-onnx" || name == "lr-schedule") {
@@ -361,6 +371,55 @@ int printProfiles(const std::string &timing, const std::string &path) {
   return 0;
 }
 
+/// --report's list of the ops that take the most time on each device,
+/// measured beside the placement's prediction (from the `cleave-profile`
+/// lines): ONNX nodes (or graph ops) by their total per run.
+int printTopOps(const std::string &timing) {
+  constexpr size_t kTop = 5;
+  for (size_t at = timing.find("cleave-profile "); at != std::string::npos;
+       at = timing.find("cleave-profile ", at + 1)) {
+    std::string line = timing.substr(at + 15);
+    json p = json::parse(line.substr(0, line.find('\n')), nullptr, false);
+    if (!p.is_object() || !p.value("sites", json()).is_array())
+      return fail("a device printed a profile that is not JSON: " + line);
+    double runs = std::max<double>(1, p.value("runs", 1));
+    struct Row {
+      std::string name, op;
+      double ms = 0, predicted = 0;
+    };
+    std::map<std::string, Row> rows;
+    double total = 0;
+    for (const json &site : p["sites"]) {
+      std::string node = site.value("node", std::string());
+      std::string op = site.value("op", std::string());
+      Row &row = rows[node.empty() ? op : node];
+      row.name = node.empty() ? op : node;
+      row.op = op;
+      row.ms += site.value("ms", 0.0) / runs;
+      row.predicted +=
+          site.value("predicted_ms", 0.0) * site.value("calls", 0.0) / runs;
+      total += site.value("ms", 0.0) / runs;
+    }
+    std::vector<Row> top;
+    for (auto &[name, row] : rows)
+      top.push_back(row);
+    std::sort(top.begin(), top.end(),
+              [](const Row &a, const Row &b) { return a.ms > b.ms; });
+    std::printf("%s: the ops that take the most time (ms per run)\n"
+                "  %10s %6s %10s  %-22s %s\n",
+                p.value("program", std::string()).c_str(), "measured", "%",
+                "predicted", "op", "node");
+    for (size_t i = 0; i < std::min(kTop, top.size()); ++i)
+      std::printf("  %10.3f %5.1f%% %10s  %-22s %s\n", top[i].ms,
+                  total > 0 ? 100 * top[i].ms / total : 0.0,
+                  top[i].predicted > 0
+                      ? format("%.3f", top[i].predicted).c_str()
+                      : "-",
+                  top[i].op.c_str(), top[i].name.c_str());
+  }
+  return 0;
+}
+
 } // namespace
 
 /// A private folder for weights files (the resumed ones the devices read,
@@ -490,9 +549,20 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
   // With --profile, each device writes its per-call totals to a file of
   // its own here (lines printed by several devices under mpirun may
   // interleave).
+  // --report lists the ops that take the most time from the same per-call
+  // times, on the CPU (a GPU's calls would each wait for their kernel).
+  bool timeCalls = o.profile || (o.report && manifest.value("target",
+                                                            std::string()) ==
+                                                 "cpu");
   ScratchFolder profiles;
-  if (o.profile)
+  if (timeCalls)
     if (std::string error = profiles.create(); !error.empty())
+      return fail(error);
+  // With --trace, each device writes its timeline here; they are merged
+  // into one file after the run.
+  ScratchFolder traces;
+  if (!o.trace.empty())
+    if (std::string error = traces.create(); !error.empty())
       return fail(error);
   // A resumed run's devices read their weights from the checkpoint, laid
   // out for this bundle; a saved or exported one's write them for it.
@@ -544,12 +614,17 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
         {program, "--weights",
          inFolder(resumed.path.empty() ? o.bundle : resumed.path, weights),
          "--num-threads", std::to_string(o.threads)});
-    if (o.profile)
+    if (timeCalls)
       deviceArgs.back().insert(
           deviceArgs.back().end(),
           {"--profile", inFolder(profiles.path, "device_" +
                                                     std::to_string(k) +
                                                     ".json")});
+    if (!o.trace.empty())
+      deviceArgs.back().insert(
+          deviceArgs.back().end(),
+          {"--trace",
+           inFolder(traces.path, "device_" + std::to_string(k) + ".json")});
     if (o.steps)
       deviceArgs.back().insert(deviceArgs.back().end(),
                                {"--steps", std::to_string(o.steps)});
@@ -784,13 +859,37 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
                   100 * waitingShare);
     }
   }
-  if (o.profile) {
+  if (timeCalls) {
     std::string lines;
     for (size_t k = 0; k < deviceArgs.size(); ++k)
       lines += readFile(
           inFolder(profiles.path, "device_" + std::to_string(k) + ".json"));
-    if (int rc = printProfiles(lines, o.profileOut))
-      return rc;
+    if (o.report)
+      if (int rc = printTopOps(lines))
+        return rc;
+    if (o.profile)
+      if (int rc = printProfiles(lines, o.profileOut))
+        return rc;
+  }
+  if (!o.trace.empty()) {
+    // Replicas write theirs beside their device's file (DeviceMain.cpp).
+    std::vector<cleave::runtime::DeviceTrace> files;
+    for (size_t r = 0; r < replicas; ++r)
+      for (size_t k = 0; k < deviceArgs.size(); ++k) {
+        std::string file =
+            inFolder(traces.path, "device_" + std::to_string(k) + ".json");
+        if (replicas > 1)
+          file += ".replica" + std::to_string(r);
+        files.push_back({file, k, r});
+      }
+    std::string summary;
+    if (std::string error = cleave::runtime::mergeTraces(
+            files, deviceArgs.size(), o.trace, summary);
+        !error.empty())
+      return fail(error);
+    std::printf("trace: %s (open it in ui.perfetto.dev or "
+                "chrome://tracing)\n%s",
+                o.trace.c_str(), summary.c_str());
   }
   if (o.steps) {
     // Training: the loss of every step, then the time per step.

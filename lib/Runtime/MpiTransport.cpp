@@ -5,8 +5,10 @@
 #include "WaitTimer.h"
 #include "cleave/Runtime/Program.h"
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <mpi.h>
 #include <string>
 #include <vector>
@@ -47,6 +49,52 @@ MPI_Comm replicaComm = MPI_COMM_WORLD;
 /// The devices of this process's replica, ranked by device: where sends
 /// and receives go (MPI_COMM_WORLD without replicas).
 MPI_Comm pipelineComm = MPI_COMM_WORLD;
+
+/// Nanoseconds to add to this process's steady clock to read rank 0's,
+/// and the most that can be off by. Processes on rank 0's host share its
+/// clock (CLOCK_MONOTONIC is the host's): 0, exactly. Others ping rank 0 a
+/// few times and keep the round trip with the least delay, taking rank 0's
+/// clock at its middle (Cristian's method: off by at most half of it).
+int64_t clockOffset(int64_t *uncertaintyNs) {
+  using cleave::runtime::WaitTimer;
+  MPI_Comm comm;
+  MPI_Comm_dup(MPI_COMM_WORLD, &comm);
+  int rank = 0, size = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  char host[MPI_MAX_PROCESSOR_NAME] = {}, reference[MPI_MAX_PROCESSOR_NAME];
+  int length = 0;
+  MPI_Get_processor_name(host, &length);
+  std::memcpy(reference, host, sizeof host);
+  MPI_Bcast(reference, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, 0, comm);
+  constexpr int kRounds = 8;
+  int64_t offset = 0, best = INT64_MAX;
+  for (int peer = 1; peer < size; ++peer)
+    for (int round = 0; round < kRounds; ++round) {
+      int64_t time = 0;
+      if (rank == 0) {
+        MPI_Recv(&time, 1, MPI_INT64_T, peer, 0, comm, MPI_STATUS_IGNORE);
+        time = WaitTimer::now();
+        MPI_Send(&time, 1, MPI_INT64_T, peer, 0, comm);
+      } else if (rank == peer) {
+        int64_t sent = WaitTimer::now();
+        MPI_Send(&sent, 1, MPI_INT64_T, 0, 0, comm);
+        MPI_Recv(&time, 1, MPI_INT64_T, 0, 0, comm, MPI_STATUS_IGNORE);
+        int64_t received = WaitTimer::now();
+        if (received - sent < best) {
+          best = received - sent;
+          offset = time - (sent + received) / 2;
+        }
+      }
+    }
+  MPI_Comm_free(&comm);
+  if (rank == 0 || std::strcmp(host, reference) == 0) {
+    *uncertaintyNs = 0;
+    return 0;
+  }
+  *uncertaintyNs = (best + 1) / 2;
+  return offset;
+}
 
 } // namespace
 
@@ -182,6 +230,7 @@ int cleave_transport_join(int *argc, char ***argv,
     MPI_Abort(MPI_COMM_WORLD, 1);
   }
   cleave_runtime_set_replica(rank / devices);
+  cleave_runtime_clock_offset = clockOffset;
   if (replicas > 1) {
     MPI_Comm_split(MPI_COMM_WORLD, device, rank, &replicaComm);
     MPI_Comm_set_errhandler(replicaComm, MPI_ERRORS_RETURN);

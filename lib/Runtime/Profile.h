@@ -12,16 +12,24 @@
 
 #include "cleave/Runtime/ProgramTable.h"
 #include <cstdio>
+#include <string>
 
 namespace cleave::runtime {
 
+/// `text` as a JSON string (quoted, escaped).
+std::string jsonString(const char *text);
+
+/// Makes cleave::program::call time every call (for the profile or the
+/// trace); `sync` waits for queued device work (NULL on the CPU).
+void startCallTiming(cleave_status (*sync)(void));
 /// Starts timing the calls of `program`; `sync` waits for queued device
 /// work (NULL on the CPU).
 void startProfile(const cleave_program &program, cleave_status (*sync)(void));
 /// Forgets what the warm-up runs measured.
 void resetProfile();
 /// Prints `cleave-profile {"program":..,"runs":..,"sites":[..]}` for the
-/// `runs` runs since the reset: each site's names, calls and total ms.
+/// `runs` runs since the reset: each site's names, calls, total ms and
+/// the placement's predicted ms per call.
 void printProfile(const cleave_program &program, size_t runs, FILE *out);
 
 } // namespace cleave::runtime

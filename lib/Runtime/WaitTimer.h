@@ -9,15 +9,16 @@
 namespace cleave::runtime {
 
 /// Adds the time until it goes out of scope to the wait clock
-/// (cleave_runtime_add_wait): transports wrap their blocking waits in one.
+/// (cleave_runtime_record_wait): transports wrap their blocking waits in
+/// one.
 struct WaitTimer {
-  std::chrono::steady_clock::time_point start =
-      std::chrono::steady_clock::now();
-  ~WaitTimer() {
-    cleave_runtime_add_wait(std::chrono::duration<double>(
-                                std::chrono::steady_clock::now() - start)
-                                .count());
+  static int64_t now() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
   }
+  int64_t start = now();
+  ~WaitTimer() { cleave_runtime_record_wait(start, now()); }
 };
 
 } // namespace cleave::runtime

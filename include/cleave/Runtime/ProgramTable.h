@@ -36,14 +36,25 @@ struct cleave_program_io {
   int64_t dims[CLEAVE_MAX_RANK];
 };
 
-/// One kernel or transfer call of a program, for its profile: the
-/// runtime kernel, the graph op it computes, the ONNX node it came from
-/// ("" when none) and the shapes of its views ("1x16 10x16 -> 1x10").
+/// One kernel or transfer call of a program, for its profile and trace:
+/// the runtime kernel, the graph op it computes, the ONNX node it came from
+/// ("" when none), the shapes of its views ("1x16 10x16 -> 1x10"); in a
+/// training step its phase ("forward", "backward", "optimizer") and
+/// microbatch (-1: none); a transfer's peer device, tag and bytes (-1, -1,
+/// 0 otherwise); the arena bytes alive while it runs; and the placement's
+/// predicted milliseconds (0: none).
 struct cleave_program_site {
   const char *kernel;
   const char *op;
   const char *node;
   const char *shapes;
+  const char *phase;
+  int32_t microbatch;
+  int32_t peer;
+  int32_t tag;
+  int64_t bytes;
+  int64_t arena_in_use;
+  double predicted_ms;
 };
 
 typedef cleave_status (*cleave_program_run)(char *arena, const char *weights,
@@ -67,11 +78,12 @@ struct cleave_program {
   const cleave_program_site *sites;
 };
 
-/// Nonzero while `--profile` times every call (cleave::program::call
-/// checks it: one branch per call when off).
+/// Nonzero while `--profile` or `--trace` times every call
+/// (cleave::program::call checks it: one branch per call when off).
 extern int cleave_profile_on;
-/// Adds one call of `site` that took `seconds`.
-void cleave_profile_record(int32_t site, double seconds);
+/// Records one call of `site`, from `start_ns` to `end_ns` on the steady
+/// clock.
+void cleave_profile_record(int32_t site, int64_t start_ns, int64_t end_ns);
 /// Waits for the device's queued work (the CUDA backend's synchronize),
 /// so that a call's time is its kernel's; NULL on the CPU.
 extern cleave_status (*cleave_profile_sync)(void);
@@ -190,14 +202,16 @@ template <int32_t Site, typename... P, typename... A>
 cleave_status call(cleave_status (*kernel)(P...), const A &...args) {
   static_assert(sizeof...(P) == sizeof...(A), "wrong number of arguments");
   if (__builtin_expect(cleave_profile_on, 0)) {
-    auto start = std::chrono::steady_clock::now();
+    auto now = [] {
+      return (int64_t)std::chrono::duration_cast<std::chrono::nanoseconds>(
+                 std::chrono::steady_clock::now().time_since_epoch())
+          .count();
+    };
+    int64_t start = now();
     cleave_status status = kernel(detail::Param<P>::get(args)...);
     if (!status && cleave_profile_sync)
       status = cleave_profile_sync();
-    cleave_profile_record(
-        Site, std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                            start)
-                  .count());
+    cleave_profile_record(Site, start, now());
     return status;
   }
   return kernel(detail::Param<P>::get(args)...);

@@ -63,9 +63,16 @@ int32_t cleave_runtime_replica(void);
 
 /* Seconds this process has spent waiting for other devices (receives and
  * send completions): a run's time minus this is its busy time. The clock
- * lives in the core runtime; the transport adds to it. */
-void cleave_runtime_add_wait(double seconds);
+ * lives in the core runtime; the transport records each wait in it (from
+ * start_ns to end_ns on the steady clock; --trace shows them). */
+void cleave_runtime_record_wait(int64_t start_ns, int64_t end_ns);
 double cleave_runtime_wait_seconds(void);
+
+/* Set by the transport when it joins the job: measures, with every process
+ * of the job calling it at once, the nanoseconds to add to this process's
+ * steady clock to read device 0's, and how far off that may be (for
+ * --trace). NULL alone. */
+extern int64_t (*cleave_runtime_clock_offset)(int64_t *uncertainty_ns);
 
 #ifdef __cplusplus
 }

@@ -140,6 +140,7 @@ LogicalResult lowerFunction(func::FuncOp function, const LoweringTable &table) {
                        builder, loc,
                        rt::ViewType::get(cast<RankedTensorType>(arg.getType())),
                        arg.getArgNumber()));
+  llvm::DenseMap<Operation *, rt::SiteAttr> sites = siteAttrs(function);
   bool sends = false;
   // Results of started all-reduces: the first op that reads one waits.
   DenseSet<Value> summing;
@@ -164,16 +165,19 @@ LogicalResult lowerFunction(func::FuncOp function, const LoweringTable &table) {
                            offset.getInt()));
       continue;
     }
-    // Each call is marked with its graph op and ONNX node: the names the
-    // program's profile gives it.
-    p.loc = FusedLoc::get(builder.getContext(), {op.getLoc()},
-                          builder.getStringAttr(op.getName().getStringRef()));
+    // Each call is marked with its graph op, ONNX node and site: what the
+    // program's profile and trace say of it.
+    rt::SiteAttr site = sites.lookup(&op);
+    p.loc = FusedLoc::get(builder.getContext(), {op.getLoc()}, site);
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
         p.loc = FusedLoc::get(
             builder.getContext(),
             {NameLoc::get(builder.getStringAttr(ioName(function, i, false)))},
-            builder.getStringAttr("output"));
+            rt::SiteAttr::get(builder.getContext(),
+                              builder.getStringAttr("output"),
+                              site.getPhase(), -1, site.getArenaInUse(),
+                              builder.getF64FloatAttr(0)));
         Value output = rt::OutputOp::create(
             builder, loc,
             rt::ViewType::get(cast<RankedTensorType>(value.getType())), i);

@@ -13,6 +13,7 @@
 
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
 #include "cleave/Dialect/Runtime/IR/RuntimeDialect.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseMap.h"
 #include <functional>
@@ -138,6 +139,11 @@ private:
   std::vector<std::pair<std::function<bool(mlir::Operation *)>, LowerFn>>
       families;
 };
+
+/// What each op's calls say of it in the program's profile and trace
+/// (Sites.cpp): every op of `function`'s body, keyed by op.
+llvm::DenseMap<mlir::Operation *, rt::SiteAttr>
+siteAttrs(mlir::func::FuncOp function);
 
 void populateElementwiseLowerings(LoweringTable &table);
 void populateLinearLowerings(LoweringTable &table);

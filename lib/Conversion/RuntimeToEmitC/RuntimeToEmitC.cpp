@@ -26,10 +26,19 @@ using namespace cleave::rt;
 
 namespace {
 
-/// What the site table says of one call.
+/// What the site table says of one call (cleave_program_site).
 struct cleave_site {
-  std::string kernel, op, node, shapes;
+  std::string kernel, op, node, shapes, phase;
+  int64_t microbatch = -1, peer = -1, tag = -1, bytes = 0, arenaInUse = 0;
+  double predictedMs = 0;
 };
+
+/// Bytes of a view's tensor (booleans take one byte each).
+int64_t viewBytes(Value view) {
+  RankedTensorType type = cast<ViewType>(view.getType()).getTensorType();
+  return type.getNumElements() *
+         std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
+}
 
 std::string dimsList(ArrayRef<int64_t> dims) {
   std::string text = "{";
@@ -113,14 +122,29 @@ void ProgramEmitter::checked(Operation *op, StringRef function,
                              ValueRange operands, ArrayRef<Attribute> args) {
   // The lowering marks each call with its graph op and ONNX node
   // (cleave::rt::siteLocation).
-  cleave_site site{op->getName().stripDialect().str(),
-                   op->getName().getStringRef().str(), "",
-                   viewShapes(op->getOperands())};
+  cleave_site site;
+  site.kernel = op->getName().stripDialect().str();
+  site.op = op->getName().getStringRef().str();
+  site.shapes = viewShapes(op->getOperands());
   if (auto kernel = dyn_cast<KernelOp>(op))
     site.kernel = kernel.getCallee().str();
+  if (auto send = dyn_cast<SendOp>(op)) {
+    site.peer = send.getPeer();
+    site.tag = send.getTag();
+    site.bytes = viewBytes(send.getValue());
+  } else if (auto recv = dyn_cast<RecvOp>(op)) {
+    site.peer = recv.getPeer();
+    site.tag = recv.getTag();
+    site.bytes = viewBytes(recv.getValue());
+  }
   if (auto fused = dyn_cast<FusedLoc>(op->getLoc())) {
-    if (auto origin = dyn_cast_or_null<StringAttr>(fused.getMetadata()))
-      site.op = origin.getValue().str();
+    if (auto info = dyn_cast_or_null<SiteAttr>(fused.getMetadata())) {
+      site.op = info.getOp().str();
+      site.phase = info.getPhase().str();
+      site.microbatch = info.getMicrobatch();
+      site.arenaInUse = info.getArenaInUse();
+      site.predictedMs = info.getPredictedMs().getValueAsDouble();
+    }
     for (Location inner : fused.getLocations())
       if (auto name = dyn_cast<NameLoc>(inner)) {
         site.node = name.getName().str();
@@ -141,9 +165,14 @@ std::string ProgramEmitter::siteTable() const {
   for (const cleave_site &site : sites)
     text += "\n  {" + cStringLiteral(site.kernel) + ", " +
             cStringLiteral(site.op) + ", " + cStringLiteral(site.node) + ", " +
-            cStringLiteral(site.shapes) + "},";
+            cStringLiteral(site.shapes) + ", " + cStringLiteral(site.phase) +
+            llvm::formatv(", {0}, {1}, {2}, {3}, {4}, {5:e6}}", site.microbatch,
+                          site.peer, site.tag, site.bytes, site.arenaInUse,
+                          site.predictedMs)
+                .str() +
+            ",";
   if (sites.empty())
-    text += "{nullptr, nullptr, nullptr, nullptr}";
+    text += "{nullptr, nullptr, nullptr, nullptr, nullptr, -1, -1, -1, 0, 0, 0}";
   return text + "\n}";
 }
 

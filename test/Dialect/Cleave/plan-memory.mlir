@@ -3,7 +3,10 @@
 
 // A chain of same-size elementwise ops runs in one buffer, in place; each
 // result dies at the next op.
+// The bytes in use at each op (the trace's arena counter): one buffer
+// throughout, the returned value's to the end.
 // CHECK-LABEL: func.func @chain
+// CHECK-SAME:    cleave.arena_in_use = array<i64: 64, 64, 64, 64>
 // CHECK-SAME:    cleave.arena_size = 64 : i64
 // CHECK:         cleave.relu {{.*}}cleave.arena_offsets = array<i64: 0>
 // CHECK-NOT:     cleave.in_place
@@ -29,6 +32,7 @@ func.func @chain(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
 // sigmoid and the add, so the sigmoid gets its own buffer; the add then
 // reuses %0's, which dies there.
 // CHECK-LABEL: func.func @fan_out
+// CHECK-SAME:    cleave.arena_in_use = array<i64: 64, 128, 128, 64>
 // CHECK-SAME:    cleave.arena_size = 128 : i64
 // CHECK:         cleave.relu {{.*}}array<i64: 0>
 // CHECK:         cleave.sigmoid {{.*}}cleave.arena_offsets = array<i64: 64>}

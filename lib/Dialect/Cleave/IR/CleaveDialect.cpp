@@ -62,6 +62,15 @@ LogicalResult CleaveDialect::verifyOperationAttribute(Operation *op,
              << "'" << name << "' must list one offset per result";
     return success();
   }
+  if (name == "cleave.arena_in_use") {
+    // The arena bytes alive at each op of a planned function.
+    auto bytes = dyn_cast<DenseI64ArrayAttr>(attr.getValue());
+    if (!bytes ||
+        llvm::any_of(bytes.asArrayRef(), [](int64_t b) { return b < 0; }))
+      return op->emitError()
+             << "'" << name << "' must list non-negative byte counts";
+    return success();
+  }
   if (name == "cleave.in_place") {
     if (!isa<UnitAttr>(attr.getValue()))
       return op->emitError() << "'" << name << "' must be a unit attribute";

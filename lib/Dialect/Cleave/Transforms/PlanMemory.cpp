@@ -11,6 +11,7 @@
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/Support/MathExtras.h"
 
 namespace cleave::graph {
 #define GEN_PASS_DEF_PLANMEMORYPASS
@@ -27,6 +28,24 @@ namespace {
 struct Buffer {
   int64_t size = 0, first = 0, last = 0;
 };
+
+/// The arena bytes alive at each of `steps` steps (a buffer counts from
+/// its first step to its last, rounded up to the alignment): what a trace
+/// shows as the arena in use while each op runs.
+SmallVector<int64_t> bytesInUse(ArrayRef<Buffer> buffers, int64_t steps,
+                                int64_t alignment) {
+  SmallVector<int64_t> change(steps + 1, 0);
+  for (const Buffer &buffer : buffers) {
+    int64_t bytes = llvm::alignTo(buffer.size, alignment);
+    change[std::min(buffer.first, steps)] += bytes;
+    change[std::min(buffer.last + 1, steps)] -= bytes;
+  }
+  SmallVector<int64_t> inUse(steps);
+  int64_t alive = 0;
+  for (int64_t step = 0; step < steps; ++step)
+    inUse[step] = alive += change[step];
+  return inUse;
+}
 
 struct PlanMemoryPass
     : public cleave::graph::impl::PlanMemoryPassBase<PlanMemoryPass> {
@@ -130,6 +149,8 @@ struct PlanMemoryPass
       op.setAttr(kArenaOffsetsAttr, builder.getDenseI64ArrayAttr(offsets));
     }
     function->setAttr(kArenaSizeAttr, builder.getI64IntegerAttr(plan.size));
+    function->setAttr(kArenaInUseAttr,
+                      builder.getDenseI64ArrayAttr(bytesInUse(buffers, end, alignment)));
   }
 };
 

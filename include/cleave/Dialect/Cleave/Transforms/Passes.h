@@ -24,6 +24,8 @@ std::unique_ptr<mlir::Pass> createPlacePass(const PlacePassOptions &options,
 inline constexpr llvm::StringLiteral kArenaOffsetsAttr = "cleave.arena_offsets";
 inline constexpr llvm::StringLiteral kArenaSizeAttr = "cleave.arena_size";
 inline constexpr llvm::StringLiteral kInPlaceAttr = "cleave.in_place";
+/// On the function: the arena bytes alive at each op, by its position.
+inline constexpr llvm::StringLiteral kArenaInUseAttr = "cleave.arena_in_use";
 /// Attribute names the weights layout writes.
 inline constexpr llvm::StringLiteral kWeightOffsetAttr = "cleave.weight_offset";
 inline constexpr llvm::StringLiteral kWeightsSizeAttr = "cleave.weights_size";

@@ -21,7 +21,8 @@ namespace cleave::graph {
 inline constexpr llvm::StringLiteral kDeviceAttr = "cleave.device";
 /// The placement's predicted time of one run, in milliseconds: on a placed
 /// @main one entry per device of the machine, on a device's function (after
-/// cleave-split-devices) that device's.
+/// cleave-split-devices) that device's; on an op, its own time on its
+/// device.
 inline constexpr llvm::StringLiteral kPredictedMsAttr = "cleave.predicted_ms";
 
 struct PlacementProblem {

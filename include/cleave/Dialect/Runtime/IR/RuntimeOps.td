@@ -58,6 +58,25 @@ def CleaveRt_IoAttr : AttrDef<CleaveRt_Dialect, "Io"> {
   let assemblyFormat = "`<` $name `,` $type `>`";
 }
 
+def CleaveRt_SiteAttr : AttrDef<CleaveRt_Dialect, "Site"> {
+  let mnemonic = "site";
+  let summary = "what a call's profile and trace say of it";
+  let description = [{
+    The metadata of a call's FusedLoc (its graph op's location inside):
+    the graph op it computes; for a training step, its phase ("forward",
+    "backward", or "optimizer": gradient sums, all-reduces and updates; ""
+    otherwise) and microbatch (-1: the whole step); the arena bytes alive
+    while it runs; and the placement's predicted time (0: none).
+  }];
+  let parameters = (ins "::mlir::StringAttr":$op, "::mlir::StringAttr":$phase,
+                        "int64_t":$microbatch, "int64_t":$arena_in_use,
+                        "::mlir::FloatAttr":$predicted_ms);
+  let assemblyFormat = [{
+    `<` $op `,` `phase` `=` $phase `,` `microbatch` `=` $microbatch `,`
+    `arena` `=` $arena_in_use `,` `predicted_ms` `=` $predicted_ms `>`
+  }];
+}
+
 def CleaveRt_IoArray : TypedArrayAttrBase<CleaveRt_IoAttr, "inputs or outputs">;
 
 def CleaveRt_ProgramOp : CleaveRt_Op<"program",

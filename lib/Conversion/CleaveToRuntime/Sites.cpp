@@ -1,0 +1,96 @@
+//===- Sites.cpp - what each call's profile and trace say of it -----------===//
+//
+// A training step's ops carry what autodiff and gradient accumulation made
+// them: `cleave.op_index` (forward), `cleave.backward_of` (backward) and
+// `cleave.microbatch`. The ops they do not mark take their phase from what
+// they read: an op that reads a gradient belongs to its microbatch's
+// backward pass if it has one (the sum of its gradients into the step's),
+// else to the update (all-reduces, the optimizer); a send is labelled as the op that made
+// its value, a receive as the first op that reads it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Lowering.h"
+#include "cleave/Dialect/Cleave/Transforms/Passes.h"
+#include "cleave/Dialect/Cleave/Transforms/Placement.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+using namespace mlir;
+using namespace cleave::graph;
+
+namespace cleave::lowering {
+
+namespace {
+
+struct Label {
+  StringRef phase;
+  int64_t microbatch = -1;
+};
+
+int64_t microbatchOf(Operation *op) {
+  auto index = op->getAttrOfType<IntegerAttr>(kMicrobatchAttr);
+  return index ? index.getInt() : -1;
+}
+
+} // namespace
+
+llvm::DenseMap<Operation *, rt::SiteAttr> siteAttrs(func::FuncOp function) {
+  Block &body = function.getBody().front();
+  bool training = llvm::any_of(body, [](Operation &op) {
+    return op.hasAttr(kOpIndexAttr) || op.hasAttr(kBackwardOfAttr);
+  });
+  llvm::DenseMap<Operation *, Label> labels;
+  if (training) {
+    for (Operation &op : body) {
+      Label &label = labels[&op];
+      label.microbatch = microbatchOf(&op);
+      if (op.hasAttr(kBackwardOfAttr)) {
+        label.phase = "backward";
+        continue;
+      }
+      if (op.hasAttr(kOpIndexAttr)) {
+        label.phase = "forward";
+        continue;
+      }
+      label.phase = "forward"; // Leaves: slices of the inputs, masks.
+      for (Value operand : op.getOperands()) {
+        Operation *def = operand.getDefiningOp();
+        // Constants run nothing (CSE may have merged one of each phase).
+        if (!def || isWeights(def) || !labels.count(def))
+          continue;
+        const Label &from = labels[def];
+        if (isa<SendOp>(op)) {
+          label = from;
+          break;
+        }
+        // A microbatch's gradient sum is part of its backward pass.
+        if (from.phase != "forward")
+          label.phase = label.microbatch >= 0 ? "backward" : "optimizer";
+      }
+    }
+    for (Operation &op : body)
+      if (isa<RecvOp>(op))
+        for (Operation *user : op.getUsers())
+          if (labels.count(user) && !isa<SendOp>(user)) {
+            labels[&op] = labels[user];
+            break;
+          }
+  }
+
+  // The arena in use at each op, by position (cleave-plan-memory).
+  auto inUse = function->getAttrOfType<DenseI64ArrayAttr>(kArenaInUseAttr);
+  llvm::DenseMap<Operation *, rt::SiteAttr> sites;
+  MLIRContext *context = function.getContext();
+  for (auto [step, op] : llvm::enumerate(body)) {
+    Label label = labels.lookup(&op);
+    auto predicted = op.getAttrOfType<FloatAttr>(kPredictedMsAttr);
+    sites[&op] = rt::SiteAttr::get(
+        context, StringAttr::get(context, op.getName().getStringRef()),
+        StringAttr::get(context, label.phase), label.microbatch,
+        inUse && (int64_t)step < inUse.size() ? inUse[step] : 0,
+        predicted ? predicted : FloatAttr::get(Float64Type::get(context), 0));
+  }
+  return sites;
+}
+
+} // namespace cleave::lowering
