@@ -7,7 +7,9 @@
 #include "cleave/Target/TargetBackend.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
+#include <chrono>
 #include "llvm/Support/Error.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
 
@@ -89,17 +91,45 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef modelPath,
   if (options.pipeline.training.enabled)
     import.batchSplit = int64_t(options.pipeline.training.microbatches) *
                         options.pipeline.training.replicas;
+  // Each step says when it is done, with the time since the start.
+  auto start = std::chrono::steady_clock::now();
+  auto say = [&](const Twine &line) {
+    if (options.progress)
+      options.progress(
+          llvm::formatv("[{0,6:f1} s] ",
+                        std::chrono::duration<double>(
+                            std::chrono::steady_clock::now() - start)
+                            .count())
+              .str() +
+          line);
+  };
+  auto opCount = [](ModuleOp module) {
+    size_t ops = 0;
+    module.walk([&](Operation *) { ++ops; });
+    return ops;
+  };
   OwningOpRef<ModuleOp> module =
       onnx_import::importOnnxFile(modelPath, context, import);
   if (!module)
     return failure();
-  if (options.phase != Phase::Import) {
+  say("imported " + llvm::sys::path::filename(modelPath) + " (" +
+      Twine(opCount(*module)) + " ops)");
+  // The pipeline phase by phase, so that a long compile says where it is
+  // (a bundle's lowering is the bundle writer's).
+  Phase last = options.phase == Phase::Bundle ? Phase::Planned : options.phase;
+  for (Phase phase = Phase::Graph; phase <= last;
+       phase = Phase((int)phase + 1)) {
     PassManager pm(&context);
-    pipelines::buildCleavePipeline(pm, options.pipeline, Phase::Import,
-                                   options.phase);
+    pipelines::buildCleavePipeline(pm, options.pipeline, Phase((int)phase - 1),
+                                   phase);
+    if (pm.size() == 0)
+      continue;
     if (failed(pm.run(*module)))
       return failure();
+    say(pipelines::phaseName(phase) + " (" + Twine(opCount(*module)) +
+        " ops)");
   }
+
   if (options.phase == Phase::Bundle) {
     target::BundleOptions bundle;
     bundle.outputDir = options.output;
@@ -110,6 +140,7 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef modelPath,
                            ? llvm::sys::path::stem(modelPath).str()
                            : options.modelName;
     bundle.modelPath = modelPath.str();
+    bundle.progress = say;
     if (failed(target::writeBundle(*module, *options.pipeline.target, bundle)))
       return failure();
   } else if (failed(writeModule(*module, options))) {

@@ -5,7 +5,10 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Program.h"
+#include <chrono>
+#include <thread>
 
 using namespace mlir;
 
@@ -62,26 +65,84 @@ std::string registeredTargetNames() {
   return text;
 }
 
-LogicalResult runBuildCommand(ModuleOp module, ArrayRef<StringRef> args,
-                              StringRef logPath, const Twine &what) {
-  std::optional<StringRef> redirects[] = {std::nullopt, logPath, logPath};
-  std::string message;
-  int rc = llvm::sys::ExecuteAndWait(args.front(), args, std::nullopt,
-                                     redirects, 0, 0, &message);
-  if (rc == 0)
+LogicalResult runBuildCommands(ModuleOp module,
+                               ArrayRef<BuildCommand> commands,
+                               const Progress &progress) {
+  size_t parallel = std::max(1u, std::thread::hardware_concurrency());
+  struct Running {
+    llvm::sys::ProcessInfo process;
+    size_t command;
+  };
+  std::vector<Running> running;
+  std::optional<size_t> failed;
+  std::string failure;
+  size_t next = 0, done = 0;
+  while (next < commands.size() || !running.empty()) {
+    // Start more while there are cores free (and nothing failed).
+    while (!failed && next < commands.size() && running.size() < parallel) {
+      const BuildCommand &command = commands[next];
+      SmallVector<StringRef> args(command.args.begin(), command.args.end());
+      std::optional<StringRef> redirects[] = {std::nullopt,
+                                              StringRef(command.log),
+                                              StringRef(command.log)};
+      std::string message;
+      bool notStarted = false;
+      llvm::sys::ProcessInfo process = llvm::sys::ExecuteNoWait(
+          args.front(), args, std::nullopt, redirects, 0, &message,
+          &notStarted);
+      if (notStarted) {
+        failed = next;
+        failure = message;
+        break;
+      }
+      running.push_back({process, next++});
+    }
+    if (running.empty())
+      break;
+    // Poll them until one ends (builds take seconds; a poll, microseconds).
+    std::string message;
+    llvm::sys::ProcessInfo finished;
+    auto it = running.end();
+    while (it == running.end()) {
+      for (it = running.begin(); it != running.end(); ++it) {
+        finished = llvm::sys::Wait(it->process, /*SecondsToWait=*/0, &message);
+        if (finished.Pid != 0)
+          break;
+      }
+      if (it == running.end())
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    size_t index = it->command;
+    running.erase(it);
+    if (finished.ReturnCode != 0) {
+      if (!failed) {
+        failed = index;
+        failure = message.empty()
+                      ? "exit " + std::to_string(finished.ReturnCode)
+                      : message;
+      }
+      continue;
+    }
+    llvm::sys::fs::remove(commands[index].log);
+    ++done;
+    if (progress)
+      progress("built " + commands[index].what + " (" + Twine(done) + " of " +
+               Twine(commands.size()) + ")");
+  }
+  if (!failed)
     return success();
+  const BuildCommand &command = commands[*failed];
   std::string log;
-  if (auto buffer = llvm::MemoryBuffer::getFile(logPath)) {
+  if (auto buffer = llvm::MemoryBuffer::getFile(command.log)) {
     StringRef text = (*buffer)->getBuffer();
     log =
         text.size() <= 4000
             ? text.str()
             : (text.take_front(2000) + "\n...\n" + text.take_back(2000)).str();
   }
-  return module.emitError()
-         << "building " << what << " failed ("
-         << (message.empty() ? "exit " + std::to_string(rc) : message) << "):\n"
-         << log;
+  return module.emitError() << "building " << command.what << " failed ("
+                            << failure << "):\n"
+                            << log;
 }
 
 } // namespace cleave::target

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks a `cleave-run --profile=<file>` against the bundle it ran.
 
-Each device program's calls are the `cleave::program::call<site>` of its
+Each device program's calls are the `cleave::program::call(site, ...)` of its
 generated source, so the profile must hold every one of those sites, each
 called once per microbatch of every timed run, named by the graph op and
 the model's ONNX node it came from, with a positive time.
@@ -40,7 +40,7 @@ def main():
         with open(os.path.join(args.bundle, program + ".cc")) as f:
             source = f.read()
         expected = {int(s) for s in
-                    re.findall(r"cleave::program::call<(\d+)>", source)}
+                    re.findall(r"cleave::program::call\((\d+), ", source)}
         sites = {s["site"]: s for s in profile["sites"]}
         if profile["runs"] != args.runs:
             failures.append(f"{program}: {profile['runs']} runs, "

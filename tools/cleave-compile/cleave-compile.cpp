@@ -192,6 +192,11 @@ cl::opt<bool> debugInfo(
              "later phase reading it keeps the names of reports and "
              "profiles (cleave-opt: --mlir-print-debuginfo)"),
     cl::init(false), cl::cat(compileCategory));
+cl::opt<bool> verbose(
+    "verbose",
+    cl::desc("Print a line per phase and per device built, with the time "
+             "so far (the default when stderr is a terminal)"),
+    cl::init(false), cl::cat(compileCategory));
 int fail(const llvm::Twine &message) {
   llvm::errs() << "cleave-compile: error: " << message << "\n";
   return 1;
@@ -385,6 +390,10 @@ int main(int argc, char **argv) {
   options.output = outputPath;
   options.elideWeights = elideWeights;
   options.debugInfo = debugInfo;
+  if (verbose || llvm::errs().is_displayed())
+    options.progress = [](const llvm::Twine &line) {
+      llvm::errs() << "cleave-compile: " << line << "\n";
+    };
 
   OwningOpRef<ModuleOp> module;
   if (failed(cleave::compiler::compileModel(*context, inputPath, options,

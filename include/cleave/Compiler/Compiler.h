@@ -13,6 +13,7 @@
 
 #include "cleave/Import/ONNX/ImportOptions.h"
 #include "cleave/Pipelines/Pipelines.h"
+#include "cleave/Target/TargetBackend.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -38,6 +39,9 @@ struct CompileOptions {
   bool debugInfo = false;
   /// The manifest's model name (default: the model file's stem).
   std::string modelName;
+  /// Where a long compile says how far it is: a line per phase, then per
+  /// device built (cleave-compile --verbose, or stderr on a terminal).
+  target::Progress progress;
 };
 
 /// A context with every dialect and interface the compiler uses.

@@ -196,10 +196,11 @@ template <typename T> struct Param<const T *> {
 } // namespace detail
 
 /// Calls `kernel` with the generated arguments: the C++ compiler checks
-/// each one against the kernel's declaration (Kernels.def). `Site` is the
-/// call's index in the program's site table, for the profile.
-template <int32_t Site, typename... P, typename... A>
-cleave_status call(cleave_status (*kernel)(P...), const A &...args) {
+/// each one against the kernel's declaration (Kernels.def). `site` is the
+/// call's index in the program's site table, for the profile and trace.
+template <typename... P, typename... A>
+cleave_status call(int32_t site, cleave_status (*kernel)(P...),
+                   const A &...args) {
   static_assert(sizeof...(P) == sizeof...(A), "wrong number of arguments");
   if (__builtin_expect(cleave_profile_on, 0)) {
     auto now = [] {
@@ -211,7 +212,7 @@ cleave_status call(cleave_status (*kernel)(P...), const A &...args) {
     cleave_status status = kernel(detail::Param<P>::get(args)...);
     if (!status && cleave_profile_sync)
       status = cleave_profile_sync();
-    cleave_profile_record(Site, start, now());
+    cleave_profile_record(site, start, now());
     return status;
   }
   return kernel(detail::Param<P>::get(args)...);

@@ -12,12 +12,11 @@
 #ifndef CLEAVE_TARGET_BUNDLE_H
 #define CLEAVE_TARGET_BUNDLE_H
 
+#include "cleave/Target/TargetBackend.h"
 #include "mlir/IR/BuiltinOps.h"
 #include <string>
 
 namespace cleave::target {
-
-class TargetBackend;
 
 struct BundleOptions {
   /// The folder to create (replaced if it already holds a bundle).
@@ -32,6 +31,8 @@ struct BundleOptions {
   /// The ONNX file compiled: a training bundle keeps a copy (model.onnx),
   /// from which `cleave-run --export-onnx` writes the trained model.
   std::string modelPath;
+  /// Where the writer says how far it is (sources, each device built).
+  Progress progress;
 };
 
 /// Writes the bundle of `module`, planned for `target` (its @device_0 ...

@@ -14,11 +14,16 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace cleave::target {
+
+/// Where a long compile says how far it is: one short line per step
+/// (nothing when empty).
+using Progress = std::function<void(const llvm::Twine &line)>;
 
 /// What a bundle's devices are, for the target's build step.
 struct BundleLayout {
@@ -30,6 +35,8 @@ struct BundleLayout {
   bool buildExecutables = true;
   /// Data-parallel replicas of every device (training with --dp).
   size_t replicas = 1;
+  /// Where the build says which devices are done.
+  Progress progress;
   /// Whether the devices run as one MPI job (several devices or replicas).
   bool multiDevice() const { return devices > 1 || replicas > 1; }
   /// `file` inside the folder.
@@ -87,13 +94,22 @@ std::vector<const TargetBackend *> registeredTargetBackends();
 /// "cpu, cuda": the registered names, for messages.
 std::string registeredTargetNames();
 
-/// Runs a build command with its output in `logPath`; on failure, the
-/// error names `what` and quotes the log (its start, with the first
-/// compiler error, and its end, with the linker's).
-mlir::LogicalResult runBuildCommand(mlir::ModuleOp module,
-                                    llvm::ArrayRef<llvm::StringRef> args,
-                                    llvm::StringRef logPath,
-                                    const llvm::Twine &what);
+/// One command of a build: its arguments (the program first), the file
+/// its output goes to (removed when it succeeds), and what it builds, for
+/// messages ("device_1").
+struct BuildCommand {
+  std::vector<std::string> args;
+  std::string log;
+  std::string what;
+};
+
+/// Runs the commands, as many at once as the machine has cores, and says
+/// each one done to `progress`; on a failure, waits for the others and
+/// reports the first failure's `what` with its log quoted (its start, with
+/// the first compiler error, and its end, with the linker's).
+mlir::LogicalResult runBuildCommands(mlir::ModuleOp module,
+                                     llvm::ArrayRef<BuildCommand> commands,
+                                     const Progress &progress);
 
 } // namespace cleave::target
 

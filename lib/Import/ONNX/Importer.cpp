@@ -624,8 +624,11 @@ LogicalResult GraphImporter::checkOutputType(const onnx::ValueInfoProto &output,
   for (int i = 0; !mismatch && i < tensor.shape().dim_size(); ++i) {
     // Imported for one microbatch, the batch axis is a part of the one
     // declared.
+    // A negative dim_value (paddle2onnx writes -1) is unknown, as
+    // onnxruntime reads it.
     int64_t split = i == 0 ? options.batchSplit : 1;
     mismatch = tensor.shape().dim(i).has_dim_value() &&
+               tensor.shape().dim(i).dim_value() >= 0 &&
                tensor.shape().dim(i).dim_value() !=
                    computed.getDimSize(i) * split;
   }

@@ -23,8 +23,8 @@ namespace cleave::target {
 namespace {
 
 #ifdef CLEAVE_HAVE_CUDA
-/// build.sh of a CUDA bundle: builds device_0 ... device_{k-1} from their
-/// .cu sources with nvcc. The defaults are this compiler's runtime; elsewhere,
+/// build.sh of a CUDA bundle: builds device_0 ... device_{k-1} (or the
+/// devices it is given) from their .cu sources with nvcc. The defaults are this compiler's runtime; elsewhere,
 /// CLEAVE_INCLUDE_DIR names Cleave's include/ folder and CLEAVE_LIB_DIR a
 /// folder holding the runtime libraries (and libdnnl).
 std::string cudaBuildScript(size_t devices, bool mpi) {
@@ -60,10 +60,12 @@ else
   arch="-gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90"
 fi
 )sh";
-  text += "for device in";
+  // The devices named on the command line (cleave-compile builds each on
+  // its own, side by side), else all of them.
+  text += "all=(";
   for (size_t k = 0; k < devices; ++k)
-    text += " device_" + std::to_string(k);
-  text += "; do\n";
+    text += (k ? " device_" : "device_") + std::to_string(k);
+  text += ")\nfor device in \"${@:-${all[@]}}\"; do\n";
   text += std::string("  \"$nvcc\" -O2 -std=c++17 $arch") +
           (mpi ? " -ccbin mpicxx" : "") +
           " -Xcompiler -fopenmp -I\"$include\" \"$device.cu\" " +
@@ -119,13 +121,15 @@ public:
     llvm::ErrorOr<std::string> bash = llvm::sys::findProgramByName("bash");
     if (!bash)
       return module.emitError("cannot find bash to run the bundle's build.sh");
-    std::string log = bundle.path("build.log");
-    StringRef args[] = {*bash, script};
-    if (failed(
-            runBuildCommand(module, args, log, "the CUDA device executables")))
-      return failure();
-    llvm::sys::fs::remove(log);
-    return success();
+    // One build.sh per device, side by side, one per core.
+    std::vector<BuildCommand> commands;
+    for (size_t k = 0; k < bundle.devices; ++k) {
+      std::string name = "device_" + std::to_string(k);
+      commands.push_back({{*bash, script, name},
+                          bundle.path(name + ".build.log"),
+                          name});
+    }
+    return runBuildCommands(module, commands, bundle.progress);
 #else
     if (!bundle.buildExecutables)
       return success();

@@ -12,8 +12,8 @@ func.func @main(%x: tensor<2x4xf32> {cleave.name = "x"}) -> (tensor<2x3xf32> {cl
 }
 
 // CHECK: #include "cleave/Runtime/CudaProgram.h"
-// CHECK: cleave::program::call<{{[0-9]+}}>(cleave_cuda_matmul,
-// CHECK: cleave::program::call<{{[0-9]+}}>(cleave_cuda_unary, CLEAVE_UNARY_RELU,
+// CHECK: cleave::program::call({{[0-9]+}}, cleave_cuda_matmul,
+// CHECK: cleave::program::call({{[0-9]+}}, cleave_cuda_unary, CLEAVE_UNARY_RELU,
 // CHECK: = cleave_cuda_device_main({{v[0-9]+}}, {{v[0-9]+}}, program, CLEAVE_PRECISION_BF16);
 // PRECISION: error: unknown precision 'fp8'; expected fp32, tf32, fp16 or bf16
 // TARGET: error: unknown target 'tpu'; expected cpu or cuda

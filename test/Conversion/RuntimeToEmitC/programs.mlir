@@ -36,15 +36,15 @@ cleave_rt.program @device_0 attributes {arena_size = 64 : i64, weights_size = 64
 // CHECK: %[[A:.*]] = call_opaque "cleave::program::view"(%[[ARENA]])
 // CHECK: %[[C:.*]] = call_opaque "cleave::program::view"(%[[ARENA]])
 // CHECK: call_opaque "cleave::program::window"() {args = [#emitc.opaque<"{2}">, #emitc.opaque<"{1}">, #emitc.opaque<"{1}">, #emitc.opaque<"{0}">, #emitc.opaque<"{1}">, 1 : i32]}
-// CHECK: %[[S:.*]] = call_opaque "cleave::program::call"(%[[X]], %[[W]], %[[A]]) {args = [#emitc.opaque<"cleave_cpu_binary">, #emitc.opaque<"CLEAVE_BINARY_ADD">, 0 : index, 1 : index, 2 : index], template_args = [{{[0-9]+}} : i32]}
+// CHECK: %[[S:.*]] = call_opaque "cleave::program::call"(%[[X]], %[[W]], %[[A]]) {args = [{{[0-9]+}} : i32, #emitc.opaque<"cleave_cpu_binary">, #emitc.opaque<"CLEAVE_BINARY_ADD">, 0 : index, 1 : index, 2 : index]}
 // CHECK: call_opaque "CLEAVE_PROGRAM_CHECK"(%[[S]])
-// CHECK: call_opaque "cleave::program::call"(%[[X]], %[[A]]) {args = [#emitc.opaque<"cleave_cpu_resize">, 0 : index, #emitc.opaque<"std::array<float, 2>{1.000000000e+00f, 2.000000000e+00f}">, 1 : i32, #emitc.opaque<"CLEAVE_RESIZE_HALF_PIXEL">, #emitc.opaque<"CLEAVE_NEAREST_FLOOR">, 1 : index], template_args = [{{[0-9]+}} : i32]}
-// CHECK: call_opaque "cleave::program::call"(%[[X]], %[[W]], %[[A]]) {args = [#emitc.opaque<"cleave_cpu_gemm">, 0 : index, 1 : index, #emitc.opaque<"nullptr">, 1.000000e+00 : f32, 0.000000e+00 : f32, 0 : i32, 1 : i32, 2 : index], template_args = [{{[0-9]+}} : i32]}
+// CHECK: call_opaque "cleave::program::call"(%[[X]], %[[A]]) {args = [{{[0-9]+}} : i32, #emitc.opaque<"cleave_cpu_resize">, 0 : index, #emitc.opaque<"std::array<float, 2>{1.000000000e+00f, 2.000000000e+00f}">, 1 : i32, #emitc.opaque<"CLEAVE_RESIZE_HALF_PIXEL">, #emitc.opaque<"CLEAVE_NEAREST_FLOOR">, 1 : index]}
+// CHECK: call_opaque "cleave::program::call"(%[[X]], %[[W]], %[[A]]) {args = [{{[0-9]+}} : i32, #emitc.opaque<"cleave_cpu_gemm">, 0 : index, 1 : index, #emitc.opaque<"nullptr">, 1.000000e+00 : f32, 0.000000e+00 : f32, 0 : i32, 1 : i32, 2 : index]}
 // CHECK: %[[L:.*]] = call_opaque "cleave::program::tensors"(%[[X]], %[[A]]) : (!emitc.opaque<"cleave_tensor">, !emitc.opaque<"cleave_tensor">) -> !emitc.opaque<"std::array<const cleave_tensor *, 2>">
-// CHECK: call_opaque "cleave::program::call"(%[[X]], %[[A]], %[[C]], %[[L]]) {args = [#emitc.opaque<"cleave_cpu_concat">, 3 : index, 2 : i32, 0 : i32, 2 : index], template_args = [{{[0-9]+}} : i32]}
-// CHECK: call_opaque "cleave::program::call"(%[[X]], %[[A]]) {args = [#emitc.opaque<"cleave_cpu_transpose">, 0 : index, #emitc.opaque<"std::array<int64_t, 2>{1, 0}">, 1 : index], template_args = [{{[0-9]+}} : i32]}
+// CHECK: call_opaque "cleave::program::call"(%[[X]], %[[A]], %[[C]], %[[L]]) {args = [{{[0-9]+}} : i32, #emitc.opaque<"cleave_cpu_concat">, 3 : index, 2 : i32, 0 : i32, 2 : index]}
+// CHECK: call_opaque "cleave::program::call"(%[[X]], %[[A]]) {args = [{{[0-9]+}} : i32, #emitc.opaque<"cleave_cpu_transpose">, 0 : index, #emitc.opaque<"std::array<int64_t, 2>{1, 0}">, 1 : index]}
 // CHECK: %[[Y:.*]] = call_opaque "cleave::program::at"(%[[OUT]]) {args = [0 : index, 0]}
-// CHECK: call_opaque "cleave::program::call"(%[[A]], %[[Y]]) {args = [#emitc.opaque<"cleave_cpu_copy">, 0 : index, 1 : index], template_args = [{{[0-9]+}} : i32]}
+// CHECK: call_opaque "cleave::program::call"(%[[A]], %[[Y]]) {args = [{{[0-9]+}} : i32, #emitc.opaque<"cleave_cpu_copy">, 0 : index, 1 : index]}
 // CHECK: emitc.global static const @kInputs : !emitc.array<1x!emitc.opaque<"cleave_program_io">> = #emitc.opaque<"{\0A  {\22x\22, CLEAVE_DTYPE_F32, 2, {2, 2}},\0A}">
 // CHECK: emitc.global static const @kOutputs
 // CHECK: emitc.global static const @program : !emitc.opaque<"cleave_program"> = #emitc.opaque<"{\22device_0\22, 64, 64, 1, kInputs, 1, kOutputs, cleave_run_device_0, 1, 6, kSites}">
@@ -54,10 +54,10 @@ cleave_rt.program @device_0 attributes {arena_size = 64 : i64, weights_size = 64
 
 // CPP: cleave_status cleave_run_device_0(char* {{v[0-9]+}}, const char* {{v[0-9]+}}, const cleave_tensor* {{v[0-9]+}}, const cleave_tensor* {{v[0-9]+}}) {
 // CPP: cleave_window {{v[0-9]+}} = cleave::program::window({2}, {1}, {1}, {0}, {1}, 1);
-// CPP: cleave_status [[S:v[0-9]+]] = cleave::program::call<2>(cleave_cpu_gemm, [[X:v[0-9]+]], [[W:v[0-9]+]], nullptr, 1.000000000e+00f, 0.0e+00f, 0, 1, [[A:v[0-9]+]]);
+// CPP: cleave_status [[S:v[0-9]+]] = cleave::program::call(2, cleave_cpu_gemm, [[X:v[0-9]+]], [[W:v[0-9]+]], nullptr, 1.000000000e+00f, 0.0e+00f, 0, 1, [[A:v[0-9]+]]);
 // CPP-NEXT: CLEAVE_PROGRAM_CHECK([[S]]);
 // CPP: std::array<const cleave_tensor *, 2> [[L:v[0-9]+]] = cleave::program::tensors([[X]], [[A]]);
-// CPP: cleave::program::call<{{[0-9]+}}>(cleave_cpu_concat, [[L]], 2, 0, {{v[0-9]+}});
+// CPP: cleave::program::call({{[0-9]+}}, cleave_cpu_concat, [[L]], 2, 0, {{v[0-9]+}});
 // Every call has a site: what the profile and trace name it by (the graph
 // op, ONNX node and #cleave_rt.site the lowering marks it with, and its
 // views' shapes): kernel, op, node, shapes, phase, microbatch, peer, tag,
@@ -84,9 +84,9 @@ cleave_rt.program @device_1 attributes {arena_size = 64 : i64, weights_size = 0 
 }
 
 // RANK-LABEL: emitc.func @cleave_run_device_1(
-// RANK: call_opaque "cleave::program::call"(%{{.*}}) {args = [#emitc.opaque<"cleave_transport_recv">, 0 : index, 0 : i32, 3 : i32], template_args = [{{[0-9]+}} : i32]}
-// RANK: call_opaque "cleave::program::call"(%{{.*}}) {args = [#emitc.opaque<"cleave_transport_send">, 0 : index, 2 : i32, 4 : i32], template_args = [{{[0-9]+}} : i32]}
-// RANK: call_opaque "cleave::program::call"() {args = [#emitc.opaque<"cleave_transport_wait_sends">], template_args = [{{[0-9]+}} : i32]}
+// RANK: call_opaque "cleave::program::call"(%{{.*}}) {args = [{{[0-9]+}} : i32, #emitc.opaque<"cleave_transport_recv">, 0 : index, 0 : i32, 3 : i32]}
+// RANK: call_opaque "cleave::program::call"(%{{.*}}) {args = [{{[0-9]+}} : i32, #emitc.opaque<"cleave_transport_send">, 0 : index, 2 : i32, 4 : i32]}
+// RANK: call_opaque "cleave::program::call"() {args = [{{[0-9]+}} : i32, #emitc.opaque<"cleave_transport_wait_sends">]}
 // A transfer's site has its peer, tag and bytes.
 // RANK: emitc.global static const @kSites : !emitc.array<3x!emitc.opaque<"cleave_program_site">> = #emitc.opaque<"{\0A  {\22recv\22, \22cleave_rt.recv\22, \22\22, \222\22, \22\22, -1, 0, 3, 8, 0, 0.000000e+00},\0A  {\22send\22, \22cleave_rt.send\22, \22\22, \222\22, \22\22, -1, 2, 4, 8, 0, 0.000000e+00},
 // RANK: emitc.global static const @kInputs : !emitc.array<1x!emitc.opaque<"cleave_program_io">> = #emitc.opaque<"{{[{][{]}}nullptr, CLEAVE_DTYPE_INVALID, 0, {}}\0A}">
@@ -106,13 +106,13 @@ cleave_rt.program @device_0 attributes {arena_size = 64 : i64, weights_size = 0 
   cleave_rt.broadcast %b from 1 : !cleave_rt.view<tensor<2xf32>>
 }
 
-// REPLICA: call_opaque "cleave::program::call"(%[[A:.*]]) {args = [#emitc.opaque<"cleave_transport_all_reduce_start">, 0 : index], template_args = [{{[0-9]+}} : i32]}
-// REPLICA: call_opaque "cleave::program::call"(%[[B:.*]]) {args = [#emitc.opaque<"cleave_transport_all_reduce_start">, 0 : index], template_args = [{{[0-9]+}} : i32]}
-// REPLICA: call_opaque "cleave::program::call"() {args = [#emitc.opaque<"cleave_transport_all_reduce_wait">], template_args = [{{[0-9]+}} : i32]}
+// REPLICA: call_opaque "cleave::program::call"(%[[A:.*]]) {args = [{{[0-9]+}} : i32, #emitc.opaque<"cleave_transport_all_reduce_start">, 0 : index]}
+// REPLICA: call_opaque "cleave::program::call"(%[[B:.*]]) {args = [{{[0-9]+}} : i32, #emitc.opaque<"cleave_transport_all_reduce_start">, 0 : index]}
+// REPLICA: call_opaque "cleave::program::call"() {args = [{{[0-9]+}} : i32, #emitc.opaque<"cleave_transport_all_reduce_wait">]}
 // The other collectives: blocking calls, root as an int32.
-// REPLICA: call_opaque "cleave::program::call"(%[[C:.*]], %[[A]]) {args = [#emitc.opaque<"cleave_transport_all_gather">, 0 : index, 1 : index], template_args = [{{[0-9]+}} : i32]}
-// REPLICA: call_opaque "cleave::program::call"(%[[B]], %[[C]]) {args = [#emitc.opaque<"cleave_transport_reduce_scatter">, 0 : index, 1 : index], template_args = [{{[0-9]+}} : i32]}
-// REPLICA: call_opaque "cleave::program::call"(%[[B]]) {args = [#emitc.opaque<"cleave_transport_broadcast">, 0 : index, 1 : i32], template_args = [{{[0-9]+}} : i32]}
+// REPLICA: call_opaque "cleave::program::call"(%[[C:.*]], %[[A]]) {args = [{{[0-9]+}} : i32, #emitc.opaque<"cleave_transport_all_gather">, 0 : index, 1 : index]}
+// REPLICA: call_opaque "cleave::program::call"(%[[B]], %[[C]]) {args = [{{[0-9]+}} : i32, #emitc.opaque<"cleave_transport_reduce_scatter">, 0 : index, 1 : index]}
+// REPLICA: call_opaque "cleave::program::call"(%[[B]]) {args = [{{[0-9]+}} : i32, #emitc.opaque<"cleave_transport_broadcast">, 0 : index, 1 : i32]}
 // REPLICA: #emitc.opaque<"{\22device_0\22, 64, 0, 0, kInputs, 0, kOutputs, cleave_run_device_0, 2, {{[0-9]+}}, kSites}">
 // REPLICA: call_opaque "cleave_transport_device_main"(%{{.*}}, %{{.*}}) {args = [0 : index, 1 : index, #emitc.opaque<"program">, 0]}
 
