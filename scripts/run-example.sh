@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# The main job on the bundled example: set up and build, print the verified
-# graph IR of examples/tiny_cnn.onnx with a per-op summary, then compile it
-# for the CPU, run it with cleave-run and check its output against
-# onnxruntime on the same input.
+# The main job on a bundled example: set up and build, then partition a
+# transformer of the real-model suite (test/models/bert_encoder.onnx, a
+# 4-layer BERT encoder) over 2 CPU devices with the placement report and
+# its picture, run it as one MPI job with 4 microbatches pipelined through
+# the 2 stages, write a trace of the run, and check the outputs against
+# onnxruntime. The bundle, placement.svg and trace.json stay in
+# $CLEAVE_BUILD_DIR/example (open the trace in ui.perfetto.dev).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${CLEAVE_BUILD_DIR:-$root/../cleave-build}
 "$root/scripts/install-deps.sh"
 "$root/scripts/build.sh"
-"$build/bin/cleave-compile" "$root/examples/tiny_cnn.onnx" \
-  --input-shape=image:1x3x32x32 --emit=mlir --summary --elide-weights
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+rm -rf "$build/example"
 "${PYTHON:-python3}" "$root/examples/check_example.py" \
-  "$root/examples/tiny_cnn.onnx" --tools "$build/bin" \
-  --shape image:1x3x32x32 --work "$work"
+  "$root/test/models/bert_encoder.onnx" --tools "$build/bin" \
+  --out "$build/example" --dim batch=8 --int-range input_ids:0:2048 \
+  --int-range token_type_ids:0:2 --int-range attention_mask:0:2 \
+  --devices 2 --microbatches 4
