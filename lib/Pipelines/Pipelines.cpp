@@ -114,6 +114,7 @@ graph::PlacePassOptions placeOptions(const PipelineOptions &options) {
   place.report = placement.report;
   place.reportGraph = placement.reportGraph;
   place.schedule = placement.schedule;
+  place.opProfile = placement.opProfile;
   return place;
 }
 
@@ -237,6 +238,9 @@ struct PlacementPipelineOptions
       llvm::cl::desc("A training step's pipeline schedule: auto, gpipe or "
                      "1f1b"),
       llvm::cl::init("auto")};
+  Option<std::string> opProfile{
+      *this, "op-profile",
+      llvm::cl::desc("An op profile: measured times for the ops it has")};
 };
 
 struct BackendPipelineOptions
@@ -306,6 +310,7 @@ void registerCleavePipelines() {
         placement.report = given.report;
         placement.reportGraph = given.reportGraph;
         placement.schedule = given.schedule;
+        placement.opProfile = given.opProfile;
         buildCleavePipeline(pm, options, Phase::Graph, Phase::Split);
         return success();
       });

@@ -76,7 +76,8 @@ void printProfile(const cleave_program &program, size_t runs, FILE *out) {
     line += std::string(first ? "" : ",") + "{\"site\":" + std::to_string(i) +
             ",\"kernel\":" + jsonString(site.kernel) + ",\"op\":" +
             jsonString(site.op) + ",\"node\":" + jsonString(site.node) +
-            ",\"shapes\":" + jsonString(site.shapes) + numbers;
+            ",\"shapes\":" + jsonString(site.shapes) +
+            ",\"signature\":" + jsonString(site.signature) + numbers;
     first = false;
   }
   std::fprintf(out, "%s]}\n", line.c_str());

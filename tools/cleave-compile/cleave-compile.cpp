@@ -142,6 +142,11 @@ cl::opt<std::string> machine(
     cl::desc("Machine preset (h100-sxm-x8, h200-x8, a100-x8, pcie-4gpu, "
              "h100-x16, local-cpu) or machine JSON file"),
     cl::init("local-cpu"), cl::cat(placementCategory));
+cl::opt<std::string> opProfile(
+    "op-profile",
+    cl::desc("An op profile (cleave-calibrate --model): the measured time "
+             "of each op it holds replaces the roofline's"),
+    cl::value_desc("file"), cl::init(""), cl::cat(placementCategory));
 cl::opt<unsigned> numDevices(
     "num-devices",
     cl::desc("Place on at most the first N devices of the machine (0: all; "
@@ -337,6 +342,7 @@ int main(int argc, char **argv) {
 
   cleave::pipelines::PlacementOptions &place = pipeline.placement;
   place.enabled = numDevices || !placementIn.empty() || report ||
+                  !opProfile.empty() ||
                   !reportGraph.empty() || placement.getNumOccurrences() ||
                   !cuts.empty() || !placementOut.empty();
   place.machine = machine;
@@ -367,6 +373,7 @@ int main(int argc, char **argv) {
   place.report = report;
   place.reportGraph = reportGraph;
   place.schedule = schedule;
+  place.opProfile = opProfile;
   // The report shares stdout with nothing unless the IR goes there.
   place.reportStream = outputPath == "-" ? &llvm::errs() : &llvm::outs();
 

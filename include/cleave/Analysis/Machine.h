@@ -54,6 +54,9 @@ struct Device {
   llvm::StringMap<double> kernelEfficiency;
   /// Seconds per call by kind of kernel (replacing launchOverhead).
   llvm::StringMap<double> kernelOverhead;
+  /// Measured seconds per call by op signature (an op profile, OpProfile.h):
+  /// the cost model uses them instead of the roofline.
+  llvm::StringMap<double> measuredSeconds;
 
   /// Peak FLOP/s for `dtype`, or the f32 peak when the type has none.
   double peakFor(llvm::StringRef dtype) const;

@@ -65,6 +65,8 @@ struct PlacementOptions {
   std::string reportGraph;
   /// A training step's pipeline schedule: auto (1f1b), gpipe or 1f1b.
   std::string schedule = "auto";
+  /// An op profile whose measured times replace the roofline's ("": none).
+  std::string opProfile;
 };
 
 /// A training step instead of inference (docs/Training.md): the graph phase

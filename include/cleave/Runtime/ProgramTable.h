@@ -41,8 +41,9 @@ struct cleave_program_io {
 /// ("" when none), the shapes of its views ("1x16 10x16 -> 1x10"); in a
 /// training step its phase ("forward", "backward", "optimizer") and
 /// microbatch (-1: none); a transfer's peer device, tag and bytes (-1, -1,
-/// 0 otherwise); the arena bytes alive while it runs; and the placement's
-/// predicted milliseconds (0: none).
+/// 0 otherwise); the arena bytes alive while it runs; the placement's
+/// predicted milliseconds (0: none); and the op's cost signature, by which
+/// a profile becomes an op profile ("" for none).
 struct cleave_program_site {
   const char *kernel;
   const char *op;
@@ -55,6 +56,7 @@ struct cleave_program_site {
   int64_t bytes;
   int64_t arena_in_use;
   double predicted_ms;
+  const char *signature;
 };
 
 typedef cleave_status (*cleave_program_run)(char *arena, const char *weights,

@@ -177,7 +177,8 @@ LogicalResult lowerFunction(func::FuncOp function, const LoweringTable &table) {
             rt::SiteAttr::get(builder.getContext(),
                               builder.getStringAttr("output"),
                               site.getPhase(), -1, site.getArenaInUse(),
-                              builder.getF64FloatAttr(0)));
+                              builder.getF64FloatAttr(0),
+                              builder.getStringAttr("")));
         Value output = rt::OutputOp::create(
             builder, loc,
             rt::ViewType::get(cast<RankedTensorType>(value.getType())), i);

@@ -88,7 +88,11 @@ llvm::DenseMap<Operation *, rt::SiteAttr> siteAttrs(func::FuncOp function) {
         context, StringAttr::get(context, op.getName().getStringRef()),
         StringAttr::get(context, label.phase), label.microbatch,
         inUse && (int64_t)step < inUse.size() ? inUse[step] : 0,
-        predicted ? predicted : FloatAttr::get(Float64Type::get(context), 0));
+        predicted ? predicted : FloatAttr::get(Float64Type::get(context), 0),
+        // Weights make no call (and print all their values).
+        StringAttr::get(context, isa<func::ReturnOp>(op) || isWeights(&op)
+                                     ? std::string()
+                                     : opSignature(&op)));
   }
   return sites;
 }

@@ -28,7 +28,7 @@ namespace {
 
 /// What the site table says of one call (cleave_program_site).
 struct cleave_site {
-  std::string kernel, op, node, shapes, phase;
+  std::string kernel, op, node, shapes, phase, signature;
   int64_t microbatch = -1, peer = -1, tag = -1, bytes = 0, arenaInUse = 0;
   double predictedMs = 0;
 };
@@ -144,6 +144,7 @@ void ProgramEmitter::checked(Operation *op, StringRef function,
       site.microbatch = info.getMicrobatch();
       site.arenaInUse = info.getArenaInUse();
       site.predictedMs = info.getPredictedMs().getValueAsDouble();
+      site.signature = info.getSignature().str();
     }
     for (Location inner : fused.getLocations())
       if (auto name = dyn_cast<NameLoc>(inner)) {
@@ -169,13 +170,14 @@ std::string ProgramEmitter::siteTable() const {
     text += "\n  {" + cStringLiteral(site.kernel) + ", " +
             cStringLiteral(site.op) + ", " + cStringLiteral(site.node) + ", " +
             cStringLiteral(site.shapes) + ", " + cStringLiteral(site.phase) +
-            llvm::formatv(", {0}, {1}, {2}, {3}, {4}, {5:e6}}", site.microbatch,
+            llvm::formatv(", {0}, {1}, {2}, {3}, {4}, {5:e6}, ", site.microbatch,
                           site.peer, site.tag, site.bytes, site.arenaInUse,
                           site.predictedMs)
                 .str() +
-            ",";
+            cStringLiteral(site.signature) + "},";
   if (sites.empty())
-    text += "{nullptr, nullptr, nullptr, nullptr, nullptr, -1, -1, -1, 0, 0, 0}";
+    text += "{nullptr, nullptr, nullptr, nullptr, nullptr, -1, -1, -1, 0, 0, "
+            "0, nullptr}";
   return text + "\n}";
 }
 

@@ -21,7 +21,7 @@ cleave_rt.program @device_0 attributes {arena_size = 64 : i64, weights_size = 64
   %win = cleave_rt.window {kernel = array<i64: 2>, strides = array<i64: 1>, dilations = array<i64: 1>, begin = array<i64: 0>, end = array<i64: 1>, channels_last}
   cleave_rt.kernel "binary"(%x, %w, %a) ["CLEAVE_BINARY_ADD", 0 : index, 1 : index, 2 : index] : !cleave_rt.view<tensor<2x2xf32>>, !cleave_rt.view<tensor<2x2xf32>>, !cleave_rt.view<tensor<2x2xf32>>
   cleave_rt.kernel "resize"(%x, %a) [0 : index, array<f32: 1.0, 2.0>, 1 : i32, "CLEAVE_RESIZE_HALF_PIXEL", "CLEAVE_NEAREST_FLOOR", 1 : index] : !cleave_rt.view<tensor<2x2xf32>>, !cleave_rt.view<tensor<2x2xf32>>
-  cleave_rt.kernel "gemm"(%x, %w, %a) [0 : index, 1 : index, unit, 1.0 : f32, 0.0 : f32, 0 : i32, 1 : i32, 2 : index] : !cleave_rt.view<tensor<2x2xf32>>, !cleave_rt.view<tensor<2x2xf32>>, !cleave_rt.view<tensor<2x2xf32>> loc(fused<#cleave_rt.site<"cleave.gemm", phase = "backward", microbatch = 1, arena = 128, predicted_ms = 2.500000e-01 : f64>>["fc"])
+  cleave_rt.kernel "gemm"(%x, %w, %a) [0 : index, 1 : index, unit, 1.0 : f32, 0.0 : f32, 0 : i32, 1 : i32, 2 : index] : !cleave_rt.view<tensor<2x2xf32>>, !cleave_rt.view<tensor<2x2xf32>>, !cleave_rt.view<tensor<2x2xf32>> loc(fused<#cleave_rt.site<"cleave.gemm", phase = "backward", microbatch = 1, arena = 128, predicted_ms = 2.500000e-01 : f64, signature = "00112233aabbccdd">>["fc"])
   cleave_rt.kernel "concat"(%x, %a, %c) [[0 : index, 1 : index], 2 : i32, 0 : i32, 2 : index] : !cleave_rt.view<tensor<2x2xf32>>, !cleave_rt.view<tensor<2x2xf32>>, !cleave_rt.view<tensor<4x2xf32>>
   cleave_rt.kernel "transpose"(%x, %a) [0 : index, array<i64: 1, 0>, 1 : index] : !cleave_rt.view<tensor<2x2xf32>>, !cleave_rt.view<tensor<2x2xf32>>
   %y = cleave_rt.output 0 : !cleave_rt.view<tensor<2x2xf32>>
@@ -61,11 +61,11 @@ cleave_rt.program @device_0 attributes {arena_size = 64 : i64, weights_size = 64
 // Every call has a site: what the profile and trace name it by (the graph
 // op, ONNX node and #cleave_rt.site the lowering marks it with, and its
 // views' shapes): kernel, op, node, shapes, phase, microbatch, peer, tag,
-// bytes, arena in use, predicted ms.
+// bytes, arena in use, predicted ms, cost signature.
 // CPP: static const cleave_program_site kSites[6] = {
-// CPP-NEXT: {"binary", "cleave_rt.kernel", "", "2x2 2x2 2x2", "", -1, -1, -1, 0, 0, 0.000000e+00},
-// CPP-NEXT: {"resize", "cleave_rt.kernel", "", "2x2 2x2", "", -1, -1, -1, 0, 0, 0.000000e+00},
-// CPP-NEXT: {"gemm", "cleave.gemm", "fc", "2x2 2x2 2x2", "backward", 1, -1, -1, 0, 128, 2.500000e-01},
+// CPP-NEXT: {"binary", "cleave_rt.kernel", "", "2x2 2x2 2x2", "", -1, -1, -1, 0, 0, 0.000000e+00, ""},
+// CPP-NEXT: {"resize", "cleave_rt.kernel", "", "2x2 2x2", "", -1, -1, -1, 0, 0, 0.000000e+00, ""},
+// CPP-NEXT: {"gemm", "cleave.gemm", "fc", "2x2 2x2 2x2", "backward", 1, -1, -1, 0, 128, 2.500000e-01, "00112233aabbccdd"},
 // CPP: static const cleave_program_io kInputs[1] = {
 // CPP-NEXT: {"x", CLEAVE_DTYPE_F32, 2, {2, 2}},
 // CPP: static const cleave_program program = {"device_0", 64, 64, 1, kInputs, 1, kOutputs, cleave_run_device_0, 1, 6, kSites};
@@ -88,7 +88,7 @@ cleave_rt.program @device_1 attributes {arena_size = 64 : i64, weights_size = 0 
 // RANK: call_opaque "cleave::program::call"(%{{.*}}) {args = [{{[0-9]+}} : i32, #emitc.opaque<"cleave_transport_send">, 0 : index, 2 : i32, 4 : i32]}
 // RANK: call_opaque "cleave::program::call"() {args = [{{[0-9]+}} : i32, #emitc.opaque<"cleave_transport_wait_sends">]}
 // A transfer's site has its peer, tag and bytes.
-// RANK: emitc.global static const @kSites : !emitc.array<3x!emitc.opaque<"cleave_program_site">> = #emitc.opaque<"{\0A  {\22recv\22, \22cleave_rt.recv\22, \22\22, \222\22, \22\22, -1, 0, 3, 8, 0, 0.000000e+00},\0A  {\22send\22, \22cleave_rt.send\22, \22\22, \222\22, \22\22, -1, 2, 4, 8, 0, 0.000000e+00},
+// RANK: emitc.global static const @kSites : !emitc.array<3x!emitc.opaque<"cleave_program_site">> = #emitc.opaque<"{\0A  {\22recv\22, \22cleave_rt.recv\22, \22\22, \222\22, \22\22, -1, 0, 3, 8, 0, 0.000000e+00, \22\22},\0A  {\22send\22, \22cleave_rt.send\22, \22\22, \222\22, \22\22, -1, 2, 4, 8, 0, 0.000000e+00, \22\22},
 // RANK: emitc.global static const @kInputs : !emitc.array<1x!emitc.opaque<"cleave_program_io">> = #emitc.opaque<"{{[{][{]}}nullptr, CLEAVE_DTYPE_INVALID, 0, {}}\0A}">
 // RANK: call_opaque "cleave_transport_device_main"(%{{.*}}, %{{.*}}) {args = [0 : index, 1 : index, #emitc.opaque<"program">, 1]}
 

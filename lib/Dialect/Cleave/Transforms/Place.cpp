@@ -2,6 +2,7 @@
 //------------------------------------===//
 
 #include "cleave/Analysis/DagSchedule.h"
+#include "cleave/Analysis/OpProfile.h"
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
 #include "cleave/Dialect/Cleave/IR/ModuleAttrs.h"
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
@@ -59,6 +60,28 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
       return fail("unknown schedule '" + schedule +
                   "' (expected auto, gpipe or 1f1b)");
     Machine target = numDevices ? firstDevices(*loaded, numDevices) : *loaded;
+    // Measured op times on the devices of the profile's kind.
+    size_t profiled = 0, costed = 0;
+    if (!opProfile.empty()) {
+      llvm::Expected<OpProfile> ops = loadOpProfile(opProfile);
+      if (!ops)
+        return fail(llvm::toString(ops.takeError()));
+      llvm::StringMap<double> seconds = ops->secondsBySignature();
+      bool used = false;
+      for (Device &device : target.devices)
+        if (device.kind == ops->kind) {
+          device.measuredSeconds = seconds;
+          used = true;
+        }
+      if (!used)
+        return fail("the op profile '" + opProfile + "' is of " + ops->kind +
+                    " devices; " + target.name + " has none");
+      for (Operation &op : function.getBody().front())
+        if (isa<CostOpInterface>(op) && !isWeights(&op)) {
+          ++costed;
+          profiled += seconds.count(opSignature(&op));
+        }
+    }
     // A training step on several devices places its forward ops; the rest
     // follows them. On one, every op in its order gives the exact memory.
     std::optional<TrainingRoles> roles;
@@ -99,6 +122,11 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
       function->setAttr(kScheduleAttr, StringAttr::get(&getContext(),
                                                        schedule));
     }
+    if (report && !opProfile.empty())
+      (reportStream ? *reportStream : llvm::errs())
+          << llvm::formatv("op costs: {0} of {1} ops measured (op profile "
+                           "{2}), the others from the roofline\n",
+                           profiled, costed, opProfile);
     if (failed(describe(problem, roles)))
       return signalPassFailure();
   }

@@ -6,6 +6,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/xxhash.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -68,6 +69,24 @@ std::optional<double> collectiveSeconds(Operation *op,
   return traffic.messages * link->latency + traffic.bytes / link->bandwidth;
 }
 
+std::string opSignature(Operation *op) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << op->getName() << "(";
+  llvm::interleaveComma(op->getOperandTypes(), os);
+  os << ")->(";
+  llvm::interleaveComma(op->getResultTypes(), os);
+  os << ")";
+  // Inherent attributes (properties) and discardable ones alike.
+  for (NamedAttribute attr : op->getAttrDictionary())
+    if (!attr.getName().getValue().starts_with("cleave."))
+      os << " " << attr.getName().getValue() << "=" << attr.getValue();
+  std::string hex;
+  llvm::raw_string_ostream(hex)
+      << llvm::format_hex_no_prefix(llvm::xxh3_64bits(text), 16);
+  return hex;
+}
+
 std::vector<double> opSeconds(Operation *op, const Machine &machine,
                               llvm::StringRef precision) {
   // The peak the precision's matrix units reach: "f32", "tf32", "f16", ...
@@ -86,12 +105,22 @@ std::vector<double> opSeconds(Operation *op, const Machine &machine,
     dtype = computeType;
   std::vector<double> seconds;
   std::optional<double> link = collectiveSeconds(op, machine);
+  // The signature only when some device has measured times.
+  std::string signature;
   for (const Device &device : machine.devices)
+    if (!device.measuredSeconds.empty() && signature.empty())
+      signature = opSignature(op);
+  for (const Device &device : machine.devices) {
+    auto measured = signature.empty() ? device.measuredSeconds.end()
+                                      : device.measuredSeconds.find(signature);
     seconds.push_back(link ? *link
                       : cost.flops == 0 && bytes == 0
                           ? 0.0 // A view: no kernel runs.
+                      : measured != device.measuredSeconds.end()
+                          ? measured->second
                           : device.kernelSeconds(cost.flops, bytes, dtype,
                                                  cost.kind));
+  }
   return seconds;
 }
 

@@ -95,6 +95,10 @@ def PlacePass : Pass<"cleave-place", "::mlir::func::FuncOp"> {
     Option<"reportGraph", "report-graph", "std::string", /*default=*/"\"\"",
            "Write the graph coloured by device: .svg (needs Graphviz's dot) "
            "or .dot">,
+    Option<"opProfile", "op-profile", "std::string", /*default=*/"\"\"",
+           "An op profile (cleave-calibrate --model): measured times that "
+           "replace the roofline's for the ops it has, on the machine's "
+           "devices of its kind">,
     Option<"schedule", "schedule", "std::string", /*default=*/"\"auto\"",
            "A training step's pipeline schedule (auto: 1f1b; gpipe or "
            "1f1b): the activations each stage keeps, and the order of its "

@@ -38,8 +38,16 @@ PlacementProblem buildPlacementProblem(mlir::func::FuncOp function,
                                        const analysis::Machine &machine,
                                        llvm::StringRef precision = "fp32");
 
-/// An op's seconds on each device of `machine` (its CostOpInterface on the
-/// device's roofline; a collective on the replicas' link).
+/// What identifies an op's cost: its name, operand and result types and
+/// attributes (not the discardable `cleave.*` ones a pass adds), hashed to
+/// 16 hex digits. Ops of equal signature run the same kernel on the same
+/// shapes; an op profile (cleave/Analysis/OpProfile.h) is keyed by it.
+std::string opSignature(mlir::Operation *op);
+
+/// An op's seconds on each device of `machine` (its measured time where
+/// the device has an op profile with its signature, else its
+/// CostOpInterface on the device's roofline; a collective on the replicas'
+/// link).
 std::vector<double> opSeconds(mlir::Operation *op,
                               const analysis::Machine &machine,
                               llvm::StringRef precision = "fp32");

@@ -66,14 +66,18 @@ def CleaveRt_SiteAttr : AttrDef<CleaveRt_Dialect, "Site"> {
     the graph op it computes; for a training step, its phase ("forward",
     "backward", or "optimizer": gradient sums, all-reduces and updates; ""
     otherwise) and microbatch (-1: the whole step); the arena bytes alive
-    while it runs; and the placement's predicted time (0: none).
+    while it runs; the placement's predicted time (0: none); and the op's
+    cost signature (cleave::graph::opSignature), by which a profile of the
+    run becomes an op profile.
   }];
   let parameters = (ins "::mlir::StringAttr":$op, "::mlir::StringAttr":$phase,
                         "int64_t":$microbatch, "int64_t":$arena_in_use,
-                        "::mlir::FloatAttr":$predicted_ms);
+                        "::mlir::FloatAttr":$predicted_ms,
+                        "::mlir::StringAttr":$signature);
   let assemblyFormat = [{
     `<` $op `,` `phase` `=` $phase `,` `microbatch` `=` $microbatch `,`
-    `arena` `=` $arena_in_use `,` `predicted_ms` `=` $predicted_ms `>`
+    `arena` `=` $arena_in_use `,` `predicted_ms` `=` $predicted_ms `,`
+    `signature` `=` $signature `>`
   }];
 }
 

@@ -1,0 +1,28 @@
+//===- OpProfiling.h - cleave-calibrate --model: an op profile --*- C++ -*-===//
+
+#ifndef CLEAVE_TOOLS_CLEAVE_CALIBRATE_OPPROFILING_H
+#define CLEAVE_TOOLS_CLEAVE_CALIBRATE_OPPROFILING_H
+
+#include <string>
+#include <vector>
+
+namespace cleave::calibrate {
+
+struct ProfileOptions {
+  /// The ONNX model and the cleave-compile flags that fix its shapes.
+  std::string model;
+  std::vector<std::string> compileFlags;
+  /// Copies run at once (one per device of the machine) and timed runs.
+  unsigned copies = 1;
+  unsigned runs = 20;
+  /// The op profile to write.
+  std::string output;
+};
+
+/// Writes the op profile of `options.model` (OpProfile.h); returns the
+/// exit code, with the error printed.
+int profileModel(const char *argv0, const ProfileOptions &options);
+
+} // namespace cleave::calibrate
+
+#endif // CLEAVE_TOOLS_CLEAVE_CALIBRATE_OPPROFILING_H
