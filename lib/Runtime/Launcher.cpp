@@ -298,23 +298,70 @@ std::string format(const char *pattern, ...) {
   return text;
 }
 
-/// What the devices' `cleave-profile` lines say, as tables: per device,
-/// the time per run by graph op, then its slowest calls. With `path`, the
-/// lines' JSON (one object per device) is written there too.
-int printProfiles(const std::string &timing, const std::string &path) {
-  json all = json::array();
+/// --report's verdict on the stages' balance: the slowest one's busy time
+/// against the mean (what a pipeline loses to it), measured and predicted.
+void printBalance(const json &devices, std::map<int64_t, double> &busy) {
+  double most = 0, sum = 0, predictedMost = 0, predictedSum = 0;
+  size_t slowest = 0, predictedSlowest = 0;
+  bool predicted = true;
+  for (size_t k = 0; k < devices.size(); ++k) {
+    double measured = busy[(int64_t)k];
+    sum += measured;
+    if (measured > most)
+      most = measured, slowest = k;
+    const json &p = devices[k].value("predicted_ms", json());
+    predicted &= p.is_number();
+    double ms = p.is_number() ? p.get<double>() : 0;
+    predictedSum += ms;
+    if (ms > predictedMost)
+      predictedMost = ms, predictedSlowest = k;
+  }
+  if (sum <= 0)
+    return;
+  double ratio = most / (sum / devices.size());
+  std::string verdict =
+      ratio <= 1.05 ? "balanced within 5%"
+                    : format("device_%zu is the bottleneck, %.0f%% above the "
+                             "mean",
+                             slowest, 100 * (ratio - 1));
+  std::printf("balance: the slowest stage is %.2fx the mean (%s)", ratio,
+              verdict.c_str());
+  if (predicted && predictedSum > 0) {
+    double predictedRatio = predictedMost / (predictedSum / devices.size());
+    std::printf("; predicted %.2fx%s", predictedRatio,
+                ratio > 1.05 && predictedSlowest != slowest
+                    ? format(", with device_%zu the slowest: the cost model "
+                             "misjudged which stage is slow",
+                             predictedSlowest)
+                          .c_str()
+                    : "");
+  }
+  std::printf("\n");
+}
+
+/// The devices' `cleave-profile` lines, one object per device, by program
+/// name; returns an error or "".
+std::string readProfiles(const std::string &timing, json &all) {
+  all = json::array();
   for (size_t at = timing.find("cleave-profile "); at != std::string::npos;
        at = timing.find("cleave-profile ", at + 1)) {
     std::string line = timing.substr(at + 15);
     json p = json::parse(line.substr(0, line.find('\n')), nullptr, false);
     if (!p.is_object() || !p.value("sites", json()).is_array())
-      return fail("a device printed a profile that is not JSON: " + line);
+      return "a device printed a profile that is not JSON: " + line;
     all.push_back(p);
   }
   std::sort(all.begin(), all.end(), [](const json &a, const json &b) {
     return a.value("program", std::string()) <
            b.value("program", std::string());
   });
+  return "";
+}
+
+/// The devices' profiles as tables: per device, the time per run by graph
+/// op, then its slowest calls. With `path`, their JSON (one object per
+/// device) is written there too.
+int printProfiles(const json &all, const std::string &path) {
   constexpr size_t kTop = 15;
   for (const json &p : all) {
     double runs = std::max<double>(1, p.value("runs", 1));
@@ -372,16 +419,11 @@ int printProfiles(const std::string &timing, const std::string &path) {
 }
 
 /// --report's list of the ops that take the most time on each device,
-/// measured beside the placement's prediction (from the `cleave-profile`
-/// lines): ONNX nodes (or graph ops) by their total per run.
-int printTopOps(const std::string &timing) {
+/// measured beside the placement's prediction (from the devices'
+/// profiles): ONNX nodes (or graph ops) by their total per run.
+void printTopOps(const json &all) {
   constexpr size_t kTop = 5;
-  for (size_t at = timing.find("cleave-profile "); at != std::string::npos;
-       at = timing.find("cleave-profile ", at + 1)) {
-    std::string line = timing.substr(at + 15);
-    json p = json::parse(line.substr(0, line.find('\n')), nullptr, false);
-    if (!p.is_object() || !p.value("sites", json()).is_array())
-      return fail("a device printed a profile that is not JSON: " + line);
+  for (const json &p : all) {
     double runs = std::max<double>(1, p.value("runs", 1));
     struct Row {
       std::string name, op;
@@ -417,7 +459,6 @@ int printTopOps(const std::string &timing) {
                       : "-",
                   top[i].op.c_str(), top[i].name.c_str());
   }
-  return 0;
 }
 
 } // namespace
@@ -848,6 +889,8 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
       }
       std::printf("\n");
     }
+    if (devices.size() > 1)
+      printBalance(devices, busyByDevice);
     if (pipelined) {
       int64_t m = manifest["microbatches"].get<int64_t>();
       size_t p = devices.size();
@@ -864,11 +907,13 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
     for (size_t k = 0; k < deviceArgs.size(); ++k)
       lines += readFile(
           inFolder(profiles.path, "device_" + std::to_string(k) + ".json"));
+    json perDevice;
+    if (std::string error = readProfiles(lines, perDevice); !error.empty())
+      return fail(error);
     if (o.report)
-      if (int rc = printTopOps(lines))
-        return rc;
+      printTopOps(perDevice);
     if (o.profile)
-      if (int rc = printProfiles(lines, o.profileOut))
+      if (int rc = printProfiles(perDevice, o.profileOut))
         return rc;
   }
   if (!o.trace.empty()) {
