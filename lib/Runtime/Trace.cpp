@@ -3,7 +3,8 @@
 // Recording appends to vectors (two clock reads and a push per call); the
 // events are made when the run ends. Tracks: 1 "compute" holds the runs,
 // the training phases of a pipeline step (F3: microbatch 3's forward ops,
-// B3 its backward ones) and the kernel calls nested in them; 2
+// B3 its backward ones, "optimizer" the update) and the kernel calls
+// nested in them; 2
 // "communication" holds the transfer calls and the waits inside them.
 //
 //===----------------------------------------------------------------------===//
@@ -166,8 +167,11 @@ std::string writeTrace(const cleave_program &program, int32_t replica,
                           call.start + offset, call.end + offset, args));
     if (communication)
       continue;
+    // Ops of no microbatch (slices of the inputs, masks) join the open
+    // group rather than split it; the update is a group of its own.
     std::string phase = phaseName(site);
-    if (phase != group) {
+    bool joins = site.microbatch < 0 && !group.empty() && phase != "optimizer";
+    if (!joins && phase != group) {
       flushGroup(group, groupStart, groupEnd);
       group = phase;
       groupStart = call.start;

@@ -10,7 +10,7 @@ device's generated source (kernel, graph op and ONNX node as the site table
 says); the arena counter must stay within the device's arena; and each
 device must show `--runs` run spans. With --phases, each step of each
 device must show the forward (F<m>) and backward (B<m>) spans of every
-microbatch.
+microbatch, and the order of its first step's spans is printed.
 
   check_trace.py trace.json bundle/ --runs R [--phases M]
 """
@@ -167,6 +167,12 @@ def main():
                     if phases[f"{kind}{m}"] < args.runs:
                         failures.append(f"process {pid}: {phases[kind + str(m)]}"
                                         f" spans {kind}{m} in {args.runs} steps")
+        if args.phases and runs:
+            first = min(runs, key=lambda e: e["ts"])
+            order = [e["name"] for e in sorted(mine, key=lambda e: e["ts"])
+                     if e.get("cat") == "phase" and
+                     first["ts"] - EPS <= e["ts"] <= first["ts"] + first["dur"]]
+            print(f"{names[pid]} {first['name']}: {' '.join(order)}")
         kinds = collections.Counter(
             e["args"]["kernel"] if e.get("args", {}).get("kernel") in
             ("send", "recv") else e.get("cat") for e in mine)
