@@ -10,7 +10,10 @@ first AdamW (else first) cleave-compile and cleave-run lines of
 test/training/train.test and test/training/suite/*.test.
 
     python3 bench/training_cost_model.py --tools ../cleave-build/bin
-        [--only gpt2_lm vit]
+        [--only gpt2_lm vit] [--costs roofline|profile|both]
+
+With --costs profile (or both) each step is also compiled with its op
+profile (cleave-calibrate --model with the test's compile flags).
 """
 import argparse
 import glob
@@ -51,14 +54,29 @@ def commands(test):
     return fill(compile_line), fill(run_line)
 
 
-def measured(tools, work, name, compile_args, run_args, machine):
+def op_profile(tools, work, name, compile_args):
+    """An op profile of the step (cleave-calibrate --model with the
+    compile's own flags), for --op-profile."""
+    model = compile_args[1]
+    flags = [a for a in compile_args[2:] if not a.startswith("--target")]
+    profile = os.path.join(work, name + "_ops.json")
+    subprocess.run([os.path.join(tools, "cleave-calibrate"), "--model", model,
+                    "--compile-flags", " ".join(flags), "-o", profile],
+                   check=True, capture_output=True)
+    return [f"--op-profile={profile}"]
+
+
+def measured(tools, work, name, compile_args, run_args, machine, costs):
     """(ops, predicted ms, measured median ms) of one training step."""
-    bundle = os.path.join(work, name)
+    bundle = os.path.join(work, name + "_" + costs)
     out = compile_args.index("-o")
     compile_args = compile_args[:out] + compile_args[out + 2:]
+    profile = (op_profile(tools, work, name, compile_args)
+               if costs == "profile" else [])
     report = subprocess.run(
         [os.path.join(tools, "cleave-compile"), *compile_args[1:],
-         "--num-devices=1", f"--machine={machine}", "--report", "-o", bundle],
+         "--num-devices=1", f"--machine={machine}", "--report", "-o", bundle,
+         *profile],
         check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True).stdout
     found = re.search(r"^cpu\S*\s+(\d+)", report, re.M)
@@ -89,18 +107,21 @@ def main():
     parser.add_argument("--tools", default=os.path.join(ROOT, "..",
                                                         "cleave-build", "bin"))
     parser.add_argument("--only", nargs="*")
+    parser.add_argument("--costs", choices=["roofline", "profile", "both"],
+                        default="roofline")
     args = parser.parse_args()
+    modes = ["roofline", "profile"] if args.costs == "both" else [args.costs]
     tests = [os.path.join(TESTS, "train.test")] + sorted(
         glob.glob(os.path.join(TESTS, "suite", "*.test")))
-    errors = []
+    errors = {mode: [] for mode in modes}
     with tempfile.TemporaryDirectory() as work:
         machine = os.path.join(work, "cpu.json")
         subprocess.run([os.path.join(args.tools, "cleave-calibrate"),
                         "--target=cpu", "-o", machine, "--devices", "1"],
                        check=True, capture_output=True)
-        print(f"{'test':16} {'ops':>6} {'predicted ms':>13} "
+        print(f"{'test':16} {'costs':9} {'ops':>6} {'predicted ms':>13} "
               f"{'measured ms':>12} {'error':>8}")
-        for test in tests:
+        for test, mode in ((t, m) for t in tests for m in modes):
             name = os.path.splitext(os.path.basename(test))[0]
             if args.only and name not in args.only:
                 continue
@@ -109,17 +130,18 @@ def main():
                 continue
             try:
                 ops, predicted, actual = measured(args.tools, work, name,
-                                                  *pair, machine)
+                                                  *pair, machine, mode)
             except subprocess.CalledProcessError as e:
                 print(f"{name:16} skipped: {(e.stderr or '').strip()[:70]}")
                 continue
             error = (predicted - actual) / actual
-            errors.append(abs(error))
-            print(f"{name:16} {ops:>6} {predicted:>13.3f} {actual:>12.3f} "
-                  f"{error * 100:>7.1f}%", flush=True)
-    if errors:
-        print(f"\nMAPE over {len(errors)} training steps: "
-              f"{100 * sum(errors) / len(errors):.1f}%")
+            errors[mode].append(abs(error))
+            print(f"{name:16} {mode:9} {ops:>6} {predicted:>13.3f} "
+                  f"{actual:>12.3f} {error * 100:>7.1f}%", flush=True)
+    for mode, found in errors.items():
+        if found:
+            print(f"{mode}: MAPE over {len(found)} training steps "
+                  f"{100 * sum(found) / len(found):.1f}%")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 //
 // Times every distinct op of a model with the runtime's own kernels: the
 // model is compiled for one CPU device (cleave-compile, with the given
-// --dim and --input-shape, so that its ops are those a placement of the
-// same model sees), run on zero inputs with `cleave-run --profile`, one
+// --dim and --input-shape and any other flags, a training step's
+// included, so that its ops are those a placement of the same model
+// sees), run on zero inputs with `cleave-run --profile`, one
 // one-thread copy per device at once (the devices of a run share caches
 // and memory bandwidth), and each call site's time is filed under its op
 // signature (the site table carries it). The mean per call over every
@@ -132,10 +133,16 @@ int profileModel(const char *argv0, const ProfileOptions &options) {
                                   : nullptr;
   if (!inputs)
     return fail("the bundle's manifest lists no inputs");
-  std::vector<std::string> run = {runner,          bundle,
-                                   "--num-threads", "1",
-                                   "--warmup",      "3",
-                                   "--repeat",      std::to_string(options.runs)};
+  // A training bundle trains runs + 1 steps on zero batches (labels of
+  // class 0), its first step left out of the profile; others run their
+  // warm-up and timed runs.
+  bool training = manifest->getAsObject()->get("model_file") != nullptr;
+  std::vector<std::string> run = {runner, bundle, "--num-threads", "1"};
+  if (training)
+    run.push_back("--steps=" + std::to_string(options.runs + 1));
+  else
+    run.insert(run.end(), {"--warmup", "3", "--repeat",
+                           std::to_string(options.runs)});
   for (auto [i, input] : llvm::enumerate(*inputs)) {
     const json::Object *io = input.getAsObject();
     std::optional<StringRef> name = io ? io->getString("name") : std::nullopt;
@@ -146,6 +153,8 @@ int profileModel(const char *argv0, const ProfileOptions &options) {
       return fail("the bundle's input " + Twine(i) + " has no name, shape or "
                   "known element type");
     std::vector<int64_t> dims;
+    if (training)
+      dims.push_back(options.runs + 1);
     for (const json::Value &d : *shape)
       dims.push_back(d.getAsInteger().value_or(0));
     cleave_tensor zeros;

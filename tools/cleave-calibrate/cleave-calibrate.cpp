@@ -2,7 +2,8 @@
 //
 //   cleave-calibrate --target=cpu -o cpu.json [--devices N]
 //   cleave-calibrate --model model.onnx [--dim batch=2 ...]
-//                    [--input-shape x:1x3x32x32 ...] [--devices N] -o ops.json
+//                    [--input-shape x:1x3x32x32 ...] [--devices N]
+//                    [--compile-flags "--train --loss=..."] -o ops.json
 //
 // The second form writes an op profile instead (OpProfiling.cpp): every
 // distinct op of the model timed with the runtime's kernels, which
@@ -68,6 +69,12 @@ cl::list<std::string> inputShapes("input-shape",
                                            "cleave-compile's --input-shape)"));
 cl::opt<unsigned> runs("runs", cl::desc("--model: timed runs per copy"),
                        cl::init(20));
+cl::opt<std::string> compileFlags(
+    "compile-flags",
+    cl::desc("--model: more cleave-compile flags, space-separated (a "
+             "training step's: \"--train --loss=... --optimizer=... "
+             "--microbatches=4\")"),
+    cl::init(""));
 cl::opt<bool> probeLink("probe-link", cl::Hidden,
                         cl::desc("Internal: the MPI ping-pong of two ranks"));
 cl::opt<bool> probeKernels("probe-kernels", cl::Hidden,
@@ -446,6 +453,10 @@ int main(int argc, char **argv) {
       options.compileFlags.push_back("--dim=" + dim);
     for (const std::string &shape : inputShapes)
       options.compileFlags.push_back("--input-shape=" + shape);
+    llvm::SmallVector<llvm::StringRef> more;
+    llvm::StringRef(compileFlags).split(more, ' ', -1, /*KeepEmpty=*/false);
+    for (llvm::StringRef flag : more)
+      options.compileFlags.push_back(flag.str());
     // Alone by default: copies of the whole model at once contend for
     // caches more than a pipeline's stages, which each hold a part of it
     // (ResNet-50's ops measured 30% slower that way than in a 2-stage run).
