@@ -38,7 +38,13 @@ def main():
     parser.add_argument("--microbatches", type=int, default=8)
     parser.add_argument("--runs", type=int, default=60)
     parser.add_argument("--only", action="append")
+    parser.add_argument("--costs", choices=["roofline", "profile", "both"],
+                        default="roofline",
+                        help="place the 2 devices by the calibrated "
+                             "roofline, by an op profile of the model "
+                             "(cleave-calibrate --model), or each")
     args = parser.parse_args()
+    modes = ["roofline", "profile"] if args.costs == "both" else [args.costs]
     with open(os.path.join(root, "test", "models", "suite.json")) as f:
         suite = json.load(f)["models"]
 
@@ -65,13 +71,22 @@ def main():
                 np.save(inputs[input_name], value)
             micro = args.batch // args.microbatches
             results = {}
-            for devices in (1, 2):
-                bundle = os.path.join(work, f"{name}_{devices}")
+            for devices in [1] + [(2, mode) for mode in modes]:
+                label = devices if devices == 1 else f"2_{devices[1]}"
+                bundle = os.path.join(work, f"{name}_{label}")
                 command = [os.path.join(args.tools, "cleave-compile"), path,
                            "--target=cpu", "-o", bundle, f"--dim=batch={micro}"]
-                if devices > 1:
+                if devices != 1:
                     command += [f"--machine={args.machine}",
-                                f"--num-devices={devices}"]
+                                "--num-devices=2"]
+                if devices != 1 and devices[1] == "profile":
+                    ops = os.path.join(work, name + "_ops.json")
+                    subprocess.run([os.path.join(args.tools,
+                                                 "cleave-calibrate"),
+                                    "--model", path, f"--dim=batch={micro}",
+                                    "-o", ops], check=True,
+                                   capture_output=True)
+                    command.append(f"--op-profile={ops}")
                 subprocess.run(command, check=True)
                 with open(os.path.join(bundle, "manifest.json")) as f:
                     used = len(json.load(f)["devices"])
@@ -82,12 +97,14 @@ def main():
 
     print(f"batch {args.batch} as {args.microbatches} microbatches, one "
           f"thread per device, p50 of {args.runs} runs")
-    print(f"{'model':14} {'1 device /s':>12} {'2 devices /s':>13} "
+    print(f"{'model':14} {'costs':9} {'1 device /s':>12} {'2 devices /s':>13} "
           f"{'used':>5} {'speed-up':>9}")
     for name, results in rows:
-        one, two = results[1][1], results[2][1]
-        print(f"{name:14} {one:12.1f} {two:13.1f} {results[2][0]:5d} "
-              f"{two / one:9.2f}")
+        one = results[1][1]
+        for mode in modes:
+            used, two = results[(2, mode)]
+            print(f"{name:14} {mode:9} {one:12.1f} {two:13.1f} {used:5d} "
+                  f"{two / one:9.2f}")
     return 0
 
 
