@@ -7,11 +7,11 @@
 #include "cleave/Target/TargetBackend.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
-#include <chrono>
 #include "llvm/Support/Error.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
+#include <chrono>
 
 using namespace mlir;
 using cleave::pipelines::Phase;
@@ -103,17 +103,19 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef modelPath,
               .str() +
           line);
   };
-  auto opCount = [](ModuleOp module) {
+  // The op count, only when someone reads it (a walk of the module).
+  auto opCount = [&](ModuleOp module) -> std::string {
+    if (!options.progress)
+      return "";
     size_t ops = 0;
     module.walk([&](Operation *) { ++ops; });
-    return ops;
+    return " (" + std::to_string(ops) + " ops)";
   };
   OwningOpRef<ModuleOp> module =
       onnx_import::importOnnxFile(modelPath, context, import);
   if (!module)
     return failure();
-  say("imported " + llvm::sys::path::filename(modelPath) + " (" +
-      Twine(opCount(*module)) + " ops)");
+  say("imported " + llvm::sys::path::filename(modelPath) + opCount(*module));
   // The pipeline phase by phase, so that a long compile says where it is
   // (a bundle's lowering is the bundle writer's).
   Phase last = options.phase == Phase::Bundle ? Phase::Planned : options.phase;
@@ -126,10 +128,8 @@ LogicalResult compileModel(MLIRContext &context, llvm::StringRef modelPath,
       continue;
     if (failed(pm.run(*module)))
       return failure();
-    say(pipelines::phaseName(phase) + " (" + Twine(opCount(*module)) +
-        " ops)");
+    say(pipelines::phaseName(phase) + opCount(*module));
   }
-
   if (options.phase == Phase::Bundle) {
     target::BundleOptions bundle;
     bundle.outputDir = options.output;
