@@ -191,10 +191,21 @@ def deep_cnns(batch=8):
     float32 and float64 runs then agree within 4e-7 after 10 steps (SGD,
     4 microbatches, 2 replicas) and 2e-6 (AdamW), where at 32 pixels,
     batch 4 and lr 1e-2 they differ by 1 or more.
-    MobileNetV2 is not among them yet: no setting tried kept all four
-    runs within 1e-4 of float64 (its linear bottlenecks and ReLU6 clips).
     The images lie on a grid of 1/16 (exact in float32; git packs them to
-    a quarter)."""
+    a quarter).
+
+    MobileNetV2 is not among them: no setting found makes a test that
+    both holds and checks. At 64 pixels (its last stages normalize
+    depthwise convolutions over 2 x 2 values) one SGD step at lr 1e-3
+    parts PyTorch's float32 from its float64 by 3e-3 in the next loss,
+    and by 1e-1 in the parameters after 10 steps; at 128 pixels, SGD lr 1e-4
+    and AdamW lr 1e-5 (its projection batch norms at a tenth of their
+    scale), float32 stays within 1.5e-4 of float64 (4 microbatches, the
+    running variances) but the median parameter moves only 1.2e-5 in 10
+    steps, under the 1e-4 tolerance: the comparison would check nothing.
+    (Cleave came within 2.7e-5 of such references on one process, 4.5e-5
+    with 2 replicas and 2.2e-4, in running variances, with 4
+    microbatches.)"""
     torch.manual_seed(0)
     generator = torch.Generator().manual_seed(0)
     rng = np.random.default_rng(0)
@@ -213,6 +224,39 @@ def deep_cnns(batch=8):
     yield ("resnet50", model, {"images": images}, ["logits"], "cross_entropy",
            "labels", rng.integers(0, 10, (STEPS, batch)).astype(np.int64),
            optimizers)
+
+
+def recurrent_models():
+    """The recurrent models (LSTM LM, DeepSpeech 2's convolutions and
+    bidirectional GRUs) at training widths, as suite_models yields them.
+    The exporter (without constant folding) keeps PyTorch's gate weights
+    as initializers and reorders them into ONNX's with Slice and Concat
+    in the graph, so Cleave trains PyTorch's parameters through them.
+    Larger steps than the suite's (SGD lr 0.1, AdamW lr 3e-3), so that
+    every gate weight moves well beyond the tolerance in 10 steps.
+    DeepSpeech 2's convolution biases, before batch norms, are frozen as
+    tiny_cnn's are: no gradient but rounding noise, which AdamW scales up."""
+    torch.manual_seed(0)
+    generator = torch.Generator().manual_seed(0)
+    rng = np.random.default_rng(0)
+    t = 16
+    optimizers = {
+        "sgd": lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
+        "adamw": lambda p: torch.optim.AdamW(p, lr=3e-3, eps=1e-6,
+                                             weight_decay=0.01),
+    }
+    yield ("lstm_lm", make_models.LstmLm(vocab=256, dim=32, hidden=48,
+                                         layers=2),
+           {"input_ids": ids(rng, 256, (BATCH, t))}, ["logits"], "tokens",
+           "labels", ids(rng, 256, (BATCH, t)), optimizers, ())
+    model = make_models.DeepSpeech2(features=32, channels=8, hidden=32,
+                                    layers=2, classes=29)
+    make_models.randomise_batch_norms(model, generator)
+    spectrograms = rng.standard_normal((STEPS, BATCH, 1, 2 * t, 32))
+    yield ("deepspeech2", model,
+           {"spectrogram": spectrograms.astype(np.float32)},
+           ["log_probs"], "tokens", "labels", ids(rng, 29, (BATCH, t)),
+           optimizers, ("conv.0.bias", "conv.3.bias"))
 
 
 def export(name, model, inputs, output_names):
@@ -363,6 +407,13 @@ def main():
               frozen)
     # After the others, with random streams of their own, so that adding
     # them changed none of the others' references.
+    for (name, model, inputs, output_names, loss, target_name, target,
+         optimizers, frozen) in recurrent_models():
+        if only and name not in only:
+            continue
+        path = export(name, model, inputs, output_names)
+        write(name, model, inputs, target_name, target, loss, path,
+              match_names(path, model), frozen, optimizers)
     for (name, model, inputs, output_names, loss, target_name, target,
          optimizers) in deep_cnns():
         if only and name not in only:

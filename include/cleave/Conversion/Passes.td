@@ -30,7 +30,11 @@ def ConvertRuntimeToEmitCPass
     `<kernels><callee>` of each kernel op through `cleave::program::call`
     (which checks each argument against the kernel's declaration), returning
     the first failing status; transfers call `<entry>transport_send`,
-    `_recv` and `_wait_sends`. Then the table of its inputs and outputs and
+    `_recv` and `_wait_sends`. The calls go in parts of at most
+    `calls-per-function` (static functions `cleave_run_<name>_<k>` that
+    `cleave_run_<name>` calls in turn), each making the views it uses: a C++
+    compiler's optimizer is superlinear in a function's size. Then the table
+    of its inputs and outputs and
     a `main` that hands it to `<entry>device_main` (or
     `<entry>transport_device_main` for a device of a multi-device bundle).
   }];
@@ -48,6 +52,9 @@ def ConvertRuntimeToEmitCPass
     Option<"filePerProgram", "file-per-program", "bool", /*default=*/"false",
            "Put each program (its include, function, table and main) in an "
            "emitc.file named after it">,
+    Option<"callsPerFunction", "calls-per-function", "int64_t",
+           /*default=*/"100",
+           "The most calls of one C++ function">,
   ];
   let dependentDialects = ["::mlir::emitc::EmitCDialect"];
 }
