@@ -5,7 +5,7 @@ Models: test/training's (make_references.py: an MLP classifier, one with
 Dropout, a regressor, a one-block transformer LM, a small CNN; at their
 own batch) and the real-model suite at training widths with the bundled
 examples (make_suite_references.py: GPT-2, BERT, ViT, Inception, ResNet-50,
-tiny_mlp, tiny_cnn; at --batch rows). For each model and thread count both train S
+the LSTM LM, DeepSpeech 2, tiny_mlp, tiny_cnn; at --batch rows). For each model and thread count both train S
 AdamW steps of the same model on the same batches, each in a process of
 its own, and it prints side by side:
 
@@ -43,7 +43,7 @@ import make_suite_references as suite  # noqa: E402
 OPTIMIZER = ("adamw:lr=0.001,weight_decay=0.01",
              lambda p: torch.optim.AdamW(p, lr=0.001, weight_decay=0.01))
 SUITE = ["gpt2_lm", "bert_encoder", "vit", "inception", "resnet50",
-         "tiny_mlp", "tiny_cnn"]
+         "lstm_lm", "deepspeech2", "tiny_mlp", "tiny_cnn"]
 
 
 class Case:
@@ -105,6 +105,15 @@ def suite_case(name, batch, steps):
             return Case(path, "mse:prediction=probs,target=target", model,
                         lambda out, t: suite.loss_of("mse", out, t), feeds,
                         target_name, target, frozen, flags)
+    for (model_name, model, feeds, outputs, loss, target_name, target,
+         _, frozen) in suite.recurrent_models():
+        if model_name == name:
+            return Case(os.path.join(TRAINING, "suite", f"{name}.onnx"),
+                        f"cross_entropy:logits={outputs[0]},"
+                        f"labels={target_name}", model,
+                        lambda out, t: suite.loss_of("tokens", out, t),
+                        feeds, target_name, target, frozen,
+                        [f"--frozen={n}" for n in frozen])
     for (model_name, model, feeds, outputs, loss, target_name, target,
          _) in suite.deep_cnns(batch):
         if model_name == name:

@@ -203,6 +203,49 @@ cleave_status cleave_cpu_top_k(const cleave_tensor *x, int32_t axis,
   return nullptr;
 }
 
+namespace {
+
+/// Constant padding that only adds (every input element lands in the
+/// output, as the gradient of a slice pads): fills the output, then copies
+/// the input's rows into place. False when some pad crops.
+bool padByRows(const cleave_tensor *x, const int64_t *begin,
+               const std::vector<char> &fill, cleave_tensor *y) {
+  int32_t rank = x->rank;
+  for (int32_t i = 0; i < rank; ++i)
+    if (begin[i] < 0 || begin[i] + x->dims[i] > y->dims[i])
+      return false;
+  size_t width = fill.size();
+  int64_t count = cleave_tensor_num_elements(y);
+  char *out = (char *)y->data;
+  if (std::all_of(fill.begin(), fill.end(), [](char c) { return c == 0; }))
+    std::memset(out, 0, count * width);
+  else
+    for (int64_t i = 0; i < count; ++i)
+      std::memcpy(out + i * width, fill.data(), width);
+  int64_t elements = cleave_tensor_num_elements(x);
+  if (elements == 0)
+    return true;
+  if (rank == 0) {
+    std::memcpy(out, x->data, width);
+    return true;
+  }
+  std::vector<int64_t> yStride = rowMajorStrides(y);
+  int64_t row = x->dims[rank - 1];
+  std::vector<int64_t> index(rank, 0); // Of the row, in x (the last is 0).
+  const char *in = (const char *)x->data;
+  for (int64_t r = 0; r < elements / row; ++r) {
+    int64_t offset = 0;
+    for (int32_t i = 0; i < rank; ++i)
+      offset += (index[i] + begin[i]) * yStride[i];
+    std::memcpy(out + offset * width, in + r * row * width, row * width);
+    for (int32_t i = rank - 2; i >= 0 && ++index[i] == x->dims[i]; --i)
+      index[i] = 0;
+  }
+  return true;
+}
+
+} // namespace
+
 cleave_status cleave_cpu_pad(const cleave_tensor *x, const int64_t *begin,
                              cleave_pad_mode mode, double value,
                              cleave_tensor *y) {
@@ -220,6 +263,8 @@ cleave_status cleave_cpu_pad(const cleave_tensor *x, const int64_t *begin,
     storeFloat(fill.data(), x->dtype, value);
   else
     storeInt(fill.data(), x->dtype, (int64_t)value);
+  if (mode == CLEAVE_PAD_CONSTANT && padByRows(x, begin, fill, y))
+    return nullptr;
   std::vector<int64_t> stride = rowMajorStrides(x);
   int64_t count = cleave_tensor_num_elements(y);
   const char *in = (const char *)x->data;

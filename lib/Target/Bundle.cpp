@@ -134,7 +134,13 @@ LogicalResult writeBundle(ModuleOp module, const TargetBackend &target,
   if (functions.empty())
     return fail(module, "a bundle needs at least one device function");
 
+  // Absolute: createUniqueDirectory puts a relative path in the system's
+  // temporary folder, where a relative parent (-o out/bundle) is missing
+  // and from which the rename may cross file systems.
   SmallString<256> output(options.outputDir);
+  if (std::error_code ec = llvm::sys::fs::make_absolute(output))
+    return fail(module, "cannot resolve the output folder '" +
+                            options.outputDir + "': " + ec.message());
   llvm::sys::path::remove_dots(output, /*remove_dot_dot=*/true);
   while (output.size() > 1 && llvm::sys::path::is_separator(output.back()))
     output.pop_back();
