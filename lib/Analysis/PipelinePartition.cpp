@@ -1,27 +1,33 @@
 //===- PipelinePartition.cpp - exact pipeline split of an op sequence ----===//
 //
-// The dynamic program: best[i][j] is the smallest bottleneck of ops [0, i)
-// split into stages whose last runs on device j and ends at op i. With
-// enter[s][j], the best way to start a stage on device j at op s (the
-// previous stage's bottleneck and the transfer into j, minimised over the
-// previous device),
+// The dynamic program: best[j][i] is the smallest bottleneck of ops [0, i)
+// split into stages whose last runs on device j and ends at op i:
 //
-//   best[i][j] = min over s < i of max(enter[s][j], compute(s, i, j))
+//   best[j][i] = min over s < i, p < j of
+//                max(best[p][s], transfer(p, j, received(s, i)),
+//                    compute(s, i, j))
 //
-// subject to the stage's memory. compute(s, i, j) only grows as s falls, so
-// the scan over s stops once it reaches best[i][j]; so does the memory
-// without the transfer buffers, so a binary search bounds the scan before
-// it starts; the first device's stage can only start at op 0. enter is
-// computed once per (s, j). The cost is O(N * L * K + N * K^2) for N ops,
-// K devices and stages of L ops (10,200 ops on 8 devices: 0.22 s, from
-// 0.39 s with a full scan of the first device and a memory check per
-// start).
+// subject to the stage's memory. A transfer's time depends on p only
+// through its link (same node or not), so the best previous device of
+// each kind is kept per (s, j): O(1) per candidate. The bytes a stage
+// [s, i) receives and sends change by the values op s makes and reads as s
+// falls, so the scan down from i keeps them up to date (once per i for
+// every device). compute(s, i, j) only grows as s falls, so the scan stops
+// once it reaches best[j][i]; so does the memory without the transfer
+// buffers, so a binary search bounds the scan before it starts, and the
+// buffers are checked for the best start only (the scan is redone with a
+// check per start when they do not fit); the first device's stage can
+// only start at op 0. The cost is O(N * L * K + N * K^2) for N ops, K
+// devices and stages of L ops (10,200 ops on 8 devices: 0.22 s when each
+// boundary's bytes were a prefix sum, 0.27 s with the flows and one
+// buffer check per stage end, 0.40 s with a check per start).
 //
 //===----------------------------------------------------------------------===//
 
 #include "cleave/Analysis/PipelinePartition.h"
 #include "llvm/Support/FormatVariadic.h"
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -52,6 +58,83 @@ int64_t lastUse(const PipelineValue &v) {
   return last;
 }
 
+/// The bytes a stage [begin, end) receives (values made before it that it
+/// reads, each once) and sends (values it makes that a later op reads),
+/// straight from the definitions.
+std::pair<int64_t, int64_t> stageFlows(const PipelineProblem &problem,
+                                       size_t begin, size_t end) {
+  int64_t received = 0, sent = 0;
+  for (const PipelineValue &v : problem.values) {
+    auto inStage = [&](int64_t op) {
+      return op >= (int64_t)begin && op < (int64_t)end;
+    };
+    if (v.producer < (int64_t)begin && llvm::any_of(v.users, inStage))
+      received += v.bytes;
+    if (inStage(v.producer) && lastUse(v) >= (int64_t)end)
+      sent += v.bytes;
+  }
+  return {received, sent};
+}
+
+/// What each op changes in a stage's received and sent bytes when the
+/// stage grows down to start at it. Flat arrays by op (the DP grows stages
+/// tens of millions of times).
+struct Flows {
+  explicit Flows(const PipelineProblem &problem) {
+    constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+    size_t n = problem.weightBytes.size();
+    // A value an op makes: its first and last readers. A value made
+    // earlier that an op reads: its next reader after the op.
+    std::vector<std::vector<std::array<int64_t, 3>>> made(n);
+    std::vector<std::vector<std::array<int64_t, 2>>> reads(n);
+    for (const PipelineValue &v : problem.values) {
+      std::vector<int64_t> users = v.users;
+      llvm::sort(users);
+      users.erase(std::unique(users.begin(), users.end()), users.end());
+      made[v.producer].push_back(
+          {v.bytes, users.empty() ? kNever : users.front(), lastUse(v)});
+      for (size_t u = 0; u < users.size(); ++u)
+        reads[users[u]].push_back(
+            {v.bytes, u + 1 < users.size() ? users[u + 1] : kNever});
+    }
+    madeStart.push_back(0);
+    readStart.push_back(0);
+    for (size_t op = 0; op < n; ++op) {
+      for (const auto &[bytes, first, last] : made[op])
+        madeValues.push_back({bytes, first, last});
+      for (const auto &[bytes, next] : reads[op])
+        readValues.push_back({bytes, next});
+      madeStart.push_back(madeValues.size());
+      readStart.push_back(readValues.size());
+    }
+  }
+
+  /// Stage [s + 1, end) becomes [s, end).
+  void grow(size_t s, size_t end, int64_t &received, int64_t &sent) const {
+    int64_t e = (int64_t)end;
+    for (size_t m = madeStart[s]; m < madeStart[s + 1]; ++m) {
+      const Made &made = madeValues[m];
+      if (made.firstUse < e)
+        received -= made.bytes; // Made inside now, no longer received.
+      if (made.lastUse >= e)
+        sent += made.bytes;
+    }
+    for (size_t r = readStart[s]; r < readStart[s + 1]; ++r)
+      if (readValues[r].nextUse >= e)
+        received += readValues[r].bytes; // No later reader counted it.
+  }
+
+  struct Made {
+    int64_t bytes, firstUse, lastUse;
+  };
+  struct Read {
+    int64_t bytes, nextUse;
+  };
+  std::vector<Made> madeValues;
+  std::vector<Read> readValues;
+  std::vector<size_t> madeStart, readStart;
+};
+
 /// "512 B", "11.4 KB", "6.1 MB", "80.0 GB": small models' needs show too.
 std::string sizeText(double bytes) {
   if (bytes < 1e3)
@@ -77,8 +160,9 @@ struct Prefixes {
     for (size_t d = 0; d < k; ++d)
       for (size_t i = 0; i < n; ++i)
         seconds[d][i + 1] = seconds[d][i] + problem.seconds[i][d];
-    // crossing[s]: bytes made before op s and read at s or later.
-    // live[t]: bytes alive at op t. Both from difference arrays.
+    // crossing[i]: bytes made before op i and read at i or later (what a
+    // stage [0, i) sends). live[t]: bytes alive at op t. Both from
+    // difference arrays.
     std::vector<int64_t> crossDiff(n + 2, 0), liveDiff(n + 2, 0);
     for (const PipelineValue &v : problem.values) {
       int64_t last = lastUse(v);
@@ -161,13 +245,6 @@ Expected<PipelinePlan> evaluatePipeline(const PipelineProblem &problem,
                                "pipeline: stages must be non-empty and "
                                "devices increasing");
   // Straight from the definitions, one value at a time.
-  auto crossing = [&](size_t position) {
-    int64_t bytes = 0;
-    for (const PipelineValue &v : problem.values)
-      if (v.producer < (int64_t)position && lastUse(v) >= (int64_t)position)
-        bytes += v.bytes;
-    return bytes;
-  };
   PipelinePlan plan;
   for (size_t s = 0; s < devices.size(); ++s) {
     PipelineStage stage;
@@ -186,10 +263,10 @@ Expected<PipelinePlan> evaluatePipeline(const PipelineProblem &problem,
           live += v.bytes;
       maxLive = std::max(maxLive, live);
     }
-    int64_t out = stage.end < n ? crossing(stage.end) : 0;
-    stage.receiveBytes = s ? crossing(stage.begin) : 0;
-    stage.memoryBytes =
-        stage.weightBytes + kept + maxLive + stage.receiveBytes + out;
+    std::tie(stage.receiveBytes, stage.sendBytes) =
+        stageFlows(problem, stage.begin, stage.end);
+    stage.memoryBytes = stage.weightBytes + kept + maxLive +
+                        stage.receiveBytes + stage.sendBytes;
     const Device &device = problem.machine.devices[stage.device];
     if ((double)stage.memoryBytes > device.memoryCapacity)
       return createStringError(
@@ -220,82 +297,152 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
   size_t n = problem.weightBytes.size(), k = problem.machine.devices.size();
   const Machine &machine = problem.machine;
   Prefixes prefix(problem);
-  auto fits = [&](size_t s, size_t i, size_t j, bool withBuffers) {
+  Flows flows(problem);
+  // The memory of stage [s, i) on device j; its transfer buffers are
+  // `buffers` bytes.
+  auto fits = [&](size_t s, size_t i, size_t j, int64_t buffers) {
     double bytes = (double)(prefix.weights[i] - prefix.weights[s]) +
                    (double)(prefix.kept[i] - prefix.kept[s]) +
                    (double)(prefix.stash[i] - prefix.stash[s]) *
                        (double)stashCopies(problem, j) +
-                   (double)prefix.maxLive(s, i);
-    if (withBuffers)
-      bytes += (double)((s ? prefix.crossing[s] : 0) +
-                        (i < n ? prefix.crossing[i] : 0));
+                   (double)prefix.maxLive(s, i) + (double)buffers;
     return bytes <= machine.devices[j].memoryCapacity;
   };
+  // The link into each device from an earlier one on its node (near) and
+  // on another (far), looked up once: the scan below times a transfer for
+  // every candidate.
+  struct Timing {
+    double latency = 0, secondsPerByte = 0;
+    double seconds(int64_t bytes) const {
+      return bytes ? latency + (double)bytes * secondsPerByte : 0.0;
+    }
+  };
+  std::vector<Timing> nearLink(k), farLink(k);
+  for (size_t j = 0; j < k; ++j)
+    for (size_t p = 0; p < j; ++p) {
+      const Link &link = machine.linkBetween(p, j);
+      Timing timing{problem.transfersPerRun * link.latency,
+                    problem.transfersPerRun / link.bandwidth};
+      (machine.devices[p].node == machine.devices[j].node ? nearLink[j]
+                                                          : farLink[j]) =
+          timing;
+    }
 
-  // best[j][i], the stage start that achieves it, and the previous device;
+  // best[j][i], the stage start that achieves it and the previous device;
   // by device, so that the scans below walk memory in order.
   std::vector<std::vector<double>> best(k, std::vector<double>(n + 1, kInfinity));
   std::vector<std::vector<size_t>> start(k, std::vector<size_t>(n + 1, 0));
-  std::vector<std::vector<double>> enter(k, std::vector<double>(n + 1, kInfinity));
   std::vector<std::vector<size_t>> from(k, std::vector<size_t>(n + 1, 0));
-  for (size_t j = 0; j < k; ++j)
-    enter[j][0] = 0; // The first stage starts at op 0, on any device.
+  // The best previous device p < j whose stage ends at s, on j's node
+  // (near) and on another (far): a transfer costs the same from every
+  // device of one kind.
+  struct Entry {
+    double seconds = kInfinity;
+    size_t device = 0;
+  };
+  std::vector<std::vector<Entry>> near(k, std::vector<Entry>(n + 1)),
+      far(k, std::vector<Entry>(n + 1));
+  // The lesser of the two: no entry at s costs less, transfers aside.
+  std::vector<std::vector<double>> entering(
+      k, std::vector<double>(n + 1, kInfinity));
+  // received[s] and sent[s]: the bytes of stage [s, i) for the current i,
+  // known for s >= known.
+  std::vector<int64_t> received(n + 1, 0), sent(n + 1, 0);
   for (size_t i = 1; i <= n; ++i) {
+    size_t known = i;
+    int64_t in = 0, out = 0;
+    auto flowsFrom = [&](size_t s) {
+      for (; known > s; received[known] = in, sent[known] = out)
+        flows.grow(--known, i, in, out);
+    };
     for (size_t j = 0; j < k; ++j) {
       double &value = best[j][i];
       const double *time = prefix.seconds[j].data();
-      const double *entering = enter[j].data();
       // The earliest start whose stage fits without its buffers: a stage
       // only needs more memory as its start falls, so a binary search
       // finds it.
-      if (!fits(i - 1, i, j, /*withBuffers=*/false))
+      if (!fits(i - 1, i, j, 0))
         continue;
       size_t lowest = 0, fitting = i - 1;
       while (lowest < fitting) {
         size_t middle = lowest + (fitting - lowest) / 2;
-        if (fits(middle, i, j, /*withBuffers=*/false))
+        if (fits(middle, i, j, 0))
           fitting = middle;
         else
           lowest = middle + 1;
       }
-      // The first device has no earlier one: its stage starts at op 0.
-      if (j == 0)
-        lowest = i;
-      for (size_t s = i; s-- > lowest;) {
-        double compute = time[i] - time[s];
-        if (compute >= value)
-          break; // Earlier starts only cost more.
-        double candidate = std::max(entering[s], compute);
-        if (candidate < value && fits(s, i, j, /*withBuffers=*/true)) {
-          value = candidate;
-          start[j][i] = s;
-        }
-      }
-      if (j == 0 && fitting == 0) {
-        double candidate = time[i] - time[0];
-        if (candidate < value && fits(0, i, j, /*withBuffers=*/true)) {
-          value = candidate;
+      // The first device has no earlier one: its stage starts at op 0,
+      // receives nothing and sends what crosses op i.
+      if (j == 0) {
+        if (fitting == 0 && fits(0, i, j, prefix.crossing[i])) {
+          value = time[i] - time[0];
           start[j][i] = 0;
         }
+        continue;
+      }
+      const double *enteringAt = entering[j].data();
+      const Entry *nearAt = near[j].data(), *farAt = far[j].data();
+      // The best start, with or without checking that its transfer
+      // buffers fit too. Locals, so that the loop keeps them in registers.
+      auto scan = [&](bool checkBuffers) {
+        double bestValue = value, end = time[i];
+        size_t bestStart = start[j][i], bestFrom = from[j][i];
+        const Timing nearTiming = nearLink[j], farTiming = farLink[j];
+        for (size_t s = i; s-- > lowest;) {
+          double compute = end - time[s];
+          if (compute >= bestValue)
+            break; // Earlier starts only cost more.
+          if (s > 0 && enteringAt[s] >= bestValue)
+            continue; // Cannot improve on the best found.
+          if (s < known)
+            flowsFrom(s);
+          double candidate = compute;
+          size_t previous = 0;
+          if (s > 0) {
+            // The best way in from an earlier device's stage ending at s.
+            int64_t bytes = received[s];
+            double fromNear =
+                std::max(nearAt[s].seconds, nearTiming.seconds(bytes));
+            double fromFar =
+                std::max(farAt[s].seconds, farTiming.seconds(bytes));
+            previous =
+                fromNear <= fromFar ? nearAt[s].device : farAt[s].device;
+            candidate = std::max(candidate, std::min(fromNear, fromFar));
+          }
+          if (candidate < bestValue &&
+              (!checkBuffers || fits(s, i, j, received[s] + sent[s]))) {
+            bestValue = candidate;
+            bestStart = s;
+            bestFrom = previous;
+          }
+        }
+        value = bestValue;
+        start[j][i] = bestStart;
+        from[j][i] = bestFrom;
+      };
+      // The best start almost always fits with its buffers: check it
+      // alone, and scan again checking every start only when it does not
+      // (the same choice, with one memory check instead of one per start).
+      scan(/*checkBuffers=*/false);
+      size_t chosen = start[j][i];
+      if (value < kInfinity &&
+          !fits(chosen, i, j, received[chosen] + sent[chosen])) {
+        value = kInfinity;
+        scan(/*checkBuffers=*/true);
       }
     }
     if (i == n)
       break;
-    // Entering a stage at op i on device j from an earlier device.
-    for (size_t j = 0; j < k; ++j) {
+    // The best stages ending at op i, by the node of a later device.
+    for (size_t j = 0; j < k; ++j)
       for (size_t p = 0; p < j; ++p) {
-        if (best[p][i] == kInfinity)
-          continue;
-        double candidate =
-            std::max(best[p][i],
-                     problem.transfersPerRun *
-                         machine.transferSeconds(p, j, prefix.crossing[i]));
-        if (candidate < enter[j][i]) {
-          enter[j][i] = candidate;
-          from[j][i] = p;
-        }
+        Entry &entry = machine.devices[p].node == machine.devices[j].node
+                           ? near[j][i]
+                           : far[j][i];
+        if (best[p][i] < entry.seconds)
+          entry = {best[p][i], p};
+        entering[j][i] = std::min(entering[j][i], best[p][i]);
       }
-    }
   }
 
   size_t last = 0;
@@ -334,7 +481,7 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
     if (s == 0)
       break;
     cuts.insert(cuts.begin(), s);
-    j = from[j][s];
+    j = from[j][i];
     i = s;
   }
   // The chosen split's figures, from the same prefix sums.
@@ -351,14 +498,14 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
                            prefix.seconds[stage.device][stage.begin];
     stage.weightBytes =
         prefix.weights[stage.end] - prefix.weights[stage.begin];
-    stage.receiveBytes = s ? prefix.crossing[stage.begin] : 0;
+    std::tie(stage.receiveBytes, stage.sendBytes) =
+        stageFlows(problem, stage.begin, stage.end);
     stage.memoryBytes = stage.weightBytes +
                         prefix.kept[stage.end] - prefix.kept[stage.begin] +
                         (prefix.stash[stage.end] - prefix.stash[stage.begin]) *
                             stashCopies(problem, stage.device) +
                         prefix.maxLive(stage.begin, stage.end) +
-                        stage.receiveBytes +
-                        (stage.end < n ? prefix.crossing[stage.end] : 0);
+                        stage.receiveBytes + stage.sendBytes;
     if (s)
       stage.receiveSeconds =
           problem.transfersPerRun *

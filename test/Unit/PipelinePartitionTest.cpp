@@ -16,8 +16,10 @@ using namespace cleave::analysis;
 
 namespace {
 
-Machine randomMachine(std::mt19937 &random, size_t devices,
-                      double capacity) {
+/// Devices of random speeds and memories on one node, or spread over two
+/// with a slower network between them.
+Machine randomMachine(std::mt19937 &random, size_t devices, double capacity,
+                      bool twoNodes) {
   std::uniform_real_distribution<double> unit(0.5, 2.0);
   Machine machine;
   machine.name = "test";
@@ -28,6 +30,7 @@ Machine randomMachine(std::mt19937 &random, size_t devices,
     device.peakFlops["f32"] = 1e9 * unit(random);
     device.memoryBandwidth = 1e9;
     device.memoryCapacity = capacity * unit(random);
+    device.node = twoNodes ? random() % 2 : 0;
     machine.devices.push_back(device);
   }
   Link link;
@@ -35,15 +38,20 @@ Machine randomMachine(std::mt19937 &random, size_t devices,
   link.bandwidth = 1e6 * unit(random);
   link.latency = 1e-4 * unit(random);
   machine.links.push_back(link);
+  link.level = "network";
+  link.bandwidth = 2e5 * unit(random);
+  link.latency = 1e-3 * unit(random);
+  machine.links.push_back(link);
   return machine;
 }
 
 /// Ops with random costs, each device a random speed; op i's value is read
 /// by op i+1 (a chain) and, in DAGs, by random later ops too.
 PipelineProblem randomProblem(std::mt19937 &random, size_t ops,
-                              size_t devices, bool dag, double capacity) {
+                              size_t devices, bool dag, double capacity,
+                              bool twoNodes) {
   PipelineProblem problem;
-  problem.machine = randomMachine(random, devices, capacity);
+  problem.machine = randomMachine(random, devices, capacity, twoNodes);
   std::uniform_real_distribution<double> cost(1e-4, 1e-2);
   std::uniform_int_distribution<int64_t> bytes(100, 5000);
   for (size_t i = 0; i < ops; ++i) {
@@ -104,8 +112,10 @@ void checkAgainstBruteForce(bool dag) {
     size_t ops = 1 + random() % 9, devices = 1 + random() % 4;
     // Tight memory on some trials, so limits decide the split.
     double capacity = trial % 3 == 0 ? 15000 : 1e9;
+    // Two nodes on every fourth trial: transfers then depend on which
+    // earlier device a stage follows.
     PipelineProblem problem = randomProblem(random, ops, devices, dag,
-                                            capacity);
+                                            capacity, trial % 4 == 1);
     // Training stages on half the trials: activations kept per microbatch
     // in flight, a count that depends on the stage's device.
     if (trial % 2) {
@@ -209,6 +219,36 @@ TEST(PipelinePartition, FasterDevicesTakeMoreOps) {
   EXPECT_EQ(plan->stages[0].end - plan->stages[0].begin, 4u);
   EXPECT_EQ(plan->stages[1].end - plan->stages[1].begin, 8u);
   EXPECT_NEAR(plan->bottleneckSeconds, 4.0, 1e-6);
+}
+
+TEST(PipelinePartition, ValuesGoStraightToEachReader) {
+  // Op 0's value (1,000 bytes) is read by ops 1 and 3, op 1's (10 bytes)
+  // by op 3 only: on four stages, stage 1 receives op 0's value, stage 2
+  // nothing (both values skip it), stage 3 both; each value is sent once
+  // per reading stage and costs memory only where it is sent or read.
+  PipelineProblem problem = uniformChain(4, 4, 1, 1e9);
+  problem.values[0].bytes = 1000;
+  problem.values[0].users = {1, 3};
+  problem.values[1].bytes = 10;
+  problem.values[1].users = {3};
+  problem.values[2].users = {};
+  llvm::Expected<PipelinePlan> plan =
+      evaluatePipeline(problem, {1, 2, 3}, {0, 1, 2, 3});
+  ASSERT_TRUE((bool)plan) << llvm::toString(plan.takeError());
+  std::vector<int64_t> received, sent;
+  for (const PipelineStage &stage : plan->stages) {
+    received.push_back(stage.receiveBytes);
+    sent.push_back(stage.sendBytes);
+  }
+  EXPECT_EQ(received, (std::vector<int64_t>{0, 1000, 0, 1010}));
+  EXPECT_EQ(sent, (std::vector<int64_t>{1000, 10, 0, 0}));
+  EXPECT_EQ(plan->stages[2].receiveSeconds, 0.0);
+  EXPECT_NEAR(plan->stages[3].receiveSeconds, 1010 / 1e9, 1e-15);
+  // The DP's plan of the same problem has the same figures.
+  llvm::Expected<PipelinePlan> best = planPipeline(problem);
+  ASSERT_TRUE((bool)best);
+  EXPECT_EQ(best->stages.size(), 4u);
+  EXPECT_EQ(best->stages[3].receiveBytes, 1010);
 }
 
 TEST(PipelinePartition, MemoryErrorGivesTheNumbers) {

@@ -10,13 +10,15 @@
 // The model, shared by the exact dynamic program and by evaluatePipeline
 // (the brute-force oracle of the tests and the reports):
 // - a stage's compute time is the sum of its ops' times on its device;
-// - the values crossing the boundary before stage k (made by an earlier op,
-//   read by an op of stage k or later) move from stage k-1's device to stage
-//   k's device; values that skip stages are charged at every boundary they
-//   cross, as a pipeline that forwards them would pay;
+// - stage k receives the values made before it that its ops read, each
+//   once, as the bundle sends each value straight to every device that
+//   reads it (a value that skips stages is charged once, to the stage
+//   that reads it, not at every boundary it crosses); the model times them
+//   on the link from stage k-1's device (on one node every link is alike;
+//   across nodes, a value from an earlier stage may take another link);
 // - a stage's memory is its ops' weight bytes, plus the most bytes of
-//   values alive at one of its ops, plus the bytes crossing its two
-//   boundaries (receive and send buffers): an upper bound on its arena.
+//   values alive at one of its ops, plus the bytes it receives and sends
+//   (values it makes that a later op reads): an upper bound on its arena.
 //
 // Graph inputs are not values here: every device that reads one gets it
 // from the launcher.
@@ -62,7 +64,7 @@ struct PipelineProblem {
   /// flight (1F1B: min(p - d, M) on p devices, an upper bound when the plan
   /// skips some; GPipe: M).
   std::vector<int64_t> stashCopies;
-  /// How many times each crossing value moves in one run (a training step:
+  /// How many times each transferred value moves in one run (a training step:
   /// each microbatch's activation forward and its gradient back), at the
   /// link's latency and bandwidth each time.
   int64_t transfersPerRun = 1;
@@ -76,10 +78,12 @@ struct PipelineStage {
   /// Ops [begin, end) of the sequence.
   size_t begin = 0, end = 0;
   double computeSeconds = 0;
-  /// Seconds to receive the values crossing its first boundary (0 for the
-  /// first stage).
+  /// Seconds to receive the values made before it that it reads (0 for
+  /// the first stage).
   double receiveSeconds = 0;
   int64_t receiveBytes = 0;
+  /// Bytes of the values it makes that later stages read.
+  int64_t sendBytes = 0;
   int64_t weightBytes = 0;
   /// The memory bound of the model above.
   int64_t memoryBytes = 0;

@@ -262,15 +262,13 @@ void printPlacementReport(const PlacementProblem &problem,
                       "device", "ops", "weights MB", "activ. MB",
                       "predicted ms", "recv MB", "sent MB");
   for (auto [s, stage] : llvm::enumerate(plan.stages)) {
-    int64_t sent =
-        s + 1 < plan.stages.size() ? plan.stages[s + 1].receiveBytes : 0;
     os << llvm::formatv(
         "{0,-14} {1,6} {2,11:f2} {3,12:f2} {4,13:f3} {5,9:f2} {6,9:f2}\n",
         machine.devices[stage.device].name, stage.end - stage.begin,
         megabytes(stage.weightBytes),
         megabytes(stage.memoryBytes - stage.weightBytes),
         stage.computeSeconds * 1e3, megabytes(stage.receiveBytes),
-        megabytes(sent));
+        megabytes(stage.sendBytes));
   }
   // Data parallelism: what the step's collectives cost, within the above
   // (a training step's problem holds its forward ops only).
