@@ -17,8 +17,8 @@
 // - for each kind of kernel ("matmul", "conv", "dwconv", "conv_grad",
 //   "pool", "norm", "softmax", "eltwise", "data", "reduce"), a few shapes
 //   from small to large, fitted as time = overhead + roofline / efficiency;
-// - the link between two device processes: MPI ping-pong of small and large
-//   messages (latency and bandwidth), run under mpirun.
+// - the link between two device processes: MPI ping-pong from 8 B to 8 MB,
+//   fitted as latency + bytes / bandwidth, run under mpirun.
 // and writes a machine file of N such devices (default: one per core) that
 // `cleave-compile --machine=cpu.json` reads.
 //
@@ -26,6 +26,7 @@
 
 #include "OpProfiling.h"
 #include "cleave/Analysis/Machine.h"
+#include "cleave/Analysis/RelativeFit.h"
 #include "cleave/Runtime/CpuKernels.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -154,12 +155,22 @@ int runLinkProbe(int argc, char **argv) {
     }
     return best;
   };
-  double latency = pingPong(8);
-  size_t large = 16 << 20;
-  double seconds = pingPong(large);
-  if (rank == 0)
-    std::printf("cleave-link {\"latency\":%.9g,\"bandwidth\":%.9g}\n", latency,
-                (double)large / std::max(seconds - latency, 1e-9));
+  // Every size from 8 B to 8 MB by factors of 4, the range of the values
+  // pipeline stages send, fitted by relative error: a latency and a
+  // bandwidth from two sizes alone missed the sizes between them.
+  std::vector<std::pair<double, double>> samples;
+  for (size_t bytes = 8; bytes <= (8u << 20); bytes *= 4)
+    samples.push_back({(double)bytes, pingPong(bytes)});
+  cleave::analysis::LineFit fit = cleave::analysis::fitRelative(samples, 0);
+  if (rank == 0) {
+    std::printf("cleave-link {\"latency\":%.9g,\"bandwidth\":%.9g,"
+                "\"worst_error\":%.9g,\"samples\":[",
+                fit.intercept, 1 / std::max(fit.slope, 1e-15),
+                cleave::analysis::worstRelativeError(fit, samples));
+    for (auto [i, sample] : llvm::enumerate(samples))
+      std::printf("%s[%.0f,%.9g]", i ? "," : "", sample.first, sample.second);
+    std::printf("]}\n");
+  }
   MPI_Finalize();
   return 0;
 }
@@ -495,29 +506,25 @@ int main(int argc, char **argv) {
   };
   llvm::StringMap<double> efficiency, overhead;
   for (const auto &entry : m.samples) {
-    // Weighted least squares of t = a + b r with weights 1 / t^2.
-    double sw = 0, swr = 0, swt = 0, swrr = 0, swrt = 0;
-    for (auto [flops, bytes, t] : entry.getValue()) {
-      double r = roofline(flops, bytes);
-      double w = 1 / (t * t);
-      sw += w, swr += w * r, swt += w * t, swrr += w * r * r,
-          swrt += w * r * t;
-    }
-    double det = sw * swrr - swr * swr;
-    double b = det > 0 ? (sw * swrt - swr * swt) / det : 1;
-    b = std::max(b, 1.0); // No kernel beats the roofline.
-    double a = std::max((swt - b * swr) / sw, 0.0);
-    efficiency[entry.getKey()] = std::max(1 / b, 0.01);
-    overhead[entry.getKey()] = a;
+    // t = overhead + roofline / efficiency.
+    std::vector<std::pair<double, double>> points;
+    for (auto [flops, bytes, t] : entry.getValue())
+      points.push_back({roofline(flops, bytes), t});
+    // No kernel beats the roofline: a slope of at least 1.
+    cleave::analysis::LineFit fit =
+        cleave::analysis::fitRelative(points, /*minSlope=*/1.0);
+    efficiency[entry.getKey()] = std::max(1 / fit.slope, 0.01);
+    overhead[entry.getKey()] = fit.intercept;
   }
 
-  double latency = 2e-6, linkBandwidth = 5e9;
+  double latency = 2e-6, linkBandwidth = 5e9, linkError = 0;
   bool linked = false;
   if (std::optional<llvm::json::Value> json =
           runUnderMpi(argv[0], 2, "--probe-link", "cleave-link ")) {
-    latency = json->getAsObject()->getNumber("latency").value_or(0);
+    latency = json->getAsObject()->getNumber("latency").value_or(-1);
     linkBandwidth = json->getAsObject()->getNumber("bandwidth").value_or(0);
-    linked = latency > 0 && linkBandwidth > 0;
+    linkError = json->getAsObject()->getNumber("worst_error").value_or(0);
+    linked = latency >= 0 && linkBandwidth > 0;
     if (!linked)
       latency = 2e-6, linkBandwidth = 5e9;
   }
@@ -564,10 +571,15 @@ int main(int argc, char **argv) {
   }
   llvm::outs() << llvm::formatv(
       "peak {0:f1} GFLOP/s, bandwidth {1:f1} GB/s, launch {2:f2} us, link "
-      "{3}{4:f2} GB/s and {5:f2} us; wrote {6} ({7} devices)\n",
+      "{3}{4:f2} GB/s and {5:f2} us{6}; wrote {7} ({8} devices)\n",
       peak / 1e9, bandwidth / 1e9, launch * 1e6,
       linked ? "" : "(not measured: no mpirun) ", linkBandwidth / 1e9,
-      latency * 1e6, outputPath, count);
+      latency * 1e6,
+      linked ? llvm::formatv(" (within {0:f0}% from 8 B to 8 MB)",
+                             linkError * 100)
+                   .str()
+             : std::string(),
+      outputPath, count);
   for (const auto &entry : efficiency)
     llvm::outs() << llvm::formatv("  {0,-8} {1:f2} of the roofline, "
                                   "{2:f2} us per call\n",
