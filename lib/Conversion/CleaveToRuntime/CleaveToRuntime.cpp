@@ -139,6 +139,19 @@ bool writeIntoOutput(Value value, Value view, unsigned index) {
   return true;
 }
 
+/// The variable that `result` is computed into (AssignOp::
+/// isComputedInPlace), or null. Saves a copy of every parameter and
+/// optimizer state per step (GPT-2 with AdamW: 112 copies, 1.0 ms of a
+/// 10.5 ms step on each of two replicas).
+Value assignedVariable(Value result) {
+  if (!result.hasOneUse())
+    return Value();
+  auto assign = dyn_cast<AssignOp>(*result.user_begin());
+  return assign && assign.getValue() == result && assign.isComputedInPlace()
+             ? assign.getVariable()
+             : Value();
+}
+
 /// Lowers one planned function into a program before it.
 LogicalResult lowerFunction(func::FuncOp function, const LoweringTable &table) {
   OpBuilder builder(function);
@@ -216,9 +229,13 @@ LogicalResult lowerFunction(func::FuncOp function, const LoweringTable &table) {
     if (!offsets)
       return op.emitError("has no memory plan (run cleave-plan-memory)");
     for (auto [result, offset] :
-         llvm::zip(op.getResults(), offsets.asArrayRef()))
-      if (offset >= 0)
+         llvm::zip(op.getResults(), offsets.asArrayRef())) {
+      if (Value variable = assignedVariable(result);
+          variable && p.view(variable))
+        p.setView(result, p.view(variable));
+      else if (offset >= 0)
         p.setView(result, p.arena(result.getType(), offset));
+    }
     if (failed(table.lower(&op, p)))
       return failure();
     sends |= isa<SendOp>(op);

@@ -84,8 +84,10 @@ void populateTrainingLowerings(LoweringTable &table) {
                        p.out(op, 0), p.out(op, 1), p.out(op, 2)});
     return success();
   });
+  // Nothing to copy when the value was computed into the variable.
   table.add<AssignOp>([](AssignOp op, ProgramBuilder &p) {
-    p.kernel("copy", {p.view(op.getValue()), p.view(op.getVariable())});
+    if (p.view(op.getValue()) != p.view(op.getVariable()))
+      p.kernel("copy", {p.view(op.getValue()), p.view(op.getVariable())});
     return success();
   });
   table.add<CrossEntropyOp>(

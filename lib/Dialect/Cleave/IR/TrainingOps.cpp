@@ -41,6 +41,39 @@ VariableOp AssignOp::getVariableOp() {
   return getVariable().getDefiningOp<VariableOp>();
 }
 
+bool AssignOp::isComputedInPlace() {
+  Value value = getValue(), variable = getVariable();
+  Operation *producer = value.getDefiningOp();
+  if (!producer || !value.hasOneUse() || isWeights(producer))
+    return false;
+  bool reads = false;
+  for (Operation *user : variable.getUsers()) {
+    if (user == getOperation())
+      continue;
+    if (user == producer)
+      reads = true;
+    else if (!user->isBeforeInBlock(producer))
+      return false;
+  }
+  if (!reads || isa<AdamWOp>(producer))
+    return true;
+  // A variadic sum runs as a chain into its result from its first input
+  // (as the memory plan knows): the variable may only be that input.
+  bool chain = producer->hasTrait<mlir::OpTrait::VariadicOperands>() &&
+               producer->getNumOperands() > 2;
+  return isElementwise(producer) &&
+         (!chain || (producer->getOperand(0) == variable &&
+                     llvm::count(producer->getOperands(), variable) == 1));
+}
+
+OpCost AssignOp::getCost() {
+  if (!isComputedInPlace())
+    return estimateCost(getOperation(), getCostKind(), getFlops());
+  OpCost nothing; // No kernel runs.
+  nothing.kind = getCostKind();
+  return nothing;
+}
+
 LogicalResult AssignOp::verify() {
   if (!getVariableOp())
     return emitOpError("assigns to a value no cleave.variable defines");

@@ -76,11 +76,18 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
       if (!used)
         return fail("the op profile '" + opProfile + "' is of " + ops->kind +
                     " devices; " + target.name + " has none");
-      for (Operation &op : function.getBody().front())
-        if (isa<CostOpInterface>(op) && !isWeights(&op)) {
-          ++costed;
-          profiled += seconds.count(opSignature(&op));
-        }
+      // Ops that run nothing (a view, a value computed into its variable)
+      // need no measurement.
+      for (Operation &op : function.getBody().front()) {
+        auto costedOp = dyn_cast<CostOpInterface>(op);
+        if (!costedOp || isWeights(&op))
+          continue;
+        OpCost cost = costedOp.getCost();
+        if (cost.flops == 0 && cost.bytesRead + cost.bytesWritten == 0)
+          continue;
+        ++costed;
+        profiled += seconds.count(opSignature(&op));
+      }
     }
     // A training step on several devices places its forward ops; the rest
     // follows them. On one, every op in its order gives the exact memory.

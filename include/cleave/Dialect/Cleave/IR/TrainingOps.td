@@ -30,12 +30,19 @@ def Cleave_VariableOp : Cleave_Op<"variable",
 }
 
 def Cleave_AssignOp : Cleave_Op<"assign",
-    [MemoryEffects<[MemWrite]>, Cleave_CostOpInterface]> {
+    [MemoryEffects<[MemWrite]>,
+     DeclareOpInterfaceMethods<Cleave_CostOpInterface, ["getCost"]>]> {
   let summary = "the next value of a variable";
   let description = [{
     Stores `value` as the next step's value of the `cleave.variable` that
     defines `variable`. It comes after every use of the variable in the
     step (cleave-optimize puts the assignments last).
+
+    Where `isComputedInPlace()`, the op that makes `value` writes it straight
+    into the variable and the assignment costs nothing: only the assignment
+    reads the value, no op after that one reads the variable, and it reads
+    the variable, if at all, only at the elements it writes (an elementwise
+    op, not a variadic chain from another input; an AdamW update).
   }];
   let arguments = (ins Cleave_Tensor:$variable, Cleave_Tensor:$value);
   let assemblyFormat =
@@ -44,6 +51,8 @@ def Cleave_AssignOp : Cleave_Op<"assign",
     ::llvm::StringRef getCostKind() { return "data"; }
     /// The variable assigned to (null in invalid IR).
     VariableOp getVariableOp();
+    /// Whether the value's producer writes it into the variable.
+    bool isComputedInPlace();
   }];
   let hasVerifier = 1;
 }
