@@ -351,8 +351,14 @@ Measurements measureKernels() {
     sample("reduce", elements, 4 * (elements + count), [&] {
       check(cleave_cpu_reduce(CLEAVE_REDUCE_MEAN, &x.t, &row.t));
     });
+    // Binary ops of small tensors skip oneDNN's dispatch, unary ones do
+    // not: both kinds of call, or the fit says eltwise ops cost no
+    // overhead (a recurrent layer's gates were then predicted 3x fast).
     sample("eltwise", elements, 12 * elements, [&] {
       check(cleave_cpu_binary(CLEAVE_BINARY_ADD, &x.t, &other.t, &out.t));
+    });
+    sample("eltwise", elements, 8 * elements, [&] {
+      check(cleave_cpu_unary(CLEAVE_UNARY_SIGMOID, 0, 0, &x.t, &out.t));
     });
   }
   // The transposes into and out of channels-last at a CNN's edges.
