@@ -81,6 +81,10 @@ void addTrainingPasses(OpPassManager &pm, const TrainingOptions &training) {
 
 void addGraphPasses(OpPassManager &pm, const PipelineOptions &options) {
   const TrainingOptions &training = options.training;
+  // Layers the fused kernels do not compute, and every layer of a training
+  // step, become graph ops before the cleanup folds their weight slices.
+  pm.nest<func::FuncOp>().addPass(
+      graph::createDecomposeRecurrentPass({/*all=*/training.enabled}));
   if (training.enabled) {
     graph::MakeTrainablePassOptions trainable;
     trainable.trainable.assign(training.trainable.begin(),

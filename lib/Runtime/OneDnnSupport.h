@@ -209,7 +209,8 @@ enum PlanKind : int64_t {
   kConvBackwardWeights,
   kPoolTraining,
   kPoolBackward,
-  kEltwiseBackward
+  kEltwiseBackward,
+  kRecurrent
 };
 
 /// A key from a kind and any mix of numbers and dim lists.

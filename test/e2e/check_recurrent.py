@@ -5,11 +5,13 @@ attribute.
 Each case is a one-node model (random weights as initializers, a random
 input sequence) compiled for the CPU with cleave-compile, run with
 cleave-run, and compared output by output with onnxruntime's on the same
-input. Cleave unrolls the layer into graph ops (lib/Import/ONNX/
-Recurrent.cpp); onnxruntime runs its own fused kernels, so the two differ by
-float rounding through up to 12 steps of small products and saturating
-activations: within 1e-4 relative and 1e-5 absolute (a wrong gate order, a
-missing bias or a mask off by one step is off by O(0.1)).
+input. Cleave runs the common forms whole with oneDNN's fused kernels
+(lib/Runtime/RecurrentKernels.cpp) and unrolls the others into graph ops
+(cleave-decompose-recurrent); each case prints which. onnxruntime runs its
+own kernels, so the two differ by float rounding through up to 12 steps of
+small products and saturating activations: within 1e-4 relative and 1e-5
+absolute (a wrong gate order, a missing bias or a mask off by one step is
+off by O(0.1)).
 
 check_recurrent.py --tools <bin folder> --work <scratch folder> [case...]
 """
@@ -108,7 +110,13 @@ CASES = {
         activations=["LeakyRelu", "Tanh"], activation_alpha=[0.2]),
     "rnn_reverse_lengths": lambda: case("RNN", direction="reverse",
                                         lengths=[5, 2, 4]),
+    "rnn_bidirectional_relu": lambda: case(
+        "RNN", directions=2, initial=True, activations=["Relu", "Relu"]),
     "gru_default": lambda: case("GRU"),
+    "gru_bidirectional_linear_before_reset": lambda: case(
+        "GRU", directions=2, linear_before_reset=1),
+    "gru_reverse_initial": lambda: case("GRU", direction="reverse",
+                                        initial=True),
     "gru_linear_before_reset": lambda: case("GRU", linear_before_reset=1,
                                             initial=True),
     "gru_bidirectional_batch_first_lengths": lambda: case(
@@ -119,6 +127,9 @@ CASES = {
     "lstm_default": lambda: case("LSTM"),
     "lstm_peepholes_initial": lambda: case("LSTM", peepholes=True,
                                            initial=True),
+    "lstm_bidirectional_peepholes": lambda: case(
+        "LSTM", directions=2, peepholes=True, initial=True),
+    "lstm_reverse": lambda: case("LSTM", direction="reverse", bias=False),
     "lstm_bidirectional_lengths": lambda: case(
         "LSTM", directions=2, lengths=[2, 5, 4], peepholes=True,
         initial=True),
@@ -153,18 +164,21 @@ def run_case(name, tools, work):
     for key in expected:
         command += ["--output", f"{key}={os.path.join(folder, key + '.npy')}"]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    sources = [os.path.join(bundle, f) for f in os.listdir(bundle)
+               if f.endswith(".cc")]
+    fused = any("cleave_cpu_recurrent" in open(f).read() for f in sources)
     worst = 0.0
     for key, want in expected.items():
         got = np.load(os.path.join(folder, key + ".npy"))
         if got.shape != want.shape:
             print(f"{name}: {key} has shape {got.shape}, not {want.shape}")
-            return False, worst
+            return False, worst, fused
         error = np.abs(got - want)
         worst = max(worst, float(error.max()))
         if (error > 1e-5 + 1e-4 * np.abs(want)).any():
             print(f"{name}: {key} differs by {error.max():.3g}")
-            return False, worst
-    return True, worst
+            return False, worst, fused
+    return True, worst, fused
 
 
 def main():
@@ -176,9 +190,10 @@ def main():
     cases = args.cases or list(CASES)
     passed = 0
     for name in cases:
-        ok, worst = run_case(name, args.tools, args.work)
+        ok, worst, fused = run_case(name, args.tools, args.work)
         if ok:
-            print(f"{name}: ok (max abs error {worst:.2g})")
+            path = "fused" if fused else "unrolled"
+            print(f"{name}: ok, {path} (max abs error {worst:.2g})")
             passed += 1
     print(f"{passed} of {len(cases)} recurrent layers match onnxruntime")
     return 0 if passed == len(cases) else 1

@@ -1,11 +1,43 @@
-//===- Linear.cpp - matrix products and Einsum ----------------------------===//
+//===- Linear.cpp - matrix products, Einsum and recurrent layers ----------===//
 
 #include "Lowering.h"
+#include "cleave/Dialect/Cleave/IR/Recurrent.h"
 
 using namespace mlir;
 using namespace cleave::graph;
 
 namespace cleave::lowering {
+
+namespace {
+
+/// A layer with a fused kernel (cleave-decompose-recurrent unrolls the
+/// others) as one call of the `recurrent` kernel.
+LogicalResult lowerRecurrent(Operation *op, ProgramBuilder &p) {
+  FailureOr<RecurrentLayer> layer = RecurrentLayer::read(op);
+  if (failed(layer))
+    return failure();
+  if (!layer->hasFusedKernel())
+    return p.unsupported(op, "this form of the layer has no fused kernel; "
+                             "cleave-decompose-recurrent unrolls it");
+  StringRef activation = layer->activations.front().front().name;
+  int32_t rnnActivation =
+      activation == "relu" ? 1 : activation == "sigmoid" ? 2 : 0;
+  int32_t direction = layer->direction == "forward"   ? 0
+                      : layer->direction == "reverse" ? 1
+                                                      : 2;
+  auto optional = [&](unsigned i) {
+    return i < op->getNumOperands() && !isNone(op->getOperand(i)) ? p.in(op, i)
+                                                                  : Value();
+  };
+  p.kernel("recurrent",
+           {p.i32((int32_t)layer->cell), p.i32(rnnActivation), p.i32(direction),
+            p.i32(layer->linearBeforeReset), p.in(op, 0), p.in(op, 1),
+            p.in(op, 2), optional(3), optional(5), optional(6), optional(7),
+            p.out(op, 0), p.out(op, 1), p.out(op, 2)});
+  return success();
+}
+
+} // namespace
 
 void populateLinearLowerings(LoweringTable &table) {
   table.add<MatMulOp>([](MatMulOp op, ProgramBuilder &p) -> LogicalResult {
@@ -26,6 +58,8 @@ void populateLinearLowerings(LoweringTable &table) {
                       p.out(op)});
     return success();
   });
+  table.addFamily([](Operation *op) { return isa<RNNOp, GRUOp, LSTMOp>(op); },
+                  lowerRecurrent);
   table.add<EinsumOp>([](EinsumOp op, ProgramBuilder &p) {
     p.kernel("einsum", {p.token(rt::cStringLiteral(op.getEquation())),
                         p.tensors(op), p.i32(op->getNumOperands()),

@@ -2,7 +2,7 @@
 //
 // The custom builders (OpTable.h's CustomBuilder) that live outside
 // OpTable.cpp, by family: control flow and data-dependent shapes
-// (ControlFlow.cpp), recurrent layers (Recurrent.cpp).
+// (ControlFlow.cpp), compositions of other ops (Composites.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,11 +25,6 @@ CLEAVE_BUILDER(buildIf)
 CLEAVE_BUILDER(buildLoop)
 CLEAVE_BUILDER(buildScan)
 CLEAVE_BUILDER(buildScanV8)
-
-// Recurrent.cpp
-CLEAVE_BUILDER(buildRNN)
-CLEAVE_BUILDER(buildGRU)
-CLEAVE_BUILDER(buildLSTM)
 
 // Composites.cpp
 CLEAVE_BUILDER(buildCelu)

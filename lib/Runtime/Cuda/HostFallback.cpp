@@ -88,6 +88,22 @@ cleave_status cleave_cuda_top_k(const cleave_tensor *x, int32_t axis,
                                    m.out(indices)));
 }
 
+// Until cuDNN's RNN API serves it: the layer's weights are repacked on
+// every call (their host copies are not the constants the CPU caches).
+cleave_status cleave_cuda_recurrent(
+    int32_t cell, int32_t activation, int32_t direction,
+    int32_t linear_before_reset, const cleave_tensor *x, const cleave_tensor *w,
+    const cleave_tensor *r, const cleave_tensor *b,
+    const cleave_tensor *initial_h, const cleave_tensor *initial_c,
+    const cleave_tensor *p, cleave_tensor *y, cleave_tensor *y_h,
+    cleave_tensor *y_c) {
+  HostMirror m;
+  return m.finish(cleave_cpu_recurrent(
+      cell, activation, direction, linear_before_reset, m.in(x), m.in(w),
+      m.in(r), m.in(b), m.in(initial_h), m.in(initial_c), m.in(p), m.out(y),
+      m.out(y_h), m.out(y_c)));
+}
+
 cleave_status cleave_cuda_conv_transpose(const cleave_tensor *x,
                                          const cleave_tensor *w,
                                          const cleave_tensor *b,

@@ -263,3 +263,30 @@ func.func @scatter_reduction(%x: tensor<4xf32>, %i: tensor<4xi64>) -> tensor<4xf
   %0 = cleave.scatter_elements %x, %i, %x {reduction = "sum"} : (tensor<4xf32>, tensor<4xi64>, tensor<4xf32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+func.func @rnn_direction(%x: tensor<3x2x3xf32>, %w: tensor<1x4x3xf32>, %r: tensor<1x4x4xf32>) {
+  %none = cleave.none
+  // expected-error @+1 {{direction 'sideways' is not forward, reverse or bidirectional}}
+  %y:2 = cleave.rnn %x, %w, %r, %none, %none, %none {direction = "sideways"} : (tensor<3x2x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32>, none, none, none) -> (tensor<3x1x2x4xf32>, tensor<1x2x4xf32>)
+  return
+}
+
+// -----
+
+func.func @gru_r_shape(%x: tensor<3x2x3xf32>, %w: tensor<1x12x3xf32>, %r: tensor<1x8x4xf32>) {
+  %none = cleave.none
+  // expected-error @+1 {{R has shape [1, 8, 4], not [num_directions, 3 * 4, 4]}}
+  %y:2 = cleave.gru %x, %w, %r, %none, %none, %none : (tensor<3x2x3xf32>, tensor<1x12x3xf32>, tensor<1x8x4xf32>, none, none, none) -> (tensor<3x1x2x4xf32>, tensor<1x2x4xf32>)
+  return
+}
+
+// -----
+
+func.func @lstm_activations(%x: tensor<3x2x3xf32>, %w: tensor<1x16x3xf32>, %r: tensor<1x16x4xf32>) {
+  %none = cleave.none
+  // expected-error @+1 {{has 2 activations; it needs 3}}
+  %y:3 = cleave.lstm %x, %w, %r, %none, %none, %none, %none, %none {activations = ["Sigmoid", "Tanh"]} : (tensor<3x2x3xf32>, tensor<1x16x3xf32>, tensor<1x16x4xf32>, none, none, none, none, none) -> (tensor<3x1x2x4xf32>, tensor<1x2x4xf32>, tensor<1x2x4xf32>)
+  return
+}

@@ -829,6 +829,7 @@ def Cleave_LayerNormalizationOp : Cleave_OnnxOp<"layer_normalization",
                       Cleave_FloatTensor:$InvStdDev);
 }
 
+include "cleave/Dialect/Cleave/IR/RecurrentOps.td"
 include "cleave/Dialect/Cleave/IR/TrainingOps.td"
 
 #endif // CLEAVE_DIALECT_CLEAVE_IR_CLEAVEOPS_TD

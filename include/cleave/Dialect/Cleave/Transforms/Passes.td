@@ -344,4 +344,29 @@ def TrainDropoutPass : Pass<"cleave-train-dropout", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::cleave::graph::CleaveDialect"];
 }
 
+def DecomposeRecurrentPass
+    : Pass<"cleave-decompose-recurrent", "::mlir::func::FuncOp"> {
+  let summary = "Unrolls RNN, GRU and LSTM layers into graph ops";
+  let description = [{
+    Each cleave.rnn, cleave.gru and cleave.lstm becomes graph ops unrolled
+    over its static sequence length: the input projection of every step is
+    one MatMul over the whole sequence (X W^T + Wb), then each step adds
+    H R^T and applies its gates. Every attribute is honoured: directions,
+    layout, activations with their alphas and betas, clip, sequence_lens (a
+    mask: past its length a step keeps the state and writes zeros, which
+    also starts a reversed pass at each sequence's own end), initial
+    states, peepholes, input_forget and linear_before_reset. Being ordinary
+    ops, the unrolled layers train (their gradients are the ops' rules),
+    place (a cut may fall between steps) and run on every backend.
+
+    With `all=false` the layers the CPU's fused kernel computes
+    (RecurrentLayer::hasFusedKernel) stay whole; training unrolls all.
+  }];
+  let options = [
+    Option<"all", "all", "bool", /*default=*/"true",
+           "Unroll every layer (false: keep those with a fused kernel)">,
+  ];
+  let dependentDialects = ["::cleave::graph::CleaveDialect"];
+}
+
 #endif // CLEAVE_DIALECT_CLEAVE_TRANSFORMS_PASSES_TD
