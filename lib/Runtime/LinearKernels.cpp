@@ -32,6 +32,46 @@ static memory::desc swappedLastTwo(Dims dims) {
   return memory::desc(dims, memory::data_type::f32, strides);
 }
 
+/// The most multiply-adds, and rows, of a product the loop computes: below
+/// them oneDNN's dispatch (about 1.5 us a call) costs more than the
+/// arithmetic. A recurrent step written out by an exporter is such a
+/// product ([1, 128] x [128, 128]: 2.4 us through oneDNN).
+constexpr int64_t kSmallProductMacs = 32768, kSmallProductRows = 4;
+
+/// y[m, n] = a[m, k] b[k, n], b stored [n, k] when `transB`: rows of b
+/// scaled and added (or dot products in 8 lanes), which vectorise.
+static void smallProduct(const float *__restrict a, const float *__restrict b,
+                         bool transB, int64_t m, int64_t n, int64_t k,
+                         float *__restrict y) {
+  for (int64_t i = 0; i < m; ++i) {
+    const float *row = a + i * k;
+    float *out = y + i * n;
+    if (!transB) {
+      std::fill(out, out + n, 0.0f);
+      for (int64_t p = 0; p < k; ++p) {
+        float scale = row[p];
+        const float *bRow = b + p * n;
+        for (int64_t j = 0; j < n; ++j)
+          out[j] += scale * bRow[j];
+      }
+      continue;
+    }
+    for (int64_t j = 0; j < n; ++j) {
+      const float *bRow = b + j * k;
+      float lanes[8] = {};
+      int64_t p = 0;
+      for (; p + 8 <= k; p += 8)
+        for (int l = 0; l < 8; ++l)
+          lanes[l] += row[p + l] * bRow[p + l];
+      float sum = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) +
+                  ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+      for (; p < k; ++p)
+        sum += row[p] * bRow[p];
+      out[j] = sum;
+    }
+  }
+}
+
 cleave_status cleave_cpu_matmul(const cleave_tensor *a, const cleave_tensor *b,
                                 int32_t trans_a, int32_t trans_b,
                                 cleave_tensor *y) {
@@ -95,6 +135,14 @@ cleave_status cleave_cpu_matmul(const cleave_tensor *a, const cleave_tensor *b,
       aDims = {rows, aDims[rank - 1]};
       bDims = {bDims[rank - 2], bDims[rank - 1]};
       yDims = {rows, yDims[rank - 1]};
+    }
+    int64_t m = yDims[yDims.size() - 2], n = yDims.back(),
+            k = aDims.back();
+    if (!trans_a && yDims.size() == 2 && m <= kSmallProductRows &&
+        m * n * k <= kSmallProductMacs) {
+      smallProduct((const float *)a->data, (const float *)b->data, trans_b, m,
+                   n, k, (float *)y->data);
+      return nullptr;
     }
     memory::desc aDesc = trans_a ? swappedLastTwo(aDims) : rowMajor(aDims),
                  bDesc = trans_b ? swappedLastTwo(bDims) : rowMajor(bDims),
