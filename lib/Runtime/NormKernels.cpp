@@ -120,7 +120,7 @@ cleave_status cleave_cpu_batch_norm(const cleave_tensor *x,
                                     const cleave_tensor *bias,
                                     const cleave_tensor *mean,
                                     const cleave_tensor *var, float epsilon,
-                                    cleave_tensor *y) {
+                                    int32_t channels_last, cleave_tensor *y) {
   CLEAVE_RETURN_IF_ERROR(
       checkF32("batch_norm", {x, scale, bias, mean, var, y}));
   if (x->rank < 2 || dimsOf(x) != dimsOf(y))
@@ -129,13 +129,15 @@ cleave_status cleave_cpu_batch_norm(const cleave_tensor *x,
   if (cleave_tensor_num_elements(y) == 0)
     return nullptr;
   return guarded("batch_norm", [&]() -> cleave_status {
-    memory::desc xDesc = rowMajor(dimsOf(x));
-    memory::desc cDesc = rowMajor({x->dims[1]});
+    memory::desc xDesc = activationDesc(x, channels_last);
+    memory::desc cDesc = rowMajor({xDesc.dims()[1]});
     auto flags = dnnl::normalization_flags::use_global_stats |
                  dnnl::normalization_flags::use_scale |
                  dnnl::normalization_flags::use_shift;
     const dnnl::primitive &norm =
-        cachedPrimitive(planKey(kBatchNorm, {dimsOf(x)}, {epsilon}), [&] {
+        cachedPrimitive(planKey(kBatchNorm, {dimsOf(x)},
+                                {epsilon, (double)channels_last}),
+                        [&] {
           return dnnl::batch_normalization_forward(
               dnnl::batch_normalization_forward::primitive_desc(
                   dnnl::batch_normalization_forward::desc(

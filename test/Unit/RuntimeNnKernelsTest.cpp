@@ -221,15 +221,27 @@ TEST(RuntimeNnKernels, BatchNormMatchesFormula) {
     v = std::fabs(v) + 0.1f;
   cleave_tensor xv = x.view(), sv = scale.view(), bv = bias.view(),
                 mv = mean.view(), vv = var.view(), yv = y.view();
-  expectOk(cleave_cpu_batch_norm(&xv, &sv, &bv, &mv, &vv, 1e-5f, &yv));
-  std::vector<float> want(y.data.size());
-  for (size_t i = 0; i < want.size(); ++i) {
-    int64_t c = (i / 15) % 4;
-    want[i] = scale.data[c] * (x.data[i] - mean.data[c]) /
-                  std::sqrt(var.data[c] + 1e-5f) +
-              bias.data[c];
+  // The same bytes read as [2, 4, 3, 5] and as channels-last [2, 3, 5, 4]:
+  // channel (i / 15) % 4 or i % 4.
+  for (int32_t channelsLast : {0, 1}) {
+    if (channelsLast) {
+      cleave_tensor *views[] = {&xv, &yv};
+      for (cleave_tensor *v : views) {
+        v->dims[1] = 3, v->dims[2] = 5, v->dims[3] = 4;
+      }
+    }
+    expectOk(cleave_cpu_batch_norm(&xv, &sv, &bv, &mv, &vv, 1e-5f,
+                                   channelsLast, &yv));
+    std::vector<float> want(y.data.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      int64_t c = channelsLast ? i % 4 : (i / 15) % 4;
+      want[i] = scale.data[c] * (x.data[i] - mean.data[c]) /
+                    std::sqrt(var.data[c] + 1e-5f) +
+                bias.data[c];
+    }
+    SCOPED_TRACE(testing::Message() << "channels_last " << channelsLast);
+    expectClose(y.data, want);
   }
-  expectClose(y.data, want);
 }
 
 TEST(RuntimeNnKernels, GemmMatchesDefinition) {

@@ -90,7 +90,7 @@ void populateNormalizationLowerings(LoweringTable &table) {
         p.kernel("batch_norm",
                  {p.in(op, 0), p.in(op, 1), p.in(op, 2), p.in(op, 3),
                   p.in(op, 4), p.f32(op.getEpsilon().convertToFloat()),
-                  p.out(op)});
+                  p.i32(op.getChannelsLast()), p.out(op)});
         return success();
       });
   table.add<InstanceNormalizationOp>(

@@ -349,21 +349,24 @@ cleave_status cleave_cuda_batch_norm(const cleave_tensor *x,
                                      const cleave_tensor *bias,
                                      const cleave_tensor *mean,
                                      const cleave_tensor *var, float epsilon,
-                                     cleave_tensor *y) {
+                                     int32_t channels_last, cleave_tensor *y) {
   if (x->dtype != CLEAVE_DTYPE_F32 || x->rank < 2) {
     HostMirror m;
     return m.finish(cleave_cpu_batch_norm(m.in(x), m.in(scale), m.in(bias),
                                           m.in(mean), m.in(var), epsilon,
-                                          m.out(y)));
+                                          channels_last, m.out(y)));
   }
+  // Channel c of element i: (i / inner) % channels, inner 1 when the
+  // channels are the last axis.
   int64_t n = cleave_tensor_num_elements(y), inner = 1;
-  for (int32_t d = 2; d < x->rank; ++d)
+  int64_t channels = channels_last ? x->dims[x->rank - 1] : x->dims[1];
+  for (int32_t d = 2; !channels_last && d < x->rank; ++d)
     inner *= x->dims[d];
   if (n)
     batchNormKernel<<<blocksFor(n), 256, 0, stream()>>>(
         (const float *)x->data, (const float *)scale->data,
         (const float *)bias->data, (const float *)mean->data,
-        (const float *)var->data, epsilon, (float *)y->data, n, x->dims[1],
+        (const float *)var->data, epsilon, (float *)y->data, n, channels,
         inner);
   return CLEAVE_CUDA_LAUNCHED("batch_norm");
 }

@@ -118,3 +118,28 @@ func.func @pooled(%x: tensor<1x8x4x4xf32>, %w: tensor<8x8x1x1xf32>) -> (tensor<1
   %f = cleave.reduce_max %c, %axes {keepdims = 0 : i64} : (tensor<1x8x4x4xf32>, tensor<2xi64>) -> tensor<1x8xf32>
   return %g, %f : tensor<1x8x1x1xf32>, tensor<1x8xf32>
 }
+
+// -----
+
+// DenseNet's pattern: the concatenation of two convolutions' outputs, a
+// batch norm (no convolution's weights can absorb it), a Relu and a 1x1
+// convolution all stay in NHWC: the norm takes its channels_last form and
+// no transpose remains between the convolutions.
+// CHECK-LABEL: func.func @dense_block
+// CHECK: %[[C1:.*]] = cleave.conv {{.*}}channels_last
+// CHECK: %[[C2:.*]] = cleave.conv {{.*}}channels_last
+// CHECK: %[[CAT:.*]] = cleave.concat %[[C1]], %[[C2]] {axis = 3 : i64}
+// CHECK: %[[BN:.*]], %{{.*}}, %{{.*}} = cleave.batch_normalization %[[CAT]], {{.*}} {channels_last} : (tensor<1x6x6x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> (tensor<1x6x6x8xf32>, tensor<8xf32>, tensor<8xf32>)
+// CHECK: %[[R:.*]] = cleave.relu %[[BN]] : (tensor<1x6x6x8xf32>)
+// CHECK: %[[C3:.*]] = cleave.conv %[[R]], {{.*}}channels_last
+// CHECK-NEXT: cleave.transpose %[[C3]] {perm = array<i64: 0, 3, 1, 2>}
+func.func @dense_block(%x: tensor<1x4x6x6xf32>, %w: tensor<4x4x3x3xf32>, %s: tensor<8xf32>, %b: tensor<8xf32>, %m: tensor<8xf32>, %v: tensor<8xf32>, %w3: tensor<4x8x1x1xf32>) -> tensor<1x4x6x6xf32> {
+  %none = cleave.none
+  %0 = cleave.conv %x, %w, %none {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x6x6xf32>, tensor<4x4x3x3xf32>, none) -> tensor<1x4x6x6xf32>
+  %1 = cleave.conv %x, %w, %none {pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x6x6xf32>, tensor<4x4x3x3xf32>, none) -> tensor<1x4x6x6xf32>
+  %2 = cleave.concat %0, %1 {axis = 1 : i64} : (tensor<1x4x6x6xf32>, tensor<1x4x6x6xf32>) -> tensor<1x8x6x6xf32>
+  %3:3 = cleave.batch_normalization %2, %s, %b, %m, %v : (tensor<1x8x6x6xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> (tensor<1x8x6x6xf32>, tensor<8xf32>, tensor<8xf32>)
+  %4 = cleave.relu %3#0 : (tensor<1x8x6x6xf32>) -> tensor<1x8x6x6xf32>
+  %5 = cleave.conv %4, %w3, %none : (tensor<1x8x6x6xf32>, tensor<4x8x1x1xf32>, none) -> tensor<1x4x6x6xf32>
+  return %5 : tensor<1x4x6x6xf32>
+}

@@ -256,7 +256,8 @@ LogicalResult BatchNormalizationOp::inferReturnTypes(
   RankedTensorType x = rankedType(adaptor.getX());
   if (x.getRank() < 2)
     return emitOptionalError(loc, "X must have rank 2 or more");
-  int64_t channels = x.getDimSize(1);
+  int64_t channels =
+      adaptor.getChannelsLast() ? x.getShape().back() : x.getDimSize(1);
   for (Value v : {adaptor.getScale(), adaptor.getB(), adaptor.getInputMean(),
                   adaptor.getInputVar()})
     if (rankedType(v).getRank() != 1 || rankedType(v).getDimSize(0) != channels)

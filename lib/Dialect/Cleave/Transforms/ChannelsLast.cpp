@@ -4,8 +4,8 @@
 // ONNX's NCHW they pay a reorder on the way in and out of every layer.
 // This pass rewrites each convolution and pooling op to its channels_last
 // form between two transposes, then moves transposes towards their users
-// through elementwise ops, concatenations and reductions (global pooling
-// among them) and composes them, so that
+// through elementwise ops, concatenations, inference batch norms and
+// reductions (global pooling among them) and composes them, so that
 // the transposes between consecutive layers cancel. What remains are the
 // transposes at the edges of convolutional regions.
 //
@@ -225,6 +225,38 @@ struct GlobalPoolAsReduction : OpRewritePattern<Pool> {
   }
 };
 
+/// batch_norm(transpose(x, to channels-first)) = transpose(batch_norm'(x))
+/// with batch_norm' its channels_last form (inference mode): DenseNet's
+/// norms read concatenations of convolutions' outputs, which no
+/// convolution's weights can absorb.
+struct SinkThroughBatchNorm : OpRewritePattern<BatchNormalizationOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(BatchNormalizationOp op,
+                                PatternRewriter &rewriter) const override {
+    auto t = op.getX().getDefiningOp<TransposeOp>();
+    int64_t rank = op.getX().getType().getRank();
+    if (!t || op.getChannelsLast() || op.getTrainingMode() || rank < 3 ||
+        t.getPermutation() != ArrayRef<int64_t>(toChannelsFirst(rank)) ||
+        !op.getX().getType().getElementType().isF32())
+      return failure();
+    for (Value result : op->getResults().drop_front())
+      if (!result.use_empty())
+        return failure();
+    SmallVector<Value> operands(op->getOperands());
+    operands[0] = t.getData();
+    SmallVector<NamedAttribute> attrs(op->getAttrs());
+    attrs.push_back(
+        rewriter.getNamedAttr("channels_last", rewriter.getUnitAttr()));
+    auto last =
+        BatchNormalizationOp::create(rewriter, op.getLoc(), operands, attrs);
+    SmallVector<Value> results(last->getResults());
+    results[0] = transpose(rewriter, op.getLoc(), results[0],
+                           toChannelsFirst(rank));
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
 /// concat(transpose(x_i, p), axis) = transpose(concat(x_i, p[axis]), p).
 struct SinkThroughConcat : OpRewritePattern<ConcatOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -259,6 +291,7 @@ struct ChannelsLastPass
     patterns.add<ToChannelsLast<ConvOp>, ToChannelsLast<MaxPoolOp>,
                  ToChannelsLast<AveragePoolOp>,
                  SinkThroughElementwise, SinkThroughConcat,
+                 SinkThroughBatchNorm,
                  SinkThroughReduction<ReduceMeanOp>,
                  SinkThroughReduction<ReduceSumOp>,
                  SinkThroughReduction<ReduceMaxOp>,

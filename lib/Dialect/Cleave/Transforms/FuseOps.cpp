@@ -95,7 +95,7 @@ struct FoldBatchNormIntoConv : OpRewritePattern<BatchNormalizationOp> {
         return failure();
     auto conv = op.getX().getDefiningOp<ConvOp>();
     if (!conv || !conv->hasOneUse() || conv.getZ() || conv.getFusedClip() ||
-        conv.getChannelsLast())
+        conv.getChannelsLast() != op.getChannelsLast())
       return failure();
     auto wType = cast<RankedTensorType>(conv.getW().getType());
     std::optional<std::vector<float>> w = constantF32(conv.getW());

@@ -793,14 +793,17 @@ def Cleave_BatchNormalizationOp : Cleave_OnnxOp<"batch_normalization",
     "BatchNormalization",
     [Pure, Cleave_CostKind<"norm">, Cleave_FlopsPerElement<"2.0">], [{
     Always has three results; in inference mode the last two are the input
-    mean and variance, as the running statistics do not change.
+    mean and variance, as the running statistics do not change. Beyond
+    ONNX: with `channels_last` (set by cleave-channels-last, inference
+    only) X and Y are [N, spatial..., C].
   }]> {
   let arguments = (ins Cleave_FloatTensor:$X, Cleave_FloatTensor:$scale,
                        Cleave_FloatTensor:$B, Cleave_FloatTensor:$input_mean,
                        Cleave_FloatTensor:$input_var,
                        DefaultValuedAttr<F32Attr, "1e-05">:$epsilon,
                        DefaultValuedAttr<F32Attr, "0.9">:$momentum,
-                       DefaultValuedAttr<I64Attr, "0">:$training_mode);
+                       DefaultValuedAttr<I64Attr, "0">:$training_mode,
+                       UnitAttr:$channels_last);
   let results = (outs Cleave_FloatTensor:$Y, Cleave_FloatTensor:$running_mean,
                       Cleave_FloatTensor:$running_var);
 }
