@@ -15,6 +15,7 @@
 #include <omp.h>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 using namespace cleave::cpu;
@@ -31,6 +32,15 @@ static memory::desc swappedLastTwo(Dims dims) {
   std::swap(strides[rank - 1], strides[rank - 2]);
   return memory::desc(dims, memory::data_type::f32, strides);
 }
+
+/// A matmul primitive, and for a constant B its copies in the primitive's
+/// layout by source address (call sites of one shape share the plan).
+struct MatmulPlan {
+  dnnl::matmul primitive;
+  memory::desc weights;
+  bool packed = false;
+  std::unordered_map<const void *, memory> constantWeights;
+};
 
 /// The most multiply-adds, and rows, of a product the loop computes: below
 /// them oneDNN's dispatch (about 1.5 us a call) costs more than the
@@ -147,16 +157,40 @@ cleave_status cleave_cpu_matmul(const cleave_tensor *a, const cleave_tensor *b,
     memory::desc aDesc = trans_a ? swappedLastTwo(aDims) : rowMajor(aDims),
                  bDesc = trans_b ? swappedLastTwo(bDims) : rowMajor(bDims),
                  yDesc = rowMajor(yDims);
-    const dnnl::primitive &matmul = cachedPrimitive(
+    // A constant matrix B (a layer's weights) is reordered once into the
+    // layout the primitive prefers, as onnxruntime prepacks its weights.
+    bool constantB = bDims.size() == 2 && isConstant(b->data);
+    thread_local PlanCache<MatmulPlan> plans;
+    MatmulPlan &plan = plans.get(
         planKey(kMatmul, {aDims, bDims, yDims},
-                {(double)(trans_a != 0), (double)(trans_b != 0)}),
+                {(double)(trans_a != 0), (double)(trans_b != 0),
+                 (double)constantB}),
         [&] {
-          return dnnl::matmul(dnnl::matmul::primitive_desc(
-              dnnl::matmul::desc(aDesc, bDesc, yDesc), cpuEngine()));
+          memory::desc weights =
+              constantB ? memory::desc(bDims, memory::data_type::f32,
+                                       memory::format_tag::any)
+                        : bDesc;
+          dnnl::matmul::primitive_desc pd(
+              dnnl::matmul::desc(aDesc, weights, yDesc), cpuEngine());
+          MatmulPlan made;
+          made.primitive = dnnl::matmul(pd);
+          made.weights = pd.weights_desc();
+          made.packed = made.weights != bDesc;
+          return made;
         });
-    execute(matmul, {{DNNL_ARG_SRC, wrap(aDesc, a)},
-                     {DNNL_ARG_WEIGHTS, wrap(bDesc, b)},
-                     {DNNL_ARG_DST, wrap(yDesc, y)}});
+    memory weights = wrap(bDesc, b);
+    if (plan.packed) {
+      auto it = plan.constantWeights.find(b->data);
+      if (it == plan.constantWeights.end()) {
+        memory packed(plan.weights, cpuEngine());
+        reorder(weights, packed);
+        it = plan.constantWeights.emplace(b->data, packed).first;
+      }
+      weights = it->second;
+    }
+    execute(plan.primitive, {{DNNL_ARG_SRC, wrap(aDesc, a)},
+                             {DNNL_ARG_WEIGHTS, weights},
+                             {DNNL_ARG_DST, wrap(yDesc, y)}});
     return nullptr;
   });
 }
