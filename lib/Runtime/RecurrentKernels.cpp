@@ -34,6 +34,7 @@ struct RecurrentPlan {
   dnnl::primitive primitive;
   memory::desc layerDesc, iterDesc, biasDesc, peepholeDesc;
   memory::desc dstLayer; // [T, N, D * H]
+  memory scratchLayer;   // dstLayer where Y cannot be written directly.
   /// Packed constant weights by the addresses of w, r, b and p.
   std::map<std::array<const void *, 4>, PackedWeights> constantWeights;
 };
@@ -114,6 +115,7 @@ RecurrentPlan makePlan(int32_t cell, int32_t activation, int32_t direction,
   plan.biasDesc = bias;
   plan.peepholeDesc = peephole;
   plan.dstLayer = dstLayer;
+  plan.scratchLayer = memory(dstLayer, cpuEngine());
   return plan;
 }
 
@@ -276,8 +278,7 @@ extern "C" cleave_status cleave_cpu_recurrent(
     // One direction writes Y ([T, 1, N, H]) itself; two write [T, N, 2H],
     // spread over Y's [T, 2, N, H] after.
     bool direct = y && s.directions == 1;
-    memory dstLayer = direct ? wrap(plan.dstLayer, y)
-                             : memory(plan.dstLayer, cpuEngine());
+    memory dstLayer = direct ? wrap(plan.dstLayer, y) : plan.scratchLayer;
     std::unordered_map<int, memory> args = {
         {DNNL_ARG_SRC_LAYER, wrap(memory::desc({s.steps, s.batch, s.input},
                                                memory::data_type::f32,
