@@ -22,8 +22,8 @@ func.func @main(%x: tensor<2x4xf32> {cleave.name = "x"}) -> (tensor<2x3xf32> {cl
 // CHECK:   %[[S0:.*]] = call_opaque "cleave::program::call"(%[[X]], %[[W]], %[[MM]]) {args = [{{[0-9]+}} : i32, #emitc.opaque<"cleave_cpu_matmul">, 0 : index, 1 : index, 0 : i32, 0 : i32, 2 : index]}
 // CHECK:   call_opaque "CLEAVE_PROGRAM_CHECK"(%[[S0]])
 // CHECK:   %[[B:.*]] = call_opaque "cleave::program::view"(%[[WEIGHTS]]) {args = [0 : index, #emitc.opaque<"CLEAVE_DTYPE_F32">, 64, #emitc.opaque<"{3}">]}
-// The add and relu run in place in the matmul's buffer; the softmax is not
-// elementwise and gets its own.
+// The add, the relu and the softmax (InPlace) all take the matmul's
+// buffer: the arena is 64 bytes.
 // CHECK:   %[[ADD:.*]] = call_opaque "cleave::program::view"(%[[ARENA]]) {args = [0 : index, #emitc.opaque<"CLEAVE_DTYPE_F32">, 0, #emitc.opaque<"{2, 3}">]}
 // CHECK:   call_opaque "cleave::program::call"(%[[MM]], %[[B]], %[[ADD]]) {args = [{{[0-9]+}} : i32, #emitc.opaque<"cleave_cpu_binary">, #emitc.opaque<"CLEAVE_BINARY_ADD">, 0 : index, 1 : index, 2 : index]}
 // CHECK:   call_opaque "cleave::program::call"({{.*}}) {args = [{{[0-9]+}} : i32, #emitc.opaque<"cleave_cpu_unary">, #emitc.opaque<"CLEAVE_UNARY_RELU">, 0.000000e+00 : f32, 0.000000e+00 : f32, 0 : index, 1 : index]}
@@ -36,7 +36,7 @@ func.func @main(%x: tensor<2x4xf32> {cleave.name = "x"}) -> (tensor<2x3xf32> {cl
 // CHECK:   %[[PART:.*]] = call @cleave_run_main_0(%arg0, %arg1, %arg2, %arg3)
 // CHECK:   call_opaque "CLEAVE_PROGRAM_CHECK"(%[[PART]])
 // CHECK: emitc.global static const @kOutputs : !emitc.array<1x!emitc.opaque<"cleave_program_io">> = #emitc.opaque<"{\0A  {\22probs\22, CLEAVE_DTYPE_F32, 2, {2, 3}},\0A}">
-// CHECK: emitc.global static const @program : !emitc.opaque<"cleave_program"> = #emitc.opaque<"{\22main\22, 128, 128, 1, kInputs, 1, kOutputs, cleave_run_main, 1, {{[0-9]+}}, kSites}">
+// CHECK: emitc.global static const @program : !emitc.opaque<"cleave_program"> = #emitc.opaque<"{\22main\22, 64, 128, 1, kInputs, 1, kOutputs, cleave_run_main, 1, {{[0-9]+}}, kSites}">
 
 // CPP: #include "cleave/Runtime/Program.h"
 // CPP: CLEAVE_PROGRAM_PART cleave_status cleave_run_main_0(char* [[ARENA:v[0-9]+]], const char* [[WEIGHTS:v[0-9]+]], const cleave_tensor* [[IN:v[0-9]+]], const cleave_tensor* [[OUT:v[0-9]+]]) {

@@ -132,3 +132,23 @@ func.func @scatter_into_itself(%x: tensor<4x4xf32>, %j: tensor<4x4xi64>) -> tens
   %1 = cleave.scatter_elements %0, %j, %0 : (tensor<4x4xf32>, tensor<4x4xi64>, tensor<4x4xf32>) -> tensor<4x4xf32>
   return %1 : tensor<4x4xf32>
 }
+
+// -----
+
+// A softmax (InPlace) overwrites its input where nothing reads it later;
+// the second reads x, which the return still needs, so it gets a buffer
+// of its own. A layer norm's Y takes X's buffer, its statistics their own.
+// CHECK-LABEL: func.func @rows_in_place
+// CHECK:         %[[S:.*]] = cleave.softmax {{.*}}cleave.arena_offsets = array<i64: [[A:[0-9]+]]>, cleave.in_place
+// CHECK:         cleave.layer_normalization %[[S]], {{.*}}cleave.arena_offsets = array<i64: [[A]], {{[0-9]+}}, {{[0-9]+}}>, cleave.in_place
+// CHECK:         cleave.softmax %arg0
+// CHECK-NOT:     cleave.in_place
+// CHECK:         return
+func.func @rows_in_place(%x: tensor<4x8xf32>, %g: tensor<8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) {
+  %none = cleave.none
+  %0 = cleave.exp %x : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  %1 = cleave.softmax %0 : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  %2:3 = cleave.layer_normalization %1, %g, %none : (tensor<4x8xf32>, tensor<8xf32>, none) -> (tensor<4x8xf32>, tensor<4x1xf32>, tensor<4x1xf32>)
+  %3 = cleave.softmax %x : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %2#0, %3, %x : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
+}

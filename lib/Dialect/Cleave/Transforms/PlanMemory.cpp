@@ -102,13 +102,14 @@ struct PlanMemoryPass
               buffers[it->second].last <= step &&
               llvm::count(op.getOperands(), operand) == 1)
             shared = it->second;
-        } else if (inPlace && isElementwise(&op) && !reused) {
+        } else if (inPlace && (isElementwise(&op) || runsInPlace(&op)) &&
+                   !reused) {
           // Variadic ops run as a chain into the result, which may only
-          // start from their first input.
+          // start from their first input; InPlace ops take only it.
           bool chain = op.hasTrait<mlir::OpTrait::VariadicOperands>() &&
                        op.getNumOperands() > 2;
-          for (Value operand :
-               op.getOperands().take_front(chain ? 1 : op.getNumOperands())) {
+          for (Value operand : op.getOperands().take_front(
+                   chain || runsInPlace(&op) ? 1 : op.getNumOperands())) {
             auto it = bufferOf.find(operand);
             if (it != bufferOf.end() && operand.getType() == result.getType() &&
                 buffers[it->second].last <= step) {

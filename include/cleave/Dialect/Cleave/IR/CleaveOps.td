@@ -247,14 +247,16 @@ def Cleave_LRNOp : Cleave_UnaryOp<"lrn", "LRN"> {
   let hasVerifier = 1;
 }
 def Cleave_SoftmaxOp : Cleave_UnaryOp<"softmax", "Softmax", Cleave_FloatTensor,
-    [Cleave_CostKind<"softmax">, Cleave_FlopsPerElement<"5.0">]> {
+    [Cleave_CostKind<"softmax">, Cleave_FlopsPerElement<"5.0">,
+     Cleave_InPlace]> {
   let arguments = (ins Cleave_FloatTensor:$X,
                        DefaultValuedAttr<I64Attr, "-1">:$axis);
   let hasVerifier = 1;
 }
 def Cleave_LogSoftmaxOp : Cleave_UnaryOp<"log_softmax", "LogSoftmax",
     Cleave_FloatTensor,
-    [Cleave_CostKind<"softmax">, Cleave_FlopsPerElement<"5.0">]> {
+    [Cleave_CostKind<"softmax">, Cleave_FlopsPerElement<"5.0">,
+     Cleave_InPlace]> {
   let arguments = (ins Cleave_FloatTensor:$X,
                        DefaultValuedAttr<I64Attr, "-1">:$axis);
   let hasVerifier = 1;
@@ -819,7 +821,8 @@ def Cleave_InstanceNormalizationOp : Cleave_OnnxOp<"instance_normalization",
 
 def Cleave_LayerNormalizationOp : Cleave_OnnxOp<"layer_normalization",
     "LayerNormalization",
-    [Pure, Cleave_CostKind<"norm">, Cleave_FlopsPerElement<"8.0">], [{
+    [Pure, Cleave_CostKind<"norm">, Cleave_FlopsPerElement<"8.0">,
+     Cleave_InPlace], [{
     Always has three results: Y, Mean and InvStdDev (the last two in the
     `stash_type` element type).
   }]> {

@@ -19,6 +19,7 @@ def Cleave_View : Cleave_NativeTrait<"View">;
 def Cleave_DataMovement : Cleave_NativeTrait<"DataMovement">;
 def Cleave_PartialRead : Cleave_NativeTrait<"PartialRead">;
 def Cleave_UpdatesOperand : Cleave_NativeTrait<"UpdatesOperand">;
+def Cleave_InPlace : Cleave_NativeTrait<"InPlace">;
 
 // The kernel kind the cost model rates the op with (CostOpInterface).
 class Cleave_CostKind<string kind>
