@@ -263,3 +263,47 @@ cleave_status cleave_cpu_gemm(const cleave_tensor *a, const cleave_tensor *b,
 }
 
 } // extern "C"
+
+extern "C" cleave_status cleave_cpu_det(const cleave_tensor *x,
+                                        cleave_tensor *y) {
+  CLEAVE_RETURN_IF_ERROR(checkF32("det", {x, y}));
+  if (x->rank < 2 || x->dims[x->rank - 1] != x->dims[x->rank - 2] ||
+      cleave_tensor_num_elements(y) * x->dims[x->rank - 1] *
+              x->dims[x->rank - 1] !=
+          cleave_tensor_num_elements(x))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "det: x " + shapeText(dimsOf(x)) +
+                            " is not [*, M, M] for y " + shapeText(dimsOf(y)));
+  int64_t m = x->dims[x->rank - 1], count = cleave_tensor_num_elements(y);
+  const float *in = (const float *)x->data;
+  float *out = (float *)y->data;
+  std::vector<double> a(m * m);
+  for (int64_t b = 0; b < count; ++b) {
+    std::copy(in + b * m * m, in + (b + 1) * m * m, a.begin());
+    // Gaussian elimination with partial pivoting: the product of the
+    // pivots, negated at each row swap.
+    double det = 1.0;
+    for (int64_t k = 0; k < m && det != 0.0; ++k) {
+      int64_t pivot = k;
+      for (int64_t i = k + 1; i < m; ++i)
+        if (std::fabs(a[i * m + k]) > std::fabs(a[pivot * m + k]))
+          pivot = i;
+      if (a[pivot * m + k] == 0.0) {
+        det = 0.0;
+        break;
+      }
+      if (pivot != k) {
+        std::swap_ranges(&a[k * m], &a[k * m] + m, &a[pivot * m]);
+        det = -det;
+      }
+      det *= a[k * m + k];
+      for (int64_t i = k + 1; i < m; ++i) {
+        double factor = a[i * m + k] / a[k * m + k];
+        for (int64_t j = k; j < m; ++j)
+          a[i * m + j] -= factor * a[k * m + j];
+      }
+    }
+    out[b] = (float)det;
+  }
+  return nullptr;
+}

@@ -11,6 +11,8 @@
 #include "cleave/Runtime/CpuKernels.h"
 #include <cmath>
 #include <gtest/gtest.h>
+#include <algorithm>
+#include <numeric>
 #include <random>
 #include <vector>
 
@@ -240,6 +242,38 @@ TEST(RuntimeNnKernels, BatchNormMatchesFormula) {
                 bias.data[c];
     }
     SCOPED_TRACE(testing::Message() << "channels_last " << channelsLast);
+    expectClose(y.data, want);
+  }
+}
+
+TEST(RuntimeNnKernels, DetMatchesLeibnizFormula) {
+  // Sizes 1 to 5, three matrices each; the third has two equal rows
+  // (singular) from size 2.
+  std::mt19937 random(27);
+  for (int64_t m = 1; m <= 5; ++m) {
+    Tensor x({3, m, m}, random), y({3});
+    if (m > 1)
+      std::copy_n(&x.data[2 * m * m], m, &x.data[2 * m * m + m]);
+    cleave_tensor xv = x.view(), yv = y.view();
+    expectOk(cleave_cpu_det(&xv, &yv));
+    std::vector<float> want;
+    for (int64_t b = 0; b < 3; ++b) {
+      std::vector<int64_t> perm(m);
+      std::iota(perm.begin(), perm.end(), 0);
+      double sum = 0;
+      do {
+        int inversions = 0;
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = i + 1; j < m; ++j)
+            inversions += perm[i] > perm[j];
+        double term = inversions % 2 ? -1.0 : 1.0;
+        for (int64_t i = 0; i < m; ++i)
+          term *= x.data[b * m * m + i * m + perm[i]];
+        sum += term;
+      } while (std::next_permutation(perm.begin(), perm.end()));
+      want.push_back((float)sum);
+    }
+    SCOPED_TRACE(testing::Message() << "size " << m);
     expectClose(y.data, want);
   }
 }

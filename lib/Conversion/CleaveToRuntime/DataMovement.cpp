@@ -207,6 +207,19 @@ void populateDataMovementLowerings(LoweringTable &table) {
   table.add<SplitOp>(lowerSplit);
   table.add<PadOp>(lowerPad);
   table.add<ResizeOp>(lowerResize);
+  table.add<GridSampleOp>(
+      [](GridSampleOp op, ProgramBuilder &p) -> LogicalResult {
+        if (failed(p.f32Only(op)))
+          return failure();
+        if (op.getX().getType().getRank() != 4)
+          return p.unsupported(op, "only 2-D sampling (X of rank 4) has a "
+                                   "kernel");
+        p.kernel("grid_sample",
+                 {p.in(op, 0), p.in(op, 1), p.i32((int32_t)op.getMode()),
+                  p.i32((int32_t)op.getPaddingMode()),
+                  p.i32(op.getAlignCorners() != 0), p.out(op)});
+        return success();
+      });
   table.add<GatherOp>([](GatherOp op, ProgramBuilder &p) {
     p.kernel("gather",
              {p.in(op, 0), p.in(op, 1),

@@ -60,6 +60,12 @@ void populateLinearLowerings(LoweringTable &table) {
   });
   table.addFamily([](Operation *op) { return isa<RNNOp, GRUOp, LSTMOp>(op); },
                   lowerRecurrent);
+  table.add<DetOp>([](DetOp op, ProgramBuilder &p) -> LogicalResult {
+    if (failed(p.f32Only(op)))
+      return failure();
+    p.kernel("det", {p.in(op, 0), p.out(op)});
+    return success();
+  });
   table.add<EinsumOp>([](EinsumOp op, ProgramBuilder &p) {
     p.kernel("einsum", {p.token(rt::cStringLiteral(op.getEquation())),
                         p.tensors(op), p.i32(op->getNumOperands()),

@@ -107,6 +107,18 @@ namespace {
 // Adapters from older opsets
 //===----------------------------------------------------------------------===//
 
+/// GridSample-16 spells linear and cubic "bilinear" and "bicubic".
+LogicalResult gridSampleModeV16(NodeState &node) {
+  FailureOr<std::string> mode = node.stringAttr("mode", "bilinear");
+  if (failed(mode))
+    return failure();
+  StringRef renamed = *mode == "bilinear"  ? "linear"
+                      : *mode == "bicubic" ? "cubic"
+                                           : StringRef(*mode);
+  node.attributes.set("mode", node.builder.getStringAttr(renamed));
+  return success();
+}
+
 LogicalResult axesToInput(NodeState &node) {
   return node.moveIntsToInput("axes", 1);
 }
@@ -950,6 +962,9 @@ const OpSpec kOps[] = {
     {"DynamicQuantizeLinear", 11, "", 1, nullptr, buildDynamicQuantizeLinear},
     {"Upsample", 7, "cleave.resize", 4, upsampleScalesToInput},
     {"Upsample", 9, "cleave.resize", 4, resizeFromV10},
+    {"Det", 11, "cleave.det", 1},
+    {"GridSample", 16, "cleave.grid_sample", 2, gridSampleModeV16},
+    {"GridSample", 20, "cleave.grid_sample", 2},
     {"RNN", 7, "cleave.rnn", 6},
     {"GRU", 7, "cleave.gru", 6},
     {"LSTM", 7, "cleave.lstm", 8},

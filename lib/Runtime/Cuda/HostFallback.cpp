@@ -88,6 +88,20 @@ cleave_status cleave_cuda_top_k(const cleave_tensor *x, int32_t axis,
                                    m.out(indices)));
 }
 
+cleave_status cleave_cuda_det(const cleave_tensor *x, cleave_tensor *y) {
+  HostMirror m;
+  return m.finish(cleave_cpu_det(m.in(x), m.out(y)));
+}
+
+cleave_status cleave_cuda_grid_sample(const cleave_tensor *x,
+                                      const cleave_tensor *grid, int32_t mode,
+                                      int32_t padding, int32_t align_corners,
+                                      cleave_tensor *y) {
+  HostMirror m;
+  return m.finish(cleave_cpu_grid_sample(m.in(x), m.in(grid), mode, padding,
+                                         align_corners, m.out(y)));
+}
+
 // Until cuDNN's RNN API serves it: the layer's weights are repacked on
 // every call (their host copies are not the constants the CPU caches).
 cleave_status cleave_cuda_recurrent(

@@ -290,3 +290,12 @@ func.func @lstm_activations(%x: tensor<3x2x3xf32>, %w: tensor<1x16x3xf32>, %r: t
   %y:3 = cleave.lstm %x, %w, %r, %none, %none, %none, %none, %none {activations = ["Sigmoid", "Tanh"]} : (tensor<3x2x3xf32>, tensor<1x16x3xf32>, tensor<1x16x4xf32>, none, none, none, none, none) -> (tensor<3x1x2x4xf32>, tensor<1x2x4xf32>, tensor<1x2x4xf32>)
   return
 }
+
+// -----
+
+func.func @grid_sample_grid(%x: tensor<1x3x8x8xf32>, %grid: tensor<1x4x4x3xf32>) {
+  // expected-error @+2 {{grid must be [N, spatial out..., 2] for X of rank 4}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %y = cleave.grid_sample %x, %grid : (tensor<1x3x8x8xf32>, tensor<1x4x4x3xf32>) -> tensor<1x3x4x4xf32>
+  return
+}

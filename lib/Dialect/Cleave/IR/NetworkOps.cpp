@@ -250,6 +250,38 @@ LogicalResult MaxPoolOp::inferReturnTypes(MLIRContext *,
   return inferPool(loc, adaptor, adaptor.getX(), 2, types);
 }
 
+LogicalResult DetOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &types) {
+  // [*, M, M] -> [*].
+  RankedTensorType x = rankedType(adaptor.getX());
+  if (x.getRank() < 2 || x.getShape().back() != x.getShape()[x.getRank() - 2])
+    return emitOptionalError(loc, "X must be [*, M, M]");
+  types.push_back(withShape(adaptor.getX(), x.getShape().drop_back(2)));
+  return success();
+}
+
+LogicalResult GridSampleOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &types) {
+  // X [N, C, D1..Dr], grid [N, D1_out..Dr_out, r] -> Y [N, C, D1_out..].
+  RankedTensorType x = rankedType(adaptor.getX());
+  RankedTensorType grid = rankedType(adaptor.getGrid());
+  int64_t r = x.getRank() - 2;
+  if (r < 1 || grid.getRank() != r + 2 || grid.getShape().back() != r ||
+      grid.getDimSize(0) != x.getDimSize(0))
+    return emitOptionalError(loc, "grid must be [N, spatial out..., ", r,
+                             "] for X of rank ", x.getRank());
+  if (grid.getElementType() != x.getElementType())
+    return emitOptionalError(loc, "X and grid have different element types");
+  SmallVector<int64_t> shape = {x.getDimSize(0), x.getDimSize(1)};
+  llvm::append_range(shape, grid.getShape().drop_front().drop_back());
+  types.push_back(RankedTensorType::get(shape, x.getElementType()));
+  return success();
+}
+
 LogicalResult BatchNormalizationOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &types) {

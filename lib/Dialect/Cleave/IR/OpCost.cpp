@@ -84,6 +84,13 @@ double MatMulOp::getFlops() {
   return 2.0 * numElements(getY()) * k;
 }
 
+// An LU factorisation per matrix: 2 M^3 / 3.
+double DetOp::getFlops() {
+  auto x = getX().getType();
+  double m = (double)x.getShape().back();
+  return numElements(getY()) * 2.0 * m * m * m / 3.0;
+}
+
 double GemmOp::getFlops() {
   auto a = getA().getType();
   int64_t k = getTransA() ? a.getDimSize(0) : a.getDimSize(1);

@@ -64,6 +64,12 @@ def Cleave_ResizeMode : Cleave_OnnxEnum<"ResizeMode", "ONNX Resize mode", [
   I32EnumAttrCase<"Linear", 1, "linear">,
   I32EnumAttrCase<"Cubic", 2, "cubic">]>;
 
+def Cleave_GridSamplePadding
+    : Cleave_OnnxEnum<"GridSamplePadding", "ONNX GridSample padding_mode", [
+  I32EnumAttrCase<"Zeros", 0, "zeros">,
+  I32EnumAttrCase<"Border", 1, "border">,
+  I32EnumAttrCase<"Reflection", 2, "reflection">]>;
+
 def Cleave_CoordinateTransformation
     : Cleave_OnnxEnum<"CoordinateTransformation",
                       "ONNX Resize coordinate_transformation_mode", [

@@ -692,6 +692,24 @@ def Cleave_ResizeOp : Cleave_OnnxOp<"resize", "Resize", [Pure]> {
   let results = (outs Cleave_NumericTensor:$Y);
 }
 
+def Cleave_DetOp : Cleave_OnnxOp<"det", "Det", [Pure]> {
+  let arguments = (ins Cleave_FloatTensor:$X);
+  let results = (outs Cleave_FloatTensor:$Y);
+  let extraClassDeclaration = [{ double getFlops(); }];
+}
+
+// Modes as opset 20 spells them (the importer renames opset 16's bilinear
+// and bicubic); the shape rule takes any rank.
+def Cleave_GridSampleOp : Cleave_OnnxOp<"grid_sample", "GridSample",
+    [Pure, Cleave_FlopsPerElement<"10.0">],
+    "The CPU kernel samples 2-D inputs (X of rank 4)."> {
+  let arguments = (ins Cleave_FloatTensor:$X, Cleave_FloatTensor:$grid,
+      DefaultValuedAttr<I64Attr, "0">:$align_corners,
+      Cleave_OnnxEnumDefault<Cleave_ResizeMode, "Linear">:$mode,
+      Cleave_OnnxEnumDefault<Cleave_GridSamplePadding, "Zeros">:$padding_mode);
+  let results = (outs Cleave_FloatTensor:$Y);
+}
+
 //===----------------------------------------------------------------------===//
 // Neural-network ops
 //===----------------------------------------------------------------------===//
