@@ -58,6 +58,8 @@ static std::optional<dnnl::algorithm> oneDnnUnary(cleave_unary_op op,
     return A::eltwise_sqrt;
   case CLEAVE_UNARY_TANH:
     return A::eltwise_tanh;
+  case CLEAVE_UNARY_SWISH: // x * sigmoid(alpha * x)
+    return A::eltwise_swish;
   case CLEAVE_UNARY_LINEAR:
     return A::eltwise_linear;
   default:

@@ -83,6 +83,7 @@ CLEAVE_HD_INLINE float unaryOp(int op, float x, float a, float b) {
   case CLEAVE_UNARY_ATANH: return atanhf(x);
   case CLEAVE_UNARY_COSH: return coshf(x);
   case CLEAVE_UNARY_SINH: return sinhf(x);
+  case CLEAVE_UNARY_SWISH: return x / (1.0f + expf(-a * x));
   }
   return x;
 }

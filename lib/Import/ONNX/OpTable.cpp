@@ -622,23 +622,6 @@ LogicalResult buildIsNaN(NodeState &node, SmallVectorImpl<Value> &results) {
 }
 
 /// Swish (opset 24): x * sigmoid(alpha * x).
-Value swish(NodeState &node, Value x, double alpha) {
-  OpBuilder &b = node.builder;
-  Value scaled = alpha == 1.0
-                     ? x
-                     : Value(MulOp::create(
-                           b, node.loc, x,
-                           node.constantScalar(alpha, elementTypeOf(x))));
-  return MulOp::create(b, node.loc, x, SigmoidOp::create(b, node.loc, scaled));
-}
-
-LogicalResult buildSwish(NodeState &node, SmallVectorImpl<Value> &results) {
-  FailureOr<double> alpha = node.floatAttr("alpha", 1.0);
-  if (failed(alpha))
-    return failure();
-  results.push_back(swish(node, node.operands[0], *alpha));
-  return success();
-}
 
 /// SwiGLU (opset 28): Swish_alpha(A) * B, A and B of one shape.
 LogicalResult buildSwiGLU(NodeState &node, SmallVectorImpl<Value> &results) {
@@ -649,8 +632,9 @@ LogicalResult buildSwiGLU(NodeState &node, SmallVectorImpl<Value> &results) {
   if (gate.getType() != value.getType())
     return node.fail("A and B must have one type and shape (SwiGLU does not "
                      "broadcast)");
-  results.push_back(MulOp::create(node.builder, node.loc,
-                                  swish(node, gate, *alpha), value));
+  Value swish =
+      SwishOp::create(node.builder, node.loc, gate, APFloat((float)*alpha));
+  results.push_back(MulOp::create(node.builder, node.loc, swish, value));
   return success();
 }
 
@@ -941,7 +925,7 @@ const OpSpec kOps[] = {
     {"DepthToSpace", 1, "", 1, nullptr, buildDepthSpace<true>},
     {"SpaceToDepth", 1, "", 1, nullptr, buildDepthSpace<false>},
     {"RMSNormalization", 23, "", 2, nullptr, buildRMSNormalization},
-    {"Swish", 24, "", 1, nullptr, buildSwish},
+    {"Swish", 24, "cleave.swish", 1},
     {"SwiGLU", 28, "", 2, nullptr, buildSwiGLU},
     {"OneHot", 9, "", 3, nullptr, buildOneHot},
     {"NonZero", 9, "", 1, nullptr, buildNonZero},

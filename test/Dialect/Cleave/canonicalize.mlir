@@ -280,3 +280,27 @@ func.func @square(%x: tensor<2x8xf32>, %row: tensor<8xf32>, %i: tensor<4xi64>) -
   %int = cleave.pow %i, %itwo : (tensor<4xi64>, tensor<i64>) -> tensor<4xi64>
   return %sq, %cube, %wide, %int : tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<4xi64>
 }
+
+// -----
+
+// SiLU in both operand orders becomes one swish (alpha 1, the default);
+// x times the sigmoid of anything else (y, or a c that broadcasts) stays.
+// CHECK-LABEL: func.func @silu
+// CHECK-SAME: (%[[X:.*]]: tensor<2x8xf32>, %[[Y:.*]]: tensor<2x8xf32>, %[[C:.*]]: tensor<8xf32>)
+// CHECK-DAG: %[[S1:.*]] = cleave.swish %[[X]] : (tensor<2x8xf32>) -> tensor<2x8xf32>
+// CHECK-DAG: %[[S2:.*]] = cleave.swish %[[Y]] : (tensor<2x8xf32>) -> tensor<2x8xf32>
+// CHECK-DAG: %[[G:.*]] = cleave.sigmoid %[[Y]]
+// CHECK-DAG: %[[N:.*]] = cleave.mul %[[X]], %[[G]]
+// CHECK-DAG: %[[GC:.*]] = cleave.sigmoid %[[C]]
+// CHECK-DAG: %[[NC:.*]] = cleave.mul %[[X]], %[[GC]]
+// CHECK: return %[[S1]], %[[S2]], %[[N]], %[[NC]]
+func.func @silu(%x: tensor<2x8xf32>, %y: tensor<2x8xf32>, %c: tensor<8xf32>) -> (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>) {
+  %0 = cleave.sigmoid %x : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %1 = cleave.mul %x, %0 : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %2 = cleave.sigmoid %y : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %3 = cleave.mul %2, %y : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %4 = cleave.mul %x, %2 : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %5 = cleave.sigmoid %c : (tensor<8xf32>) -> tensor<8xf32>
+  %6 = cleave.mul %x, %5 : (tensor<2x8xf32>, tensor<8xf32>) -> tensor<2x8xf32>
+  return %1, %3, %4, %6 : tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>
+}

@@ -55,6 +55,20 @@ LogicalResult sigmoid(SigmoidOp op, GradientBuilder &b, ArrayRef<Value> dy,
   return success();
 }
 
+/// y = x s with s = sigmoid(a x): dy * (s + a y (1 - s)).
+LogicalResult swish(SwishOp op, GradientBuilder &b, ArrayRef<Value> dy,
+                    MutableArrayRef<Value> dx) {
+  Value x = op.getX();
+  Type element = elementOf(x);
+  double alpha = op.getAlpha().convertToDouble();
+  Value a = b.scalar(alpha, element);
+  Value s = b.create<SigmoidOp>(alpha == 1.0 ? x : b.create<MulOp>(x, a));
+  Value slope = b.create<MulOp>(b.create<MulOp>(op.getY(), a),
+                                b.create<SubOp>(b.scalar(1.0, element), s));
+  dx[0] = b.create<MulOp>(dy[0], b.create<AddOp>(s, slope));
+  return success();
+}
+
 /// GELU: one cleave.gelu_grad (its description has the derivative).
 LogicalResult gelu(GeluOp op, GradientBuilder &b, ArrayRef<Value> dy,
                    MutableArrayRef<Value> dx) {
@@ -217,6 +231,7 @@ void attachElementwiseRules(MLIRContext *ctx) {
   attach<LeakyReluOp, leakyRelu>(ctx);
   attach<TanhOp, tanh>(ctx);
   attach<SigmoidOp, sigmoid>(ctx);
+  attach<SwishOp, swish>(ctx);
   attach<GeluOp, gelu>(ctx);
   attach<ErfOp, erf>(ctx);
   attach<SinOp, sin>(ctx);

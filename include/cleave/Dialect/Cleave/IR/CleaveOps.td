@@ -214,6 +214,13 @@ def Cleave_HardSigmoidOp : Cleave_ElementwiseUnaryOp<"hard_sigmoid",
                        DefaultValuedAttr<F32Attr, "0.2">:$alpha,
                        DefaultValuedAttr<F32Attr, "0.5">:$beta);
 }
+// x * Sigmoid(alpha * x); SiLU (alpha 1) written as x * Sigmoid(x) becomes
+// one too (ActivationPatterns.cpp).
+def Cleave_SwishOp : Cleave_ElementwiseUnaryOp<"swish", "Swish", "SWISH",
+    Cleave_FloatTensor, [Cleave_KernelScalars<"getAlpha().convertToFloat()">]> {
+  let arguments = (ins Cleave_FloatTensor:$X,
+                       DefaultValuedAttr<F32Attr, "1.0">:$alpha);
+}
 def Cleave_LeakyReluOp : Cleave_ElementwiseUnaryOp<"leaky_relu", "LeakyRelu",
     "LEAKY_RELU", Cleave_FloatTensor,
     [Cleave_KernelScalars<"getAlpha().convertToFloat()">]> {
@@ -322,7 +329,8 @@ def Cleave_SubOp : Cleave_ArithOp<"sub", "Sub",
     [Cleave_Kernel<"CLEAVE_BINARY_SUB">]>;
 def Cleave_MulOp : Cleave_ArithOp<"mul", "Mul",
     [Commutative, Cleave_Kernel<"CLEAVE_BINARY_MUL">]> {
-  // GELU written as elementwise ops becomes cleave.gelu (GeluPattern.cpp).
+  // GELU and SiLU written as elementwise ops become cleave.gelu and
+  // cleave.swish (ActivationPatterns.cpp).
   let hasCanonicalizer = 1;
 }
 def Cleave_DivOp : Cleave_ArithOp<"div", "Div",

@@ -1,12 +1,13 @@
-//===- GeluPattern.cpp - GELU written as elementwise ops becomes Gelu -----===//
+//===- ActivationPatterns.cpp - GELU and SiLU written out become one op ---===//
 //
 // Exporters write GELU as elementwise ops: the exact form
 //   0.5 * x * (1 + erf(x / sqrt(2)))
 // and the tanh approximation (GPT-2's)
-//   0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3))).
-// As a canonicalization of the final Mul, each becomes one cleave.gelu
-// before anything else runs: one kernel forward, and one gradient op
-// (cleave.gelu_grad) instead of a dozen backward.
+//   0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3))),
+// and SiLU (EfficientNet's, Llama's) as x * sigmoid(x). As
+// canonicalizations of the final Mul, each becomes one cleave.gelu or
+// cleave.swish before anything else runs: one kernel forward (one pass
+// over memory, not two or a dozen), and one gradient.
 //
 //===----------------------------------------------------------------------===//
 
@@ -117,9 +118,28 @@ struct RecognizeGelu : OpRewritePattern<MulOp> {
   }
 };
 
+/// x * sigmoid(x), either order: SiLU, a Swish of alpha 1.
+struct RecognizeSilu : OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MulOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<RankedTensorType>(op.getType());
+    if (!type || !isa<FloatType>(type.getElementType()))
+      return failure();
+    for (auto [x, gate] : operandPairs<MulOp>(op.getResult())) {
+      auto sigmoid = gate.getDefiningOp<SigmoidOp>();
+      if (sigmoid && sigmoid.getX() == x && x.getType() == op.getType()) {
+        rewriter.replaceOpWithNewOp<SwishOp>(op, x, APFloat(1.0f));
+        return success();
+      }
+    }
+    return failure();
+  }
+};
+
 } // namespace
 
 void MulOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                         MLIRContext *context) {
-  patterns.add<RecognizeGelu>(context);
+  patterns.add<RecognizeGelu, RecognizeSilu>(context);
 }
