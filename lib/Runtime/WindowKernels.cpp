@@ -36,6 +36,7 @@ struct ConvPlan {
   /// the residual (a blocked output layout).
   bool epilogueLoop = false;
   float lo = -INFINITY, hi = INFINITY;
+  int32_t activation = 0;
 };
 
 Dims windowDims(const int64_t *values, int32_t rank, int64_t minus = 0) {
@@ -45,10 +46,14 @@ Dims windowDims(const int64_t *values, int32_t rank, int64_t minus = 0) {
   return dims;
 }
 
+/// The conv_fused kernel's activations: 1 SiLU, 2 HardSwish.
+constexpr int32_t kSilu = 1, kHardSwish = 2;
+
 /// Post-ops: add `residual` (when given), then clip to [lo, hi] (nothing
-/// when both are infinite; Relu's form when lo is 0 and hi infinite).
+/// when both are infinite; Relu's form when lo is 0 and hi infinite), then
+/// the activation.
 dnnl::primitive_attr epilogueAttr(const memory::desc *residual, float lo,
-                                  float hi) {
+                                  float hi, int32_t activation) {
   dnnl::primitive_attr attr;
   dnnl::post_ops ops;
   if (residual)
@@ -57,6 +62,10 @@ dnnl::primitive_attr epilogueAttr(const memory::desc *residual, float lo,
     ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
   else if (!std::isinf(lo) || !std::isinf(hi))
     ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip_v2, lo, hi);
+  if (activation == kSilu)
+    ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_swish, 1.0f, 0.0f);
+  else if (activation == kHardSwish)
+    ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_hardswish, 0.0f, 0.0f);
   attr.set_post_ops(ops);
   return attr;
 }
@@ -64,11 +73,12 @@ dnnl::primitive_attr epilogueAttr(const memory::desc *residual, float lo,
 ConvPlan makeConvPlan(const cleave_tensor *x, const cleave_tensor *w,
                       const cleave_tensor *b, bool residual,
                       const cleave_window *window, int64_t group, float lo,
-                      float hi, const cleave_tensor *y) {
+                      float hi, int32_t activation, const cleave_tensor *y) {
   int32_t rank = window->spatial_rank;
   ConvPlan plan;
   plan.lo = lo;
   plan.hi = hi;
+  plan.activation = activation;
   plan.plainX = activationDesc(x, window->channels_last);
   plan.plainY = activationDesc(y, window->channels_last);
   // Grouped weights are [group, M/group, C/group, kernel...] to oneDNN.
@@ -94,7 +104,8 @@ ConvPlan makeConvPlan(const cleave_tensor *x, const cleave_tensor *w,
   try {
     // The residual has the program's layout: fusable when the output has it.
     pd = dnnl::convolution_forward::primitive_desc(
-        desc, epilogueAttr(residual ? &plan.plainY : nullptr, lo, hi),
+        desc,
+        epilogueAttr(residual ? &plan.plainY : nullptr, lo, hi, activation),
         cpuEngine());
     plan.epilogueLoop = residual && pd.dst_desc() != plan.plainY;
   } catch (const dnnl::error &) {
@@ -104,7 +115,7 @@ ConvPlan makeConvPlan(const cleave_tensor *x, const cleave_tensor *w,
   }
   if (plan.epilogueLoop)
     pd = dnnl::convolution_forward::primitive_desc(
-        desc, epilogueAttr(nullptr, -INFINITY, INFINITY), cpuEngine());
+        desc, epilogueAttr(nullptr, -INFINITY, INFINITY, 0), cpuEngine());
   plan.primitive = dnnl::convolution_forward(pd);
   if (pd.src_desc() != plan.plainX)
     plan.x = memory(pd.src_desc(), cpuEngine());
@@ -152,10 +163,15 @@ void runConvPlan(ConvPlan &plan, const cleave_tensor *x, const cleave_tensor *w,
     float *out = (float *)y->data;
     const float *add = (const float *)z->data;
     float lo = plan.lo, hi = plan.hi;
+    int op = plan.activation == kSilu ? CLEAVE_UNARY_SWISH
+                                      : CLEAVE_UNARY_HARD_SWISH;
+    bool activate = plan.activation != 0;
     int64_t count = cleave_tensor_num_elements(y);
 #pragma omp parallel for if (count > 65536)
-    for (int64_t i = 0; i < count; ++i)
-      out[i] = std::min(std::max(out[i] + add[i], lo), hi);
+    for (int64_t i = 0; i < count; ++i) {
+      float v = std::min(std::max(out[i] + add[i], lo), hi);
+      out[i] = activate ? cleave::unaryOp(op, v, 1.0f, 0.0f) : v;
+    }
   }
 }
 } // namespace
@@ -167,7 +183,7 @@ cleave_status cleave_cpu_conv(const cleave_tensor *x, const cleave_tensor *w,
                               const cleave_window *window, int64_t group,
                               cleave_tensor *y) {
   return cleave_cpu_conv_fused(x, w, b, nullptr, window, group, -INFINITY,
-                               INFINITY, y);
+                               INFINITY, 0, y);
 }
 
 cleave_status cleave_cpu_conv_fused(const cleave_tensor *x,
@@ -175,7 +191,8 @@ cleave_status cleave_cpu_conv_fused(const cleave_tensor *x,
                                     const cleave_tensor *b,
                                     const cleave_tensor *z,
                                     const cleave_window *window, int64_t group,
-                                    float lo, float hi, cleave_tensor *y) {
+                                    float lo, float hi, int32_t activation,
+                                    cleave_tensor *y) {
   CLEAVE_RETURN_IF_ERROR(checkF32("conv", {x, w, y}));
   if (b)
     CLEAVE_RETURN_IF_ERROR(checkF32("conv", {b}));
@@ -192,13 +209,18 @@ cleave_status cleave_cpu_conv_fused(const cleave_tensor *x,
       group <= 0 || w->dims[0] % group != 0)
     return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
                         "conv: inconsistent ranks or groups");
+  if (activation < 0 || activation > kHardSwish)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "conv: unknown activation " +
+                            std::to_string(activation));
   if (cleave_tensor_num_elements(y) == 0)
     return nullptr;
   return guarded("conv", [&]() -> cleave_status {
     PlanKey key = planKey(kConv, {},
                           {(double)rank, (double)group, (double)(b != nullptr),
                            (double)(z != nullptr),
-                           (double)window->channels_last, lo, hi});
+                           (double)window->channels_last, lo, hi,
+                           (double)activation});
     for (const cleave_tensor *t : {x, w, (const cleave_tensor *)y})
       key.insert(key.end(), t->dims, t->dims + t->rank);
     for (const int64_t *v : {window->strides, window->dilations,
@@ -206,7 +228,8 @@ cleave_status cleave_cpu_conv_fused(const cleave_tensor *x,
       key.insert(key.end(), v, v + rank);
     thread_local PlanCache<ConvPlan> plans;
     ConvPlan &plan = plans.get(key, [&] {
-      return makeConvPlan(x, w, b, z != nullptr, window, group, lo, hi, y);
+      return makeConvPlan(x, w, b, z != nullptr, window, group, lo, hi,
+                          activation, y);
     });
     runConvPlan(plan, x, w, b, z, y);
     return nullptr;

@@ -118,6 +118,8 @@ TEST(RuntimeNnKernels, ChannelsLastAndClippedConvMatchPlain) {
     float lo = trial % 3 == 0 ? 0.0f : -0.5f,
           hi = trial % 3 == 0 ? INFINITY : 0.75f;
     bool withResidual = trial % 2;
+    // 0 none, 1 SiLU, 2 HardSwish, after the clip.
+    int32_t activation = trial % 5 < 3 ? trial % 5 : 0;
     Tensor residual({n, out[0], out[1], mg * group}, random);
     cleave_tensor zv = residual.view();
     expectOk(cleave_cpu_conv(&xv, &wv, &bv, &w, group, &pv));
@@ -125,12 +127,18 @@ TEST(RuntimeNnKernels, ChannelsLastAndClippedConvMatchPlain) {
     wl.channels_last = 1;
     expectOk(
         cleave_cpu_conv_fused(&xl, &wv, &bv, withResidual ? &zv : nullptr, &wl,
-                              group, lo, hi, &lv));
+                              group, lo, hi, activation, &lv));
     Tensor want = toChannelsLast(plain);
-    for (size_t i = 0; i < want.data.size(); ++i)
-      want.data[i] = std::min(
+    for (size_t i = 0; i < want.data.size(); ++i) {
+      float v = std::min(
           std::max(want.data[i] + (withResidual ? residual.data[i] : 0), lo),
           hi);
+      if (activation == 1)
+        v = v / (1.0f + std::exp(-v));
+      else if (activation == 2)
+        v = v * std::min(std::max(v / 6.0f + 0.5f, 0.0f), 1.0f);
+      want.data[i] = v;
+    }
     SCOPED_TRACE(testing::Message() << "trial " << trial);
     expectClose(last.data, want.data);
   }

@@ -296,7 +296,7 @@ Measurements measureKernels() {
              check(cleave_cpu_conv_fused(
                  &x.t, &w[next++ % w.size()].t, nullptr,
                  groups > 1 ? nullptr : &residual.t, &window, groups, 0.0f,
-                 groups > 1 ? 6.0f : INFINITY, &out.t));
+                 groups > 1 ? 6.0f : INFINITY, 0, &out.t));
            });
     cleave_cpu_set_constant_region(nullptr, 0);
     if (groups > 1)

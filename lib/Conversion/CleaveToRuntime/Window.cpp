@@ -37,8 +37,8 @@ Value windowOf(Op op, ArrayRef<int64_t> kernel, ProgramBuilder &p) {
   return p.window(w, last);
 }
 
-/// y = clip(conv(x, w) + b + z, lo, hi): the bias, the fused residual z
-/// and the fused clip (cleave-fuse-ops) are optional.
+/// y = act(clip(conv(x, w) + b + z, lo, hi)): the bias, the fused residual
+/// z, clip and activation (cleave-fuse-ops) are optional.
 LogicalResult lowerConv(ConvOp op, ProgramBuilder &p) {
   if (failed(p.f32Only(op)))
     return failure();
@@ -51,7 +51,10 @@ LogicalResult lowerConv(ConvOp op, ProgramBuilder &p) {
            {p.in(op, 0), p.in(op, 1), isNone(op.getB()) ? Value() : p.in(op, 2),
             op.getZ() ? p.view(op.getZ()) : Value(),
             windowOf(op, op.getW().getType().getShape().drop_front(2), p),
-            p.i64(op.getGroup()), p.f32(lo), p.f32(hi), p.out(op)});
+            p.i64(op.getGroup()), p.f32(lo), p.f32(hi),
+            p.i32(op.getFusedActivation() ? (int32_t)*op.getFusedActivation()
+                                          : 0),
+            p.out(op)});
   return success();
 }
 

@@ -146,13 +146,14 @@ extern "C" cleave_status
 cleave_cuda_conv_fused(const cleave_tensor *x, const cleave_tensor *w,
                        const cleave_tensor *b, const cleave_tensor *z,
                        const cleave_window *window, int64_t group, float lo,
-                       float hi, cleave_tensor *y) {
+                       float hi, int32_t activation, cleave_tensor *y) {
   int32_t rank = window->spatial_rank;
   if (x->dtype != CLEAVE_DTYPE_F32 || w->dtype != CLEAVE_DTYPE_F32 ||
       window->channels_last || rank < 1 || rank > 3 || x->rank != rank + 2) {
     HostMirror m;
     return m.finish(cleave_cpu_conv_fused(m.in(x), m.in(w), m.in(b), m.in(z),
-                                          window, group, lo, hi, m.out(y)));
+                                          window, group, lo, hi, activation,
+                                          m.out(y)));
   }
   if (cleave_tensor_num_elements(y) == 0)
     return nullptr;
@@ -198,7 +199,8 @@ cleave_cuda_conv_fused(const cleave_tensor *x, const cleave_tensor *w,
       cudaStreamSynchronize(stream());
       cudaFree(copy);
       CLEAVE_RETURN_IF_ERROR(s);
-      return cleave_cuda_conv_fused(x, w, b, z, window, group, lo, hi, y);
+      return cleave_cuda_conv_fused(x, w, b, z, window, group, lo, hi,
+                                    activation, y);
     }
     CLEAVE_RETURN_IF_ERROR(findAlgorithm(plan, input, w->data, y->data));
   }
@@ -211,5 +213,5 @@ cleave_cuda_conv_fused(const cleave_tensor *x, const cleave_tensor *w,
       handle, &one, plan.x, input, plan.w, w->data, plan.conv, plan.algo,
       static_cast<char *>(space) + paddedBytes, plan.workspaceBytes, &zero,
       plan.y, y->data));
-  return convEpilogue(y, b, z, lo, hi);
+  return convEpilogue(y, b, z, lo, hi, activation);
 }

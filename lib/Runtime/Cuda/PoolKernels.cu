@@ -4,6 +4,7 @@
 #include "CudaContext.h"
 #include "HostFallback.h"
 #include "Pooling.h"
+#include "../ElementwiseMath.h"
 
 namespace cleave::cuda {
 namespace {
@@ -18,9 +19,10 @@ __global__ void poolKernel(int kind, cleave_window w, PoolShape shape,
   GRID_STRIDE(i, n) y[i] = poolAt(kind, w, shape, x, i);
 }
 
-/// y = clip(y + bias[c] + z, lo, hi) on [N, M, spatial...].
+/// y = act(clip(y + bias[c] + z, lo, hi)) on [N, M, spatial...]; `unary`
+/// is the activation's unary op, or -1 for none.
 __global__ void epilogueKernel(float *y, const float *bias, const float *z,
-                               float lo, float hi, int64_t n,
+                               float lo, float hi, int unary, int64_t n,
                                int64_t channels, int64_t spatial) {
   GRID_STRIDE(i, n) {
     float v = y[i];
@@ -28,22 +30,29 @@ __global__ void epilogueKernel(float *y, const float *bias, const float *z,
       v += bias[(i / spatial) % channels];
     if (z)
       v += z[i];
-    y[i] = fminf(fmaxf(v, lo), hi);
+    v = fminf(fmaxf(v, lo), hi);
+    y[i] = unary < 0 ? v : unaryOp(unary, v, 1.0f, 0.0f);
   }
 }
 
 } // namespace
 
 cleave_status convEpilogue(cleave_tensor *y, const cleave_tensor *bias,
-                           const cleave_tensor *z, float lo, float hi) {
+                           const cleave_tensor *z, float lo, float hi,
+                           int32_t activation) {
   int64_t n = cleave_tensor_num_elements(y), spatial = 1;
   for (int32_t d = 2; d < y->rank; ++d)
     spatial *= y->dims[d];
-  if (n == 0 || (!bias && !z && lo == -INFINITY && hi == INFINITY))
+  if (n == 0 || (!bias && !z && lo == -INFINITY && hi == INFINITY &&
+                 activation == 0))
     return nullptr;
+  int unary = activation == 1   ? CLEAVE_UNARY_SWISH
+              : activation == 2 ? CLEAVE_UNARY_HARD_SWISH
+                                : -1;
   epilogueKernel<<<blocksFor(n), 256, 0, stream()>>>(
       (float *)y->data, bias ? (const float *)bias->data : nullptr,
-      z ? (const float *)z->data : nullptr, lo, hi, n, y->dims[1], spatial);
+      z ? (const float *)z->data : nullptr, lo, hi, unary, n, y->dims[1],
+      spatial);
   return CLEAVE_CUDA_LAUNCHED("conv epilogue");
 }
 

@@ -12,7 +12,7 @@ func.func @main(%x: tensor<1x2x8x8xf32>) -> (tensor<1x4x8x8xf32>, tensor<1x2x4x4
 }
 
 // CHECK: %[[W:.*]] = cleave_rt.window {begin = array<i64: 1, 1>, dilations = array<i64: 1, 1>, end = array<i64: 1, 1>, kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>}
-// CHECK: cleave_rt.kernel "conv_fused"(%{{.*}}, %{{.*}}, %{{.*}}, %[[W]], %{{.*}}) [0 : index, 1 : index, 2 : index, unit, 3 : index, 1, 0.000000e+00 : f32, 6.000000e+00 : f32, 4 : index]
+// CHECK: cleave_rt.kernel "conv_fused"(%{{.*}}, %{{.*}}, %{{.*}}, %[[W]], %{{.*}}) [0 : index, 1 : index, 2 : index, unit, 3 : index, 1, 0.000000e+00 : f32, 6.000000e+00 : f32, 0 : i32, 4 : index]
 // CHECK: %[[P:.*]] = cleave_rt.window {begin = array<i64: 0, 0>, dilations = array<i64: 1, 1>, end = array<i64: 0, 0>, kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>}
 // CHECK: cleave_rt.kernel "pool"(%{{.*}}, %[[P]], %{{.*}}) ["CLEAVE_POOL_MAX", 0 : index, 1 : index, 2 : index]
 // CHECK: %[[G:.*]] = cleave_rt.window {{{.*}}kernel = array<i64: 8, 8>

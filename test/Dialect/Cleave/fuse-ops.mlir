@@ -130,3 +130,38 @@ func.func @transposed_product(%x: tensor<6x4xf32>, %d: tensor<6x5xf32>) -> (tens
   %pt = cleave.transpose %p {perm = array<i64: 1, 0>} : (tensor<4x5xf32>) -> tensor<5x4xf32>
   return %gt, %pt, %p : tensor<5x4xf32>, tensor<5x4xf32>, tensor<4x5xf32>
 }
+
+// -----
+
+// A SiLU (Swish of alpha 1) and a HardSwish fold into the convolution
+// before them, after its clip; a Swish of another alpha, an activation of a
+// convolution with a second user, and an Add after a fused activation stay
+// apart (the residual comes before the activation).
+// CHECK-LABEL: func.func @conv_swish
+// CHECK: %[[A:.*]] = cleave.conv {{.*}}fused_activation = "swish"
+// CHECK: %[[B:.*]] = cleave.conv %[[A]], {{.*}}fused_activation = "hard_swish", fused_clip = array<f32: 0.000000e+00, 0x7F800000>
+// CHECK: %[[C:.*]] = cleave.conv %[[B]]
+// CHECK-NOT: fused_activation
+// CHECK: %[[S:.*]] = cleave.swish %[[C]] {alpha = 2.000000e+00 : f32}
+// CHECK: %[[D:.*]] = cleave.conv %[[S]]
+// CHECK-NOT: fused_activation
+// CHECK: cleave.hard_swish %[[D]]
+// CHECK: cleave.add %[[D]]
+// CHECK: cleave.add
+func.func @conv_swish(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x1x1xf32>, %z: tensor<1x2x4x4xf32>) -> (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) {
+  %none = cleave.none
+  %0 = cleave.conv %x, %w, %none : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>, none) -> tensor<1x2x4x4xf32>
+  %2 = cleave.swish %0 : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %3 = cleave.conv %2, %w, %none : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>, none) -> tensor<1x2x4x4xf32>
+  %4 = cleave.relu %3 : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %5 = cleave.hard_swish %4 : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %6 = cleave.conv %5, %w, %none : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>, none) -> tensor<1x2x4x4xf32>
+  %7 = cleave.swish %6 {alpha = 2.0 : f32} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %8 = cleave.conv %7, %w, %none : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>, none) -> tensor<1x2x4x4xf32>
+  %9 = cleave.hard_swish %8 : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %10 = cleave.add %8, %8 : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %11 = cleave.conv %x, %w, %none : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>, none) -> tensor<1x2x4x4xf32>
+  %12 = cleave.hard_swish %11 : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %13 = cleave.add %12, %z : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  return %9, %10, %13 : tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>
+}

@@ -40,7 +40,8 @@ FailureOr<WindowSpec> forwardWindow(Op op, ArrayRef<int64_t> kernel) {
 LogicalResult conv(ConvOp op, GradientBuilder &b, ArrayRef<Value> dy,
                    MutableArrayRef<Value> dx) {
   // Fusion and layout passes run after differentiation.
-  if (op.getZ() || op.getFusedClip() || op.getChannelsLast())
+  if (op.getZ() || op.getFusedClip() || op.getFusedActivation() ||
+      op.getChannelsLast())
     return op.emitError("the gradient of a fused or channels-last Conv is "
                         "not defined (differentiate before cleave-fuse-ops)");
   auto x = cast<ShapedType>(op.getX().getType());

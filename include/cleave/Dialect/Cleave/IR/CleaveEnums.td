@@ -64,6 +64,13 @@ def Cleave_ResizeMode : Cleave_OnnxEnum<"ResizeMode", "ONNX Resize mode", [
   I32EnumAttrCase<"Linear", 1, "linear">,
   I32EnumAttrCase<"Cubic", 2, "cubic">]>;
 
+// Beyond ONNX: an activation cleave-fuse-ops folds into a convolution; its
+// value is the conv_fused kernel's `activation` (0: none).
+def Cleave_FusedActivation
+    : Cleave_OnnxEnum<"FusedActivation", "an activation fused into a Conv", [
+  I32EnumAttrCase<"Swish", 1, "swish">,
+  I32EnumAttrCase<"HardSwish", 2, "hard_swish">]>;
+
 def Cleave_GridSamplePadding
     : Cleave_OnnxEnum<"GridSamplePadding", "ONNX GridSample padding_mode", [
   I32EnumAttrCase<"Zeros", 0, "zeros">,

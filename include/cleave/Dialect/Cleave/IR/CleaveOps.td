@@ -762,14 +762,16 @@ class Cleave_WindowOp<string mnemonic, string onnxName, dag extraArgs,
 
 // Beyond ONNX: `channels_last` (set by cleave-channels-last): X, Y and Z
 // are [N, spatial..., C] instead of [N, C, spatial...]; W keeps ONNX's
-// layout. The optional operand Z and `fused_clip` = [lo, hi] (set by
-// cleave-fuse-ops): Y = clip(conv + Z, lo, hi), a fused residual Add and
-// Relu (clip [0, inf]) or Clip.
+// layout. The optional operand Z, `fused_clip` = [lo, hi] and
+// `fused_activation` (set by cleave-fuse-ops): Y = act(clip(conv + Z, lo,
+// hi)), a fused residual Add, Relu (clip [0, inf]) or Clip, and SiLU
+// (swish) or HardSwish.
 def Cleave_ConvOp : Cleave_WindowOp<"conv", "Conv",
     (ins Cleave_FloatTensor:$X, Cleave_FloatTensor:$W, Cleave_OptTensor:$B,
          Optional<Cleave_FloatTensor>:$Z),
     (ins DefaultValuedAttr<I64Attr, "1">:$group, UnitAttr:$channels_last,
-         OptionalAttr<DenseF32ArrayAttr>:$fused_clip)> {
+         OptionalAttr<DenseF32ArrayAttr>:$fused_clip,
+         OptionalAttr<Cleave_OnnxEnumAttr<Cleave_FusedActivation>>:$fused_activation)> {
   let results = (outs Cleave_FloatTensor:$Y);
   let extraClassDeclaration = [{
     double getFlops();

@@ -33,8 +33,9 @@ def FuseOpsPass : Pass<"cleave-fuse-ops", "::mlir::func::FuncOp"> {
     - An Add of a Conv used only there and a tensor of the output's type
       (a residual connection) becomes the Conv's operand Z.
     - A Relu, or a Clip with constant bounds, whose operand is a Conv used
-      only there becomes the Conv's `fused_clip` (oneDNN applies both as the
-      convolution writes its output: Y = clip(conv + Z)).
+      only there becomes the Conv's `fused_clip`, and a SiLU (Swish of
+      alpha 1) or HardSwish its `fused_activation` (oneDNN applies them as
+      the convolution writes its output: Y = act(clip(conv + Z))).
     - The erf form of GELU that exporters write,
       `x * (erf(x / sqrt(2)) + 1) * 0.5` in any operand order (or with
       `x * (1 / sqrt(2))`), becomes one `cleave.gelu`.
