@@ -42,6 +42,48 @@ struct MatmulPlan {
   std::unordered_map<const void *, memory> constantWeights;
 };
 
+/// y = alpha * a b through a cached oneDNN matmul (the plan keyed by `key`).
+/// A constant B (a layer's weights; `mayPack`: a plain matrix) is reordered
+/// once into the layout the primitive prefers, as onnxruntime prepacks its
+/// weights.
+static void runProduct(PlanKey key, const memory::desc &aDesc,
+                       const memory::desc &bDesc, const memory::desc &yDesc,
+                       const cleave_tensor *a, const cleave_tensor *b,
+                       cleave_tensor *y, bool mayPack, float alpha = 1.0f) {
+  bool constantB = mayPack && isConstant(b->data);
+  key.push_back(constantB);
+  thread_local PlanCache<MatmulPlan> plans;
+  MatmulPlan &plan = plans.get(key, [&] {
+    memory::desc weights =
+        constantB ? memory::desc(bDesc.dims(), memory::data_type::f32,
+                                 memory::format_tag::any)
+                  : bDesc;
+    dnnl::primitive_attr attr;
+    if (alpha != 1.0f)
+      attr.set_output_scales(0, {alpha});
+    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(aDesc, weights, yDesc),
+                                    attr, cpuEngine());
+    MatmulPlan made;
+    made.primitive = dnnl::matmul(pd);
+    made.weights = pd.weights_desc();
+    made.packed = made.weights != bDesc;
+    return made;
+  });
+  memory packed = wrap(bDesc, b);
+  if (plan.packed) {
+    auto it = plan.constantWeights.find(b->data);
+    if (it == plan.constantWeights.end()) {
+      memory copy(plan.weights, cpuEngine());
+      reorder(packed, copy);
+      it = plan.constantWeights.emplace(b->data, copy).first;
+    }
+    packed = it->second;
+  }
+  execute(plan.primitive, {{DNNL_ARG_SRC, wrap(aDesc, a)},
+                           {DNNL_ARG_WEIGHTS, packed},
+                           {DNNL_ARG_DST, wrap(yDesc, y)}});
+}
+
 /// The most multiply-adds, and rows, of a product the loop computes: below
 /// them oneDNN's dispatch (about 1.5 us a call) costs more than the
 /// arithmetic. A recurrent step written out by an exporter is such a
@@ -157,40 +199,9 @@ cleave_status cleave_cpu_matmul(const cleave_tensor *a, const cleave_tensor *b,
     memory::desc aDesc = trans_a ? swappedLastTwo(aDims) : rowMajor(aDims),
                  bDesc = trans_b ? swappedLastTwo(bDims) : rowMajor(bDims),
                  yDesc = rowMajor(yDims);
-    // A constant matrix B (a layer's weights) is reordered once into the
-    // layout the primitive prefers, as onnxruntime prepacks its weights.
-    bool constantB = bDims.size() == 2 && isConstant(b->data);
-    thread_local PlanCache<MatmulPlan> plans;
-    MatmulPlan &plan = plans.get(
-        planKey(kMatmul, {aDims, bDims, yDims},
-                {(double)(trans_a != 0), (double)(trans_b != 0),
-                 (double)constantB}),
-        [&] {
-          memory::desc weights =
-              constantB ? memory::desc(bDims, memory::data_type::f32,
-                                       memory::format_tag::any)
-                        : bDesc;
-          dnnl::matmul::primitive_desc pd(
-              dnnl::matmul::desc(aDesc, weights, yDesc), cpuEngine());
-          MatmulPlan made;
-          made.primitive = dnnl::matmul(pd);
-          made.weights = pd.weights_desc();
-          made.packed = made.weights != bDesc;
-          return made;
-        });
-    memory weights = wrap(bDesc, b);
-    if (plan.packed) {
-      auto it = plan.constantWeights.find(b->data);
-      if (it == plan.constantWeights.end()) {
-        memory packed(plan.weights, cpuEngine());
-        reorder(weights, packed);
-        it = plan.constantWeights.emplace(b->data, packed).first;
-      }
-      weights = it->second;
-    }
-    execute(plan.primitive, {{DNNL_ARG_SRC, wrap(aDesc, a)},
-                             {DNNL_ARG_WEIGHTS, weights},
-                             {DNNL_ARG_DST, wrap(yDesc, y)}});
+    runProduct(planKey(kMatmul, {aDims, bDims, yDims},
+                       {(double)(trans_a != 0), (double)(trans_b != 0)}),
+               aDesc, bDesc, yDesc, a, b, y, /*mayPack=*/bDims.size() == 2);
     return nullptr;
   });
 }
@@ -231,19 +242,9 @@ cleave_status cleave_cpu_gemm(const cleave_tensor *a, const cleave_tensor *b,
       memory::desc bDesc(Dims{k, n}, memory::data_type::f32,
                          trans_b ? Dims{1, k} : Dims{n, 1});
       memory::desc yDesc = rowMajor({m, n});
-      const dnnl::primitive &gemm = cachedPrimitive(
-          planKey(kGemm, {{m, k, n}},
-                  {(double)trans_a, (double)trans_b, alpha}),
-          [&] {
-            dnnl::primitive_attr attr;
-            if (alpha != 1.0f)
-              attr.set_output_scales(0, {alpha});
-            return dnnl::matmul(dnnl::matmul::primitive_desc(
-                dnnl::matmul::desc(aDesc, bDesc, yDesc), attr, cpuEngine()));
-          });
-      execute(gemm, {{DNNL_ARG_SRC, wrap(aDesc, a)},
-                     {DNNL_ARG_WEIGHTS, wrap(bDesc, b)},
-                     {DNNL_ARG_DST, wrap(yDesc, y)}});
+      runProduct(planKey(kGemm, {{m, k, n}},
+                         {(double)trans_a, (double)trans_b, alpha}),
+                 aDesc, bDesc, yDesc, a, b, y, /*mayPack=*/true, alpha);
       return nullptr;
     });
     if (status)
