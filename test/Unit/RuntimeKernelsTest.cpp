@@ -97,6 +97,37 @@ TEST(RuntimeKernels, MatMulMatchesNaiveOnRandomShapes) {
   }
 }
 
+// Products of at most 4 rows and 32K multiply-adds take the kernel's own
+// loop (rows of B scaled and added, or 8-lane dot products when B is
+// stored transposed); k spans whole lanes and a remainder. Against the
+// definition, and either side of the loop's limit.
+TEST(RuntimeKernels, SmallProductsMatchDefinition) {
+  std::mt19937 random(44);
+  for (int trial = 0; trial < 24; ++trial) {
+    int64_t m = 1 + random() % 4, k = 1 + random() % 40, n = 1 + random() % 24;
+    if (trial % 6 == 5)
+      k = 200, n = 200; // Past the limit: oneDNN's product.
+    bool transB = trial % 2;
+    Tensor a({m, k}, random), b(transB ? std::vector<int64_t>{n, k}
+                                       : std::vector<int64_t>{k, n},
+                                random),
+        y({m, n});
+    cleave_tensor av = a.view(), bv = b.view(), yv = y.view();
+    expectOk(cleave_cpu_matmul(&av, &bv, 0, transB, &yv));
+    std::vector<float> want(m * n);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double sum = 0;
+        for (int64_t p = 0; p < k; ++p)
+          sum += (double)a.data[i * k + p] *
+                 b.data[transB ? j * k + p : p * n + j];
+        want[i * n + j] = (float)sum;
+      }
+    SCOPED_TRACE(testing::Message() << "trial " << trial);
+    expectClose(y.data, want);
+  }
+}
+
 TEST(RuntimeKernels, MatMulPromotesVectors) {
   std::mt19937 random(3);
   Tensor a({5}, random), b({5, 4}, random), y({4});
