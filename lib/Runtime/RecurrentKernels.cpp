@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "OneDnnSupport.h"
+#include "RecurrentLayer.h"
 #include "StatusInternal.h"
 #include "cleave/Runtime/CpuKernels.h"
 #include <array>
@@ -22,8 +23,6 @@
 using namespace cleave::cpu;
 
 namespace {
-
-enum Cell : int32_t { kRnn = 0, kGru = 1, kLstm = 2 };
 
 /// The weights in the primitive's layouts.
 struct PackedWeights {
@@ -46,9 +45,7 @@ const std::vector<int64_t> &gateOrder(int32_t cell) {
   return cell == kRnn ? rnn : cell == kGru ? gru : lstm;
 }
 
-struct Shape {
-  int64_t steps, batch, input, directions, hidden, gates;
-};
+using Shape = RecurrentShape;
 
 RecurrentPlan makePlan(int32_t cell, int32_t activation, int32_t direction,
                        bool lbr, const Shape &s, bool hasInitialH,
@@ -100,8 +97,8 @@ RecurrentPlan makePlan(int32_t cell, int32_t activation, int32_t direction,
     plan.primitive = dnnl::gru_forward(primitive);
     pd = primitive;
   } else {
-    auto algorithm = activation == 1   ? dnnl::algorithm::eltwise_relu
-                     : activation == 2 ? dnnl::algorithm::eltwise_logistic
+    auto algorithm = activation == kRelu      ? dnnl::algorithm::eltwise_relu
+                     : activation == kSigmoid ? dnnl::algorithm::eltwise_logistic
                                        : dnnl::algorithm::eltwise_tanh;
     dnnl::vanilla_rnn_forward::desc desc(
         prop, algorithm, dir, srcLayer, hasInitialH ? state : none, layer,
@@ -234,6 +231,11 @@ extern "C" cleave_status cleave_cpu_recurrent(
                             shapeText(dimsOf(x)));
   if (cell != kLstm)
     initial_c = p = y_c = nullptr;
+  if (preferRecurrentLoop(s, omp_get_max_threads())) {
+    RecurrentCall call{cell, activation, direction, lbr, s, x, w, r, b,
+                       initial_h, initial_c, p, y, y_h, y_c};
+    return guarded("recurrent", [&] { return runRecurrentLoop(call); });
+  }
   // Each step waits for the one before: below about a million
   // multiply-adds a step, the threads' barrier at every step costs more
   // than sharing the step saves (DeepSpeech's RNN, batch 1, hidden 128:

@@ -5,8 +5,9 @@ attribute.
 Each case is a one-node model (random weights as initializers, a random
 input sequence) compiled for the CPU with cleave-compile, run with
 cleave-run, and compared output by output with onnxruntime's on the same
-input. Cleave runs the common forms whole with oneDNN's fused kernels
-(lib/Runtime/RecurrentKernels.cpp) and unrolls the others into graph ops
+input. Cleave runs the common forms whole (the recurrent kernel: its own
+step loop for small batches, lib/Runtime/RecurrentLoop.cpp, oneDNN's fused
+primitives for large ones) and unrolls the others into graph ops
 (cleave-decompose-recurrent); each case prints which. onnxruntime runs its
 own kernels, so the two differ by float rounding through up to 12 steps of
 small products and saturating activations: within 1e-4 relative and 1e-5
@@ -34,22 +35,22 @@ def uniform(*shape, scale=0.6):
 
 
 def case(op, directions=1, layout=0, bias=True, lengths=None, initial=False,
-         peepholes=False, **attrs):
+         peepholes=False, batch=BATCH, hidden=HIDDEN, **attrs):
     """(model, feeds, reference) for one layer: the reference is the model
     onnxruntime runs. onnxruntime has no batch-first (layout 1) kernels, so
     for those it is the same layer with layout 0 on transposed inputs, whose
     outputs are transposed back."""
     gates = {"RNN": 1, "GRU": 3, "LSTM": 4}[op]
-    x_shape = [SEQ, BATCH, INPUT] if layout == 0 else [BATCH, SEQ, INPUT]
-    state = ([directions, BATCH, HIDDEN] if layout == 0
-             else [BATCH, directions, HIDDEN])
-    inits = [numpy_helper.from_array(uniform(directions, gates * HIDDEN, INPUT), "W"),
-             numpy_helper.from_array(uniform(directions, gates * HIDDEN, HIDDEN), "R")]
+    x_shape = [SEQ, batch, INPUT] if layout == 0 else [batch, SEQ, INPUT]
+    state = ([directions, batch, hidden] if layout == 0
+             else [batch, directions, hidden])
+    inits = [numpy_helper.from_array(uniform(directions, gates * hidden, INPUT), "W"),
+             numpy_helper.from_array(uniform(directions, gates * hidden, hidden), "R")]
     inputs = ["X", "W", "R"]
     inputs.append("B" if bias else "")
     if bias:
         inits.append(numpy_helper.from_array(
-            uniform(directions, 2 * gates * HIDDEN), "B"))
+            uniform(directions, 2 * gates * hidden), "B"))
     inputs.append("lens" if lengths is not None else "")
     if lengths is not None:
         inits.append(numpy_helper.from_array(np.array(lengths, np.int32),
@@ -68,13 +69,13 @@ def case(op, directions=1, layout=0, bias=True, lengths=None, initial=False,
         inputs.append("P" if peepholes else "")
         if peepholes:
             inits.append(numpy_helper.from_array(
-                uniform(directions, 3 * HIDDEN), "P"))
+                uniform(directions, 3 * hidden), "P"))
     while inputs[-1] == "":
         inputs.pop()
     outputs = ["Y", "Y_h"] + (["Y_c"] if op == "LSTM" else [])
     direction = {1: attrs.pop("direction", "forward"), 2: "bidirectional"}[
         directions]
-    node = helper.make_node(op, inputs, outputs, hidden_size=HIDDEN,
+    node = helper.make_node(op, inputs, outputs, hidden_size=hidden,
                             direction=direction, layout=layout, **attrs)
     graph = helper.make_graph(
         [node], op.lower(), graph_inputs,
@@ -136,6 +137,15 @@ CASES = {
     "lstm_batch_first_reverse_clip": lambda: case(
         "LSTM", layout=1, direction="reverse", clip=0.7, initial=True),
     "lstm_input_forget": lambda: case("LSTM", input_forget=1, initial=True),
+    # Batch 24, hidden 64: oneDNN's primitive; the cases above run the
+    # kernel's own step loop (small batches).
+    "rnn_bidirectional_large_batch": lambda: case(
+        "RNN", directions=2, initial=True, batch=24, hidden=64),
+    "gru_linear_before_reset_large_batch": lambda: case(
+        "GRU", linear_before_reset=1, initial=True, batch=24, hidden=64),
+    "lstm_bidirectional_peepholes_large_batch": lambda: case(
+        "LSTM", directions=2, peepholes=True, initial=True, batch=24,
+        hidden=64),
     "lstm_custom_activations": lambda: case(
         "LSTM", activations=["HardSigmoid", "Elu", "Softplus"],
         activation_alpha=[0.25, 0.9], activation_beta=[0.45]),
