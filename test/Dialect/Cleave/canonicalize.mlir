@@ -304,3 +304,70 @@ func.func @silu(%x: tensor<2x8xf32>, %y: tensor<2x8xf32>, %c: tensor<8xf32>) -> 
   %6 = cleave.mul %x, %5 : (tensor<2x8xf32>, tensor<8xf32>) -> tensor<2x8xf32>
   return %1, %3, %4, %6 : tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>
 }
+
+// -----
+
+// Unary kernels fold on small float constants with the kernel's own
+// element function: T5's relative position buckets (log of a constant
+// table, scaled, cast, clamped by Min) become one constant.
+// CHECK-LABEL: func.func @position_buckets
+// CHECK-NEXT: %[[C:.*]] = cleave.constant dense<[0, 5, 10, 10]> : tensor<4xi64>
+// CHECK-NEXT: return %[[C]]
+func.func @position_buckets() -> tensor<4xi64> {
+  %table = cleave.constant dense<[1.0, 2.0, 4.0, 8.0]> : tensor<4xf32>
+  %log = cleave.log %table : (tensor<4xf32>) -> tensor<4xf32>
+  %scale = cleave.constant dense<7.5> : tensor<f32>
+  %scaled = cleave.mul %log, %scale : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %int = cleave.cast %scaled {to = i64} : (tensor<4xf32>) -> tensor<4xi64>
+  %limit = cleave.constant dense<10> : tensor<4xi64>
+  %bucket = cleave.min %int, %limit : (tensor<4xi64>, tensor<4xi64>) -> tensor<4xi64>
+  return %bucket : tensor<4xi64>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @unary_kernels_fold
+// CHECK-DAG: cleave.constant dense<[0.000000e+00, 1.000000e+00, 2.000000e+00]> : tensor<3xf32>
+// CHECK-DAG: cleave.constant dense<3.000000e-01> : tensor<2x2xf32>
+// CHECK-DAG: cleave.constant dense<[3, -1]> : tensor<2xi64>
+// CHECK-DAG: cleave.constant dense<[2.000000e+00, 0x7FC00000]> : tensor<2xf32>
+// CHECK-NOT: cleave.sqrt
+// CHECK-NOT: cleave.hard_sigmoid
+// CHECK-NOT: cleave.max
+func.func @unary_kernels_fold() -> (tensor<3xf32>, tensor<2x2xf32>, tensor<2xi64>, tensor<2xf32>) {
+  %squares = cleave.constant dense<[0.0, 1.0, 4.0]> : tensor<3xf32>
+  %roots = cleave.sqrt %squares : (tensor<3xf32>) -> tensor<3xf32>
+  // A splat stays a splat; the op's alpha and beta reach the kernel.
+  %zero = cleave.constant dense<0.0> : tensor<2x2xf32>
+  %hard = cleave.hard_sigmoid %zero {alpha = 2.0 : f32, beta = 0.3 : f32} : (tensor<2x2xf32>) -> tensor<2x2xf32>
+  %a = cleave.constant dense<[3, -4]> : tensor<2xi64>
+  %b = cleave.constant dense<-1> : tensor<i64>
+  %max = cleave.max %a, %b : (tensor<2xi64>, tensor<i64>) -> tensor<2xi64>
+  // NaN wins, as in the kernel.
+  %c = cleave.constant dense<[1.0, 0x7FC00000]> : tensor<2xf32>
+  %d = cleave.constant dense<[2.0, 5.0]> : tensor<2xf32>
+  %fmax = cleave.max %c, %d : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
+  return %roots, %hard, %max, %fmax : tensor<3xf32>, tensor<2x2xf32>, tensor<2xi64>, tensor<2xf32>
+}
+
+// -----
+
+// A unary op on a value computed at run time stays.
+// CHECK-LABEL: func.func @runtime_operand_stays
+// CHECK: cleave.log %arg0
+func.func @runtime_operand_stays(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %y = cleave.log %x : (tensor<4xf32>) -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+// Casts of NaN and out-of-range floats to integers (undefined in ONNX)
+// saturate, NaN to 0.
+// CHECK-LABEL: func.func @cast_saturates
+// CHECK: cleave.constant dense<[-9223372036854775808, 9223372036854775807, 9223372036854775807, 0, -2]> : tensor<5xi64>
+func.func @cast_saturates() -> tensor<5xi64> {
+  %x = cleave.constant dense<[0xFF800000, 0x7F800000, 1.0e30, 0x7FC00000, -2.7]> : tensor<5xf32>
+  %y = cleave.cast %x {to = i64} : (tensor<5xf32>) -> tensor<5xi64>
+  return %y : tensor<5xi64>
+}

@@ -192,6 +192,44 @@ OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
       [](const APFloat &a, const APFloat &b) { return a / b; });
 }
 
+namespace {
+/// Max or Min of constant inputs, folded one input at a time into the
+/// result's shape (every input broadcasts to it). NaN wins, as in the
+/// kernel.
+OpFoldResult foldExtremum(ArrayRef<Attribute> inputs, Type resultType,
+                          bool max) {
+  if (inputs.empty() || llvm::is_contained(inputs, Attribute()))
+    return {};
+  if (inputs.size() == 1) {
+    auto typed = dyn_cast<TypedAttr>(inputs.front());
+    return typed && typed.getType() == resultType ? typed : Attribute();
+  }
+  Attribute result = inputs.front();
+  for (Attribute input : inputs.drop_front()) {
+    result = foldBinary(
+        result, input, resultType,
+        [max](const APInt &a, const APInt &b, bool isUnsigned) {
+          bool less = isUnsigned ? a.ult(b) : a.slt(b);
+          return less == max ? b : a;
+        },
+        [max](const APFloat &a, const APFloat &b) {
+          return max ? llvm::maximum(a, b) : llvm::minimum(a, b);
+        });
+    if (!result)
+      return {};
+  }
+  return result;
+}
+} // namespace
+
+OpFoldResult MaxOp::fold(FoldAdaptor adaptor) {
+  return foldExtremum(adaptor.getInputs(), getType(), /*max=*/true);
+}
+
+OpFoldResult MinOp::fold(FoldAdaptor adaptor) {
+  return foldExtremum(adaptor.getInputs(), getType(), /*max=*/false);
+}
+
 OpFoldResult ModOp::fold(FoldAdaptor adaptor) {
   bool fmod = getFmod() != 0;
   return foldBinary(
@@ -382,13 +420,14 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
     if (toInt) {
       if (toInt.getWidth() == 1)
         return IntegerAttr::get(to, APInt(1, !v.isZero()));
-      if (v.isNaN() || v.isInfinity())
-        return {};
+      // ONNX leaves NaN and out-of-range values undefined: they saturate
+      // (NaN to 0), as on the GPU. T5's position buckets cast log(0) and
+      // discard it with a Where.
       llvm::APSInt result(toInt.getWidth(), toInt.isUnsigned());
+      if (v.isNaN())
+        return IntegerAttr::get(to, APInt(toInt.getWidth(), 0));
       bool exact;
-      if (v.convertToInteger(result, APFloat::rmTowardZero, &exact) &
-          APFloat::opInvalidOp)
-        return {};
+      (void)v.convertToInteger(result, APFloat::rmTowardZero, &exact);
       return IntegerAttr::get(to, result);
     }
     bool losesInfo;

@@ -23,6 +23,8 @@ def Cleave_Dialect : Dialect {
     `none` value produced by `cleave.none`.
   }];
   let hasConstantMaterializer = 1;
+  // Unary kernels on small constants fold (KernelFolding.cpp).
+  let hasCanonicalizer = 1;
   // `cleave.name` on @main's arguments and results keeps the ONNX graph
   // input and output names.
   let hasOperationAttrVerify = 1;

@@ -415,8 +415,12 @@ class Cleave_VariadicOp<string mnemonic, string onnxName, string kernel>
       "inferBroadcast(location, adaptor.getOperands(), nullptr, types)">
       .inferBody;
 }
-def Cleave_MaxOp : Cleave_VariadicOp<"max", "Max", "MAX">;
-def Cleave_MinOp : Cleave_VariadicOp<"min", "Min", "MIN">;
+def Cleave_MaxOp : Cleave_VariadicOp<"max", "Max", "MAX"> {
+  let hasFolder = 1;
+}
+def Cleave_MinOp : Cleave_VariadicOp<"min", "Min", "MIN"> {
+  let hasFolder = 1;
+}
 def Cleave_MeanOp : Cleave_VariadicOp<"mean", "Mean", "ADD">; // Then scaled.
 def Cleave_SumOp : Cleave_VariadicOp<"sum", "Sum", "ADD">;
 
