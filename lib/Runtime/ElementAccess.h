@@ -213,6 +213,28 @@ inline std::vector<int64_t> rowMajorStrides(const cleave_tensor *t) {
   return stride;
 }
 
+/// to[i * toStep + j] = from[i + j * fromStep] for i, j < 4, for 4-byte
+/// elements: four 4-element loads, eight shuffles and four stores.
+template <typename T>
+inline void transpose4x4(const T *from, int64_t fromStep, T *to,
+                         int64_t toStep) {
+  static_assert(sizeof(T) == 4);
+  using V = uint32_t __attribute__((vector_size(16)));
+  using Unaligned = uint32_t __attribute__((vector_size(16), aligned(4)));
+  using Mask = int32_t __attribute__((vector_size(16)));
+  V v0 = *(const Unaligned *)from, v1 = *(const Unaligned *)(from + fromStep),
+    v2 = *(const Unaligned *)(from + 2 * fromStep),
+    v3 = *(const Unaligned *)(from + 3 * fromStep);
+  V t0 = __builtin_shuffle(v0, v1, Mask{0, 4, 1, 5}),
+    t1 = __builtin_shuffle(v0, v1, Mask{2, 6, 3, 7}),
+    t2 = __builtin_shuffle(v2, v3, Mask{0, 4, 1, 5}),
+    t3 = __builtin_shuffle(v2, v3, Mask{2, 6, 3, 7});
+  *(Unaligned *)to = __builtin_shuffle(t0, t2, Mask{0, 1, 4, 5});
+  *(Unaligned *)(to + toStep) = __builtin_shuffle(t0, t2, Mask{2, 3, 6, 7});
+  *(Unaligned *)(to + 2 * toStep) = __builtin_shuffle(t1, t3, Mask{0, 1, 4, 5});
+  *(Unaligned *)(to + 3 * toStep) = __builtin_shuffle(t1, t3, Mask{2, 3, 6, 7});
+}
+
 /// y[index] = x[base + sum of index[i] * step[i]]: slices, transposes,
 /// broadcasts and other strided views, copied row by row.
 inline void stridedCopy(const cleave_tensor *x, int64_t base,
@@ -224,29 +246,49 @@ inline void stridedCopy(const cleave_tensor *x, int64_t base,
   char *out = (char *)y->data;
   const int64_t *strides[1] = {step.data()};
   auto space = cleave::runtime::simplify<1>(y->rank, y->dims, strides);
-  // Short rows read across a contiguous axis (an image's 3 channels moved
-  // last, for each image of a batch): a row at a time costs more than its
-  // few elements, so walk the input's rows instead, in blocks whose output
-  // stays in cache.
+  // A transpose of the last two axes (after merging: an image's channels
+  // moved last or first, a sequence's features and steps swapped): each
+  // output row would read a column of the input, one cache line per
+  // element. Tiles of kTile x kTile instead read input rows and write
+  // output rows that stay in cache while the tile is done.
   int32_t rank = space.rank;
   int64_t rows = rank >= 2 ? space.dims[rank - 2] : 0,
           length = rank >= 2 ? space.dims[rank - 1] : 0;
-  if ((rank == 2 || rank == 3) && length <= 16 && rows >= 1024 &&
-      space.strides[0][rank - 2] == 1 &&
+  constexpr int64_t kTile = 32;
+  if ((rank == 2 || rank == 3) && space.strides[0][rank - 2] == 1 &&
+      space.strides[0][rank - 1] != 1 && rows * length >= kTile * kTile &&
       cleave::runtime::withElementType(width, [&](auto type) {
         using T = decltype(type);
         int64_t images = rank == 3 ? space.dims[0] : 1,
                 imageStep = rank == 3 ? space.strides[0][0] : 0,
                 step = space.strides[0][rank - 1];
-#pragma omp parallel for collapse(2) if (images * rows * length > 65536)
+        int64_t rowTiles = (rows + kTile - 1) / kTile,
+                columnTiles = (length + kTile - 1) / kTile;
+#pragma omp parallel for collapse(3) if (images * rows * length > 65536)
         for (int64_t image = 0; image < images; ++image)
-          for (int64_t block = 0; block < rows; block += 1024) {
-            const T *from = (const T *)in + image * imageStep;
-            T *to = (T *)out + image * rows * length;
-            for (int64_t c = 0; c < length; ++c)
-              for (int64_t r = block; r < std::min(rows, block + 1024); ++r)
-                to[r * length + c] = from[r + c * step];
-          }
+          for (int64_t rowTile = 0; rowTile < rowTiles; ++rowTile)
+            for (int64_t columnTile = 0; columnTile < columnTiles;
+                 ++columnTile) {
+              const T *from = (const T *)in + image * imageStep;
+              T *to = (T *)out + image * rows * length;
+              int64_t r0 = rowTile * kTile, c0 = columnTile * kTile;
+              int64_t r1 = std::min(rows, r0 + kTile),
+                      c1 = std::min(length, c0 + kTile);
+              int64_t r = r0;
+              if constexpr (sizeof(T) == 4)
+                for (; r + 4 <= r1; r += 4) {
+                  int64_t c = c0;
+                  for (; c + 4 <= c1; c += 4)
+                    transpose4x4(from + r + c * step, step,
+                                 to + r * length + c, length);
+                  for (; c < c1; ++c)
+                    for (int64_t i = r; i < r + 4; ++i)
+                      to[i * length + c] = from[i + c * step];
+                }
+              for (int64_t c = c0; c < c1; ++c)
+                for (int64_t i = r; i < r1; ++i)
+                  to[i * length + c] = from[i + c * step];
+            }
       }))
     return;
   cleave::runtime::forEachRow(space, [&](int64_t r, const int64_t *offsets,

@@ -113,6 +113,49 @@ TEST(RuntimeShapeKernels, TransposeMatchesPermutation) {
   }
 }
 
+// Transposes of the last two (merged) axes go through cache tiles, 4 x 4
+// shuffles for 4-byte elements and single elements at the tiles' edges and
+// for the other widths: every width, sizes off the tile and block sizes.
+template <typename T> void checkTiledTranspose(cleave_dtype dtype) {
+  for (auto [shape, perm] :
+       {std::pair<std::vector<int64_t>, std::vector<int64_t>>{{2, 37, 45},
+                                                              {0, 2, 1}},
+        {{1, 5, 33, 70}, {0, 2, 3, 1}},
+        {{3, 66, 5, 7}, {0, 2, 3, 1}},
+        {{1, 35, 9, 4}, {0, 3, 1, 2}}}) {
+    std::vector<int64_t> outShape;
+    for (int64_t p : perm)
+      outShape.push_back(shape[p]);
+    int64_t count = 1;
+    for (int64_t d : shape)
+      count *= d;
+    std::vector<T> x(count), y(count, T(0)), want(count);
+    for (int64_t i = 0; i < count; ++i)
+      x[i] = T(i % 251 + 1); // Fits every width; a wrong source shows.
+    int rank = (int)shape.size();
+    for (int64_t i = 0; i < count; ++i) {
+      std::vector<int64_t> out = unflatten(i, outShape), in(rank);
+      for (int k = 0; k < rank; ++k)
+        in[perm[k]] = out[k];
+      int64_t flat = 0;
+      for (int k = 0; k < rank; ++k)
+        flat = flat * shape[k] + in[k];
+      want[i] = x[flat];
+    }
+    cleave_tensor xv = view(dtype, shape, x), yv = view(dtype, outShape, y);
+    expectOk(cleave_cpu_transpose(&xv, perm.data(), &yv));
+    EXPECT_TRUE(y == want) << "dtype " << dtype << ", shape of rank " << rank;
+  }
+}
+
+TEST(RuntimeShapeKernels, TransposeTilesEveryElementWidth) {
+  checkTiledTranspose<uint8_t>(CLEAVE_DTYPE_U8);
+  checkTiledTranspose<int16_t>(CLEAVE_DTYPE_I16);
+  checkTiledTranspose<int32_t>(CLEAVE_DTYPE_I32);
+  checkTiledTranspose<float>(CLEAVE_DTYPE_F32);
+  checkTiledTranspose<int64_t>(CLEAVE_DTYPE_I64);
+}
+
 TEST(RuntimeShapeKernels, ConcatAlongEachAxis) {
   std::mt19937 random(33);
   for (int axis = 0; axis < 3; ++axis) {
