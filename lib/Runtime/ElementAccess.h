@@ -250,7 +250,9 @@ inline void stridedCopy(const cleave_tensor *x, int64_t base,
   // moved last or first, a sequence's features and steps swapped): each
   // output row would read a column of the input, one cache line per
   // element. Tiles of kTile x kTile instead read input rows and write
-  // output rows that stay in cache while the tile is done.
+  // output rows that stay in cache while the tile is done; rows of fewer
+  // than 4 elements (an image's 3 channels moved last) take tiles of
+  // kTile * kTile rows, whose columns are long contiguous reads.
   int32_t rank = space.rank;
   int64_t rows = rank >= 2 ? space.dims[rank - 2] : 0,
           length = rank >= 2 ? space.dims[rank - 1] : 0;
@@ -262,7 +264,8 @@ inline void stridedCopy(const cleave_tensor *x, int64_t base,
         int64_t images = rank == 3 ? space.dims[0] : 1,
                 imageStep = rank == 3 ? space.strides[0][0] : 0,
                 step = space.strides[0][rank - 1];
-        int64_t rowTiles = (rows + kTile - 1) / kTile,
+        int64_t tileRows = length < 4 ? kTile * kTile : kTile;
+        int64_t rowTiles = (rows + tileRows - 1) / tileRows,
                 columnTiles = (length + kTile - 1) / kTile;
 #pragma omp parallel for collapse(3) if (images * rows * length > 65536)
         for (int64_t image = 0; image < images; ++image)
@@ -271,12 +274,12 @@ inline void stridedCopy(const cleave_tensor *x, int64_t base,
                  ++columnTile) {
               const T *from = (const T *)in + image * imageStep;
               T *to = (T *)out + image * rows * length;
-              int64_t r0 = rowTile * kTile, c0 = columnTile * kTile;
-              int64_t r1 = std::min(rows, r0 + kTile),
+              int64_t r0 = rowTile * tileRows, c0 = columnTile * kTile;
+              int64_t r1 = std::min(rows, r0 + tileRows),
                       c1 = std::min(length, c0 + kTile);
               int64_t r = r0;
               if constexpr (sizeof(T) == 4)
-                for (; r + 4 <= r1; r += 4) {
+                for (; length >= 4 && r + 4 <= r1; r += 4) {
                   int64_t c = c0;
                   for (; c + 4 <= c1; c += 4)
                     transpose4x4(from + r + c * step, step,

@@ -114,15 +114,17 @@ TEST(RuntimeShapeKernels, TransposeMatchesPermutation) {
 }
 
 // Transposes of the last two (merged) axes go through cache tiles, 4 x 4
-// shuffles for 4-byte elements and single elements at the tiles' edges and
-// for the other widths: every width, sizes off the tile and block sizes.
+// shuffles for 4-byte elements and single elements at the tiles' edges, for
+// rows under 4 elements and for the other widths: every width, sizes off
+// the tile and block sizes.
 template <typename T> void checkTiledTranspose(cleave_dtype dtype) {
   for (auto [shape, perm] :
        {std::pair<std::vector<int64_t>, std::vector<int64_t>>{{2, 37, 45},
                                                               {0, 2, 1}},
         {{1, 5, 33, 70}, {0, 2, 3, 1}},
         {{3, 66, 5, 7}, {0, 2, 3, 1}},
-        {{1, 35, 9, 4}, {0, 3, 1, 2}}}) {
+        {{1, 35, 9, 4}, {0, 3, 1, 2}},
+        {{2, 3, 40, 41}, {0, 2, 3, 1}}}) {
     std::vector<int64_t> outShape;
     for (int64_t p : perm)
       outShape.push_back(shape[p]);
