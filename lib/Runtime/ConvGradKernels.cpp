@@ -103,9 +103,9 @@ cleave_status cleave_cpu_conv_backward_data(const cleave_tensor *dy,
                       s.strides, s.dilations, s.begin, s.end),
                   cpuEngine(), forwardHint(s)));
         });
-    execute(primitive, {{DNNL_ARG_DIFF_DST, wrap(s.y, dy)},
-                        {DNNL_ARG_WEIGHTS, wrap(s.w, w)},
-                        {DNNL_ARG_DIFF_SRC, wrap(s.x, dx)}});
+    executeOn(primitive, {{DNNL_ARG_DIFF_DST, s.y, dy},
+                          {DNNL_ARG_WEIGHTS, s.w, w},
+                          {DNNL_ARG_DIFF_SRC, s.x, dx}});
     return nullptr;
   });
 }
@@ -128,9 +128,9 @@ cleave_status cleave_cpu_conv_backward_weights(const cleave_tensor *x,
                       s.strides, s.dilations, s.begin, s.end),
                   cpuEngine(), forwardHint(s)));
         });
-    execute(primitive, {{DNNL_ARG_SRC, wrap(s.x, x)},
-                        {DNNL_ARG_DIFF_DST, wrap(s.y, dy)},
-                        {DNNL_ARG_DIFF_WEIGHTS, wrap(s.w, dw)}});
+    executeOn(primitive, {{DNNL_ARG_SRC, s.x, x},
+                          {DNNL_ARG_DIFF_DST, s.y, dy},
+                          {DNNL_ARG_DIFF_WEIGHTS, s.w, dw}});
     return nullptr;
   });
 }

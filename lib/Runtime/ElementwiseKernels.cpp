@@ -260,8 +260,7 @@ cleave_status cleave_cpu_unary(cleave_unary_op op, float alpha, float beta,
                                           algorithm, desc, alpha, beta),
               cpuEngine()));
         });
-    execute(eltwise,
-            {{DNNL_ARG_SRC, wrap(desc, x)}, {DNNL_ARG_DST, wrap(desc, y)}});
+    executeOn(eltwise, {{DNNL_ARG_SRC, desc, x}, {DNNL_ARG_DST, desc, y}});
     return nullptr;
   });
 }
@@ -290,9 +289,9 @@ cleave_status cleave_cpu_gelu_backward(const cleave_tensor *dy,
               dnnl::eltwise_backward::desc(algorithm, desc, desc, 0.0f, 0.0f),
               cpuEngine(), forward));
         });
-    execute(backward, {{DNNL_ARG_SRC, wrap(desc, x)},
-                       {DNNL_ARG_DIFF_DST, wrap(desc, dy)},
-                       {DNNL_ARG_DIFF_SRC, wrap(desc, dx)}});
+    executeOn(backward, {{DNNL_ARG_SRC, desc, x},
+                         {DNNL_ARG_DIFF_DST, desc, dy},
+                         {DNNL_ARG_DIFF_SRC, desc, dx}});
     return nullptr;
   });
 }
@@ -347,9 +346,9 @@ cleave_status cleave_cpu_binary(cleave_binary_op op, const cleave_tensor *a,
         binaryRows(op, a, b, y);
         return nullptr;
       }
-      execute(binary, {{DNNL_ARG_SRC_0, wrap(aDesc, a)},
-                       {DNNL_ARG_SRC_1, wrap(bDesc, b)},
-                       {DNNL_ARG_DST, wrap(aDesc, y)}});
+      executeOn(binary, {{DNNL_ARG_SRC_0, aDesc, a},
+                         {DNNL_ARG_SRC_1, bDesc, b},
+                         {DNNL_ARG_DST, aDesc, y}});
       return nullptr;
     });
   }

@@ -40,6 +40,10 @@ struct MatmulPlan {
   memory::desc weights;
   bool packed = false;
   std::unordered_map<const void *, memory> constantWeights;
+  /// The program's tensors and the primitive's arguments, rebound each call.
+  BoundMemory userA, userB, userY;
+  std::unordered_map<int, memory> args;
+  size_t bytes = 0;
 };
 
 /// y = alpha * a b through a cached oneDNN matmul (the plan keyed by `key`).
@@ -52,6 +56,7 @@ static void runProduct(PlanKey key, const memory::desc &aDesc,
                        cleave_tensor *y, bool mayPack, float alpha = 1.0f) {
   bool constantB = mayPack && isConstant(b->data);
   key.push_back(constantB);
+  SerialScope scope(tensorBytes({a, b, y}));
   thread_local PlanCache<MatmulPlan> plans;
   MatmulPlan &plan = plans.get(key, [&] {
     memory::desc weights =
@@ -69,7 +74,7 @@ static void runProduct(PlanKey key, const memory::desc &aDesc,
     made.packed = made.weights != bDesc;
     return made;
   });
-  memory packed = wrap(bDesc, b);
+  memory packed = plan.userB.at(bDesc, b->data);
   if (plan.packed) {
     auto it = plan.constantWeights.find(b->data);
     if (it == plan.constantWeights.end()) {
@@ -79,9 +84,12 @@ static void runProduct(PlanKey key, const memory::desc &aDesc,
     }
     packed = it->second;
   }
-  execute(plan.primitive, {{DNNL_ARG_SRC, wrap(aDesc, a)},
-                           {DNNL_ARG_WEIGHTS, packed},
-                           {DNNL_ARG_DST, wrap(yDesc, y)}});
+  plan.args[DNNL_ARG_SRC] = plan.userA.at(aDesc, a->data);
+  plan.args[DNNL_ARG_WEIGHTS] = packed;
+  plan.args[DNNL_ARG_DST] = plan.userY.at(yDesc, y->data);
+  if (!plan.bytes)
+    plan.bytes = argumentBytes(plan.args);
+  execute(plan.primitive, plan.args, plan.bytes);
 }
 
 /// The most multiply-adds, and rows, of a product the loop computes: below

@@ -66,8 +66,7 @@ cleave_status cleave_cpu_softmax(const cleave_tensor *x, int32_t axis,
                       desc, desc, axis),
                   cpuEngine()));
         });
-    execute(softmax,
-            {{DNNL_ARG_SRC, wrap(desc, x)}, {DNNL_ARG_DST, wrap(desc, y)}});
+    executeOn(softmax, {{DNNL_ARG_SRC, desc, x}, {DNNL_ARG_DST, desc, y}});
     return nullptr;
   });
 }
@@ -124,8 +123,7 @@ cleave_status cleave_cpu_lrn(const cleave_tensor *x, float alpha, float beta,
                                       desc, size, alpha, beta, bias),
               cpuEngine()));
         });
-    execute(lrn,
-            {{DNNL_ARG_SRC, wrap(desc, x)}, {DNNL_ARG_DST, wrap(desc, y)}});
+    executeOn(lrn, {{DNNL_ARG_SRC, desc, x}, {DNNL_ARG_DST, desc, y}});
     return nullptr;
   });
 }
@@ -160,12 +158,12 @@ cleave_status cleave_cpu_batch_norm(const cleave_tensor *x,
                       flags),
                   cpuEngine()));
         });
-    execute(norm, {{DNNL_ARG_SRC, wrap(xDesc, x)},
-                   {DNNL_ARG_MEAN, wrap(cDesc, mean)},
-                   {DNNL_ARG_VARIANCE, wrap(cDesc, var)},
-                   {DNNL_ARG_SCALE, wrap(cDesc, scale)},
-                   {DNNL_ARG_SHIFT, wrap(cDesc, bias)},
-                   {DNNL_ARG_DST, wrap(xDesc, y)}});
+    executeOn(norm, {{DNNL_ARG_SRC, xDesc, x},
+                     {DNNL_ARG_MEAN, cDesc, mean},
+                     {DNNL_ARG_VARIANCE, cDesc, var},
+                     {DNNL_ARG_SCALE, cDesc, scale},
+                     {DNNL_ARG_SHIFT, cDesc, bias},
+                     {DNNL_ARG_DST, xDesc, y}});
     return nullptr;
   });
 }

@@ -137,12 +137,10 @@ inline constexpr size_t kSerialBytes = 64 << 10;
 
 /// One stream per thread that runs kernels (a device program runs its ops
 /// from one thread; oneDNN parallelises inside each).
+/// `bytes`: the arguments' total size.
 inline void execute(const dnnl::primitive &primitive,
-                    const std::unordered_map<int, memory> &args) {
+                    const std::unordered_map<int, memory> &args, size_t bytes) {
   thread_local dnnl::stream stream(cpuEngine());
-  size_t bytes = 0;
-  for (const auto &entry : args)
-    bytes += entry.second.get_desc().get_size();
   int threads = omp_get_max_threads();
   bool serial = threads > 1 && bytes < kSerialBytes;
   if (serial)
@@ -152,6 +150,102 @@ inline void execute(const dnnl::primitive &primitive,
   if (serial)
     omp_set_num_threads(threads);
 }
+
+inline size_t argumentBytes(const std::unordered_map<int, memory> &args) {
+  size_t bytes = 0;
+  for (const auto &entry : args)
+    bytes += entry.second.get_desc().get_size();
+  return bytes;
+}
+
+inline void execute(const dnnl::primitive &primitive,
+                    const std::unordered_map<int, memory> &args) {
+  execute(primitive, args, argumentBytes(args));
+}
+
+/// A primitive's argument over a program's tensor.
+struct TensorArg {
+  int arg;
+  const memory::desc &desc;
+  const cleave_tensor *tensor;
+};
+
+/// Runs a cached primitive (one that lives as long as the program) on the
+/// tensors: its memory objects and argument map are made on its first call
+/// and pointed at each later call's tensors.
+inline void executeOn(const dnnl::primitive &primitive,
+                      std::initializer_list<TensorArg> tensors) {
+  struct Bound {
+    std::unordered_map<int, memory> args;
+    size_t bytes = 0;
+  };
+  thread_local std::unordered_map<const void *, Bound> bound;
+  Bound &b = bound[primitive.get()];
+  for (const TensorArg &t : tensors) {
+    void *data = const_cast<void *>(t.tensor->data);
+    auto it = b.args.find(t.arg);
+    if (it == b.args.end()) {
+      b.args.emplace(t.arg, memory(t.desc, cpuEngine(), data));
+      b.bytes = argumentBytes(b.args);
+    } else {
+      it->second.set_data_handle(data);
+    }
+  }
+  execute(primitive, b.args, b.bytes);
+}
+
+/// Within its scope, oneDNN runs on one thread when the arguments are
+/// smaller than kSerialBytes. A plan's primitive must be made in the same
+/// scope as it runs: oneDNN fixes a convolution's or a product's thread
+/// count when it is made, and starts that many threads whatever the count
+/// at run time (2.5 us a call for a 1x1 convolution of 16 channels on two
+/// threads, against 0.5 us made and run on one).
+class SerialScope {
+public:
+  explicit SerialScope(size_t bytes)
+      : threads(omp_get_max_threads()),
+        serial(threads > 1 && bytes < kSerialBytes) {
+    if (serial)
+      omp_set_num_threads(1);
+  }
+  ~SerialScope() {
+    if (serial)
+      omp_set_num_threads(threads);
+  }
+  SerialScope(const SerialScope &) = delete;
+  SerialScope &operator=(const SerialScope &) = delete;
+
+private:
+  int threads;
+  bool serial;
+};
+
+inline size_t
+tensorBytes(std::initializer_list<const cleave_tensor *> tensors) {
+  size_t bytes = 0;
+  for (const cleave_tensor *t : tensors)
+    if (t)
+      bytes += cleave_tensor_num_elements(t) * cleave_dtype_size(t->dtype);
+  return bytes;
+}
+
+/// A memory object over a program's tensor, made on a plan's first call
+/// and pointed at each later call's tensor: making one allocates, which
+/// costs more than a small primitive's arithmetic (as does a new argument
+/// map per call; plans keep theirs too).
+class BoundMemory {
+public:
+  const memory &at(const memory::desc &desc, const void *data) {
+    if (!bound)
+      bound = memory(desc, cpuEngine(), const_cast<void *>(data));
+    else
+      bound.set_data_handle(const_cast<void *>(data));
+    return bound;
+  }
+
+private:
+  memory bound;
+};
 
 /// out[i] = f(in[i], alpha, beta), inlined so the compiler vectorises it.
 template <typename F>

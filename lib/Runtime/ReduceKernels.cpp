@@ -299,8 +299,7 @@ cleave_status cleave_cpu_reduce(cleave_reduce_op op, const cleave_tensor *x,
       reduceRows(op, x, y);
       return nullptr;
     }
-    execute(reduction,
-            {{DNNL_ARG_SRC, wrap(xDesc, x)}, {DNNL_ARG_DST, wrap(yDesc, y)}});
+    executeOn(reduction, {{DNNL_ARG_SRC, xDesc, x}, {DNNL_ARG_DST, yDesc, y}});
     return nullptr;
   });
 }

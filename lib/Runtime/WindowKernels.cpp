@@ -32,6 +32,10 @@ struct ConvPlan {
   /// Reordered constant weights by source address: call sites with the same
   /// shapes share a plan, each with its own weights.
   std::unordered_map<const void *, memory> constantWeights;
+  /// The program's tensors and the primitive's arguments, rebound each call.
+  BoundMemory userX, userW, userY, userB, userZ;
+  std::unordered_map<int, memory> args;
+  size_t bytes = 0;
   /// The epilogue as a loop after the primitive, where oneDNN cannot fuse
   /// the residual (a blocked output layout).
   bool epilogueLoop = false;
@@ -130,8 +134,9 @@ ConvPlan makeConvPlan(const cleave_tensor *x, const cleave_tensor *w,
 void runConvPlan(ConvPlan &plan, const cleave_tensor *x, const cleave_tensor *w,
                  const cleave_tensor *b, const cleave_tensor *z,
                  cleave_tensor *y) {
-  memory xUser = wrap(plan.plainX, x), wUser = wrap(plan.plainW, w),
-         yUser = wrap(plan.plainY, y);
+  const memory &xUser = plan.userX.at(plan.plainX, x->data),
+               &wUser = plan.userW.at(plan.plainW, w->data),
+               &yUser = plan.userY.at(plan.plainY, y->data);
   if (plan.x)
     reorder(xUser, plan.x);
   memory weights = wUser;
@@ -146,16 +151,19 @@ void runConvPlan(ConvPlan &plan, const cleave_tensor *x, const cleave_tensor *w,
     reorder(wUser, plan.w);
     weights = plan.w;
   }
-  std::unordered_map<int, memory> args = {
-      {DNNL_ARG_SRC, plan.x ? plan.x : xUser},
-      {DNNL_ARG_WEIGHTS, weights},
-      {DNNL_ARG_DST, plan.y ? plan.y : yUser}};
+  // Every call of a plan has the same arguments (b and z are in its key).
+  std::unordered_map<int, memory> &args = plan.args;
+  args[DNNL_ARG_SRC] = plan.x ? plan.x : xUser;
+  args[DNNL_ARG_WEIGHTS] = weights;
+  args[DNNL_ARG_DST] = plan.y ? plan.y : yUser;
   if (b)
-    args[DNNL_ARG_BIAS] = wrap(plan.bias, b);
+    args[DNNL_ARG_BIAS] = plan.userB.at(plan.bias, b->data);
   if (z && !plan.epilogueLoop)
     args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1] =
-        wrap(plan.plainY, z);
-  execute(plan.primitive, args);
+        plan.userZ.at(plan.plainY, z->data);
+  if (!plan.bytes)
+    plan.bytes = argumentBytes(args);
+  execute(plan.primitive, args, plan.bytes);
   if (plan.y)
     reorder(plan.y, yUser);
   if (plan.epilogueLoop) {
@@ -227,6 +235,7 @@ cleave_status cleave_cpu_conv_fused(const cleave_tensor *x,
                              window->pads_begin, window->pads_end})
       key.insert(key.end(), v, v + rank);
     thread_local PlanCache<ConvPlan> plans;
+    SerialScope scope(tensorBytes({x, w, b, z, y}));
     ConvPlan &plan = plans.get(key, [&] {
       return makeConvPlan(x, w, b, z != nullptr, window, group, lo, hi,
                           activation, y);
@@ -334,8 +343,7 @@ cleave_status cleave_cpu_pool(cleave_pool_kind kind, const cleave_tensor *x,
                                          windowDims(window->pads_end, rank)),
           cpuEngine()));
     });
-    execute(pool,
-            {{DNNL_ARG_SRC, wrap(xDesc, x)}, {DNNL_ARG_DST, wrap(yDesc, y)}});
+    executeOn(pool, {{DNNL_ARG_SRC, xDesc, x}, {DNNL_ARG_DST, yDesc, y}});
     return nullptr;
   });
 }
