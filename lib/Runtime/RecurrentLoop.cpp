@@ -4,10 +4,12 @@
 // activations: 16K multiply-adds for DeepSpeech's RNN, about 0.2 us of
 // arithmetic, where oneDNN's primitive spends 1.25 us a step. Here the
 // input's share of every step is one product over the whole sequence
-// (oneDNN's sgemm); each step then adds h R^T, computed as rows of R^T
-// scaled and summed into eight vector accumulators, and applies the cell's
-// activations with VectorMath.h's branch-free exp. The two directions of a
-// bidirectional layer run on two threads.
+// (oneDNN's sgemm); each step then adds h R^T, R^T packed once in panels
+// of 64 columns whose rows are scaled and summed into eight vector
+// accumulators, and applies the cell's activations with VectorMath.h's
+// branch-free exp. The steps (RecurrentSteps.inc) are compiled for
+// baseline x86-64 and for AVX2 with FMA, picked at run time. The two
+// directions of a bidirectional layer run on two threads.
 //
 //===----------------------------------------------------------------------===//
 
