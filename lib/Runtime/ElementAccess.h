@@ -282,8 +282,8 @@ inline void stridedCopy(const cleave_tensor *x, int64_t base,
                 for (; length >= 4 && r + 4 <= r1; r += 4) {
                   int64_t c = c0;
                   for (; c + 4 <= c1; c += 4)
-                    transpose4x4(from + r + c * step, step,
-                                 to + r * length + c, length);
+                    transpose4x4(from + r + c * step, step, to + r * length + c,
+                                 length);
                   for (; c < c1; ++c)
                     for (int64_t i = r; i < r + 4; ++i)
                       to[i * length + c] = from[i + c * step];

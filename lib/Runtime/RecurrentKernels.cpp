@@ -97,9 +97,10 @@ RecurrentPlan makePlan(int32_t cell, int32_t activation, int32_t direction,
     plan.primitive = dnnl::gru_forward(primitive);
     pd = primitive;
   } else {
-    auto algorithm = activation == kRelu      ? dnnl::algorithm::eltwise_relu
-                     : activation == kSigmoid ? dnnl::algorithm::eltwise_logistic
-                                       : dnnl::algorithm::eltwise_tanh;
+    auto algorithm = activation == kRelu ? dnnl::algorithm::eltwise_relu
+                     : activation == kSigmoid
+                         ? dnnl::algorithm::eltwise_logistic
+                         : dnnl::algorithm::eltwise_tanh;
     dnnl::vanilla_rnn_forward::desc desc(
         prop, algorithm, dir, srcLayer, hasInitialH ? state : none, layer,
         iter, bias, dstLayer, wantH ? state : none);
@@ -232,8 +233,8 @@ extern "C" cleave_status cleave_cpu_recurrent(
   if (cell != kLstm)
     initial_c = p = y_c = nullptr;
   if (preferRecurrentLoop(s, omp_get_max_threads())) {
-    RecurrentCall call{cell, activation, direction, lbr, s, x, w, r, b,
-                       initial_h, initial_c, p, y, y_h, y_c};
+    RecurrentCall call{cell, activation, direction, lbr, s, x,   w,  r,
+                       b,    initial_h,  initial_c, p,   y, y_h, y_c};
     return guarded("recurrent", [&] { return runRecurrentLoop(call); });
   }
   // Each step waits for the one before: below about a million

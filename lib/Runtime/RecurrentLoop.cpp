@@ -134,7 +134,7 @@ bool cleave::cpu::preferRecurrentLoop(const RecurrentShape &shape,
 }
 
 cleave_status cleave::cpu::runRecurrentLoop(const RecurrentCall &call,
-                                           bool baseline) {
+                                            bool baseline) {
   const RecurrentShape &s = call.shape;
   int64_t gh = s.gates * s.hidden, width = s.directions * gh;
   LoopWeights fresh;
@@ -143,9 +143,9 @@ cleave_status cleave::cpu::runRecurrentLoop(const RecurrentCall &call,
     return !t || isConstant(t->data);
   };
   if (constant(call.r) && constant(call.b) && constant(call.peepholes)) {
-    thread_local std::map<std::tuple<const void *, const void *, const void *,
-                                     int32_t, bool>,
-                          LoopWeights>
+    thread_local std::map<
+        std::tuple<const void *, const void *, const void *, int32_t, bool>,
+        LoopWeights>
         arranged;
     auto id = std::make_tuple(call.r->data, call.b ? call.b->data : nullptr,
                               call.peepholes ? call.peepholes->data : nullptr,
@@ -163,11 +163,11 @@ cleave_status cleave::cpu::runRecurrentLoop(const RecurrentCall &call,
   int64_t rows = s.steps * s.batch;
   projected.resize(rows * width);
   if (rows && s.input) {
-    dnnl::status status = dnnl::sgemm(
-        'N', 'T', rows, width, s.input, 1.0f,
-        static_cast<const float *>(call.x->data), s.input,
-        static_cast<const float *>(call.w->data), s.input, 0.0f,
-        projected.data(), width);
+    dnnl::status status =
+        dnnl::sgemm('N', 'T', rows, width, s.input, 1.0f,
+                    static_cast<const float *>(call.x->data), s.input,
+                    static_cast<const float *>(call.w->data), s.input, 0.0f,
+                    projected.data(), width);
     if (status != dnnl::status::success)
       return CLEAVE_ERROR(CLEAVE_INTERNAL, "recurrent: oneDNN's sgemm failed");
   } else
@@ -188,7 +188,6 @@ cleave_status cleave::cpu::runRecurrentLoop(const RecurrentCall &call,
   int threads = (int)std::min<int64_t>(s.directions, omp_get_max_threads());
 #pragma omp parallel for num_threads(threads) if (threads > 1)
   for (int64_t d = 0; d < s.directions; ++d)
-    run(call, *weights, steps, d,
-                 scratch.data() + d * scratchFloats(s));
+    run(call, *weights, steps, d, scratch.data() + d * scratchFloats(s));
   return nullptr;
 }

@@ -89,8 +89,7 @@ void reduceRows(cleave_reduce_op op, const cleave_tensor *x, cleave_tensor *y) {
   float *out = static_cast<float *>(y->data);
   int64_t total = cleave_tensor_num_elements(x);
   // Rows t0..t1 of the reduced groups added into one output row's `acc`.
-  auto accumulateRows = [&](int64_t t0, int64_t t1, int64_t base,
-                            double *acc) {
+  auto accumulateRows = [&](int64_t t0, int64_t t1, int64_t base, double *acc) {
     for (int64_t t = t0; t < t1; ++t) {
       const float *r = in + base + offsetOf(reduced, t);
       if (isMax)

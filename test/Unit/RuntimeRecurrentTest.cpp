@@ -1,4 +1,5 @@
-//===- RuntimeRecurrentTest.cpp - recurrent layers against ONNX's equations ===//
+//===- RuntimeRecurrentTest.cpp - recurrent layers against ONNX's equations
+//===//
 //
 // The recurrent kernel's two paths (the step loop for small batches, in
 // both of its builds, and oneDNN's primitives) against the ONNX operators'
@@ -21,8 +22,7 @@ using namespace cleave::testing;
 using namespace cleave::cpu;
 
 TEST(VectorMath, ExpTanhSigmoidMatchDouble) {
-  double worstExp = 0, worstTanh = 0, worstTanhRelative = 0,
-         worstSigmoid = 0;
+  double worstExp = 0, worstTanh = 0, worstTanhRelative = 0, worstSigmoid = 0;
   for (double x = -87.0; x <= 88.0; x += 1.0 / 1024) {
     float xf = (float)x;
     double e = std::exp((double)xf);
@@ -74,8 +74,8 @@ struct Reference {
 Reference reference(const Layer &l, const Tensor &x, const Tensor &w,
                     const Tensor &r, const Tensor *b, const Tensor *h0,
                     const Tensor *c0, const Tensor *p) {
-  int64_t dirs = l.direction == 2 ? 2 : 1, g = gatesOf(l.cell),
-          n = l.batch, h = l.hidden, k = l.input, gh = g * h;
+  int64_t dirs = l.direction == 2 ? 2 : 1, g = gatesOf(l.cell), n = l.batch,
+          h = l.hidden, k = l.input, gh = g * h;
   Reference out;
   out.y.assign(l.steps * dirs * n * h, 0);
   out.yH.assign(dirs * n * h, 0);
@@ -177,8 +177,7 @@ void check(const Layer &l) {
   bool lstm = l.cell == kLstm;
   Reference want =
       reference(l, x, w, r, l.bias ? &b : nullptr, l.initial ? &h0 : nullptr,
-                l.initial && lstm ? &c0 : nullptr,
-                l.peepholes ? &p : nullptr);
+                l.initial && lstm ? &c0 : nullptr, l.peepholes ? &p : nullptr);
   cleave_tensor xv = x.view(), wv = w.view(), rv = r.view(), bv = b.view(),
                 h0v = h0.view(), c0v = c0.view(), pv = p.view();
   RecurrentShape shape{l.steps, l.batch, l.input, dirs, l.hidden, g};
@@ -186,8 +185,8 @@ void check(const Layer &l) {
   // a dozen steps: within 2e-5 of double (a wrong gate or bias is off by
   // O(0.1)).
   auto compare = [&](const char *path, bool baseline) {
-    Tensor y({l.steps, dirs, l.batch, l.hidden}),
-        yH({dirs, l.batch, l.hidden}), yC({dirs, l.batch, l.hidden});
+    Tensor y({l.steps, dirs, l.batch, l.hidden}), yH({dirs, l.batch, l.hidden}),
+        yC({dirs, l.batch, l.hidden});
     cleave_tensor yv = y.view(), yHv = yH.view(), yCv = yC.view();
     const cleave_tensor *bp = l.bias ? &bv : nullptr,
                         *h0p = l.initial ? &h0v : nullptr,
@@ -196,13 +195,24 @@ void check(const Layer &l) {
     SCOPED_TRACE(path);
     if (std::string(path) == "kernel") {
       expectOk(cleave_cpu_recurrent(l.cell, l.activation, l.direction,
-                                    l.linearBeforeReset, &xv, &wv, &rv, bp,
-                                    h0p, c0p, pp, &yv, &yHv,
-                                    lstm ? &yCv : nullptr));
+                                    l.linearBeforeReset, &xv, &wv, &rv, bp, h0p,
+                                    c0p, pp, &yv, &yHv, lstm ? &yCv : nullptr));
     } else {
-      RecurrentCall call{l.cell, l.activation, l.direction,
-                         l.linearBeforeReset, shape, &xv, &wv, &rv, bp, h0p,
-                         c0p, pp, &yv, &yHv, lstm ? &yCv : nullptr};
+      RecurrentCall call{l.cell,
+                         l.activation,
+                         l.direction,
+                         l.linearBeforeReset,
+                         shape,
+                         &xv,
+                         &wv,
+                         &rv,
+                         bp,
+                         h0p,
+                         c0p,
+                         pp,
+                         &yv,
+                         &yHv,
+                         lstm ? &yCv : nullptr};
       expectOk(runRecurrentLoop(call, baseline));
     }
     expectClose(y.data, want.y, 1e-4f, 2e-5f);

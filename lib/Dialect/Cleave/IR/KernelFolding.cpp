@@ -53,7 +53,8 @@ struct FoldUnaryKernelOnConstant
     auto apply = [&](float x) { return cleave::unaryOp(kind, x, alpha, beta); };
     DenseElementsAttr result;
     if (input.isSplat()) {
-      result = DenseElementsAttr::get(type, apply(input.getSplatValue<float>()));
+      result =
+          DenseElementsAttr::get(type, apply(input.getSplatValue<float>()));
     } else {
       SmallVector<float> values;
       values.reserve(type.getNumElements());
