@@ -4,10 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "cleave/Runtime/CpuKernels.h"
 #include "ElementwiseMath.h"
 #include "OneDnnSupport.h"
 #include "StatusInternal.h"
+#include "cleave/Runtime/CpuKernels.h"
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -15,6 +15,7 @@
 #include <omp.h>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -132,10 +133,66 @@ static void smallProduct(const float *__restrict a, const float *__restrict b,
   }
 }
 
+} // extern "C"
+
+/// y = op(a) op(b) for integer tensors (ONNX MatMul on int32, int64,
+/// uint32, uint64, and MatMulInteger after its zero points): the batch
+/// axes of a and b broadcast to y's, and sums wrap around in the type, as
+/// onnxruntime's do. Unsigned arithmetic makes the wrap defined.
+template <typename T>
+static void integerProduct(const cleave_tensor *a, const cleave_tensor *b,
+                           const Dims &aDims, const Dims &bDims,
+                           const Dims &yDims, bool transA, bool transB,
+                           cleave_tensor *y) {
+  using U = std::make_unsigned_t<T>;
+  size_t rank = yDims.size();
+  int64_t m = yDims[rank - 2], n = yDims[rank - 1], k = aDims[rank - 1];
+  int64_t batches = 1;
+  for (size_t i = 0; i + 2 < rank; ++i)
+    batches *= yDims[i];
+  const T *aData = (const T *)a->data, *bData = (const T *)b->data;
+  T *yData = (T *)y->data;
+#pragma omp parallel for if (batches * m * n * k > 65536)
+  for (int64_t batch = 0; batch < batches; ++batch) {
+    // Offsets of this batch in a and b, broadcasting their size-1 axes.
+    int64_t aOffset = 0, bOffset = 0, index = batch, aStride = m * k,
+            bStride = k * n;
+    for (size_t i = rank - 2; i-- > 0;) {
+      int64_t coordinate = index % yDims[i];
+      index /= yDims[i];
+      if (aDims[i] != 1)
+        aOffset += coordinate * aStride;
+      if (bDims[i] != 1)
+        bOffset += coordinate * bStride;
+      aStride *= aDims[i];
+      bStride *= bDims[i];
+    }
+    const T *aBatch = aData + aOffset, *bBatch = bData + bOffset;
+    T *yBatch = yData + batch * m * n;
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        U sum = 0;
+        for (int64_t p = 0; p < k; ++p)
+          sum += U(aBatch[transA ? p * m + i : i * k + p]) *
+                 U(bBatch[transB ? j * k + p : p * n + j]);
+        yBatch[i * n + j] = T(sum);
+      }
+  }
+}
+
+extern "C" {
+
 cleave_status cleave_cpu_matmul(const cleave_tensor *a, const cleave_tensor *b,
                                 int32_t trans_a, int32_t trans_b,
                                 cleave_tensor *y) {
-  CLEAVE_RETURN_IF_ERROR(checkF32("matmul", {a, b, y}));
+  cleave_dtype type = a->dtype;
+  bool integer = type == CLEAVE_DTYPE_I32 || type == CLEAVE_DTYPE_I64 ||
+                 type == CLEAVE_DTYPE_U32 || type == CLEAVE_DTYPE_U64;
+  if (!integer)
+    CLEAVE_RETURN_IF_ERROR(checkF32("matmul", {a, b, y}));
+  else if (b->dtype != type || y->dtype != type)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "matmul: a, b and y must have one element type");
   return guarded("matmul", [&]() -> cleave_status {
     Dims aDims = dimsOf(a), bDims = dimsOf(b);
     if (aDims.empty() || bDims.empty())
@@ -178,6 +235,18 @@ cleave_status cleave_cpu_matmul(const cleave_tensor *a, const cleave_tensor *b,
     for (memory::dim d : yDims)
       if (d == 0)
         return nullptr; // Nothing to compute.
+    if (integer) {
+      bool ta = trans_a != 0, tb = trans_b != 0;
+      if (type == CLEAVE_DTYPE_I32)
+        integerProduct<int32_t>(a, b, aDims, bDims, yDims, ta, tb, y);
+      else if (type == CLEAVE_DTYPE_I64)
+        integerProduct<int64_t>(a, b, aDims, bDims, yDims, ta, tb, y);
+      else if (type == CLEAVE_DTYPE_U32)
+        integerProduct<uint32_t>(a, b, aDims, bDims, yDims, ta, tb, y);
+      else
+        integerProduct<uint64_t>(a, b, aDims, bDims, yDims, ta, tb, y);
+      return nullptr;
+    }
     if (aDims[rank - 1] == 0) {
       std::fill_n((float *)y->data, cleave_tensor_num_elements(y), 0.0f);
       return nullptr;

@@ -146,6 +146,74 @@ TEST(RuntimeKernels, MatMulPromotesVectors) {
   cleave_status_free(status);
 }
 
+// Integer products (ONNX MatMul on int32/int64/uint32, MatMulInteger
+// after its zero points) take the kernel's own loop: batch axes broadcast,
+// either operand may be stored transposed, and int32 sums wrap around as
+// onnxruntime's do (the reference sums exactly in int64 and keeps the low
+// 32 bits).
+template <typename T>
+void checkIntegerProduct(cleave_dtype dtype, std::vector<int64_t> aShape,
+                         std::vector<int64_t> bShape, bool transA, bool transB,
+                         int64_t lo, int64_t hi) {
+  std::mt19937 random(45);
+  std::uniform_int_distribution<int64_t> values(lo, hi);
+  auto fill = [&](const std::vector<int64_t> &shape) {
+    int64_t count = 1;
+    for (int64_t d : shape)
+      count *= d;
+    std::vector<T> data(count);
+    for (T &v : data)
+      v = T(values(random));
+    return data;
+  };
+  std::vector<T> a = fill(aShape), b = fill(bShape);
+  size_t rank = aShape.size();
+  int64_t m = aShape[rank - (transA ? 1 : 2)],
+          k = aShape[rank - (transA ? 2 : 1)],
+          n = bShape[rank - (transB ? 2 : 1)];
+  // Batch axes: a's [B0, 1], b's [1, B1] broadcast to [B0, B1].
+  int64_t b0 = aShape[0], b1 = bShape[1];
+  std::vector<int64_t> yShape = {b0, b1, m, n};
+  std::vector<T> y(b0 * b1 * m * n), want(y.size());
+  for (int64_t i0 = 0; i0 < b0; ++i0)
+    for (int64_t i1 = 0; i1 < b1; ++i1)
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          __int128 sum = 0;
+          for (int64_t p = 0; p < k; ++p) {
+            T x = a[i0 * m * k + (transA ? p * m + i : i * k + p)];
+            T w = b[i1 * k * n + (transB ? j * k + p : p * n + j)];
+            sum += (__int128)x * (__int128)w;
+          }
+          want[((i0 * b1 + i1) * m + i) * n + j] = T(sum);
+        }
+  cleave_tensor av = view(dtype, aShape, a), bv = view(dtype, bShape, b),
+                yv = view(dtype, yShape, y);
+  expectOk(cleave_cpu_matmul(&av, &bv, transA, transB, &yv));
+  EXPECT_TRUE(y == want) << "dtype " << dtype << " transA " << transA
+                         << " transB " << transB;
+}
+
+TEST(RuntimeKernels, IntegerProductsMatchDefinition) {
+  for (bool transA : {false, true})
+    for (bool transB : {false, true}) {
+      std::vector<int64_t> a = transA ? std::vector<int64_t>{2, 1, 7, 3}
+                                      : std::vector<int64_t>{2, 1, 3, 7};
+      std::vector<int64_t> b = transB ? std::vector<int64_t>{1, 3, 5, 7}
+                                      : std::vector<int64_t>{1, 3, 7, 5};
+      // MatMulInteger's range (8-bit values minus zero points), then sums
+      // that overflow int32.
+      checkIntegerProduct<int32_t>(CLEAVE_DTYPE_I32, a, b, transA, transB, -255,
+                                   255);
+      checkIntegerProduct<int32_t>(CLEAVE_DTYPE_I32, a, b, transA, transB,
+                                   -(1 << 30), 1 << 30);
+      checkIntegerProduct<int64_t>(CLEAVE_DTYPE_I64, a, b, transA, transB,
+                                   -(1ll << 40), 1ll << 40);
+      checkIntegerProduct<uint32_t>(CLEAVE_DTYPE_U32, a, b, transA, transB, 0,
+                                    1ll << 31);
+    }
+}
+
 TEST(RuntimeKernels, UnaryMatchesDefinitions) {
   std::mt19937 random(11);
   struct Case {

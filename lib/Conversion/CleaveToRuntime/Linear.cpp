@@ -41,8 +41,15 @@ LogicalResult lowerRecurrent(Operation *op, ProgramBuilder &p) {
 
 void populateLinearLowerings(LoweringTable &table) {
   table.add<MatMulOp>([](MatMulOp op, ProgramBuilder &p) -> LogicalResult {
-    if (failed(p.f32Only(op)))
+    // f32 through oneDNN; 32- and 64-bit integers (MatMulInteger's
+    // products among them) through the kernel's loop.
+    Type element = op.getType().getElementType();
+    bool integer = element.isInteger(32) || element.isInteger(64);
+    if (!integer && failed(p.f32Only(op)))
       return failure();
+    if (integer && (op.getA().getType().getElementType() != element ||
+                    op.getB().getType().getElementType() != element))
+      return p.unsupported(op, "an integer product needs one element type");
     p.kernel("matmul", {p.in(op, 0), p.in(op, 1), p.i32(op.getTransposeA()),
                         p.i32(op.getTransposeB()), p.out(op)});
     return success();

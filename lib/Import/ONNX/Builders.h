@@ -36,6 +36,8 @@ CLEAVE_BUILDER(buildSTFT)
 CLEAVE_BUILDER(buildQuantizeLinear)
 CLEAVE_BUILDER(buildDequantizeLinear)
 CLEAVE_BUILDER(buildDynamicQuantizeLinear)
+CLEAVE_BUILDER(buildMatMulInteger)
+CLEAVE_BUILDER(buildQLinearMatMul)
 /// Hann (0), Hamming (1) and Blackman (2) windows.
 template <int Kind> CLEAVE_BUILDER(buildWindow)
 

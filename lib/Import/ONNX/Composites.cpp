@@ -538,4 +538,93 @@ LogicalResult buildDynamicQuantizeLinear(NodeState &node,
   return success();
 }
 
+namespace {
+/// x - zero_point as int32, the exact integers MatMulInteger multiplies. A
+/// zero point of A may hold one value per row, [M]: it subtracts as an
+/// [M, 1] column; one of B per column, [N], broadcasts as it is.
+Value minusZeroPoint(NodeState &node, Value x, Value zeroPoint, bool perRow) {
+  OpBuilder &b = node.builder;
+  Location loc = node.loc;
+  Type i32 = b.getIntegerType(32);
+  Value v = CastOp::create(b, loc, x, i32, 1);
+  if (!zeroPoint)
+    return v;
+  Value z = CastOp::create(b, loc, zeroPoint, i32, 1);
+  auto type = cast<RankedTensorType>(z.getType());
+  if (perRow && type.getRank() == 1)
+    z = ReshapeOp::create(b, loc, z, node.constantI64({type.getDimSize(0), 1}),
+                          uint64_t(0));
+  return SubOp::create(b, loc, v, z);
+}
+
+/// An optional operand, or a null value.
+Value optionalOperand(NodeState &node, size_t i) {
+  return i < node.operands.size() ? node.operands[i] : Value();
+}
+
+/// (A - a_zero_point) (B - b_zero_point), exactly, in int32.
+Value integerProduct(NodeState &node, Value a, Value aZero, Value b,
+                     Value bZero) {
+  Value left = minusZeroPoint(node, a, aZero, /*perRow=*/true);
+  Value right = minusZeroPoint(node, b, bZero, /*perRow=*/false);
+  return MatMulOp::create(node.builder, node.loc, left, right, false, false);
+}
+
+/// A per-row scale or zero point, [M], as an [M, 1] column.
+Value perRowScale(NodeState &node, Value scale) {
+  auto type = cast<RankedTensorType>(scale.getType());
+  if (type.getRank() != 1)
+    return scale;
+  return ReshapeOp::create(node.builder, node.loc, scale,
+                           node.constantI64({type.getDimSize(0), 1}),
+                           uint64_t(0));
+}
+} // namespace
+
+/// MatMulInteger: int32 (A - a_zero_point) (B - b_zero_point), 8-bit
+/// inputs.
+LogicalResult buildMatMulInteger(NodeState &node,
+                                 SmallVectorImpl<Value> &results) {
+  for (size_t i = 0; i < 2; ++i)
+    if (!isa<IntegerType>(elementTypeOf(node.operands[i])) ||
+        elementTypeOf(node.operands[i]).getIntOrFloatBitWidth() != 8)
+      return node.fail("A and B must be 8-bit integers");
+  results.push_back(integerProduct(node, node.operands[0],
+                                   optionalOperand(node, 2), node.operands[1],
+                                   optionalOperand(node, 3)));
+  return success();
+}
+
+/// QLinearMatMul, as ONNX's reference computes it: the integer product
+/// scaled by a_scale * b_scale / y_scale in float, rounded half to even,
+/// plus y_zero_point, saturated to y's type.
+LogicalResult buildQLinearMatMul(NodeState &node,
+                                 SmallVectorImpl<Value> &results) {
+  OpBuilder &b = node.builder;
+  Location loc = node.loc;
+  // a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale,
+  // y_zero_point.
+  auto out = dyn_cast<IntegerType>(elementTypeOf(node.operands[7]));
+  if (!out || out.getWidth() != 8 ||
+      !isa<IntegerType>(elementTypeOf(node.operands[0])) ||
+      !isa<IntegerType>(elementTypeOf(node.operands[3])))
+    return node.fail("a, b and y must be 8-bit integers");
+  for (size_t i : {1, 4, 6})
+    if (!elementTypeOf(node.operands[i]).isF32())
+      return node.fail("only f32 scales are supported");
+  Value product = integerProduct(node, node.operands[0], node.operands[2],
+                                 node.operands[3], node.operands[5]);
+  Value aScale = perRowScale(node, node.operands[1]);
+  Value scales = MulOp::create(b, loc, aScale, node.operands[4]);
+  Value multiplier =
+      DivOp::create(b, loc, scales, perRowScale(node, node.operands[6]));
+  Type f32 = b.getF32Type();
+  Value scaled = MulOp::create(b, loc, CastOp::create(b, loc, product, f32, 1),
+                               multiplier);
+  Value one = node.constantScalar(1, f32);
+  Value yZero = perRowScale(node, node.operands[7]);
+  results.push_back(quantize(node, scaled, one, yZero, out));
+  return success();
+}
+
 } // namespace cleave::onnx_import
