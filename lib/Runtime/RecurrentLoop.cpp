@@ -143,13 +143,16 @@ cleave_status cleave::cpu::runRecurrentLoop(const RecurrentCall &call,
     return !t || isConstant(t->data);
   };
   if (constant(call.r) && constant(call.b) && constant(call.peepholes)) {
-    thread_local std::map<
-        std::tuple<const void *, const void *, const void *, int32_t, bool>,
-        LoopWeights>
+    thread_local std::map<std::tuple<const void *, const void *, const void *,
+                                     int32_t, bool, int64_t, int64_t>,
+                          LoopWeights>
         arranged;
+    // By the weights' addresses and the layer's form and size: a layer of
+    // another size never reads panels arranged for this one.
     auto id = std::make_tuple(call.r->data, call.b ? call.b->data : nullptr,
                               call.peepholes ? call.peepholes->data : nullptr,
-                              call.cell, call.linearBeforeReset);
+                              call.cell, call.linearBeforeReset, s.directions,
+                              s.hidden);
     auto it = arranged.find(id);
     if (it == arranged.end())
       it = arranged.emplace(id, arrange(call)).first;

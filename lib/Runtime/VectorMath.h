@@ -35,6 +35,7 @@ inline float vectorExp(float x) {
   p = p * r + 0.5f;
   p = p * r + 1.0f;
   p = p * r + 1.0f;
+  n = n == n ? n : 0.0f; // NaN: p is NaN already; keep the cast defined.
   int32_t bits = ((int32_t)n + 127) << 23; // 2^n
   float scale;
   std::memcpy(&scale, &bits, sizeof(scale));

@@ -539,6 +539,17 @@ LogicalResult buildDynamicQuantizeLinear(NodeState &node,
 }
 
 namespace {
+/// A per-row scale or zero point of matrix `of` ([..., M, K]), [M], as an
+/// [M, 1] column; as it is when `of` is a vector or `v` a scalar.
+Value perRowColumn(NodeState &node, Value v, Value of) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (type.getRank() != 1 || cast<RankedTensorType>(of.getType()).getRank() < 2)
+    return v;
+  return ReshapeOp::create(node.builder, node.loc, v,
+                           node.constantI64({type.getDimSize(0), 1}),
+                           uint64_t(0));
+}
+
 /// x - zero_point as int32, the exact integers MatMulInteger multiplies. A
 /// zero point of A may hold one value per row, [M]: it subtracts as an
 /// [M, 1] column; one of B per column, [N], broadcasts as it is.
@@ -550,10 +561,8 @@ Value minusZeroPoint(NodeState &node, Value x, Value zeroPoint, bool perRow) {
   if (!zeroPoint)
     return v;
   Value z = CastOp::create(b, loc, zeroPoint, i32, 1);
-  auto type = cast<RankedTensorType>(z.getType());
-  if (perRow && type.getRank() == 1)
-    z = ReshapeOp::create(b, loc, z, node.constantI64({type.getDimSize(0), 1}),
-                          uint64_t(0));
+  if (perRow)
+    z = perRowColumn(node, z, x);
   return SubOp::create(b, loc, v, z);
 }
 
@@ -570,15 +579,6 @@ Value integerProduct(NodeState &node, Value a, Value aZero, Value b,
   return MatMulOp::create(node.builder, node.loc, left, right, false, false);
 }
 
-/// A per-row scale or zero point, [M], as an [M, 1] column.
-Value perRowScale(NodeState &node, Value scale) {
-  auto type = cast<RankedTensorType>(scale.getType());
-  if (type.getRank() != 1)
-    return scale;
-  return ReshapeOp::create(node.builder, node.loc, scale,
-                           node.constantI64({type.getDimSize(0), 1}),
-                           uint64_t(0));
-}
 } // namespace
 
 /// MatMulInteger: int32 (A - a_zero_point) (B - b_zero_point), 8-bit
@@ -604,25 +604,26 @@ LogicalResult buildQLinearMatMul(NodeState &node,
   Location loc = node.loc;
   // a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale,
   // y_zero_point.
-  auto out = dyn_cast<IntegerType>(elementTypeOf(node.operands[7]));
-  if (!out || out.getWidth() != 8 ||
-      !isa<IntegerType>(elementTypeOf(node.operands[0])) ||
-      !isa<IntegerType>(elementTypeOf(node.operands[3])))
-    return node.fail("a, b and y must be 8-bit integers");
+  for (size_t i : {0, 3, 7})
+    if (!isa<IntegerType>(elementTypeOf(node.operands[i])) ||
+        elementTypeOf(node.operands[i]).getIntOrFloatBitWidth() != 8)
+      return node.fail("a, b and y must be 8-bit integers");
+  auto out = cast<IntegerType>(elementTypeOf(node.operands[7]));
   for (size_t i : {1, 4, 6})
     if (!elementTypeOf(node.operands[i]).isF32())
       return node.fail("only f32 scales are supported");
   Value product = integerProduct(node, node.operands[0], node.operands[2],
                                  node.operands[3], node.operands[5]);
-  Value aScale = perRowScale(node, node.operands[1]);
+  Value a = node.operands[0];
+  Value aScale = perRowColumn(node, node.operands[1], a);
   Value scales = MulOp::create(b, loc, aScale, node.operands[4]);
   Value multiplier =
-      DivOp::create(b, loc, scales, perRowScale(node, node.operands[6]));
+      DivOp::create(b, loc, scales, perRowColumn(node, node.operands[6], a));
   Type f32 = b.getF32Type();
   Value scaled = MulOp::create(b, loc, CastOp::create(b, loc, product, f32, 1),
                                multiplier);
   Value one = node.constantScalar(1, f32);
-  Value yZero = perRowScale(node, node.operands[7]);
+  Value yZero = perRowColumn(node, node.operands[7], a);
   results.push_back(quantize(node, scaled, one, yZero, out));
   return success();
 }

@@ -362,12 +362,19 @@ func.func @runtime_operand_stays(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
-// Casts of NaN and out-of-range floats to integers (undefined in ONNX)
-// saturate, NaN to 0.
-// CHECK-LABEL: func.func @cast_saturates
-// CHECK: cleave.constant dense<[-9223372036854775808, 9223372036854775807, 9223372036854775807, 0, -2]> : tensor<5xi64>
-func.func @cast_saturates() -> tensor<5xi64> {
-  %x = cleave.constant dense<[0xFF800000, 0x7F800000, 1.0e30, 0x7FC00000, -2.7]> : tensor<5xf32>
-  %y = cleave.cast %x {to = i64} : (tensor<5xf32>) -> tensor<5xi64>
-  return %y : tensor<5xi64>
+// Casts of floats to integers fold as the kernels cast (ONNX leaves NaN
+// and out-of-range values undefined): NaN and infinities to 0, others
+// truncated to int64 and wrapped to the width; beyond int64, no fold.
+// CHECK-LABEL: func.func @cast_as_the_kernels
+// CHECK-DAG: cleave.constant dense<[0, 0, 0, -2]> : tensor<4xi64>
+// CHECK-DAG: cleave.constant dense<[255, 44]> : tensor<2xui8>
+// CHECK-DAG: cleave.cast %{{.*}} {to = i64} : (tensor<1xf32>)
+func.func @cast_as_the_kernels() -> (tensor<4xi64>, tensor<2xui8>, tensor<1xi64>) {
+  %x = cleave.constant dense<[0xFF800000, 0x7F800000, 0x7FC00000, -2.7]> : tensor<4xf32>
+  %y = cleave.cast %x {to = i64} : (tensor<4xf32>) -> tensor<4xi64>
+  %a = cleave.constant dense<[-1.0, 300.5]> : tensor<2xf32>
+  %b = cleave.cast %a {to = ui8} : (tensor<2xf32>) -> tensor<2xui8>
+  %big = cleave.constant dense<1.0e30> : tensor<1xf32>
+  %c = cleave.cast %big {to = i64} : (tensor<1xf32>) -> tensor<1xi64>
+  return %y, %b, %c : tensor<4xi64>, tensor<2xui8>, tensor<1xi64>
 }

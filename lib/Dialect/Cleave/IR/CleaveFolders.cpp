@@ -420,15 +420,19 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
     if (toInt) {
       if (toInt.getWidth() == 1)
         return IntegerAttr::get(to, APInt(1, !v.isZero()));
-      // ONNX leaves NaN and out-of-range values undefined: they saturate
-      // (NaN to 0), as on the GPU. T5's position buckets cast log(0) and
-      // discard it with a Where.
-      llvm::APSInt result(toInt.getWidth(), toInt.isUnsigned());
-      if (v.isNaN())
+      // As the kernels cast (ONNX leaves NaN and out-of-range values
+      // undefined): NaN and infinities become 0 (T5's position buckets
+      // cast log(0) and discard it with a Where), other values truncate to
+      // int64 and then wrap to the target's width. Beyond int64 the
+      // kernels' result is the CPU's: no fold.
+      if (v.isNaN() || v.isInfinity())
         return IntegerAttr::get(to, APInt(toInt.getWidth(), 0));
+      llvm::APSInt wide(64, /*isUnsigned=*/false);
       bool exact;
-      (void)v.convertToInteger(result, APFloat::rmTowardZero, &exact);
-      return IntegerAttr::get(to, result);
+      if (v.convertToInteger(wide, APFloat::rmTowardZero, &exact) &
+          APFloat::opInvalidOp)
+        return {};
+      return IntegerAttr::get(to, wide.trunc(toInt.getWidth()));
     }
     bool losesInfo;
     (void)v.convert(cast<FloatType>(to).getFloatSemantics(),

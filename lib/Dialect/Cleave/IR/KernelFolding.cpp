@@ -3,9 +3,10 @@
 // An elementwise unary op on a small float constant (T5's relative
 // position buckets take the log of a constant table) becomes a constant,
 // computed by the unary kernel's own element function (the runtime's
-// ElementwiseMath.h), so that the folded value is the one the kernel
-// would compute at run time. One pattern serves every op whose ODS names a
-// unary kernel operation (Cleave_Kernel<"CLEAVE_UNARY_...">).
+// ElementwiseMath.h): the value its loop computes; where the kernel hands
+// the op to oneDNN (exp, tanh, sigmoid, ...), within an ulp of it. One
+// pattern serves every op whose ODS names a unary kernel operation
+// (Cleave_Kernel<"CLEAVE_UNARY_...">).
 //
 //===----------------------------------------------------------------------===//
 
