@@ -191,6 +191,67 @@ void runConvPlan(ConvPlan &plan, const cleave_tensor *x, const cleave_tensor *w,
       epilogue([](float v) { return v; });
   }
 }
+/// MaxPool by its definition, for any numeric type, with ONNX's indices:
+/// offsets into x flattened, batch and channel included, the spatial part
+/// row-major (storage order 0) or column-major (1). Padding never wins.
+template <typename T>
+void maxPoolLoop(const cleave_tensor *x, const cleave_window *w,
+                 int32_t storageOrder, cleave_tensor *y, cleave_tensor *ind) {
+  int32_t rank = w->spatial_rank;
+  int64_t planes = x->dims[0] * x->dims[1], inSize = 1, outSize = 1;
+  for (int32_t d = 0; d < rank; ++d) {
+    inSize *= x->dims[d + 2];
+    outSize *= y->dims[d + 2];
+  }
+  const T *in = (const T *)x->data;
+  T *out = (T *)y->data;
+  int64_t *indices = ind ? (int64_t *)ind->data : nullptr;
+#pragma omp parallel for if (planes * outSize > 16384)
+  for (int64_t plane = 0; plane < planes; ++plane)
+    for (int64_t o = 0; o < outSize; ++o) {
+      int64_t outPos[CLEAVE_MAX_RANK], rest = o;
+      for (int32_t d = rank - 1; d >= 0; --d) {
+        outPos[d] = rest % y->dims[d + 2];
+        rest /= y->dims[d + 2];
+      }
+      int64_t taps = 1;
+      for (int32_t d = 0; d < rank; ++d)
+        taps *= w->kernel[d];
+      bool found = false;
+      T best{};
+      int64_t bestIndex = 0;
+      for (int64_t t = 0; t < taps; ++t) {
+        int64_t tap = t, rowMajor = 0, columnMajor = 0, stride = 1;
+        int64_t pos[CLEAVE_MAX_RANK];
+        bool inside = true;
+        for (int32_t d = rank - 1; d >= 0; --d) {
+          int64_t k = tap % w->kernel[d];
+          tap /= w->kernel[d];
+          pos[d] = outPos[d] * w->strides[d] - w->pads_begin[d] +
+                   k * w->dilations[d];
+          inside = inside && pos[d] >= 0 && pos[d] < x->dims[d + 2];
+        }
+        if (!inside)
+          continue;
+        for (int32_t d = 0; d < rank; ++d)
+          rowMajor = rowMajor * x->dims[d + 2] + pos[d];
+        for (int32_t d = 0; d < rank; ++d) {
+          columnMajor += pos[d] * stride;
+          stride *= x->dims[d + 2];
+        }
+        T v = in[plane * inSize + rowMajor];
+        if (!found || v > best) {
+          found = true;
+          best = v;
+          bestIndex = storageOrder ? columnMajor : rowMajor;
+        }
+      }
+      out[plane * outSize + o] = best;
+      if (indices)
+        indices[plane * outSize + o] = plane * inSize + bestIndex;
+    }
+}
+
 } // namespace
 
 extern "C" {
@@ -314,6 +375,45 @@ cleave_status cleave_cpu_conv_transpose(const cleave_tensor *x,
         }
       }
     }
+  }
+  return nullptr;
+}
+
+cleave_status cleave_cpu_max_pool_indices(const cleave_tensor *x,
+                                          const cleave_window *window,
+                                          int32_t storage_order,
+                                          cleave_tensor *y,
+                                          cleave_tensor *indices) {
+  int32_t rank = window->spatial_rank;
+  if (x->dtype != y->dtype || x->rank != rank + 2 || y->rank != rank + 2 ||
+      window->channels_last || x->dims[0] != y->dims[0] ||
+      x->dims[1] != y->dims[1] ||
+      (indices &&
+       (indices->dtype != CLEAVE_DTYPE_I64 || dimsOf(indices) != dimsOf(y))))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "max_pool_indices: inconsistent shapes or types");
+  switch (x->dtype) {
+  case CLEAVE_DTYPE_F32:
+    maxPoolLoop<float>(x, window, storage_order, y, indices);
+    break;
+  case CLEAVE_DTYPE_F64:
+    maxPoolLoop<double>(x, window, storage_order, y, indices);
+    break;
+  case CLEAVE_DTYPE_U8:
+    maxPoolLoop<uint8_t>(x, window, storage_order, y, indices);
+    break;
+  case CLEAVE_DTYPE_I8:
+    maxPoolLoop<int8_t>(x, window, storage_order, y, indices);
+    break;
+  case CLEAVE_DTYPE_I32:
+    maxPoolLoop<int32_t>(x, window, storage_order, y, indices);
+    break;
+  case CLEAVE_DTYPE_I64:
+    maxPoolLoop<int64_t>(x, window, storage_order, y, indices);
+    break;
+  default:
+    return CLEAVE_ERROR(CLEAVE_UNSUPPORTED,
+                        "max_pool_indices: unsupported element type");
   }
   return nullptr;
 }

@@ -223,6 +223,66 @@ TEST(RuntimeNnKernels, PoolingMatchesDirectLoop) {
     }
 }
 
+// MaxPool's own loop (other element types, and the Indices output) against
+// oneDNN's f32 pooling on the same random windows, and its indices against
+// their definition: each points at an input of its window that holds the
+// maximum, offsets into x flattened, spatial part row- or column-major.
+TEST(RuntimeNnKernels, MaxPoolIndicesMatchPooling) {
+  std::mt19937 random(24);
+  for (int trial = 0; trial < 12; ++trial) {
+    int64_t in[2] = {(int64_t)(3 + random() % 6), (int64_t)(3 + random() % 6)};
+    int64_t out[2];
+    cleave_window w = randomWindow(random, in, out);
+    for (int i = 0; i < 2; ++i)
+      out[i] = (in[i] + w.pads_begin[i] + w.pads_end[i] -
+                ((w.kernel[i] - 1) * w.dilations[i] + 1)) /
+                   w.strides[i] +
+               1;
+    Tensor x({2, 3, in[0], in[1]}, random), want({2, 3, out[0], out[1]}),
+        y({2, 3, out[0], out[1]});
+    cleave_tensor xv = x.view(), wantv = want.view(), yv = y.view();
+    expectOk(cleave_cpu_pool(CLEAVE_POOL_MAX, &xv, &w, &wantv));
+    int32_t storageOrder = trial % 2;
+    std::vector<int64_t> indices(y.data.size(), -1);
+    cleave_tensor iv = view(CLEAVE_DTYPE_I64, y.shape, indices);
+    expectOk(cleave_cpu_max_pool_indices(&xv, &w, storageOrder, &yv, &iv));
+    SCOPED_TRACE(testing::Message() << "trial " << trial);
+    EXPECT_EQ(y.data, want.data);
+    int64_t plane = in[0] * in[1];
+    for (int64_t nc = 0; nc < 6; ++nc)
+      for (int64_t oh = 0; oh < out[0]; ++oh)
+        for (int64_t ow = 0; ow < out[1]; ++ow) {
+          int64_t o = (nc * out[0] + oh) * out[1] + ow;
+          int64_t spatial = indices[o] - nc * plane;
+          ASSERT_TRUE(spatial >= 0 && spatial < plane) << "at " << o;
+          int64_t ih = storageOrder ? spatial % in[0] : spatial / in[1];
+          int64_t iw = storageOrder ? spatial / in[0] : spatial % in[1];
+          EXPECT_EQ(x.data[nc * plane + ih * in[1] + iw], y.data[o]);
+          // In the window: an offset of a whole number of dilations.
+          int64_t dh = ih - (oh * w.strides[0] - w.pads_begin[0]),
+                  dw = iw - (ow * w.strides[1] - w.pads_begin[1]);
+          EXPECT_TRUE(dh >= 0 && dh % w.dilations[0] == 0 &&
+                      dh / w.dilations[0] < w.kernel[0] && dw >= 0 &&
+                      dw % w.dilations[1] == 0 &&
+                      dw / w.dilations[1] < w.kernel[1])
+              << "index " << indices[o] << " outside output " << o
+              << "'s window";
+        }
+    // uint8: the same maxima as the f32 pooling of the same values.
+    std::vector<uint8_t> bytes(x.data.size()), pooled(y.data.size());
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      bytes[i] = uint8_t(random() % 256);
+      x.data[i] = bytes[i];
+    }
+    cleave_tensor bv = view(CLEAVE_DTYPE_U8, x.shape, bytes),
+                  pv = view(CLEAVE_DTYPE_U8, y.shape, pooled);
+    expectOk(cleave_cpu_pool(CLEAVE_POOL_MAX, &xv, &w, &wantv));
+    expectOk(cleave_cpu_max_pool_indices(&bv, &w, 0, &pv, nullptr));
+    for (size_t i = 0; i < pooled.size(); ++i)
+      EXPECT_EQ((float)pooled[i], want.data[i]) << "u8 at " << i;
+  }
+}
+
 TEST(RuntimeNnKernels, BatchNormMatchesFormula) {
   std::mt19937 random(23);
   Tensor x({2, 4, 3, 5}, random), scale({4}, random), bias({4}, random),

@@ -109,11 +109,20 @@ LogicalResult pool(Operation *op, StringRef kind, Value window,
 }
 
 LogicalResult lowerMaxPool(MaxPoolOp op, ProgramBuilder &p) {
-  if (failed(p.onlyFirstResultUsed(op)) || failed(p.f32Only(op)))
-    return failure();
-  if (op.getStorageOrder() != 0)
-    return p.unsupported(op, "storage_order=1 is not supported");
-  return pool(op, "CLEAVE_POOL_MAX", windowOf(op, *op.getKernelShape(), p), p);
+  // oneDNN's pooling for f32 without indices; the definition's loop for
+  // other types and for the indices (NCHW offsets, so never channels-last).
+  bool withIndices = !op.getIndices().use_empty();
+  if (!withIndices &&
+      cast<ShapedType>(op.getY().getType()).getElementType().isF32())
+    return pool(op, "CLEAVE_POOL_MAX", windowOf(op, *op.getKernelShape(), p),
+                p);
+  if (op.getChannelsLast())
+    return p.unsupported(op, "indices or non-f32 types in channels-last form");
+  p.kernel("max_pool_indices",
+           {p.in(op, 0), windowOf(op, *op.getKernelShape(), p),
+            p.i32(op.getStorageOrder()), p.out(op, 0),
+            withIndices ? p.out(op, 1) : Value()});
+  return success();
 }
 
 LogicalResult lowerAveragePool(AveragePoolOp op, ProgramBuilder &p) {

@@ -88,6 +88,16 @@ cleave_status cleave_cuda_top_k(const cleave_tensor *x, int32_t axis,
                                    m.out(indices)));
 }
 
+cleave_status cleave_cuda_max_pool_indices(const cleave_tensor *x,
+                                           const cleave_window *window,
+                                           int32_t storage_order,
+                                           cleave_tensor *y,
+                                           cleave_tensor *indices) {
+  HostMirror m;
+  return m.finish(cleave_cpu_max_pool_indices(m.in(x), window, storage_order,
+                                              m.out(y), m.out(indices)));
+}
+
 cleave_status cleave_cuda_det(const cleave_tensor *x, cleave_tensor *y) {
   HostMirror m;
   return m.finish(cleave_cpu_det(m.in(x), m.out(y)));
