@@ -225,7 +225,7 @@ tensorBytes(std::initializer_list<const cleave_tensor *> tensors) {
   size_t bytes = 0;
   for (const cleave_tensor *t : tensors)
     if (t)
-      bytes += cleave_tensor_num_elements(t) * cleave_dtype_size(t->dtype);
+      bytes += cleave_tensor_num_bytes(t);
   return bytes;
 }
 

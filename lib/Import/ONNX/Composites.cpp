@@ -539,15 +539,13 @@ LogicalResult buildDynamicQuantizeLinear(NodeState &node,
 }
 
 namespace {
-/// A per-row scale or zero point of matrix `of` ([..., M, K]), [M], as an
-/// [M, 1] column; as it is when `of` is a vector or `v` a scalar.
+/// A per-row scale or zero point of matrix `of` ([..., M, K]), [M], along
+/// its row axis; as it is when `of` is a vector or `v` a scalar.
 Value perRowColumn(NodeState &node, Value v, Value of) {
-  auto type = cast<RankedTensorType>(v.getType());
-  if (type.getRank() != 1 || cast<RankedTensorType>(of.getType()).getRank() < 2)
+  int64_t rank = cast<RankedTensorType>(of.getType()).getRank();
+  if (cast<RankedTensorType>(v.getType()).getRank() != 1 || rank < 2)
     return v;
-  return ReshapeOp::create(node.builder, node.loc, v,
-                           node.constantI64({type.getDimSize(0), 1}),
-                           uint64_t(0));
+  return alongAxis(node, v, rank - 2, rank);
 }
 
 /// x - zero_point as int32, the exact integers MatMulInteger multiplies. A
