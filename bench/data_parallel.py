@@ -5,13 +5,15 @@ one one-thread process on the same global batch.
 For each model, both train S steps from the same weights on the same
 batches (random tokens or inputs, seeded); the figure is the median step as
 cleave-run prints it (the slowest process's), and the
-throughput ratio one process / N replicas (N would be perfect). The losses
-of the two runs are compared too (they differ only in float rounding).
-Microbatches (--microbatches M) can be added to both.
+throughput ratio one process / N replicas (N would be perfect), for the
+replicas as they are by default (each updates a whole copy of the AdamW
+state) and with --zero=1 (each updates its 1/N of it: ZeRO stage 1). The
+losses of the runs are compared too (they differ only in float rounding).
+Microbatches (--microbatches M) can be added to all.
 
     python3 bench/data_parallel.py --tools ../cleave-build/bin
         [--steps 20] [--replicas 2] [--microbatches 1] [--only gpt2_lm]
-        [--batch-scale 2]
+        [--batch-scale 2] [--rounds 3]
 
 --batch-scale multiplies GPT-2's global batch (8 rows of 32 tokens; the
 other models' ONNX files fix theirs): the step's compute grows with it, the all-reduce and the
@@ -65,11 +67,13 @@ def main():
     parser.add_argument("--microbatches", type=int, default=1)
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--batch-scale", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     print(f"{'model':<12} {'batch':>5} {'1 process ms':>13} "
           f"{f'dp={args.replicas} ms':>10} "
-          f"{'throughput':>11} {'bound':>7} {'max loss diff':>14}")
+          f"{'throughput':>11} {'zero=1 ms':>9} {'throughput':>11} "
+          f"{'bound':>7} {'max loss diff':>14}")
     with tempfile.TemporaryDirectory() as work:
         for name, (path, loss, batch, inputs, label, classes) in MODELS.items():
             if args.only and name not in args.only:
@@ -86,9 +90,9 @@ def main():
                     rng.integers(0, classes, (args.steps, batch) + label,
                                  np.int64))
             files.append(f"y={work}/{name}.y.npy")
-            def train(replicas, rows, tag):
-                """The median step of `replicas` replicas on `rows` rows of
-                each batch each (the first ones), and the losses."""
+            def build(replicas, rows, tag, extra=()):
+                """A bundle of `replicas` replicas on `rows` rows of each
+                batch each (the first ones), and its cleave-run command."""
                 specs, total = [], rows * replicas
                 for spec in files:
                     input_name, file = spec.split("=", 1)
@@ -102,7 +106,7 @@ def main():
                      os.path.join(ROOT, path), "--train", f"--loss={loss}",
                      "--optimizer=adamw:lr=1e-3", f"--dp={replicas}",
                      f"--microbatches={args.microbatches}",
-                     "--target=cpu", "-o", bundle]
+                     "--target=cpu", "-o", bundle, *extra]
                     + ([f"--dim=batch={total}"]
                        if name == "gpt2_lm" else []),
                     check=True)
@@ -110,22 +114,34 @@ def main():
                            f"--steps={args.steps}", "--num-threads=1"]
                 for spec in specs:
                     command += ["--input", spec]
-                out = subprocess.run(command, check=True, capture_output=True,
-                                     text=True).stdout
-                return step_ms(out), losses(out)
+                return command
 
-            one, one_losses = train(1, batch, "one")
-            replicated, dp_losses = train(args.replicas,
-                                          batch // args.replicas, "dp")
-            runs = [one_losses, dp_losses]
-            times = [one, replicated]
-            bound = "-"
+            half = batch // args.replicas
+            commands = [build(1, batch, "one"),
+                        build(args.replicas, half, "dp"),
+                        build(args.replicas, half, "zero", ["--zero=1"])]
             if name == "gpt2_lm":
-                share, _ = train(1, batch // args.replicas, "share")
-                bound = f"{one / share:.2f}x"
-            diff = max(abs(a - b) for a, b in zip(*runs))
+                commands.append(build(1, half, "share"))
+            # The runs take turns, --rounds times, so that a slow spell of
+            # this shared machine falls on all of them; each figure is the
+            # median of its rounds' median steps.
+            steps = [[] for _ in commands]
+            runs = [None] * len(commands)
+            for _ in range(args.rounds):
+                for k, command in enumerate(commands):
+                    out = subprocess.run(command, check=True,
+                                         capture_output=True,
+                                         text=True).stdout
+                    steps[k].append(step_ms(out))
+                    runs[k] = losses(out)
+            times = [float(np.median(t)) for t in steps]
+            bound = f"{times[0] / times[3]:.2f}x" if len(times) > 3 else "-"
+            runs = runs[:3]
+            diff = max(abs(a - b) for run in runs[1:]
+                       for a, b in zip(runs[0], run))
             print(f"{name:<12} {batch:>5} {times[0]:>13.3f} {times[1]:>10.3f} "
-                  f"{times[0] / times[1]:>10.2f}x {bound:>7} {diff:>14.2e}")
+                  f"{times[0] / times[1]:>10.2f}x {times[2]:>9.3f} "
+                  f"{times[0] / times[2]:>10.2f}x {bound:>7} {diff:>14.2e}")
 
 
 if __name__ == "__main__":

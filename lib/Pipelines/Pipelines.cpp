@@ -77,6 +77,10 @@ void addTrainingPasses(OpPassManager &pm, const TrainingOptions &training) {
   // The forward outputs the loss does not need go.
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // After the canonicalizer, which folds each gradient's 1 / (M N) into
+  // its update.
+  if (training.zero >= 1)
+    pm.nest<func::FuncOp>().addPass(graph::createShardOptimizerPass());
 }
 
 void addGraphPasses(OpPassManager &pm, const PipelineOptions &options) {
@@ -204,6 +208,10 @@ struct GraphPipelineOptions : public PassPipelineOptions<GraphPipelineOptions> {
   Option<unsigned> replicas{
       *this, "replicas", llvm::cl::desc("Train: data-parallel replicas"),
       llvm::cl::init(1)};
+  Option<unsigned> zero{
+      *this, "zero",
+      llvm::cl::desc("Train: 1 shards the AdamW state over the replicas"),
+      llvm::cl::init(0)};
   Option<bool> dropout{*this, "dropout",
                        llvm::cl::desc("Train: Dropouts drop (false: identity)"),
                        llvm::cl::init(true)};
@@ -275,6 +283,7 @@ void registerCleavePipelines() {
                                          given.frozen.end());
           options.training.microbatches = given.microbatches;
           options.training.replicas = given.replicas;
+          options.training.zero = given.zero;
           options.training.dropout = given.dropout;
           options.training.seed = given.seed;
         }

@@ -70,13 +70,39 @@ std::string listNames(const std::vector<std::string> &names) {
 /// One device's variables, as the manifest lists them.
 struct Variable {
   std::string name, dtype;
-  std::vector<int64_t> shape;
+  std::vector<int64_t> shape; // as one replica holds it
   int64_t offset = 0, bytes = 0;
+  bool replicaShard = false; // each replica's slice of axis 0
 };
 struct Device {
   std::string weights;
   std::vector<Variable> variables;
+  int replicas = 1; // weights files: one per replica with shards, else one
+
+  int files() const {
+    for (const Variable &var : variables)
+      if (var.replicaShard)
+        return replicas;
+    return 1;
+  }
 };
+
+/// Weights files mapped while a checkpoint is gathered from them.
+struct MappedFiles {
+  std::vector<cleave_weights> maps;
+  ~MappedFiles() {
+    for (cleave_weights &mapped : maps)
+      cleave_weights_unmap(&mapped);
+  }
+};
+
+/// The whole of a sharded variable: its replicas' slices joined.
+std::vector<int64_t> wholeShape(const Variable &var, int replicas) {
+  std::vector<int64_t> shape = var.shape;
+  if (var.replicaShard && !shape.empty())
+    shape[0] *= replicas;
+  return shape;
+}
 
 std::string readManifest(const std::string &bundle,
                          std::vector<Device> &devices) {
@@ -86,8 +112,12 @@ std::string readManifest(const std::string &bundle,
   json manifest = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!manifest.is_object() || !manifest["devices"].is_array())
     return path + " is not a bundle manifest";
+  int replicas = manifest.value("replicas", json(1)).is_number_unsigned()
+                     ? std::max(1, manifest["replicas"].get<int>())
+                     : 1;
   for (const json &d : manifest["devices"]) {
     Device device;
+    device.replicas = replicas;
     if (!d.is_object() || !d.value("weights", json()).is_string())
       return path + ": a device has no weights file";
     device.weights = d["weights"];
@@ -102,6 +132,7 @@ std::string readManifest(const std::string &bundle,
       var.name = v["name"];
       var.dtype = v["dtype"];
       var.offset = v["offset"];
+      var.replicaShard = v.value("replica_shard", false);
       const DtypeName *dtype = byManifest(var.dtype);
       if (!dtype)
         return path + ": variable '" + var.name + "' has dtype '" +
@@ -235,32 +266,38 @@ std::string gatherCheckpoint(const std::string &bundle,
   for (const Device &device : devices) {
     if (device.variables.empty())
       continue;
+    // Replica 0's file, then the others' where the replicas differ.
     std::string path = join(weightsFolder, device.weights);
-    cleave_weights mapped;
-    if (cleave_status s = cleave_weights_map(path.c_str(), -1, &mapped))
-      return takeMessage(s);
+    MappedFiles files;
+    for (int r = 0; r < device.files(); ++r) {
+      files.maps.emplace_back();
+      if (cleave_status s = cleave_weights_map(
+              replicaWeightsFile(path, r).c_str(), -1, &files.maps.back())) {
+        files.maps.pop_back();
+        return takeMessage(s);
+      }
+    }
     for (const Variable &var : device.variables) {
-      if (var.offset + var.bytes > mapped.size) {
-        cleave_weights_unmap(&mapped);
-        return path + " is too short for variable '" + var.name + "'";
+      std::string bytes;
+      for (size_t r = 0; r < (var.replicaShard ? files.maps.size() : 1); ++r) {
+        const cleave_weights &mapped = files.maps[r];
+        if (var.offset + var.bytes > mapped.size)
+          return replicaWeightsFile(path, (int)r) +
+                 " is too short for variable '" + var.name + "'";
+        bytes.append(mapped.payload + var.offset, var.bytes);
       }
       // A variable two devices hold (a tied weight) is saved once; its
       // copies must have stayed identical.
       if (const CheckpointTensor *saved = out.find(var.name)) {
-        if (saved->bytes.compare(0, std::string::npos,
-                                 mapped.payload + var.offset, var.bytes)) {
-          cleave_weights_unmap(&mapped);
+        if (saved->bytes != bytes)
           return "the copies of variable '" + var.name +
                  "' on two devices differ after training";
-        }
         continue;
       }
       out.tensors.push_back(
           {var.name,
-           {var.dtype, var.shape,
-            std::string(mapped.payload + var.offset, var.bytes)}});
+           {var.dtype, wholeShape(var, device.replicas), std::move(bytes)}});
     }
-    cleave_weights_unmap(&mapped);
   }
   return "";
 }
@@ -280,8 +317,10 @@ std::string scatterCheckpoint(const std::string &bundle,
     cleave_weights mapped;
     if (cleave_status s = cleave_weights_map(path.c_str(), -1, &mapped))
       return takeMessage(s);
-    std::string payload(mapped.payload ? mapped.payload : "",
-                        (size_t)mapped.size);
+    // One file per replica where they hold different slices.
+    std::vector<std::string> payloads(
+        device.files(),
+        std::string(mapped.payload ? mapped.payload : "", (size_t)mapped.size));
     cleave_weights_unmap(&mapped);
     for (const Variable &var : device.variables) {
       const CheckpointTensor *tensor = checkpoint.find(var.name);
@@ -289,19 +328,25 @@ std::string scatterCheckpoint(const std::string &bundle,
         missing.push_back(var.name);
         continue;
       }
-      if (tensor->dtype != var.dtype || tensor->shape != var.shape)
+      std::vector<int64_t> shape = wholeShape(var, device.replicas);
+      if (tensor->dtype != var.dtype || tensor->shape != shape)
         return "the checkpoint's '" + var.name + "' is " + tensor->dtype +
                describeShape(tensor->shape) + " but this bundle's is " +
-               var.dtype + describeShape(var.shape);
-      if (var.offset + var.bytes > (int64_t)payload.size())
+               var.dtype + describeShape(shape);
+      if (var.offset + var.bytes > (int64_t)payloads[0].size())
         return path + " is too short for variable '" + var.name + "'";
-      payload.replace(var.offset, var.bytes, tensor->bytes);
+      for (size_t r = 0; r < payloads.size(); ++r)
+        payloads[r].replace(var.offset, var.bytes, tensor->bytes,
+                            var.replicaShard ? r * var.bytes : 0, var.bytes);
       used[var.name] = true;
     }
-    std::string outPath = join(outFolder, device.weights);
-    if (cleave_status s = cleave_weights_write(outPath.c_str(), payload.data(),
-                                               (int64_t)payload.size()))
-      return takeMessage(s);
+    for (size_t r = 0; r < payloads.size(); ++r) {
+      std::string outPath =
+          replicaWeightsFile(join(outFolder, device.weights), (int)r);
+      if (cleave_status s = cleave_weights_write(
+              outPath.c_str(), payloads[r].data(), (int64_t)payloads[r].size()))
+        return takeMessage(s);
+    }
   }
   for (const auto &[name, wasUsed] : used)
     if (!wasUsed)

@@ -3,11 +3,14 @@
 //   device_0 --weights device_0.weights --input x=x.npy --output y=y.npy
 //            [--num-threads N] [--repeat N] [--warmup N] [--microbatches M]
 //            [--steps S] [--weights-out trained.weights] [--profile file]
-//            [--trace file]
+//            [--trace file] [--weights-per-replica] [--weights-out-per-replica]
 //
 // A data-parallel replica (a program with replicas, joined to the MPI job)
 // reads its share of every batch and stays quiet: replica 0 prints and
-// writes.
+// writes. Replicas whose state differs (optimizer state sharded over them)
+// read and write weights files of their own with --weights-per-replica and
+// --weights-out-per-replica: replica r > 0 adds ".replica<r>" to the path
+// (cleave::replicaWeightsFile).
 // Inputs are checked against the program's table (name, element type,
 // shape) before anything runs. With --microbatches M the files hold M
 // microbatches along axis 0 (the program's shape is one of them): each run
@@ -20,6 +23,7 @@
 
 #include "Profile.h"
 #include "Trace.h"
+#include "cleave/Runtime/Checkpoint.h"
 #include "cleave/Runtime/LrSchedule.h"
 #include "cleave/Runtime/Program.h"
 #include "cleave/Runtime/TensorIO.h"
@@ -132,6 +136,7 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
                           const cleave_device_backend *backend) {
   const char *self = program.name;
   std::string weightsPath;
+  bool weightsPerReplica = false, weightsOutPerReplica = false;
   std::map<std::string, std::string> inputFiles, outputFiles;
   std::string weightsOut;
   long threads = 0, repeat = 1, warmup = 0, microbatches = 1, steps = 0;
@@ -175,6 +180,10 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
         return fail(self, "--steps expects a positive count");
     } else if ((v = value("--weights-out"))) {
       weightsOut = v;
+    } else if (arg == "--weights-per-replica") {
+      weightsPerReplica = true;
+    } else if (arg == "--weights-out-per-replica") {
+      weightsOutPerReplica = true;
     } else if ((v = value("--lr-schedule"))) {
       schedule.emplace();
       if (std::string error = cleave::parseLrSchedule(v, *schedule);
@@ -231,6 +240,10 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
   };
   cleave_cpu_set_num_threads((int32_t)threads);
 
+  if (weightsPerReplica)
+    weightsPath = cleave::replicaWeightsFile(weightsPath, replica);
+  if (weightsOutPerReplica && !weightsOut.empty())
+    weightsOut = cleave::replicaWeightsFile(weightsOut, replica);
   Resources r;
   r.backend = backend;
   if (cleave_status s = cleave_weights_map(weightsPath.c_str(),
@@ -502,8 +515,9 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
         for (long step = 0; step < steps; ++step)
           std::printf("cleave-step {\"step\":%ld,\"loss\":%.9g}\n", step + 1,
                       static_cast<const float *>(r.outputs[i].data)[step]);
-  // Every replica ends with the same weights and outputs.
-  if (replica != 0)
+  // Every replica ends with the same outputs, and the same weights unless
+  // it writes its own.
+  if (replica != 0 && !weightsOutPerReplica)
     return 0;
   if (!weightsOut.empty()) {
     std::vector<char> state((size_t)r.weights.size);
@@ -520,6 +534,8 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
                                                state.data(), r.weights.size))
       return failStatus(self, s);
   }
+  if (replica != 0)
+    return 0;
   for (int32_t i = 0; i < program.num_outputs; ++i) {
     auto it = outputFiles.find(program.outputs[i].name);
     if (it == outputFiles.end())

@@ -655,6 +655,16 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
         {program, "--weights",
          inFolder(resumed.path.empty() ? o.bundle : resumed.path, weights),
          "--num-threads", std::to_string(o.threads)});
+    // Replicas that hold slices of the optimizer state (--zero=1) each
+    // have their own weights file in a checkpoint (scatterCheckpoint,
+    // gatherCheckpoint); the bundle's one file starts them all.
+    bool sharded = false;
+    for (const json &v : device.value("variables", json::array()))
+      sharded |= v.is_object() && v.value("replica_shard", false);
+    if (sharded && !resumed.path.empty())
+      deviceArgs.back().push_back("--weights-per-replica");
+    if (sharded && !trained.path.empty())
+      deviceArgs.back().push_back("--weights-out-per-replica");
     if (timeCalls)
       deviceArgs.back().insert(
           deviceArgs.back().end(),

@@ -150,9 +150,13 @@ cleave_status cleave_transport_reduce_scatter(const cleave_tensor *input,
     return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
                         "reduce-scatter: the input must hold " +
                             std::to_string(replicas) + " outputs");
+  // MPI_Reduce_scatter with equal counts, not MPI_Reduce_scatter_block:
+  // Open MPI 4.1 runs the latter as a reduce then a scatter (5.3 MB over
+  // two ranks: 2.7 ms against 0.47 ms).
+  std::vector<int> counts(replicas, (int)count);
   WaitTimer timer;
-  int rc = MPI_Reduce_scatter_block(input->data, output->data, (int)count,
-                                    MPI_FLOAT, MPI_SUM, replicaComm);
+  int rc = MPI_Reduce_scatter(input->data, output->data, counts.data(),
+                              MPI_FLOAT, MPI_SUM, replicaComm);
   if (rc != MPI_SUCCESS)
     return CLEAVE_ERROR(CLEAVE_INTERNAL, "reduce-scatter: " + mpiError(rc));
   return nullptr;

@@ -74,12 +74,16 @@ llvm::json::Array variablesJson(func::FuncOp function) {
     llvm::json::Array shape;
     for (int64_t d : variable.getType().getShape())
       shape.push_back(d);
-    list.push_back(llvm::json::Object{
+    llvm::json::Object entry{
         {"name", variable.getName()},
         {"offset",
          variable->getAttrOfType<IntegerAttr>(kWeightOffsetAttr).getInt()},
         {"dtype", elementName(variable.getType())},
-        {"shape", std::move(shape)}});
+        {"shape", std::move(shape)}};
+    // This replica's slice of axis 0 (ZeRO): the checkpoint joins them.
+    if (variable.getReplicaShard())
+      entry["replica_shard"] = true;
+    list.push_back(std::move(entry));
   });
   return list;
 }

@@ -77,6 +77,12 @@ cl::opt<unsigned> dataParallel(
     cl::desc("Train N data-parallel replicas as one MPI job, each on 1/N of "
              "the batch, their gradients all-reduced"),
     cl::init(1), cl::cat(trainingCategory));
+cl::opt<unsigned> zeroStage(
+    "zero",
+    cl::desc("1: each --dp replica keeps and updates 1/N of the AdamW state, "
+             "its gradients reduce-scattered and parameters all-gathered "
+             "(DeepSpeed's ZeRO stage 1); 0: a whole copy on each (default)"),
+    cl::init(0), cl::cat(trainingCategory));
 cl::opt<std::string> schedule(
     "schedule",
     cl::desc("The pipeline schedule of a training step on several devices: "
@@ -314,6 +320,19 @@ int main(int argc, char **argv) {
       return fail("--microbatches and --dp must be positive");
     pipeline.training.microbatches = microbatches;
     pipeline.training.replicas = dataParallel;
+    if (zeroStage > 1)
+      return fail("--zero=" + std::to_string(zeroStage) +
+                  ": only stage 1 (the optimizer state) is sharded so far");
+    if (zeroStage == 1 && dataParallel < 2)
+      return fail("--zero=1 shards the optimizer state over --dp replicas: "
+                  "give --dp=N with N > 1");
+    if (zeroStage == 1 && !llvm::StringRef(optimizer).starts_with("adamw"))
+      return fail("--zero=1 shards AdamW's moments: it needs "
+                  "--optimizer=adamw:... (SGD's momentum is not sharded yet)");
+    if (zeroStage == 1 && clipGradNorm > 0)
+      return fail("--zero=1 and --clip-grad-norm do not combine yet (the "
+                  "norm needs every gradient's whole sum)");
+    pipeline.training.zero = zeroStage;
     if (dropout != "on" && dropout != "off")
       return fail("--dropout=" + dropout + " is not on or off");
     pipeline.training.dropout = dropout == "on";
@@ -325,10 +344,10 @@ int main(int argc, char **argv) {
              !frozen.empty() || clipGradNorm.getNumOccurrences() ||
              microbatches.getNumOccurrences() ||
              dataParallel.getNumOccurrences() ||
-             dropout.getNumOccurrences() || seed.getNumOccurrences() ||
-             schedule.getNumOccurrences()) {
+             zeroStage.getNumOccurrences() || dropout.getNumOccurrences() ||
+             seed.getNumOccurrences() || schedule.getNumOccurrences()) {
     return fail("--loss, --optimizer, --trainable, --frozen, "
-                "--clip-grad-norm, --microbatches, --dp, --schedule, "
+                "--clip-grad-norm, --microbatches, --dp, --zero, --schedule, "
                 "--dropout and --seed need --train "
                 "(inference splits microbatches at run time: cleave-run "
                 "--microbatches)");

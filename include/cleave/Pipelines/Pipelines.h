@@ -84,6 +84,9 @@ struct TrainingOptions {
   /// = microbatches * replicas) and cleave-accumulate-gradients makes the
   /// step.
   unsigned microbatches = 1, replicas = 1;
+  /// ZeRO stage: 1 shards the AdamW state over the replicas
+  /// (cleave-shard-optimizer); 0 keeps a whole copy on each.
+  unsigned zero = 0;
   /// Dropouts drop (false: the identity, as in eval mode), with masks
   /// drawn from this seed.
   bool dropout = true;

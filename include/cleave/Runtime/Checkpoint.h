@@ -28,6 +28,13 @@ namespace cleave {
 /// The checkpoint file's name in a `cleave-run --save` folder.
 inline constexpr const char *kCheckpointFile = "checkpoint.safetensors";
 
+/// The weights file of data-parallel replica `replica` when the replicas
+/// hold different state (optimizer state sharded over them): replica 0's
+/// is `path` itself, replica r's `path` + ".replica<r>".
+inline std::string replicaWeightsFile(const std::string &path, int replica) {
+  return replica == 0 ? path : path + ".replica" + std::to_string(replica);
+}
+
 struct CheckpointTensor {
   std::string dtype; // the manifest's spelling: "f32", "i64", ...
   std::vector<int64_t> shape;
@@ -52,14 +59,17 @@ std::string writeCheckpoint(const std::string &path,
                             const Checkpoint &checkpoint);
 
 /// The variables of `bundle`'s devices, read from the weights files in
-/// `weightsFolder` (device_k.weights, as the devices wrote them).
+/// `weightsFolder` (device_k.weights, as the devices wrote them; a
+/// variable the manifest marks `replica_shard` is joined along axis 0 from
+/// every replica's file, replicaWeightsFile).
 std::string gatherCheckpoint(const std::string &bundle,
                              const std::string &weightsFolder,
                              Checkpoint &out);
 
 /// Writes into `outFolder` each device's weights file: the bundle's, with
 /// every variable taken from `checkpoint` (which must hold each one, with
-/// its dtype and shape, and nothing else).
+/// its dtype and shape, and nothing else). A device with `replica_shard`
+/// variables gets one file per replica, each with its slice of them.
 std::string scatterCheckpoint(const std::string &bundle,
                               const Checkpoint &checkpoint,
                               const std::string &outFolder);

@@ -7,10 +7,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../ElementwiseMath.h"
 #include "CudaContext.h"
 #include "HostFallback.h"
-#include "../ElementwiseMath.h"
 #include "IndexMath.h"
+#include "cleave/Runtime/Transport.h"
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <type_traits>
@@ -257,7 +258,7 @@ cleave_status cleave_cuda_adamw(
     const cleave_tensor *correction2, float beta1, float beta2, float eps,
     float weight_decay, float grad_scale, cleave_tensor *next_param,
     cleave_tensor *next_exp_avg, cleave_tensor *next_exp_avg_sq) {
-  int64_t n = cleave_tensor_num_elements(param);
+  int64_t n = cleave_tensor_num_elements(grad);
   for (const cleave_tensor *t :
        {param, grad, exp_avg, exp_avg_sq, lr, correction1, correction2,
         (const cleave_tensor *)next_param, (const cleave_tensor *)next_exp_avg,
@@ -266,8 +267,18 @@ cleave_status cleave_cuda_adamw(
       return CLEAVE_ERROR(CLEAVE_UNSUPPORTED, "adamw: only f32");
   if (n == 0)
     return nullptr;
+  // A parameter sharded over the replicas (ZeRO stage 1): this replica
+  // updates its slice.
+  int64_t at = 0;
+  if (int64_t whole = cleave_tensor_num_elements(param); whole != n) {
+    at = (int64_t)cleave_runtime_replica() * n;
+    if (whole % n != 0 || at + n > whole)
+      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                          "adamw: the parameter must have its gradient's "
+                          "shape or hold one slice per replica");
+  }
   adamwKernel<<<blocksFor(n), 256, 0, stream()>>>(
-      (const float *)param->data, (const float *)grad->data,
+      (const float *)param->data + at, (const float *)grad->data,
       (const float *)exp_avg->data, (const float *)exp_avg_sq->data,
       (const float *)lr->data, (const float *)correction1->data,
       (const float *)correction2->data, beta1, beta2, eps, weight_decay,

@@ -84,9 +84,31 @@ LogicalResult AssignOp::verify() {
   return success();
 }
 
+/// The replica count of the function around `op` (1 without replicas).
+static int64_t functionReplicas(Operation *op) {
+  auto function = op->getParentOfType<FunctionOpInterface>();
+  auto replicas = function
+                      ? function->getAttrOfType<IntegerAttr>("cleave.replicas")
+                      : IntegerAttr();
+  return replicas ? replicas.getInt() : 1;
+}
+
 LogicalResult AdamWOp::verify() {
   if (cast<ShapedType>(getLr().getType()).getRank() != 0)
     return emitOpError("lr and the bias corrections must be scalars");
+  auto param = cast<RankedTensorType>(getParam().getType());
+  auto slice = cast<RankedTensorType>(getGrad().getType());
+  if (param == slice)
+    return success();
+  // A replica's slice of axis 0 (ZeRO stage 1).
+  int64_t replicas = functionReplicas(*this);
+  if (param.getElementType() != slice.getElementType() || param.getRank() < 1 ||
+      param.getRank() != slice.getRank() ||
+      param.getShape().drop_front() != slice.getShape().drop_front() ||
+      param.getDimSize(0) != slice.getDimSize(0) * replicas)
+    return emitOpError("needs a parameter of its gradient's type, or with ")
+           << replicas
+           << " times its leading dimension (one slice per replica)";
   return success();
 }
 
@@ -209,14 +231,6 @@ LogicalResult AllReduceOp::inferReturnTypes(MLIRContext *,
 }
 
 namespace {
-/// The replica count of the function around `op` (1 without replicas).
-int64_t functionReplicas(Operation *op) {
-  auto function = op->getParentOfType<FunctionOpInterface>();
-  auto replicas =
-      function ? function->getAttrOfType<IntegerAttr>("cleave.replicas")
-               : IntegerAttr();
-  return replicas ? replicas.getInt() : 1;
-}
 
 /// A collective's `replicas` is its function's, and its operand and result
 /// have a leading axis and the same element type and trailing dimensions.

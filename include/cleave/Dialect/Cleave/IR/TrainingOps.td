@@ -19,8 +19,14 @@ def Cleave_VariableOp : Cleave_Op<"variable",
     memory for the whole run, and `cleave.assign` gives it its next value at
     the end of the step. Unlike `cleave.constant` it never folds: its uses
     see whatever the previous step assigned.
+
+    With `replica_shard` (optimizer state sharded over data-parallel
+    replicas, ZeRO stage 1: cleave-shard-optimizer), each replica holds its
+    own part of the state: the whole state is the replicas' values joined
+    along axis 0, in replica order, which is what a checkpoint stores.
   }];
-  let arguments = (ins StrAttr:$name, ElementsAttr:$value);
+  let arguments = (ins StrAttr:$name, ElementsAttr:$value,
+                       UnitAttr:$replica_shard);
   let results = (outs Cleave_Tensor:$output);
   let assemblyFormat = "$name attr-dict $value";
   let extraClassDeclaration = [{
@@ -293,8 +299,8 @@ def Cleave_PoolGradOp : Cleave_Op<"pool_grad",
 }
 
 def Cleave_AdamWOp : Cleave_Op<"adamw",
-    [Pure, AllTypesMatch<["param", "grad", "exp_avg", "exp_avg_sq",
-                          "next_param", "next_exp_avg", "next_exp_avg_sq"]>,
+    [Pure, AllTypesMatch<["grad", "exp_avg", "exp_avg_sq", "next_param",
+                          "next_exp_avg", "next_exp_avg_sq"]>,
      AllTypesMatch<["lr", "correction1", "correction2"]>,
      Cleave_CostOpInterface, Cleave_CostKind<"eltwise">,
      Cleave_FlopsPerElement<"14.0">]> {
@@ -317,6 +323,12 @@ def Cleave_AdamWOp : Cleave_Op<"adamw",
     only this update reads, such as the 1 / (M N) that turns the sum over
     M microbatches and N replicas into the mean, which saves a pass over
     every gradient.
+
+    `param` has the others' type, or (ZeRO stage 1, cleave-shard-optimizer)
+    N times their leading dimension in a function of N replicas: then
+    `grad` and the moments are this replica's slice r of axis 0, as
+    `cleave.reduce_scatter` gives it, and the update reads that slice of
+    `param`; `next_param` is the new slice, for a `cleave.all_gather`.
   }];
   let arguments = (ins Cleave_FloatTensor:$param, Cleave_FloatTensor:$grad,
                        Cleave_FloatTensor:$exp_avg,

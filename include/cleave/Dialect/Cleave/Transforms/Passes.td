@@ -282,6 +282,27 @@ def OptimizePass : Pass<"cleave-optimize", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::cleave::graph::CleaveDialect"];
 }
 
+def ShardOptimizerPass : Pass<"cleave-shard-optimizer",
+                              "::mlir::func::FuncOp"> {
+  let summary = "Each data-parallel replica keeps and updates 1/N of the "
+                "AdamW state (ZeRO stage 1)";
+  let description = [{
+    Runs after cleave-optimize (and the canonicalization that folds the
+    gradient's 1 / (M N) into the update) on a function of N > 1 replicas
+    (`cleave.replicas`). Each AdamW update whose gradient comes straight
+    from a `cleave.all_reduce`, and whose parameter's leading dimension N
+    divides, is sharded as DeepSpeed's ZeRO stage 1 shards it: the gradient
+    is reduce-scattered instead of all-reduced, each replica keeps only its
+    slice r of axis 0 of the two moments (`cleave.variable`s marked
+    `replica_shard`, 1/N of their memory) and updates only that slice of
+    the parameter, and the new slices are all-gathered into the parameter
+    on every replica. The bytes on the links are those of the all-reduce
+    (a reduce-scatter and an all-gather); the update's work and its state
+    shrink N times. Other updates are left as they are.
+  }];
+  let dependentDialects = ["::cleave::graph::CleaveDialect"];
+}
+
 def AccumulateGradientsPass : Pass<"cleave-accumulate-gradients",
                                    "::mlir::func::FuncOp"> {
   let summary = "One step over M microbatches and N data-parallel replicas";
