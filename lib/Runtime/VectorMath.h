@@ -5,7 +5,8 @@
 // in its products. These are branch-free, so a loop over them vectorises:
 // exp by range reduction to [-ln2/2, ln2/2] and a degree-7 Taylor
 // polynomial (relative error a few ulp), tanh by its odd series near zero
-// and 1 - 2 / (exp(2|x|) + 1) elsewhere (absolute error under 2e-7).
+// and 1 - 2 / (exp(2|x|) + 1) elsewhere (absolute error under 2e-7); exp
+// in double likewise, for results that must round as libm's would.
 // VectorMathTest checks them against double precision.
 //
 //===----------------------------------------------------------------------===//
@@ -61,6 +62,41 @@ inline float vectorTanh(float x) {
 }
 
 inline float vectorSigmoid(float x) { return 1.0f / (1.0f + vectorExp(-x)); }
+
+/// e^x in double for x in [-700, 700] (clamped there), within a few ulp
+/// of libm's exp: n = round(x / ln 2), r = x - n ln 2 (ln 2 in fdlibm's
+/// two parts, n ln2hi exact), a degree-12 Taylor polynomial on |r| <=
+/// ln2 / 2 (truncation 2e-16 relative), times 2^n built in the exponent
+/// bits (a 64-bit shift, which SSE2 has). For float results rounded from
+/// double, as libm's would be.
+inline double vectorExpDouble(double x) {
+  x = x < -700.0 ? -700.0 : x > 700.0 ? 700.0 : x;
+  const double shifter = 6755399441055744.0; // 1.5 * 2^52
+  double n = (x * 1.4426950408889634 + shifter) - shifter;
+  double r = x - n * 6.93147180369123816490e-01;
+  r = r - n * 1.90821492927058770002e-10;
+  double p = 1.0 / 479001600;
+  p = p * r + 1.0 / 39916800;
+  p = p * r + 1.0 / 3628800;
+  p = p * r + 1.0 / 362880;
+  p = p * r + 1.0 / 40320;
+  p = p * r + 1.0 / 5040;
+  p = p * r + 1.0 / 720;
+  p = p * r + 1.0 / 120;
+  p = p * r + 1.0 / 24;
+  p = p * r + 1.0 / 6;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  // n + 1023 in the low bits of 2^52 + n + 1023, shifted into the exponent.
+  double biased = n + (4503599627370496.0 + 1023.0);
+  uint64_t bits;
+  std::memcpy(&bits, &biased, sizeof(bits));
+  bits <<= 52;
+  double scale;
+  std::memcpy(&scale, &bits, sizeof(scale));
+  return p * scale;
+}
 
 } // namespace cleave::cpu
 

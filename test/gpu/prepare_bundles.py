@@ -21,7 +21,8 @@ Writes into STAGE:
                          (--num-devices=2): bundle/, inputs/, cpu/,
                          pipeline.json.
   training/<name>/       training bundles of test/training's models (AdamW,
-                         SGD, 2 replicas), their data and PyTorch
+                         SGD, 2 replicas, AdamW's state sharded over 2
+                         replicas), their data and PyTorch
                          references: bundle/, *.npy, *.npz, training.json.
 Identical files (weights shared by bundles) become hard links, so a tar of
 STAGE stores them once.
@@ -246,14 +247,20 @@ def prepare_pipeline(args, models, out):
 
 
 # Training steps the GPU runs against the PyTorch references of
-# test/training: name: (model, --loss, --optimizer, reference, replicas).
+# test/training: name: (model, --loss, --optimizer, reference, replicas,
+# other flags).
 TRAINING = {
     "transformer-adamw": ("transformer", "cross_entropy:logits=out,labels=y",
-                          "adamw:lr=0.01,weight_decay=0.01", "adamw", 1),
+                          "adamw:lr=0.01,weight_decay=0.01", "adamw", 1, []),
     "cnn-sgd": ("cnn", "cross_entropy:logits=out,labels=y",
-                "sgd:lr=0.1,momentum=0.9", "sgd", 1),
+                "sgd:lr=0.1,momentum=0.9", "sgd", 1, []),
     "transformer-dp2": ("transformer", "cross_entropy:logits=out,labels=y",
-                        "sgd:lr=0.1,momentum=0.9", "sgd", 2),
+                        "sgd:lr=0.1,momentum=0.9", "sgd", 2, []),
+    # AdamW's moments sharded over the replicas: reduce-scatters and
+    # all-gathers.
+    "transformer-zero2": ("transformer", "cross_entropy:logits=out,labels=y",
+                          "adamw:lr=0.01,weight_decay=0.01", "adamw", 2,
+                          ["--zero=1"]),
 }
 
 
@@ -261,13 +268,14 @@ def prepare_training(args, out):
     """training/<name>/: a training bundle of test/training's models, its
     data and PyTorch's reference (losses and parameters after 10 steps)."""
     data = os.path.join(root, "test", "training")
-    for name, (model, loss, optimizer, reference, replicas) in TRAINING.items():
+    for name, (model, loss, optimizer, reference, replicas,
+               flags) in TRAINING.items():
         folder = os.path.join(out, name)
         os.makedirs(folder, exist_ok=True)
         run([os.path.join(args.tools, "cleave-compile"),
              os.path.join(data, f"{model}.onnx"), "-o",
              os.path.join(folder, "bundle"), "--train", f"--loss={loss}",
-             f"--optimizer={optimizer}", f"--dp={replicas}"] +
+             f"--optimizer={optimizer}", f"--dp={replicas}", *flags] +
             compile_flags(args.target, "fp32"))
         for file in (f"{model}.x.npy", f"{model}.y.npy",
                      f"{model}.{reference}.npz", f"{model}.names.json"):
