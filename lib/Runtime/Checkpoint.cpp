@@ -77,13 +77,14 @@ struct Variable {
 struct Device {
   std::string weights;
   std::vector<Variable> variables;
-  int replicas = 1; // weights files: one per replica with shards, else one
+  int replicas = 1; // the bundle's data-parallel replicas
 
-  int files() const {
-    for (const Variable &var : variables)
-      if (var.replicaShard)
-        return replicas;
-    return 1;
+  /// Whether its replicas' weights files differ (optimizer state sharded
+  /// over them): replicaWeightsFile names each.
+  bool perReplicaFiles() const {
+    return replicas > 1 &&
+           std::any_of(variables.begin(), variables.end(),
+                       [](const Variable &var) { return var.replicaShard; });
   }
 };
 
@@ -132,7 +133,11 @@ std::string readManifest(const std::string &bundle,
       var.name = v["name"];
       var.dtype = v["dtype"];
       var.offset = v["offset"];
-      var.replicaShard = v.value("replica_shard", false);
+      const json &shard = v.value("replica_shard", json(false));
+      if (!shard.is_boolean())
+        return path + ": variable '" + var.name +
+               "' has a replica_shard that is not true or false";
+      var.replicaShard = shard.get<bool>();
       const DtypeName *dtype = byManifest(var.dtype);
       if (!dtype)
         return path + ": variable '" + var.name + "' has dtype '" +
@@ -256,8 +261,8 @@ std::string writeCheckpoint(const std::string &path,
 }
 
 std::string gatherCheckpoint(const std::string &bundle,
-                             const std::string &weightsFolder,
-                             Checkpoint &out) {
+                             const std::string &weightsFolder, Checkpoint &out,
+                             bool replicaFiles) {
   std::vector<Device> devices;
   if (std::string error = readManifest(bundle, devices); !error.empty())
     return error;
@@ -269,7 +274,8 @@ std::string gatherCheckpoint(const std::string &bundle,
     // Replica 0's file, then the others' where the replicas differ.
     std::string path = join(weightsFolder, device.weights);
     MappedFiles files;
-    for (int r = 0; r < device.files(); ++r) {
+    int count = replicaFiles && device.perReplicaFiles() ? device.replicas : 1;
+    for (int r = 0; r < count; ++r) {
       files.maps.emplace_back();
       if (cleave_status s = cleave_weights_map(
               replicaWeightsFile(path, r).c_str(), -1, &files.maps.back())) {
@@ -278,11 +284,14 @@ std::string gatherCheckpoint(const std::string &bundle,
       }
     }
     for (const Variable &var : device.variables) {
+      // A sharded variable's slices, replica by replica (one file's
+      // slice stands for all where the replicas share the file).
       std::string bytes;
-      for (size_t r = 0; r < (var.replicaShard ? files.maps.size() : 1); ++r) {
-        const cleave_weights &mapped = files.maps[r];
+      for (int r = 0; r < (var.replicaShard ? device.replicas : 1); ++r) {
+        int file = std::min(r, count - 1);
+        const cleave_weights &mapped = files.maps[file];
         if (var.offset + var.bytes > mapped.size)
-          return replicaWeightsFile(path, (int)r) +
+          return replicaWeightsFile(path, file) +
                  " is too short for variable '" + var.name + "'";
         bytes.append(mapped.payload + var.offset, var.bytes);
       }
@@ -319,7 +328,7 @@ std::string scatterCheckpoint(const std::string &bundle,
       return takeMessage(s);
     // One file per replica where they hold different slices.
     std::vector<std::string> payloads(
-        device.files(),
+        (device.perReplicaFiles() ? device.replicas : 1),
         std::string(mapped.payload ? mapped.payload : "", (size_t)mapped.size));
     cleave_weights_unmap(&mapped);
     for (const Variable &var : device.variables) {

@@ -660,7 +660,7 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
     // gatherCheckpoint); the bundle's one file starts them all.
     bool sharded = false;
     for (const json &v : device.value("variables", json::array()))
-      sharded |= v.is_object() && v.value("replica_shard", false);
+      sharded |= v.is_object() && v.value("replica_shard", json()) == true;
     if (sharded && !resumed.path.empty())
       deviceArgs.back().push_back("--weights-per-replica");
     if (sharded && !trained.path.empty())

@@ -35,6 +35,8 @@ struct Rows {
 /// 1 ms a step); eight running maxima and four sums let the loops
 /// vectorise; built for AVX2 too (four doubles a vector, picked
 /// when the program loads), where the polynomial runs twice as wide.
+/// Not FMA: contracted products would round differently from the
+/// baseline build, and a bundle's results would depend on the CPU.
 __attribute__((target_clones("avx2", "default"))) double
 softmaxExps(const float *row, int64_t classes, double *e) {
   float tops[8];

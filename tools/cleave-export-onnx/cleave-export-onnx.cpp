@@ -78,7 +78,8 @@ int main(int argc, char **argv) {
   cleave::Checkpoint checkpoint;
   std::string error;
   if (checkpointPath.empty()) {
-    error = cleave::gatherCheckpoint(bundlePath, bundlePath, checkpoint);
+    error = cleave::gatherCheckpoint(bundlePath, bundlePath, checkpoint,
+                                     /*replicaFiles=*/false);
   } else {
     std::string file = checkpointPath;
     if (llvm::sys::fs::is_directory(file))

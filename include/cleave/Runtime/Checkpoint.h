@@ -59,12 +59,14 @@ std::string writeCheckpoint(const std::string &path,
                             const Checkpoint &checkpoint);
 
 /// The variables of `bundle`'s devices, read from the weights files in
-/// `weightsFolder` (device_k.weights, as the devices wrote them; a
+/// `weightsFolder` (device_k.weights, as the devices wrote them). A
 /// variable the manifest marks `replica_shard` is joined along axis 0 from
-/// every replica's file, replicaWeightsFile).
+/// every replica's file (replicaWeightsFile); without `replicaFiles` (the
+/// bundle's own files, from which every replica starts) the one file's
+/// slice stands for each replica's.
 std::string gatherCheckpoint(const std::string &bundle,
-                             const std::string &weightsFolder,
-                             Checkpoint &out);
+                             const std::string &weightsFolder, Checkpoint &out,
+                             bool replicaFiles = true);
 
 /// Writes into `outFolder` each device's weights file: the bundle's, with
 /// every variable taken from `checkpoint` (which must hold each one, with

@@ -106,9 +106,13 @@ LogicalResult AdamWOp::verify() {
       param.getRank() != slice.getRank() ||
       param.getShape().drop_front() != slice.getShape().drop_front() ||
       param.getDimSize(0) != slice.getDimSize(0) * replicas)
-    return emitOpError("needs a parameter of its gradient's type, or with ")
-           << replicas
-           << " times its leading dimension (one slice per replica)";
+    return replicas == 1
+               ? emitOpError("needs a parameter of its gradient's type")
+               : emitOpError("needs a parameter of its gradient's type, or "
+                             "with ")
+                     << replicas
+                     << " times its leading dimension (one slice per "
+                        "replica)";
   return success();
 }
 

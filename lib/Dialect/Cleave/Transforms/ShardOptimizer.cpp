@@ -35,19 +35,22 @@ struct Shardable {
   VariableOp moments[2];
 };
 
-/// The zero-initialised (splat) variable `state` when only `update` reads
-/// it and `next`, read by nothing else, is its one assignment.
+/// The variable `state` when only `update` reads it and its one
+/// assignment stores `next`, which nothing else reads. Its initial value
+/// must be a splat: every replica starts from the bundle's one weights
+/// file, where a slice of a splat is every replica's slice.
 VariableOp ownState(Value state, Operation *update, Value next) {
   auto variable = state.getDefiningOp<VariableOp>();
   auto initial = variable ? dyn_cast<DenseElementsAttr>(variable.getValue())
                           : DenseElementsAttr();
-  if (!initial || !initial.isSplat() || !next.hasOneUse())
+  auto nextAssign =
+      next.hasOneUse() ? dyn_cast<AssignOp>(*next.user_begin()) : AssignOp();
+  if (!initial || !initial.isSplat() || !nextAssign ||
+      nextAssign.getVariable() != state)
     return nullptr;
-  for (Operation *user : variable->getUsers()) {
-    auto assign = dyn_cast<AssignOp>(user);
-    if (user != update && (!assign || assign.getValue() != next))
+  for (Operation *user : variable->getUsers())
+    if (user != update && user != nextAssign)
       return nullptr;
-  }
   return variable;
 }
 
@@ -88,6 +91,13 @@ struct ShardOptimizerPass
     for (AdamWOp update : function.getBody().front().getOps<AdamWOp>())
       if (std::optional<Shardable> s = match(update, replicas))
         found.push_back(*s);
+    if (found.empty()) {
+      function.emitWarning()
+          << "--zero=1 found no AdamW update to shard over " << replicas
+          << " replicas (no parameter's leading dimension divides by "
+          << replicas << "): every replica keeps the whole state";
+      return;
+    }
 
     // Each sharded gradient leaves its all-reduce for a reduce-scatter
     // where the sum stood; the all-reduce keeps the others.

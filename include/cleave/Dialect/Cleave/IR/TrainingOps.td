@@ -303,7 +303,7 @@ def Cleave_AdamWOp : Cleave_Op<"adamw",
                           "next_exp_avg", "next_exp_avg_sq"]>,
      AllTypesMatch<["lr", "correction1", "correction2"]>,
      Cleave_CostOpInterface, Cleave_CostKind<"eltwise">,
-     Cleave_FlopsPerElement<"14.0">]> {
+     Cleave_FlopsPerElement<"14.0">, Cleave_PartialRead]> {
   let summary = "one torch.optim.AdamW step of a parameter, in one pass";
   let description = [{
     As torch.optim.AdamW (decoupled weight decay, eps outside the square
