@@ -79,12 +79,13 @@ struct Device {
   std::vector<Variable> variables;
   int replicas = 1; // the bundle's data-parallel replicas
 
-  /// Whether its replicas' weights files differ (optimizer state sharded
-  /// over them): replicaWeightsFile names each.
-  bool perReplicaFiles() const {
-    return replicas > 1 &&
-           std::any_of(variables.begin(), variables.end(),
-                       [](const Variable &var) { return var.replicaShard; });
+  /// Its weights files: one per replica where they differ (optimizer
+  /// state sharded over them; replicaWeightsFile names each), else one.
+  int weightsFiles() const {
+    bool sharded =
+        std::any_of(variables.begin(), variables.end(),
+                    [](const Variable &var) { return var.replicaShard; });
+    return sharded ? replicas : 1;
   }
 };
 
@@ -274,7 +275,7 @@ std::string gatherCheckpoint(const std::string &bundle,
     // Replica 0's file, then the others' where the replicas differ.
     std::string path = join(weightsFolder, device.weights);
     MappedFiles files;
-    int count = replicaFiles && device.perReplicaFiles() ? device.replicas : 1;
+    int count = replicaFiles ? device.weightsFiles() : 1;
     for (int r = 0; r < count; ++r) {
       files.maps.emplace_back();
       if (cleave_status s = cleave_weights_map(
@@ -328,7 +329,7 @@ std::string scatterCheckpoint(const std::string &bundle,
       return takeMessage(s);
     // One file per replica where they hold different slices.
     std::vector<std::string> payloads(
-        (device.perReplicaFiles() ? device.replicas : 1),
+        device.weightsFiles(),
         std::string(mapped.payload ? mapped.payload : "", (size_t)mapped.size));
     cleave_weights_unmap(&mapped);
     for (const Variable &var : device.variables) {
