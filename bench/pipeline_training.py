@@ -10,11 +10,13 @@ batches. Runs alternate between the bundles, R rounds; the figure is the
 median over rounds of the median step cleave-run prints (the slowest
 process's). "waiting" is the stages' mean share of their step spent
 waiting for other stages (cleave-run --report: the bubble and the
-transfers), beside the schedule's bubble (p - 1) / (M + p - 1).
+transfers), beside the schedule's bubble (p - 1) / (M + p - 1), or
+(p - 1) / (v M + p - 1) for interleaved 1F1B with v stages per device.
 
     python3 bench/pipeline_training.py --tools ../cleave-build/bin
         [--steps 20] [--rounds 3] [--devices 2] [--microbatches 8]
-        [--only gpt2_lm] [--schedules 1f1b gpipe] [--machine cpu.json]
+        [--only gpt2_lm] [--schedules 1f1b gpipe interleaved:v=2]
+        [--machine cpu.json]
 """
 import argparse
 import os
@@ -60,7 +62,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--devices", type=int, default=2)
     parser.add_argument("--microbatches", type=int, default=8)
-    parser.add_argument("--schedules", nargs="*", default=["1f1b", "gpipe"])
+    parser.add_argument("--schedules", nargs="*",
+                        default=["1f1b", "gpipe", "interleaved"])
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--machine", help="a machine file for the stages "
                         "(cleave-calibrate's; default: K one-core devices "
@@ -68,7 +71,7 @@ def main():
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     p, m = args.devices, args.microbatches
-    print(f"{'model':<13} {'schedule':<8} {'1 process ms':>13} "
+    print(f"{'model':<13} {'schedule':<15} {'1 process ms':>13} "
           f"{f'{p} stages ms':>12} {'throughput':>11} {'waiting':>8} "
           f"{'bubble':>7}")
     with tempfile.TemporaryDirectory() as work:
@@ -106,6 +109,7 @@ def main():
                                                machine_file(work, p))])
             steps = {tag: [] for tag in bundles}
             waiting = {tag: [] for tag in bundles}
+            bubble = {}
             for _ in range(args.rounds):
                 for tag, bundle in bundles.items():
                     out = subprocess.run(
@@ -119,13 +123,16 @@ def main():
                         waiting[tag].append(parse(
                             out, r"wait ([0-9.]+)% of their step",
                             "waiting share"))
+                        bubble[tag] = parse(
+                            out, r"bubble \(p - 1\) / \([^)]*\) = "
+                            r"([0-9.]+)%", "bubble")
             one = statistics.median(steps["one"])
             for schedule in args.schedules:
                 staged = statistics.median(steps[schedule])
-                print(f"{name:<13} {schedule:<8} {one:>13.3f} {staged:>12.3f} "
+                print(f"{name:<13} {schedule:<15} {one:>13.3f} {staged:>12.3f} "
                       f"{one / staged:>10.2f}x "
                       f"{statistics.median(waiting[schedule]):>7.1f}% "
-                      f"{100 * (p - 1) / (m + p - 1):>6.1f}%")
+                      f"{bubble[schedule]:>6.1f}%")
 
 
 def machine_file(work, devices):

@@ -437,4 +437,17 @@ Machine firstDevices(const Machine &machine, size_t count) {
   return result;
 }
 
+Machine chunkedMachine(const Machine &machine, size_t chunks) {
+  Machine result = machine;
+  result.devices.clear();
+  for (size_t chunk = 0; chunk < chunks; ++chunk)
+    for (const Device &device : machine.devices) {
+      Device part = device;
+      part.name += " chunk " + std::to_string(chunk);
+      part.memoryCapacity /= (double)chunks;
+      result.devices.push_back(std::move(part));
+    }
+  return result;
+}
+
 } // namespace cleave::analysis

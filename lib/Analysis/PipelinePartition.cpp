@@ -380,6 +380,9 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
         }
         continue;
       }
+      // Every device before j must have a stage first.
+      if (problem.useEveryDevice)
+        lowest = std::max<size_t>(lowest, 1);
       const double *enteringAt = entering[j].data();
       const Entry *nearAt = near[j].data(), *farAt = far[j].data();
       // The best start, with or without checking that its transfer
@@ -433,9 +436,10 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
     }
     if (i == n)
       break;
-    // The best stages ending at op i, by the node of a later device.
+    // The best stages ending at op i, by the node of a later device (only
+    // the one just before it when none is skipped).
     for (size_t j = 0; j < k; ++j)
-      for (size_t p = 0; p < j; ++p) {
+      for (size_t p = problem.useEveryDevice && j ? j - 1 : 0; p < j; ++p) {
         Entry &entry = machine.devices[p].node == machine.devices[j].node
                            ? near[j][i]
                            : far[j][i];
@@ -445,8 +449,16 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
       }
   }
 
-  size_t last = 0;
-  for (size_t j = 1; j < k; ++j)
+  if (problem.useEveryDevice && n < k)
+    return createStringError(
+        inconvertibleErrorCode(),
+        formatv("{0} stages need at least as many ops to place, but there "
+                "are {1}",
+                k, n)
+            .str()
+            .c_str());
+  size_t last = problem.useEveryDevice ? k - 1 : 0;
+  for (size_t j = 1; j < k && !problem.useEveryDevice; ++j)
     if (best[j][n] < best[last][n])
       last = j;
   if (best[last][n] == kInfinity) {

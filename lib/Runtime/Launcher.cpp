@@ -871,7 +871,8 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
   // A pipelined training step: how long each stage waits in its step
   // (the bubble and the transfers), beside the schedule's bubble.
   bool pipelined = o.steps && manifest.contains("schedule") &&
-                   manifest.value("microbatches", json()).is_number_integer();
+                   manifest.value("microbatches", json()).is_number_integer() &&
+                   manifest.value("bubble", json()).is_number();
   if (o.report) {
     std::printf("%-10s %14s %14s %8s%s\n", "device", "predicted ms",
                 "measured ms", "error",
@@ -902,14 +903,15 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
     if (devices.size() > 1)
       printBalance(devices, busyByDevice);
     if (pipelined) {
-      int64_t m = manifest["microbatches"].get<int64_t>();
-      size_t p = devices.size();
-      std::printf("schedule %s, %lld microbatches on %zu stages: bubble "
-                  "(p - 1) / (M + p - 1) = %.1f%%; the stages wait %.1f%% of "
-                  "their step on average\n",
-                  manifest["schedule"].get<std::string>().c_str(),
-                  (long long)m, p, 100.0 * (p - 1) / (m + p - 1),
-                  100 * waitingShare);
+      std::string schedule = manifest["schedule"].get<std::string>();
+      std::printf("schedule %s, %lld microbatches on %zu devices: bubble "
+                  "(p - 1) / (%sM + p - 1) = %.1f%%; the devices wait %.1f%% "
+                  "of their step on average\n",
+                  schedule.c_str(),
+                  (long long)manifest["microbatches"].get<int64_t>(),
+                  devices.size(),
+                  schedule.rfind("interleaved", 0) == 0 ? "v " : "",
+                  100 * manifest["bubble"].get<double>(), 100 * waitingShare);
     }
   }
   if (timeCalls) {

@@ -1,5 +1,6 @@
 //===- Bundle.cpp - writing a compiled model to disk ----------------------===//
 
+#include "cleave/Analysis/PipelineSchedule.h"
 #include "cleave/Target/Bundle.h"
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
 #include "cleave/Dialect/Cleave/IR/ModuleAttrs.h"
@@ -277,6 +278,11 @@ LogicalResult writeBundle(ModuleOp module, const TargetBackend &target,
   if (!schedule.empty()) {
     manifest["schedule"] = schedule;
     manifest["microbatches"] = microbatches;
+    // The share of a step each device idles with equal stages.
+    if (std::optional<analysis::Schedule> parsed =
+            analysis::parseSchedule(schedule))
+      manifest["bubble"] = analysis::scheduleBubble(
+          *parsed, functions.size(), (size_t)microbatches);
   }
   std::string manifestText;
   llvm::raw_string_ostream(manifestText)

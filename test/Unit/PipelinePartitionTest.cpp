@@ -75,8 +75,8 @@ PipelineProblem randomProblem(std::mt19937 &random, size_t ops,
   return problem;
 }
 
-/// The best bottleneck over every split and increasing device choice, or
-/// infinity when none fits.
+/// The best bottleneck over every split and increasing device choice (all
+/// devices with useEveryDevice), or infinity when none fits.
 double bruteForce(const PipelineProblem &problem) {
   size_t n = problem.weightBytes.size(), k = problem.machine.devices.size();
   double best = INFINITY;
@@ -87,7 +87,8 @@ double bruteForce(const PipelineProblem &problem) {
         cuts.push_back(i);
     size_t stages = cuts.size() + 1;
     for (uint64_t deviceMask = 0; deviceMask < (1ull << k); ++deviceMask) {
-      if ((size_t)__builtin_popcountll(deviceMask) != stages)
+      if ((size_t)__builtin_popcountll(deviceMask) != stages ||
+          (problem.useEveryDevice && stages != k))
         continue;
       std::vector<size_t> devices;
       for (size_t d = 0; d < k; ++d)
@@ -105,8 +106,8 @@ double bruteForce(const PipelineProblem &problem) {
   return best;
 }
 
-void checkAgainstBruteForce(bool dag) {
-  std::mt19937 random(dag ? 42 : 41);
+void checkAgainstBruteForce(bool dag, bool everyDevice = false) {
+  std::mt19937 random(dag ? 42 : everyDevice ? 43 : 41);
   int feasible = 0, infeasible = 0;
   for (int trial = 0; trial < 300; ++trial) {
     size_t ops = 1 + random() % 9, devices = 1 + random() % 4;
@@ -124,19 +125,27 @@ void checkAgainstBruteForce(bool dag) {
       for (size_t d = 0; d < devices; ++d)
         problem.stashCopies.push_back(1 + random() % 4);
     }
+    problem.useEveryDevice = everyDevice;
     double want = bruteForce(problem);
     llvm::Expected<PipelinePlan> plan = planPipeline(problem);
     SCOPED_TRACE(testing::Message() << "trial " << trial << ", " << ops
                                     << " ops, " << devices << " devices");
     if (want == INFINITY) {
       ASSERT_FALSE((bool)plan);
-      EXPECT_NE(llvm::toString(plan.takeError()).find("does not fit"),
+      EXPECT_NE(llvm::toString(plan.takeError())
+                    .find(ops < devices && everyDevice ? "at least as many ops"
+                                                       : "does not fit"),
                 std::string::npos);
       ++infeasible;
       continue;
     }
     ASSERT_TRUE((bool)plan) << llvm::toString(plan.takeError());
     EXPECT_NEAR(plan->bottleneckSeconds, want, 1e-12 * want);
+    if (everyDevice) {
+      ASSERT_EQ(plan->stages.size(), devices);
+      for (size_t d = 0; d < devices; ++d)
+        EXPECT_EQ(plan->stages[d].device, d);
+    }
     // The plan's figures are those of its split.
     std::vector<size_t> cuts, chosen;
     for (const PipelineStage &stage : plan->stages) {
@@ -162,6 +171,11 @@ void checkAgainstBruteForce(bool dag) {
 TEST(PipelinePartition, ChainsMatchBruteForce) { checkAgainstBruteForce(false); }
 
 TEST(PipelinePartition, DagsMatchBruteForce) { checkAgainstBruteForce(true); }
+
+// An interleaved schedule's chunks: a stage on every device, none skipped.
+TEST(PipelinePartition, EveryDeviceMatchesBruteForce) {
+  checkAgainstBruteForce(true, /*everyDevice=*/true);
+}
 
 /// A chain of `ops` equal ops of `bytes`-byte values on `devices` devices.
 PipelineProblem uniformChain(size_t ops, size_t devices, int64_t bytes,

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ModelSummary.h"
+#include "cleave/Analysis/PipelineSchedule.h"
 #include "cleave/Compiler/Compiler.h"
 #include "cleave/Import/ONNX/Importer.h"
 #include "cleave/Import/ONNX/StageExport.h"
@@ -88,7 +89,10 @@ cl::opt<std::string> schedule(
     cl::desc("The pipeline schedule of a training step on several devices: "
              "auto (default: 1f1b), 1f1b (one forward, one backward; a stage "
              "keeps at most as many microbatches as there are stages from "
-             "it on) or gpipe (every forward, then every backward)"),
+             "it on), gpipe (every forward, then every backward) or "
+             "interleaved[:v=N] (interleaved 1F1B: N stages per device, "
+             "default 2, a bubble N times smaller; microbatches a multiple "
+             "of the devices)"),
     cl::init("auto"), cl::cat(trainingCategory));
 cl::opt<std::string> dropout(
     "dropout",
@@ -337,9 +341,10 @@ int main(int argc, char **argv) {
       return fail("--dropout=" + dropout + " is not on or off");
     pipeline.training.dropout = dropout == "on";
     pipeline.training.seed = seed;
-    if (schedule != "auto" && schedule != "1f1b" && schedule != "gpipe")
+    if (schedule != "auto" && !cleave::analysis::parseSchedule(schedule))
       return fail("--schedule=" + schedule +
-                  " is not one of auto, 1f1b, gpipe");
+                  " is not one of auto, 1f1b, gpipe, interleaved, "
+                  "interleaved:v=N (N >= 2)");
   } else if (!loss.empty() || !optimizer.empty() || !trainable.empty() ||
              !frozen.empty() || clipGradNorm.getNumOccurrences() ||
              microbatches.getNumOccurrences() ||

@@ -106,6 +106,11 @@ std::string machineToJson(const Machine &machine);
 /// The first `count` devices of `machine` (links kept).
 Machine firstDevices(const Machine &machine, size_t count);
 
+/// The stages of an interleaved schedule as devices: `chunks` times the
+/// devices of `machine`, device k being device k mod p's chunk k / p with
+/// 1 / chunks of its memory (links kept).
+Machine chunkedMachine(const Machine &machine, size_t chunks);
+
 } // namespace cleave::analysis
 
 #endif // CLEAVE_ANALYSIS_MACHINE_H

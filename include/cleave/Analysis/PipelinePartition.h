@@ -71,6 +71,9 @@ struct PipelineProblem {
   /// A training step: the weights include the optimizer state and the
   /// activations those its backward pass keeps (for the messages).
   bool training = false;
+  /// One stage on every device, in order, none skipped (the chunks of an
+  /// interleaved schedule, whose stage k must run on device k mod p).
+  bool useEveryDevice = false;
 };
 
 struct PipelineStage {

@@ -1,5 +1,6 @@
 //===- CleaveDialect.cpp - the cleave graph dialect -----------------------===//
 
+#include "cleave/Analysis/PipelineSchedule.h"
 #include "cleave/Dialect/Cleave/IR/CleaveDialect.h"
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
 #include "cleave/Dialect/Cleave/IR/ModuleAttrs.h"
@@ -80,6 +81,7 @@ LogicalResult CleaveDialect::verifyOperationAttribute(Operation *op,
       name == "cleave.weight_offset" || name == "cleave.device" ||
       name == "cleave.op_index" || name == "cleave.backward_of" ||
       name == "cleave.microbatch" || name == "cleave.replicas" ||
+      name == "cleave.stage" ||
       name == kOnnxStageAttr) {
     auto size = dyn_cast<IntegerAttr>(attr.getValue());
     if (!size || size.getInt() < 0)
@@ -96,9 +98,9 @@ LogicalResult CleaveDialect::verifyOperationAttribute(Operation *op,
   if (name == "cleave.schedule") {
     // A placed training step's pipeline schedule (cleave-place).
     auto text = dyn_cast<StringAttr>(attr.getValue());
-    if (!text || (text.getValue() != "gpipe" && text.getValue() != "1f1b"))
-      return op->emitError() << "'" << name << "' must be \"gpipe\" or "
-                             << "\"1f1b\"";
+    if (!text || !cleave::analysis::parseSchedule(text.getValue()))
+      return op->emitError() << "'" << name << "' must be \"gpipe\", "
+                             << "\"1f1b\" or \"interleaved:v=N\"";
     return success();
   }
   if (name == kExternalDataAttr) {

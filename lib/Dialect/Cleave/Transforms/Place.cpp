@@ -53,12 +53,14 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
       return fail("unknown strategy '" + strategy +
                   "' (expected pipeline, dag, manual or onnx)");
     // auto: 1F1B, which has GPipe's bubble and keeps fewer microbatches.
-    if (schedule == "auto")
-      schedule = "1f1b";
-    std::optional<ScheduleKind> kind = parseScheduleKind(schedule);
-    if (!kind)
+    std::optional<Schedule> parsed =
+        parseSchedule(schedule == "auto" ? llvm::StringRef("1f1b")
+                                         : llvm::StringRef(schedule));
+    if (!parsed)
       return fail("unknown schedule '" + schedule +
-                  "' (expected auto, gpipe or 1f1b)");
+                  "' (expected auto, gpipe, 1f1b, interleaved or "
+                  "interleaved:v=N with N >= 2)");
+    chosen = *parsed;
     Machine target = numDevices ? firstDevices(*loaded, numDevices) : *loaded;
     // Measured op times on the devices of the profile's kind.
     size_t profiled = 0, costed = 0;
@@ -94,16 +96,42 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
     std::optional<TrainingRoles> roles;
     if (isTrainingStep(function) && target.devices.size() > 1)
       roles = classifyTrainingOps(function);
-    PlacementProblem problem =
-        roles ? buildTrainingPlacementProblem(function, target, precision,
-                                              *roles, *kind)
-              : buildPlacementProblem(function, target, precision);
+    bool interleaved = roles && chosen.chunks > 1;
+    if (interleaved && strategy != "pipeline" && placementIn.empty())
+      return fail("--schedule=" + schedule + " places its stages with " +
+                  "--placement=pipeline or --placement-in, not --placement=" +
+                  strategy);
+    PlacementProblem problem;
+    if (!roles) {
+      problem = buildPlacementProblem(function, target, precision);
+    } else if (interleaved) {
+      // The stages' machine depends on how many devices the plan uses.
+      problem.ops.assign(roles->anchors.begin(), roles->anchors.end());
+    } else {
+      llvm::Expected<PlacementProblem> built =
+          trainingProblem(function, target, *roles);
+      if (!built)
+        return fail(llvm::toString(built.takeError()));
+      problem = std::move(*built);
+    }
     if (problem.ops.empty())
       return;
 
     if (!placementIn.empty()) {
       if (failed(readPlacement(problem)))
         return signalPassFailure();
+      if (interleaved) {
+        int64_t devices = 0;
+        for (Operation *anchor : roles->anchors)
+          devices = std::max(devices, *deviceOf(anchor) + 1);
+        llvm::Expected<PlacementProblem> built = trainingProblem(
+            function, firstDevices(target, devices), *roles);
+        if (!built)
+          return fail(llvm::toString(built.takeError()));
+        problem = std::move(*built);
+        if (failed(assignInterleavedStages(*roles, devices, chosen.chunks)))
+          return signalPassFailure();
+      }
     } else if (strategy == "onnx") {
       if (failed(onnxStages(problem)))
         return signalPassFailure();
@@ -115,19 +143,28 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
     } else {
       llvm::Expected<PipelinePlan> plan =
           strategy == "manual" ? manualPlan(problem)
-          : roles              ? planStages(function, target, *roles, *kind,
-                                            problem)
+          : roles              ? planStages(function, target, *roles, problem)
                                : planPipeline(problem.pipeline);
       if (!plan)
         return fail(llvm::toString(plan.takeError()));
       applyPlan(problem, *plan);
+      if (interleaved) {
+        // Stage k ran on chunk k / p of device k mod p.
+        size_t devices = plan->stages.size() / chosen.chunks;
+        Builder builder(&getContext());
+        for (Operation *anchor : roles->anchors)
+          anchor->setAttr(kDeviceAttr, builder.getI64IntegerAttr(
+                                           *deviceOf(anchor) % devices));
+        if (failed(assignInterleavedStages(*roles, devices, chosen.chunks)))
+          return signalPassFailure();
+      }
     }
     if (!placementOut.empty() && failed(writePlacement(problem)))
       return signalPassFailure();
     if (roles) {
       spreadTrainingDevices(function, *roles);
       function->setAttr(kScheduleAttr, StringAttr::get(&getContext(),
-                                                       schedule));
+                                                       scheduleName(chosen)));
     }
     if (report && !opProfile.empty())
       (reportStream ? *reportStream : llvm::errs())
@@ -138,23 +175,37 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
       return signalPassFailure();
   }
 
+  /// The training problem of the anchors on `machine`'s devices, a device
+  /// per stage (each chunk of an interleaved schedule's).
+  llvm::Expected<PlacementProblem> trainingProblem(func::FuncOp function,
+                                                   const Machine &machine,
+                                                   const TrainingRoles &roles) {
+    return buildTrainingPlacementProblem(
+        function,
+        chosen.chunks > 1 ? chunkedMachine(machine, chosen.chunks) : machine,
+        precision, roles, chosen);
+  }
+
   /// A training step's stages: the DP on the first p devices for each p,
   /// and the plan of the shortest predicted step, its slowest stage's time
-  /// times (M + s - 1) / M on s stages (more stages, more bubble). Leaves
-  /// `problem` the chosen plan's.
+  /// times (v M + p - 1) / M on p devices of v stages each (more devices,
+  /// more bubble). Leaves `problem` the chosen plan's.
   llvm::Expected<PipelinePlan> planStages(func::FuncOp function,
                                           const Machine &target,
                                           const TrainingRoles &roles,
-                                          ScheduleKind kind,
                                           PlacementProblem &problem) {
     std::optional<PipelinePlan> best;
     // When nothing fits, the error of all the devices says most.
     std::optional<llvm::Error> lastError;
     for (size_t p = 1; p <= target.devices.size(); ++p) {
-      Machine some = firstDevices(target, p);
-      PlacementProblem candidate = buildTrainingPlacementProblem(
-          function, some, precision, roles, kind);
-      llvm::Expected<PipelinePlan> plan = planPipeline(candidate.pipeline);
+      // Interleaving needs a pipeline, and microbatches in rounds of p.
+      if (chosen.chunks > 1 && (p < 2 || roles.microbatches % p))
+        continue;
+      llvm::Expected<PlacementProblem> candidate =
+          trainingProblem(function, firstDevices(target, p), roles);
+      llvm::Expected<PipelinePlan> plan =
+          candidate ? planPipeline(candidate->pipeline)
+                    : llvm::Expected<PipelinePlan>(candidate.takeError());
       if (!plan) {
         if (lastError)
           llvm::consumeError(std::move(*lastError));
@@ -163,7 +214,7 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
       }
       if (!best || stepUnits(*plan, roles) < stepUnits(*best, roles)) {
         best = std::move(*plan);
-        problem = std::move(candidate);
+        problem = std::move(*candidate);
       }
     }
     if (best) {
@@ -171,14 +222,23 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
         llvm::consumeError(std::move(*lastError));
       return *best;
     }
+    if (!lastError)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          llvm::formatv("--schedule={0} needs 2 or more devices and "
+                        "microbatches in rounds of one per device, but {1} "
+                        "microbatch(es) divide among none of 2..{2} devices",
+                        scheduleName(chosen), roles.microbatches,
+                        target.devices.size())
+              .str());
     return std::move(*lastError);
   }
 
-  /// A pipelined step's length in microbatch-stage times, times M.
-  static double stepUnits(const PipelinePlan &plan,
-                          const TrainingRoles &roles) {
+  /// A pipelined step's length in chunk-stage times, times M.
+  double stepUnits(const PipelinePlan &plan, const TrainingRoles &roles) const {
+    size_t devices = plan.stages.size() / chosen.chunks;
     return plan.bottleneckSeconds *
-           (double)(roles.microbatches + plan.stages.size() - 1);
+           (double)(chosen.chunks * roles.microbatches + devices - 1);
   }
 
 
@@ -189,7 +249,9 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
                          const std::optional<TrainingRoles> &roles) {
     func::FuncOp function = getOperation();
     llvm::raw_ostream &os = reportStream ? *reportStream : llvm::errs();
-    std::vector<double> milliseconds(problem.pipeline.machine.devices.size());
+    // The devices: the machine's, or its chunks' (chunkedMachine).
+    size_t devices = problem.pipeline.machine.devices.size() / problem.chunks;
+    std::vector<double> milliseconds(devices);
     if (strategy == "dag") {
       llvm::Expected<std::vector<size_t>> devices = currentDevices(problem);
       llvm::Expected<DagPlan> plan =
@@ -208,7 +270,7 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
         return function.emitError()
                << "cleave-place: " << llvm::toString(plan.takeError());
       for (const PipelineStage &stage : plan->stages)
-        milliseconds[stage.device] = stage.computeSeconds * 1e3;
+        milliseconds[stage.device % devices] += stage.computeSeconds * 1e3;
       if (report)
         printPlacementReport(problem, *plan, os);
       if (report && roles)
@@ -238,24 +300,26 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
   /// The training step's schedule: a row of actions per stage.
   void printSchedule(size_t stages, int64_t microbatches, double bottleneckMs,
                      llvm::raw_ostream &os) {
-    ScheduleKind kind = *parseScheduleKind(schedule);
-    StageActions actions = buildSchedule(kind, stages, microbatches);
+    size_t devices = stages / chosen.chunks, v = chosen.chunks;
+    llvm::Expected<StageActions> actions =
+        buildSchedule(chosen, devices, microbatches);
     llvm::Expected<ScheduleTimeline> timeline =
-        simulateSchedule(actions, microbatches);
+        actions ? simulateSchedule(*actions, microbatches)
+                : llvm::Expected<ScheduleTimeline>(actions.takeError());
     if (!timeline) {
       llvm::consumeError(timeline.takeError());
       return;
     }
     os << llvm::formatv("schedule: {0}, {1} microbatch(es) on {2} stage(s), "
                         "bubble {3:f1}% of a stage's time\n",
-                        schedule, microbatches, stages,
-                        100.0 * (stages - 1) / (microbatches + stages - 1));
+                        scheduleName(chosen), microbatches, stages,
+                        100.0 * scheduleBubble(chosen, devices, microbatches));
     os << llvm::formatv("predicted step: {0:f3} ms (the slowest stage's "
-                        "{1:f3} ms x (M + p - 1) / M)\n",
-                        bottleneckMs * (microbatches + stages - 1) /
+                        "{1:f3} ms x ({2}M + p - 1) / M)\n",
+                        bottleneckMs * (v * microbatches + devices - 1) /
                             microbatches,
-                        bottleneckMs);
-    printScheduleGrid(actions, *timeline, os);
+                        bottleneckMs, v > 1 ? "v " : "");
+    printScheduleGrid(*actions, *timeline, os);
   }
 
   /// Stages that start at the ops named by `cuts`, on devices 0, 1, ...
@@ -378,6 +442,8 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
 
   /// Where `report` goes; null: stderr.
   llvm::raw_ostream *reportStream = nullptr;
+  /// The training schedule (1f1b for auto).
+  Schedule chosen;
 };
 
 } // namespace

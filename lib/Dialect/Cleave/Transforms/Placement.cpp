@@ -1,6 +1,7 @@
 //===- Placement.cpp - ops on devices: problem, plan, report --------------===//
 
 #include "cleave/Dialect/Cleave/Transforms/Placement.h"
+#include "cleave/Dialect/Cleave/Transforms/TrainingPlacement.h"
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
 #include "llvm/ADT/DenseMap.h"
@@ -228,7 +229,9 @@ llvm::Expected<PipelinePlan> currentPlan(const PlacementProblem &problem) {
                                      "op '" + nodeName(op) + "' (" +
                                          op->getName().getStringRef().str() +
                                          ") has no device");
-    size_t device = (size_t)attr.getInt();
+    // An interleaved schedule's stage k is device k of chunkedMachine's.
+    auto stage = op->getAttrOfType<IntegerAttr>(kStageAttr);
+    size_t device = (size_t)(stage ? stage : attr).getInt();
     if (device >= problem.pipeline.machine.devices.size())
       return llvm::createStringError(
           llvm::inconvertibleErrorCode(),
@@ -256,8 +259,12 @@ llvm::Expected<PipelinePlan> currentPlan(const PlacementProblem &problem) {
 void printPlacementReport(const PlacementProblem &problem,
                           const PipelinePlan &plan, llvm::raw_ostream &os) {
   const Machine &machine = problem.pipeline.machine;
-  os << llvm::formatv("placement on {0}: {1} stage(s) on {2} device(s)\n",
-                      machine.name, plan.stages.size(), machine.devices.size());
+  os << llvm::formatv("placement on {0}: {1} stage(s) on {2} device(s){3}\n",
+                      machine.name, plan.stages.size(),
+                      machine.devices.size() / problem.chunks,
+                      problem.chunks > 1
+                          ? llvm::formatv(", {0} each", problem.chunks).str()
+                          : "");
   os << llvm::formatv("{0,-14} {1,6} {2,11} {3,12} {4,13} {5,9} {6,9}\n",
                       "device", "ops", "weights MB", "activ. MB",
                       "predicted ms", "recv MB", "sent MB");

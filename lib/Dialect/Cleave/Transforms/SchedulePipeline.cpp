@@ -14,7 +14,6 @@
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
 #include "cleave/Dialect/Cleave/Transforms/TrainingPlacement.h"
-#include "llvm/ADT/MapVector.h"
 #include <limits>
 #include <map>
 #include <queue>
@@ -38,50 +37,52 @@ struct SchedulePipelinePass
           SchedulePipelinePass> {
   void runOnOperation() override {
     func::FuncOp function = getOperation();
-    auto kindName = function->getAttrOfType<StringAttr>(kScheduleAttr);
-    if (!kindName || !isTrainingStep(function))
+    auto name = function->getAttrOfType<StringAttr>(kScheduleAttr);
+    if (!name || !isTrainingStep(function))
       return;
-    std::optional<ScheduleKind> kind = parseScheduleKind(kindName.getValue());
-    if (!kind) {
-      function.emitError() << "cleave-schedule-pipeline: unknown schedule '"
-                           << kindName.getValue() << "'";
-      return signalPassFailure();
-    }
+    auto fail = [&](const llvm::Twine &message) {
+      function.emitError() << "cleave-schedule-pipeline: " << message;
+      signalPassFailure();
+    };
+    std::optional<Schedule> schedule = parseSchedule(name.getValue());
+    if (!schedule)
+      return fail("unknown schedule '" + name.getValue() + "'");
     TrainingRoles roles = classifyTrainingOps(function);
-    // Stages: the devices in the order the forward pass reaches them.
-    llvm::MapVector<int64_t, size_t> stageOf;
-    for (Operation *anchor : roles.anchors)
-      if (std::optional<int64_t> device = deviceOf(anchor))
-        stageOf.insert({*device, stageOf.size()});
-    StageActions actions =
-        buildSchedule(*kind, stageOf.size(), roles.microbatches);
-    llvm::Expected<ScheduleTimeline> timeline =
-        simulateSchedule(actions, roles.microbatches);
-    if (!timeline) {
-      function.emitError() << "cleave-schedule-pipeline: "
-                           << llvm::toString(timeline.takeError());
-      return signalPassFailure();
+    // Each anchor's stage; a device runs `chunks` of them.
+    llvm::DenseMap<Operation *, int64_t> stageOf;
+    int64_t stages = 0;
+    for (auto [anchor, stage] :
+         llvm::zip(roles.anchors, anchorStages(roles))) {
+      stageOf[anchor] = stage;
+      stages = std::max(stages, stage + 1);
     }
+    llvm::Expected<StageActions> actions = buildSchedule(
+        *schedule, (size_t)stages / schedule->chunks, roles.microbatches);
+    llvm::Expected<ScheduleTimeline> timeline =
+        actions ? simulateSchedule(*actions, roles.microbatches)
+                : llvm::Expected<ScheduleTimeline>(actions.takeError());
+    if (!timeline)
+      return fail(llvm::toString(timeline.takeError()));
     // (stage, backward, microbatch) -> start.
-    std::map<std::tuple<size_t, bool, int64_t>, double> startOf;
-    for (size_t s = 0; s < actions.size(); ++s)
-      for (auto [action, start] : llvm::zip(actions[s], timeline->start[s]))
-        startOf[{s, action.backward, action.microbatch}] = start;
+    std::map<std::tuple<int64_t, bool, int64_t>, double> startOf;
+    for (auto [list, starts] : llvm::zip(*actions, timeline->start))
+      for (auto [action, start] : llvm::zip(list, starts))
+        startOf[{action.stage, action.backward, action.microbatch}] = start;
 
     Block &body = function.getBody().front();
     auto keyOf = [&](Operation *op) -> double {
       if (isa<AssignOp>(op))
         return kLast; // Updates read the step's old values.
-      std::optional<int64_t> device = deviceOf(op);
-      if (!roles.anchorOf.count(op) || !device || !stageOf.count(*device))
+      auto anchor = roles.anchorOf.find(op);
+      if (anchor == roles.anchorOf.end() || !deviceOf(op))
         return kFirst; // Leaves: slices of the inputs, counters.
       // On parameters alone (a transposed weight, forward or backward):
       // once, before any microbatch.
       auto microbatch = roles.microbatch.find(op);
       if (microbatch == roles.microbatch.end())
         return kFirst;
-      return startOf[{stageOf.lookup(*device), roles.backward.contains(op),
-                      microbatch->second}];
+      return startOf[{stageOf.lookup(anchor->second),
+                      roles.backward.contains(op), microbatch->second}];
     };
 
     // The ops to order, their keys and positions.

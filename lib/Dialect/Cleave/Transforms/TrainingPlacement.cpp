@@ -125,11 +125,18 @@ TrainingRoles classifyTrainingOps(func::FuncOp function) {
   return roles;
 }
 
-PlacementProblem buildTrainingPlacementProblem(func::FuncOp function,
-                                               const Machine &machine,
-                                               llvm::StringRef precision,
-                                               const TrainingRoles &roles,
-                                               ScheduleKind schedule) {
+llvm::Expected<PlacementProblem>
+buildTrainingPlacementProblem(func::FuncOp function, const Machine &machine,
+                              llvm::StringRef precision,
+                              const TrainingRoles &roles,
+                              const Schedule &schedule) {
+  // The microbatches each stage keeps in flight, from the schedule (GPipe:
+  // all; 1F1B: min(p - d, M) on the d-th of p, an upper bound when the plan
+  // skips a device).
+  llvm::Expected<std::vector<int64_t>> copies = scheduleStashCopies(
+      schedule, machine.devices.size() / schedule.chunks, roles.microbatches);
+  if (!copies)
+    return copies.takeError();
   PlacementProblem result;
   PipelineProblem &problem = result.pipeline;
   problem.machine = machine;
@@ -143,14 +150,9 @@ PlacementProblem buildTrainingPlacementProblem(func::FuncOp function,
   problem.weightBytes.assign(n, 0);
   problem.keptBytes.assign(n, 0);
   problem.stashBytes.assign(n, 0);
-  // The microbatches a stage keeps: all in GPipe; in 1F1B, on the d-th of
-  // p devices, min(p - d, M).
-  size_t devices = machine.devices.size();
-  for (size_t d = 0; d < devices; ++d)
-    problem.stashCopies.push_back(
-        schedule == ScheduleKind::GPipe
-            ? roles.microbatches
-            : std::min<int64_t>((int64_t)(devices - d), roles.microbatches));
+  problem.stashCopies = std::move(*copies);
+  problem.useEveryDevice = schedule.chunks > 1;
+  result.chunks = schedule.chunks;
 
   // Parameters: variables a forward op reads and the step assigns; each
   // has a gradient of its size summed over the microbatches.
@@ -203,6 +205,46 @@ PlacementProblem buildTrainingPlacementProblem(func::FuncOp function,
       problem.values.push_back(std::move(v));
     }
   return result;
+}
+
+LogicalResult assignInterleavedStages(const TrainingRoles &roles,
+                                      size_t devices, size_t chunks) {
+  Builder builder(roles.anchors.front()->getContext());
+  int64_t stage = -1, previous = -1;
+  for (Operation *anchor : roles.anchors) {
+    int64_t device = deviceOf(anchor).value_or(-1);
+    if (device != previous) {
+      ++stage;
+      previous = device;
+      if (device != stage % (int64_t)devices || stage >= (int64_t)(devices * chunks))
+        return anchor->emitError()
+               << "cleave-place: the interleaved schedule runs stage k of "
+               << devices * chunks << " on device k mod " << devices
+               << ", but '" << nodeName(anchor) << "' starts stage " << stage
+               << " on device " << device;
+    }
+    anchor->setAttr(kStageAttr, builder.getI64IntegerAttr(stage));
+  }
+  if (stage + 1 != (int64_t)(devices * chunks))
+    return roles.anchors.back()->emitError()
+           << "cleave-place: the interleaved schedule needs " << chunks
+           << " stages on each of " << devices << " devices, but the "
+           << "placement makes " << stage + 1;
+  return success();
+}
+
+std::vector<int64_t> anchorStages(const TrainingRoles &roles) {
+  std::vector<int64_t> stages;
+  llvm::DenseMap<int64_t, int64_t> byDevice;
+  for (Operation *anchor : roles.anchors) {
+    if (std::optional<int64_t> stage = intAttr(anchor, kStageAttr)) {
+      stages.push_back(*stage);
+      continue;
+    }
+    int64_t device = deviceOf(anchor).value_or(-1);
+    stages.push_back(byDevice.try_emplace(device, byDevice.size()).first->second);
+  }
+  return stages;
 }
 
 void spreadTrainingDevices(func::FuncOp function, const TrainingRoles &roles) {

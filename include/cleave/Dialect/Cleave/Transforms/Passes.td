@@ -101,8 +101,9 @@ def PlacePass : Pass<"cleave-place", "::mlir::func::FuncOp"> {
            "replace the roofline's for the ops it has, on the machine's "
            "devices of its kind">,
     Option<"schedule", "schedule", "std::string", /*default=*/"\"auto\"",
-           "A training step's pipeline schedule (auto: 1f1b; gpipe or "
-           "1f1b): the activations each stage keeps, and the order of its "
+           "A training step's pipeline schedule (auto: 1f1b; gpipe, 1f1b "
+           "or interleaved[:v=N]): the activations each stage keeps, and "
+           "the order of its "
            "ops (cleave-schedule-pipeline). A training step's stage count "
            "minimises the predicted step, the bubble included">,
   ];
@@ -114,9 +115,11 @@ def SchedulePipelinePass : Pass<"cleave-schedule-pipeline",
   let summary = "Order a placed training step's ops by its pipeline schedule";
   let description = [{
     After cleave-place on a training step (which sets `cleave.schedule`:
-    gpipe or 1f1b, see cleave/Analysis/PipelineSchedule.h): each op
-    belongs to an action, the forward or backward pass of a microbatch on
-    its stage (cleave/Dialect/Cleave/Transforms/TrainingPlacement.h); a
+    gpipe, 1f1b or interleaved:v=N, see cleave/Analysis/PipelineSchedule.h):
+    each op belongs to an action, the forward or backward pass of a
+    microbatch on its stage (cleave/Dialect/Cleave/Transforms/
+    TrainingPlacement.h; an interleaved schedule's stages are the anchors'
+    `cleave.stage`); a
     simulation of the schedule gives every action a start, and the ops are
     sorted topologically by their action's start, so that each device runs
     its actions in the schedule's order. Ops on parameters alone and leaf

@@ -29,6 +29,9 @@ struct PlacementProblem {
   /// The ops placed, in order: all but constants, `none` and the return.
   llvm::SmallVector<mlir::Operation *> ops;
   analysis::PipelineProblem pipeline;
+  /// Stages per device: an interleaved schedule's `pipeline.machine` is
+  /// chunkedMachine's, its device k being device k mod (size / chunks).
+  size_t chunks = 1;
 };
 
 /// The placement problem of `function` on `machine`. `precision` (fp32,

@@ -33,8 +33,13 @@
 namespace cleave::graph {
 
 /// The function's pipeline schedule, set by cleave-place on a training
-/// step ("gpipe" or "1f1b") and read by cleave-schedule-pipeline.
+/// step ("gpipe", "1f1b" or "interleaved:v=N") and read by
+/// cleave-schedule-pipeline.
 inline constexpr llvm::StringLiteral kScheduleAttr = "cleave.schedule";
+/// An anchor's pipeline stage where a device runs several (an interleaved
+/// schedule's chunks); without it, the stages are the devices in the order
+/// the forward pass reaches them.
+inline constexpr llvm::StringLiteral kStageAttr = "cleave.stage";
 
 struct TrainingRoles {
   /// The forward ops placed, in order (the first op of each op index).
@@ -62,11 +67,25 @@ TrainingRoles classifyTrainingOps(mlir::func::FuncOp function);
 /// on its stage's device, the activations its backward pass reads; a value
 /// crossing a boundary moves once per microbatch forward and once (its
 /// gradient) backward.
-PlacementProblem buildTrainingPlacementProblem(mlir::func::FuncOp function,
-                                               const analysis::Machine &machine,
-                                               llvm::StringRef precision,
-                                               const TrainingRoles &roles,
-                                               analysis::ScheduleKind schedule);
+/// `machine` has a device per stage (chunkedMachine's for an interleaved
+/// schedule); fails when the schedule cannot run on its devices.
+llvm::Expected<PlacementProblem>
+buildTrainingPlacementProblem(mlir::func::FuncOp function,
+                              const analysis::Machine &machine,
+                              llvm::StringRef precision,
+                              const TrainingRoles &roles,
+                              const analysis::Schedule &schedule);
+
+/// An interleaved schedule's stages from the anchors' devices: each run of
+/// anchors on one device is a stage, which must be the k-th on device
+/// k mod p, v stages per device. Sets kStageAttr on the anchors; fails,
+/// naming the first anchor out of turn, when the devices do not take turns.
+mlir::LogicalResult assignInterleavedStages(const TrainingRoles &roles,
+                                            size_t devices, size_t chunks);
+
+/// Each anchor's stage: kStageAttr, else its device's place in the order
+/// the forward pass reaches the devices.
+std::vector<int64_t> anchorStages(const TrainingRoles &roles);
 
 /// Once the anchors have devices: every joined op takes its anchor's, leaf
 /// ops are cloned onto each device that reads them, and assignments onto
