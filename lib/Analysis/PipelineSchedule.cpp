@@ -46,8 +46,7 @@ std::vector<PipelineAction> interleavedOrder(size_t r, size_t p, size_t v,
     int64_t chunk = (k / (int64_t)p) % (int64_t)v;
     if (backward)
       chunk = (int64_t)v - 1 - chunk;
-    int64_t microbatch =
-        k / (int64_t)(p * v) * (int64_t)p + k % (int64_t)p;
+    int64_t microbatch = k / (int64_t)(p * v) * (int64_t)p + k % (int64_t)p;
     return PipelineAction{backward, microbatch,
                           chunk * (int64_t)p + (int64_t)r};
   };
@@ -107,10 +106,9 @@ Expected<StageActions> buildSchedule(const Schedule &schedule, size_t devices,
   for (size_t s = 0; s < devices; ++s) {
     std::vector<PipelineAction> &list = order[s];
     int64_t stage = (int64_t)s;
-    int64_t warmup =
-        schedule.kind == ScheduleKind::GPipe
-            ? m
-            : std::min<int64_t>((int64_t)(devices - 1 - s), m);
+    int64_t warmup = schedule.kind == ScheduleKind::GPipe
+                         ? m
+                         : std::min<int64_t>((int64_t)(devices - 1 - s), m);
     for (int64_t i = 0; i < warmup; ++i)
       list.push_back({false, i, stage});
     // Steady state and drain: a forward (while any is left), a backward.
@@ -219,8 +217,7 @@ Expected<ScheduleTimeline> simulateSchedule(const StageActions &actions,
           break;
         double start = std::max(free[d], inputs);
         timeline.start[d].push_back(start);
-        free[d] =
-            start + (action.backward ? backwardSeconds : forwardSeconds);
+        free[d] = start + (action.backward ? backwardSeconds : forwardSeconds);
         (action.backward ? backwardDone
                          : forwardDone)[action.stage][action.microbatch] =
             free[d];
@@ -242,9 +239,8 @@ Expected<ScheduleTimeline> simulateSchedule(const StageActions &actions,
       std::string missing;
       ready(action, &missing);
       waits += formatv("{0}{1} {2} waits at {3} for {4}",
-                       waits.empty() ? "" : "; ",
-                       several ? "device" : "stage", d,
-                       actionName(action, several), missing);
+                       waits.empty() ? "" : "; ", several ? "device" : "stage",
+                       d, actionName(action, several), missing);
     }
     return failure("the schedule deadlocks: " + waits);
   }

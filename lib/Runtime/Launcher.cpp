@@ -904,14 +904,13 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
       printBalance(devices, busyByDevice);
     if (pipelined) {
       std::string schedule = manifest["schedule"].get<std::string>();
-      std::printf("schedule %s, %lld microbatches on %zu devices: bubble "
-                  "(p - 1) / (%sM + p - 1) = %.1f%%; the devices wait %.1f%% "
-                  "of their step on average\n",
-                  schedule.c_str(),
-                  (long long)manifest["microbatches"].get<int64_t>(),
-                  devices.size(),
-                  schedule.rfind("interleaved", 0) == 0 ? "v " : "",
-                  100 * manifest["bubble"].get<double>(), 100 * waitingShare);
+      std::printf(
+          "schedule %s, %lld microbatches on %zu devices: bubble "
+          "(p - 1) / (%sM + p - 1) = %.1f%%; the devices wait %.1f%% "
+          "of their step on average\n",
+          schedule.c_str(), (long long)manifest["microbatches"].get<int64_t>(),
+          devices.size(), schedule.rfind("interleaved", 0) == 0 ? "v " : "",
+          100 * manifest["bubble"].get<double>(), 100 * waitingShare);
     }
   }
   if (timeCalls) {

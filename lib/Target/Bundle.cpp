@@ -1,7 +1,7 @@
 //===- Bundle.cpp - writing a compiled model to disk ----------------------===//
 
-#include "cleave/Analysis/PipelineSchedule.h"
 #include "cleave/Target/Bundle.h"
+#include "cleave/Analysis/PipelineSchedule.h"
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
 #include "cleave/Dialect/Cleave/IR/ModuleAttrs.h"
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
@@ -281,8 +281,8 @@ LogicalResult writeBundle(ModuleOp module, const TargetBackend &target,
     // The share of a step each device idles with equal stages.
     if (std::optional<analysis::Schedule> parsed =
             analysis::parseSchedule(schedule))
-      manifest["bubble"] = analysis::scheduleBubble(
-          *parsed, functions.size(), (size_t)microbatches);
+      manifest["bubble"] = analysis::scheduleBubble(*parsed, functions.size(),
+                                                    (size_t)microbatches);
   }
   std::string manifestText;
   llvm::raw_string_ostream(manifestText)

@@ -71,9 +71,8 @@ TEST(PipelineSchedule, TimelinesMatchClosedForms) {
             << scheduleName({kind, 1}) << " p=" << p << " m=" << m;
         for (size_t s = 0; s < p; ++s)
           EXPECT_EQ(timeline->peakInFlight[s],
-                    kind == ScheduleKind::GPipe
-                        ? (int64_t)m
-                        : (int64_t)std::min(p - s, m))
+                    kind == ScheduleKind::GPipe ? (int64_t)m
+                                                : (int64_t)std::min(p - s, m))
               << scheduleName({kind, 1}) << " p=" << p << " m=" << m
               << " stage " << s;
       }
@@ -122,12 +121,12 @@ TEST(PipelineSchedule, InterleavedNeedsRounds) {
 }
 
 TEST(PipelineSchedule, ParsesNames) {
-  for (const char *name : {"gpipe", "1f1b", "interleaved:v=2",
-                           "interleaved:v=4"})
+  for (const char *name :
+       {"gpipe", "1f1b", "interleaved:v=2", "interleaved:v=4"})
     EXPECT_EQ(scheduleName(*parseSchedule(name)), name);
   EXPECT_EQ(parseSchedule("interleaved")->chunks, 2u);
-  for (const char *bad : {"zigzag", "interleaved:v=1", "interleaved:v=x",
-                          "interleaved:2"})
+  for (const char *bad :
+       {"zigzag", "interleaved:v=1", "interleaved:v=x", "interleaved:2"})
     EXPECT_FALSE(parseSchedule(bad)) << bad;
 }
 

@@ -67,8 +67,7 @@ using StageActions = std::vector<std::vector<PipelineAction>>;
 /// The schedule's actions on `devices` devices; fails when it cannot run
 /// `microbatches` (interleaved: not a multiple of the devices).
 llvm::Expected<StageActions> buildSchedule(const Schedule &schedule,
-                                           size_t devices,
-                                           size_t microbatches);
+                                           size_t devices, size_t microbatches);
 
 struct ScheduleTimeline {
   /// start[d][i]: when device d starts its i-th action.

@@ -1,7 +1,7 @@
 //===- CleaveDialect.cpp - the cleave graph dialect -----------------------===//
 
-#include "cleave/Analysis/PipelineSchedule.h"
 #include "cleave/Dialect/Cleave/IR/CleaveDialect.h"
+#include "cleave/Analysis/PipelineSchedule.h"
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
 #include "cleave/Dialect/Cleave/IR/ModuleAttrs.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -81,8 +81,7 @@ LogicalResult CleaveDialect::verifyOperationAttribute(Operation *op,
       name == "cleave.weight_offset" || name == "cleave.device" ||
       name == "cleave.op_index" || name == "cleave.backward_of" ||
       name == "cleave.microbatch" || name == "cleave.replicas" ||
-      name == "cleave.stage" ||
-      name == kOnnxStageAttr) {
+      name == "cleave.stage" || name == kOnnxStageAttr) {
     auto size = dyn_cast<IntegerAttr>(attr.getValue());
     if (!size || size.getInt() < 0)
       return op->emitError()

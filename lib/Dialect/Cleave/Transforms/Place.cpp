@@ -124,8 +124,8 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
         int64_t devices = 0;
         for (Operation *anchor : roles->anchors)
           devices = std::max(devices, *deviceOf(anchor) + 1);
-        llvm::Expected<PlacementProblem> built = trainingProblem(
-            function, firstDevices(target, devices), *roles);
+        llvm::Expected<PlacementProblem> built =
+            trainingProblem(function, firstDevices(target, devices), *roles);
         if (!built)
           return fail(llvm::toString(built.takeError()));
         problem = std::move(*built);
@@ -163,8 +163,8 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
       return signalPassFailure();
     if (roles) {
       spreadTrainingDevices(function, *roles);
-      function->setAttr(kScheduleAttr, StringAttr::get(&getContext(),
-                                                       scheduleName(chosen)));
+      function->setAttr(kScheduleAttr,
+                        StringAttr::get(&getContext(), scheduleName(chosen)));
     }
     if (report && !opProfile.empty())
       (reportStream ? *reportStream : llvm::errs())
@@ -240,7 +240,6 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
     return plan.bottleneckSeconds *
            (double)(chosen.chunks * roles.microbatches + devices - 1);
   }
-
 
   /// Evaluates the placement the ops carry (a dag placement may put any op
   /// anywhere; others must be pipelines): the predicted time of each

@@ -1,15 +1,15 @@
 //===- Placement.cpp - ops on devices: problem, plan, report --------------===//
 
 #include "cleave/Dialect/Cleave/Transforms/Placement.h"
-#include "cleave/Dialect/Cleave/Transforms/TrainingPlacement.h"
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
+#include "cleave/Dialect/Cleave/Transforms/TrainingPlacement.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/xxhash.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/xxhash.h"
 
 using namespace mlir;
 using namespace cleave::analysis;
@@ -259,12 +259,11 @@ llvm::Expected<PipelinePlan> currentPlan(const PlacementProblem &problem) {
 void printPlacementReport(const PlacementProblem &problem,
                           const PipelinePlan &plan, llvm::raw_ostream &os) {
   const Machine &machine = problem.pipeline.machine;
-  os << llvm::formatv("placement on {0}: {1} stage(s) on {2} device(s){3}\n",
-                      machine.name, plan.stages.size(),
-                      machine.devices.size() / problem.chunks,
-                      problem.chunks > 1
-                          ? llvm::formatv(", {0} each", problem.chunks).str()
-                          : "");
+  os << llvm::formatv(
+      "placement on {0}: {1} stage(s) on {2} device(s){3}\n", machine.name,
+      plan.stages.size(), machine.devices.size() / problem.chunks,
+      problem.chunks > 1 ? llvm::formatv(", {0} each", problem.chunks).str()
+                         : "");
   os << llvm::formatv("{0,-14} {1,6} {2,11} {3,12} {4,13} {5,9} {6,9}\n",
                       "device", "ops", "weights MB", "activ. MB",
                       "predicted ms", "recv MB", "sent MB");

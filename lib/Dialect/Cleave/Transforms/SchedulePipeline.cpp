@@ -51,8 +51,7 @@ struct SchedulePipelinePass
     // Each anchor's stage; a device runs `chunks` of them.
     llvm::DenseMap<Operation *, int64_t> stageOf;
     int64_t stages = 0;
-    for (auto [anchor, stage] :
-         llvm::zip(roles.anchors, anchorStages(roles))) {
+    for (auto [anchor, stage] : llvm::zip(roles.anchors, anchorStages(roles))) {
       stageOf[anchor] = stage;
       stages = std::max(stages, stage + 1);
     }

@@ -125,11 +125,9 @@ TrainingRoles classifyTrainingOps(func::FuncOp function) {
   return roles;
 }
 
-llvm::Expected<PlacementProblem>
-buildTrainingPlacementProblem(func::FuncOp function, const Machine &machine,
-                              llvm::StringRef precision,
-                              const TrainingRoles &roles,
-                              const Schedule &schedule) {
+llvm::Expected<PlacementProblem> buildTrainingPlacementProblem(
+    func::FuncOp function, const Machine &machine, llvm::StringRef precision,
+    const TrainingRoles &roles, const Schedule &schedule) {
   // The microbatches each stage keeps in flight, from the schedule (GPipe:
   // all; 1F1B: min(p - d, M) on the d-th of p, an upper bound when the plan
   // skips a device).
@@ -216,7 +214,8 @@ LogicalResult assignInterleavedStages(const TrainingRoles &roles,
     if (device != previous) {
       ++stage;
       previous = device;
-      if (device != stage % (int64_t)devices || stage >= (int64_t)(devices * chunks))
+      if (device != stage % (int64_t)devices ||
+          stage >= (int64_t)(devices * chunks))
         return anchor->emitError()
                << "cleave-place: the interleaved schedule runs stage k of "
                << devices * chunks << " on device k mod " << devices
@@ -242,7 +241,8 @@ std::vector<int64_t> anchorStages(const TrainingRoles &roles) {
       continue;
     }
     int64_t device = deviceOf(anchor).value_or(-1);
-    stages.push_back(byDevice.try_emplace(device, byDevice.size()).first->second);
+    stages.push_back(
+        byDevice.try_emplace(device, byDevice.size()).first->second);
   }
   return stages;
 }

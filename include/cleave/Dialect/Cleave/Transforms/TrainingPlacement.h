@@ -69,12 +69,10 @@ TrainingRoles classifyTrainingOps(mlir::func::FuncOp function);
 /// gradient) backward.
 /// `machine` has a device per stage (chunkedMachine's for an interleaved
 /// schedule); fails when the schedule cannot run on its devices.
-llvm::Expected<PlacementProblem>
-buildTrainingPlacementProblem(mlir::func::FuncOp function,
-                              const analysis::Machine &machine,
-                              llvm::StringRef precision,
-                              const TrainingRoles &roles,
-                              const analysis::Schedule &schedule);
+llvm::Expected<PlacementProblem> buildTrainingPlacementProblem(
+    mlir::func::FuncOp function, const analysis::Machine &machine,
+    llvm::StringRef precision, const TrainingRoles &roles,
+    const analysis::Schedule &schedule);
 
 /// An interleaved schedule's stages from the anchors' devices: each run of
 /// anchors on one device is a stage, which must be the k-th on device
