@@ -4,6 +4,7 @@
 #include "StatusInternal.h"
 #include "WaitTimer.h"
 #include "cleave/Runtime/Program.h"
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -17,10 +18,14 @@ namespace {
 
 using cleave::runtime::WaitTimer;
 
-/// Sends started in this run.
-std::vector<MPI_Request> &pendingSends() {
-  static std::vector<MPI_Request> requests;
-  return requests;
+/// Sends started in this run and not yet waited for.
+struct PendingSend {
+  int32_t peer, tag;
+  MPI_Request request;
+};
+std::vector<PendingSend> &pendingSends() {
+  static std::vector<PendingSend> sends;
+  return sends;
 }
 
 std::string mpiError(int code) {
@@ -182,7 +187,7 @@ cleave_status cleave_transport_send(const cleave_tensor *t, int32_t peer,
     return CLEAVE_ERROR(CLEAVE_INTERNAL, "send to device " +
                                              std::to_string(peer) + ": " +
                                              mpiError(rc));
-  pendingSends().push_back(request);
+  pendingSends().push_back({peer, tag, request});
   return nullptr;
 }
 
@@ -208,8 +213,33 @@ cleave_status cleave_transport_recv(cleave_tensor *t, int32_t peer,
   return nullptr;
 }
 
+cleave_status cleave_transport_send_done(int32_t peer, int32_t tag) {
+  std::vector<PendingSend> &sends = pendingSends();
+  auto it = std::find_if(sends.begin(), sends.end(), [&](const PendingSend &s) {
+    return s.peer == peer && s.tag == tag;
+  });
+  if (it == sends.end())
+    return CLEAVE_ERROR(CLEAVE_INTERNAL,
+                        "no send to device " + std::to_string(peer) +
+                            " with tag " + std::to_string(tag) +
+                            " is waiting");
+  MPI_Request request = it->request;
+  sends.erase(it);
+  WaitTimer timer;
+  int rc = MPI_Wait(&request, MPI_STATUS_IGNORE);
+  if (rc != MPI_SUCCESS)
+    return CLEAVE_ERROR(CLEAVE_INTERNAL, "waiting for the send to device " +
+                                             std::to_string(peer) + ": " +
+                                             mpiError(rc));
+  return nullptr;
+}
+
 cleave_status cleave_transport_wait_sends(void) {
-  return waitAll(pendingSends(), "sends");
+  std::vector<MPI_Request> requests;
+  for (const PendingSend &send : pendingSends())
+    requests.push_back(send.request);
+  pendingSends().clear();
+  return waitAll(requests, "sends");
 }
 
 } // extern "C"

@@ -28,6 +28,10 @@ cleave_status cleave_transport_send(const cleave_tensor *t, int32_t peer,
 cleave_status cleave_transport_recv(cleave_tensor *t, int32_t peer,
                                     int32_t tag);
 
+/* Waits until the send to `peer` with `tag` has completed: its tensor may
+ * be reused. */
+cleave_status cleave_transport_send_done(int32_t peer, int32_t tag);
+
 /* Waits until every send started since the last call has completed. */
 cleave_status cleave_transport_wait_sends(void);
 

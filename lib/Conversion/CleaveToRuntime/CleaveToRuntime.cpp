@@ -175,7 +175,8 @@ LogicalResult lowerFunction(func::FuncOp function, const LoweringTable &table) {
                        rt::ViewType::get(cast<RankedTensorType>(arg.getType())),
                        arg.getArgNumber()));
   llvm::DenseMap<Operation *, rt::SiteAttr> sites = siteAttrs(function);
-  bool sends = false;
+  // Tags sent and not waited for by a cleave.send_done.
+  llvm::SmallDenseSet<int64_t> unwaited;
   // Results of started all-reduces: the first op that reads one waits.
   DenseSet<Value> summing;
   for (Operation &op : function.getBody().front()) {
@@ -238,14 +239,18 @@ LogicalResult lowerFunction(func::FuncOp function, const LoweringTable &table) {
     }
     if (failed(table.lower(&op, p)))
       return failure();
-    sends |= isa<SendOp>(op);
+    if (auto send = dyn_cast<SendOp>(op))
+      unwaited.insert(send.getTag());
+    if (auto done = dyn_cast<SendDoneOp>(op))
+      unwaited.erase(done.getTag());
     if (isa<AllReduceOp>(op))
       summing.insert(op.result_begin(), op.result_end());
   }
   if (!summing.empty())
     rt::AllReduceWaitOp::create(builder, loc);
-  // Sent tensors stay alive until here (the memory plan ensures it).
-  if (sends)
+  // Sends without a cleave.send_done: their tensors stay alive until here
+  // (the memory plan ensures it).
+  if (!unwaited.empty())
     rt::WaitSendsOp::create(builder, loc);
   return success();
 }

@@ -59,7 +59,7 @@ llvm::DenseMap<Operation *, rt::SiteAttr> siteAttrs(func::FuncOp function) {
         if (!def || isWeights(def) || !labels.count(def))
           continue;
         const Label &from = labels[def];
-        if (isa<SendOp>(op)) {
+        if (isa<SendOp, SendDoneOp>(op)) {
           label = from;
           break;
         }
@@ -71,7 +71,7 @@ llvm::DenseMap<Operation *, rt::SiteAttr> siteAttrs(func::FuncOp function) {
     for (Operation &op : body)
       if (isa<RecvOp>(op))
         for (Operation *user : op.getUsers())
-          if (labels.count(user) && !isa<SendOp>(user)) {
+          if (labels.count(user) && !isa<SendOp, SendDoneOp>(user)) {
             labels[&op] = labels[user];
             break;
           }

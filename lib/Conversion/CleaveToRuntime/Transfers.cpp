@@ -13,6 +13,10 @@ void populateTransferLowerings(LoweringTable &table) {
                        op.getTag());
     return success();
   });
+  table.add<SendDoneOp>([](SendDoneOp op, ProgramBuilder &p) {
+    rt::SendDoneOp::create(p.builder, p.loc, op.getPeer(), op.getTag());
+    return success();
+  });
   table.add<RecvOp>([](RecvOp op, ProgramBuilder &p) {
     rt::RecvOp::create(p.builder, p.loc, p.out(op), op.getPeer(), op.getTag());
     return success();

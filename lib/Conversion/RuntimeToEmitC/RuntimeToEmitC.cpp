@@ -151,6 +151,9 @@ void ProgramEmitter::checked(Operation *op, StringRef function,
     site.peer = recv.getPeer();
     site.tag = recv.getTag();
     site.bytes = viewBytes(recv.getValue());
+  } else if (auto done = dyn_cast<SendDoneOp>(op)) {
+    site.peer = done.getPeer();
+    site.tag = done.getTag();
   }
   if (auto fused = dyn_cast<FusedLoc>(op->getLoc())) {
     if (auto info = dyn_cast_or_null<SiteAttr>(fused.getMetadata())) {
@@ -314,6 +317,11 @@ LogicalResult ProgramEmitter::emitCall(Operation &op) {
       .Case([&](RecvOp o) {
         checked(o, (entry + "transport_recv").str(), {lookup(o.getValue())},
                 {index(0), i32(o.getPeer()), i32(o.getTag())});
+        return success();
+      })
+      .Case([&](SendDoneOp o) {
+        checked(o, (entry + "transport_send_done").str(), {},
+                {i32(o.getPeer()), i32(o.getTag())});
         return success();
       })
       .Case([&](WaitSendsOp o) {

@@ -345,6 +345,14 @@ cleave_status cleave_cuda_transport_broadcast(cleave_tensor *x, int32_t root) {
   return beforeCompute(t);
 }
 
+cleave_status cleave_cuda_transport_send_done(int32_t peer, int32_t tag) {
+  Transport &t = transport();
+  if (t.nccl) // Kernels after this wait for the sends queued so far.
+    return beforeCompute(t);
+  // Host-staged: the device buffer was copied out before the send began.
+  return cleave_transport_send_done(peer, tag);
+}
+
 cleave_status cleave_cuda_transport_wait_sends(void) {
   Transport &t = transport();
   if (t.nccl) // The next run's kernels wait for this run's sends.

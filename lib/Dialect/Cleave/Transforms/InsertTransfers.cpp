@@ -86,6 +86,47 @@ struct InsertTransfersPass
       }
     }
     orderReceives(body);
+    placeSendDones(body);
+  }
+
+  /// A sent tensor stays alive until its send completes. On device A, the
+  /// send of tag t to B completes at the latest when B has received t; B
+  /// has once it sends anything later in the order, so A waits for t
+  /// (cleave.send_done) right after its first receive from B whose send
+  /// comes after t's receive: a wait that costs nothing, as A waits for
+  /// that receive anyway. One global order keeps the argument above: the
+  /// wait is for a receive earlier in the order. Without such a receive,
+  /// at the end of the run.
+  static void placeSendDones(Block &body) {
+    llvm::DenseMap<Operation *, int64_t> position;
+    for (auto [i, op] : llvm::enumerate(body))
+      position[&op] = (int64_t)i;
+    llvm::DenseMap<int64_t, SendOp> sendOf;
+    llvm::DenseMap<int64_t, RecvOp> recvOf;
+    // Per (receiving device, peer): its receives in order.
+    llvm::DenseMap<std::pair<int64_t, int64_t>, SmallVector<RecvOp>> receives;
+    for (Operation &op : body) {
+      if (auto send = dyn_cast<SendOp>(op))
+        sendOf[send.getTag()] = send;
+      if (auto recv = dyn_cast<RecvOp>(op)) {
+        recvOf[recv.getTag()] = recv;
+        receives[{*deviceOf(recv), recv.getPeer()}].push_back(recv);
+      }
+    }
+    OpBuilder builder(body.getParentOp()->getContext());
+    for (auto send : llvm::to_vector(body.getOps<SendOp>())) {
+      int64_t device = *deviceOf(send), peer = send.getPeer();
+      int64_t received = position.lookup(recvOf.lookup(send.getTag()));
+      builder.setInsertionPoint(body.getTerminator());
+      for (RecvOp later : receives.lookup({device, peer}))
+        if (position.lookup(sendOf.lookup(later.getTag())) > received) {
+          builder.setInsertionPointAfter(later);
+          break;
+        }
+      auto done = SendDoneOp::create(builder, send.getLoc(), send.getValue(),
+                                     send.getPeerAttr(), send.getTagAttr());
+      done->setAttr(kDeviceAttr, builder.getI64IntegerAttr(device));
+    }
   }
 
   /// NCCL matches a pair of devices' sends and receives by order, not by

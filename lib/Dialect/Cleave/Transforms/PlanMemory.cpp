@@ -69,11 +69,18 @@ struct PlanMemoryPass
     int64_t end = stepOf.size();
     auto lastUse = [&](Value value) {
       int64_t last = value.getDefiningOp() ? stepOf[value.getDefiningOp()] : 0;
+      // A sent tensor is read until its cleave.send_done, or without one
+      // until the run waits for its sends, at the end.
+      llvm::SmallDenseSet<int64_t> waited;
       for (Operation *user : value.getUsers())
-        // A sent tensor is read until the run waits for its sends, at the
-        // end.
-        last = std::max(last, isa<func::ReturnOp, SendOp>(user) ? end
-                                                                 : stepOf[user]);
+        if (auto done = dyn_cast<SendDoneOp>(user))
+          waited.insert(done.getTag());
+      for (Operation *user : value.getUsers()) {
+        auto send = dyn_cast<SendOp>(user);
+        bool toEnd = isa<func::ReturnOp>(user) ||
+                     (send && !waited.contains(send.getTag()));
+        last = std::max(last, toEnd ? end : stepOf[user]);
+      }
       return last;
     };
 

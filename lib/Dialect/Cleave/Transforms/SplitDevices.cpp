@@ -63,6 +63,8 @@ struct SplitDevicesPass
                    attrs.getI64IntegerAttr(renumbered.lookup(*device)));
       if (auto send = dyn_cast<SendOp>(op))
         send.setPeer(renumbered.lookup(send.getPeer()));
+      if (auto done = dyn_cast<SendDoneOp>(op))
+        done.setPeer(renumbered.lookup(done.getPeer()));
       if (auto recv = dyn_cast<RecvOp>(op))
         recv.setPeer(renumbered.lookup(recv.getPeer()));
     }

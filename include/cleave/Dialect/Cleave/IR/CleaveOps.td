@@ -87,8 +87,23 @@ def Cleave_SendOp : Cleave_Op<"send", [MemoryEffects<[MemRead, MemWrite]>]> {
   let summary = "send a tensor to another device";
   let description = [{
     Sends `value` to device `peer`, where the `cleave.recv` with the same
-    `tag` receives it. Sends do not block: a device program waits for its
-    sends at the end of each run, so the tensor stays alive until then.
+    `tag` receives it. Sends do not block: the tensor stays alive until the
+    `cleave.send_done` of its tag, or the end of the run without one (a
+    device program waits for its sends there).
+  }];
+  let arguments = (ins Cleave_Tensor:$value, I64Attr:$peer, I64Attr:$tag);
+  let assemblyFormat = "$value attr-dict `:` type($value)";
+}
+
+def Cleave_SendDoneOp : Cleave_Op<"send_done",
+                                  [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "wait until a send has been received";
+  let description = [{
+    Waits until the `cleave.send` of `value` with `tag` to device `peer`
+    has completed; `value`'s buffer may be reused after it (it reads
+    `value`, so the memory plan keeps it until here).
+    cleave-insert-transfers places it where the wait costs nothing: after
+    a receive from `peer` that `peer` sends only after receiving `tag`.
   }];
   let arguments = (ins Cleave_Tensor:$value, I64Attr:$peer, I64Attr:$tag);
   let assemblyFormat = "$value attr-dict `:` type($value)";

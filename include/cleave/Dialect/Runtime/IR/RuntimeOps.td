@@ -167,6 +167,12 @@ def CleaveRt_RecvOp : CleaveRt_Op<"recv"> {
       "$value `from` $peer `tag` $tag attr-dict `:` type($value)";
 }
 
+def CleaveRt_SendDoneOp : CleaveRt_Op<"send_done"> {
+  let summary = "wait until the send with `tag` to `peer` has completed";
+  let arguments = (ins I64Attr:$peer, I64Attr:$tag);
+  let assemblyFormat = "`to` $peer `tag` $tag attr-dict";
+}
+
 def CleaveRt_WaitSendsOp : CleaveRt_Op<"wait_sends"> {
   let summary = "wait until every send of this run has been received";
   let assemblyFormat = "attr-dict";
