@@ -1,9 +1,9 @@
 //===- MpiTransport.cpp - tensors between device processes over MPI ------===//
 
-#include "cleave/Runtime/Transport.h"
 #include "StatusInternal.h"
 #include "WaitTimer.h"
 #include "cleave/Runtime/Program.h"
+#include "cleave/Runtime/Transport.h"
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -221,8 +221,7 @@ cleave_status cleave_transport_send_done(int32_t peer, int32_t tag) {
   if (it == sends.end())
     return CLEAVE_ERROR(CLEAVE_INTERNAL,
                         "no send to device " + std::to_string(peer) +
-                            " with tag " + std::to_string(tag) +
-                            " is waiting");
+                            " with tag " + std::to_string(tag) + " is waiting");
   MPI_Request request = it->request;
   sends.erase(it);
   WaitTimer timer;

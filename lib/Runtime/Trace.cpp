@@ -47,8 +47,7 @@ constexpr int kComputeTrack = 1, kCommunicationTrack = 2;
 bool isCommunication(const cleave_program_site &site) {
   for (const char *name :
        {"send", "recv", "send_done", "wait_sends", "all_reduce_start",
-        "all_reduce_wait",
-        "all_gather", "reduce_scatter", "broadcast"})
+        "all_reduce_wait", "all_gather", "reduce_scatter", "broadcast"})
     if (std::strcmp(site.kernel, name) == 0)
       return true;
   return false;
