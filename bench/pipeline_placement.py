@@ -15,7 +15,9 @@ is placed three ways and the cost model predicts each step:
 
 It prints each predicted step (ms), the speed-up of Cleave's over each
 split, and Cleave's over the lower bound: the whole step's compute spread
-evenly over K devices with no bubble and no transfers.
+evenly over K devices with no bubble and no transfers; and the same
+placement with interleaved 1F1B (--schedule=interleaved, 2 stages per
+device, a bubble of (K - 1) / (2 M + K - 1)) against the bound.
 
     python3 bench/pipeline_placement.py --tools ../cleave-build/bin
         [--machines h100-sxm-x8 h200-x8] [--devices 2 4 8] [--only gpt2_lm]
@@ -90,7 +92,8 @@ def main():
     args = parser.parse_args()
     print(f"{'model':<13} {'machine':<12} {'K':>2} {'stages':>6} "
           f"{'cleave ms':>10} {'uniform ms':>11} {'params ms':>10} "
-          f"{'vs uniform':>10} {'vs params':>10} {'vs bound':>9}")
+          f"{'vs uniform':>10} {'vs params':>10} {'vs bound':>9} "
+          f"{'interleaved ms':>14} {'vs bound':>9}")
     with tempfile.TemporaryDirectory() as work:
         for name, loss in MODELS.items():
             if args.only and name not in args.only:
@@ -125,11 +128,15 @@ def main():
                         steps.append(predicted_step(compile_report(
                             args.tools, path, loss, machine, k,
                             [f"--placement-in={by_hand}"])))
+                    interleaved = predicted_step(compile_report(
+                        args.tools, path, loss, machine, k,
+                        ["--schedule=interleaved"]))
                     print(f"{name:<13} {machine:<12} {k:>2} {stages:>6} "
                           f"{cleave:>10.3f} {steps[0]:>11.3f} "
                           f"{steps[1]:>10.3f} {steps[0] / cleave:>9.2f}x "
                           f"{steps[1] / cleave:>9.2f}x "
-                          f"{bound / cleave:>8.2f}x")
+                          f"{bound / cleave:>8.2f}x "
+                          f"{interleaved:>14.3f} {bound / interleaved:>8.2f}x")
 
 
 if __name__ == "__main__":
