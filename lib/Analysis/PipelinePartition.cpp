@@ -295,6 +295,14 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
   if (Error e = checkProblem(problem))
     return std::move(e);
   size_t n = problem.weightBytes.size(), k = problem.machine.devices.size();
+  if (problem.useEveryDevice && n < k)
+    return createStringError(
+        inconvertibleErrorCode(),
+        formatv("{0} stages need at least as many ops to place, but there "
+                "are {1}",
+                k, n)
+            .str()
+            .c_str());
   const Machine &machine = problem.machine;
   Prefixes prefix(problem);
   Flows flows(problem);
@@ -449,14 +457,6 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
       }
   }
 
-  if (problem.useEveryDevice && n < k)
-    return createStringError(
-        inconvertibleErrorCode(),
-        formatv("{0} stages need at least as many ops to place, but there "
-                "are {1}",
-                k, n)
-            .str()
-            .c_str());
   size_t last = problem.useEveryDevice ? k - 1 : 0;
   for (size_t j = 1; j < k && !problem.useEveryDevice; ++j)
     if (best[j][n] < best[last][n])

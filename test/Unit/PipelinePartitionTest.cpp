@@ -174,6 +174,7 @@ TEST(PipelinePartition, DagsMatchBruteForce) { checkAgainstBruteForce(true); }
 
 // An interleaved schedule's chunks: a stage on every device, none skipped.
 TEST(PipelinePartition, EveryDeviceMatchesBruteForce) {
+  checkAgainstBruteForce(false, /*everyDevice=*/true);
   checkAgainstBruteForce(true, /*everyDevice=*/true);
 }
 

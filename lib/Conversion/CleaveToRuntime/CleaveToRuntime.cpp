@@ -175,8 +175,7 @@ LogicalResult lowerFunction(func::FuncOp function, const LoweringTable &table) {
                        rt::ViewType::get(cast<RankedTensorType>(arg.getType())),
                        arg.getArgNumber()));
   llvm::DenseMap<Operation *, rt::SiteAttr> sites = siteAttrs(function);
-  // Tags sent and not waited for by a cleave.send_done.
-  llvm::SmallDenseSet<int64_t> unwaited;
+  bool transfers = false;
   // Results of started all-reduces: the first op that reads one waits.
   DenseSet<Value> summing;
   for (Operation &op : function.getBody().front()) {
@@ -239,18 +238,16 @@ LogicalResult lowerFunction(func::FuncOp function, const LoweringTable &table) {
     }
     if (failed(table.lower(&op, p)))
       return failure();
-    if (auto send = dyn_cast<SendOp>(op))
-      unwaited.insert(send.getTag());
-    if (auto done = dyn_cast<SendDoneOp>(op))
-      unwaited.erase(done.getTag());
+    transfers |= isa<SendOp, RecvOp>(op);
     if (isa<AllReduceOp>(op))
       summing.insert(op.result_begin(), op.result_end());
   }
   if (!summing.empty())
     rt::AllReduceWaitOp::create(builder, loc);
-  // Sends without a cleave.send_done: their tensors stay alive until here
-  // (the memory plan ensures it).
-  if (!unwaited.empty())
+  // Sends without a cleave.send_done keep their tensors alive until here
+  // (the memory plan ensures it); the host-staged CUDA transport recycles
+  // the run's staging buffers here, the receives' too.
+  if (transfers)
     rt::WaitSendsOp::create(builder, loc);
   return success();
 }

@@ -124,6 +124,11 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
         int64_t devices = 0;
         for (Operation *anchor : roles->anchors)
           devices = std::max(devices, *deviceOf(anchor) + 1);
+        if (devices > (int64_t)target.devices.size())
+          return fail(placementIn + " places ops on device " +
+                      llvm::Twine(devices - 1) + ", but " + target.name +
+                      " has " + llvm::Twine(target.devices.size()) +
+                      " devices");
         llvm::Expected<PlacementProblem> built =
             trainingProblem(function, firstDevices(target, devices), *roles);
         if (!built)

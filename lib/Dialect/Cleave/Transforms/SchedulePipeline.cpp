@@ -55,6 +55,9 @@ struct SchedulePipelinePass
       stageOf[anchor] = stage;
       stages = std::max(stages, stage + 1);
     }
+    if (stages % (int64_t)schedule->chunks)
+      return fail(llvm::Twine(stages) + " stages do not divide into " +
+                  llvm::Twine(schedule->chunks) + " per device");
     llvm::Expected<StageActions> actions = buildSchedule(
         *schedule, (size_t)stages / schedule->chunks, roles.microbatches);
     llvm::Expected<ScheduleTimeline> timeline =
@@ -69,6 +72,8 @@ struct SchedulePipelinePass
         startOf[{action.stage, action.backward, action.microbatch}] = start;
 
     Block &body = function.getBody().front();
+    // An op of an action the schedule does not run (IR placed by hand).
+    Operation *unscheduled = nullptr;
     auto keyOf = [&](Operation *op) -> double {
       if (isa<AssignOp>(op))
         return kLast; // Updates read the step's old values.
@@ -80,8 +85,14 @@ struct SchedulePipelinePass
       auto microbatch = roles.microbatch.find(op);
       if (microbatch == roles.microbatch.end())
         return kFirst;
-      return startOf[{stageOf.lookup(anchor->second),
-                      roles.backward.contains(op), microbatch->second}];
+      auto start = startOf.find({stageOf.lookup(anchor->second),
+                                 roles.backward.contains(op),
+                                 microbatch->second});
+      if (start == startOf.end()) {
+        unscheduled = unscheduled ? unscheduled : op;
+        return kFirst;
+      }
+      return start->second;
     };
 
     // The ops to order, their keys and positions.
@@ -104,6 +115,11 @@ struct SchedulePipelinePass
       for (Value operand : op->getOperands())
         if (Operation *def = operand.getDefiningOp(); def && position.count(def))
           edge(position.lookup(def), i);
+    }
+    if (unscheduled) {
+      unscheduled->emitError("cleave-schedule-pipeline: the schedule runs "
+                             "no action of this op's stage and microbatch");
+      return signalPassFailure();
     }
     // A variable's readers and assignments on one device keep their order.
     llvm::DenseMap<std::pair<Value, int64_t>, SmallVector<size_t>> readersSince;

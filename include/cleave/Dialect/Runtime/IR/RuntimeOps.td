@@ -175,6 +175,11 @@ def CleaveRt_SendDoneOp : CleaveRt_Op<"send_done"> {
 
 def CleaveRt_WaitSendsOp : CleaveRt_Op<"wait_sends"> {
   let summary = "wait until every send of this run has been received";
+  let description = [{
+    At the end of a run that sends or receives: waits for the sends no
+    `cleave_rt.send_done` waited for, and lets the transport recycle the
+    run's buffers (the host-staged CUDA transport's pinned copies).
+  }];
   let assemblyFormat = "attr-dict";
 }
 
