@@ -106,7 +106,8 @@ def main():
                 for k in args.devices:
                     placement = os.path.join(work, "cleave.json")
                     report = compile_report(args.tools, path, loss, machine, k,
-                                            [f"--placement-out={placement}"])
+                                            [f"--placement-out={placement}",
+                                             "--schedule=1f1b"])
                     cleave = predicted_step(report)
                     stages = len(set(json.load(open(placement))["ops"]
                                      .values()))

@@ -247,7 +247,8 @@ struct PlacementPipelineOptions
                                   llvm::cl::desc("Write the placed graph")};
   Option<std::string> schedule{
       *this, "schedule",
-      llvm::cl::desc("A training step's pipeline schedule: auto, gpipe, "
+      llvm::cl::desc("A training step's pipeline schedule: auto (1f1b or "
+                     "interleaved:v=2, the shorter predicted step), gpipe, "
                      "1f1b or interleaved[:v=N]"),
       llvm::cl::init("auto")};
   Option<std::string> opProfile{

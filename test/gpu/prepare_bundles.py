@@ -261,6 +261,18 @@ TRAINING = {
     "transformer-zero2": ("transformer", "cross_entropy:logits=out,labels=y",
                           "adamw:lr=0.01,weight_decay=0.01", "adamw", 2,
                           ["--zero=1"]),
+    # Pipeline stages, two processes on the one GPU (host-staged MPI):
+    # 1F1B on 2 stages, and interleaved 1F1B, 2 stages on each of 2 devices.
+    "transformer-stages2": ("transformer", "cross_entropy:logits=out,labels=y",
+                            "sgd:lr=0.1,momentum=0.9", "sgd", 1,
+                            ["--num-devices=2", "--placement=manual",
+                             "--cuts=/norm2/LayerNormalization",
+                             "--microbatches=2", "--schedule=1f1b"]),
+    "transformer-interleaved": ("transformer",
+                                "cross_entropy:logits=out,labels=y",
+                                "adamw:lr=0.01,weight_decay=0.01", "adamw", 1,
+                                ["--num-devices=2", "--microbatches=2",
+                                 "--schedule=interleaved"]),
 }
 
 

@@ -20,8 +20,10 @@ memcheck (3 runs: eager, captured as a CUDA graph, replayed): any error it
 finds (an out-of-bounds access, a misaligned one, a leak of device memory
 is not counted) fails the model.
 training: each training bundle (test/training's transformer with AdamW,
-its CNN with SGD, the transformer on 2 replicas) for 10 steps, its losses
-(rtol 1e-4) and parameters (atol 1e-4) against PyTorch's references.
+its CNN with SGD, the transformer on 2 replicas, on 2 pipeline stages
+(1F1B) and on 2 devices of 2 interleaved stages: an MPMD job of a process
+per device) for 10 steps, its losses (rtol 1e-4) and parameters (atol
+1e-4) against PyTorch's references.
 Exits non-zero if a model fails.
 """
 import argparse
@@ -214,26 +216,45 @@ def run_training(args):
         with open(os.path.join(folder, "training.json")) as f:
             info = json.load(f)
         bundle = os.path.join(folder, "bundle")
+        with open(os.path.join(bundle, "manifest.json")) as f:
+            devices = json.load(f)["devices"]
         entry = {"model": name, "optimizer": info["optimizer"],
-                 "replicas": info["replicas"]}
-        if not os.access(os.path.join(bundle, "device_0"), os.X_OK):
+                 "replicas": info["replicas"], "devices": len(devices)}
+        processes = info["replicas"] * len(devices)
+        if not all(os.access(os.path.join(bundle, d["executable"]), os.X_OK)
+                   for d in devices):
             entry.update(status="not built")
-        elif info["replicas"] > 1 and not mpirun:
+        elif processes > 1 and not mpirun:
             entry.update(status="skipped", detail=why)
         else:
             with tempfile.TemporaryDirectory(prefix="cleave-train-") as work:
                 model = info["model"]
-                command = [os.path.join(bundle, "device_0"), "--weights",
-                           os.path.join(bundle, "device_0.weights"),
-                           "--steps", str(info["steps"]),
-                           "--input", f"x={folder}/{model}.x.npy",
-                           "--input", f"y={folder}/{model}.y.npy",
-                           "--output", f"loss={work}/loss.npy",
-                           "--weights-out", f"{work}/device_0.weights"]
-                if info["replicas"] > 1:
-                    command = [mpirun, "--allow-run-as-root", "--oversubscribe",
-                               "-x", "CLEAVE_TRANSPORT", "-np",
-                               str(info["replicas"])] + command
+
+                def device_args(device):
+                    args = [os.path.join(bundle, device["executable"]),
+                            "--weights",
+                            os.path.join(bundle, device["weights"]),
+                            "--steps", str(info["steps"])]
+                    for n in device["inputs"]:
+                        args += ["--input", f"{n}={folder}/{model}.{n}.npy"]
+                    for n in device["outputs"]:
+                        args += ["--output", f"{n}={work}/{n}.npy"]
+                    return args + ["--weights-out",
+                                   os.path.join(work, device["weights"])]
+
+                if len(devices) == 1:
+                    command = device_args(devices[0])
+                    if info["replicas"] > 1:
+                        command = [mpirun, "--allow-run-as-root",
+                                   "--oversubscribe", "-x", "CLEAVE_TRANSPORT",
+                                   "-np", str(info["replicas"])] + command
+                else:
+                    # MPMD, a process per stage device (replicas: 1).
+                    command = [mpirun, "--allow-run-as-root",
+                               "--oversubscribe", "-x", "CLEAVE_TRANSPORT"]
+                    for k, device in enumerate(devices):
+                        command += [":"] * (k > 0) + ["-np", "1"]
+                        command += device_args(device)
                 env = dict(os.environ, CLEAVE_TRANSPORT="mpi")
                 try:
                     proc = subprocess.run(command, capture_output=True,

@@ -87,7 +87,8 @@ cl::opt<unsigned> zeroStage(
 cl::opt<std::string> schedule(
     "schedule",
     cl::desc("The pipeline schedule of a training step on several devices: "
-             "auto (default: 1f1b), 1f1b (one forward, one backward; a stage "
+             "auto (default: 1f1b, or interleaved when the placement predicts "
+             "a shorter step), 1f1b (one forward, one backward; a stage "
              "keeps at most as many microbatches as there are stages from "
              "it on), gpipe (every forward, then every backward) or "
              "interleaved[:v=N] (interleaved 1F1B: N stages per device, "

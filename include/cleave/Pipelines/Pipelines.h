@@ -63,8 +63,8 @@ struct PlacementOptions {
   llvm::raw_ostream *reportStream = nullptr;
   /// The placed graph as .dot or .svg.
   std::string reportGraph;
-  /// A training step's pipeline schedule: auto (1f1b), gpipe, 1f1b or
-  /// interleaved[:v=N].
+  /// A training step's pipeline schedule: auto (1f1b, or interleaved:v=2
+  /// when its predicted step is shorter), gpipe, 1f1b or interleaved[:v=N].
   std::string schedule = "auto";
   /// An op profile whose measured times replace the roofline's ("": none).
   std::string opProfile;

@@ -52,7 +52,8 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
                             llvm::StringRef(strategy)))
       return fail("unknown strategy '" + strategy +
                   "' (expected pipeline, dag, manual or onnx)");
-    // auto: 1F1B, which has GPipe's bubble and keeps fewer microbatches.
+    // auto: 1F1B (GPipe's bubble, fewer microbatches kept), or interleaved
+    // 1F1B where the pipeline DP predicts a shorter step (planAuto).
     std::optional<Schedule> parsed =
         parseSchedule(schedule == "auto" ? llvm::StringRef("1f1b")
                                          : llvm::StringRef(schedule));
@@ -148,12 +149,14 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
     } else {
       llvm::Expected<PipelinePlan> plan =
           strategy == "manual" ? manualPlan(problem)
-          : roles              ? planStages(function, target, *roles, problem)
-                               : planPipeline(problem.pipeline);
+          : roles && schedule == "auto"
+              ? planAuto(function, target, *roles, problem)
+          : roles ? planStages(function, target, *roles, problem)
+                  : planPipeline(problem.pipeline);
       if (!plan)
         return fail(llvm::toString(plan.takeError()));
       applyPlan(problem, *plan);
-      if (interleaved) {
+      if (roles && chosen.chunks > 1) {
         // Stage k ran on chunk k / p of device k mod p.
         size_t devices = plan->stages.size() / chosen.chunks;
         Builder builder(&getContext());
@@ -246,6 +249,43 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
            (double)(chosen.chunks * roles.microbatches + devices - 1);
   }
 
+  /// --schedule=auto: the pipeline DP's plans with 1F1B and with
+  /// interleaved 1F1B (2 stages per device, when the microbatches divide
+  /// among the devices), and the one of the shorter predicted step. Leaves
+  /// `chosen` and `problem` the winner's.
+  llvm::Expected<PipelinePlan> planAuto(func::FuncOp function,
+                                        const Machine &target,
+                                        const TrainingRoles &roles,
+                                        PlacementProblem &problem) {
+    chosen = {ScheduleKind::OneFOneB, 1};
+    llvm::Expected<PipelinePlan> plan =
+        planStages(function, target, roles, problem);
+    if (!plan)
+      return plan;
+    double oneFOneB = stepUnits(*plan, roles);
+    chosen = {ScheduleKind::Interleaved, 2};
+    PlacementProblem other;
+    llvm::Expected<PipelinePlan> candidate =
+        planStages(function, target, roles, other);
+    if (!candidate) {
+      llvm::consumeError(candidate.takeError());
+      chosen = {ScheduleKind::OneFOneB, 1};
+      return plan;
+    }
+    double interleaved = stepUnits(*candidate, roles);
+    double perUnit = 1e3 / (double)roles.microbatches;
+    autoChoice = llvm::formatv("schedule auto: 1f1b {0:f3} ms, "
+                               "interleaved:v=2 {1:f3} ms predicted\n",
+                               oneFOneB * perUnit, interleaved * perUnit)
+                     .str();
+    if (interleaved < oneFOneB) {
+      problem = std::move(other);
+      return candidate;
+    }
+    chosen = {ScheduleKind::OneFOneB, 1};
+    return plan;
+  }
+
   /// Evaluates the placement the ops carry (a dag placement may put any op
   /// anywhere; others must be pipelines): the predicted time of each
   /// device on the function, and the report and graph when asked.
@@ -314,6 +354,7 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
       llvm::consumeError(timeline.takeError());
       return;
     }
+    os << autoChoice;
     os << llvm::formatv("schedule: {0}, {1} microbatch(es) on {2} stage(s), "
                         "bubble {3:f1}% of a stage's time\n",
                         scheduleName(chosen), microbatches, stages,
@@ -446,8 +487,10 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
 
   /// Where `report` goes; null: stderr.
   llvm::raw_ostream *reportStream = nullptr;
-  /// The training schedule (1f1b for auto).
+  /// The training schedule (for auto, planAuto's choice).
   Schedule chosen;
+  /// What planAuto compared, for the report.
+  std::string autoChoice;
 };
 
 } // namespace

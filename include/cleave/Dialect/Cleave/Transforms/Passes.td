@@ -101,8 +101,10 @@ def PlacePass : Pass<"cleave-place", "::mlir::func::FuncOp"> {
            "replace the roofline's for the ops it has, on the machine's "
            "devices of its kind">,
     Option<"schedule", "schedule", "std::string", /*default=*/"\"auto\"",
-           "A training step's pipeline schedule (auto: 1f1b; gpipe, 1f1b "
-           "or interleaved[:v=N]): the activations each stage keeps, and "
+           "A training step's pipeline schedule (auto: 1f1b, or "
+           "interleaved:v=2 where the pipeline strategy predicts a shorter "
+           "step; gpipe, 1f1b or interleaved[:v=N]): the activations each "
+           "stage keeps, and "
            "the order of its "
            "ops (cleave-schedule-pipeline). A training step's stage count "
            "minimises the predicted step, the bubble included">,
