@@ -16,7 +16,7 @@ transfers), beside the schedule's bubble (p - 1) / (M + p - 1), or
     python3 bench/pipeline_training.py --tools ../cleave-build/bin
         [--steps 20] [--rounds 3] [--devices 2] [--microbatches 8]
         [--only gpt2_lm] [--schedules 1f1b gpipe interleaved:v=2]
-        [--machine cpu.json]
+        [--machine cpu.json] [--op-profile]
 """
 import argparse
 import os
@@ -68,6 +68,10 @@ def main():
     parser.add_argument("--machine", help="a machine file for the stages "
                         "(cleave-calibrate's; default: K one-core devices "
                         "of the local-cpu preset's figures)")
+    parser.add_argument("--op-profile", action="store_true",
+                        help="place the stages by measured op times "
+                        "(cleave-calibrate --model of each step, one "
+                        "thread) instead of the roofline")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     p, m = args.devices, args.microbatches
@@ -91,22 +95,33 @@ def main():
                 np.save(file, data)
                 feeds += ["--input", f"{input}={file}"]
 
+            step = [os.path.join(ROOT, path), "--train", f"--loss={loss}",
+                    "--optimizer=adamw:lr=1e-3", f"--microbatches={m}",
+                    f"--dim={dim}={batch}"]
+
             def compile(tag, extra):
                 bundle = os.path.join(work, f"{name}-{tag}")
                 subprocess.run(
-                    [os.path.join(args.tools, "cleave-compile"),
-                     os.path.join(ROOT, path), "--train", f"--loss={loss}",
-                     "--optimizer=adamw:lr=1e-3", f"--microbatches={m}",
-                     f"--dim={dim}={batch}", "--target=cpu", "-o", bundle]
-                    + extra, check=True)
+                    [os.path.join(args.tools, "cleave-compile")] + step +
+                    ["--target=cpu", "-o", bundle] + extra, check=True)
                 return bundle
 
+            profile = []
+            if args.op_profile:
+                ops = os.path.join(work, f"{name}-ops.json")
+                subprocess.run(
+                    [os.path.join(args.tools, "cleave-calibrate"), "--model",
+                     step[0], "--compile-flags", " ".join(step[1:]),
+                     "-o", ops],
+                    check=True, capture_output=True)
+                profile = [f"--op-profile={ops}"]
             bundles = {"one": compile("one", [])}
             for schedule in args.schedules:
                 bundles[schedule] = compile(
                     schedule, [f"--num-devices={p}", f"--schedule={schedule}",
                                "--machine=" + (args.machine or
-                                               machine_file(work, p))])
+                                               machine_file(work, p))] +
+                    profile)
             steps = {tag: [] for tag in bundles}
             waiting = {tag: [] for tag in bundles}
             bubble = {}

@@ -50,37 +50,39 @@ extern char **environ;
 
 namespace {
 
+cl::OptionCategory calibrateCategory("Calibration");
+
 cl::opt<std::string> target("target", cl::desc("The devices to measure"),
-                            cl::init("cpu"));
+                            cl::init("cpu"), cl::cat(calibrateCategory));
 cl::opt<std::string> outputPath("o", cl::desc("Machine file to write"),
-                                cl::value_desc("file"), cl::Required);
+                                cl::value_desc("file"), cl::Required, cl::cat(calibrateCategory));
 cl::opt<unsigned> devices("devices",
                           cl::desc("Devices in the machine file (default: "
                                    "one per core)"),
-                          cl::init(0));
+                          cl::init(0), cl::cat(calibrateCategory));
 cl::opt<std::string> model("model",
                            cl::desc("Write the op profile of this ONNX model "
                                     "instead of a machine file"),
-                           cl::value_desc("file.onnx"), cl::init(""));
+                           cl::value_desc("file.onnx"), cl::init(""), cl::cat(calibrateCategory));
 cl::list<std::string> dims("dim",
                            cl::desc("--model: a symbolic dim's size "
-                                    "(as cleave-compile's --dim)"));
+                                    "(as cleave-compile's --dim)"), cl::cat(calibrateCategory));
 cl::list<std::string> inputShapes("input-shape",
                                   cl::desc("--model: an input's shape (as "
-                                           "cleave-compile's --input-shape)"));
+                                           "cleave-compile's --input-shape)"), cl::cat(calibrateCategory));
 cl::opt<unsigned> runs("runs", cl::desc("--model: timed runs per copy"),
-                       cl::init(20));
+                       cl::init(20), cl::cat(calibrateCategory));
 cl::opt<std::string> compileFlags(
     "compile-flags",
     cl::desc("--model: more cleave-compile flags, space-separated (a "
              "training step's: \"--train --loss=... --optimizer=... "
              "--microbatches=4\")"),
-    cl::init(""));
+    cl::init(""), cl::cat(calibrateCategory));
 cl::opt<bool> probeLink("probe-link", cl::Hidden,
-                        cl::desc("Internal: the MPI ping-pong of two ranks"));
+                        cl::desc("Internal: the MPI ping-pong of two ranks"), cl::cat(calibrateCategory));
 cl::opt<bool> probeKernels("probe-kernels", cl::Hidden,
                            cl::desc("Internal: kernel measurements on every "
-                                    "rank at once"));
+                                    "rank at once"), cl::cat(calibrateCategory));
 
 /// A float tensor of `dims` filled with small values.
 struct Buffer {
@@ -454,6 +456,7 @@ std::optional<llvm::json::Value> runUnderMpi(const char *self, unsigned ranks,
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(calibrateCategory);
   cl::ParseCommandLineOptions(argc, argv, "Cleave machine calibration\n");
   if (probeLink)
     return runLinkProbe(argc, argv);
