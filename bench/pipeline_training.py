@@ -12,6 +12,10 @@ process's). "waiting" is the stages' mean share of their step spent
 waiting for other stages (cleave-run --report: the bubble and the
 transfers), beside the schedule's bubble (p - 1) / (M + p - 1), or
 (p - 1) / (v M + p - 1) for interleaved 1F1B with v stages per device.
+"stage err" is the cost model's error on each device's compute per step
+(cleave-run --report's predicted against measured, median over rounds),
+averaged over the devices; the last line gives its mean over every
+model, schedule and device (MAPE) and the worst.
 
     python3 bench/pipeline_training.py --tools ../cleave-build/bin
         [--steps 20] [--rounds 3] [--devices 2] [--microbatches 8]
@@ -77,7 +81,8 @@ def main():
     p, m = args.devices, args.microbatches
     print(f"{'model':<13} {'schedule':<15} {'1 process ms':>13} "
           f"{f'{p} stages ms':>12} {'throughput':>11} {'waiting':>8} "
-          f"{'bubble':>7}")
+          f"{'bubble':>7} {'stage err':>11}")
+    all_errors = []
     with tempfile.TemporaryDirectory() as work:
         for name, (path, loss, batch, dim, inputs, label) in MODELS.items():
             if args.only and name not in args.only:
@@ -124,6 +129,7 @@ def main():
                     profile)
             steps = {tag: [] for tag in bundles}
             waiting = {tag: [] for tag in bundles}
+            errors = {tag: {} for tag in bundles}
             bubble = {}
             for _ in range(args.rounds):
                 for tag, bundle in bundles.items():
@@ -141,13 +147,26 @@ def main():
                         bubble[tag] = parse(
                             out, r"bubble \(p - 1\) / \([^)]*\) = "
                             r"([0-9.]+)%", "bubble")
+                        # Each device's predicted against measured compute.
+                        for device, error in re.findall(
+                                r"^device_(\d+)\s+[0-9.]+\s+[0-9.]+\s+"
+                                r"(-?[0-9.]+)%", out, re.M):
+                            errors[tag].setdefault(device, []).append(
+                                abs(float(error)))
             one = statistics.median(steps["one"])
             for schedule in args.schedules:
                 staged = statistics.median(steps[schedule])
+                stage_errors = [statistics.median(e)
+                                for e in errors[schedule].values()]
+                all_errors.extend(stage_errors)
                 print(f"{name:<13} {schedule:<15} {one:>13.3f} {staged:>12.3f} "
                       f"{one / staged:>10.2f}x "
                       f"{statistics.median(waiting[schedule]):>7.1f}% "
-                      f"{bubble[schedule]:>6.1f}%")
+                      f"{bubble[schedule]:>6.1f}% "
+                      f"{statistics.mean(stage_errors):>10.1f}%")
+    print(f"cost model per stage (device): mean absolute error "
+          f"{statistics.mean(all_errors):.1f}%, worst "
+          f"{max(all_errors):.1f}%, over {len(all_errors)} stages")
 
 
 def machine_file(work, devices):

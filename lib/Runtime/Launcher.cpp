@@ -23,8 +23,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <dirent.h>
 #include <fcntl.h>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -428,6 +428,9 @@ void printTopOps(const json &all) {
     struct Row {
       std::string name, op;
       double ms = 0, predicted = 0;
+      /// A node's ops (a decomposed node, or the graph's own ops under its
+      /// name): the row names the one that takes the most.
+      std::map<std::string, double> msByOp;
     };
     std::map<std::string, Row> rows;
     double total = 0;
@@ -436,7 +439,10 @@ void printTopOps(const json &all) {
       std::string op = site.value("op", std::string());
       Row &row = rows[node.empty() ? op : node];
       row.name = node.empty() ? op : node;
-      row.op = op;
+      double &opMs = row.msByOp[op];
+      opMs += site.value("ms", 0.0) / runs;
+      if (row.op.empty() || opMs > row.msByOp[row.op])
+        row.op = op;
       row.ms += site.value("ms", 0.0) / runs;
       row.predicted +=
           site.value("predicted_ms", 0.0) * site.value("calls", 0.0) / runs;
@@ -463,8 +469,9 @@ void printTopOps(const json &all) {
 
 } // namespace
 
-/// A private folder for weights files (the resumed ones the devices read,
-/// the trained ones they write), removed with its files when done.
+/// A private folder (weights files the devices read and write, profiles,
+/// traces, mpirun's session directory), removed with all it holds when
+/// done.
 struct ScratchFolder {
   std::string path;
 
@@ -480,13 +487,8 @@ struct ScratchFolder {
   ~ScratchFolder() {
     if (path.empty())
       return;
-    if (DIR *dir = opendir(path.c_str())) {
-      while (dirent *entry = readdir(dir))
-        if (std::strcmp(entry->d_name, ".") && std::strcmp(entry->d_name, ".."))
-          std::remove(inFolder(path, entry->d_name).c_str());
-      closedir(dir);
-    }
-    ::rmdir(path.c_str());
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
   }
 };
 
@@ -731,6 +733,7 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
 
   // One device: the program itself. Several: an MPMD mpirun command.
   std::vector<std::string> args, environment;
+  ScratchFolder session;
   for (char **e = environ; *e; ++e)
     environment.push_back(*e);
   if (!multi) {
@@ -763,6 +766,13 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
     // mpirun refuses root unless told; containers often run as root.
     environment.push_back("OMPI_ALLOW_RUN_AS_ROOT=1");
     environment.push_back("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1");
+    // A session directory of its own: jobs started at once share Open
+    // MPI's default one under /tmp, and one's cleanup can remove it under
+    // another's start ("ORTE_ERROR_LOG ... session_dir.c").
+    if (std::string error = session.create(); !error.empty())
+      return fail(error);
+    environment.push_back("OMPI_MCA_orte_tmpdir_base=" + session.path);
+    environment.push_back("PRTE_MCA_prte_tmpdir_base=" + session.path);
   }
 
   // The devices print their timing on stdout. Their errors go straight to
