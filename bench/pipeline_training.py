@@ -20,7 +20,7 @@ model, schedule and device (MAPE) and the worst.
     python3 bench/pipeline_training.py --tools ../cleave-build/bin
         [--steps 20] [--rounds 3] [--devices 2] [--microbatches 8]
         [--only gpt2_lm] [--schedules 1f1b gpipe interleaved:v=2]
-        [--machine cpu.json] [--op-profile]
+        [--machine cpu.json] [--op-profile [--profile-copies N]]
 """
 import argparse
 import os
@@ -76,6 +76,10 @@ def main():
                         help="place the stages by measured op times "
                         "(cleave-calibrate --model of each step, one "
                         "thread) instead of the roofline")
+    parser.add_argument("--profile-copies", type=int,
+                        help="--op-profile: copies of the step timed at "
+                        "once (cleave-calibrate --devices; default: as "
+                        "many as --devices, the stages' contention)")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     p, m = args.devices, args.microbatches
@@ -117,7 +121,7 @@ def main():
                 subprocess.run(
                     [os.path.join(args.tools, "cleave-calibrate"), "--model",
                      step[0], "--compile-flags", " ".join(step[1:]),
-                     "-o", ops],
+                     f"--devices={args.profile_copies or p}", "-o", ops],
                     check=True, capture_output=True)
                 profile = [f"--op-profile={ops}"]
             bundles = {"one": compile("one", [])}
