@@ -167,10 +167,11 @@ def main():
                       f"{one / staged:>10.2f}x "
                       f"{statistics.median(waiting[schedule]):>7.1f}% "
                       f"{bubble[schedule]:>6.1f}% "
-                      f"{statistics.mean(stage_errors):>10.1f}%")
-    print(f"cost model per stage (device): mean absolute error "
-          f"{statistics.mean(all_errors):.1f}%, worst "
-          f"{max(all_errors):.1f}%, over {len(all_errors)} stages")
+                      f"{statistics.mean(stage_errors or [0]):>10.1f}%")
+    if all_errors:
+        print(f"cost model per stage (device): mean absolute error "
+              f"{statistics.mean(all_errors):.1f}%, worst "
+              f"{max(all_errors):.1f}%, over {len(all_errors)} stages")
 
 
 def machine_file(work, devices):
