@@ -122,24 +122,21 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
     if (!placementIn.empty()) {
       if (failed(readPlacement(problem)))
         return signalPassFailure();
-      // A placement file names devices, not the schedule: under auto, one
-      // whose runs of forward ops take turns over the devices (an
-      // interleaved plan's, --placement-out) reads back interleaved.
-      if (roles && schedule == "auto") {
-        int64_t runs = 0, previous = -1, devices = 0;
-        for (Operation *anchor : roles->anchors) {
-          int64_t device = *deviceOf(anchor);
-          runs += device != previous;
-          previous = device;
-          devices = std::max(devices, device + 1);
-        }
-        if (devices > 1 && runs > devices && runs % devices == 0)
-          chosen = {ScheduleKind::Interleaved, (size_t)(runs / devices)};
+      // The file's devices and runs of forward ops on one device. It names
+      // devices, not the schedule: under auto, runs that take turns over
+      // the devices (an interleaved plan's --placement-out) read back
+      // interleaved.
+      int64_t runs = 0, previous = -1, devices = 0;
+      for (Operation *op : problem.ops) { // A training step's: its anchors.
+        int64_t device = *deviceOf(op);
+        runs += device != previous;
+        previous = device;
+        devices = std::max(devices, device + 1);
       }
+      if (roles && schedule == "auto" && devices > 1 && runs > devices &&
+          runs % devices == 0)
+        chosen = {ScheduleKind::Interleaved, (size_t)(runs / devices)};
       if (roles && chosen.chunks > 1) {
-        int64_t devices = 0;
-        for (Operation *anchor : roles->anchors)
-          devices = std::max(devices, *deviceOf(anchor) + 1);
         if (devices > (int64_t)target.devices.size())
           return fail(placementIn + " places ops on device " +
                       llvm::Twine(devices - 1) + ", but " + target.name +
