@@ -10,8 +10,10 @@ shapes, same kernels), which must match the whole batch's within float
 rounding (other shapes may get other kernels).
 
   check_devices.py gpt2_lm --devices 2,3,4 --machine cpu-x4.json
+  check_devices.py gpt2_dynamo vit_dynamo --suite ../models/user/suite.json ...
 
-Prints one line per device count; exits non-zero on the first mismatch.
+Prints one line per model and device count; exits non-zero on the first
+mismatch.
 """
 import argparse
 import json
@@ -37,7 +39,10 @@ def run(command):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("model", help="a name in test/models/suite.json")
+    parser.add_argument("models", nargs="+", help="names in the suite")
+    parser.add_argument("--suite", default=os.path.join(
+        here, "..", "models", "suite.json"), help="a suite.json (default: "
+        "the real-model suite, test/models/suite.json)")
     parser.add_argument("--devices", default="2,3,4")
     parser.add_argument("--machine", required=True)
     parser.add_argument("--microbatches", type=int, default=2)
@@ -45,10 +50,17 @@ def main():
     parser.add_argument("--atol", type=float, default=1e-4)
     args = parser.parse_args()
 
-    models = os.path.join(here, "..", "models")
-    with open(os.path.join(models, "suite.json")) as f:
-        spec = json.load(f)["models"][args.model]
-    path = os.path.join(models, args.model + ".onnx")
+    with open(args.suite) as f:
+        suite = json.load(f)["models"]
+    for model in args.models:
+        if model not in suite:
+            sys.exit(f"{model} is not in {args.suite}")
+        check(model, suite[model], args)
+
+
+def check(model, spec, args):
+    path = os.path.join(os.path.dirname(os.path.abspath(args.suite)),
+                        spec.get("file", model + ".onnx"))
     dims = spec["dims"]
     session = onnxruntime.InferenceSession(
         path, providers=["CPUExecutionProvider"])
@@ -85,8 +97,9 @@ def main():
         for name, value in single.items():
             if not np.allclose(value, want[name], rtol=args.rtol,
                                atol=args.atol):
-                sys.exit(f"{args.model}: single device differs from "
+                sys.exit(f"{model}: single device differs from "
                          f"onnxruntime on {name}")
+        print(f"{model}: one device matches onnxruntime")
 
         def worst(got, reference):
             return max(float(np.abs(value.astype(np.float64) -
@@ -105,7 +118,7 @@ def main():
                 f"single_{microbatches}", [], microbatches)
             for name, value in singles[microbatches].items():
                 if not np.allclose(value, single[name], rtol=1e-4, atol=1e-5):
-                    sys.exit(f"{args.model}: {name} with {microbatches} "
+                    sys.exit(f"{model}: {name} with {microbatches} "
                              f"microbatches on one device differs from the "
                              f"whole batch by {worst(singles[microbatches], single):.3g}")
         for count in [int(c) for c in args.devices.split(",")]:
@@ -118,7 +131,7 @@ def main():
                     [f"--machine={args.machine}", f"--num-devices={count}"],
                     microbatches)
                 if used != count:
-                    sys.exit(f"{args.model}: placed on {used} devices, "
+                    sys.exit(f"{model}: placed on {used} devices, "
                              f"not {count}")
                 # Against one device on the same microbatches: the same
                 # shapes, so the same kernels, equal up to fusions a cut
@@ -126,14 +139,14 @@ def main():
                 reference = singles[microbatches]
                 for name, value in got.items():
                     if value.shape != reference[name].shape:
-                        sys.exit(f"{args.model}: {name} has shape "
+                        sys.exit(f"{model}: {name} has shape "
                                  f"{value.shape} on {what}")
                     if not np.allclose(value, reference[name], rtol=1e-5,
                                        atol=1e-6):
-                        sys.exit(f"{args.model}: {name} on {what} differs "
+                        sys.exit(f"{model}: {name} on {what} differs "
                                  f"from one device by "
                                  f"{worst(got, reference):.3g}")
-                print(f"{args.model}: {what} match one device "
+                print(f"{model}: {what} match one device "
                       f"(max abs difference {worst(got, reference):.3g})")
 
 if __name__ == "__main__":
