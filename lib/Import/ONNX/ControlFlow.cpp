@@ -279,10 +279,21 @@ LogicalResult buildIf(NodeState &node, SmallVectorImpl<Value> &results) {
   if (std::optional<SmallVector<int64_t>> known = getConstantInts(cond))
     return node.importSubgraph(known->front() ? *thenBranch : *elseBranch, {},
                                results);
+  // A branch the run would never take may not compile for these shapes
+  // (an exporter's branch for another sample rate); say how to drop it.
+  auto branchFails = [&](StringRef which) {
+    return node.fail("its condition is known only at run time, so both "
+                     "branches are compiled for these shapes, and the " +
+                     which + " branch does not compile (above): fix the "
+                     "condition at compile time (a graph input it comes "
+                     "from with --input-value=<name>=<file.pb>) to take "
+                     "one branch");
+  };
   SmallVector<Value> thenOutputs, elseOutputs;
-  if (failed(node.importSubgraph(*thenBranch, {}, thenOutputs)) ||
-      failed(node.importSubgraph(*elseBranch, {}, elseOutputs)))
-    return failure();
+  if (failed(node.importSubgraph(*thenBranch, {}, thenOutputs)))
+    return branchFails("then");
+  if (failed(node.importSubgraph(*elseBranch, {}, elseOutputs)))
+    return branchFails("else");
   if (thenOutputs.size() != elseOutputs.size())
     return node.fail("the branches have different numbers of outputs");
   OpBuilder &b = node.builder;

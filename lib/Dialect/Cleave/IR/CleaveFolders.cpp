@@ -372,6 +372,32 @@ OpFoldResult FloorOp::fold(FoldAdaptor adaptor) {
       [](const APFloat &a) { return rounded(a, APFloat::rmTowardNegative); });
 }
 
+// The logical ops fold so that conditions computed from shapes (an If on
+// the rank of a tensor, as exporters write for optional states) are known.
+OpFoldResult NotOp::fold(FoldAdaptor adaptor) {
+  return foldUnary(
+      adaptor.getX(), getType(), [](const APInt &a, bool) { return ~a; },
+      [](const APFloat &a) { return a; });
+}
+
+OpFoldResult AndOp::fold(FoldAdaptor adaptor) {
+  return foldBinary(
+      adaptor.getA(), adaptor.getB(), getType(),
+      [](const APInt &a, const APInt &b, bool) { return a & b; }, nullptr);
+}
+
+OpFoldResult OrOp::fold(FoldAdaptor adaptor) {
+  return foldBinary(
+      adaptor.getA(), adaptor.getB(), getType(),
+      [](const APInt &a, const APInt &b, bool) { return a | b; }, nullptr);
+}
+
+OpFoldResult XorOp::fold(FoldAdaptor adaptor) {
+  return foldBinary(
+      adaptor.getA(), adaptor.getB(), getType(),
+      [](const APInt &a, const APInt &b, bool) { return a ^ b; }, nullptr);
+}
+
 OpFoldResult WhereOp::fold(FoldAdaptor adaptor) {
   std::optional<SmallVector<Attribute>> condition =
       elementsOf(adaptor.getCondition());

@@ -183,7 +183,9 @@ def Cleave_NegOp
   let hasFolder = 1;
 }
 def Cleave_NotOp
-    : Cleave_ElementwiseUnaryOp<"not", "Not", "", Cleave_BoolTensor>;
+    : Cleave_ElementwiseUnaryOp<"not", "Not", "", Cleave_BoolTensor> {
+  let hasFolder = 1;
+}
 def Cleave_ReciprocalOp
     : Cleave_ElementwiseUnaryOp<"reciprocal", "Reciprocal", "RECIPROCAL">;
 def Cleave_ReluOp
@@ -412,7 +414,7 @@ class Cleave_LogicalOp<string mnemonic, string onnxName>
     : Cleave_BroadcastOp<mnemonic, onnxName, "nullptr", Cleave_BoolTensor,
                          [Commutative, Cleave_Kernel<"CLEAVE_BINARY_" #
                                                      !toupper(mnemonic)>]> {
-  let hasFolder = 0;
+  let hasFolder = 1;
 }
 def Cleave_AndOp : Cleave_LogicalOp<"and", "And">;
 def Cleave_OrOp : Cleave_LogicalOp<"or", "Or">;
