@@ -284,7 +284,8 @@ LogicalResult buildIf(NodeState &node, SmallVectorImpl<Value> &results) {
   auto branchFails = [&](StringRef which) {
     return node.fail("its condition is known only at run time, so both "
                      "branches are compiled for these shapes, and the " +
-                     which + " branch does not compile (above): fix the "
+                     which +
+                     " branch does not compile (above): fix the "
                      "condition at compile time (a graph input it comes "
                      "from with --input-value=<name>=<file.pb>) to take "
                      "one branch");
