@@ -218,6 +218,37 @@ def run_test(tools, suite, name):
     return result
 
 
+# Why each operator outside the supported set is, so the report lists the
+# tests left out by reason.
+SEQUENCES = ("sequence or optional values: Cleave's graphs and bundles hold "
+             "tensors only")
+TRAINING = ("ONNX's preview training ops: Cleave differentiates the graph "
+            "itself (cleave-compile --train)")
+RANDOM = ("random values: the expected outputs come from NumPy's generator, "
+          "which a compiled kernel does not reproduce")
+NOT_YET = "not yet: no importer rule"
+UNSUPPORTED_REASONS = {
+    **{op: SEQUENCES for op in (
+        "SequenceAt", "SequenceConstruct", "SequenceEmpty", "SequenceErase",
+        "SequenceInsert", "SequenceLength", "SequenceMap", "SplitToSequence",
+        "ConcatFromSequence", "Optional", "OptionalGetElement",
+        "OptionalHasElement")},
+    **{op: TRAINING for op in (
+        "ai.onnx.preview.training.Adagrad", "ai.onnx.preview.training.Adam",
+        "ai.onnx.preview.training.Momentum",
+        "ai.onnx.preview.training.Gradient")},
+    "StringNormalizer": "strings: Cleave has no string tensors",
+    "TfIdfVectorizer": NOT_YET + " (n-gram counts)",
+    "Bernoulli": RANDOM,
+    "RandomUniformLike": RANDOM,
+    "NonMaxSuppression": ("data-dependent shape: the number of boxes kept "
+                          "depends on the scores"),
+    "ConvInteger": NOT_YET + " (an exact int32 convolution)",
+    "QLinearConv": NOT_YET + " (an exact int32 convolution)",
+    "MelWeightMatrix": NOT_YET,
+}
+
+
 def write_report(path, results):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     counts = collections.Counter(r["status"] for r in results)
@@ -245,9 +276,21 @@ def write_report(path, results):
             c = by_op[op]
             f.write(f"| {op} | {c['passed']} | {c['wrong type']} | "
                     f"{c['import error']} |\n")
-        f.write("\n## Unsupported ops (tests using them)\n\n")
+        f.write("\n## Unsupported ops (tests using them, and why)\n\n")
         for op in sorted(unsupported_by_op, key=lambda o: -len(unsupported_by_op[o])):
-            f.write(f"- {op}: {len(unsupported_by_op[op])}\n")
+            why = UNSUPPORTED_REASONS.get(op, NOT_YET)
+            f.write(f"- {op}: {len(unsupported_by_op[op])} ({why})\n")
+        reasons = collections.Counter()
+        for r in results:
+            if r["status"] == "unsupported":
+                reasons[sorted(UNSUPPORTED_REASONS.get(op, NOT_YET)
+                               for op in r["detail"].split(", "))[0]] += 1
+            elif r["status"] == "unsupported type":
+                reasons["strings, sequences, maps or optionals as values "
+                        "(unsupported types)"] += 1
+        f.write("\n## Tests left out, by reason\n\n")
+        for why, count in reasons.most_common():
+            f.write(f"- {count}: {why}\n")
         f.write("\n## By test\n\n| suite | test | status | detail |\n"
                 "|---|---|---|---|\n")
         for r in results:

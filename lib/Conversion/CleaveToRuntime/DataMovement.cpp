@@ -220,6 +220,16 @@ void populateDataMovementLowerings(LoweringTable &table) {
                   p.i32(op.getAlignCorners() != 0), p.out(op)});
         return success();
       });
+  table.add<RoiAlignOp>([](RoiAlignOp op, ProgramBuilder &p) -> LogicalResult {
+    if (!op.getX().getType().getElementType().isF32())
+      return p.unsupported(op, "only f32 kernels exist so far");
+    p.kernel("roi_align",
+             {p.in(op, 0), p.in(op, 1), p.in(op, 2), p.i32((int32_t)op.getMode()),
+              p.i32((int32_t)op.getCoordinateTransformationMode()),
+              p.i32((int32_t)op.getSamplingRatio()),
+              p.f32(op.getSpatialScale().convertToFloat()), p.out(op)});
+    return success();
+  });
   table.add<GatherOp>([](GatherOp op, ProgramBuilder &p) {
     p.kernel("gather",
              {p.in(op, 0), p.in(op, 1),

@@ -119,6 +119,14 @@ LogicalResult gridSampleModeV16(NodeState &node) {
   return success();
 }
 
+/// RoiAlign-10 has no coordinate_transformation_mode and behaves as
+/// RoiAlign-16's output_half_pixel.
+LogicalResult roiAlignCoordinatesV10(NodeState &node) {
+  node.attributes.set("coordinate_transformation_mode",
+                      node.builder.getStringAttr("output_half_pixel"));
+  return success();
+}
+
 LogicalResult axesToInput(NodeState &node) {
   return node.moveIntsToInput("axes", 1);
 }
@@ -951,6 +959,8 @@ const OpSpec kOps[] = {
     {"Det", 11, "cleave.det", 1},
     {"GridSample", 16, "cleave.grid_sample", 2, gridSampleModeV16},
     {"GridSample", 20, "cleave.grid_sample", 2},
+    {"RoiAlign", 10, "cleave.roi_align", 3, roiAlignCoordinatesV10},
+    {"RoiAlign", 16, "cleave.roi_align", 3},
     {"RNN", 7, "cleave.rnn", 6},
     {"GRU", 7, "cleave.gru", 6},
     {"LSTM", 7, "cleave.lstm", 8},

@@ -112,6 +112,18 @@ cleave_status cleave_cuda_grid_sample(const cleave_tensor *x,
                                          align_corners, m.out(y)));
 }
 
+cleave_status cleave_cuda_roi_align(const cleave_tensor *x,
+                                    const cleave_tensor *rois,
+                                    const cleave_tensor *batch_indices,
+                                    int32_t mode, int32_t coordinates,
+                                    int32_t sampling_ratio, float spatial_scale,
+                                    cleave_tensor *y) {
+  HostMirror m;
+  return m.finish(cleave_cpu_roi_align(m.in(x), m.in(rois), m.in(batch_indices),
+                                       mode, coordinates, sampling_ratio,
+                                       spatial_scale, m.out(y)));
+}
+
 // Until cuDNN's RNN API serves it: the layer's weights are repacked on
 // every call (their host copies are not the constants the CPU caches).
 cleave_status cleave_cuda_recurrent(

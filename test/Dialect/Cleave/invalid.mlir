@@ -299,3 +299,20 @@ func.func @grid_sample_grid(%x: tensor<1x3x8x8xf32>, %grid: tensor<1x4x4x3xf32>)
   %y = cleave.grid_sample %x, %grid : (tensor<1x3x8x8xf32>, tensor<1x4x4x3xf32>) -> tensor<1x3x4x4xf32>
   return
 }
+
+// -----
+
+func.func @roi_align_indices(%x: tensor<2x3x8x8xf32>, %rois: tensor<4x4xf32>, %batch: tensor<3xi64>) {
+  // expected-error @+2 {{batch_indices must be [num_rois] (4)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %y = cleave.roi_align %x, %rois, %batch : (tensor<2x3x8x8xf32>, tensor<4x4xf32>, tensor<3xi64>) -> tensor<4x3x1x1xf32>
+  return
+}
+
+// -----
+
+func.func @roi_align_mode(%x: tensor<2x3x8x8xf32>, %rois: tensor<4x4xf32>, %batch: tensor<4xi64>) {
+  // expected-error @+1 {{mode}}
+  %y = cleave.roi_align %x, %rois, %batch {mode = "min"} : (tensor<2x3x8x8xf32>, tensor<4x4xf32>, tensor<4xi64>) -> tensor<4x3x1x1xf32>
+  return
+}

@@ -282,6 +282,35 @@ LogicalResult GridSampleOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult RoiAlignOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location> loc,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &types) {
+  // X [N, C, H, W], rois [R, 4], batch_indices [R] -> Y [R, C, oh, ow].
+  RankedTensorType x = rankedType(adaptor.getX());
+  RankedTensorType rois = rankedType(adaptor.getRois());
+  RankedTensorType indices = rankedType(adaptor.getBatchIndices());
+  if (x.getRank() != 4)
+    return emitOptionalError(loc, "X must be [N, C, H, W]");
+  if (rois.getRank() != 2 || rois.getDimSize(1) != 4)
+    return emitOptionalError(loc, "rois must be [num_rois, 4]");
+  if (indices.getRank() != 1 || indices.getDimSize(0) != rois.getDimSize(0))
+    return emitOptionalError(loc, "batch_indices must be [num_rois] (",
+                             rois.getDimSize(0), ")");
+  if (rois.getElementType() != x.getElementType())
+    return emitOptionalError(loc, "X and rois have different element types");
+  // I64Attr getters return the bits unsigned: read them signed.
+  auto height = (int64_t)adaptor.getOutputHeight();
+  auto width = (int64_t)adaptor.getOutputWidth();
+  if (height < 1 || width < 1 || (int64_t)adaptor.getSamplingRatio() < 0)
+    return emitOptionalError(loc, "output_height and output_width must be "
+                                  "positive and sampling_ratio not negative");
+  types.push_back(RankedTensorType::get(
+      {rois.getDimSize(0), x.getDimSize(1), height, width},
+      x.getElementType()));
+  return success();
+}
+
 LogicalResult BatchNormalizationOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &types) {

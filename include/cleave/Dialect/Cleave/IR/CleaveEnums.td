@@ -77,6 +77,18 @@ def Cleave_GridSamplePadding
   I32EnumAttrCase<"Border", 1, "border">,
   I32EnumAttrCase<"Reflection", 2, "reflection">]>;
 
+def Cleave_RoiAlignMode : Cleave_OnnxEnum<"RoiAlignMode", "ONNX RoiAlign mode", [
+  I32EnumAttrCase<"Avg", 0, "avg">,
+  I32EnumAttrCase<"Max", 1, "max">]>;
+
+// RoiAlign-16's coordinate_transformation_mode; opset 10 behaves as
+// output_half_pixel (the importer sets it).
+def Cleave_RoiAlignCoordinates
+    : Cleave_OnnxEnum<"RoiAlignCoordinates",
+                      "ONNX RoiAlign coordinate_transformation_mode", [
+  I32EnumAttrCase<"HalfPixel", 0, "half_pixel">,
+  I32EnumAttrCase<"OutputHalfPixel", 1, "output_half_pixel">]>;
+
 def Cleave_CoordinateTransformation
     : Cleave_OnnxEnum<"CoordinateTransformation",
                       "ONNX Resize coordinate_transformation_mode", [

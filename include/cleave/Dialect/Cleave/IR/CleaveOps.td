@@ -739,6 +739,22 @@ def Cleave_GridSampleOp : Cleave_OnnxOp<"grid_sample", "GridSample",
   let results = (outs Cleave_FloatTensor:$Y);
 }
 
+// Y [num_rois, C, output_height, output_width]: each region of interest
+// of its batch's image pooled over bilinear samples.
+def Cleave_RoiAlignOp : Cleave_OnnxOp<"roi_align", "RoiAlign",
+    [Pure, Cleave_FlopsPerElement<"40.0">]> {
+  let arguments = (ins Cleave_FloatTensor:$X, Cleave_FloatTensor:$rois,
+      Cleave_I64Tensor:$batch_indices,
+      Cleave_OnnxEnumDefault<Cleave_RoiAlignCoordinates, "HalfPixel">:
+          $coordinate_transformation_mode,
+      Cleave_OnnxEnumDefault<Cleave_RoiAlignMode, "Avg">:$mode,
+      DefaultValuedAttr<I64Attr, "1">:$output_height,
+      DefaultValuedAttr<I64Attr, "1">:$output_width,
+      DefaultValuedAttr<I64Attr, "0">:$sampling_ratio,
+      DefaultValuedAttr<F32Attr, "1.0f">:$spatial_scale);
+  let results = (outs Cleave_FloatTensor:$Y);
+}
+
 //===----------------------------------------------------------------------===//
 // Neural-network ops
 //===----------------------------------------------------------------------===//
