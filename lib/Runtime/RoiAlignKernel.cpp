@@ -71,14 +71,13 @@ cleave_cpu_roi_align(const cleave_tensor *x, const cleave_tensor *rois,
       batch_indices->rank != 1 || batch_indices->dtype != CLEAVE_DTYPE_I64 ||
       batch_indices->dims[0] != rois->dims[0] || y->rank != 4 ||
       y->dims[0] != rois->dims[0] || y->dims[1] != x->dims[1])
-    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
-                        "roi_align: x [N, C, H, W], rois [R, 4], i64 "
-                        "batch_indices [R] and y [R, C, H_out, W_out] do not "
-                        "match: " +
-                            shapeText(dimsOf(x)) + ", " +
-                            shapeText(dimsOf(rois)) + ", " +
-                            shapeText(dimsOf(batch_indices)) + ", " +
-                            shapeText(dimsOf(y)));
+    return CLEAVE_ERROR(
+        CLEAVE_INVALID_ARGUMENT,
+        "roi_align: x [N, C, H, W], rois [R, 4], i64 "
+        "batch_indices [R] and y [R, C, H_out, W_out] do not "
+        "match: " +
+            shapeText(dimsOf(x)) + ", " + shapeText(dimsOf(rois)) + ", " +
+            shapeText(dimsOf(batch_indices)) + ", " + shapeText(dimsOf(y)));
   if (mode < 0 || mode > 1 || coordinates < 0 || coordinates > 1 ||
       sampling_ratio < 0)
     return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
@@ -112,10 +111,10 @@ cleave_cpu_roi_align(const cleave_tensor *x, const cleave_tensor *rois,
       roiH = std::max(roiH, 1.0f);
     }
     float binH = roiH / (float)outH, binW = roiW / (float)outW;
-    int64_t gridH = sampling_ratio > 0 ? sampling_ratio
-                                       : (int64_t)std::ceil(roiH / outH);
-    int64_t gridW = sampling_ratio > 0 ? sampling_ratio
-                                       : (int64_t)std::ceil(roiW / outW);
+    int64_t gridH =
+        sampling_ratio > 0 ? sampling_ratio : (int64_t)std::ceil(roiH / outH);
+    int64_t gridW =
+        sampling_ratio > 0 ? sampling_ratio : (int64_t)std::ceil(roiW / outW);
     gridH = std::max<int64_t>(gridH, 0);
     gridW = std::max<int64_t>(gridW, 0);
     float count = (float)std::max<int64_t>(gridH * gridW, 1);
@@ -125,11 +124,11 @@ cleave_cpu_roi_align(const cleave_tensor *x, const cleave_tensor *rois,
     for (int64_t ph = 0; ph < outH; ++ph)
       for (int64_t pw = 0; pw < outW; ++pw)
         for (int64_t iy = 0; iy < gridH; ++iy) {
-          float sy = startH + ph * binH +
-                     ((float)iy + 0.5f) * binH / (float)gridH;
+          float sy =
+              startH + ph * binH + ((float)iy + 0.5f) * binH / (float)gridH;
           for (int64_t ix = 0; ix < gridW; ++ix) {
-            float sx = startW + pw * binW +
-                       ((float)ix + 0.5f) * binW / (float)gridW;
+            float sx =
+                startW + pw * binW + ((float)ix + 0.5f) * binW / (float)gridW;
             samples.push_back(bilinear(sy, sx, height, width));
           }
         }
@@ -149,11 +148,11 @@ cleave_cpu_roi_align(const cleave_tensor *x, const cleave_tensor *rois,
                      s.weight[2] * pixels[s.offset[2]] +
                      s.weight[3] * pixels[s.offset[3]];
           } else {
-            float largest = std::max(
-                std::max(s.weight[0] * pixels[s.offset[0]],
-                         s.weight[1] * pixels[s.offset[1]]),
-                std::max(s.weight[2] * pixels[s.offset[2]],
-                         s.weight[3] * pixels[s.offset[3]]));
+            float largest =
+                std::max(std::max(s.weight[0] * pixels[s.offset[0]],
+                                  s.weight[1] * pixels[s.offset[1]]),
+                         std::max(s.weight[2] * pixels[s.offset[2]],
+                                  s.weight[3] * pixels[s.offset[3]]));
             value = i == 0 ? largest : std::max(value, largest);
           }
         }

@@ -224,7 +224,8 @@ void populateDataMovementLowerings(LoweringTable &table) {
     if (!op.getX().getType().getElementType().isF32())
       return p.unsupported(op, "only f32 kernels exist so far");
     p.kernel("roi_align",
-             {p.in(op, 0), p.in(op, 1), p.in(op, 2), p.i32((int32_t)op.getMode()),
+             {p.in(op, 0), p.in(op, 1), p.in(op, 2),
+              p.i32((int32_t)op.getMode()),
               p.i32((int32_t)op.getCoordinateTransformationMode()),
               p.i32((int32_t)op.getSamplingRatio()),
               p.f32(op.getSpatialScale().convertToFloat()), p.out(op)});
