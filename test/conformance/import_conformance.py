@@ -238,14 +238,12 @@ UNSUPPORTED_REASONS = {
         "ai.onnx.preview.training.Momentum",
         "ai.onnx.preview.training.Gradient")},
     "StringNormalizer": "strings: Cleave has no string tensors",
-    "TfIdfVectorizer": NOT_YET + " (n-gram counts)",
     "Bernoulli": RANDOM,
     "RandomUniformLike": RANDOM,
     "NonMaxSuppression": ("data-dependent shape: the number of boxes kept "
                           "depends on the scores"),
     "ConvInteger": NOT_YET + " (an exact int32 convolution)",
     "QLinearConv": NOT_YET + " (an exact int32 convolution)",
-    "MelWeightMatrix": NOT_YET,
 }
 
 

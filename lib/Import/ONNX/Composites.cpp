@@ -211,6 +211,127 @@ LogicalResult buildWindow(NodeState &node, SmallVectorImpl<Value> &results) {
       DenseElementsAttr::get(RankedTensorType::get({n}, *element), values)));
   return success();
 }
+/// MelWeightMatrix (opset 17) of constant inputs: [dft_length / 2 + 1,
+/// num_mel_bins] triangular filters between mel-spaced bin edges, as ONNX's
+/// reference computes them (the edges' mels in float, as NumPy does for
+/// float32 inputs, the rest in double, bins floored to integers).
+LogicalResult buildMelWeightMatrix(NodeState &node,
+                                   SmallVectorImpl<Value> &results) {
+  FailureOr<int64_t> dtype = node.intAttr("output_datatype", 1);
+  if (failed(dtype))
+    return failure();
+  std::optional<SmallVector<int64_t>> bins = getConstantInts(node.operands[0]);
+  std::optional<SmallVector<int64_t>> length = getConstantInts(node.operands[1]);
+  std::optional<SmallVector<int64_t>> rate = getConstantInts(node.operands[2]);
+  std::optional<SmallVector<double>> low = getConstantFloats(node.operands[3]);
+  std::optional<SmallVector<double>> high = getConstantFloats(node.operands[4]);
+  if (!bins || !length || !rate || !low || !high || bins->size() != 1 ||
+      length->size() != 1 || rate->size() != 1 || low->size() != 1 ||
+      high->size() != 1)
+    return node.fail("its inputs must be constant scalars (fix graph inputs "
+                     "they come from with --input-value)");
+  int64_t melBins = bins->front(), dftLength = length->front(),
+          sampleRate = rate->front();
+  if (melBins < 1 || dftLength < 1 || sampleRate < 1)
+    return node.fail("num_mel_bins, dft_length and sample_rate must be "
+                     "positive");
+  std::string error;
+  FailureOr<Type> element =
+      importElementType(*dtype, node.builder.getContext(), error);
+  if (failed(element))
+    return node.fail("output_datatype: " + error);
+  auto mel = [](double hertz) {
+    return 2595.0f * std::log10(1.0f + (float)hertz / 700.0f);
+  };
+  float lowMel = mel(low->front());
+  float step = (mel(high->front()) - lowMel) / (float)(melBins + 2);
+  SmallVector<int64_t> edges;
+  for (int64_t i = 0; i < melBins + 2; ++i) {
+    double hertz = 700 * (std::pow(10.0, ((double)i * step + lowMel) / 2595) - 1);
+    edges.push_back(
+        (int64_t)std::floor((double)(dftLength + 1) * hertz / sampleRate));
+  }
+  int64_t spectrumBins = dftLength / 2 + 1;
+  std::vector<double> weights(spectrumBins * melBins, 0.0);
+  auto set = [&](int64_t row, int64_t column, double value) {
+    if (row < 0 || row >= spectrumBins)
+      return false;
+    weights[row * melBins + column] = value;
+    return true;
+  };
+  for (int64_t i = 0; i < melBins; ++i) {
+    int64_t left = edges[i], centre = edges[i + 1], right = edges[i + 2];
+    bool inside = true;
+    if (centre == left)
+      inside &= set(centre, i, 1);
+    for (int64_t j = left; centre != left && j <= centre; ++j)
+      inside &= set(j, i, double(j - left) / double(centre - left));
+    for (int64_t j = centre; j < right; ++j)
+      inside &= set(j, i, double(right - j) / double(right - centre));
+    if (!inside)
+      return node.fail("upper_edge_hertz reaches past the spectrum's " +
+                       Twine(spectrumBins) + " bins");
+  }
+  SmallVector<Attribute> values;
+  for (double w : weights)
+    values.push_back(isa<FloatType>(*element)
+                         ? Attribute(FloatAttr::get(*element, w))
+                         : Attribute(IntegerAttr::get(*element, (int64_t)w)));
+  results.push_back(ConstantOp::create(
+      node.builder, node.loc,
+      DenseElementsAttr::get(
+          RankedTensorType::get({spectrumBins, melBins}, *element), values)));
+  return success();
+}
+
+/// TfIdfVectorizer over an integer pool: its attributes as the op's, the
+/// weights (when given) as a constant operand.
+LogicalResult buildTfIdfVectorizer(NodeState &node,
+                                   SmallVectorImpl<Value> &results) {
+  if (node.attributes.get("pool_strings"))
+    return node.fail("pool_strings: Cleave has no string tensors; only "
+                     "pool_int64s is supported");
+  FailureOr<std::string> mode = node.stringAttr("mode", "");
+  FailureOr<int64_t> minGram = node.intAttr("min_gram_length", -1);
+  FailureOr<int64_t> maxGram = node.intAttr("max_gram_length", -1);
+  FailureOr<int64_t> maxSkip = node.intAttr("max_skip_count", -1);
+  auto pool = node.optionalAttr<DenseI64ArrayAttr>("pool_int64s", "INTS");
+  auto counts = node.optionalAttr<DenseI64ArrayAttr>("ngram_counts", "INTS");
+  auto indexes = node.optionalAttr<DenseI64ArrayAttr>("ngram_indexes", "INTS");
+  auto weights = node.optionalAttr<DenseF32ArrayAttr>("weights", "FLOATS");
+  if (failed(mode) || failed(minGram) || failed(maxGram) || failed(maxSkip) ||
+      failed(pool) || failed(counts) || failed(indexes) || failed(weights))
+    return failure();
+  if (!*pool || !*counts || !*indexes || *minGram < 0 || *maxGram < 0 ||
+      *maxSkip < 0 || mode->empty())
+    return node.fail("needs mode, min_gram_length, max_gram_length, "
+                     "max_skip_count, ngram_counts, ngram_indexes and "
+                     "pool_int64s");
+  if (!symbolizeTfIdfMode(*mode))
+    return node.fail("mode '" + *mode + "' is not TF, IDF or TFIDF");
+  if (indexes->empty())
+    return node.fail("ngram_indexes is empty");
+  int64_t columns = *llvm::max_element(indexes->asArrayRef()) + 1;
+  if (*weights && (int64_t)weights->size() < columns)
+    return node.fail("has " + Twine(weights->size()) + " weights for " +
+                     Twine(columns) + " output columns");
+  OpBuilder &b = node.builder;
+  Value weightValues =
+      *weights ? Value(ConstantOp::create(
+                     b, node.loc,
+                     DenseElementsAttr::get(
+                         RankedTensorType::get({(int64_t)weights->size()},
+                                               b.getF32Type()),
+                         weights->asArrayRef())))
+               : Value(NoneOp::create(b, node.loc));
+  results.push_back(TfIdfVectorizerOp::create(
+      b, node.loc, node.operands[0], weightValues,
+      b.getStringAttr(*mode), b.getI64IntegerAttr(*minGram),
+      b.getI64IntegerAttr(*maxGram), b.getI64IntegerAttr(*maxSkip), *pool,
+      *counts, *indexes));
+  return success();
+}
+
 template LogicalResult buildWindow<0>(NodeState &, SmallVectorImpl<Value> &);
 template LogicalResult buildWindow<1>(NodeState &, SmallVectorImpl<Value> &);
 template LogicalResult buildWindow<2>(NodeState &, SmallVectorImpl<Value> &);

@@ -946,6 +946,8 @@ const OpSpec kOps[] = {
     {"MaxUnpool", 9, "", 3, nullptr, buildMaxUnpool},
     {"DFT", 17, "", 3, nullptr, buildDFT},
     {"STFT", 17, "", 4, nullptr, buildSTFT},
+    {"MelWeightMatrix", 17, "", 5, nullptr, buildMelWeightMatrix},
+    {"TfIdfVectorizer", 9, "", 1, nullptr, buildTfIdfVectorizer},
     {"HannWindow", 17, "", 1, nullptr, buildWindow<0>},
     {"HammingWindow", 17, "", 1, nullptr, buildWindow<1>},
     {"BlackmanWindow", 17, "", 1, nullptr, buildWindow<2>},

@@ -124,6 +124,17 @@ cleave_status cleave_cuda_roi_align(const cleave_tensor *x,
                                        spatial_scale, m.out(y)));
 }
 
+cleave_status cleave_cuda_tfidf_vectorizer(
+    const cleave_tensor *x, const cleave_tensor *weights, int32_t mode,
+    int32_t min_gram, int32_t max_gram, int32_t max_skip, const int64_t *pool,
+    int64_t pool_size, const int64_t *counts, int64_t counts_size,
+    const int64_t *indexes, int64_t indexes_size, cleave_tensor *y) {
+  HostMirror m;
+  return m.finish(cleave_cpu_tfidf_vectorizer(
+      m.in(x), m.in(weights), mode, min_gram, max_gram, max_skip, pool,
+      pool_size, counts, counts_size, indexes, indexes_size, m.out(y)));
+}
+
 // Until cuDNN's RNN API serves it: the layer's weights are repacked on
 // every call (their host copies are not the constants the CPU caches).
 cleave_status cleave_cuda_recurrent(

@@ -282,6 +282,35 @@ LogicalResult GridSampleOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult TfIdfVectorizerOp::inferReturnTypes(
+    MLIRContext *context, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  // X [C] or [B, C] -> Y [size] or [B, size].
+  RankedTensorType x = rankedType(adaptor.getX());
+  ArrayRef<int64_t> indexes = adaptor.getNgramIndexes();
+  ArrayRef<int64_t> counts = adaptor.getNgramCounts();
+  if (x.getRank() < 1 || x.getRank() > 2)
+    return emitOptionalError(loc, "X must be [C] or [B, C]");
+  if (indexes.empty() || *llvm::min_element(indexes) < 0)
+    return emitOptionalError(loc, "ngram_indexes must be non-negative and "
+                                  "not empty");
+  auto pool = (int64_t)adaptor.getPoolInt64s().size();
+  for (size_t i = 0; i < counts.size(); ++i)
+    if (counts[i] < 0 || counts[i] > pool || (i && counts[i] < counts[i - 1]))
+      return emitOptionalError(loc, "ngram_counts must be ascending starts "
+                                    "within the pool of ",
+                               pool);
+  auto min = (int64_t)adaptor.getMinGramLength();
+  auto max = (int64_t)adaptor.getMaxGramLength();
+  if (min < 1 || max < min || (int64_t)adaptor.getMaxSkipCount() < 0)
+    return emitOptionalError(loc, "need 1 <= min_gram_length <= "
+                                  "max_gram_length and max_skip_count >= 0");
+  SmallVector<int64_t> shape(x.getShape().drop_back());
+  shape.push_back(*llvm::max_element(indexes) + 1);
+  types.push_back(RankedTensorType::get(shape, Float32Type::get(context)));
+  return success();
+}
+
 LogicalResult RoiAlignOp::inferReturnTypes(MLIRContext *,
                                            std::optional<Location> loc,
                                            Adaptor adaptor,

@@ -77,6 +77,11 @@ def Cleave_GridSamplePadding
   I32EnumAttrCase<"Border", 1, "border">,
   I32EnumAttrCase<"Reflection", 2, "reflection">]>;
 
+def Cleave_TfIdfMode : Cleave_OnnxEnum<"TfIdfMode", "ONNX TfIdfVectorizer mode", [
+  I32EnumAttrCase<"TF", 0, "TF">,
+  I32EnumAttrCase<"IDF", 1, "IDF">,
+  I32EnumAttrCase<"TFIDF", 2, "TFIDF">]>;
+
 def Cleave_RoiAlignMode : Cleave_OnnxEnum<"RoiAlignMode", "ONNX RoiAlign mode", [
   I32EnumAttrCase<"Avg", 0, "avg">,
   I32EnumAttrCase<"Max", 1, "max">]>;

@@ -755,6 +755,19 @@ def Cleave_RoiAlignOp : Cleave_OnnxOp<"roi_align", "RoiAlign",
   let results = (outs Cleave_FloatTensor:$Y);
 }
 
+// Y [size] or [B, size] (size = max(ngram_indexes) + 1): the n-grams of
+// each row of X found in the integer pool, counted (TF), marked (IDF) or
+// weighted by count (TFIDF); `weights` is none when the model gives none.
+def Cleave_TfIdfVectorizerOp : Cleave_OnnxOp<"tfidf_vectorizer",
+    "TfIdfVectorizer", [Pure, Cleave_CostKind<"data">]> {
+  let arguments = (ins Cleave_IndexTensor:$X, Cleave_OptTensor:$weights,
+      Cleave_OnnxEnumAttr<Cleave_TfIdfMode>:$mode,
+      I64Attr:$min_gram_length, I64Attr:$max_gram_length,
+      I64Attr:$max_skip_count, DenseI64ArrayAttr:$pool_int64s,
+      DenseI64ArrayAttr:$ngram_counts, DenseI64ArrayAttr:$ngram_indexes);
+  let results = (outs Cleave_FloatTensor:$Y);
+}
+
 //===----------------------------------------------------------------------===//
 // Neural-network ops
 //===----------------------------------------------------------------------===//

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Checks TfIdfVectorizer against onnxruntime in the modes and inputs the
+ONNX backend tests leave out: IDF and TFIDF with and without weights, int64
+and int32 rows, [C] and [B, C] inputs, unigrams with skips (counted once),
+trigrams, and an n-gram repeated in a row. Counts and weight products are
+exact in float, so the outputs must be equal.
+
+check_tfidf.py --tools <bin folder> --work <scratch folder>
+"""
+import argparse
+import os
+import subprocess
+import sys
+
+import numpy as np
+import onnxruntime as ort
+from onnx import TensorProto, helper
+
+ort.set_default_logger_severity(3)
+
+# Pool: unigrams 2, 3, 5; bigrams (5, 6), (7, 8), (2, 3); trigram (3, 2, 3).
+POOL = dict(pool_int64s=[2, 3, 5, 5, 6, 7, 8, 2, 3, 3, 2, 3],
+            ngram_counts=[0, 3, 9], ngram_indexes=[0, 1, 2, 3, 4, 5, 6])
+WEIGHTS = [0.5, 1.5, 2.0, 0.25, 3.0, 1.0, 4.0]
+ROWS = np.array([[2, 3, 2, 3, 5, 6, 7, 8, 2, 3],
+                 [3, 2, 3, 7, 1, 8, 5, 9, 6, 2]])
+
+
+def case(name, mode, weights, dtype, batch, grams, skip):
+    attributes = dict(POOL, mode=mode, min_gram_length=grams[0],
+                      max_gram_length=grams[1], max_skip_count=skip)
+    if weights:
+        attributes["weights"] = WEIGHTS
+    x = ROWS if batch else ROWS[0]
+    node = helper.make_node("TfIdfVectorizer", ["X"], ["Y"], **attributes)
+    graph = helper.make_graph(
+        [node], "tfidf",
+        [helper.make_tensor_value_info("X", dtype, list(x.shape))],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[
+        helper.make_opsetid("", 9)], ir_version=8)
+    x = x.astype(np.int64 if dtype == TensorProto.INT64 else np.int32)
+    return name, model, x
+
+
+def run(tools, work, name, model, x):
+    folder = os.path.join(work, name)
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, "model.onnx")
+    with open(path, "wb") as f:
+        f.write(model.SerializeToString())
+    want = ort.InferenceSession(model.SerializeToString(),
+                                providers=["CPUExecutionProvider"]).run(
+                                    None, {"X": x})[0]
+    bundle = os.path.join(folder, "bundle")
+    subprocess.run([os.path.join(tools, "cleave-compile"), path,
+                    "--target=cpu", "-o", bundle], check=True)
+    np.save(os.path.join(folder, "X.npy"), x)
+    subprocess.run([os.path.join(tools, "cleave-run"), bundle, "--input",
+                    f"X={os.path.join(folder, 'X.npy')}", "--output",
+                    f"Y={os.path.join(folder, 'Y.npy')}"], check=True,
+                   stdout=subprocess.DEVNULL)
+    got = np.load(os.path.join(folder, "Y.npy"))
+    ok = got.shape == want.shape and np.array_equal(got, want)
+    print(f"{name}: {'ok' if ok else 'differs'}")
+    if not ok:
+        print(f"  want {want.tolist()}\n  got  {got.tolist()}")
+    return ok
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tools", required=True)
+    parser.add_argument("--work", required=True)
+    args = parser.parse_args()
+    i64, i32 = TensorProto.INT64, TensorProto.INT32
+    cases = [
+        case("tf_uni_to_tri_skip2", "TF", False, i64, True, (1, 3), 2),
+        case("idf_weighted", "IDF", True, i64, True, (1, 3), 1),
+        case("idf_unweighted", "IDF", False, i32, False, (1, 2), 0),
+        case("tfidf_weighted", "TFIDF", True, i32, True, (1, 3), 3),
+        case("tfidf_unweighted_bigrams", "TFIDF", False, i64, True, (2, 2), 1),
+        case("tfidf_trigrams_only", "TFIDF", True, i64, False, (3, 3), 0),
+    ]
+    passed = sum(run(args.tools, args.work, *c) for c in cases)
+    print(f"{passed} of {len(cases)} TfIdfVectorizers match onnxruntime")
+    return 0 if passed == len(cases) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
