@@ -35,13 +35,13 @@ extern "C" cleave_status cleave_cpu_tfidf_vectorizer(
       (x->rank == 2 && y->dims[0] != rows) || mode < 0 || mode > 2 ||
       min_gram < 1 || max_gram < min_gram || max_skip < 0 ||
       (weighted && (weights->rank != 1 || weights->dims[0] < columns)))
-    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
-                        "tfidf_vectorizer: x (i32 or i64, [C] or [B, C]), "
-                        "weights and y [B, size] do not match: " +
-                            shapeText(dimsOf(x)) + ", " +
-                            (weighted ? shapeText(dimsOf(weights)) + ", "
-                                      : std::string()) +
-                            shapeText(dimsOf(y)));
+    return CLEAVE_ERROR(
+        CLEAVE_INVALID_ARGUMENT,
+        "tfidf_vectorizer: x (i32 or i64, [C] or [B, C]), "
+        "weights and y [B, size] do not match: " +
+            shapeText(dimsOf(x)) + ", " +
+            (weighted ? shapeText(dimsOf(weights)) + ", " : std::string()) +
+            shapeText(dimsOf(y)));
   // The pool's n-grams of the sizes counted, to their output columns.
   std::map<std::vector<int64_t>, int64_t> columnOf;
   int64_t id = 0;
@@ -55,8 +55,7 @@ extern "C" cleave_status cleave_cpu_tfidf_vectorizer(
         return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
                             "tfidf_vectorizer: n-gram " + std::to_string(id) +
                                 " has no column in ngram_indexes");
-      columnOf[std::vector<int64_t>(pool + at, pool + at + size)] =
-          indexes[id];
+      columnOf[std::vector<int64_t>(pool + at, pool + at + size)] = indexes[id];
     }
   }
   auto item = [&](int64_t row, int64_t i) {

@@ -220,20 +220,18 @@ void populateDataMovementLowerings(LoweringTable &table) {
                   p.i32(op.getAlignCorners() != 0), p.out(op)});
         return success();
       });
-  table.add<TfIdfVectorizerOp>(
-      [](TfIdfVectorizerOp op, ProgramBuilder &p) -> LogicalResult {
-        auto size = [](ArrayRef<int64_t> a) { return (int64_t)a.size(); };
-        p.kernel("tfidf_vectorizer",
-                 {p.in(op, 0), p.in(op, 1), p.i32((int32_t)op.getMode()),
-                  p.i32(op.getMinGramLength()), p.i32(op.getMaxGramLength()),
-                  p.i32(op.getMaxSkipCount()), p.list(op.getPoolInt64s()),
-                  p.i64(size(op.getPoolInt64s())),
-                  p.list(op.getNgramCounts()),
-                  p.i64(size(op.getNgramCounts())),
-                  p.list(op.getNgramIndexes()),
-                  p.i64(size(op.getNgramIndexes())), p.out(op)});
-        return success();
-      });
+  table.add<TfIdfVectorizerOp>([](TfIdfVectorizerOp op,
+                                  ProgramBuilder &p) -> LogicalResult {
+    auto size = [](ArrayRef<int64_t> a) { return (int64_t)a.size(); };
+    p.kernel("tfidf_vectorizer",
+             {p.in(op, 0), p.in(op, 1), p.i32((int32_t)op.getMode()),
+              p.i32(op.getMinGramLength()), p.i32(op.getMaxGramLength()),
+              p.i32(op.getMaxSkipCount()), p.list(op.getPoolInt64s()),
+              p.i64(size(op.getPoolInt64s())), p.list(op.getNgramCounts()),
+              p.i64(size(op.getNgramCounts())), p.list(op.getNgramIndexes()),
+              p.i64(size(op.getNgramIndexes())), p.out(op)});
+    return success();
+  });
   table.add<RoiAlignOp>([](RoiAlignOp op, ProgramBuilder &p) -> LogicalResult {
     if (!op.getX().getType().getElementType().isF32())
       return p.unsupported(op, "only f32 kernels exist so far");

@@ -221,7 +221,8 @@ LogicalResult buildMelWeightMatrix(NodeState &node,
   if (failed(dtype))
     return failure();
   std::optional<SmallVector<int64_t>> bins = getConstantInts(node.operands[0]);
-  std::optional<SmallVector<int64_t>> length = getConstantInts(node.operands[1]);
+  std::optional<SmallVector<int64_t>> length =
+      getConstantInts(node.operands[1]);
   std::optional<SmallVector<int64_t>> rate = getConstantInts(node.operands[2]);
   std::optional<SmallVector<double>> low = getConstantFloats(node.operands[3]);
   std::optional<SmallVector<double>> high = getConstantFloats(node.operands[4]);
@@ -247,7 +248,8 @@ LogicalResult buildMelWeightMatrix(NodeState &node,
   float step = (mel(high->front()) - lowMel) / (float)(melBins + 2);
   SmallVector<int64_t> edges;
   for (int64_t i = 0; i < melBins + 2; ++i) {
-    double hertz = 700 * (std::pow(10.0, ((double)i * step + lowMel) / 2595) - 1);
+    double hertz =
+        700 * (std::pow(10.0, ((double)i * step + lowMel) / 2595) - 1);
     edges.push_back(
         (int64_t)std::floor((double)(dftLength + 1) * hertz / sampleRate));
   }
@@ -325,10 +327,9 @@ LogicalResult buildTfIdfVectorizer(NodeState &node,
                          weights->asArrayRef())))
                : Value(NoneOp::create(b, node.loc));
   results.push_back(TfIdfVectorizerOp::create(
-      b, node.loc, node.operands[0], weightValues,
-      b.getStringAttr(*mode), b.getI64IntegerAttr(*minGram),
-      b.getI64IntegerAttr(*maxGram), b.getI64IntegerAttr(*maxSkip), *pool,
-      *counts, *indexes));
+      b, node.loc, node.operands[0], weightValues, b.getStringAttr(*mode),
+      b.getI64IntegerAttr(*minGram), b.getI64IntegerAttr(*maxGram),
+      b.getI64IntegerAttr(*maxSkip), *pool, *counts, *indexes));
   return success();
 }
 

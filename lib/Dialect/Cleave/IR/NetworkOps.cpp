@@ -297,8 +297,9 @@ LogicalResult TfIdfVectorizerOp::inferReturnTypes(
   auto pool = (int64_t)adaptor.getPoolInt64s().size();
   for (size_t i = 0; i < counts.size(); ++i)
     if (counts[i] < 0 || counts[i] > pool || (i && counts[i] < counts[i - 1]))
-      return emitOptionalError(loc, "ngram_counts must be ascending starts "
-                                    "within the pool of ",
+      return emitOptionalError(loc,
+                               "ngram_counts must be ascending starts "
+                               "within the pool of ",
                                pool);
   auto min = (int64_t)adaptor.getMinGramLength();
   auto max = (int64_t)adaptor.getMaxGramLength();
