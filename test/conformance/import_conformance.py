@@ -242,8 +242,6 @@ UNSUPPORTED_REASONS = {
     "RandomUniformLike": RANDOM,
     "NonMaxSuppression": ("data-dependent shape: the number of boxes kept "
                           "depends on the scores"),
-    "ConvInteger": NOT_YET + " (an exact int32 convolution)",
-    "QLinearConv": NOT_YET + " (an exact int32 convolution)",
 }
 
 

@@ -23,7 +23,9 @@ template <typename Op>
 Value windowOf(Op op, ArrayRef<int64_t> kernel, ProgramBuilder &p) {
   auto x = cast<ShapedType>(op.getX().getType());
   auto y = cast<ShapedType>(op.getY().getType());
-  bool last = op.getChannelsLast();
+  bool last = false;
+  if constexpr (!std::is_same_v<Op, ConvIntegerOp>)
+    last = op.getChannelsLast();
   // The verifier checked these attributes.
   WindowSpec spec = *getWindowSpec(std::nullopt, kernel.size(), kernel,
                                    op.getStridesAttr(), op.getDilationsAttr(),
@@ -55,6 +57,18 @@ LogicalResult lowerConv(ConvOp op, ProgramBuilder &p) {
             p.i32(op.getFusedActivation() ? (int32_t)*op.getFusedActivation()
                                           : 0),
             p.out(op)});
+  return success();
+}
+
+LogicalResult lowerConvInteger(ConvIntegerOp op, ProgramBuilder &p) {
+  auto optional = [&](Value v, unsigned i) {
+    return isNone(v) ? Value() : p.in(op, i);
+  };
+  p.kernel("conv_integer",
+           {p.in(op, 0), p.in(op, 1), optional(op.getXZeroPoint(), 2),
+            optional(op.getWZeroPoint(), 3),
+            windowOf(op, op.getW().getType().getShape().drop_front(2), p),
+            p.i64(op.getGroup()), p.out(op)});
   return success();
 }
 
@@ -151,6 +165,7 @@ LogicalResult lowerGlobalPool(Operation *op, StringRef kind,
 
 void populateWindowLowerings(LoweringTable &table) {
   table.add<ConvOp>(lowerConv);
+  table.add<ConvIntegerOp>(lowerConvInteger);
   table.add<ConvTransposeOp>(lowerConvTranspose);
   table.add<MaxPoolOp>(lowerMaxPool);
   table.add<AveragePoolOp>(lowerAveragePool);

@@ -40,6 +40,7 @@ CLEAVE_BUILDER(buildDequantizeLinear)
 CLEAVE_BUILDER(buildDynamicQuantizeLinear)
 CLEAVE_BUILDER(buildMatMulInteger)
 CLEAVE_BUILDER(buildQLinearMatMul)
+CLEAVE_BUILDER(buildQLinearConv)
 /// Hann (0), Hamming (1) and Blackman (2) windows.
 template <int Kind> CLEAVE_BUILDER(buildWindow)
 

@@ -748,4 +748,55 @@ LogicalResult buildQLinearMatMul(NodeState &node,
   return success();
 }
 
+/// QLinearConv, as ONNX's reference computes it: the exact integer
+/// convolution plus the int32 bias, scaled by x_scale * w_scale / y_scale in
+/// float (w_scale per output channel or not), rounded half to even, plus
+/// y_zero_point, saturated to y's type.
+LogicalResult buildQLinearConv(NodeState &node,
+                               SmallVectorImpl<Value> &results) {
+  OpBuilder &b = node.builder;
+  Location loc = node.loc;
+  // x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale,
+  // y_zero_point, B.
+  for (size_t i : {0, 3, 7})
+    if (!isa<IntegerType>(elementTypeOf(node.operands[i])) ||
+        elementTypeOf(node.operands[i]).getIntOrFloatBitWidth() != 8)
+      return node.fail("x, w and y_zero_point must be 8-bit integers");
+  for (size_t i : {1, 4, 6})
+    if (!elementTypeOf(node.operands[i]).isF32())
+      return node.fail("only f32 scales are supported");
+  Value x = node.operands[0];
+  auto rank = cast<RankedTensorType>(x.getType()).getRank();
+  // The window attributes are ConvInteger's.
+  FailureOr<Operation *> conv = node.createOp(
+      ConvIntegerOp::getOperationName(),
+      {x, node.operands[3], node.operands[2], node.operands[5]},
+      node.attributes);
+  if (failed(conv))
+    return failure();
+  Value acc = (*conv)->getResult(0);
+  // A per-channel vector [M] as [1, M, 1, ...] against [N, M, spatial...].
+  auto channelwise = [&](Value v) {
+    auto type = cast<RankedTensorType>(v.getType());
+    if (type.getRank() != 1 || type.getNumElements() == 1)
+      return v;
+    SmallVector<int64_t> shape(rank, 1);
+    shape[1] = type.getNumElements();
+    return Value(ReshapeOp::create(b, loc, v, node.constantI64(shape),
+                                   uint64_t(0)));
+  };
+  if (Value bias = optionalOperand(node, 8))
+    acc = AddOp::create(b, loc, acc, channelwise(bias));
+  Type f32 = b.getF32Type();
+  Value scales = MulOp::create(b, loc, node.operands[1],
+                               channelwise(node.operands[4]));
+  Value multiplier = DivOp::create(b, loc, scales, node.operands[6]);
+  Value scaled =
+      MulOp::create(b, loc, CastOp::create(b, loc, acc, f32, 1), multiplier);
+  results.push_back(quantize(node, scaled, node.constantScalar(1, f32),
+                             node.operands[7],
+                             cast<IntegerType>(elementTypeOf(node.operands[7]))));
+  return success();
+}
+
 } // namespace cleave::onnx_import

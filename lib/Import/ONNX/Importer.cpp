@@ -572,6 +572,14 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
                              SmallVectorImpl<Value> &outputs) {
     return importSubgraph(graph, inputs, outputs);
   };
+  state.createOp = [&](StringRef name, ArrayRef<Value> operands,
+                       const NamedAttrList &attributes) {
+    NodeState inner = state;
+    inner.operands.assign(operands.begin(), operands.end());
+    inner.attributes = attributes;
+    return createOp(inner, OpSpec{node.op_type(), 0, name,
+                                  (unsigned)operands.size()});
+  };
   if (spec->custom) {
     LogicalResult built = spec->custom(state, results);
     prefix = nodePrefix;

@@ -40,6 +40,13 @@ struct NodeState {
                                     mlir::ValueRange inputs,
                                     llvm::SmallVectorImpl<mlir::Value> &)>
       importSubgraph;
+  /// Creates the cleave op `name` of `operands` (null: none) and
+  /// `attributes` as a table entry's op is made: its attributes checked
+  /// and its result types inferred first, errors naming this node.
+  std::function<mlir::FailureOr<mlir::Operation *>(
+      llvm::StringRef name, llvm::ArrayRef<mlir::Value> operands,
+      const mlir::NamedAttrList &attributes)>
+      createOp;
 
   /// A constant 1-D i64 tensor (or a scalar with `scalar`).
   mlir::Value constantI64(llvm::ArrayRef<int64_t> values, bool scalar = false);

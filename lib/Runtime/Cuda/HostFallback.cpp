@@ -135,6 +135,18 @@ cleave_status cleave_cuda_tfidf_vectorizer(
       pool_size, counts, counts_size, indexes, indexes_size, m.out(y)));
 }
 
+cleave_status cleave_cuda_conv_integer(const cleave_tensor *x,
+                                       const cleave_tensor *w,
+                                       const cleave_tensor *x_zero_point,
+                                       const cleave_tensor *w_zero_point,
+                                       const cleave_window *window,
+                                       int64_t group, cleave_tensor *y) {
+  HostMirror m;
+  return m.finish(cleave_cpu_conv_integer(m.in(x), m.in(w), m.in(x_zero_point),
+                                          m.in(w_zero_point), window, group,
+                                          m.out(y)));
+}
+
 // Until cuDNN's RNN API serves it: the layer's weights are repacked on
 // every call (their host copies are not the constants the CPU caches).
 cleave_status cleave_cuda_recurrent(

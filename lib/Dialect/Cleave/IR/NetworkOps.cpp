@@ -135,24 +135,15 @@ LogicalResult inferPool(std::optional<Location> loc, PoolAdaptor adaptor,
 }
 } // namespace
 
-LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
-                                       std::optional<Location> loc,
-                                       Adaptor adaptor,
-                                       SmallVectorImpl<Type> &types) {
-  RankedTensorType xType = rankedType(adaptor.getX());
-  RankedTensorType w = rankedType(adaptor.getW());
-  if (xType.getRank() < 3 || w.getRank() != xType.getRank())
-    return emitOptionalError(loc, "X and W must have the same rank, 3 or more");
-  if (std::optional<ArrayRef<float>> clip = adaptor.getFusedClip())
-    if (clip->size() != 2 || !((*clip)[0] <= (*clip)[1]))
-      return emitOptionalError(loc, "fused_clip must be [lo, hi] with lo <= hi");
-  bool last = adaptor.getChannelsLast();
-  // Inferred in ONNX's layout, then permuted back for channels_last.
-  RankedTensorType x =
-      last ? RankedTensorType::get(channelsFirst(xType.getShape()),
-                                   xType.getElementType())
-           : xType;
-  int64_t group = (int64_t)adaptor.getGroup();
+namespace {
+/// A convolution's output shape [N, M, spatial...] in ONNX's layout, from
+/// X [N, C, ...], W [M, C / group, k...] and the window attributes.
+template <typename Adaptor>
+FailureOr<SmallVector<int64_t>> convShape(std::optional<Location> loc,
+                                          RankedTensorType x,
+                                          RankedTensorType w, uint64_t groups,
+                                          Adaptor adaptor) {
+  auto group = (int64_t)groups;
   if (group <= 0 || x.getDimSize(1) != w.getDimSize(1) * group)
     return emitOptionalError(loc, "X has ", x.getDimSize(1),
                              " channels but W expects ", w.getDimSize(1),
@@ -171,6 +162,59 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
     return failure();
   SmallVector<int64_t> shape = {x.getDimSize(0), w.getDimSize(0)};
   llvm::append_range(shape, *spatial);
+  return shape;
+}
+} // namespace
+
+LogicalResult ConvIntegerOp::inferReturnTypes(MLIRContext *context,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &types) {
+  RankedTensorType x = rankedType(adaptor.getX());
+  RankedTensorType w = rankedType(adaptor.getW());
+  if (x.getRank() < 3 || x.getRank() > 5 || w.getRank() != x.getRank())
+    return emitOptionalError(loc, "X and W must have the same rank, 3 to 5");
+  FailureOr<SmallVector<int64_t>> shape =
+      convShape(loc, x, w, adaptor.getGroup(), adaptor);
+  if (failed(shape))
+    return failure();
+  for (auto [name, zero, most] :
+       {std::tuple{"x_zero_point", adaptor.getXZeroPoint(), int64_t(1)},
+        std::tuple{"w_zero_point", adaptor.getWZeroPoint(), w.getDimSize(0)}})
+    if (!isa<NoneType>(zero.getType())) {
+      RankedTensorType type = rankedType(zero);
+      if (type.getRank() > 1 ||
+          (type.getNumElements() != 1 && type.getNumElements() != most))
+        return emitOptionalError(loc, name, " must be a scalar",
+                                 most > 1 ? " or one per output channel" : "");
+    }
+  types.push_back(
+      RankedTensorType::get(*shape, IntegerType::get(context, 32)));
+  return success();
+}
+
+LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  RankedTensorType xType = rankedType(adaptor.getX());
+  RankedTensorType w = rankedType(adaptor.getW());
+  if (xType.getRank() < 3 || w.getRank() != xType.getRank())
+    return emitOptionalError(loc, "X and W must have the same rank, 3 or more");
+  if (std::optional<ArrayRef<float>> clip = adaptor.getFusedClip())
+    if (clip->size() != 2 || !((*clip)[0] <= (*clip)[1]))
+      return emitOptionalError(loc, "fused_clip must be [lo, hi] with lo <= hi");
+  bool last = adaptor.getChannelsLast();
+  // Inferred in ONNX's layout, then permuted back for channels_last.
+  RankedTensorType x =
+      last ? RankedTensorType::get(channelsFirst(xType.getShape()),
+                                   xType.getElementType())
+           : xType;
+  FailureOr<SmallVector<int64_t>> convolved =
+      convShape(loc, x, w, adaptor.getGroup(), adaptor);
+  if (failed(convolved))
+    return failure();
+  SmallVector<int64_t> shape = std::move(*convolved);
   if (last)
     shape = channelsLast(shape);
   if (Value z = adaptor.getZ())

@@ -103,6 +103,11 @@ double ConvOp::getFlops() {
          product(getW().getType().getShape().drop_front());
 }
 
+double ConvIntegerOp::getFlops() {
+  return 2.0 * numElements(getY()) *
+         product(getW().getType().getShape().drop_front());
+}
+
 double ConvTransposeOp::getFlops() {
   return 2.0 * numElements(getX()) *
          product(getW().getType().getShape().drop_front());

@@ -45,6 +45,8 @@ def Cleave_FloatTensor : StaticShapeTensorOf<[F16, BF16, F32, F64]>;
 def Cleave_BoolTensor : StaticShapeTensorOf<[I1]>;
 def Cleave_IndexTensor : StaticShapeTensorOf<[I32, I64]>;
 def Cleave_I64Tensor : StaticShapeTensorOf<[I64]>;
+def Cleave_I32Tensor : StaticShapeTensorOf<[I32]>;
+def Cleave_Int8Tensor : StaticShapeTensorOf<[I8, UI8]>;
 def Cleave_NumericTensor : StaticShapeTensorOf<[F16, BF16, F32, F64,
     I8, I16, I32, I64, UI8, UI16, UI32, UI64]>;
 def Cleave_OptTensor : AnyTypeOf<[Cleave_Tensor, NoneType]>;

@@ -830,6 +830,17 @@ def Cleave_ConvOp : Cleave_WindowOp<"conv", "Conv",
   }];
 }
 
+// The exact int32 convolution of (X - x_zero_point) and (W -
+// w_zero_point), 8-bit inputs; w_zero_point is a scalar or one per output
+// channel. QLinearConv imports as this, rescaled and requantized.
+def Cleave_ConvIntegerOp : Cleave_WindowOp<"conv_integer", "ConvInteger",
+    (ins Cleave_Int8Tensor:$X, Cleave_Int8Tensor:$W,
+         Cleave_OptTensor:$x_zero_point, Cleave_OptTensor:$w_zero_point),
+    (ins DefaultValuedAttr<I64Attr, "1">:$group),
+    [Cleave_CostKind<"conv">]> {
+  let results = (outs Cleave_I32Tensor:$Y);
+}
+
 def Cleave_ConvTransposeOp : Cleave_WindowOp<"conv_transpose", "ConvTranspose",
     (ins Cleave_FloatTensor:$X, Cleave_FloatTensor:$W, Cleave_OptTensor:$B),
     (ins DefaultValuedAttr<I64Attr, "1">:$group,
