@@ -36,12 +36,10 @@ int64_t elements(const cleave_tensor *t) {
 
 } // namespace
 
-extern "C" cleave_status
-cleave_cpu_conv_integer(const cleave_tensor *x, const cleave_tensor *w,
-                        const cleave_tensor *x_zero_point,
-                        const cleave_tensor *w_zero_point,
-                        const cleave_window *window, int64_t group,
-                        cleave_tensor *y) {
+extern "C" cleave_status cleave_cpu_conv_integer(
+    const cleave_tensor *x, const cleave_tensor *w,
+    const cleave_tensor *x_zero_point, const cleave_tensor *w_zero_point,
+    const cleave_window *window, int64_t group, cleave_tensor *y) {
   int32_t spatial = window->spatial_rank;
   bool shapesMatch = x->rank == spatial + 2 && w->rank == x->rank &&
                      y->rank == x->rank && spatial >= 1 && spatial <= 3 &&
@@ -50,19 +48,19 @@ cleave_cpu_conv_integer(const cleave_tensor *x, const cleave_tensor *w,
                      y->dims[1] == w->dims[0];
   int64_t outChannels = w->dims[0];
   bool zerosMatch =
-      (!x_zero_point || (isByte(x_zero_point) && elements(x_zero_point) == 1)) &&
-      (!w_zero_point || (isByte(w_zero_point) &&
-                         (elements(w_zero_point) == 1 ||
-                          elements(w_zero_point) == outChannels)));
+      (!x_zero_point ||
+       (isByte(x_zero_point) && elements(x_zero_point) == 1)) &&
+      (!w_zero_point ||
+       (isByte(w_zero_point) && (elements(w_zero_point) == 1 ||
+                                 elements(w_zero_point) == outChannels)));
   if (!isByte(x) || !isByte(w) || y->dtype != CLEAVE_DTYPE_I32 ||
       !shapesMatch || !zerosMatch || window->channels_last)
     return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
                         "conv_integer: x and w (i8 or u8, [N, C, ...] and [M, "
                         "C / group, k...]), their zero points and y (i32) do "
                         "not match: " +
-                            shapeText(dimsOf(x)) + ", " +
-                            shapeText(dimsOf(w)) + ", " +
-                            shapeText(dimsOf(y)));
+                            shapeText(dimsOf(x)) + ", " + shapeText(dimsOf(w)) +
+                            ", " + shapeText(dimsOf(y)));
   // Three spatial dims: the missing ones of size 1.
   int64_t in[3] = {1, 1, 1}, out[3] = {1, 1, 1}, k[3] = {1, 1, 1};
   int64_t stride[3] = {1, 1, 1}, dilation[3] = {1, 1, 1}, pad[3] = {0, 0, 0};
@@ -83,7 +81,7 @@ cleave_cpu_conv_integer(const cleave_tensor *x, const cleave_tensor *w,
   // The weights less their zero points, once.
   std::vector<int32_t> weights(elements(w));
   for (int64_t m = 0; m < outChannels; ++m) {
-    int32_t wZero = !w_zero_point ? 0
+    int32_t wZero = !w_zero_point                 ? 0
                     : elements(w_zero_point) == 1 ? byteAt(w_zero_point, 0)
                                                   : byteAt(w_zero_point, m);
     for (int64_t i = 0; i < inChannels * kernelSize; ++i) {
@@ -103,8 +101,8 @@ cleave_cpu_conv_integer(const cleave_tensor *x, const cleave_tensor *w,
           for (int64_t o2 = 0; o2 < out[2]; ++o2) {
             int32_t sum = 0;
             for (int64_t c = 0; c < inChannels; ++c) {
-              int64_t source = (n * inChannels * group + g * inChannels + c) *
-                               inPlane;
+              int64_t source =
+                  (n * inChannels * group + g * inChannels + c) * inPlane;
               const int32_t *taps = filter + c * kernelSize;
               for (int64_t k0 = 0; k0 < k[0]; ++k0) {
                 int64_t i0 = o0 * stride[0] - pad[0] + k0 * dilation[0];

@@ -768,10 +768,10 @@ LogicalResult buildQLinearConv(NodeState &node,
   Value x = node.operands[0];
   auto rank = cast<RankedTensorType>(x.getType()).getRank();
   // The window attributes are ConvInteger's.
-  FailureOr<Operation *> conv = node.createOp(
-      ConvIntegerOp::getOperationName(),
-      {x, node.operands[3], node.operands[2], node.operands[5]},
-      node.attributes);
+  FailureOr<Operation *> conv =
+      node.createOp(ConvIntegerOp::getOperationName(),
+                    {x, node.operands[3], node.operands[2], node.operands[5]},
+                    node.attributes);
   if (failed(conv))
     return failure();
   Value acc = (*conv)->getResult(0);
@@ -782,20 +782,20 @@ LogicalResult buildQLinearConv(NodeState &node,
       return v;
     SmallVector<int64_t> shape(rank, 1);
     shape[1] = type.getNumElements();
-    return Value(ReshapeOp::create(b, loc, v, node.constantI64(shape),
-                                   uint64_t(0)));
+    return Value(
+        ReshapeOp::create(b, loc, v, node.constantI64(shape), uint64_t(0)));
   };
   if (Value bias = optionalOperand(node, 8))
     acc = AddOp::create(b, loc, acc, channelwise(bias));
   Type f32 = b.getF32Type();
-  Value scales = MulOp::create(b, loc, node.operands[1],
-                               channelwise(node.operands[4]));
+  Value scales =
+      MulOp::create(b, loc, node.operands[1], channelwise(node.operands[4]));
   Value multiplier = DivOp::create(b, loc, scales, node.operands[6]);
   Value scaled =
       MulOp::create(b, loc, CastOp::create(b, loc, acc, f32, 1), multiplier);
-  results.push_back(quantize(node, scaled, node.constantScalar(1, f32),
-                             node.operands[7],
-                             cast<IntegerType>(elementTypeOf(node.operands[7]))));
+  results.push_back(
+      quantize(node, scaled, node.constantScalar(1, f32), node.operands[7],
+               cast<IntegerType>(elementTypeOf(node.operands[7]))));
   return success();
 }
 

@@ -577,8 +577,8 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
     NodeState inner = state;
     inner.operands.assign(operands.begin(), operands.end());
     inner.attributes = attributes;
-    return createOp(inner, OpSpec{node.op_type(), 0, name,
-                                  (unsigned)operands.size()});
+    return createOp(inner,
+                    OpSpec{node.op_type(), 0, name, (unsigned)operands.size()});
   };
   if (spec->custom) {
     LogicalResult built = spec->custom(state, results);

@@ -139,10 +139,9 @@ namespace {
 /// A convolution's output shape [N, M, spatial...] in ONNX's layout, from
 /// X [N, C, ...], W [M, C / group, k...] and the window attributes.
 template <typename Adaptor>
-FailureOr<SmallVector<int64_t>> convShape(std::optional<Location> loc,
-                                          RankedTensorType x,
-                                          RankedTensorType w, uint64_t groups,
-                                          Adaptor adaptor) {
+FailureOr<SmallVector<int64_t>>
+convShape(std::optional<Location> loc, RankedTensorType x, RankedTensorType w,
+          uint64_t groups, Adaptor adaptor) {
   auto group = (int64_t)groups;
   if (group <= 0 || x.getDimSize(1) != w.getDimSize(1) * group)
     return emitOptionalError(loc, "X has ", x.getDimSize(1),
@@ -188,8 +187,7 @@ LogicalResult ConvIntegerOp::inferReturnTypes(MLIRContext *context,
         return emitOptionalError(loc, name, " must be a scalar",
                                  most > 1 ? " or one per output channel" : "");
     }
-  types.push_back(
-      RankedTensorType::get(*shape, IntegerType::get(context, 32)));
+  types.push_back(RankedTensorType::get(*shape, IntegerType::get(context, 32)));
   return success();
 }
 
@@ -203,7 +201,8 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
     return emitOptionalError(loc, "X and W must have the same rank, 3 or more");
   if (std::optional<ArrayRef<float>> clip = adaptor.getFusedClip())
     if (clip->size() != 2 || !((*clip)[0] <= (*clip)[1]))
-      return emitOptionalError(loc, "fused_clip must be [lo, hi] with lo <= hi");
+      return emitOptionalError(loc,
+                               "fused_clip must be [lo, hi] with lo <= hi");
   bool last = adaptor.getChannelsLast();
   // Inferred in ONNX's layout, then permuted back for channels_last.
   RankedTensorType x =
