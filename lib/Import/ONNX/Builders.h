@@ -28,6 +28,7 @@ CLEAVE_BUILDER(buildScanV8)
 
 // Composites.cpp
 CLEAVE_BUILDER(buildCelu)
+CLEAVE_BUILDER(buildBatchNormalization)
 CLEAVE_BUILDER(buildMeanVarianceNormalization)
 CLEAVE_BUILDER(buildReverseSequence)
 CLEAVE_BUILDER(buildMaxUnpool)

@@ -129,6 +129,76 @@ LogicalResult buildMeanVarianceNormalization(NodeState &node,
   return success();
 }
 
+/// BatchNormalization-14/15. In training mode (training_mode = 1, ONNX's
+/// semantics): normalized with the batch's mean and population variance
+/// over every axis but the channel, and the running statistics returned
+/// as input * momentum + batch * (1 - momentum). Otherwise the graph op.
+LogicalResult buildBatchNormalization(NodeState &node,
+                                      SmallVectorImpl<Value> &results) {
+  FailureOr<int64_t> training = node.intAttr("training_mode", 0);
+  if (failed(training))
+    return failure();
+  if (!*training) {
+    node.attributes.erase("training_mode");
+    FailureOr<Operation *> op = node.createOp(
+        BatchNormalizationOp::getOperationName(), node.operands,
+        node.attributes);
+    if (failed(op))
+      return failure();
+    llvm::append_range(results, (*op)->getResults());
+    return success();
+  }
+  FailureOr<double> epsilon = node.floatAttr("epsilon", 1e-5);
+  FailureOr<double> momentum = node.floatAttr("momentum", 0.9);
+  if (failed(epsilon) || failed(momentum))
+    return failure();
+  Value x = node.operands[0];
+  auto type = cast<RankedTensorType>(x.getType());
+  if (type.getRank() < 2)
+    return node.fail("X must have rank 2 or more");
+  OpBuilder &b = node.builder;
+  Location loc = node.loc;
+  Type element = type.getElementType();
+  int64_t channels = type.getDimSize(1);
+  SmallVector<int64_t> axes = {0}, broadcast(type.getRank(), 1);
+  for (int64_t i = 2; i < type.getRank(); ++i)
+    axes.push_back(i);
+  broadcast[1] = channels;
+  auto asColumn = [&](Value v) {
+    return ReshapeOp::create(b, loc, v, node.constantI64(broadcast),
+                             uint64_t(0));
+  };
+  auto asVector = [&](Value v) {
+    return ReshapeOp::create(b, loc, v, node.constantI64({channels}),
+                             uint64_t(0));
+  };
+  Value mean = ReduceMeanOp::create(b, loc, x, node.constantI64(axes), 1, 0);
+  Value centred = SubOp::create(b, loc, x, mean);
+  Value variance = ReduceMeanOp::create(
+      b, loc, MulOp::create(b, loc, centred, centred), node.constantI64(axes),
+      1, 0);
+  Value inverse = ReciprocalOp::create(
+      b, loc,
+      SqrtOp::create(b, loc,
+                     AddOp::create(b, loc, variance,
+                                   node.constantScalar(*epsilon, element))));
+  results.push_back(AddOp::create(
+      b, loc,
+      MulOp::create(b, loc, MulOp::create(b, loc, centred, inverse),
+                    asColumn(node.operands[1])),
+      asColumn(node.operands[2])));
+  auto update = [&](Value running, Value batch) {
+    return AddOp::create(
+        b, loc,
+        MulOp::create(b, loc, running, node.constantScalar(*momentum, element)),
+        MulOp::create(b, loc, asVector(batch),
+                      node.constantScalar(1 - *momentum, element)));
+  };
+  results.push_back(update(node.operands[3], mean));
+  results.push_back(update(node.operands[4], variance));
+  return success();
+}
+
 /// ReverseSequence: along `time_axis`, each batch item's first
 /// sequence_lens[b] elements reversed, the rest kept: a GatherElements of
 /// t < len ? len - 1 - t : t (lengths may be run-time values).

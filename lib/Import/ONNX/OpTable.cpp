@@ -1078,6 +1078,7 @@ const OpSpec kOps[] = {
     {"AveragePool", 1, "cleave.average_pool", 1},
     {"BatchNormalization", 1, "cleave.batch_normalization", 5, legacyBatchNorm},
     {"BatchNormalization", 9, "cleave.batch_normalization", 5},
+    {"BatchNormalization", 14, "", 5, nullptr, buildBatchNormalization},
     {"Conv", 1, "cleave.conv", 3},
     {"ConvInteger", 10, "cleave.conv_integer", 4},
     {"QLinearConv", 10, "", 9, nullptr, buildQLinearConv},
