@@ -140,9 +140,9 @@ LogicalResult buildBatchNormalization(NodeState &node,
     return failure();
   if (!*training) {
     node.attributes.erase("training_mode");
-    FailureOr<Operation *> op = node.createOp(
-        BatchNormalizationOp::getOperationName(), node.operands,
-        node.attributes);
+    FailureOr<Operation *> op =
+        node.createOp(BatchNormalizationOp::getOperationName(), node.operands,
+                      node.attributes);
     if (failed(op))
       return failure();
     llvm::append_range(results, (*op)->getResults());
@@ -174,9 +174,9 @@ LogicalResult buildBatchNormalization(NodeState &node,
   };
   Value mean = ReduceMeanOp::create(b, loc, x, node.constantI64(axes), 1, 0);
   Value centred = SubOp::create(b, loc, x, mean);
-  Value variance = ReduceMeanOp::create(
-      b, loc, MulOp::create(b, loc, centred, centred), node.constantI64(axes),
-      1, 0);
+  Value variance =
+      ReduceMeanOp::create(b, loc, MulOp::create(b, loc, centred, centred),
+                           node.constantI64(axes), 1, 0);
   Value inverse = ReciprocalOp::create(
       b, loc,
       SqrtOp::create(b, loc,
