@@ -31,7 +31,9 @@ namespace {
 cleave_status resizeWithTaps(const cleave_tensor *x, const float *scales,
                              int mode, cleave_resize_coordinates coordinates,
                              cleave_resize_nearest nearest, float a,
-                             int32_t excludeOutside, cleave_tensor *y) {
+                             int32_t excludeOutside, cleave_tensor *y,
+                             const float *roi = nullptr,
+                             float extrapolation = 0) {
   CLEAVE_RETURN_IF_ERROR(checkF32("resize", {x, y}));
   int32_t rank = x->rank;
   if (y->rank != rank || rank > CLEAVE_MAX_RANK)
@@ -57,6 +59,12 @@ cleave_status resizeWithTaps(const cleave_tensor *x, const float *scales,
       return i / scale;
     case CLEAVE_RESIZE_TF_HALF_PIXEL_FOR_NN:
       return (i + 0.5) / scale;
+    case CLEAVE_RESIZE_TF_CROP_AND_RESIZE: {
+      double start = roi[axis], end = roi[rank + axis];
+      return out > 1 ? start * (in - 1) + i * (end - start) * (in - 1) /
+                                              (out - 1)
+                     : 0.5 * (start + end) * (in - 1);
+    }
     }
     return 0.0;
   };
@@ -74,6 +82,11 @@ cleave_status resizeWithTaps(const cleave_tensor *x, const float *scales,
     for (int64_t i = 0; i < y->dims[axis]; ++i) {
       double s = source(axis, i), f = std::floor(s), t = s - f;
       std::vector<Tap> list;
+      // Outside the input, a crop reads the extrapolation value: no taps.
+      if (roi && (s < 0 || s > (double)last)) {
+        taps[axis].push_back(std::move(list));
+        continue;
+      }
       if (mode == 0) {
         int64_t n;
         switch (nearest) {
@@ -129,9 +142,15 @@ cleave_status resizeWithTaps(const cleave_tensor *x, const float *scales,
   for (int64_t flat = 0; flat < count; ++flat) {
     const std::vector<Tap> *axisTaps[CLEAVE_MAX_RANK];
     int64_t rest = flat;
+    bool outside = false;
     for (int32_t a2 = rank - 1; a2 >= 0; --a2) {
       axisTaps[a2] = &taps[a2][rest % y->dims[a2]];
+      outside |= axisTaps[a2]->empty();
       rest /= y->dims[a2];
+    }
+    if (outside) {
+      out[flat] = extrapolation;
+      continue;
     }
     // Sum over every combination of taps (an odometer over the axes).
     size_t pick[CLEAVE_MAX_RANK] = {};
@@ -215,6 +234,20 @@ cleave_status cleave_cpu_resize(const cleave_tensor *x, const float *scales,
                                 cleave_tensor *y) {
   return resizeWithTaps(x, scales, linear ? 1 : 0, coordinates, nearest, -0.75f,
                         0, y);
+}
+
+cleave_status cleave_cpu_resize_crop(const cleave_tensor *x,
+                                     const float *scales, const float *roi,
+                                     int32_t mode,
+                                     cleave_resize_nearest nearest,
+                                     float cubic_a, int32_t exclude_outside,
+                                     float extrapolation, cleave_tensor *y) {
+  if (!roi || mode < 0 || mode > 2)
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "resize_crop: needs a region and a mode of 0 to 2");
+  return resizeWithTaps(x, scales, mode, CLEAVE_RESIZE_TF_CROP_AND_RESIZE,
+                        nearest, cubic_a, exclude_outside, y, roi,
+                        extrapolation);
 }
 
 cleave_status cleave_cpu_resize_cubic(const cleave_tensor *x,

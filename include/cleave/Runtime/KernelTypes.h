@@ -85,6 +85,8 @@ typedef enum cleave_resize_coordinates {
   CLEAVE_RESIZE_ALIGN_CORNERS,
   CLEAVE_RESIZE_ASYMMETRIC,
   CLEAVE_RESIZE_TF_HALF_PIXEL_FOR_NN,
+  /* resize_crop only: the region of interest, stretched to the output. */
+  CLEAVE_RESIZE_TF_CROP_AND_RESIZE,
 } cleave_resize_coordinates;
 
 typedef enum cleave_resize_nearest {

@@ -153,8 +153,10 @@ LogicalResult lowerResize(ResizeOp op, ProgramBuilder &p) {
   case CoordinateTransformation::TfHalfPixelForNn:
     coordName = "CLEAVE_RESIZE_TF_HALF_PIXEL_FOR_NN";
     break;
-  case CoordinateTransformation::HalfPixelSymmetric:
   case CoordinateTransformation::TfCropAndResize:
+    coordName = "CLEAVE_RESIZE_TF_CROP_AND_RESIZE";
+    break;
+  case CoordinateTransformation::HalfPixelSymmetric:
     break;
   }
   // The kernel's enumerators are the ONNX names in capitals.
@@ -170,6 +172,38 @@ LogicalResult lowerResize(ResizeOp op, ProgramBuilder &p) {
     return failure();
   SmallVector<float> narrow(scales->begin(), scales->end());
   Attribute scaleList = p.builder.getDenseF32ArrayAttr(narrow);
+  if (coords == CoordinateTransformation::TfCropAndResize) {
+    // The region as rank starts then rank ends; axes it does not name
+    // (opset 18's `axes`) keep all of themselves.
+    std::optional<SmallVector<double>> given = getConstantFloats(op.getRoi());
+    int64_t rank = op.getX().getType().getRank();
+    SmallVector<int64_t> axes;
+    if (std::optional<ArrayRef<int64_t>> named = op.getAxes())
+      for (int64_t a : *named)
+        axes.push_back(positiveAxis(a, rank));
+    else
+      for (int64_t a = 0; a < rank; ++a)
+        axes.push_back(a);
+    if (!given || given->size() != 2 * axes.size())
+      return p.unsupported(op, "tf_crop_and_resize needs a constant roi of "
+                               "2 x " +
+                                   Twine(axes.size()) + " values");
+    SmallVector<float> roi(rank, 0.0f);
+    roi.append(rank, 1.0f);
+    for (auto [i, axis] : llvm::enumerate(axes)) {
+      roi[axis] = (float)(*given)[i];
+      roi[rank + axis] = (float)(*given)[axes.size() + i];
+    }
+    p.kernel("resize_crop",
+             {p.in(op, 0), scaleList, p.builder.getDenseF32ArrayAttr(roi),
+              p.i32(mode == ResizeMode::Nearest  ? 0
+                    : mode == ResizeMode::Linear ? 1
+                                                 : 2),
+              p.token(nearestName), p.f32(op.getCubicCoeffA().convertToFloat()),
+              p.i32(op.getExcludeOutside() ? 1 : 0),
+              p.f32(op.getExtrapolationValue().convertToFloat()), p.out(op)});
+    return success();
+  }
   if (mode == ResizeMode::Cubic)
     p.kernel("resize_cubic", {p.in(op, 0), scaleList, p.token(coordName),
                               p.f32(op.getCubicCoeffA().convertToFloat()),

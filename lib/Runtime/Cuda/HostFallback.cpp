@@ -300,6 +300,18 @@ cleave_status cleave_cuda_resize(const cleave_tensor *x, const float *scales,
                                     nearest, m.out(y)));
 }
 
+cleave_status cleave_cuda_resize_crop(const cleave_tensor *x,
+                                      const float *scales, const float *roi,
+                                      int32_t mode,
+                                      cleave_resize_nearest nearest,
+                                      float cubic_a, int32_t exclude_outside,
+                                      float extrapolation, cleave_tensor *y) {
+  HostMirror m;
+  return m.finish(cleave_cpu_resize_crop(m.in(x), scales, roi, mode, nearest,
+                                         cubic_a, exclude_outside,
+                                         extrapolation, m.out(y)));
+}
+
 cleave_status cleave_cuda_resize_cubic(const cleave_tensor *x,
                                        const float *scales,
                                        cleave_resize_coordinates coordinates,

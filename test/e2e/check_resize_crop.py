@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Checks Resize's tf_crop_and_resize against onnxruntime: nearest, linear
+and cubic, a region inside the image and one reaching past it on both
+sides (those outputs take extrapolation_value), over all axes (opset 13)
+and over two named axes (opset 18's `axes`). Float sums in a different
+order: within 1e-5 (a region off by a pixel is off by O(0.1)).
+
+check_resize_crop.py --tools <bin folder> --work <scratch folder>
+"""
+import argparse
+import os
+import subprocess
+import sys
+
+import numpy as np
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+
+ort.set_default_logger_severity(3)
+rng = np.random.default_rng(3)
+X = rng.standard_normal((1, 2, 6, 7)).astype(np.float32)
+
+
+def model(mode, roi, axes):
+    opset = 18 if axes else 13
+    attributes = dict(mode=mode, coordinate_transformation_mode=
+                      "tf_crop_and_resize", extrapolation_value=7.5)
+    if axes:
+        attributes["axes"] = axes
+    sizes = [5, 4] if axes else [1, 2, 5, 4]
+    node = helper.make_node("Resize", ["X", "roi", "", "sizes"], ["Y"],
+                            **attributes)
+    graph = helper.make_graph(
+        [node], "crop",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, X.shape)],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(np.array(roi, np.float32), "roi"),
+         numpy_helper.from_array(np.array(sizes, np.int64), "sizes")])
+    return helper.make_model(graph, opset_imports=[
+        helper.make_opsetid("", opset)], ir_version=8)
+
+
+def run(tools, work, name, m):
+    folder = os.path.join(work, name)
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, "model.onnx")
+    with open(path, "wb") as f:
+        f.write(m.SerializeToString())
+    want = ort.InferenceSession(m.SerializeToString(),
+                                providers=["CPUExecutionProvider"]).run(
+                                    None, {"X": X})[0]
+    bundle = os.path.join(folder, "bundle")
+    subprocess.run([os.path.join(tools, "cleave-compile"), path,
+                    "--target=cpu", "-o", bundle], check=True)
+    np.save(os.path.join(folder, "X.npy"), X)
+    subprocess.run([os.path.join(tools, "cleave-run"), bundle, "--input",
+                    f"X={os.path.join(folder, 'X.npy')}", "--output",
+                    f"Y={os.path.join(folder, 'Y.npy')}"], check=True,
+                   stdout=subprocess.DEVNULL)
+    got = np.load(os.path.join(folder, "Y.npy"))
+    error = float(np.abs(got - want).max()) if got.shape == want.shape \
+        else float("inf")
+    ok = error <= 1e-5
+    extrapolated = int((want == 7.5).sum())
+    print(f"{name}: {'ok' if ok else 'differs'} (max abs error {error:.2g}, "
+          f"{extrapolated} extrapolated)")
+    return ok
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tools", required=True)
+    parser.add_argument("--work", required=True)
+    args = parser.parse_args()
+    inside = [0, 0, 0.2, 0.1, 1, 1, 0.9, 0.7]
+    past = [0, 0, -0.3, 0.4, 1, 1, 0.8, 1.4]
+    cases = [(f"{mode}_{where}", model(mode, roi, None))
+             for mode in ("nearest", "linear", "cubic")
+             for where, roi in (("inside", inside), ("past", past))]
+    cases.append(("linear_past_axes", model("linear", past[2:4] + past[6:],
+                                            [2, 3])))
+    passed = sum(run(args.tools, args.work, *c) for c in cases)
+    print(f"{passed} of {len(cases)} crop-and-resizes match onnxruntime")
+    return 0 if passed == len(cases) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
