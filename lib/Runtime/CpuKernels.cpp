@@ -61,9 +61,9 @@ cleave_status resizeWithTaps(const cleave_tensor *x, const float *scales,
       return (i + 0.5) / scale;
     case CLEAVE_RESIZE_TF_CROP_AND_RESIZE: {
       double start = roi[axis], end = roi[rank + axis];
-      return out > 1 ? start * (in - 1) + i * (end - start) * (in - 1) /
-                                              (out - 1)
-                     : 0.5 * (start + end) * (in - 1);
+      return out > 1
+                 ? start * (in - 1) + i * (end - start) * (in - 1) / (out - 1)
+                 : 0.5 * (start + end) * (in - 1);
     }
     }
     return 0.0;
