@@ -23,6 +23,18 @@ inline uint64_t mix(uint64_t x) {
 }
 constexpr uint64_t kGolden = 0x9e3779b97f4a7c15ull;
 
+/// Whether Dropout drops element n of the stream of (seed, counter): when
+/// the top 24 bits of its hash fall below ratio * 2^24.
+struct DropDecision {
+  DropDecision(int64_t seed, uint64_t counter, double ratio)
+      : key(mix(mix((uint64_t)seed + kGolden) ^ (counter * kGolden))),
+        threshold((uint64_t)std::llround(ratio * (1 << 24))) {}
+  bool operator()(uint64_t n) const {
+    return (mix(key + (n + 1) * kGolden) >> 40) < threshold;
+  }
+  uint64_t key, threshold;
+};
+
 } // namespace
 
 extern "C" {
@@ -73,15 +85,37 @@ cleave_status cleave_cpu_dropout_mask(const cleave_tensor *step, double ratio,
                     (uint64_t)microbatch) *
                    (uint64_t)size;
   uint64_t counter = (uint64_t)*static_cast<const float *>(step->data);
-  uint64_t key = mix(mix((uint64_t)seed + kGolden) ^ (counter * kGolden));
-  // Dropped when the top 24 bits of the element's hash fall below this.
-  uint64_t threshold = (uint64_t)std::llround(ratio * (1 << 24));
+  DropDecision drop(seed, counter, ratio);
   float scale = (float)(1.0 / (1.0 - ratio));
   float *out = static_cast<float *>(mask->data);
 #pragma omp parallel for schedule(static) if (size > (1 << 16))
+  for (int64_t i = 0; i < size; ++i)
+    out[i] = drop(first + (uint64_t)i) ? 0.0f : scale;
+  return nullptr;
+}
+
+cleave_status cleave_cpu_dropout(const cleave_tensor *x, double ratio,
+                                 int64_t seed, cleave_tensor *y,
+                                 cleave_tensor *mask) {
+  CLEAVE_RETURN_IF_ERROR(checkF32("dropout", {x, y}));
+  int64_t size = cleave_tensor_num_elements(x);
+  if (!(ratio >= 0 && ratio < 1) || cleave_tensor_num_elements(y) != size ||
+      (mask && (mask->dtype != CLEAVE_DTYPE_BOOL ||
+                cleave_tensor_num_elements(mask) != size)))
+    return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                        "dropout: bad ratio, or y or the bool mask differs "
+                        "from x in size");
+  DropDecision drop(seed, 0, ratio);
+  float scale = (float)(1.0 / (1.0 - ratio));
+  const float *in = static_cast<const float *>(x->data);
+  float *out = static_cast<float *>(y->data);
+  bool *keep = mask ? static_cast<bool *>(mask->data) : nullptr;
+#pragma omp parallel for schedule(static) if (size > (1 << 16))
   for (int64_t i = 0; i < size; ++i) {
-    uint64_t hash = mix(key + (first + (uint64_t)i + 1) * kGolden);
-    out[i] = (hash >> 40) < threshold ? 0.0f : scale;
+    bool dropped = ratio > 0 && drop((uint64_t)i);
+    out[i] = dropped ? 0.0f : in[i] * scale;
+    if (keep)
+      keep[i] = !dropped;
   }
   return nullptr;
 }

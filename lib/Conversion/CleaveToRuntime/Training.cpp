@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Lowering.h"
+#include "cleave/Dialect/Cleave/IR/ConstantUtils.h"
 
 using namespace mlir;
 using namespace cleave::graph;
@@ -63,6 +64,32 @@ void populateTrainingLowerings(LoweringTable &table) {
                   p.i64(op.getGroup()), p.out(op)});
         return success();
       });
+  // A Dropout left in the graph is in training mode (the folder removes
+  // the others): a model exported that way, run as it asks.
+  table.add<DropoutOp>([](DropoutOp op, ProgramBuilder &p) -> LogicalResult {
+    if (!op.getData().getType().getElementType().isF32())
+      return p.unsupported(op, "only f32 kernels exist so far");
+    std::optional<SmallVector<int64_t>> training =
+        getConstantInts(op.getTrainingMode());
+    double ratio = 0.5;
+    std::optional<SmallVector<double>> given;
+    if (!isNone(op.getRatio()))
+      given = getConstantFloats(op.getRatio());
+    if (!training || (!isNone(op.getRatio()) && !given))
+      return op.emitError("Dropout's training_mode and ratio must be a "
+                          "constant (fix the graph inputs they come from "
+                          "with --input-value)");
+    if (given)
+      ratio = given->front();
+    if (!(ratio >= 0 && ratio < 1))
+      return op.emitError() << "Dropout's ratio must be in [0, 1), not "
+                            << ratio;
+    p.kernel("dropout", {p.in(op, 0), p.f64(training->front() ? ratio : 0.0),
+                         p.i64(op.getSeed() ? (int64_t)*op.getSeed() : 0),
+                         p.out(op, 0),
+                         op.getMask().use_empty() ? Value() : p.out(op, 1)});
+    return success();
+  });
   table.add<DropoutMaskOp>(
       [](DropoutMaskOp op, ProgramBuilder &p) -> LogicalResult {
         if (failed(p.f32Only(op)))

@@ -147,6 +147,14 @@ cleave_status cleave_cuda_conv_integer(const cleave_tensor *x,
                                           m.out(y)));
 }
 
+cleave_status cleave_cuda_dropout(const cleave_tensor *x, double ratio,
+                                  int64_t seed, cleave_tensor *y,
+                                  cleave_tensor *mask) {
+  HostMirror m;
+  return m.finish(
+      cleave_cpu_dropout(m.in(x), ratio, seed, m.out(y), m.out(mask)));
+}
+
 // Until cuDNN's RNN API serves it: the layer's weights are repacked on
 // every call (their host copies are not the constants the CPU caches).
 cleave_status cleave_cuda_recurrent(
