@@ -82,12 +82,12 @@ void populateTrainingLowerings(LoweringTable &table) {
     if (given)
       ratio = given->front();
     if (!(ratio >= 0 && ratio < 1))
-      return op.emitError() << "Dropout's ratio must be in [0, 1), not "
-                            << ratio;
-    p.kernel("dropout", {p.in(op, 0), p.f64(training->front() ? ratio : 0.0),
-                         p.i64(op.getSeed() ? (int64_t)*op.getSeed() : 0),
-                         p.out(op, 0),
-                         op.getMask().use_empty() ? Value() : p.out(op, 1)});
+      return op.emitError()
+             << "Dropout's ratio must be in [0, 1), not " << ratio;
+    p.kernel("dropout",
+             {p.in(op, 0), p.f64(training->front() ? ratio : 0.0),
+              p.i64(op.getSeed() ? (int64_t)*op.getSeed() : 0), p.out(op, 0),
+              op.getMask().use_empty() ? Value() : p.out(op, 1)});
     return success();
   });
   table.add<DropoutMaskOp>(
