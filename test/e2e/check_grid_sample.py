@@ -15,14 +15,13 @@ check_grid_sample.py --tools <bin folder> --work <scratch folder>
 import argparse
 import itertools
 import os
-import subprocess
 import sys
 
 import numpy as np
-import onnxruntime as ort
 from onnx import TensorProto, helper
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from one_node import run_both  # noqa: E402
 
-ort.set_default_logger_severity(3)
 rng = np.random.default_rng(5)
 N, C, H, W, HO, WO = 2, 3, 5, 7, 4, 6
 
@@ -51,30 +50,13 @@ def model(mode, padding, align, opset):
 
 def run_case(tools, work, mode, padding, align, opset):
     name = f"{mode}_{padding}_align{align}"
-    folder = os.path.join(work, name)
-    os.makedirs(folder, exist_ok=True)
-    m = model(mode, padding, align, opset)
-    path = os.path.join(folder, "model.onnx")
-    with open(path, "wb") as f:
-        f.write(m.SerializeToString())
     feeds = {"X": rng.standard_normal((N, C, H, W)).astype(np.float32),
              "grid": grid()}
     # onnxruntime's kernel is opset 16's; opset 20's names mean the same.
     reference = model({"linear": "bilinear", "cubic": "bicubic"}.get(mode, mode),
                       padding, align, 16)
-    want = ort.InferenceSession(reference.SerializeToString(),
-                                providers=["CPUExecutionProvider"]).run(
-                                    None, feeds)[0]
-    bundle = os.path.join(folder, "bundle")
-    subprocess.run([os.path.join(tools, "cleave-compile"), path,
-                    "--target=cpu", "-o", bundle], check=True)
-    command = [os.path.join(tools, "cleave-run"), bundle,
-               "--output", f"Y={os.path.join(folder, 'Y.npy')}"]
-    for key, value in feeds.items():
-        np.save(os.path.join(folder, key + ".npy"), value)
-        command += ["--input", f"{key}={os.path.join(folder, key + '.npy')}"]
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-    got = np.load(os.path.join(folder, "Y.npy"))
+    got, want = run_both(tools, os.path.join(work, name),
+                         model(mode, padding, align, opset), feeds, reference)
     error = float(np.abs(got - want).max())
     ok = got.shape == want.shape and error <= 1e-5
     print(f"{name}: {'ok' if ok else 'differs'} (max abs error {error:.2g})")

@@ -11,14 +11,13 @@ check_quantized_conv.py --tools <bin folder> --work <scratch folder>
 """
 import argparse
 import os
-import subprocess
 import sys
 
 import numpy as np
-import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from one_node import run_both  # noqa: E402
 
-ort.set_default_logger_severity(3)
 rng = np.random.default_rng(11)
 TYPES = {np.uint8: TensorProto.UINT8, np.int8: TensorProto.INT8}
 
@@ -65,29 +64,13 @@ def qlinear_conv(name, x_dtype, per_channel, bias, **attributes):
 
 
 def run(tools, work, name, node, inits, x, y_type):
-    folder = os.path.join(work, name)
-    os.makedirs(folder, exist_ok=True)
     graph = helper.make_graph(
         [node], name,
         [helper.make_tensor_value_info("x", TYPES[x.dtype.type], x.shape)],
         [helper.make_tensor_value_info("y", y_type, None)], inits)
     model = helper.make_model(graph, opset_imports=[
         helper.make_opsetid("", 13)], ir_version=8)
-    path = os.path.join(folder, "model.onnx")
-    with open(path, "wb") as f:
-        f.write(model.SerializeToString())
-    want = ort.InferenceSession(model.SerializeToString(),
-                                providers=["CPUExecutionProvider"]).run(
-                                    None, {"x": x})[0]
-    bundle = os.path.join(folder, "bundle")
-    subprocess.run([os.path.join(tools, "cleave-compile"), path,
-                    "--target=cpu", "-o", bundle], check=True)
-    np.save(os.path.join(folder, "x.npy"), x)
-    subprocess.run([os.path.join(tools, "cleave-run"), bundle, "--input",
-                    f"x={os.path.join(folder, 'x.npy')}", "--output",
-                    f"y={os.path.join(folder, 'y.npy')}"], check=True,
-                   stdout=subprocess.DEVNULL)
-    got = np.load(os.path.join(folder, "y.npy"))
+    got, want = run_both(tools, os.path.join(work, name), model, {"x": x})
     steps = np.abs(got.astype(np.int64) - want.astype(np.int64))
     exact = node.op_type == "ConvInteger"
     ok = (got.shape == want.shape and got.dtype == want.dtype and

@@ -9,14 +9,13 @@ check_resize_crop.py --tools <bin folder> --work <scratch folder>
 """
 import argparse
 import os
-import subprocess
 import sys
 
 import numpy as np
-import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from one_node import run_both  # noqa: E402
 
-ort.set_default_logger_severity(3)
 rng = np.random.default_rng(3)
 X = rng.standard_normal((1, 2, 6, 7)).astype(np.float32)
 
@@ -41,23 +40,7 @@ def model(mode, roi, axes):
 
 
 def run(tools, work, name, m):
-    folder = os.path.join(work, name)
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, "model.onnx")
-    with open(path, "wb") as f:
-        f.write(m.SerializeToString())
-    want = ort.InferenceSession(m.SerializeToString(),
-                                providers=["CPUExecutionProvider"]).run(
-                                    None, {"X": X})[0]
-    bundle = os.path.join(folder, "bundle")
-    subprocess.run([os.path.join(tools, "cleave-compile"), path,
-                    "--target=cpu", "-o", bundle], check=True)
-    np.save(os.path.join(folder, "X.npy"), X)
-    subprocess.run([os.path.join(tools, "cleave-run"), bundle, "--input",
-                    f"X={os.path.join(folder, 'X.npy')}", "--output",
-                    f"Y={os.path.join(folder, 'Y.npy')}"], check=True,
-                   stdout=subprocess.DEVNULL)
-    got = np.load(os.path.join(folder, "Y.npy"))
+    got, want = run_both(tools, os.path.join(work, name), m, {"X": X})
     error = float(np.abs(got - want).max()) if got.shape == want.shape \
         else float("inf")
     ok = error <= 1e-5

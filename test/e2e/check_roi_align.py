@@ -16,14 +16,13 @@ check_roi_align.py --tools <bin folder> --work <scratch folder>
 import argparse
 import itertools
 import os
-import subprocess
 import sys
 
 import numpy as np
-import onnxruntime as ort
 from onnx import TensorProto, helper
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from one_node import run_both  # noqa: E402
 
-ort.set_default_logger_severity(3)
 rng = np.random.default_rng(7)
 N, C, H, W, R, HO, WO = 2, 3, 10, 12, 5, 3, 2
 ROIS = np.array([[0.0, 0.0, 9.0, 9.0],     # inside
@@ -56,27 +55,11 @@ def model(opset, mode, sampling_ratio, coordinates):
 def run_case(tools, work, opset, mode, sampling_ratio, coordinates):
     name = f"opset{opset}_{mode}_ratio{sampling_ratio}" + (
         f"_{coordinates}" if coordinates else "")
-    folder = os.path.join(work, name)
-    os.makedirs(folder, exist_ok=True)
-    m = model(opset, mode, sampling_ratio, coordinates)
-    path = os.path.join(folder, "model.onnx")
-    with open(path, "wb") as f:
-        f.write(m.SerializeToString())
     feeds = {"X": rng.standard_normal((N, C, H, W)).astype(np.float32),
              "rois": ROIS, "batch_indices": BATCH}
-    want = ort.InferenceSession(m.SerializeToString(),
-                                providers=["CPUExecutionProvider"]).run(
-                                    None, feeds)[0]
-    bundle = os.path.join(folder, "bundle")
-    subprocess.run([os.path.join(tools, "cleave-compile"), path,
-                    "--target=cpu", "-o", bundle], check=True)
-    command = [os.path.join(tools, "cleave-run"), bundle,
-               "--output", f"Y={os.path.join(folder, 'Y.npy')}"]
-    for key, value in feeds.items():
-        np.save(os.path.join(folder, key + ".npy"), value)
-        command += ["--input", f"{key}={os.path.join(folder, key + '.npy')}"]
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-    got = np.load(os.path.join(folder, "Y.npy"))
+    got, want = run_both(tools, os.path.join(work, name),
+                         model(opset, mode, sampling_ratio, coordinates),
+                         feeds)
     error = float(np.abs(got - want).max())
     ok = got.shape == want.shape and error <= 1e-5
     print(f"{name}: {'ok' if ok else 'differs'} (max abs error {error:.2g})")

@@ -9,14 +9,13 @@ check_tfidf.py --tools <bin folder> --work <scratch folder>
 """
 import argparse
 import os
-import subprocess
 import sys
 
 import numpy as np
-import onnxruntime as ort
 from onnx import TensorProto, helper
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from one_node import run_both  # noqa: E402
 
-ort.set_default_logger_severity(3)
 
 # Pool: unigrams 2, 3, 5; bigrams (5, 6), (7, 8), (2, 3); trigram (3, 2, 3).
 POOL = dict(pool_int64s=[2, 3, 5, 5, 6, 7, 8, 2, 3, 3, 2, 3],
@@ -44,23 +43,7 @@ def case(name, mode, weights, dtype, batch, grams, skip):
 
 
 def run(tools, work, name, model, x):
-    folder = os.path.join(work, name)
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, "model.onnx")
-    with open(path, "wb") as f:
-        f.write(model.SerializeToString())
-    want = ort.InferenceSession(model.SerializeToString(),
-                                providers=["CPUExecutionProvider"]).run(
-                                    None, {"X": x})[0]
-    bundle = os.path.join(folder, "bundle")
-    subprocess.run([os.path.join(tools, "cleave-compile"), path,
-                    "--target=cpu", "-o", bundle], check=True)
-    np.save(os.path.join(folder, "X.npy"), x)
-    subprocess.run([os.path.join(tools, "cleave-run"), bundle, "--input",
-                    f"X={os.path.join(folder, 'X.npy')}", "--output",
-                    f"Y={os.path.join(folder, 'Y.npy')}"], check=True,
-                   stdout=subprocess.DEVNULL)
-    got = np.load(os.path.join(folder, "Y.npy"))
+    got, want = run_both(tools, os.path.join(work, name), model, {"X": x})
     ok = got.shape == want.shape and np.array_equal(got, want)
     print(f"{name}: {'ok' if ok else 'differs'}")
     if not ok:

@@ -785,6 +785,19 @@ LogicalResult buildMatMulInteger(NodeState &node,
   return success();
 }
 
+/// The QLinear ops' common operands: two 8-bit inputs (0 and 3) and an
+/// 8-bit output zero point (7), f32 scales (1, 4 and 6).
+static LogicalResult checkQLinearOperands(NodeState &node, StringRef bytes) {
+  for (size_t i : {0, 3, 7})
+    if (!isa<IntegerType>(elementTypeOf(node.operands[i])) ||
+        elementTypeOf(node.operands[i]).getIntOrFloatBitWidth() != 8)
+      return node.fail(bytes + " must be 8-bit integers");
+  for (size_t i : {1, 4, 6})
+    if (!elementTypeOf(node.operands[i]).isF32())
+      return node.fail("only f32 scales are supported");
+  return success();
+}
+
 /// QLinearMatMul, as ONNX's reference computes it: the integer product
 /// scaled by a_scale * b_scale / y_scale in float, rounded half to even,
 /// plus y_zero_point, saturated to y's type.
@@ -794,14 +807,9 @@ LogicalResult buildQLinearMatMul(NodeState &node,
   Location loc = node.loc;
   // a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale,
   // y_zero_point.
-  for (size_t i : {0, 3, 7})
-    if (!isa<IntegerType>(elementTypeOf(node.operands[i])) ||
-        elementTypeOf(node.operands[i]).getIntOrFloatBitWidth() != 8)
-      return node.fail("a, b and y must be 8-bit integers");
+  if (failed(checkQLinearOperands(node, "a, b and y")))
+    return failure();
   auto out = cast<IntegerType>(elementTypeOf(node.operands[7]));
-  for (size_t i : {1, 4, 6})
-    if (!elementTypeOf(node.operands[i]).isF32())
-      return node.fail("only f32 scales are supported");
   Value product = integerProduct(node, node.operands[0], node.operands[2],
                                  node.operands[3], node.operands[5]);
   Value a = node.operands[0];
@@ -828,13 +836,8 @@ LogicalResult buildQLinearConv(NodeState &node,
   Location loc = node.loc;
   // x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale,
   // y_zero_point, B.
-  for (size_t i : {0, 3, 7})
-    if (!isa<IntegerType>(elementTypeOf(node.operands[i])) ||
-        elementTypeOf(node.operands[i]).getIntOrFloatBitWidth() != 8)
-      return node.fail("x, w and y_zero_point must be 8-bit integers");
-  for (size_t i : {1, 4, 6})
-    if (!elementTypeOf(node.operands[i]).isF32())
-      return node.fail("only f32 scales are supported");
+  if (failed(checkQLinearOperands(node, "x, w and y_zero_point")))
+    return failure();
   Value x = node.operands[0];
   auto rank = cast<RankedTensorType>(x.getType()).getRank();
   // The window attributes are ConvInteger's.
