@@ -60,10 +60,13 @@ cleave_status resizeWithTaps(const cleave_tensor *x, const float *scales,
     case CLEAVE_RESIZE_TF_HALF_PIXEL_FOR_NN:
       return (i + 0.5) / scale;
     case CLEAVE_RESIZE_TF_CROP_AND_RESIZE: {
+      // Stretched over the whole output, as onnxruntime (not in * scale,
+      // which a float scale puts just past 1 for an output of 1).
       double start = roi[axis], end = roi[rank + axis];
-      return out > 1
-                 ? start * (in - 1) + i * (end - start) * (in - 1) / (out - 1)
-                 : 0.5 * (start + end) * (in - 1);
+      double size = (double)y->dims[axis];
+      return size > 1 ? start * (in - 1) +
+                            i * (end - start) * (in - 1) / (size - 1)
+                      : 0.5 * (start + end) * (in - 1);
     }
     }
     return 0.0;

@@ -99,24 +99,51 @@ cleave_cpu_roi_align(const cleave_tensor *x, const cleave_tensor *rois,
   bool halfPixel = coordinates == 0;
   float shift = halfPixel ? 0.5f : 0.0f;
   int64_t plane = height * width, outPlane = outH * outW;
-#pragma omp parallel for if (regions * channels * outPlane > 65536)
+  // Each region's start, bin sizes and sampling grid, checked before any
+  // work: the boxes are run-time values, and an adaptive grid grows with
+  // the box.
+  struct Region {
+    float startH, startW, binH, binW;
+    int64_t gridH, gridW;
+  };
+  std::vector<Region> grid(regions);
+  const int64_t kMaxSamples = int64_t(1) << 22;
   for (int64_t r = 0; r < regions; ++r) {
     const float *box = boxes + r * 4;
-    float startW = box[0] * spatial_scale - shift;
-    float startH = box[1] * spatial_scale - shift;
-    float roiW = box[2] * spatial_scale - shift - startW;
-    float roiH = box[3] * spatial_scale - shift - startH;
+    if (!std::isfinite(box[0]) || !std::isfinite(box[1]) ||
+        !std::isfinite(box[2]) || !std::isfinite(box[3]))
+      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                          "roi_align: region " + std::to_string(r) +
+                              " has a coordinate that is not finite");
+    Region &g = grid[r];
+    g.startW = box[0] * spatial_scale - shift;
+    g.startH = box[1] * spatial_scale - shift;
+    float roiW = box[2] * spatial_scale - shift - g.startW;
+    float roiH = box[3] * spatial_scale - shift - g.startH;
     if (!halfPixel) { // Opset 10's regions are at least a pixel wide.
       roiW = std::max(roiW, 1.0f);
       roiH = std::max(roiH, 1.0f);
     }
-    float binH = roiH / (float)outH, binW = roiW / (float)outW;
-    int64_t gridH =
-        sampling_ratio > 0 ? sampling_ratio : (int64_t)std::ceil(roiH / outH);
-    int64_t gridW =
-        sampling_ratio > 0 ? sampling_ratio : (int64_t)std::ceil(roiW / outW);
-    gridH = std::max<int64_t>(gridH, 0);
-    gridW = std::max<int64_t>(gridW, 0);
+    g.binH = roiH / (float)outH;
+    g.binW = roiW / (float)outW;
+    // In float, as onnxruntime divides.
+    double adaptiveH = std::max(0.0f, std::ceil(roiH / (float)outH));
+    double adaptiveW = std::max(0.0f, std::ceil(roiW / (float)outW));
+    if (sampling_ratio == 0 &&
+        adaptiveH * adaptiveW * (double)outPlane > (double)kMaxSamples)
+      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
+                          "roi_align: region " + std::to_string(r) +
+                              " needs more than " +
+                              std::to_string(kMaxSamples) +
+                              " samples (give sampling_ratio)");
+    g.gridH = sampling_ratio > 0 ? sampling_ratio : (int64_t)adaptiveH;
+    g.gridW = sampling_ratio > 0 ? sampling_ratio : (int64_t)adaptiveW;
+  }
+#pragma omp parallel for if (regions * channels * outPlane > 65536)
+  for (int64_t r = 0; r < regions; ++r) {
+    const Region &g = grid[r];
+    float startH = g.startH, startW = g.startW, binH = g.binH, binW = g.binW;
+    int64_t gridH = g.gridH, gridW = g.gridW;
     float count = (float)std::max<int64_t>(gridH * gridW, 1);
     // The samples of every bin, shared by the channels.
     std::vector<Sample> samples;

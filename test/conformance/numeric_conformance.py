@@ -140,7 +140,8 @@ def run_test(tools, suite, name, work):
             mismatch = (f"{output_name}: max abs error "
                         f"{float(np.nanmax(error)):.3g}")
             break
-    if mismatch and set(result["ops"]) == {"Dropout"}:
+    if (mismatch and "shape" not in mismatch and
+            set(result["ops"]) == {"Dropout"}):
         # A training-mode Dropout's mask comes from a generator (NumPy's in
         # the test data): check what any mask must satisfy instead.
         holds, note = dropout_holds(data_dir, inputs, got_all)

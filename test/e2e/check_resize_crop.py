@@ -20,21 +20,24 @@ rng = np.random.default_rng(3)
 X = rng.standard_normal((1, 2, 6, 7)).astype(np.float32)
 
 
-def model(mode, roi, axes):
+def model(mode, roi, axes, sizes=(1, 2, 5, 4), scales=None):
     opset = 18 if axes else 13
     attributes = dict(mode=mode, coordinate_transformation_mode=
                       "tf_crop_and_resize", extrapolation_value=7.5)
     if axes:
         attributes["axes"] = axes
-    sizes = [5, 4] if axes else [1, 2, 5, 4]
-    node = helper.make_node("Resize", ["X", "roi", "", "sizes"], ["Y"],
-                            **attributes)
+        sizes = sizes[2:]
+    given = (numpy_helper.from_array(np.array(scales, np.float32), "scales")
+             if scales else
+             numpy_helper.from_array(np.array(sizes, np.int64), "sizes"))
+    node = helper.make_node(
+        "Resize", ["X", "roi"] + (["scales"] if scales else ["", "sizes"]),
+        ["Y"], **attributes)
     graph = helper.make_graph(
         [node], "crop",
         [helper.make_tensor_value_info("X", TensorProto.FLOAT, X.shape)],
         [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)],
-        [numpy_helper.from_array(np.array(roi, np.float32), "roi"),
-         numpy_helper.from_array(np.array(sizes, np.int64), "sizes")])
+        [numpy_helper.from_array(np.array(roi, np.float32), "roi"), given])
     return helper.make_model(graph, opset_imports=[
         helper.make_opsetid("", opset)], ir_version=8)
 
@@ -62,6 +65,12 @@ def main():
              for where, roi in (("inside", inside), ("past", past))]
     cases.append(("linear_past_axes", model("linear", past[2:4] + past[6:],
                                             [2, 3])))
+    # An output of one row (the region's centre) and sizes from scales
+    # (6 x 0.5 = 3 rows, 7 x 0.6 = 4.2: 4 columns).
+    cases.append(("linear_one_row", model("linear", inside, None,
+                                          sizes=(1, 2, 1, 3))))
+    cases.append(("cubic_scales", model("cubic", past, None,
+                                        scales=[1, 1, 0.5, 0.6])))
     passed = sum(run(args.tools, args.work, *c) for c in cases)
     print(f"{passed} of {len(cases)} crop-and-resizes match onnxruntime")
     return 0 if passed == len(cases) else 1

@@ -75,10 +75,11 @@ void populateTrainingLowerings(LoweringTable &table) {
     std::optional<SmallVector<double>> given;
     if (!isNone(op.getRatio()))
       given = getConstantFloats(op.getRatio());
-    if (!training || (!isNone(op.getRatio()) && !given))
+    if (!training || training->size() != 1 ||
+        (!isNone(op.getRatio()) && (!given || given->size() != 1)))
       return op.emitError("Dropout's training_mode and ratio must be a "
-                          "constant (fix the graph inputs they come from "
-                          "with --input-value)");
+                          "constant scalar each (fix the graph inputs they "
+                          "come from with --input-value)");
     if (given)
       ratio = given->front();
     if (!(ratio >= 0 && ratio < 1))

@@ -160,6 +160,11 @@ LogicalResult buildBatchNormalization(NodeState &node,
   Location loc = node.loc;
   Type element = type.getElementType();
   int64_t channels = type.getDimSize(1);
+  for (Value v : ArrayRef<Value>(node.operands).slice(1, 4))
+    if (cast<RankedTensorType>(v.getType()) !=
+        RankedTensorType::get({channels}, element))
+      return node.fail("scale, B, input_mean and input_var must be [" +
+                       Twine(channels) + "] of X's type in training mode");
   SmallVector<int64_t> axes = {0}, broadcast(type.getRank(), 1);
   for (int64_t i = 2; i < type.getRank(); ++i)
     axes.push_back(i);
@@ -363,30 +368,14 @@ LogicalResult buildTfIdfVectorizer(NodeState &node,
   if (node.attributes.get("pool_strings"))
     return node.fail("pool_strings: Cleave has no string tensors; only "
                      "pool_int64s is supported");
-  FailureOr<std::string> mode = node.stringAttr("mode", "");
-  FailureOr<int64_t> minGram = node.intAttr("min_gram_length", -1);
-  FailureOr<int64_t> maxGram = node.intAttr("max_gram_length", -1);
-  FailureOr<int64_t> maxSkip = node.intAttr("max_skip_count", -1);
-  auto pool = node.optionalAttr<DenseI64ArrayAttr>("pool_int64s", "INTS");
-  auto counts = node.optionalAttr<DenseI64ArrayAttr>("ngram_counts", "INTS");
-  auto indexes = node.optionalAttr<DenseI64ArrayAttr>("ngram_indexes", "INTS");
   auto weights = node.optionalAttr<DenseF32ArrayAttr>("weights", "FLOATS");
-  if (failed(mode) || failed(minGram) || failed(maxGram) || failed(maxSkip) ||
-      failed(pool) || failed(counts) || failed(indexes) || failed(weights))
+  if (failed(weights))
     return failure();
-  if (!*pool || !*counts || !*indexes || *minGram < 0 || *maxGram < 0 ||
-      *maxSkip < 0 || mode->empty())
-    return node.fail("needs mode, min_gram_length, max_gram_length, "
-                     "max_skip_count, ngram_counts, ngram_indexes and "
-                     "pool_int64s");
-  if (!symbolizeTfIdfMode(*mode))
-    return node.fail("mode '" + *mode + "' is not TF, IDF or TFIDF");
-  if (indexes->empty())
-    return node.fail("ngram_indexes is empty");
-  int64_t columns = *llvm::max_element(indexes->asArrayRef()) + 1;
-  if (*weights && (int64_t)weights->size() < columns)
-    return node.fail("has " + Twine(weights->size()) + " weights for " +
-                     Twine(columns) + " output columns");
+  for (StringRef name : {"mode", "min_gram_length", "max_gram_length",
+                         "max_skip_count", "ngram_counts", "ngram_indexes",
+                         "pool_int64s"})
+    if (!node.attributes.get(name))
+      return node.fail("needs the attribute " + name);
   OpBuilder &b = node.builder;
   Value weightValues =
       *weights ? Value(ConstantOp::create(
@@ -396,10 +385,16 @@ LogicalResult buildTfIdfVectorizer(NodeState &node,
                                                b.getF32Type()),
                          weights->asArrayRef())))
                : Value(NoneOp::create(b, node.loc));
-  results.push_back(TfIdfVectorizerOp::create(
-      b, node.loc, node.operands[0], weightValues, b.getStringAttr(*mode),
-      b.getI64IntegerAttr(*minGram), b.getI64IntegerAttr(*maxGram),
-      b.getI64IntegerAttr(*maxSkip), *pool, *counts, *indexes));
+  // The op checks the rest (the pool's segments, the indexes, the
+  // weights' length) before it exists.
+  NamedAttrList attributes(node.attributes);
+  attributes.erase("weights");
+  FailureOr<Operation *> op =
+      node.createOp(TfIdfVectorizerOp::getOperationName(),
+                    {node.operands[0], weightValues}, attributes);
+  if (failed(op))
+    return failure();
+  results.push_back((*op)->getResult(0));
   return success();
 }
 
@@ -840,6 +835,25 @@ LogicalResult buildQLinearConv(NodeState &node,
     return failure();
   Value x = node.operands[0];
   auto rank = cast<RankedTensorType>(x.getType()).getRank();
+  auto count = [&](size_t i) {
+    return cast<RankedTensorType>(node.operands[i].getType())
+        .getNumElements();
+  };
+  auto wType = cast<RankedTensorType>(node.operands[3].getType());
+  if (wType.getRank() < 3)
+    return node.fail("w must be [M, C / group, k...]");
+  int64_t outChannels = wType.getDimSize(0);
+  for (size_t i : {1, 2, 6, 7})
+    if (count(i) != 1)
+      return node.fail("x_scale, x_zero_point, y_scale and y_zero_point "
+                       "must be scalars");
+  if (count(4) != 1 && count(4) != outChannels)
+    return node.fail("w_scale must be a scalar or one per output channel (" +
+                     Twine(outChannels) + ")");
+  if (Value bias = optionalOperand(node, 8))
+    if (cast<RankedTensorType>(bias.getType()) !=
+        RankedTensorType::get({outChannels}, b.getI32Type()))
+      return node.fail("B must be int32 [" + Twine(outChannels) + "]");
   // The window attributes are ConvInteger's.
   FailureOr<Operation *> conv =
       node.createOp(ConvIntegerOp::getOperationName(),

@@ -177,15 +177,18 @@ LogicalResult ConvIntegerOp::inferReturnTypes(MLIRContext *context,
       convShape(loc, x, w, adaptor.getGroup(), adaptor);
   if (failed(shape))
     return failure();
-  for (auto [name, zero, most] :
-       {std::tuple{"x_zero_point", adaptor.getXZeroPoint(), int64_t(1)},
-        std::tuple{"w_zero_point", adaptor.getWZeroPoint(), w.getDimSize(0)}})
+  for (auto [name, zero, of, most] :
+       {std::tuple{"x_zero_point", adaptor.getXZeroPoint(), x, int64_t(1)},
+        std::tuple{"w_zero_point", adaptor.getWZeroPoint(), w,
+                   w.getDimSize(0)}})
     if (!isa<NoneType>(zero.getType())) {
       RankedTensorType type = rankedType(zero);
       if (type.getRank() > 1 ||
           (type.getNumElements() != 1 && type.getNumElements() != most))
         return emitOptionalError(loc, name, " must be a scalar",
                                  most > 1 ? " or one per output channel" : "");
+      if (type.getElementType() != of.getElementType())
+        return emitOptionalError(loc, name, " must have its input's type");
     }
   types.push_back(RankedTensorType::get(*shape, IntegerType::get(context, 32)));
   return success();
@@ -338,12 +341,22 @@ LogicalResult TfIdfVectorizerOp::inferReturnTypes(
     return emitOptionalError(loc, "ngram_indexes must be non-negative and "
                                   "not empty");
   auto pool = (int64_t)adaptor.getPoolInt64s().size();
-  for (size_t i = 0; i < counts.size(); ++i)
-    if (counts[i] < 0 || counts[i] > pool || (i && counts[i] < counts[i - 1]))
-      return emitOptionalError(loc,
-                               "ngram_counts must be ascending starts "
-                               "within the pool of ",
+  int64_t grams = 0;
+  for (size_t i = 0; i < counts.size(); ++i) {
+    int64_t end = i + 1 < counts.size() ? counts[i + 1] : pool;
+    if (counts[i] < 0 || end < counts[i] || end > pool)
+      return emitOptionalError(loc, "ngram_counts must be ascending starts "
+                                    "within the pool of ",
                                pool);
+    if ((end - counts[i]) % (int64_t)(i + 1))
+      return emitOptionalError(loc, "the pool's ", i + 1, "-grams (",
+                               end - counts[i],
+                               " values) are not whole n-grams");
+    grams += (end - counts[i]) / (int64_t)(i + 1);
+  }
+  if ((int64_t)indexes.size() < grams)
+    return emitOptionalError(loc, "ngram_indexes has ", indexes.size(),
+                             " entries for the pool's ", grams, " n-grams");
   auto min = (int64_t)adaptor.getMinGramLength();
   auto max = (int64_t)adaptor.getMaxGramLength();
   if (min < 1 || max < min || (int64_t)adaptor.getMaxSkipCount() < 0)
@@ -351,6 +364,14 @@ LogicalResult TfIdfVectorizerOp::inferReturnTypes(
                                   "max_gram_length and max_skip_count >= 0");
   SmallVector<int64_t> shape(x.getShape().drop_back());
   shape.push_back(*llvm::max_element(indexes) + 1);
+  if (Value weights = adaptor.getWeights(); !isa<NoneType>(weights.getType())) {
+    RankedTensorType type = rankedType(weights);
+    if (type.getRank() != 1 || type.getDimSize(0) < shape.back() ||
+        !type.getElementType().isF32())
+      return emitOptionalError(loc, "weights must be f32 with one per output "
+                                    "column (",
+                               shape.back(), ")");
+  }
   types.push_back(RankedTensorType::get(shape, Float32Type::get(context)));
   return success();
 }
