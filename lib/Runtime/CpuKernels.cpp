@@ -64,9 +64,9 @@ cleave_status resizeWithTaps(const cleave_tensor *x, const float *scales,
       // which a float scale puts just past 1 for an output of 1).
       double start = roi[axis], end = roi[rank + axis];
       double size = (double)y->dims[axis];
-      return size > 1 ? start * (in - 1) +
-                            i * (end - start) * (in - 1) / (size - 1)
-                      : 0.5 * (start + end) * (in - 1);
+      return size > 1
+                 ? start * (in - 1) + i * (end - start) * (in - 1) / (size - 1)
+                 : 0.5 * (start + end) * (in - 1);
     }
     }
     return 0.0;

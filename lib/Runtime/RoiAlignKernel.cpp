@@ -131,11 +131,10 @@ cleave_cpu_roi_align(const cleave_tensor *x, const cleave_tensor *rois,
     double adaptiveW = std::max(0.0f, std::ceil(roiW / (float)outW));
     if (sampling_ratio == 0 &&
         adaptiveH * adaptiveW * (double)outPlane > (double)kMaxSamples)
-      return CLEAVE_ERROR(CLEAVE_INVALID_ARGUMENT,
-                          "roi_align: region " + std::to_string(r) +
-                              " needs more than " +
-                              std::to_string(kMaxSamples) +
-                              " samples (give sampling_ratio)");
+      return CLEAVE_ERROR(
+          CLEAVE_INVALID_ARGUMENT,
+          "roi_align: region " + std::to_string(r) + " needs more than " +
+              std::to_string(kMaxSamples) + " samples (give sampling_ratio)");
     g.gridH = sampling_ratio > 0 ? sampling_ratio : (int64_t)adaptiveH;
     g.gridW = sampling_ratio > 0 ? sampling_ratio : (int64_t)adaptiveW;
   }

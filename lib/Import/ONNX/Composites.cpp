@@ -371,9 +371,9 @@ LogicalResult buildTfIdfVectorizer(NodeState &node,
   auto weights = node.optionalAttr<DenseF32ArrayAttr>("weights", "FLOATS");
   if (failed(weights))
     return failure();
-  for (StringRef name : {"mode", "min_gram_length", "max_gram_length",
-                         "max_skip_count", "ngram_counts", "ngram_indexes",
-                         "pool_int64s"})
+  for (StringRef name :
+       {"mode", "min_gram_length", "max_gram_length", "max_skip_count",
+        "ngram_counts", "ngram_indexes", "pool_int64s"})
     if (!node.attributes.get(name))
       return node.fail("needs the attribute " + name);
   OpBuilder &b = node.builder;
@@ -836,8 +836,7 @@ LogicalResult buildQLinearConv(NodeState &node,
   Value x = node.operands[0];
   auto rank = cast<RankedTensorType>(x.getType()).getRank();
   auto count = [&](size_t i) {
-    return cast<RankedTensorType>(node.operands[i].getType())
-        .getNumElements();
+    return cast<RankedTensorType>(node.operands[i].getType()).getNumElements();
   };
   auto wType = cast<RankedTensorType>(node.operands[3].getType());
   if (wType.getRank() < 3)

@@ -345,8 +345,9 @@ LogicalResult TfIdfVectorizerOp::inferReturnTypes(
   for (size_t i = 0; i < counts.size(); ++i) {
     int64_t end = i + 1 < counts.size() ? counts[i + 1] : pool;
     if (counts[i] < 0 || end < counts[i] || end > pool)
-      return emitOptionalError(loc, "ngram_counts must be ascending starts "
-                                    "within the pool of ",
+      return emitOptionalError(loc,
+                               "ngram_counts must be ascending starts "
+                               "within the pool of ",
                                pool);
     if ((end - counts[i]) % (int64_t)(i + 1))
       return emitOptionalError(loc, "the pool's ", i + 1, "-grams (",
@@ -368,8 +369,9 @@ LogicalResult TfIdfVectorizerOp::inferReturnTypes(
     RankedTensorType type = rankedType(weights);
     if (type.getRank() != 1 || type.getDimSize(0) < shape.back() ||
         !type.getElementType().isF32())
-      return emitOptionalError(loc, "weights must be f32 with one per output "
-                                    "column (",
+      return emitOptionalError(loc,
+                               "weights must be f32 with one per output "
+                               "column (",
                                shape.back(), ")");
   }
   types.push_back(RankedTensorType::get(shape, Float32Type::get(context)));
