@@ -292,7 +292,7 @@ LogicalResult AllGatherOp::verify() {
   auto out = cast<RankedTensorType>(getResult().getType());
   if (failed(verifyLeadingAxisCollective(*this, getReplicas(), in, out)))
     return failure();
-  if (out.getDimSize(0) != in.getDimSize(0) * getReplicas())
+  if (out.getDimSize(0) != in.getDimSize(0) * (int64_t)getReplicas())
     return emitOpError("gathers ")
            << getReplicas() << " x " << in.getDimSize(0)
            << " rows but its result has " << out.getDimSize(0);
@@ -304,7 +304,7 @@ LogicalResult ReduceScatterOp::verify() {
   auto out = cast<RankedTensorType>(getResult().getType());
   if (failed(verifyLeadingAxisCollective(*this, getReplicas(), in, out)))
     return failure();
-  if (in.getDimSize(0) != out.getDimSize(0) * getReplicas())
+  if (in.getDimSize(0) != out.getDimSize(0) * (int64_t)getReplicas())
     return emitOpError("scatters ")
            << in.getDimSize(0) << " rows over " << getReplicas()
            << " replicas but its result has " << out.getDimSize(0);
@@ -312,7 +312,9 @@ LogicalResult ReduceScatterOp::verify() {
 }
 
 LogicalResult BroadcastOp::verify() {
-  if (getRoot() < 0 || getRoot() >= functionReplicas(*this))
+  // I64Attr getters return the bits unsigned: read them signed.
+  auto root = (int64_t)getRoot();
+  if (root < 0 || root >= (int64_t)functionReplicas(*this))
     return emitOpError("has root ")
            << getRoot() << " but its function has "
            << functionReplicas(*this) << " replicas";
@@ -373,8 +375,9 @@ LogicalResult DropoutMaskOp::verify() {
     return emitOpError("ratio must be in (0, 1), not ") << ratio;
   if (getStep().getType().getRank() != 0)
     return emitOpError("step must be a scalar");
-  if (getMicrobatches() < 1 || getMicrobatch() < 0 ||
-      getMicrobatch() >= getMicrobatches())
+  auto microbatch = (int64_t)getMicrobatch();
+  auto microbatches = (int64_t)getMicrobatches();
+  if (microbatches < 1 || microbatch < 0 || microbatch >= microbatches)
     return emitOpError("microbatch must be in [0, microbatches)");
   return success();
 }
