@@ -298,6 +298,65 @@ cleave_status cleave_cpu_pad(const cleave_tensor *x, const int64_t *begin,
   return nullptr;
 }
 
+} // extern "C"
+
+namespace {
+/// Calls f with a value of the C type of `dtype`, for the common types (bool
+/// as its byte); false for the others.
+template <typename F> bool withType(cleave_dtype dtype, F f) {
+  switch (dtype) {
+  case CLEAVE_DTYPE_F32:
+    return f(float()), true;
+  case CLEAVE_DTYPE_F64:
+    return f(double()), true;
+  case CLEAVE_DTYPE_I32:
+    return f(int32_t()), true;
+  case CLEAVE_DTYPE_I64:
+    return f(int64_t()), true;
+  case CLEAVE_DTYPE_I8:
+    return f(int8_t()), true;
+  case CLEAVE_DTYPE_U8:
+  case CLEAVE_DTYPE_BOOL:
+    return f(uint8_t()), true;
+  default:
+    return false;
+  }
+}
+
+/// The cast loop for common types into f32, f64, i32 or i64, with the
+/// element loop's semantics: floats to integers truncate (non-finite: 0),
+/// integers to floats go through double, integers to integers wrap.
+bool castTyped(cleave_dtype from, cleave_dtype to, const char *in, char *out,
+               int64_t count) {
+  if (to != CLEAVE_DTYPE_F32 && to != CLEAVE_DTYPE_F64 &&
+      to != CLEAVE_DTYPE_I32 && to != CLEAVE_DTYPE_I64)
+    return false;
+  return withType(from, [&](auto source) {
+    withType(to, [&](auto target) {
+      using In = decltype(source);
+      using Out = decltype(target);
+      const In *src = (const In *)in;
+      Out *dst = (Out *)out;
+#pragma omp parallel for if (count > (1 << 16))
+      for (int64_t i = 0; i < count; ++i) {
+        if constexpr (std::is_floating_point_v<In> &&
+                      !std::is_floating_point_v<Out>) {
+          double v = (double)src[i];
+          dst[i] = std::isfinite(v) ? (Out)(int64_t)std::trunc(v) : Out(0);
+        } else if constexpr (!std::is_floating_point_v<In> &&
+                             !std::is_floating_point_v<Out>) {
+          dst[i] = (Out)(int64_t)src[i]; // Wraps, as the element loop.
+        } else {
+          dst[i] = (Out)(double)src[i];
+        }
+      }
+    });
+  });
+}
+} // namespace
+
+extern "C" {
+
 cleave_status cleave_cpu_cast(const cleave_tensor *x, cleave_tensor *y) {
   size_t inWidth = cleave_dtype_size(x->dtype),
          outWidth = cleave_dtype_size(y->dtype);
@@ -308,6 +367,8 @@ cleave_status cleave_cpu_cast(const cleave_tensor *x, cleave_tensor *y) {
   int64_t count = cleave_tensor_num_elements(y);
   const char *in = (const char *)x->data;
   char *out = (char *)y->data;
+  if (castTyped(x->dtype, y->dtype, in, out, count))
+    return nullptr;
   bool fromFloat = isFloat(x->dtype), toFloat = isFloat(y->dtype);
 #pragma omp parallel for
   for (int64_t i = 0; i < count; ++i) {

@@ -180,16 +180,17 @@ cleave_status cleave_cpu_compare(cleave_compare_op op, const cleave_tensor *a,
   int64_t count = cleave_tensor_num_elements(y);
   const char *pa = (const char *)a->data, *pb = (const char *)b->data;
   uint8_t *out = (uint8_t *)y->data;
-  if (a->dtype == CLEAVE_DTYPE_F32 && count > 0) {
-    // Row by row (ReLU's backward pass compares every activation with 0);
-    // comparisons with NaN are false, as below.
+  // Row by row for the common types (ReLU's backward pass compares every
+  // activation with 0; a one-hot compares every token with every class);
+  // comparisons with NaN are false, as below.
+  auto rows = [&](auto zero) {
+    using T = decltype(zero);
     const int64_t *strides[2] = {sa.data(), sb.data()};
     auto space = cleave::runtime::simplify<2>(y->rank, y->dims, strides);
     cleave::runtime::forEachRow(space, [&](int64_t r, const int64_t *offsets,
                                            int64_t length,
                                            const int64_t *steps) {
-      const float *p = (const float *)pa + offsets[0],
-                  *q = (const float *)pb + offsets[1];
+      const T *p = (const T *)pa + offsets[0], *q = (const T *)pb + offsets[1];
       uint8_t *o = out + r * length;
       int64_t i0 = steps[0], i1 = steps[1];
       auto each = [&](auto compare) {
@@ -198,19 +199,36 @@ cleave_status cleave_cpu_compare(cleave_compare_op op, const cleave_tensor *a,
       };
       switch (op) {
       case CLEAVE_COMPARE_EQUAL:
-        return each([](float u, float v) { return u == v; });
+        return each([](T u, T v) { return u == v; });
       case CLEAVE_COMPARE_LESS:
-        return each([](float u, float v) { return u < v; });
+        return each([](T u, T v) { return u < v; });
       case CLEAVE_COMPARE_LESS_OR_EQUAL:
-        return each([](float u, float v) { return u <= v; });
+        return each([](T u, T v) { return u <= v; });
       case CLEAVE_COMPARE_GREATER:
-        return each([](float u, float v) { return u > v; });
+        return each([](T u, T v) { return u > v; });
       case CLEAVE_COMPARE_GREATER_OR_EQUAL:
-        return each([](float u, float v) { return u >= v; });
+        return each([](T u, T v) { return u >= v; });
       }
     });
     return nullptr;
-  }
+  };
+  if (count > 0)
+    switch (a->dtype) {
+    case CLEAVE_DTYPE_F32:
+      return rows(float());
+    case CLEAVE_DTYPE_F64:
+      return rows(double());
+    case CLEAVE_DTYPE_I32:
+      return rows(int32_t());
+    case CLEAVE_DTYPE_I64:
+      return rows(int64_t());
+    case CLEAVE_DTYPE_U8:
+      return rows(uint8_t());
+    case CLEAVE_DTYPE_I8:
+      return rows(int8_t());
+    default:
+      break;
+    }
 #pragma omp parallel for
   for (int64_t flat = 0; flat < count; ++flat) {
     const char *u = pa + sourceIndex(flat, y, sa) * width;

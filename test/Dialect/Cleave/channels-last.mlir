@@ -143,3 +143,23 @@ func.func @dense_block(%x: tensor<1x4x6x6xf32>, %w: tensor<4x4x3x3xf32>, %s: ten
   %5 = cleave.conv %4, %w3, %none : (tensor<1x8x6x6xf32>, tensor<4x8x1x1xf32>, none) -> tensor<1x4x6x6xf32>
   return %5 : tensor<1x4x6x6xf32>
 }
+
+// -----
+
+// A one-column convolution ([N, C, H, 1] by a k x 1 kernel) is turned on
+// its side first: reshapes (views) to [N, C, 1, H] and a 1 x k kernel, the
+// strides, dilations and pads swapped, then channels-last as any other.
+// CHECK-LABEL: func.func @tall
+// CHECK-SAME: (%[[X:.*]]: tensor<2x4x16x1xf32>, %[[W:.*]]: tensor<8x4x5x1xf32>
+// CHECK-DAG: %[[XS:.*]] = cleave.reshape %[[X]], %{{.*}} : (tensor<2x4x16x1xf32>, tensor<4xi64>) -> tensor<2x4x1x16xf32>
+// CHECK-DAG: %[[WS:.*]] = cleave.reshape %[[W]], %{{.*}} : (tensor<8x4x5x1xf32>, tensor<4xi64>) -> tensor<8x4x1x5xf32>
+// CHECK: %[[IN:.*]] = cleave.transpose %[[XS]] {perm = array<i64: 0, 2, 3, 1>} : (tensor<2x4x1x16xf32>) -> tensor<2x1x16x4xf32>
+// CHECK: %[[C:.*]] = cleave.conv %[[IN]], %[[WS]], %{{.*}} {channels_last, dilations = array<i64: 1, 1>, pads = array<i64: 0, 1, 0, 2>, strides = array<i64: 1, 2>} : (tensor<2x1x16x4xf32>, tensor<8x4x1x5xf32>, none) -> tensor<2x1x8x8xf32>
+// CHECK: %[[OUT:.*]] = cleave.transpose %[[C]] {perm = array<i64: 0, 3, 1, 2>} : (tensor<2x1x8x8xf32>) -> tensor<2x8x1x8xf32>
+// CHECK: %[[Y:.*]] = cleave.reshape %[[OUT]], %{{.*}} : (tensor<2x8x1x8xf32>, tensor<4xi64>) -> tensor<2x8x8x1xf32>
+// CHECK: return %[[Y]]
+func.func @tall(%x: tensor<2x4x16x1xf32>, %w: tensor<8x4x5x1xf32>) -> tensor<2x8x8x1xf32> {
+  %none = cleave.none
+  %0 = cleave.conv %x, %w, %none {pads = array<i64: 1, 0, 2, 0>, strides = array<i64: 2, 1>, dilations = array<i64: 1, 1>} : (tensor<2x4x16x1xf32>, tensor<8x4x5x1xf32>, none) -> tensor<2x8x8x1xf32>
+  return %0 : tensor<2x8x8x1xf32>
+}
