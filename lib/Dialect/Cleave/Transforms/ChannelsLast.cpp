@@ -87,10 +87,10 @@ template <typename Op> struct ToChannelsLast : OpRewritePattern<Op> {
 /// A view of `v` with `shape` (the same bytes in the same order).
 Value reshapeTo(PatternRewriter &rewriter, Location loc, Value v,
                 ArrayRef<int64_t> shape) {
-  auto type = RankedTensorType::get({(int64_t)shape.size()},
-                                    rewriter.getI64Type());
-  Value target = ConstantOp::create(rewriter, loc,
-                                    DenseElementsAttr::get(type, shape));
+  auto type =
+      RankedTensorType::get({(int64_t)shape.size()}, rewriter.getI64Type());
+  Value target =
+      ConstantOp::create(rewriter, loc, DenseElementsAttr::get(type, shape));
   return ReshapeOp::create(rewriter, loc, v, target, uint64_t(0));
 }
 
@@ -138,8 +138,8 @@ struct ConvOnItsSide : OpRewritePattern<ConvOp> {
       attrs.set("pads", rewriter.getDenseI64ArrayAttr(
                             {(*pads)[1], (*pads)[0], (*pads)[3], (*pads)[2]}));
     auto turned = ConvOp::create(rewriter, loc, operands, attrs.getAttrs());
-    rewriter.replaceOp(op, reshapeTo(rewriter, loc, turned.getY(),
-                                     y.getShape()));
+    rewriter.replaceOp(op,
+                       reshapeTo(rewriter, loc, turned.getY(), y.getShape()));
     return success();
   }
 };
@@ -350,18 +350,14 @@ struct ChannelsLastPass
     : public cleave::graph::impl::ChannelsLastPassBase<ChannelsLastPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<ConvOnItsSide, ToChannelsLast<ConvOp>,
-                 ToChannelsLast<MaxPoolOp>,
-                 ToChannelsLast<AveragePoolOp>,
-                 SinkThroughElementwise, SinkThroughConcat,
-                 SinkThroughBatchNorm,
-                 SinkThroughReduction<ReduceMeanOp>,
-                 SinkThroughReduction<ReduceSumOp>,
-                 SinkThroughReduction<ReduceMaxOp>,
-                 SinkThroughReduction<ReduceMinOp>,
-                 GlobalPoolAsReduction<GlobalAveragePoolOp, ReduceMeanOp>,
-                 GlobalPoolAsReduction<GlobalMaxPoolOp, ReduceMaxOp>>(
-        &getContext());
+    patterns.add<
+        ConvOnItsSide, ToChannelsLast<ConvOp>, ToChannelsLast<MaxPoolOp>,
+        ToChannelsLast<AveragePoolOp>, SinkThroughElementwise,
+        SinkThroughConcat, SinkThroughBatchNorm,
+        SinkThroughReduction<ReduceMeanOp>, SinkThroughReduction<ReduceSumOp>,
+        SinkThroughReduction<ReduceMaxOp>, SinkThroughReduction<ReduceMinOp>,
+        GlobalPoolAsReduction<GlobalAveragePoolOp, ReduceMeanOp>,
+        GlobalPoolAsReduction<GlobalMaxPoolOp, ReduceMaxOp>>(&getContext());
     TransposeOp::getCanonicalizationPatterns(patterns, &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
