@@ -30,6 +30,7 @@ import time
 
 import numpy as np
 import onnxruntime
+from onnx import numpy_helper
 
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.join(here, "..")
@@ -38,25 +39,27 @@ from reference import random_inputs, safe  # noqa: E402
 
 
 def suite(path=None):
-    """(name, path, dims, int ranges, shapes) for every model benchmarked:
-    the real-model suite and the bundled examples, or the suite.json at
-    `path` (bench/export_user_models.py writes one)."""
+    """(name, path, dims, int ranges, shapes, values) for every model
+    benchmarked: the real-model suite and the bundled examples, or the
+    suite.json at `path` (bench/export_user_models.py writes one; so does
+    test/models/pypi: whole shapes for unnamed dims, inputs fixed at
+    compile time)."""
     if path:
         with open(path) as f:
             models = json.load(f)["models"]
         for name, spec in models.items():
             yield (name, os.path.join(os.path.dirname(path), spec["file"]),
                    spec.get("dims", {}), spec.get("int_ranges", {}),
-                   spec.get("shapes", {}))
+                   spec.get("shapes", {}), spec.get("values", {}))
         return
     with open(os.path.join(root, "test", "models", "suite.json")) as f:
         models = json.load(f)["models"]
     for name, spec in models.items():
         yield (name, os.path.join(root, "test", "models", name + ".onnx"),
-               spec["dims"], spec.get("int_ranges", {}), {})
+               spec["dims"], spec.get("int_ranges", {}), {}, {})
     for name in ("tiny_mlp", "tiny_cnn"):
         yield (name, os.path.join(root, "examples", name + ".onnx"),
-               {"N": 1}, {}, {})
+               {"N": 1}, {}, {}, {})
 
 
 def onnxruntime_p50(path, feeds, threads, runs):
@@ -127,18 +130,34 @@ def main():
 
     rows, failed = [], []
     with tempfile.TemporaryDirectory() as work:
-        for name, path, dims, int_ranges, shapes in suite(args.suite):
+        for name, path, dims, int_ranges, shapes, values in suite(args.suite):
             if args.only and not any(o in name for o in args.only):
                 continue
             if args.batch:  # The suite's batch dims are 'batch' or 'N'.
                 dims = {d: args.batch if d in ("batch", "N") else size
                         for d, size in dims.items()}
+            session = onnxruntime.InferenceSession(
+                path, providers=["CPUExecutionProvider"])
+            feeds = random_inputs(session, shapes=shapes, dims=dims,
+                                  int_ranges=int_ranges)
+            fixed = []
+            for input_name, value in values.items():
+                feeds[input_name] = np.array(
+                    value, dtype=feeds[input_name].dtype).reshape(
+                        feeds[input_name].shape)
+                pb = os.path.join(work, safe(input_name) + ".pb")
+                with open(pb, "wb") as f:
+                    f.write(numpy_helper.from_array(
+                        feeds[input_name], input_name).SerializeToString())
+                fixed.append(f"--input-value={input_name}={pb}")
             bundle = os.path.join(work, name)
             start = time.perf_counter()
             built = subprocess.run(
                 [os.path.join(args.tools, "cleave-compile"), path,
-                 "--target=cpu", "-o", bundle] +
-                [f"--dim={d}={size}" for d, size in dims.items()],
+                 "--target=cpu", "-o", bundle] + fixed +
+                [f"--dim={d}={size}" for d, size in dims.items()] +
+                [f"--input-shape={n}:" + "x".join(map(str, shape))
+                 for n, shape in shapes.items() if n not in values],
                 capture_output=True, text=True)
             compile_s = time.perf_counter() - start
             if built.returncode != 0:
@@ -146,12 +165,10 @@ def main():
                 failed.append((name, why))
                 continue
 
-            session = onnxruntime.InferenceSession(
-                path, providers=["CPUExecutionProvider"])
-            feeds = random_inputs(session, shapes=shapes, dims=dims,
-                                  int_ranges=int_ranges)
             inputs = {}
             for input_name, value in feeds.items():
+                if input_name in values:
+                    continue
                 inputs[input_name] = os.path.join(work, safe(input_name) +
                                                   ".npy")
                 np.save(inputs[input_name], value)
