@@ -12,7 +12,6 @@ reflection about the wrong bound is off by O(0.1)).
 
 check_grid_sample.py --tools <bin folder> --work <scratch folder>
 """
-import argparse
 import itertools
 import os
 import sys
@@ -20,7 +19,7 @@ import sys
 import numpy as np
 from onnx import TensorProto, helper
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from one_node import run_both  # noqa: E402
+from one_node import arguments, run_both, tally  # noqa: E402
 
 rng = np.random.default_rng(5)
 N, C, H, W, HO, WO = 2, 3, 5, 7, 4, 6
@@ -64,19 +63,14 @@ def run_case(tools, work, mode, padding, align, opset):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--tools", required=True)
-    parser.add_argument("--work", required=True)
-    parser.add_argument("--opset", type=int, default=16)
-    args = parser.parse_args()
+    args = arguments(lambda parser: parser.add_argument(
+        "--opset", type=int, default=16))
     modes = (["bilinear", "nearest", "bicubic"] if args.opset < 20
              else ["linear", "nearest", "cubic"])
     cases = list(itertools.product(modes, ["zeros", "border", "reflection"],
                                    [0, 1]))
-    passed = sum(run_case(args.tools, args.work, *case, args.opset)
-                 for case in cases)
-    print(f"{passed} of {len(cases)} grid samplings match onnxruntime")
-    return 0 if passed == len(cases) else 1
+    return tally([run_case(args.tools, args.work, *case, args.opset)
+                  for case in cases], "grid samplings")
 
 
 if __name__ == "__main__":

@@ -9,14 +9,13 @@ value lies within rounding of a .5 tie.
 
 check_quantized_conv.py --tools <bin folder> --work <scratch folder>
 """
-import argparse
 import os
 import sys
 
 import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from one_node import run_both  # noqa: E402
+from one_node import arguments, run_both, tally  # noqa: E402
 
 rng = np.random.default_rng(11)
 TYPES = {np.uint8: TensorProto.UINT8, np.int8: TensorProto.INT8}
@@ -82,10 +81,7 @@ def run(tools, work, name, node, inits, x, y_type):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--tools", required=True)
-    parser.add_argument("--work", required=True)
-    args = parser.parse_args()
+    args = arguments()
     cases = [
         conv_integer("convinteger_1d_strided", (2, 3, 11), (4, 3, 3),
                      np.uint8, False, strides=[2], pads=[1, 2]),
@@ -101,10 +97,8 @@ def main():
         qlinear_conv("qlinearconv_i8_per_channel_bias", np.int8, True, True,
                      strides=[2, 1]),
     ]
-    passed = sum(run(args.tools, args.work, *c) for c in cases)
-    print(f"{passed} of {len(cases)} quantized convolutions match "
-          f"onnxruntime")
-    return 0 if passed == len(cases) else 1
+    return tally([run(args.tools, args.work, *c) for c in cases],
+                 "quantized convolutions")
 
 
 if __name__ == "__main__":

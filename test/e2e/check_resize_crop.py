@@ -7,14 +7,13 @@ order: within 1e-5 (a region off by a pixel is off by O(0.1)).
 
 check_resize_crop.py --tools <bin folder> --work <scratch folder>
 """
-import argparse
 import os
 import sys
 
 import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from one_node import run_both  # noqa: E402
+from one_node import arguments, run_both, tally  # noqa: E402
 
 rng = np.random.default_rng(3)
 X = rng.standard_normal((1, 2, 6, 7)).astype(np.float32)
@@ -54,10 +53,7 @@ def run(tools, work, name, m):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--tools", required=True)
-    parser.add_argument("--work", required=True)
-    args = parser.parse_args()
+    args = arguments()
     inside = [0, 0, 0.2, 0.1, 1, 1, 0.9, 0.7]
     past = [0, 0, -0.3, 0.4, 1, 1, 0.8, 1.4]
     cases = [(f"{mode}_{where}", model(mode, roi, None))
@@ -71,9 +67,8 @@ def main():
                                           sizes=(1, 2, 1, 3))))
     cases.append(("cubic_scales", model("cubic", past, None,
                                         scales=[1, 1, 0.5, 0.6])))
-    passed = sum(run(args.tools, args.work, *c) for c in cases)
-    print(f"{passed} of {len(cases)} crop-and-resizes match onnxruntime")
-    return 0 if passed == len(cases) else 1
+    return tally([run(args.tools, args.work, *c) for c in cases],
+                 "crop-and-resizes")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ region or a wrong corner weight is off by O(0.1)).
 
 check_roi_align.py --tools <bin folder> --work <scratch folder>
 """
-import argparse
 import itertools
 import os
 import sys
@@ -21,7 +20,7 @@ import sys
 import numpy as np
 from onnx import TensorProto, helper
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from one_node import run_both  # noqa: E402
+from one_node import arguments, run_both, tally  # noqa: E402
 
 rng = np.random.default_rng(7)
 N, C, H, W, R, HO, WO = 2, 3, 10, 12, 5, 3, 2
@@ -67,18 +66,14 @@ def run_case(tools, work, opset, mode, sampling_ratio, coordinates):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--tools", required=True)
-    parser.add_argument("--work", required=True)
-    args = parser.parse_args()
+    args = arguments()
     cases = [(10, mode, ratio, None)
              for mode, ratio in itertools.product(["avg", "max"], [0, 2])]
     cases += [(16, mode, ratio, coordinates)
               for mode, ratio, coordinates in itertools.product(
                   ["avg", "max"], [0, 2], ["half_pixel", "output_half_pixel"])]
-    passed = sum(run_case(args.tools, args.work, *case) for case in cases)
-    print(f"{passed} of {len(cases)} RoiAligns match onnxruntime")
-    return 0 if passed == len(cases) else 1
+    return tally([run_case(args.tools, args.work, *case) for case in cases],
+                 "RoiAligns")
 
 
 if __name__ == "__main__":

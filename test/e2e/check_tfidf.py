@@ -7,14 +7,13 @@ exact in float, so the outputs must be equal.
 
 check_tfidf.py --tools <bin folder> --work <scratch folder>
 """
-import argparse
 import os
 import sys
 
 import numpy as np
 from onnx import TensorProto, helper
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from one_node import run_both  # noqa: E402
+from one_node import arguments, run_both, tally  # noqa: E402
 
 
 # Pool: unigrams 2, 3, 5; bigrams (5, 6), (7, 8), (2, 3); trigram (3, 2, 3).
@@ -52,10 +51,7 @@ def run(tools, work, name, model, x):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--tools", required=True)
-    parser.add_argument("--work", required=True)
-    args = parser.parse_args()
+    args = arguments()
     i64, i32 = TensorProto.INT64, TensorProto.INT32
     cases = [
         case("tf_uni_to_tri_skip2", "TF", False, i64, True, (1, 3), 2),
@@ -65,9 +61,8 @@ def main():
         case("tfidf_unweighted_bigrams", "TFIDF", False, i64, True, (2, 2), 1),
         case("tfidf_trigrams_only", "TFIDF", True, i64, False, (3, 3), 0),
     ]
-    passed = sum(run(args.tools, args.work, *c) for c in cases)
-    print(f"{passed} of {len(cases)} TfIdfVectorizers match onnxruntime")
-    return 0 if passed == len(cases) else 1
+    return tally([run(args.tools, args.work, *c) for c in cases],
+                 "TfIdfVectorizers")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Runs a small ONNX model through Cleave and onnxruntime: the shared part
 of the check_*.py scripts that compare one op case by case."""
+import argparse
 import os
 import subprocess
 
@@ -31,3 +32,22 @@ def run_both(tools, folder, model, feeds, reference=None):
         command += ["--input", f"{key}={os.path.join(folder, key + '.npy')}"]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     return np.load(os.path.join(folder, "out.npy")), want
+
+
+def arguments(extra=None):
+    """The check scripts' command line: --tools (the bin folder), --work (a
+    scratch folder), and what `extra(parser)` adds."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tools", required=True)
+    parser.add_argument("--work", required=True)
+    if extra:
+        extra(parser)
+    return parser.parse_args()
+
+
+def tally(outcomes, what):
+    """Prints how many of the cases (one bool each) matched onnxruntime and
+    returns the exit code: 0 when all did."""
+    passed = sum(outcomes)
+    print(f"{passed} of {len(outcomes)} {what} match onnxruntime")
+    return 0 if passed == len(outcomes) else 1
