@@ -147,6 +147,8 @@ void buildCleavePipeline(OpPassManager &pm, const PipelineOptions &options,
       pm.nest<func::FuncOp>().addPass(graph::createInsertTransfersPass());
     }
     pm.addPass(graph::createSplitDevicesPass());
+    if (place && options.placement.postReceives)
+      pm.nest<func::FuncOp>().addPass(graph::createPostReceivesPass());
   }
   if (!options.target)
     return;

@@ -28,6 +28,16 @@ std::vector<PendingSend> &pendingSends() {
   return sends;
 }
 
+/// Receives posted (cleave_transport_recv_start) and not yet waited for.
+struct PendingRecv {
+  int32_t peer, tag;
+  MPI_Request request;
+};
+std::vector<PendingRecv> &pendingRecvs() {
+  static std::vector<PendingRecv> receives;
+  return receives;
+}
+
 std::string mpiError(int code) {
   char text[MPI_MAX_ERROR_STRING];
   int length = 0;
@@ -193,19 +203,22 @@ cleave_status cleave_transport_send(const cleave_tensor *t, int32_t peer,
   return nullptr;
 }
 
-cleave_status cleave_transport_recv(cleave_tensor *t, int32_t peer,
-                                    int32_t tag) {
-  MPI_Status status;
-  int64_t bytes = cleave_tensor_num_bytes(t);
-  WaitTimer timer;
-  int rc = MPI_Recv(t->data, (int)bytes, MPI_BYTE, peer, tag, pipelineComm,
-                    &status);
+} // extern "C"
+
+namespace {
+
+/// The status of a finished receive of `t`: an MPI error or a size that
+/// differs from the tensor's is an error.
+cleave_status checkReceived(int rc, const MPI_Status &status,
+                            const cleave_tensor *t, int32_t peer,
+                            int32_t tag) {
   if (rc != MPI_SUCCESS)
     return CLEAVE_ERROR(CLEAVE_INTERNAL, "receive from device " +
                                              std::to_string(peer) + ": " +
                                              mpiError(rc));
   int received = 0;
   MPI_Get_count(&status, MPI_BYTE, &received);
+  int64_t bytes = cleave_tensor_num_bytes(t);
   if (received != bytes)
     return CLEAVE_ERROR(CLEAVE_INTERNAL,
                         "receive from device " + std::to_string(peer) +
@@ -213,6 +226,51 @@ cleave_status cleave_transport_recv(cleave_tensor *t, int32_t peer,
                             std::to_string(received) + " bytes, expected " +
                             std::to_string(bytes));
   return nullptr;
+}
+
+} // namespace
+
+extern "C" {
+
+cleave_status cleave_transport_recv(cleave_tensor *t, int32_t peer,
+                                    int32_t tag) {
+  MPI_Status status;
+  WaitTimer timer;
+  int rc = MPI_Recv(t->data, (int)cleave_tensor_num_bytes(t), MPI_BYTE, peer,
+                    tag, pipelineComm, &status);
+  return checkReceived(rc, status, t, peer, tag);
+}
+
+cleave_status cleave_transport_recv_start(cleave_tensor *t, int32_t peer,
+                                          int32_t tag) {
+  MPI_Request request;
+  int rc = MPI_Irecv(t->data, (int)cleave_tensor_num_bytes(t), MPI_BYTE, peer,
+                     tag, pipelineComm, &request);
+  if (rc != MPI_SUCCESS)
+    return CLEAVE_ERROR(CLEAVE_INTERNAL, "receive from device " +
+                                             std::to_string(peer) + ": " +
+                                             mpiError(rc));
+  pendingRecvs().push_back({peer, tag, request});
+  return nullptr;
+}
+
+cleave_status cleave_transport_recv_wait(cleave_tensor *t, int32_t peer,
+                                         int32_t tag) {
+  std::vector<PendingRecv> &receives = pendingRecvs();
+  auto it = std::find_if(
+      receives.begin(), receives.end(),
+      [&](const PendingRecv &r) { return r.peer == peer && r.tag == tag; });
+  if (it == receives.end())
+    return CLEAVE_ERROR(CLEAVE_INTERNAL,
+                        "no receive from device " + std::to_string(peer) +
+                            " with tag " + std::to_string(tag) +
+                            " was posted");
+  MPI_Request request = it->request;
+  receives.erase(it);
+  MPI_Status status;
+  WaitTimer timer;
+  int rc = MPI_Wait(&request, &status);
+  return checkReceived(rc, status, t, peer, tag);
 }
 
 cleave_status cleave_transport_send_done(int32_t peer, int32_t tag) {

@@ -82,7 +82,8 @@ std::string mergeTraces(const std::vector<DeviceTrace> &traces,
       std::string category = event.value("cat", std::string());
       const json &args = event.value("args", json::object());
       std::string kernel = args.value("kernel", std::string());
-      if (kernel == "send" || kernel == "recv") {
+      // A posted receive's flow ends at its wait, where the tensor is in.
+      if (kernel == "send" || kernel == "recv" || kernel == "recv_wait") {
         int64_t peer = args.value("peer", (int64_t)-1);
         int64_t tag = args.value("tag", (int64_t)-1);
         int64_t self = (int64_t)trace.device;

@@ -94,6 +94,50 @@ TEST(Transport, WrongSizesAreErrorsOnEveryRank) {
             std::string::npos);
 }
 
+// Each rank posts two receives from the next rank (the later tag first)
+// before that rank sends, then waits for them in the other order: each
+// tensor arrives in its own buffer, matched by tag.
+TEST(Transport, PostedReceivesLandInTheirBuffersByTag) {
+  int r = rank(), n = ranks();
+  int next = (r + 1) % n, previous = (r + n - 1) % n;
+  std::vector<float> first(3, -1), second(3, -1);
+  cleave_tensor a = view(CLEAVE_DTYPE_F32, {3}, first);
+  cleave_tensor b = view(CLEAVE_DTYPE_F32, {3}, second);
+  ASSERT_EQ(message(cleave_transport_recv_start(&b, next, 12)), "");
+  ASSERT_EQ(message(cleave_transport_recv_start(&a, next, 11)), "");
+  std::vector<float> one = {(float)r, 1, 2}, two = {(float)r, 3, 4};
+  cleave_tensor x = view(CLEAVE_DTYPE_F32, {3}, one);
+  cleave_tensor y = view(CLEAVE_DTYPE_F32, {3}, two);
+  ASSERT_EQ(message(cleave_transport_send(&x, previous, 11)), "");
+  ASSERT_EQ(message(cleave_transport_send(&y, previous, 12)), "");
+  ASSERT_EQ(message(cleave_transport_recv_wait(&a, next, 11)), "");
+  ASSERT_EQ(message(cleave_transport_recv_wait(&b, next, 12)), "");
+  ASSERT_EQ(message(cleave_transport_wait_sends()), "");
+  EXPECT_EQ(first, (std::vector<float>{(float)next, 1, 2}));
+  EXPECT_EQ(second, (std::vector<float>{(float)next, 3, 4}));
+}
+
+TEST(Transport, PostedReceiveErrorsNameThePeerAndTag) {
+  int r = rank(), n = ranks();
+  int next = (r + 1) % n, previous = (r + n - 1) % n;
+  std::vector<float> buffer(4, -1);
+  cleave_tensor t = view(CLEAVE_DTYPE_F32, {4}, buffer);
+  EXPECT_NE(message(cleave_transport_recv_wait(&t, next, 21))
+                .find("no receive from device " + std::to_string(next) +
+                      " with tag 21 was posted"),
+            std::string::npos);
+  // Two floats sent into a posted receive of four.
+  ASSERT_EQ(message(cleave_transport_recv_start(&t, next, 22)), "");
+  std::vector<float> two = {1, 2};
+  cleave_tensor x = view(CLEAVE_DTYPE_F32, {2}, two);
+  ASSERT_EQ(message(cleave_transport_send(&x, previous, 22)), "");
+  EXPECT_NE(message(cleave_transport_recv_wait(&t, next, 22))
+                .find("receive from device " + std::to_string(next) +
+                      " (tag 22): 8 bytes, expected 16"),
+            std::string::npos);
+  ASSERT_EQ(message(cleave_transport_wait_sends()), "");
+}
+
 } // namespace
 
 int main(int argc, char **argv) {

@@ -116,12 +116,13 @@ def main():
     receives = {}
     for e in spans:
         a = e.get("args", {})
-        if a.get("kernel") in ("send", "recv"):
+        if a.get("kernel") in ("send", "recv", "recv_wait"):
             if "flow" not in a:
                 failures.append(f"process {e['pid']}: a {a['kernel']} without "
                                 f"a flow (tag {a['tag']})")
                 continue
             table = sends if a["kernel"] == "send" else receives
+            # A posted receive's flow ends at its wait.
             if a["flow"] in table:
                 failures.append(f"flow {a['flow']} has two {a['kernel']}s")
             table[a["flow"]] = e
@@ -174,8 +175,9 @@ def main():
                      first["ts"] - EPS <= e["ts"] <= first["ts"] + first["dur"]]
             print(f"{names[pid]} {first['name']}: {' '.join(order)}")
         kinds = collections.Counter(
-            e["args"]["kernel"] if e.get("args", {}).get("kernel") in
-            ("send", "recv") else e.get("cat") for e in mine)
+            {"recv_wait": "recv"}.get(e["args"]["kernel"], e["args"]["kernel"])
+            if e.get("args", {}).get("kernel") in
+            ("send", "recv", "recv_wait") else e.get("cat") for e in mine)
         print(f"{names[pid]}: " + ", ".join(
             f"{kinds[k]} {k}" for k in sorted(kinds)))
     print(f"{len(sends)} flows")

@@ -95,6 +95,12 @@ cl::opt<std::string> schedule(
              "default 2, a bubble N times smaller; microbatches a multiple "
              "of the devices)"),
     cl::init("auto"), cl::cat(trainingCategory));
+cl::opt<bool> postReceives(
+    "post-receives",
+    cl::desc("Post each receive ahead of its use (default); "
+             "--post-receives=false receives where the reader is (to "
+             "measure what posting saves)"),
+    cl::init(true), cl::Hidden);
 cl::opt<std::string> dropout(
     "dropout",
     cl::desc("on: Dropouts drop while training, as after model.train() "
@@ -399,6 +405,7 @@ int main(int argc, char **argv) {
   place.reportGraph = reportGraph;
   place.schedule = schedule;
   place.opProfile = opProfile;
+  place.postReceives = postReceives;
   // The report shares stdout with nothing unless the IR goes there.
   place.reportStream = outputPath == "-" ? &llvm::errs() : &llvm::outs();
 

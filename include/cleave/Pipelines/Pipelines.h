@@ -68,6 +68,9 @@ struct PlacementOptions {
   std::string schedule = "auto";
   /// An op profile whose measured times replace the roofline's ("": none).
   std::string opProfile;
+  /// Post each receive ahead of its use (cleave-post-receives); false:
+  /// each blocks where its reader is (for measuring what posting saves).
+  bool postReceives = true;
 };
 
 /// A training step instead of inference (docs/Training.md): the graph phase

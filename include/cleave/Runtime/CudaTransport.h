@@ -29,6 +29,10 @@ cleave_status cleave_cuda_transport_send(const cleave_tensor *t, int32_t peer,
                                          int32_t tag);
 cleave_status cleave_cuda_transport_recv(cleave_tensor *t, int32_t peer,
                                          int32_t tag);
+cleave_status cleave_cuda_transport_recv_start(cleave_tensor *t, int32_t peer,
+                                               int32_t tag);
+cleave_status cleave_cuda_transport_recv_wait(cleave_tensor *t, int32_t peer,
+                                              int32_t tag);
 cleave_status cleave_cuda_transport_send_done(int32_t peer, int32_t tag);
 cleave_status cleave_cuda_transport_wait_sends(void);
 cleave_status cleave_cuda_transport_all_reduce_start(cleave_tensor *t);

@@ -28,6 +28,15 @@ cleave_status cleave_transport_send(const cleave_tensor *t, int32_t peer,
 cleave_status cleave_transport_recv(cleave_tensor *t, int32_t peer,
                                     int32_t tag);
 
+/* Posts the receive into `t` of what device `peer` sends with `tag`, and
+ * returns at once; `t` must stay untouched until
+ * cleave_transport_recv_wait with the same peer and tag has returned, which
+ * waits for it and fails if the sizes differ. */
+cleave_status cleave_transport_recv_start(cleave_tensor *t, int32_t peer,
+                                          int32_t tag);
+cleave_status cleave_transport_recv_wait(cleave_tensor *t, int32_t peer,
+                                         int32_t tag);
+
 /* Waits until the send to `peer` with `tag` has completed: its tensor may
  * be reused. */
 cleave_status cleave_transport_send_done(int32_t peer, int32_t tag);

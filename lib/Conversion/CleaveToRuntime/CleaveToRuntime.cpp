@@ -238,7 +238,7 @@ LogicalResult lowerFunction(func::FuncOp function, const LoweringTable &table) {
     }
     if (failed(table.lower(&op, p)))
       return failure();
-    transfers |= isa<SendOp, RecvOp>(op);
+    transfers |= isa<SendOp, RecvOp, RecvStartOp>(op);
     if (isa<AllReduceOp>(op))
       summing.insert(op.result_begin(), op.result_end());
   }

@@ -68,13 +68,23 @@ llvm::DenseMap<Operation *, rt::SiteAttr> siteAttrs(func::FuncOp function) {
           label.phase = label.microbatch >= 0 ? "backward" : "optimizer";
       }
     }
-    for (Operation &op : body)
-      if (isa<RecvOp>(op))
-        for (Operation *user : op.getUsers())
-          if (labels.count(user) && !isa<SendOp, SendDoneOp>(user)) {
-            labels[&op] = labels[user];
-            break;
-          }
+    // A receive (its post and its wait) is part of its first reader's
+    // action.
+    for (Operation &op : body) {
+      Value received;
+      if (isa<RecvOp, RecvStartOp>(op))
+        received = op.getResult(0);
+      if (auto wait = dyn_cast<RecvWaitOp>(op))
+        received = wait.getValue();
+      if (!received)
+        continue;
+      for (Operation *user : received.getUsers())
+        if (labels.count(user) &&
+            !isa<SendOp, SendDoneOp, RecvWaitOp>(user)) {
+          labels[&op] = labels[user];
+          break;
+        }
+    }
   }
 
   // The arena in use at each op, by position (cleave-plan-memory).

@@ -21,6 +21,16 @@ void populateTransferLowerings(LoweringTable &table) {
     rt::RecvOp::create(p.builder, p.loc, p.out(op), op.getPeer(), op.getTag());
     return success();
   });
+  table.add<RecvStartOp>([](RecvStartOp op, ProgramBuilder &p) {
+    rt::RecvStartOp::create(p.builder, p.loc, p.out(op), op.getPeer(),
+                            op.getTag());
+    return success();
+  });
+  table.add<RecvWaitOp>([](RecvWaitOp op, ProgramBuilder &p) {
+    rt::RecvWaitOp::create(p.builder, p.loc, p.in(op, 0), op.getPeer(),
+                           op.getTag());
+    return success();
+  });
   // In place on the results: each starts as a copy of its operand unless
   // the memory plan gave them the same buffer.
   table.add<AllReduceOp>([](AllReduceOp op, ProgramBuilder &p) {

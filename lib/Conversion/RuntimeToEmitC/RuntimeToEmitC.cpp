@@ -151,6 +151,14 @@ void ProgramEmitter::checked(Operation *op, StringRef function,
     site.peer = recv.getPeer();
     site.tag = recv.getTag();
     site.bytes = viewBytes(recv.getValue());
+  } else if (auto start = dyn_cast<RecvStartOp>(op)) {
+    site.peer = start.getPeer();
+    site.tag = start.getTag();
+    site.bytes = viewBytes(start.getValue());
+  } else if (auto wait = dyn_cast<RecvWaitOp>(op)) {
+    site.peer = wait.getPeer();
+    site.tag = wait.getTag();
+    site.bytes = viewBytes(wait.getValue());
   } else if (auto done = dyn_cast<SendDoneOp>(op)) {
     site.peer = done.getPeer();
     site.tag = done.getTag();
@@ -316,6 +324,18 @@ LogicalResult ProgramEmitter::emitCall(Operation &op) {
       })
       .Case([&](RecvOp o) {
         checked(o, (entry + "transport_recv").str(), {lookup(o.getValue())},
+                {index(0), i32(o.getPeer()), i32(o.getTag())});
+        return success();
+      })
+      .Case([&](RecvStartOp o) {
+        checked(o, (entry + "transport_recv_start").str(),
+                {lookup(o.getValue())},
+                {index(0), i32(o.getPeer()), i32(o.getTag())});
+        return success();
+      })
+      .Case([&](RecvWaitOp o) {
+        checked(o, (entry + "transport_recv_wait").str(),
+                {lookup(o.getValue())},
                 {index(0), i32(o.getPeer()), i32(o.getTag())});
         return success();
       })

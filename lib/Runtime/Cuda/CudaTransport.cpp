@@ -11,6 +11,7 @@
 #include "CudaContext.h"
 #include "CudaDevice.h"
 #include "cleave/Runtime/CudaTransport.h"
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -44,6 +45,13 @@ struct Transport {
   std::vector<void *> pinned;
   std::vector<size_t> pinnedBytes;
   size_t nextBuffer = 0;
+  // Host-staged receives posted and not yet waited for: their pinned
+  // tensors, by peer and tag.
+  struct PostedReceive {
+    int32_t peer, tag;
+    cleave_tensor host;
+  };
+  std::vector<PostedReceive> posted;
 };
 
 Transport &transport() {
@@ -252,6 +260,46 @@ cleave_status cleave_cuda_transport_recv(cleave_tensor *y, int32_t peer,
   CLEAVE_RETURN_IF_ERROR(staged(*y, &host));
   CLEAVE_RETURN_IF_ERROR(cleave_transport_recv(&host, peer, tag));
   CLEAVE_CUDA_CHECK(cudaMemcpyAsync(y->data, host.data, bytes,
+                                    cudaMemcpyHostToDevice, stream()),
+                    "staging a receive");
+  return nullptr;
+}
+
+// NCCL matches sends and receives by their order on a stream: a receive
+// queued early could wait ahead of a send its peer needs first, so NCCL
+// receives at the wait. Host-staged, MPI posts the receive into a pinned
+// buffer here.
+cleave_status cleave_cuda_transport_recv_start(cleave_tensor *y, int32_t peer,
+                                               int32_t tag) {
+  Transport &t = transport();
+  if (t.nccl)
+    return nullptr;
+  cleave_tensor host;
+  CLEAVE_RETURN_IF_ERROR(staged(*y, &host));
+  CLEAVE_RETURN_IF_ERROR(cleave_transport_recv_start(&host, peer, tag));
+  t.posted.push_back({peer, tag, host});
+  return nullptr;
+}
+
+cleave_status cleave_cuda_transport_recv_wait(cleave_tensor *y, int32_t peer,
+                                              int32_t tag) {
+  Transport &t = transport();
+  if (t.nccl)
+    return cleave_cuda_transport_recv(y, peer, tag);
+  auto it = std::find_if(t.posted.begin(), t.posted.end(),
+                         [&](const Transport::PostedReceive &r) {
+                           return r.peer == peer && r.tag == tag;
+                         });
+  if (it == t.posted.end())
+    return CLEAVE_ERROR(CLEAVE_INTERNAL,
+                        "no receive from device " + std::to_string(peer) +
+                            " with tag " + std::to_string(tag) +
+                            " was posted");
+  cleave_tensor host = it->host;
+  t.posted.erase(it);
+  CLEAVE_RETURN_IF_ERROR(cleave_transport_recv_wait(&host, peer, tag));
+  CLEAVE_CUDA_CHECK(cudaMemcpyAsync(y->data, host.data,
+                                    cleave_tensor_num_bytes(y),
                                     cudaMemcpyHostToDevice, stream()),
                     "staging a receive");
   return nullptr;

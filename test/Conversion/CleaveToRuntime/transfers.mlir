@@ -18,6 +18,23 @@ func.func @device_0(%x: tensor<4xf32> {cleave.name = "x"}) -> (tensor<4xf32> {cl
 // CHECK: cleave_rt.kernel "copy"(%[[R]], %{{.*}})
 // CHECK-NEXT: cleave_rt.wait_sends
 
+// A posted receive: its buffer is the one view of the start and the wait.
+func.func @posted(%x: tensor<4xf32> {cleave.name = "x"}) -> (tensor<4xf32> {cleave.name = "y"}) attributes {cleave.device = 1 : i64} {
+  %g = cleave.recv_start {peer = 0 : i64, tag = 0 : i64} : tensor<4xf32>
+  %a = cleave.relu %x : (tensor<4xf32>) -> tensor<4xf32>
+  cleave.recv_wait %g {peer = 0 : i64, tag = 0 : i64} : tensor<4xf32>
+  %r = cleave.add %g, %a : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}
+
+// CHECK-LABEL: cleave_rt.program @posted
+// CHECK: %[[G:.*]] = cleave_rt.arena
+// CHECK-NEXT: cleave_rt.recv_start %[[G]] from 0 tag 0 : <tensor<4xf32>>
+// CHECK: cleave_rt.kernel "unary"
+// CHECK-NEXT: cleave_rt.recv_wait %[[G]] from 0 tag 0 : <tensor<4xf32>>
+// CHECK: cleave_rt.kernel "binary"(%[[G]],
+// CHECK: cleave_rt.wait_sends
+
 // A data-parallel step: the all-reduce sums in place where its operand
 // dies (a), copies first where the operand is read later (b), and the
 // first op that reads a sum waits for them all; the program carries its

@@ -87,15 +87,19 @@ cleave_rt.program @device_1 attributes {arena_size = 64 : i64, weights_size = 0 
   %a = cleave_rt.arena[0] : !cleave_rt.view<tensor<2xf32>>
   cleave_rt.recv %a from 0 tag 3 : !cleave_rt.view<tensor<2xf32>>
   cleave_rt.send %a to 2 tag 4 : !cleave_rt.view<tensor<2xf32>>
+  cleave_rt.recv_start %a from 2 tag 5 : !cleave_rt.view<tensor<2xf32>>
+  cleave_rt.recv_wait %a from 2 tag 5 : !cleave_rt.view<tensor<2xf32>>
   cleave_rt.wait_sends
 }
 
 // RANK-LABEL: emitc.func @cleave_run_device_1_0(
 // RANK: call_opaque "cleave::program::call"(%{{.*}}) {args = [{{[0-9]+}} : i32, #emitc.opaque<"cleave_transport_recv">, 0 : index, 0 : i32, 3 : i32]}
 // RANK: call_opaque "cleave::program::call"(%{{.*}}) {args = [{{[0-9]+}} : i32, #emitc.opaque<"cleave_transport_send">, 0 : index, 2 : i32, 4 : i32]}
+// RANK: call_opaque "cleave::program::call"(%{{.*}}) {args = [{{[0-9]+}} : i32, #emitc.opaque<"cleave_transport_recv_start">, 0 : index, 2 : i32, 5 : i32]}
+// RANK: call_opaque "cleave::program::call"(%{{.*}}) {args = [{{[0-9]+}} : i32, #emitc.opaque<"cleave_transport_recv_wait">, 0 : index, 2 : i32, 5 : i32]}
 // RANK: call_opaque "cleave::program::call"() {args = [{{[0-9]+}} : i32, #emitc.opaque<"cleave_transport_wait_sends">]}
 // A transfer's site has its peer, tag and bytes.
-// RANK: emitc.global static const @kSites : !emitc.array<3x!emitc.opaque<"cleave_program_site">> = #emitc.opaque<"{\0A  {\22recv\22, \22cleave_rt.recv\22, \22\22, \222\22, \22\22, -1, 0, 3, 8, 0, 0.000000e+00, \22\22},\0A  {\22send\22, \22cleave_rt.send\22, \22\22, \222\22, \22\22, -1, 2, 4, 8, 0, 0.000000e+00, \22\22},
+// RANK: emitc.global static const @kSites : !emitc.array<5x!emitc.opaque<"cleave_program_site">> = #emitc.opaque<"{\0A  {\22recv\22, \22cleave_rt.recv\22, \22\22, \222\22, \22\22, -1, 0, 3, 8, 0, 0.000000e+00, \22\22},\0A  {\22send\22, \22cleave_rt.send\22, \22\22, \222\22, \22\22, -1, 2, 4, 8, 0, 0.000000e+00, \22\22},
 // RANK: emitc.global static const @kInputs : !emitc.array<1x!emitc.opaque<"cleave_program_io">> = #emitc.opaque<"{{[{][{]}}nullptr, CLEAVE_DTYPE_INVALID, 0, {}}\0A}">
 // RANK: call_opaque "cleave_transport_device_main"(%{{.*}}, %{{.*}}) {args = [0 : index, 1 : index, #emitc.opaque<"program">, 1]}
 

@@ -62,6 +62,29 @@ LogicalResult ConstantOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+/// The tensor is read only after its wait, which matches the receive.
+LogicalResult RecvStartOp::verify() {
+  RecvWaitOp wait;
+  for (Operation *user : getValue().getUsers()) {
+    auto candidate = dyn_cast<RecvWaitOp>(user);
+    if (!candidate)
+      continue;
+    if (wait)
+      return emitOpError("has two cleave.recv_wait");
+    wait = candidate;
+  }
+  if (!wait)
+    return emitOpError("has no cleave.recv_wait");
+  if (wait.getPeer() != getPeer() || wait.getTag() != getTag())
+    return emitOpError("is waited for with another peer or tag");
+  for (Operation *user : getValue().getUsers())
+    if (user != wait && (user->getBlock() != wait->getBlock() ||
+                         user->isBeforeInBlock(wait)))
+      return user->emitOpError("reads a received tensor before its "
+                               "cleave.recv_wait");
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise
 //===----------------------------------------------------------------------===//

@@ -120,6 +120,33 @@ def Cleave_RecvOp : Cleave_Op<"recv", [MemoryEffects<[MemRead, MemWrite]>]> {
   let assemblyFormat = "attr-dict `:` type($value)";
 }
 
+def Cleave_RecvStartOp : Cleave_Op<"recv_start",
+                                   [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "post a receive ahead of its use";
+  let description = [{
+    Posts the receive of what device `peer` sends with `tag` into a new
+    tensor and returns at once; the `cleave.recv_wait` of the tensor waits
+    for it. The tensor's buffer lives from here, so the transfer can land
+    while the device computes (cleave-post-receives). Its first user is its
+    wait: nothing reads the tensor before it has arrived.
+  }];
+  let arguments = (ins I64Attr:$peer, I64Attr:$tag);
+  let results = (outs Cleave_Tensor:$value);
+  let assemblyFormat = "attr-dict `:` type($value)";
+  let hasVerifier = 1;
+}
+
+def Cleave_RecvWaitOp : Cleave_Op<"recv_wait",
+                                  [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "wait for a posted receive";
+  let description = [{
+    Waits until the receive that `cleave.recv_start` posted into `value`
+    has arrived; `value` holds the tensor after it.
+  }];
+  let arguments = (ins Cleave_Tensor:$value, I64Attr:$peer, I64Attr:$tag);
+  let assemblyFormat = "$value attr-dict `:` type($value)";
+}
+
 def Cleave_NoneOp : Cleave_Op<"none", [ConstantLike, Pure]> {
   let summary = "an absent optional input";
   let description = [{

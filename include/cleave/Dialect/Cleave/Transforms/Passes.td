@@ -171,6 +171,25 @@ def SplitDevicesPass : Pass<"cleave-split-devices", "::mlir::ModuleOp"> {
   let dependentDialects = ["::cleave::graph::CleaveDialect"];
 }
 
+def PostReceivesPass : Pass<"cleave-post-receives", "::mlir::func::FuncOp"> {
+  let summary = "Post each receive one receive ahead of its use";
+  let description = [{
+    After cleave-split-devices, on each device's function: every
+    `cleave.recv` becomes a `cleave.recv_start` that posts it and a
+    `cleave.recv_wait` where the receive was. The start moves up to just
+    after the device's previous receive (the function's start for the
+    first), as torch.distributed.pipelining posts the next action's
+    receive before running the current one: the transfer may land while
+    the device computes, and at most one receive more than before is in
+    flight, so the memory plan grows by at most one received tensor.
+
+    Order and deadlock freedom are unchanged: a start does not block, and
+    the waits keep the receives' order (a transport that matches by order,
+    NCCL, receives at the wait).
+  }];
+  let dependentDialects = ["::cleave::graph::CleaveDialect"];
+}
+
 def PlanMemoryPass : Pass<"cleave-plan-memory", "::mlir::func::FuncOp"> {
   let summary = "Give every intermediate tensor a fixed offset in one arena";
   let description = [{

@@ -167,6 +167,30 @@ def CleaveRt_RecvOp : CleaveRt_Op<"recv"> {
       "$value `from` $peer `tag` $tag attr-dict `:` type($value)";
 }
 
+def CleaveRt_RecvStartOp : CleaveRt_Op<"recv_start"> {
+  let summary = "post a receive into a view (does not block)";
+  let description = [{
+    Posts the receive of what device `peer` sends with `tag` into `value`;
+    `cleave_rt.recv_wait` with the same peer and tag waits for it. Nothing
+    may read or write the view in between.
+  }];
+  let arguments = (ins CleaveRt_ViewType:$value, I64Attr:$peer, I64Attr:$tag);
+  let assemblyFormat =
+      "$value `from` $peer `tag` $tag attr-dict `:` type($value)";
+}
+
+def CleaveRt_RecvWaitOp : CleaveRt_Op<"recv_wait"> {
+  let summary = "wait for the receive posted into a view";
+  let description = [{
+    Waits until the receive `cleave_rt.recv_start` posted into `value` from
+    `peer` with `tag` has arrived (a transport that matches by order,
+    NCCL, receives here).
+  }];
+  let arguments = (ins CleaveRt_ViewType:$value, I64Attr:$peer, I64Attr:$tag);
+  let assemblyFormat =
+      "$value `from` $peer `tag` $tag attr-dict `:` type($value)";
+}
+
 def CleaveRt_SendDoneOp : CleaveRt_Op<"send_done"> {
   let summary = "wait until the send with `tag` to `peer` has completed";
   let arguments = (ins I64Attr:$peer, I64Attr:$tag);
