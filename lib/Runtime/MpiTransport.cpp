@@ -210,8 +210,7 @@ namespace {
 /// The status of a finished receive of `t`: an MPI error or a size that
 /// differs from the tensor's is an error.
 cleave_status checkReceived(int rc, const MPI_Status &status,
-                            const cleave_tensor *t, int32_t peer,
-                            int32_t tag) {
+                            const cleave_tensor *t, int32_t peer, int32_t tag) {
   if (rc != MPI_SUCCESS)
     return CLEAVE_ERROR(CLEAVE_INTERNAL, "receive from device " +
                                              std::to_string(peer) + ": " +
@@ -257,14 +256,14 @@ cleave_status cleave_transport_recv_start(cleave_tensor *t, int32_t peer,
 cleave_status cleave_transport_recv_wait(cleave_tensor *t, int32_t peer,
                                          int32_t tag) {
   std::vector<PendingRecv> &receives = pendingRecvs();
-  auto it = std::find_if(
-      receives.begin(), receives.end(),
-      [&](const PendingRecv &r) { return r.peer == peer && r.tag == tag; });
+  auto it =
+      std::find_if(receives.begin(), receives.end(), [&](const PendingRecv &r) {
+        return r.peer == peer && r.tag == tag;
+      });
   if (it == receives.end())
     return CLEAVE_ERROR(CLEAVE_INTERNAL,
                         "no receive from device " + std::to_string(peer) +
-                            " with tag " + std::to_string(tag) +
-                            " was posted");
+                            " with tag " + std::to_string(tag) + " was posted");
   MPI_Request request = it->request;
   receives.erase(it);
   MPI_Status status;

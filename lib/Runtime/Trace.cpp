@@ -46,8 +46,9 @@ constexpr int kComputeTrack = 1, kCommunicationTrack = 2;
 /// Transfers and collectives run on the communication track.
 bool isCommunication(const cleave_program_site &site) {
   for (const char *name :
-       {"send", "recv", "recv_start", "recv_wait", "send_done", "wait_sends", "all_reduce_start",
-        "all_reduce_wait", "all_gather", "reduce_scatter", "broadcast"})
+       {"send", "recv", "recv_start", "recv_wait", "send_done", "wait_sends",
+        "all_reduce_start", "all_reduce_wait", "all_gather", "reduce_scatter",
+        "broadcast"})
     if (std::strcmp(site.kernel, name) == 0)
       return true;
   return false;

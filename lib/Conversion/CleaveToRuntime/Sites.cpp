@@ -79,8 +79,7 @@ llvm::DenseMap<Operation *, rt::SiteAttr> siteAttrs(func::FuncOp function) {
       if (!received)
         continue;
       for (Operation *user : received.getUsers())
-        if (labels.count(user) &&
-            !isa<SendOp, SendDoneOp, RecvWaitOp>(user)) {
+        if (labels.count(user) && !isa<SendOp, SendDoneOp, RecvWaitOp>(user)) {
           labels[&op] = labels[user];
           break;
         }

@@ -6,11 +6,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "cleave/Runtime/CudaTransport.h"
 #include "../StatusInternal.h"
 #include "../WaitTimer.h"
 #include "CudaContext.h"
 #include "CudaDevice.h"
-#include "cleave/Runtime/CudaTransport.h"
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -293,8 +293,7 @@ cleave_status cleave_cuda_transport_recv_wait(cleave_tensor *y, int32_t peer,
   if (it == t.posted.end())
     return CLEAVE_ERROR(CLEAVE_INTERNAL,
                         "no receive from device " + std::to_string(peer) +
-                            " with tag " + std::to_string(tag) +
-                            " was posted");
+                            " with tag " + std::to_string(tag) + " was posted");
   cleave_tensor host = it->host;
   t.posted.erase(it);
   CLEAVE_RETURN_IF_ERROR(cleave_transport_recv_wait(&host, peer, tag));

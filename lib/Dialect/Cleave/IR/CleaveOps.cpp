@@ -78,8 +78,8 @@ LogicalResult RecvStartOp::verify() {
   if (wait.getPeer() != getPeer() || wait.getTag() != getTag())
     return emitOpError("is waited for with another peer or tag");
   for (Operation *user : getValue().getUsers())
-    if (user != wait && (user->getBlock() != wait->getBlock() ||
-                         user->isBeforeInBlock(wait)))
+    if (user != wait &&
+        (user->getBlock() != wait->getBlock() || user->isBeforeInBlock(wait)))
       return user->emitOpError("reads a received tensor before its "
                                "cleave.recv_wait");
   return success();
