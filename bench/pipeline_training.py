@@ -19,10 +19,16 @@ model, schedule and device (MAPE) and the worst.
 
     python3 bench/pipeline_training.py --tools ../cleave-build/bin
         [--steps 20] [--rounds 3] [--devices 2] [--microbatches 8]
-        [--only gpt2_lm] [--schedules 1f1b gpipe interleaved:v=2]
+        [--only gpt2_lm] [--schedules 1f1b gpipe interleaved:v=2 auto]
         [--machine cpu.json] [--op-profile [--profile-copies N]]
+        [--unposted]
+
+--unposted adds, for each schedule, the same bundle compiled with
+--post-receives=false (each receive posted where its reader is, not one
+receive ahead), run in the same rounds: what posting early saves.
 """
 import argparse
+import json
 import os
 import re
 import statistics
@@ -80,10 +86,15 @@ def main():
                         help="--op-profile: copies of the step timed at "
                         "once (cleave-calibrate --devices; default: as "
                         "many as --devices, the stages' contention)")
+    parser.add_argument("--unposted", action="store_true",
+                        help="also each schedule with --post-receives=false")
     args = parser.parse_args()
+    if args.unposted:
+        args.schedules = [tag for schedule in args.schedules
+                          for tag in (schedule, schedule + " unposted")]
     rng = np.random.default_rng(0)
     p, m = args.devices, args.microbatches
-    print(f"{'model':<13} {'schedule':<15} {'1 process ms':>13} "
+    print(f"{'model':<13} {'schedule':<21} {'1 process ms':>13} "
           f"{f'{p} stages ms':>12} {'throughput':>11} {'waiting':>8} "
           f"{'bubble':>7} {'stage err':>11}")
     all_errors = []
@@ -125,12 +136,22 @@ def main():
                     check=True, capture_output=True)
                 profile = [f"--op-profile={ops}"]
             bundles = {"one": compile("one", [])}
-            for schedule in args.schedules:
-                bundles[schedule] = compile(
-                    schedule, [f"--num-devices={p}", f"--schedule={schedule}",
+            for tag in args.schedules:
+                schedule, _, unposted = tag.partition(" ")
+                bundles[tag] = compile(
+                    tag.replace(" ", "-"),
+                    (["--post-receives=false"] if unposted else []) +
+                    [f"--num-devices={p}", f"--schedule={schedule}",
                                "--machine=" + (args.machine or
                                                machine_file(work, p))] +
                     profile)
+            # What --schedule=auto chose, as the bundle records it.
+            label = {}
+            for tag in args.schedules:
+                with open(os.path.join(bundles[tag], "manifest.json")) as f:
+                    chosen = json.load(f).get("schedule", "")
+                label[tag] = (tag.replace("auto", f"auto={chosen}")
+                              if tag.startswith("auto") else tag)
             steps = {tag: [] for tag in bundles}
             waiting = {tag: [] for tag in bundles}
             errors = {tag: {} for tag in bundles}
@@ -163,7 +184,8 @@ def main():
                 stage_errors = [statistics.median(e)
                                 for e in errors[schedule].values()]
                 all_errors.extend(stage_errors)
-                print(f"{name:<13} {schedule:<15} {one:>13.3f} {staged:>12.3f} "
+                print(f"{name:<13} {label[schedule]:<21} {one:>13.3f} "
+                      f"{staged:>12.3f} "
                       f"{one / staged:>10.2f}x "
                       f"{statistics.median(waiting[schedule]):>7.1f}% "
                       f"{bubble[schedule]:>6.1f}% "

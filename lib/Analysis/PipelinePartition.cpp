@@ -7,6 +7,8 @@
 //                max(best[p][s], transfer(p, j, received(s, i)),
 //                    compute(s, i, j))
 //
+// (with transfer + compute in place of the inner max on a device that
+// receives with its own time, a CPU process)
 // subject to the stage's memory. A transfer's time depends on p only
 // through its link (same node or not), so the best previous device of
 // each kind is kept per (s, j): O(1) per candidate. The bytes a stage
@@ -283,12 +285,18 @@ Expected<PipelinePlan> evaluatePipeline(const PipelineProblem &problem,
           problem.transfersPerRun * problem.machine.transferSeconds(
                                         devices[s - 1], stage.device,
                                         stage.receiveBytes);
-    plan.bottleneckSeconds = std::max(
-        {plan.bottleneckSeconds, stage.computeSeconds, stage.receiveSeconds});
+    plan.bottleneckSeconds =
+        std::max(plan.bottleneckSeconds, stageSeconds(stage, device));
     plan.latencySeconds += stage.computeSeconds + stage.receiveSeconds;
     plan.stages.push_back(stage);
   }
   return plan;
+}
+
+double stageSeconds(const PipelineStage &stage, const Device &device) {
+  return device.receivesTakeComputeTime()
+             ? stage.computeSeconds + stage.receiveSeconds
+             : std::max(stage.computeSeconds, stage.receiveSeconds);
 }
 
 Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
@@ -399,6 +407,7 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
         double bestValue = value, end = time[i];
         size_t bestStart = start[j][i], bestFrom = from[j][i];
         const Timing nearTiming = nearLink[j], farTiming = farLink[j];
+        const bool serial = machine.devices[j].receivesTakeComputeTime();
         for (size_t s = i; s-- > lowest;) {
           double compute = end - time[s];
           if (compute >= bestValue)
@@ -412,13 +421,16 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
           if (s > 0) {
             // The best way in from an earlier device's stage ending at s.
             int64_t bytes = received[s];
-            double fromNear =
-                std::max(nearAt[s].seconds, nearTiming.seconds(bytes));
+            auto stage = [&](double in) {
+              return serial ? compute + in : std::max(compute, in);
+            };
+            double fromNear = std::max(nearAt[s].seconds,
+                                       stage(nearTiming.seconds(bytes)));
             double fromFar =
-                std::max(farAt[s].seconds, farTiming.seconds(bytes));
+                std::max(farAt[s].seconds, stage(farTiming.seconds(bytes)));
             previous =
                 fromNear <= fromFar ? nearAt[s].device : farAt[s].device;
-            candidate = std::max(candidate, std::min(fromNear, fromFar));
+            candidate = std::min(fromNear, fromFar);
           }
           if (candidate < bestValue &&
               (!checkBuffers || fits(s, i, j, received[s] + sent[s]))) {
@@ -523,8 +535,9 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
           problem.transfersPerRun *
           machine.transferSeconds(devices[s - 1], stage.device,
                                   stage.receiveBytes);
-    plan.bottleneckSeconds = std::max(
-        {plan.bottleneckSeconds, stage.computeSeconds, stage.receiveSeconds});
+    plan.bottleneckSeconds =
+        std::max(plan.bottleneckSeconds,
+                 stageSeconds(stage, machine.devices[stage.device]));
     plan.latencySeconds += stage.computeSeconds + stage.receiveSeconds;
     plan.stages.push_back(stage);
   }

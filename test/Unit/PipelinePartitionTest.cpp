@@ -17,7 +17,8 @@ using namespace cleave::analysis;
 namespace {
 
 /// Devices of random speeds and memories on one node, or spread over two
-/// with a slower network between them.
+/// with a slower network between them; CPUs (whose receives add to their
+/// stage's time) and GPUs (whose receives overlap it).
 Machine randomMachine(std::mt19937 &random, size_t devices, double capacity,
                       bool twoNodes) {
   std::uniform_real_distribution<double> unit(0.5, 2.0);
@@ -26,7 +27,7 @@ Machine randomMachine(std::mt19937 &random, size_t devices, double capacity,
   for (size_t d = 0; d < devices; ++d) {
     Device device;
     device.name = "d" + std::to_string(d);
-    device.kind = "cpu";
+    device.kind = random() % 2 ? "cpu" : "gpu";
     device.peakFlops["f32"] = 1e9 * unit(random);
     device.memoryBandwidth = 1e9;
     device.memoryCapacity = capacity * unit(random);
@@ -264,6 +265,32 @@ TEST(PipelinePartition, ValuesGoStraightToEachReader) {
   ASSERT_TRUE((bool)best);
   EXPECT_EQ(best->stages.size(), 4u);
   EXPECT_EQ(best->stages[3].receiveBytes, 1010);
+}
+
+TEST(PipelinePartition, ReceivesAddToACpuStage) {
+  // Ops of 2, 1 and 1 s; op 0's value takes 1.5 s to move, op 1's 0.1 s.
+  // GPUs overlap receiving and computing: cut after op 0, stages of 2 s
+  // (and 1.5 s receiving beside 2 s of compute). A CPU process receives
+  // in its own time: the same cut takes 3.5 s, so it cuts after op 1 (3 s;
+  // 1 s + 0.1 s).
+  PipelineProblem problem = uniformChain(3, 2, 15, 10);
+  problem.values[1].bytes = 1;
+  problem.seconds[0] = {2.0, 2.0};
+  llvm::Expected<PipelinePlan> gpu = planPipeline(problem);
+  ASSERT_TRUE((bool)gpu);
+  ASSERT_EQ(gpu->stages.size(), 2u);
+  EXPECT_EQ(gpu->stages[1].begin, 1u);
+  EXPECT_NEAR(gpu->bottleneckSeconds, 2.0, 1e-9);
+  for (Device &device : problem.machine.devices)
+    device.kind = "cpu";
+  llvm::Expected<PipelinePlan> cpu = planPipeline(problem);
+  ASSERT_TRUE((bool)cpu);
+  ASSERT_EQ(cpu->stages.size(), 2u);
+  EXPECT_EQ(cpu->stages[1].begin, 2u);
+  EXPECT_NEAR(cpu->bottleneckSeconds, 3.0, 1e-9);
+  llvm::Expected<PipelinePlan> early = evaluatePipeline(problem, {1}, {0, 1});
+  ASSERT_TRUE((bool)early);
+  EXPECT_NEAR(early->bottleneckSeconds, 3.5, 1e-9);
 }
 
 TEST(PipelinePartition, MemoryErrorGivesTheNumbers) {

@@ -60,6 +60,10 @@ struct Device {
 
   /// Peak FLOP/s for `dtype`, or the f32 peak when the type has none.
   double peakFor(llvm::StringRef dtype) const;
+  /// Whether receiving takes the device's own time: a CPU process copies
+  /// what it receives itself (MPI moves data inside the receiver's calls),
+  /// where a GPU's copy engines and NCCL's kernels overlap its compute.
+  bool receivesTakeComputeTime() const { return kind == "cpu"; }
   /// Seconds for a kernel of `kind` doing `flops` operations on `dtype`
   /// and moving `bytes`: a roofline at the efficiencies (the kind's own if
   /// calibrated), plus the launch overhead.

@@ -3,9 +3,11 @@
 // Splits ops, in a topological order, into contiguous stages, one per
 // device, with stage devices in machine order (devices may be skipped, so
 // fewer devices are used when that is faster). The objective is the
-// pipeline's bottleneck: the largest of every stage's compute time and every
-// transfer time between consecutive stages (transfers overlap compute, so
-// each is its own pipeline step). A stage must fit its device's memory.
+// pipeline's bottleneck: the largest stage time. On a device whose
+// transfers overlap its compute (a GPU), a stage's time is the larger of
+// its compute and its receives (each is its own pipeline step); on one that
+// receives with its own time (a CPU process, Device::receivesTakeComputeTime)
+// it is their sum. A stage must fit its device's memory.
 //
 // The model, shared by the exact dynamic program and by evaluatePipeline
 // (the brute-force oracle of the tests and the reports):
@@ -92,9 +94,14 @@ struct PipelineStage {
   int64_t memoryBytes = 0;
 };
 
+/// A stage's time per run on `device`: its compute and its receives, one
+/// after the other when the device receives with its own time, else
+/// overlapped.
+double stageSeconds(const PipelineStage &stage, const Device &device);
+
 struct PipelinePlan {
   std::vector<PipelineStage> stages;
-  /// Largest stage compute or transfer time: one microbatch per this many
+  /// Largest stage time (stageSeconds): one microbatch per this many
   /// seconds in steady state.
   double bottleneckSeconds = 0;
   /// One batch through every stage and transfer.
