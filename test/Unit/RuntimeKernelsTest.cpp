@@ -7,6 +7,7 @@
 
 #include "RuntimeTestUtils.h"
 #include "cleave/Runtime/CpuKernels.h"
+#include <cfloat>
 #include <cmath>
 #include <gtest/gtest.h>
 #include <random>
@@ -486,4 +487,38 @@ TEST(RuntimeKernels, CrossEntropyMatchesDoubleReference) {
     expectClose(grad, want, 1e-6f, 1e-12f);
     expectClose(inPlace.data, want, 1e-6f, 1e-12f);
   }
+}
+
+// A saturated head (logits 60 to 99 below the top, whose probabilities
+// e^-60 .. e^-99 straddle float's smallest normal number, e^-87.3):
+// every gradient is either 0 or a normal float, equal to the double
+// formula's where that is normal.
+TEST(RuntimeKernels, CrossEntropyGradientHasNoDenormals) {
+  const int64_t classes = 41;
+  std::vector<float> logits(classes);
+  for (int64_t c = 0; c < classes; ++c)
+    logits[c] = c == 0 ? 0.0f : -60.0f - (float)(c - 1);
+  std::vector<int64_t> labels = {0};
+  std::vector<float> dloss = {1.0f}, grad(classes, -1.0f);
+  cleave_tensor lv = view(CLEAVE_DTYPE_F32, {1, classes}, logits),
+                yv = view(CLEAVE_DTYPE_I64, {1}, labels),
+                dlossv = view(CLEAVE_DTYPE_F32, {}, dloss),
+                gv = view(CLEAVE_DTYPE_F32, {1, classes}, grad);
+  expectOk(cleave_cpu_cross_entropy_grad(&lv, &yv, &dlossv, 1, -100, &gv));
+  double sum = 0;
+  for (float l : logits)
+    sum += std::exp((double)l);
+  int flushed = 0;
+  for (int64_t c = 1; c < classes; ++c) {
+    EXPECT_NE(std::fpclassify(grad[c]), FP_SUBNORMAL) << "class " << c;
+    double want = std::exp((double)logits[c]) / sum;
+    if (want < FLT_MIN) {
+      EXPECT_EQ(grad[c], 0.0f) << "class " << c;
+      ++flushed;
+    } else {
+      EXPECT_NEAR(grad[c], want, 1e-6 * want) << "class " << c;
+    }
+  }
+  // e^-88 .. e^-99 are flushed, e^-60 .. e^-87 kept.
+  EXPECT_EQ(flushed, 12);
 }

@@ -616,6 +616,46 @@ TEST(RuntimeNnKernels, AdamWGradScaleIsTheF32Product) {
   EXPECT_EQ(v1.data, v2.data);
   EXPECT_NE(p1.data, p.data);
 }
+
+// Moments that decay below float's smallest normal number (a parameter
+// whose gradient has stopped, or tiny gradients whose square underflows)
+// become zero, never denormal; larger ones follow the definition, and the
+// parameter moves as it would with the denormal moments (their share of
+// the update, under 1e-38 / eps, rounds away).
+TEST(RuntimeNnKernels, AdamWMomentsNeverGoDenormal) {
+  std::vector<float> p = {1.0f, 1.0f, 1.0f, 1.0f},
+                     g = {0.0f, 0.0f, 1e-25f, 0.5f},
+                     m = {1.2e-38f, 1e-3f, 0.0f, 0.1f},
+                     v = {1.1e-38f, 1e-6f, 0.0f, 0.01f}, pOut(4), mOut(4),
+                     vOut(4);
+  std::vector<float> lr = {0.01f}, c1 = {0.5f}, c2 = {0.5f};
+  cleave_tensor pv = view(CLEAVE_DTYPE_F32, {4}, p),
+                gv = view(CLEAVE_DTYPE_F32, {4}, g),
+                mv = view(CLEAVE_DTYPE_F32, {4}, m),
+                vv = view(CLEAVE_DTYPE_F32, {4}, v),
+                lv = view(CLEAVE_DTYPE_F32, {}, lr),
+                c1v = view(CLEAVE_DTYPE_F32, {}, c1),
+                c2v = view(CLEAVE_DTYPE_F32, {}, c2),
+                po = view(CLEAVE_DTYPE_F32, {4}, pOut),
+                mo = view(CLEAVE_DTYPE_F32, {4}, mOut),
+                vo = view(CLEAVE_DTYPE_F32, {4}, vOut);
+  expectOk(cleave_cpu_adamw(&pv, &gv, &mv, &vv, &lv, &c1v, &c2v, 0.9f, 0.999f,
+                            1e-8f, 0.0f, 1.0f, &po, &mo, &vo));
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_NE(std::fpclassify(mOut[i]), FP_SUBNORMAL) << i;
+    EXPECT_NE(std::fpclassify(vOut[i]), FP_SUBNORMAL) << i;
+  }
+  // 0.9 x 1.2e-38 and 0.999 x 1.1e-38 are denormal: zero. 1e-26's square
+  // underflows: v zero, m 1e-26 kept (a normal float).
+  EXPECT_EQ(mOut[0], 0.0f);
+  EXPECT_EQ(vOut[0], 0.0f);
+  EXPECT_EQ(vOut[2], 0.0f);
+  EXPECT_FLOAT_EQ(mOut[2], 1e-26f);
+  EXPECT_FLOAT_EQ(mOut[1], 0.9e-3f);
+  EXPECT_FLOAT_EQ(vOut[1], 0.999e-6f);
+  EXPECT_FLOAT_EQ(mOut[3], 0.9f * 0.1f + 0.1f * 0.5f);
+  EXPECT_EQ(pOut[0], 1.0f);
+}
 } // namespace
 
 namespace {
