@@ -424,8 +424,8 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
             auto stage = [&](double in) {
               return serial ? compute + in : std::max(compute, in);
             };
-            double fromNear = std::max(nearAt[s].seconds,
-                                       stage(nearTiming.seconds(bytes)));
+            double fromNear =
+                std::max(nearAt[s].seconds, stage(nearTiming.seconds(bytes)));
             double fromFar =
                 std::max(farAt[s].seconds, stage(farTiming.seconds(bytes)));
             previous =

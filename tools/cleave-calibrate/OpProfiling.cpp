@@ -42,9 +42,9 @@ int fail(const Twine &message) {
 /// Whether a training bundle's manifest has an optimizer (a learning rate
 /// a schedule can scale).
 bool hasOptimizer(const json::Value &manifest) {
-  const json::Array *devices =
-      manifest.getAsObject() ? manifest.getAsObject()->getArray("devices")
-                             : nullptr;
+  const json::Array *devices = manifest.getAsObject()
+                                   ? manifest.getAsObject()->getArray("devices")
+                                   : nullptr;
   if (!devices || devices->empty() || !devices->front().getAsObject())
     return false;
   const json::Array *variables =
