@@ -160,10 +160,9 @@ int profileModel(const char *argv0, const ProfileOptions &options) {
     run.push_back("--steps=" + std::to_string(options.runs + 1));
     // Every step after the first keeps the weights (its learning rate
     // scaled to 0), so each timed step sees the model as a run starts, not
-    // one fitted to the constant zero batch: there the wrong classes'
-    // probabilities underflow, and the kernels that read such denormal
-    // gradients ran up to 100 times slower (GPT-2's LM head: 39 ms a call
-    // for 0.4 ms).
+    // one fitted to the constant zero batch, whose ever smaller gradients
+    // are not a real run's (tiny floats can make kernels many times
+    // slower; docs/Training.md, "Denormal floats").
     if (hasOptimizer(*manifest))
       run.push_back("--lr-schedule=linear:total=1");
   } else
