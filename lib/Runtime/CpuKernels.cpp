@@ -18,6 +18,10 @@
 #include <optional>
 #include <string>
 #include <vector>
+#if defined(__SSE3__) || defined(__x86_64__)
+#include <pmmintrin.h>
+#include <xmmintrin.h>
+#endif
 
 using namespace cleave::cpu;
 
@@ -188,6 +192,20 @@ void cleave_cpu_set_constant_region(const void *data, int64_t size) {
 
 void cleave_cpu_set_num_threads(int32_t threads) {
   omp_set_num_threads(threads > 0 ? threads : omp_get_num_procs());
+}
+
+void cleave_cpu_flush_denormals(void) {
+#if defined(__SSE3__) || defined(__x86_64__)
+  auto flush = [] {
+    _MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);
+    _MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
+  };
+  flush();
+  // The kernels' threads; any the pool adds later start as copies of
+  // this thread's floating-point state.
+#pragma omp parallel
+  flush();
+#endif
 }
 
 cleave_status cleave_cpu_concat(const cleave_tensor *const *inputs,

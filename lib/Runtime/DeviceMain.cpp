@@ -239,6 +239,8 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
     return dims;
   };
   cleave_cpu_set_num_threads((int32_t)threads);
+  if (steps)
+    cleave_cpu_flush_denormals();
 
   if (weightsPerReplica)
     weightsPath = cleave::replicaWeightsFile(weightsPath, replica);

@@ -3,11 +3,7 @@
 // AdamW in one pass: each element of the parameter and its moments is read
 // once and written once (the same update as elementwise ops is 13 kernels
 // and as many passes over memory). The arithmetic is torch.optim.AdamW's,
-// in float, in its order, but for moments below float's smallest normal
-// number, which become zero: a parameter whose gradients stop (an
-// embedding row no batch reads) sees its first moment decay into denormal
-// floats in about 800 steps, which every later step reads up to 100 times
-// slower; their share of an update, under 1e-38 / eps, rounds away anyway.
+// in float, in its order.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,7 +11,6 @@
 #include "StatusInternal.h"
 #include "cleave/Runtime/CpuKernels.h"
 #include "cleave/Runtime/Transport.h"
-#include <cfloat>
 #include <cmath>
 
 using namespace cleave::cpu;
@@ -74,8 +69,6 @@ cleave_status cleave_cpu_adamw(
     float gi = g[i] * grad_scale;
     float mi = m[i] + keep1 * (gi - m[i]);
     float vi = v[i] * beta2 + keep2 * gi * gi;
-    mi = std::fabs(mi) < FLT_MIN ? 0.0f : mi;
-    vi = vi < FLT_MIN ? 0.0f : vi;
     float pi = p[i] * decay;
     pOut[i] = pi - stepSize * (mi / (std::sqrt(vi) / rootC2 + eps));
     mOut[i] = mi;

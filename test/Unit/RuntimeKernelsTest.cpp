@@ -489,11 +489,34 @@ TEST(RuntimeKernels, CrossEntropyMatchesDoubleReference) {
   }
 }
 
+// After cleave_cpu_flush_denormals (a training run's mode), products that
+// would be denormal are zero and denormal inputs read as zero, in this
+// thread and in the kernels' threads: a two-thread product of 1e-20 by
+// 1e-20 (1e-40, a denormal) is 0, and 1e-40 times 1e30 is 0, not 1e-10.
+// (The mode stays set for the process; ctest runs each test in its own.)
+TEST(RuntimeKernels, FlushDenormalsZeroesTinyFloats) {
+  cleave_cpu_flush_denormals();
+  volatile float tiny = 1e-20f, denormal = 1e-40f, large = 1e30f;
+  EXPECT_EQ(tiny * tiny, 0.0f);
+  EXPECT_EQ(denormal * large, 0.0f);
+  cleave_cpu_set_num_threads(2);
+  std::vector<float> a(64 * 64, 1e-20f), b(64 * 64, 1e-20f / 64),
+      y(64 * 64, -1.0f);
+  cleave_tensor av = view(CLEAVE_DTYPE_F32, {64, 64}, a),
+                bv = view(CLEAVE_DTYPE_F32, {64, 64}, b),
+                yv = view(CLEAVE_DTYPE_F32, {64, 64}, y);
+  expectOk(cleave_cpu_matmul(&av, &bv, 0, 0, &yv));
+  EXPECT_EQ(y, std::vector<float>(y.size(), 0.0f));
+  cleave_cpu_set_num_threads(0);
+}
+
 // A saturated head (logits 60 to 99 below the top, whose probabilities
-// e^-60 .. e^-99 straddle float's smallest normal number, e^-87.3):
-// every gradient is either 0 or a normal float, equal to the double
-// formula's where that is normal.
+// e^-60 .. e^-99 straddle float's smallest normal number, e^-87.3), in a
+// training run's mode (cleave_cpu_flush_denormals): every gradient is
+// either 0 or a normal float, equal to the double formula's where that is
+// normal.
 TEST(RuntimeKernels, CrossEntropyGradientHasNoDenormals) {
+  cleave_cpu_flush_denormals();
   const int64_t classes = 41;
   std::vector<float> logits(classes);
   for (int64_t c = 0; c < classes; ++c)

@@ -617,12 +617,14 @@ TEST(RuntimeNnKernels, AdamWGradScaleIsTheF32Product) {
   EXPECT_NE(p1.data, p.data);
 }
 
-// Moments that decay below float's smallest normal number (a parameter
-// whose gradient has stopped, or tiny gradients whose square underflows)
-// become zero, never denormal; larger ones follow the definition, and the
-// parameter moves as it would with the denormal moments (their share of
-// the update, under 1e-38 / eps, rounds away).
+// In a training run's mode (cleave_cpu_flush_denormals), moments that
+// decay below float's smallest normal number (a parameter whose gradient
+// has stopped, or tiny gradients whose square underflows) become zero,
+// never denormal; larger ones follow the definition, and the parameter
+// moves as it would with the denormal moments (their share of the update,
+// under 1e-38 / eps, rounds away).
 TEST(RuntimeNnKernels, AdamWMomentsNeverGoDenormal) {
+  cleave_cpu_flush_denormals();
   std::vector<float> p = {1.0f, 1.0f, 1.0f, 1.0f},
                      g = {0.0f, 0.0f, 1e-25f, 0.5f},
                      m = {1.2e-38f, 1e-3f, 0.0f, 0.1f},
@@ -645,9 +647,10 @@ TEST(RuntimeNnKernels, AdamWMomentsNeverGoDenormal) {
     EXPECT_NE(std::fpclassify(mOut[i]), FP_SUBNORMAL) << i;
     EXPECT_NE(std::fpclassify(vOut[i]), FP_SUBNORMAL) << i;
   }
-  // 0.9 x 1.2e-38 and 0.999 x 1.1e-38 are denormal: zero. 1e-26's square
-  // underflows: v zero, m 1e-26 kept (a normal float).
-  EXPECT_EQ(mOut[0], 0.0f);
+  // 0.999 x 1.1e-38 is denormal: zero. The first moment's step toward 0,
+  // 0.1 x 1.2e-38, is denormal too and flushes, so it stays at 1.2e-38 (a
+  // normal float). 1e-25's square underflows: v zero, m 1e-26 kept.
+  EXPECT_EQ(mOut[0], 1.2e-38f);
   EXPECT_EQ(vOut[0], 0.0f);
   EXPECT_EQ(vOut[2], 0.0f);
   EXPECT_FLOAT_EQ(mOut[2], 1e-26f);

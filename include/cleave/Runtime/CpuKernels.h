@@ -23,6 +23,15 @@ extern "C" {
 /* Threads the kernels may use; 0 means all cores (the default). */
 void cleave_cpu_set_num_threads(int32_t threads);
 
+/* From now on, in the calling thread and the kernels' threads, floats under
+ * the smallest normal number read and compute as zero (x86's flush-to-zero
+ * and denormals-are-zero modes, as TensorFlow runs its CPU kernels):
+ * denormal floats make x86 arithmetic up to 100 times slower. A training
+ * run sets it (a saturated softmax makes such gradients, and a moment
+ * whose gradient stops decays into them); inference keeps IEEE
+ * arithmetic, as ONNX's test data expects. */
+void cleave_cpu_flush_denormals(void);
+
 /* Declares [data, data + size) unchanged for the rest of the run (the mapped
  * weights): kernels may keep derived forms of tensors in it, such as
  * convolution weights in oneDNN's blocked layout. NULL clears it. */
