@@ -146,11 +146,11 @@ def main():
                                                machine_file(work, p))] +
                     profile)
             # What --schedule=auto chose, as the bundle records it.
-            label = {}
+            shown = {}
             for tag in args.schedules:
                 with open(os.path.join(bundles[tag], "manifest.json")) as f:
                     chosen = json.load(f).get("schedule", "")
-                label[tag] = (tag.replace("auto", f"auto={chosen}")
+                shown[tag] = (tag.replace("auto", f"auto={chosen}")
                               if tag.startswith("auto") else tag)
             steps = {tag: [] for tag in bundles}
             waiting = {tag: [] for tag in bundles}
@@ -184,7 +184,7 @@ def main():
                 stage_errors = [statistics.median(e)
                                 for e in errors[schedule].values()]
                 all_errors.extend(stage_errors)
-                print(f"{name:<13} {label[schedule]:<21} {one:>13.3f} "
+                print(f"{name:<13} {shown[schedule]:<21} {one:>13.3f} "
                       f"{staged:>12.3f} "
                       f"{one / staged:>10.2f}x "
                       f"{statistics.median(waiting[schedule]):>7.1f}% "

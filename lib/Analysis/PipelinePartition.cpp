@@ -7,8 +7,10 @@
 //                max(best[p][s], transfer(p, j, received(s, i)),
 //                    compute(s, i, j))
 //
-// (with transfer + compute in place of the inner max on a device that
-// receives with its own time, a CPU process)
+// (on a device that receives in its own time, a CPU process, the inner
+// max is compute plus the transfers it receives itself: the forward share
+// of the transfer in, and the gradients of what the stage sends, known in
+// the scan as sent(s, i))
 // subject to the stage's memory. A transfer's time depends on p only
 // through its link (same node or not), so the best previous device of
 // each kind is kept per (s, j): O(1) per candidate. The bytes a stage
@@ -51,6 +53,28 @@ int64_t stashBytes(const PipelineProblem &problem, size_t op) {
 
 int64_t stashCopies(const PipelineProblem &problem, size_t device) {
   return problem.stashCopies.empty() ? 1 : problem.stashCopies[device];
+}
+
+/// Seconds device `device` spends receiving the gradients of `bytes` it
+/// sends, per run, over the link from the next device in machine order.
+double returnSeconds(const PipelineProblem &problem, size_t device,
+                     int64_t bytes) {
+  if (!problem.returnsPerRun || !bytes ||
+      device + 1 >= problem.machine.devices.size())
+    return 0;
+  return (double)problem.returnsPerRun *
+         problem.machine.transferSeconds(device + 1, device, bytes);
+}
+
+/// A stage's own receives (PipelineStage::ownReceiveSeconds) from the
+/// link time of what it reads: the forward share of those moves, and the
+/// gradients of what it sends.
+double ownReceiveSeconds(const PipelineProblem &problem,
+                         const PipelineStage &stage) {
+  double forward = (double)(problem.transfersPerRun - problem.returnsPerRun) /
+                   (double)problem.transfersPerRun;
+  return forward * stage.receiveSeconds +
+         returnSeconds(problem, stage.device, stage.sendBytes);
 }
 
 int64_t lastUse(const PipelineValue &v) {
@@ -285,6 +309,7 @@ Expected<PipelinePlan> evaluatePipeline(const PipelineProblem &problem,
           problem.transfersPerRun * problem.machine.transferSeconds(
                                         devices[s - 1], stage.device,
                                         stage.receiveBytes);
+    stage.ownReceiveSeconds = ownReceiveSeconds(problem, stage);
     plan.bottleneckSeconds =
         std::max(plan.bottleneckSeconds, stageSeconds(stage, device));
     plan.latencySeconds += stage.computeSeconds + stage.receiveSeconds;
@@ -295,7 +320,7 @@ Expected<PipelinePlan> evaluatePipeline(const PipelineProblem &problem,
 
 double stageSeconds(const PipelineStage &stage, const Device &device) {
   return device.receivesTakeComputeTime()
-             ? stage.computeSeconds + stage.receiveSeconds
+             ? stage.computeSeconds + stage.ownReceiveSeconds
              : std::max(stage.computeSeconds, stage.receiveSeconds);
 }
 
@@ -392,6 +417,8 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
       if (j == 0) {
         if (fitting == 0 && fits(0, i, j, prefix.crossing[i])) {
           value = time[i] - time[0];
+          if (machine.devices[j].receivesTakeComputeTime())
+            value += returnSeconds(problem, j, prefix.crossing[i]);
           start[j][i] = 0;
         }
         continue;
@@ -408,6 +435,9 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
         size_t bestStart = start[j][i], bestFrom = from[j][i];
         const Timing nearTiming = nearLink[j], farTiming = farLink[j];
         const bool serial = machine.devices[j].receivesTakeComputeTime();
+        const double forwardShare =
+            (double)(problem.transfersPerRun - problem.returnsPerRun) /
+            (double)problem.transfersPerRun;
         for (size_t s = i; s-- > lowest;) {
           double compute = end - time[s];
           if (compute >= bestValue)
@@ -416,13 +446,17 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
             continue; // Cannot improve on the best found.
           if (s < known)
             flowsFrom(s);
-          double candidate = compute;
+          // On a device that receives in its own time, the gradients of
+          // what the stage sends come back to it.
+          double own =
+              serial ? compute + returnSeconds(problem, j, sent[s]) : compute;
+          double candidate = own;
           size_t previous = 0;
           if (s > 0) {
             // The best way in from an earlier device's stage ending at s.
             int64_t bytes = received[s];
             auto stage = [&](double in) {
-              return serial ? compute + in : std::max(compute, in);
+              return serial ? own + forwardShare * in : std::max(compute, in);
             };
             double fromNear =
                 std::max(nearAt[s].seconds, stage(nearTiming.seconds(bytes)));
@@ -535,6 +569,7 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
           problem.transfersPerRun *
           machine.transferSeconds(devices[s - 1], stage.device,
                                   stage.receiveBytes);
+    stage.ownReceiveSeconds = ownReceiveSeconds(problem, stage);
     plan.bottleneckSeconds =
         std::max(plan.bottleneckSeconds,
                  stageSeconds(stage, machine.devices[stage.device]));

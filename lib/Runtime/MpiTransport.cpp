@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mpi.h>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,24 +19,34 @@ namespace {
 
 using cleave::runtime::WaitTimer;
 
-/// Sends started in this run and not yet waited for.
-struct PendingSend {
+/// A transfer started and not yet waited for.
+struct Pending {
   int32_t peer, tag;
   MPI_Request request;
 };
-std::vector<PendingSend> &pendingSends() {
-  static std::vector<PendingSend> sends;
+/// Sends started in this run, and receives posted
+/// (cleave_transport_recv_start), not yet waited for.
+std::vector<Pending> &pendingSends() {
+  static std::vector<Pending> sends;
   return sends;
 }
-
-/// Receives posted (cleave_transport_recv_start) and not yet waited for.
-struct PendingRecv {
-  int32_t peer, tag;
-  MPI_Request request;
-};
-std::vector<PendingRecv> &pendingRecvs() {
-  static std::vector<PendingRecv> receives;
+std::vector<Pending> &pendingRecvs() {
+  static std::vector<Pending> receives;
   return receives;
+}
+
+/// Removes the transfer with `peer` and `tag` from `pending`: its request,
+/// or none when no such transfer is pending.
+std::optional<MPI_Request> takePending(std::vector<Pending> &pending,
+                                       int32_t peer, int32_t tag) {
+  auto it = std::find_if(pending.begin(), pending.end(), [&](const Pending &p) {
+    return p.peer == peer && p.tag == tag;
+  });
+  if (it == pending.end())
+    return std::nullopt;
+  MPI_Request request = it->request;
+  pending.erase(it);
+  return request;
 }
 
 std::string mpiError(int code) {
@@ -255,36 +266,25 @@ cleave_status cleave_transport_recv_start(cleave_tensor *t, int32_t peer,
 
 cleave_status cleave_transport_recv_wait(cleave_tensor *t, int32_t peer,
                                          int32_t tag) {
-  std::vector<PendingRecv> &receives = pendingRecvs();
-  auto it =
-      std::find_if(receives.begin(), receives.end(), [&](const PendingRecv &r) {
-        return r.peer == peer && r.tag == tag;
-      });
-  if (it == receives.end())
+  std::optional<MPI_Request> request = takePending(pendingRecvs(), peer, tag);
+  if (!request)
     return CLEAVE_ERROR(CLEAVE_INTERNAL,
                         "no receive from device " + std::to_string(peer) +
                             " with tag " + std::to_string(tag) + " was posted");
-  MPI_Request request = it->request;
-  receives.erase(it);
   MPI_Status status;
   WaitTimer timer;
-  int rc = MPI_Wait(&request, &status);
+  int rc = MPI_Wait(&*request, &status);
   return checkReceived(rc, status, t, peer, tag);
 }
 
 cleave_status cleave_transport_send_done(int32_t peer, int32_t tag) {
-  std::vector<PendingSend> &sends = pendingSends();
-  auto it = std::find_if(sends.begin(), sends.end(), [&](const PendingSend &s) {
-    return s.peer == peer && s.tag == tag;
-  });
-  if (it == sends.end())
+  std::optional<MPI_Request> request = takePending(pendingSends(), peer, tag);
+  if (!request)
     return CLEAVE_ERROR(CLEAVE_INTERNAL,
                         "no send to device " + std::to_string(peer) +
                             " with tag " + std::to_string(tag) + " is waiting");
-  MPI_Request request = it->request;
-  sends.erase(it);
   WaitTimer timer;
-  int rc = MPI_Wait(&request, MPI_STATUS_IGNORE);
+  int rc = MPI_Wait(&*request, MPI_STATUS_IGNORE);
   if (rc != MPI_SUCCESS)
     return CLEAVE_ERROR(CLEAVE_INTERNAL, "waiting for the send to device " +
                                              std::to_string(peer) + ": " +
@@ -293,8 +293,18 @@ cleave_status cleave_transport_send_done(int32_t peer, int32_t tag) {
 }
 
 cleave_status cleave_transport_wait_sends(void) {
+  // Every posted receive is waited for in its run (the next run posts the
+  // same tags again).
+  if (!pendingRecvs().empty()) {
+    const Pending &stale = pendingRecvs().front();
+    return CLEAVE_ERROR(CLEAVE_INTERNAL,
+                        "the receive from device " +
+                            std::to_string(stale.peer) + " with tag " +
+                            std::to_string(stale.tag) +
+                            " was posted but never waited for");
+  }
   std::vector<MPI_Request> requests;
-  for (const PendingSend &send : pendingSends())
+  for (const Pending &send : pendingSends())
     requests.push_back(send.request);
   pendingSends().clear();
   return waitAll(requests, "sends");

@@ -73,6 +73,13 @@ PipelineProblem randomProblem(std::mt19937 &random, size_t ops,
           value.users.push_back((int64_t)u);
     problem.values.push_back(value);
   }
+  // Half the problems are training steps: M microbatches' activations
+  // forward and their gradients back.
+  if (random() % 2) {
+    int64_t microbatches = 1 + random() % 4;
+    problem.transfersPerRun = 2 * microbatches;
+    problem.returnsPerRun = microbatches;
+  }
   return problem;
 }
 
@@ -291,6 +298,30 @@ TEST(PipelinePartition, ReceivesAddToACpuStage) {
   llvm::Expected<PipelinePlan> early = evaluatePipeline(problem, {1}, {0, 1});
   ASSERT_TRUE((bool)early);
   EXPECT_NEAR(early->bottleneckSeconds, 3.5, 1e-9);
+}
+
+TEST(PipelinePartition, CpuStagesReceiveTheirOwnGradients) {
+  // A training step with 3 microbatches on 2 CPU processes, cut after op
+  // 0 (15 bytes, 1.5 s a move): stage 1 receives the 3 activations (4.5 s
+  // of its time), stage 0 the 3 gradients coming back (4.5 s of its). The
+  // link carries all 6 moves, which a GPU would overlap instead.
+  PipelineProblem problem = uniformChain(3, 2, 15, 10);
+  for (Device &device : problem.machine.devices)
+    device.kind = "cpu";
+  problem.transfersPerRun = 6;
+  problem.returnsPerRun = 3;
+  llvm::Expected<PipelinePlan> plan = evaluatePipeline(problem, {1}, {0, 1});
+  ASSERT_TRUE((bool)plan) << llvm::toString(plan.takeError());
+  EXPECT_NEAR(plan->stages[0].ownReceiveSeconds, 4.5, 1e-9);
+  EXPECT_NEAR(plan->stages[1].ownReceiveSeconds, 4.5, 1e-9);
+  EXPECT_NEAR(plan->stages[1].receiveSeconds, 9.0, 1e-9);
+  // Stage 0: 1 s + 4.5 s; stage 1: 2 s + 4.5 s.
+  EXPECT_NEAR(plan->bottleneckSeconds, 6.5, 1e-9);
+  for (Device &device : problem.machine.devices)
+    device.kind = "gpu";
+  plan = evaluatePipeline(problem, {1}, {0, 1});
+  ASSERT_TRUE((bool)plan);
+  EXPECT_NEAR(plan->bottleneckSeconds, 9.0, 1e-9);
 }
 
 TEST(PipelinePartition, MemoryErrorGivesTheNumbers) {

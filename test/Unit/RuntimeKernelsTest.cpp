@@ -491,8 +491,9 @@ TEST(RuntimeKernels, CrossEntropyMatchesDoubleReference) {
 
 // After cleave_cpu_flush_denormals (a training run's mode), products that
 // would be denormal are zero and denormal inputs read as zero, in this
-// thread and in the kernels' threads: a two-thread product of 1e-20 by
-// 1e-20 (1e-40, a denormal) is 0, and 1e-40 times 1e30 is 0, not 1e-10.
+// thread and in the kernels' threads: a two-thread product (256 x 256,
+// large enough to run on the threads) of 1e-20 by 1e-20 / 256 (sums of
+// 1e-40, a denormal) is 0, and 1e-40 times 1e30 is 0, not 1e-10.
 // (The mode stays set for the process; ctest runs each test in its own.)
 TEST(RuntimeKernels, FlushDenormalsZeroesTinyFloats) {
   cleave_cpu_flush_denormals();
@@ -500,11 +501,11 @@ TEST(RuntimeKernels, FlushDenormalsZeroesTinyFloats) {
   EXPECT_EQ(tiny * tiny, 0.0f);
   EXPECT_EQ(denormal * large, 0.0f);
   cleave_cpu_set_num_threads(2);
-  std::vector<float> a(64 * 64, 1e-20f), b(64 * 64, 1e-20f / 64),
-      y(64 * 64, -1.0f);
-  cleave_tensor av = view(CLEAVE_DTYPE_F32, {64, 64}, a),
-                bv = view(CLEAVE_DTYPE_F32, {64, 64}, b),
-                yv = view(CLEAVE_DTYPE_F32, {64, 64}, y);
+  std::vector<float> a(256 * 256, 1e-20f), b(256 * 256, 1e-20f / 256),
+      y(256 * 256, -1.0f);
+  cleave_tensor av = view(CLEAVE_DTYPE_F32, {256, 256}, a),
+                bv = view(CLEAVE_DTYPE_F32, {256, 256}, b),
+                yv = view(CLEAVE_DTYPE_F32, {256, 256}, y);
   expectOk(cleave_cpu_matmul(&av, &bv, 0, 0, &yv));
   EXPECT_EQ(y, std::vector<float>(y.size(), 0.0f));
   cleave_cpu_set_num_threads(0);

@@ -1,5 +1,4 @@
-//===- PipelinePartition.h - exact pipeline split of an op sequence -*- C++
-//-*-===//
+//===- PipelinePartition.h - exact pipeline split of ops ---------*- C++ -*-===//
 //
 // Splits ops, in a topological order, into contiguous stages, one per
 // device, with stage devices in machine order (devices may be skipped, so
@@ -8,7 +7,9 @@
 // transfers overlap its compute (a GPU), a stage's time is the larger of
 // its compute and its receives (each is its own pipeline step); on one that
 // receives with its own time (a CPU process, Device::receivesTakeComputeTime)
-// it is their sum. A stage must fit its device's memory.
+// it is their sum, the receives being what that device itself receives
+// (in training, the activations it reads and the gradients of those it
+// sends). A stage must fit its device's memory.
 //
 // The model, shared by the exact dynamic program and by evaluatePipeline
 // (the brute-force oracle of the tests and the reports):
@@ -71,6 +72,11 @@ struct PipelineProblem {
   /// each microbatch's activation forward and its gradient back), at the
   /// link's latency and bandwidth each time.
   int64_t transfersPerRun = 1;
+  /// Of those, how many move back (a training step: M, the gradients): the
+  /// sender receives them, which a device that receives in its own time
+  /// pays for (over the link to the next device in machine order); 0 in
+  /// inference.
+  int64_t returnsPerRun = 0;
   /// A training step: the weights include the optimizer state and the
   /// activations those its backward pass keeps (for the messages).
   bool training = false;
@@ -85,8 +91,12 @@ struct PipelineStage {
   size_t begin = 0, end = 0;
   double computeSeconds = 0;
   /// Seconds to receive the values made before it that it reads (0 for
-  /// the first stage).
+  /// the first stage), every move of them: the link's time.
   double receiveSeconds = 0;
+  /// Seconds its own device spends receiving: the values it reads, as they
+  /// move forward, and the gradients of those it sends, as they come back
+  /// (what a device that receives in its own time adds to its compute).
+  double ownReceiveSeconds = 0;
   int64_t receiveBytes = 0;
   /// Bytes of the values it makes that later stages read.
   int64_t sendBytes = 0;
@@ -95,9 +105,9 @@ struct PipelineStage {
   int64_t memoryBytes = 0;
 };
 
-/// A stage's time per run on `device`: its compute and its receives, one
-/// after the other when the device receives with its own time, else
-/// overlapped.
+/// A stage's time per run on `device`: its compute plus its own receives
+/// when the device receives with its own time, else the larger of its
+/// compute and its receives' link time.
 double stageSeconds(const PipelineStage &stage, const Device &device);
 
 struct PipelinePlan {

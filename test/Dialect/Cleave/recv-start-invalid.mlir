@@ -24,3 +24,11 @@ func.func @other_tag() -> tensor<4xf32> {
   cleave.recv_wait %g {peer = 1 : i64, tag = 2 : i64} : tensor<4xf32>
   return %g : tensor<4xf32>
 }
+
+// -----
+
+func.func @not_posted(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{waits for a tensor no cleave.recv_start posted}}
+  cleave.recv_wait %x {peer = 1 : i64, tag = 0 : i64} : tensor<4xf32>
+  return %x : tensor<4xf32>
+}

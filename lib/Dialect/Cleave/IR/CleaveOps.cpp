@@ -85,6 +85,12 @@ LogicalResult RecvStartOp::verify() {
   return success();
 }
 
+LogicalResult RecvWaitOp::verify() {
+  if (!getValue().getDefiningOp<RecvStartOp>())
+    return emitOpError("waits for a tensor no cleave.recv_start posted");
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise
 //===----------------------------------------------------------------------===//

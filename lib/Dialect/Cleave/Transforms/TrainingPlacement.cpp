@@ -184,6 +184,7 @@ llvm::Expected<PlacementProblem> buildTrainingPlacementProblem(
   // The activations each forward op keeps for the backward pass, per
   // microbatch in flight, and the values between the forward ops.
   problem.transfersPerRun = 2 * roles.microbatches;
+  problem.returnsPerRun = roles.microbatches;
   for (auto [i, anchor] : llvm::enumerate(roles.anchors))
     for (Value value : anchor->getResults()) {
       int64_t bytes = tensorBytesOf(value);

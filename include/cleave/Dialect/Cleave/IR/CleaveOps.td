@@ -145,6 +145,7 @@ def Cleave_RecvWaitOp : Cleave_Op<"recv_wait",
   }];
   let arguments = (ins Cleave_Tensor:$value, I64Attr:$peer, I64Attr:$tag);
   let assemblyFormat = "$value attr-dict `:` type($value)";
+  let hasVerifier = 1;
 }
 
 def Cleave_NoneOp : Cleave_Op<"none", [ConstantLike, Pure]> {
