@@ -297,11 +297,10 @@ cleave_status cleave_transport_wait_sends(void) {
   // same tags again).
   if (!pendingRecvs().empty()) {
     const Pending &stale = pendingRecvs().front();
-    return CLEAVE_ERROR(CLEAVE_INTERNAL,
-                        "the receive from device " +
-                            std::to_string(stale.peer) + " with tag " +
-                            std::to_string(stale.tag) +
-                            " was posted but never waited for");
+    return CLEAVE_ERROR(
+        CLEAVE_INTERNAL,
+        "the receive from device " + std::to_string(stale.peer) + " with tag " +
+            std::to_string(stale.tag) + " was posted but never waited for");
   }
   std::vector<MPI_Request> requests;
   for (const Pending &send : pendingSends())
