@@ -1,5 +1,4 @@
-//===- PipelinePartition.h - exact pipeline split of ops ---------*- C++
-//-*-===//
+//===- PipelinePartition.h - exact pipeline split of ops --------*- C++ -*-===//
 //
 // Splits ops, in a topological order, into contiguous stages, one per
 // device, with stage devices in machine order (devices may be skipped, so
