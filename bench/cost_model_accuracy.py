@@ -6,13 +6,14 @@ stage's predicted time with its measured busy time (the run minus waits for
 the other device), per microbatch. Prints every stage and the mean absolute
 percentage error (MAPE).
 
-With --costs profile (or both), each model is also placed with its op
-profile (cleave-calibrate --model at the microbatch's shapes, by default
-one copy alone: --profile-copies N times N at once): measured op times
-instead of the calibrated roofline.
+With --costs profile, each model is also placed with its op profile
+(cleave-calibrate --model at the microbatch's shapes, by default one copy
+alone: --profile-copies N times N at once): measured op times instead of
+the calibrated roofline; with --costs placed, with that profile retimed as
+a first placement's stages run the ops (cleave-calibrate --placed-devices).
 
   python3 bench/cost_model_accuracy.py --tools ../cleave-build/bin
-      [--costs roofline|profile|both]
+      [--costs roofline,profile,placed|both|all]
 """
 import argparse
 import json
@@ -29,6 +30,8 @@ here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.join(here, "..")
 sys.path.insert(0, os.path.join(root, "test", "e2e"))
 from reference import random_inputs, safe  # noqa: E402
+sys.path.insert(0, here)
+from placement_costs import add_costs_argument, cost_flags, cost_modes  # noqa: E402,E501
 
 
 def main():
@@ -40,13 +43,12 @@ def main():
     parser.add_argument("--microbatches", type=int, default=8)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--only", action="append")
-    parser.add_argument("--costs", choices=["roofline", "profile", "both"],
-                        default="roofline")
+    add_costs_argument(parser)
     parser.add_argument("--profile-copies", type=int, default=1,
                         help="copies of the model timed at once for its "
                              "op profile")
     args = parser.parse_args()
-    modes = ["roofline", "profile"] if args.costs == "both" else [args.costs]
+    modes = cost_modes(args.costs)
     tool = lambda name: os.path.join(args.tools, name)
     with open(os.path.join(root, "test", "models", "suite.json")) as f:
         suite = json.load(f)["models"]
@@ -65,15 +67,9 @@ def main():
                 continue
             path = os.path.join(root, "test", "models", name + ".onnx")
             bundle = os.path.join(work, name + "_" + mode)
-            profile = []
-            if mode == "profile":
-                ops = os.path.join(work, name + "_ops.json")
-                subprocess.run([tool("cleave-calibrate"), "--model", path,
-                                f"--dim=batch={args.microbatch}",
-                                "--devices", str(args.profile_copies),
-                                "-o", ops],
-                               check=True, capture_output=True)
-                profile = [f"--op-profile={ops}"]
+            profile = cost_flags(mode, args.tools, path, args.microbatch,
+                                 machine, 2, args.microbatches, work,
+                                 args.profile_copies)
             subprocess.run([tool("cleave-compile"), path, "--target=cpu",
                             "-o", bundle, f"--dim=batch={args.microbatch}",
                             f"--machine={machine}", "--num-devices=2"] +

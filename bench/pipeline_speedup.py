@@ -24,6 +24,7 @@ sys.path.insert(0, os.path.join(root, "test", "e2e"))
 from reference import random_inputs, safe  # noqa: E402
 sys.path.insert(0, here)
 from cpu_vs_onnxruntime import cleave_p50  # noqa: E402
+from placement_costs import add_costs_argument, cost_flags, cost_modes  # noqa: E402,E501
 
 
 def main():
@@ -38,13 +39,9 @@ def main():
     parser.add_argument("--microbatches", type=int, default=8)
     parser.add_argument("--runs", type=int, default=60)
     parser.add_argument("--only", action="append")
-    parser.add_argument("--costs", choices=["roofline", "profile", "both"],
-                        default="roofline",
-                        help="place the 2 devices by the calibrated "
-                             "roofline, by an op profile of the model "
-                             "(cleave-calibrate --model), or each")
+    add_costs_argument(parser)
     args = parser.parse_args()
-    modes = ["roofline", "profile"] if args.costs == "both" else [args.costs]
+    modes = cost_modes(args.costs)
     with open(os.path.join(root, "test", "models", "suite.json")) as f:
         suite = json.load(f)["models"]
 
@@ -79,14 +76,10 @@ def main():
                 if devices != 1:
                     command += [f"--machine={args.machine}",
                                 "--num-devices=2"]
-                if devices != 1 and devices[1] == "profile":
-                    ops = os.path.join(work, name + "_ops.json")
-                    subprocess.run([os.path.join(args.tools,
-                                                 "cleave-calibrate"),
-                                    "--model", path, f"--dim=batch={micro}",
-                                    "-o", ops], check=True,
-                                   capture_output=True)
-                    command.append(f"--op-profile={ops}")
+                if devices != 1:
+                    command += cost_flags(devices[1], args.tools, path, micro,
+                                          args.machine, 2, args.microbatches,
+                                          work)
                 subprocess.run(command, check=True)
                 with open(os.path.join(bundle, "manifest.json")) as f:
                     used = len(json.load(f)["devices"])

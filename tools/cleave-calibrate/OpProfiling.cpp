@@ -10,12 +10,18 @@
 // signature (the site table carries it). The mean per call over every
 // site, run and copy is the op's time.
 //
+// With --placed-devices, the ops are then timed again as a placement runs
+// them: the model compiled for those devices with the first profile, its
+// pipeline run on zero inputs, each stage's calls filed the same way. Those
+// times replace the first ones (Alpa's habit: profile the stages placed).
+//
 //===----------------------------------------------------------------------===//
 
 #include "OpProfiling.h"
 #include "cleave/Analysis/OpProfile.h"
 #include "cleave/Runtime/Tensor.h"
 #include "cleave/Runtime/TensorIO.h"
+#include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSwitch.h"
@@ -113,168 +119,264 @@ std::string readText(StringRef path) {
   return file ? (*file)->getBuffer().str() : std::string();
 }
 
-} // namespace
+/// Ops by signature, in the order first timed.
+using TimedOps =
+    MapVector<std::string, analysis::ProfiledOp, StringMap<unsigned>>;
 
-int profileModel(const char *argv0, const ProfileOptions &options) {
-  std::string compiler = findTool(argv0, "cleave-compile");
-  std::string runner = findTool(argv0, "cleave-run");
-  if (compiler.empty() || runner.empty())
-    return fail("--model needs cleave-compile and cleave-run (beside "
-                "cleave-calibrate or on PATH)");
+/// What the passes share: the tools, the scratch folder and the options.
+struct Profiler {
+  const ProfileOptions &options;
+  std::string compiler, runner;
   SmallString<128> work;
-  if (std::error_code ec =
-          sys::fs::createUniqueDirectory("cleave-op-profile", work))
-    return fail("cannot create a temporary folder: " + ec.message());
-  auto cleanup = make_scope_exit([&] { sys::fs::remove_directories(work); });
-  auto inWork = [&](const Twine &name) {
+  /// Whether the last bundle timed trains (set by `time`).
+  mutable bool training = false;
+
+  std::string inWork(const Twine &name) const {
     SmallString<256> path(work);
     sys::path::append(path, name);
     return std::string(path);
-  };
-
-  // The model, compiled for one CPU device.
-  std::string bundle = inWork("bundle"), log = inWork("log.txt");
-  std::vector<std::string> compile = {compiler, options.model, "--target=cpu",
-                                      "-o", bundle};
-  compile.insert(compile.end(), options.compileFlags.begin(),
-                 options.compileFlags.end());
-  if (runTool(compile, log) != 0)
-    return fail("cannot compile '" + options.model + "':\n" + readText(log));
-
-  // Zero inputs of the shapes the manifest lists.
-  Expected<json::Value> manifest =
-      json::parse(readText(inWork("bundle/manifest.json")));
-  if (!manifest)
-    return fail("the bundle's manifest: " + toString(manifest.takeError()));
-  const json::Array *inputs = manifest->getAsObject()
-                                  ? manifest->getAsObject()->getArray("inputs")
-                                  : nullptr;
-  if (!inputs)
-    return fail("the bundle's manifest lists no inputs");
-  // A training bundle trains runs + 1 steps on zero batches (labels of
-  // class 0), its first step left out of the profile; others run their
-  // warm-up and timed runs.
-  bool training = manifest->getAsObject()->get("model_file") != nullptr;
-  std::vector<std::string> run = {runner, bundle, "--num-threads", "1"};
-  if (training) {
-    run.push_back("--steps=" + std::to_string(options.runs + 1));
-    // Every step after the first keeps the weights (its learning rate
-    // scaled to 0), so each timed step sees the model as a run starts, not
-    // one fitted to the constant zero batch, whose ever smaller gradients
-    // are not a real run's (tiny floats can make kernels many times
-    // slower; docs/Training.md, "Denormal floats").
-    if (hasOptimizer(*manifest))
-      run.push_back("--lr-schedule=linear:total=1");
-  } else
-    run.insert(run.end(), {"--warmup", "3", "--repeat",
-                           std::to_string(options.runs)});
-  for (auto [i, input] : llvm::enumerate(*inputs)) {
-    const json::Object *io = input.getAsObject();
-    std::optional<StringRef> name = io ? io->getString("name") : std::nullopt;
-    const json::Array *shape = io ? io->getArray("shape") : nullptr;
-    cleave_dtype dtype =
-        io ? dtypeOf(io->getString("dtype").value_or("")) : CLEAVE_DTYPE_INVALID;
-    if (!name || !shape || dtype == CLEAVE_DTYPE_INVALID)
-      return fail("the bundle's input " + Twine(i) + " has no name, shape or "
-                  "known element type");
-    std::vector<int64_t> dims;
-    if (training)
-      dims.push_back(options.runs + 1);
-    for (const json::Value &d : *shape)
-      dims.push_back(d.getAsInteger().value_or(0));
-    cleave_tensor zeros;
-    std::string file = inWork("input_" + Twine(i) + ".npy");
-    cleave_status status =
-        cleave_tensor_alloc(dtype, (int32_t)dims.size(), dims.data(), &zeros);
-    if (!status)
-      status = cleave_tensor_write(file.c_str(), &zeros);
-    cleave_tensor_free(&zeros);
-    if (status) {
-      std::string message = cleave_status_message(status);
-      cleave_status_free(status);
-      return fail("cannot write a zero input: " + message);
-    }
-    run.insert(run.end(), {"--input", name->str() + "=" + file});
   }
 
-  // One copy per device at once, each timing every call.
-  std::vector<sys::ProcessInfo> copies;
-  std::vector<std::string> profiles, logs;
-  for (unsigned c = 0; c < options.copies; ++c) {
-    profiles.push_back(inWork("profile_" + Twine(c) + ".json"));
-    logs.push_back(inWork("run_" + Twine(c) + ".txt"));
-    std::vector<std::string> args = run;
-    args.push_back("--profile=" + profiles.back());
-    SmallVector<StringRef> refs(args.begin(), args.end());
-    std::optional<StringRef> redirects[] = {std::nullopt, StringRef(logs[c]),
-                                            StringRef(logs[c])};
-    std::string error;
-    bool notStarted = false;
-    copies.push_back(sys::ExecuteNoWait(refs.front(), refs, std::nullopt,
-                                        redirects, 0, &error, &notStarted));
-    if (notStarted)
-      return fail("cannot start cleave-run: " + error);
+  /// Compiles the model into `bundle` with the options' flags and `more`.
+  bool compile(StringRef bundle, ArrayRef<std::string> more) const {
+    std::vector<std::string> args = {compiler, options.model, "--target=cpu",
+                                     "-o", bundle.str()};
+    args.insert(args.end(), options.compileFlags.begin(),
+                options.compileFlags.end());
+    args.insert(args.end(), more.begin(), more.end());
+    std::string log = inWork("compile.txt");
+    if (runTool(args, log) == 0)
+      return true;
+    fail("cannot compile '" + options.model + "':\n" + readText(log));
+    return false;
   }
-  for (unsigned c = 0; c < options.copies; ++c)
-    if (sys::Wait(copies[c], std::nullopt).ReturnCode != 0)
-      return fail("cleave-run failed on zero inputs:\n" + readText(logs[c]));
 
-  // Each site's calls and time, by signature, over every copy.
-  struct Total {
-    analysis::ProfiledOp op;
-    double ms = 0;
-  };
-  StringMap<Total> totals;
-  std::vector<std::string> order;
-  for (const std::string &file : profiles) {
-    Expected<json::Value> parsed = json::parse(readText(file));
-    const json::Array *devices = parsed ? parsed->getAsArray() : nullptr;
-    if (!devices) {
-      if (!parsed)
-        consumeError(parsed.takeError());
-      return fail("cleave-run wrote no profile to '" + file + "'");
+  /// Runs `bundle` on zero inputs (`copies` at once, each timing every
+  /// call; an inference run split into `microbatches`) and adds each call
+  /// site's calls and milliseconds to `ops` under its signature (`seconds`
+  /// holds the sum of milliseconds until `meanPerCall`).
+  bool time(StringRef bundle, unsigned copies, unsigned microbatches,
+            TimedOps &ops) const {
+    std::string name = sys::path::filename(bundle).str();
+    Expected<json::Value> manifest =
+        json::parse(readText(bundle.str() + "/manifest.json"));
+    if (!manifest) {
+      fail("the bundle's manifest: " + toString(manifest.takeError()));
+      return false;
     }
-    for (const json::Value &device : *devices)
-      for (const json::Value &entry :
-           *device.getAsObject()->getArray("sites")) {
-        const json::Object &site = *entry.getAsObject();
-        StringRef signature = site.getString("signature").value_or("");
-        if (signature.empty())
-          continue; // Output copies: no op of the graph.
-        auto [it, fresh] = totals.try_emplace(signature);
-        Total &total = it->second;
-        if (fresh) {
-          order.push_back(signature.str());
-          total.op.signature = signature.str();
-          total.op.op = site.getString("op").value_or("").str();
-          total.op.shapes = site.getString("shapes").value_or("").str();
-        }
-        total.op.calls += site.getInteger("calls").value_or(0);
-        total.ms += site.getNumber("ms").value_or(0);
+    const json::Array *inputs =
+        manifest->getAsObject() ? manifest->getAsObject()->getArray("inputs")
+                                : nullptr;
+    if (!inputs) {
+      fail("the bundle's manifest lists no inputs");
+      return false;
+    }
+    // A training bundle trains runs + 1 steps on zero batches (labels of
+    // class 0), its first step left out of the profile; others run their
+    // warm-up and timed runs.
+    training = manifest->getAsObject()->get("model_file") != nullptr;
+    std::vector<std::string> run = {runner, bundle.str(), "--num-threads",
+                                    "1"};
+    if (training) {
+      run.push_back("--steps=" + std::to_string(options.runs + 1));
+      // Every step after the first keeps the weights (its learning rate
+      // scaled to 0), so each timed step sees the model as a run starts,
+      // not one fitted to the constant zero batch, whose ever smaller
+      // gradients are not a real run's (tiny floats can make kernels many
+      // times slower; docs/Training.md, "Denormal floats").
+      if (hasOptimizer(*manifest))
+        run.push_back("--lr-schedule=linear:total=1");
+    } else {
+      run.insert(run.end(), {"--warmup", "3", "--repeat",
+                             std::to_string(options.runs)});
+      if (microbatches > 1)
+        run.push_back("--microbatches=" + std::to_string(microbatches));
+    }
+    for (auto [i, input] : llvm::enumerate(*inputs)) {
+      const json::Object *io = input.getAsObject();
+      std::optional<StringRef> inputName =
+          io ? io->getString("name") : std::nullopt;
+      const json::Array *shape = io ? io->getArray("shape") : nullptr;
+      cleave_dtype dtype = io ? dtypeOf(io->getString("dtype").value_or(""))
+                              : CLEAVE_DTYPE_INVALID;
+      if (!inputName || !shape || dtype == CLEAVE_DTYPE_INVALID) {
+        fail("the bundle's input " + Twine(i) +
+             " has no name, shape or known element type");
+        return false;
       }
+      std::vector<int64_t> dims;
+      if (training)
+        dims.push_back(options.runs + 1);
+      for (const json::Value &d : *shape)
+        dims.push_back(d.getAsInteger().value_or(0));
+      // Microbatches split axis 0 (cleave-run --microbatches).
+      if (!training && microbatches > 1 && !dims.empty())
+        dims.front() *= microbatches;
+      cleave_tensor zeros;
+      std::string file = inWork(name + "_input_" + Twine(i) + ".npy");
+      cleave_status status = cleave_tensor_alloc(dtype, (int32_t)dims.size(),
+                                                 dims.data(), &zeros);
+      if (!status)
+        status = cleave_tensor_write(file.c_str(), &zeros);
+      cleave_tensor_free(&zeros);
+      if (status) {
+        std::string message = cleave_status_message(status);
+        cleave_status_free(status);
+        fail("cannot write a zero input: " + message);
+        return false;
+      }
+      run.insert(run.end(), {"--input", inputName->str() + "=" + file});
+    }
+
+    std::vector<sys::ProcessInfo> running;
+    std::vector<std::string> profiles, logs;
+    for (unsigned c = 0; c < copies; ++c) {
+      profiles.push_back(inWork(name + "_profile_" + Twine(c) + ".json"));
+      logs.push_back(inWork(name + "_run_" + Twine(c) + ".txt"));
+      std::vector<std::string> args = run;
+      args.push_back("--profile=" + profiles.back());
+      SmallVector<StringRef> refs(args.begin(), args.end());
+      std::optional<StringRef> redirects[] = {std::nullopt, StringRef(logs[c]),
+                                              StringRef(logs[c])};
+      std::string error;
+      bool notStarted = false;
+      running.push_back(sys::ExecuteNoWait(refs.front(), refs, std::nullopt,
+                                           redirects, 0, &error, &notStarted));
+      if (notStarted) {
+        fail("cannot start cleave-run: " + error);
+        return false;
+      }
+    }
+    bool ran = true;
+    for (unsigned c = 0; c < copies; ++c)
+      if (sys::Wait(running[c], std::nullopt).ReturnCode != 0 && ran) {
+        fail("cleave-run failed on zero inputs:\n" + readText(logs[c]));
+        ran = false;
+      }
+    if (!ran)
+      return false;
+
+    for (const std::string &file : profiles) {
+      Expected<json::Value> parsed = json::parse(readText(file));
+      const json::Array *devices = parsed ? parsed->getAsArray() : nullptr;
+      if (!devices) {
+        if (!parsed)
+          consumeError(parsed.takeError());
+        fail("cleave-run wrote no profile to '" + file + "'");
+        return false;
+      }
+      for (const json::Value &device : *devices)
+        for (const json::Value &entry :
+             *device.getAsObject()->getArray("sites")) {
+          const json::Object &site = *entry.getAsObject();
+          StringRef signature = site.getString("signature").value_or("");
+          if (signature.empty())
+            continue; // Transfers and output copies: no op of the graph.
+          analysis::ProfiledOp &op = ops[signature.str()];
+          if (op.signature.empty()) {
+            op.signature = signature.str();
+            op.op = site.getString("op").value_or("").str();
+            op.shapes = site.getString("shapes").value_or("").str();
+          }
+          op.calls += site.getInteger("calls").value_or(0);
+          op.seconds += site.getNumber("ms").value_or(0);
+        }
+    }
+    return true;
   }
+};
+
+/// Turns `time`'s summed milliseconds into mean seconds per call.
+analysis::OpProfile
+meanPerCall(const TimedOps &ops) {
   analysis::OpProfile profile;
   profile.machine = cpuName();
+  for (const auto &[signature, op] : ops)
+    if (op.calls > 0) {
+      profile.ops.push_back(op);
+      profile.ops.back().seconds = op.seconds * 1e-3 / (double)op.calls;
+    }
+  return profile;
+}
+
+} // namespace
+
+int profileModel(const char *argv0, const ProfileOptions &options) {
+  Profiler profiler{options, findTool(argv0, "cleave-compile"),
+                    findTool(argv0, "cleave-run"), {}};
+  if (profiler.compiler.empty() || profiler.runner.empty())
+    return fail("--model needs cleave-compile and cleave-run (beside "
+                "cleave-calibrate or on PATH)");
+  if (std::error_code ec =
+          sys::fs::createUniqueDirectory("cleave-op-profile", profiler.work))
+    return fail("cannot create a temporary folder: " + ec.message());
+  scope_exit cleanup([&] { sys::fs::remove_directories(profiler.work); });
+
+  // The model compiled for one CPU device, `copies` of it at once.
+  TimedOps timed;
+  std::string whole = profiler.inWork("whole");
+  if (!profiler.compile(whole, {}) ||
+      !profiler.time(whole, options.copies, 1, timed))
+    return 1;
+  analysis::OpProfile profile = meanPerCall(timed);
   int64_t calls = 0;
-  for (const std::string &signature : order) {
-    Total &total = totals[signature];
-    if (total.op.calls == 0)
-      continue;
-    total.op.seconds = total.ms * 1e-3 / (double)total.op.calls;
-    calls += total.op.calls;
-    profile.ops.push_back(total.op);
+  for (const analysis::ProfiledOp &op : profile.ops)
+    calls += op.calls;
+  std::string summary =
+      formatv("{0} distinct ops of {1} timed in {2} calls ({3} one-thread "
+              "copies at once, {4} runs each)",
+              profile.ops.size(), sys::path::filename(options.model), calls,
+              options.copies, options.runs);
+
+  // Then as a placement runs them: each stage's ops beside the other
+  // stages, on its share of the weights, microbatch after microbatch (an
+  // op of a CNN's first stage ran 10-30% faster there than in the whole
+  // model alone). Those times replace the first ones.
+  if (options.placedDevices > 1) {
+    std::string first = profiler.inWork("first.json");
+    if (Error error = writeToOutput(first, [&](raw_ostream &os) {
+          os << analysis::printOpProfile(profile);
+          return Error::success();
+        }))
+      return fail(toString(std::move(error)));
+    std::vector<std::string> place = {
+        "--num-devices=" + std::to_string(options.placedDevices),
+        "--op-profile=" + first};
+    if (!options.machine.empty())
+      place.push_back("--machine=" + options.machine);
+    std::string placed = profiler.inWork("placed");
+    TimedOps retimed;
+    if (!profiler.compile(placed, place) ||
+        !profiler.time(placed, 1, options.microbatches, retimed))
+      return 1;
+    // Only the graph's ops: the placed run's transfers (its sends and
+    // receives, whose time is the link's and the wait for a peer) are not
+    // ops a placement costs.
+    analysis::OpProfile again = meanPerCall(retimed);
+    StringMap<size_t> index;
+    for (auto [i, op] : llvm::enumerate(profile.ops))
+      index[op.signature] = i;
+    size_t replaced = 0;
+    for (const analysis::ProfiledOp &op : again.ops) {
+      auto it = index.find(op.signature);
+      if (it != index.end()) {
+        profile.ops[it->second] = op;
+        ++replaced;
+      }
+    }
+    summary += formatv(", then {0} of them again as placed on {1} devices",
+                       replaced, options.placedDevices);
+    if (!profiler.training)
+      summary += formatv(" ({0} microbatches)", options.microbatches);
   }
+
   if (Error error = writeToOutput(options.output, [&](raw_ostream &os) {
         os << analysis::printOpProfile(profile);
         return Error::success();
       }))
     return fail(toString(std::move(error)));
-  outs() << formatv("{0} distinct ops of {1} timed in {2} calls ({3} "
-                    "one-thread copies at once, {4} runs each) on {5}; wrote "
-                    "{6}\n",
-                    profile.ops.size(), sys::path::filename(options.model),
-                    calls, options.copies, options.runs, profile.machine,
-                    options.output);
+  outs() << summary << " on " << profile.machine << "; wrote "
+         << options.output << "\n";
   return 0;
 }
 

@@ -15,6 +15,12 @@ struct ProfileOptions {
   /// Copies run at once (one per device of the machine) and timed runs.
   unsigned copies = 1;
   unsigned runs = 20;
+  /// Then retime the ops as placed on this many devices (0: not): the
+  /// model compiled for them with the first profile and `machine`, run as
+  /// `microbatches` microbatches (inference) or as its compiled schedule.
+  unsigned placedDevices = 0;
+  std::string machine;
+  unsigned microbatches = 8;
   /// The op profile to write.
   std::string output;
 };

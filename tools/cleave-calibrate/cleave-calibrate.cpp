@@ -72,6 +72,18 @@ cl::list<std::string> inputShapes("input-shape",
                                            "cleave-compile's --input-shape)"), cl::cat(calibrateCategory));
 cl::opt<unsigned> runs("runs", cl::desc("--model: timed runs per copy"),
                        cl::init(20), cl::cat(calibrateCategory));
+cl::opt<unsigned> placedDevices(
+    "placed-devices",
+    cl::desc("--model: then retime the ops as a placement on this many "
+             "devices runs them (each stage beside the others)"),
+    cl::init(0), cl::cat(calibrateCategory));
+cl::opt<std::string> machineFile(
+    "machine", cl::desc("--placed-devices: the machine file to place with"),
+    cl::value_desc("file"), cl::init(""), cl::cat(calibrateCategory));
+cl::opt<unsigned> microbatches(
+    "microbatches",
+    cl::desc("--placed-devices: microbatches of an inference run"),
+    cl::init(8), cl::cat(calibrateCategory));
 cl::opt<std::string> compileFlags(
     "compile-flags",
     cl::desc("--model: more cleave-compile flags, space-separated (a "
@@ -482,6 +494,9 @@ int main(int argc, char **argv) {
     // (ResNet-50's ops measured 30% slower that way than in a 2-stage run).
     options.copies = devices ? devices : 1;
     options.runs = std::max(1u, (unsigned)runs);
+    options.placedDevices = placedDevices;
+    options.machine = machineFile;
+    options.microbatches = std::max(1u, (unsigned)microbatches);
     options.output = outputPath;
     return cleave::calibrate::profileModel(argv[0], options);
   }
