@@ -15,6 +15,27 @@ StringMap<double> OpProfile::secondsBySignature() const {
   return seconds;
 }
 
+OpProfile medianOfRounds(ArrayRef<OpProfile> rounds) {
+  if (rounds.empty())
+    return {};
+  OpProfile profile = rounds.front();
+  for (ProfiledOp &op : profile.ops) {
+    std::vector<double> seconds;
+    op.calls = 0;
+    for (const OpProfile &round : rounds)
+      for (const ProfiledOp &same : round.ops)
+        if (same.signature == op.signature) {
+          seconds.push_back(same.seconds);
+          op.calls += same.calls;
+        }
+    llvm::sort(seconds);
+    size_t n = seconds.size();
+    op.seconds =
+        n % 2 ? seconds[n / 2] : (seconds[n / 2 - 1] + seconds[n / 2]) / 2;
+  }
+  return profile;
+}
+
 Expected<OpProfile> parseOpProfile(StringRef json) {
   auto fail = [](const Twine &message) {
     return createStringError(inconvertibleErrorCode(),

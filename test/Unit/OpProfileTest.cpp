@@ -7,6 +7,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Parser/Parser.h"
 #include <gtest/gtest.h>
+#include <optional>
 
 using namespace cleave::analysis;
 
@@ -17,6 +18,33 @@ std::string errorOf(llvm::StringRef json) {
   if (profile)
     return "(parsed)";
   return llvm::toString(profile.takeError());
+}
+
+TEST(OpProfile, MedianOfRoundsKeepsEachOpsMiddleTime) {
+  // Three rounds: one slow for every op, one with a stray slow call in
+  // "b"'s; the median is the ordinary time of each. An op missing from a
+  // round takes the median of those it is in (an even count: the mean of
+  // the two middle ones).
+  auto round = [](double a, double b, std::optional<double> c) {
+    OpProfile p;
+    p.machine = "cpu";
+    p.ops.push_back({"a", "cleave.matmul", "", a, 10});
+    p.ops.push_back({"b", "cleave.relu", "", b, 20});
+    if (c)
+      p.ops.push_back({"c", "cleave.add", "", *c, 5});
+    return p;
+  };
+  OpProfile median = medianOfRounds(
+      {round(1.0, 2.0, 4.0), round(9.0, 8.0, 6.0), round(1.2, 50.0, {})});
+  ASSERT_EQ(median.ops.size(), 3u);
+  EXPECT_EQ(median.ops[0].signature, "a");
+  EXPECT_DOUBLE_EQ(median.ops[0].seconds, 1.2);
+  EXPECT_EQ(median.ops[0].calls, 30);
+  EXPECT_DOUBLE_EQ(median.ops[1].seconds, 8.0);
+  EXPECT_EQ(median.ops[1].calls, 60);
+  EXPECT_DOUBLE_EQ(median.ops[2].seconds, 5.0);
+  EXPECT_EQ(median.ops[2].calls, 10);
+  EXPECT_TRUE(medianOfRounds({}).ops.empty());
 }
 
 TEST(OpProfile, RoundTrips) {

@@ -8,7 +8,8 @@
 // one-thread copy per device at once (the devices of a run share caches
 // and memory bandwidth), and each call site's time is filed under its op
 // signature (the site table carries it). The mean per call over every
-// site, run and copy is the op's time.
+// site, run and copy of a round is the op's time in that round; the
+// median round's is the profile's.
 //
 // With --placed-devices, the ops are then timed again as a placement runs
 // them: the model compiled for those devices with the first profile, its
@@ -287,8 +288,7 @@ struct Profiler {
 };
 
 /// Turns `time`'s summed milliseconds into mean seconds per call.
-analysis::OpProfile
-meanPerCall(const TimedOps &ops) {
+analysis::OpProfile meanPerCall(const TimedOps &ops) {
   analysis::OpProfile profile;
   profile.machine = cpuName();
   for (const auto &[signature, op] : ops)
@@ -312,21 +312,36 @@ int profileModel(const char *argv0, const ProfileOptions &options) {
     return fail("cannot create a temporary folder: " + ec.message());
   scope_exit cleanup([&] { sys::fs::remove_directories(profiler.work); });
 
+  // `options.rounds` timings of `bundle`, each op's median of them.
+  auto timeRounds = [&](StringRef bundle, unsigned copies,
+                        unsigned microbatches,
+                        analysis::OpProfile &profile) {
+    std::vector<analysis::OpProfile> rounds;
+    for (unsigned r = 0; r < std::max(1u, options.rounds); ++r) {
+      TimedOps timed;
+      if (!profiler.time(bundle, copies, microbatches, timed))
+        return false;
+      rounds.push_back(meanPerCall(timed));
+    }
+    profile = analysis::medianOfRounds(rounds);
+    return true;
+  };
+
   // The model compiled for one CPU device, `copies` of it at once.
-  TimedOps timed;
+  analysis::OpProfile profile;
   std::string whole = profiler.inWork("whole");
   if (!profiler.compile(whole, {}) ||
-      !profiler.time(whole, options.copies, 1, timed))
+      !timeRounds(whole, options.copies, 1, profile))
     return 1;
-  analysis::OpProfile profile = meanPerCall(timed);
   int64_t calls = 0;
   for (const analysis::ProfiledOp &op : profile.ops)
     calls += op.calls;
   std::string summary =
       formatv("{0} distinct ops of {1} timed in {2} calls ({3} one-thread "
-              "copies at once, {4} runs each)",
+              "copies at once, {4} rounds of {5} runs, each op's median "
+              "round)",
               profile.ops.size(), sys::path::filename(options.model), calls,
-              options.copies, options.runs);
+              options.copies, options.rounds, options.runs);
 
   // Then as a placement runs them: each stage's ops beside the other
   // stages, on its share of the weights, microbatch after microbatch (an
@@ -345,14 +360,13 @@ int profileModel(const char *argv0, const ProfileOptions &options) {
     if (!options.machine.empty())
       place.push_back("--machine=" + options.machine);
     std::string placed = profiler.inWork("placed");
-    TimedOps retimed;
-    if (!profiler.compile(placed, place) ||
-        !profiler.time(placed, 1, options.microbatches, retimed))
-      return 1;
     // Only the graph's ops: the placed run's transfers (its sends and
     // receives, whose time is the link's and the wait for a peer) are not
     // ops a placement costs.
-    analysis::OpProfile again = meanPerCall(retimed);
+    analysis::OpProfile again;
+    if (!profiler.compile(placed, place) ||
+        !timeRounds(placed, 1, options.microbatches, again))
+      return 1;
     StringMap<size_t> index;
     for (auto [i, op] : llvm::enumerate(profile.ops))
       index[op.signature] = i;

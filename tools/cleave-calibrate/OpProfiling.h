@@ -15,6 +15,8 @@ struct ProfileOptions {
   /// Copies run at once (one per device of the machine) and timed runs.
   unsigned copies = 1;
   unsigned runs = 20;
+  /// Rounds of those runs (each its own processes); each op's median.
+  unsigned rounds = 3;
   /// Then retime the ops as placed on this many devices (0: not): the
   /// model compiled for them with the first profile and `machine`, run as
   /// `microbatches` microbatches (inference) or as its compiled schedule.

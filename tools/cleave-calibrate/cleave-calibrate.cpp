@@ -72,6 +72,11 @@ cl::list<std::string> inputShapes("input-shape",
                                            "cleave-compile's --input-shape)"), cl::cat(calibrateCategory));
 cl::opt<unsigned> runs("runs", cl::desc("--model: timed runs per copy"),
                        cl::init(20), cl::cat(calibrateCategory));
+cl::opt<unsigned> rounds(
+    "rounds",
+    cl::desc("--model: rounds of --runs (each its own processes); the "
+             "profile keeps each op's median round"),
+    cl::init(3), cl::cat(calibrateCategory));
 cl::opt<unsigned> placedDevices(
     "placed-devices",
     cl::desc("--model: then retime the ops as a placement on this many "
@@ -494,6 +499,7 @@ int main(int argc, char **argv) {
     // (ResNet-50's ops measured 30% slower that way than in a 2-stage run).
     options.copies = devices ? devices : 1;
     options.runs = std::max(1u, (unsigned)runs);
+    options.rounds = std::max(1u, (unsigned)rounds);
     options.placedDevices = placedDevices;
     options.machine = machineFile;
     options.microbatches = std::max(1u, (unsigned)microbatches);

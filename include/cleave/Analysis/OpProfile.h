@@ -43,6 +43,12 @@ struct OpProfile {
   llvm::StringMap<double> secondsBySignature() const;
 };
 
+/// The profile of several timings of the same ops: each op (in the first
+/// round's order) with the median of its rounds' times and their calls
+/// summed, so that one round the machine slowed down, or a stray
+/// preemption among one op's calls, moves no op's time.
+OpProfile medianOfRounds(llvm::ArrayRef<OpProfile> rounds);
+
 /// Parses an op profile; errors name what is wrong.
 llvm::Expected<OpProfile> parseOpProfile(llvm::StringRef json);
 /// Reads the op profile file `path`.
