@@ -40,6 +40,10 @@ def main():
     parser.add_argument("--runs", type=int, default=60)
     parser.add_argument("--only", action="append")
     add_costs_argument(parser)
+    parser.add_argument("--placement", default="pipeline",
+                        help="cleave-compile's --placement for the 2 "
+                             "devices (auto: stages, or data-parallel "
+                             "replicas where they predict 10%% more)")
     args = parser.parse_args()
     modes = cost_modes(args.costs)
     with open(os.path.join(root, "test", "models", "suite.json")) as f:
@@ -75,28 +79,33 @@ def main():
                            "--target=cpu", "-o", bundle, f"--dim=batch={micro}"]
                 if devices != 1:
                     command += [f"--machine={args.machine}",
-                                "--num-devices=2"]
+                                "--num-devices=2",
+                                f"--placement={args.placement}"]
                 if devices != 1:
                     command += cost_flags(devices[1], args.tools, path, micro,
                                           args.machine, 2, args.microbatches,
                                           work)
                 subprocess.run(command, check=True)
                 with open(os.path.join(bundle, "manifest.json")) as f:
-                    used = len(json.load(f)["devices"])
+                    manifest = json.load(f)
+                    used = (f'{len(manifest["devices"])}x'
+                            f'{manifest.get("replicas", 1)}')
                 ms = cleave_p50(args.tools, bundle, inputs, {}, 1, args.runs,
                                 args.microbatches)
                 results[devices] = (used, args.batch * 1000.0 / ms)
             rows.append((name, results))
 
     print(f"batch {args.batch} as {args.microbatches} microbatches, one "
-          f"thread per device, p50 of {args.runs} runs")
+          f"thread per device, p50 of {args.runs} runs, --placement="
+          f"{args.placement}")
     print(f"{'model':14} {'costs':9} {'1 device /s':>12} {'2 devices /s':>13} "
           f"{'used':>5} {'speed-up':>9}")
+    print("(used: stages x data-parallel replicas)")
     for name, results in rows:
         one = results[1][1]
         for mode in modes:
             used, two = results[(2, mode)]
-            print(f"{name:14} {mode:9} {one:12.1f} {two:13.1f} {used:5d} "
+            print(f"{name:14} {mode:9} {one:12.1f} {two:13.1f} {used:>5} "
                   f"{two / one:9.2f}")
     return 0
 

@@ -18,8 +18,8 @@ constexpr llvm::StringLiteral kPhaseNames[] = {
     "import", "graph", "placed", "split", "planned", "lowered", "bundle"};
 constexpr llvm::StringLiteral kPrecisionNames[] = {"fp32", "tf32", "fp16",
                                                    "bf16"};
-constexpr llvm::StringLiteral kStrategyNames[] = {"pipeline", "dag", "manual",
-                                                  "onnx"};
+constexpr llvm::StringLiteral kStrategyNames[] = {"pipeline", "auto", "dag",
+                                                  "manual", "onnx"};
 
 template <typename Enum, size_t N>
 std::optional<Enum> parse(const llvm::StringLiteral (&names)[N],
@@ -314,7 +314,7 @@ void registerCleavePipelines() {
         std::optional<Precision> precision = parsePrecision(given.precision);
         if (!strategy)
           return error("unknown strategy '" + given.strategy +
-                       "' (expected pipeline, dag, manual or onnx)");
+                       "' (expected pipeline, auto, dag, manual or onnx)");
         if (!precision)
           return error("unknown precision '" + given.precision +
                        "'; expected fp32, tf32, fp16 or bf16");

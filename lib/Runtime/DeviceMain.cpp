@@ -7,7 +7,10 @@
 //
 // A data-parallel replica (a program with replicas, joined to the MPI job)
 // reads its share of every batch and stays quiet: replica 0 prints and
-// writes. Replicas whose state differs (optimizer state sharded over them)
+// writes. In training the share is 1/N of each step's batch; in inference
+// it is a share of the run's microbatches (replica r runs [M r / N,
+// M (r + 1) / N) of the M the files hold), and replica 0 gathers the
+// others' outputs. Replicas whose state differs (optimizer state sharded over them)
 // read and write weights files of their own with --weights-per-replica and
 // --weights-out-per-replica: replica r > 0 adds ".replica<r>" to the path
 // (cleave::replicaWeightsFile).
@@ -126,6 +129,43 @@ bool parseCount(const char *text, long &value) {
   return *text && !*end && value >= 0;
 }
 
+/// Replica 0's `output` becomes the whole run's: every replica's share of
+/// the `all` microbatches (replica q's from all q / n on), gathered over
+/// the replicas of this device in one all-gather of equal, padded parts.
+cleave_status gatherShares(const cleave_program_io &io, cleave_tensor &output,
+                           long all, int32_t replicas, int32_t replica) {
+  auto first = [&](int32_t q) { return all * q / replicas; };
+  long mine = first(replica + 1) - first(replica);
+  size_t perMicrobatch = cleave_tensor_num_bytes(&output) / (size_t)mine;
+  size_t part = (size_t)((all + replicas - 1) / replicas) * perMicrobatch;
+  std::vector<char> padded(part), gathered(part * replicas);
+  std::memcpy(padded.data(), output.data, mine * perMicrobatch);
+  cleave_tensor in{}, out{};
+  in.dtype = out.dtype = CLEAVE_DTYPE_U8;
+  in.rank = out.rank = 1;
+  in.dims[0] = (int64_t)part;
+  out.dims[0] = (int64_t)gathered.size();
+  in.data = padded.data();
+  out.data = gathered.data();
+  if (cleave_status s = cleave_runtime_replica_all_gather(&in, &out))
+    return s;
+  if (replica != 0)
+    return nullptr;
+  std::vector<int64_t> dims(io.dims, io.dims + io.rank);
+  dims[0] *= all;
+  cleave_tensor whole;
+  if (cleave_status s = cleave_tensor_alloc(io.dtype, io.rank, dims.data(),
+                                            &whole))
+    return s;
+  for (int32_t q = 0; q < replicas; ++q)
+    std::memcpy(static_cast<char *>(whole.data) + first(q) * perMicrobatch,
+                gathered.data() + q * part,
+                (first(q + 1) - first(q)) * perMicrobatch);
+  cleave_tensor_free(&output);
+  output = whole;
+  return nullptr;
+}
+
 } // namespace
 
 int cleave_device_main(int argc, char **argv, const cleave_program &program) {
@@ -216,6 +256,29 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
   if (steps && (repeat > 1 || warmup))
     return fail(self, "--steps trains once through the steps: no --repeat "
                       "or --warmup");
+  int32_t replicas = program.replicas > 1 ? program.replicas : 1;
+  int32_t replica = cleave_runtime_replica();
+  // Inference replicas share a run's microbatches; this one runs
+  // `microbatches` of them from `firstMicrobatch` on.
+  bool sharesMicrobatches = !steps && replicas > 1;
+  long allMicrobatches = microbatches, firstMicrobatch = 0;
+  if (sharesMicrobatches) {
+    if (microbatches < replicas)
+      return fail(self, "this bundle runs " + std::to_string(replicas) +
+                            " data-parallel replicas, each its share of a "
+                            "run's microbatches: give --microbatches=" +
+                            std::to_string(replicas) +
+                            " or more (a multiple of " +
+                            std::to_string(replicas) +
+                            " keeps them equally busy)");
+    if (!cleave_runtime_replica_all_gather)
+      return fail(self, "this program runs as one of " +
+                            std::to_string(replicas) +
+                            " replicas: start it with cleave-run");
+    firstMicrobatch = allMicrobatches * replica / replicas;
+    microbatches =
+        allMicrobatches * (replica + 1) / replicas - firstMicrobatch;
+  }
   // Training: every input holds one batch per step, stacked on a new
   // leading axis, and every output gets one per step.
   auto stacked = [&](const cleave_program_io &io) {
@@ -227,14 +290,16 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
     return dims;
   };
   // Data-parallel replicas: each input file holds the whole batch, of
-  // which this replica reads its 1/N (batch axis: 1 under steps, else 0);
-  // replica 0 writes the outputs, which the all-reduces made the same.
-  int32_t replicas = program.replicas > 1 ? program.replicas : 1;
-  int32_t replica = cleave_runtime_replica();
+  // which this replica reads its share (in training 1/N of each step's
+  // batch, axis 1; in inference its microbatches); replica 0 writes the
+  // outputs, which the all-reduces made the same (training) or it gathers
+  // (inference).
   size_t batchAxis = steps ? 1 : 0;
   auto whole = [&](const cleave_program_io &io) {
     std::vector<int64_t> dims = stacked(io);
-    if (dims.size() > batchAxis)
+    if (sharesMicrobatches && !dims.empty())
+      dims[0] = io.dims[0] * allMicrobatches;
+    else if (dims.size() > batchAxis)
       dims[batchAxis] *= replicas;
     return dims;
   };
@@ -305,8 +370,8 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
                             (steps ? " (" + std::to_string(steps) +
                                          " steps of " +
                                          shapeText(io.rank, io.dims) + ")"
-                             : microbatches > 1
-                                 ? " (" + std::to_string(microbatches) +
+                             : allMicrobatches > 1
+                                 ? " (" + std::to_string(allMicrobatches) +
                                        " microbatches of " +
                                        shapeText(io.rank, io.dims) + ")"
                                  : std::string()));
@@ -330,7 +395,9 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
       for (int64_t o = 0; o < outer; ++o)
         std::memcpy(static_cast<char *>(part.data) + o * share,
                     static_cast<const char *>(t.data) +
-                        (o * replicas + replica) * share,
+                        (sharesMicrobatches
+                             ? firstMicrobatch * (share / microbatches)
+                             : (o * replicas + replica) * share),
                     share);
       cleave_tensor_free(&r.inputs[i]);
       r.inputs[i] = part;
@@ -481,6 +548,21 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
     if (backend)
       if (cleave_status s = backend->synchronize())
         return failStatus(self, s);
+    // A run ends when every replica's share has: replica 0's time is the
+    // run's (the wait counts as waiting, not busy).
+    if (sharesMicrobatches) {
+      cleave_tensor mine{}, all{};
+      char flag = 0;
+      std::vector<char> flags((size_t)replicas);
+      mine.dtype = all.dtype = CLEAVE_DTYPE_U8;
+      mine.rank = all.rank = 1;
+      mine.dims[0] = 1;
+      all.dims[0] = replicas;
+      mine.data = &flag;
+      all.data = flags.data();
+      if (cleave_status s = cleave_runtime_replica_all_gather(&mine, &all))
+        return failStatus(self, s);
+    }
     std::chrono::duration<double, std::milli> elapsed =
         std::chrono::steady_clock::now() - start;
     if (run >= warmup) {
@@ -508,6 +590,13 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
         if (cleave_status s = backend->download(r.outputs[i].data,
                                                 runOutputs[i].data, bytes))
           return failStatus(self, s);
+  // Inference replicas: replica 0 gathers every replica's outputs in
+  // microbatch order (each share padded to the largest for the gather).
+  if (sharesMicrobatches)
+    for (int32_t i = 0; i < program.num_outputs; ++i)
+      if (cleave_status s = gatherShares(program.outputs[i], r.outputs[i],
+                                         allMicrobatches, replicas, replica))
+        return failStatus(self, s);
   // Training: each step's loss, for the launcher to print.
   if (steps && replica == 0)
     for (int32_t i = 0; i < program.num_outputs; ++i)

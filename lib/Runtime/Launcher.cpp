@@ -575,7 +575,7 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
   }
   unsigned runs = o.repeat ? *o.repeat : (o.benchmark ? 50 : 1);
   unsigned warm = o.warmup ? *o.warmup : (o.benchmark ? 5 : 0);
-  // Data-parallel training: N copies of every device in one MPI job.
+  // Data-parallel replicas: N copies of every device in one MPI job.
   size_t replicas = 1;
   if (manifest.contains("replicas")) {
     if (!manifest["replicas"].is_number_unsigned() ||
@@ -583,6 +583,12 @@ extern "C" int cleave_launcher_main(int argc, char **argv) {
       return fail(manifestPath + ": replicas must be a positive count");
     replicas = manifest["replicas"].get<size_t>();
   }
+  // Inference replicas each run a share of a run's microbatches.
+  if (replicas > 1 && !o.steps && o.microbatches < replicas)
+    return fail(format("'%s' runs %zu data-parallel replicas, each its share "
+                       "of a run's microbatches: give --microbatches=%zu or "
+                       "more (a multiple of %zu keeps them equally busy)",
+                       o.bundle.c_str(), replicas, replicas, replicas));
   bool multi = devices.size() > 1 || replicas > 1;
 
   // Which device reads each input and makes each output.

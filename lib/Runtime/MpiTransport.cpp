@@ -332,6 +332,7 @@ int cleave_transport_join(int *argc, char ***argv,
   }
   cleave_runtime_set_replica(rank / devices);
   cleave_runtime_clock_offset = clockOffset;
+  cleave_runtime_replica_all_gather = cleave_transport_all_gather;
   if (replicas > 1) {
     MPI_Comm_split(MPI_COMM_WORLD, device, rank, &replicaComm);
     MPI_Comm_set_errhandler(replicaComm, MPI_ERRORS_RETURN);

@@ -171,9 +171,11 @@ cl::opt<unsigned> numDevices(
     cl::init(0), cl::cat(placementCategory));
 cl::opt<std::string> placement(
     "placement",
-    cl::desc("pipeline (cost-model DP), dag (list scheduling for latency), "
-             "manual (--cuts) or onnx (the model's per-node pipeline_stage, "
-             "ONNX IR 11)"),
+    cl::desc("pipeline (cost-model DP), auto (inference: pipeline stages, "
+             "or data-parallel replicas of fewer where the cost model "
+             "predicts 10% more throughput), dag (list scheduling for "
+             "latency), manual (--cuts) or onnx (the model's per-node "
+             "pipeline_stage, ONNX IR 11)"),
     cl::init("pipeline"), cl::cat(placementCategory));
 cl::list<std::string>
     cuts("cuts",

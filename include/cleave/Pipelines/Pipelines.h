@@ -45,7 +45,7 @@ enum class Precision { FP32, TF32, FP16, BF16 };
 llvm::StringRef precisionName(Precision precision);
 std::optional<Precision> parsePrecision(llvm::StringRef name);
 
-enum class Strategy { Pipeline, Dag, Manual, Onnx };
+enum class Strategy { Pipeline, Auto, Dag, Manual, Onnx };
 llvm::StringRef strategyName(Strategy strategy);
 std::optional<Strategy> parseStrategy(llvm::StringRef name);
 

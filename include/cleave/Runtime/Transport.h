@@ -87,6 +87,13 @@ double cleave_runtime_wait_seconds(void);
  * --trace). NULL alone. */
 extern int64_t (*cleave_runtime_clock_offset)(int64_t *uncertainty_ns);
 
+/* Set by the transport when it joins a job with replicas: its all-gather
+ * over the replicas of this device (cleave_transport_all_gather), which
+ * the device main needs for inference replicas' outputs without linking
+ * the transport into one-device programs. NULL alone. */
+extern cleave_status (*cleave_runtime_replica_all_gather)(
+    const cleave_tensor *input, cleave_tensor *output);
+
 #ifdef __cplusplus
 }
 

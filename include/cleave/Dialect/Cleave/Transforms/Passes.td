@@ -56,6 +56,11 @@ def PlacePass : Pass<"cleave-place", "::mlir::func::FuncOp"> {
       minimises the bottleneck stage (compute or transfer) under each
       device's memory, from the cost model (CostOpInterface and the
       machine's roofline), and may leave devices unused;
+    - `auto`: for inference, that DP on all the devices and on fewer run
+      as data-parallel replicas (each a share of a run's microbatches,
+      `cleave.replicas` on the function), whichever predicts more
+      throughput, replicas only by a margin of 10% (pipelines keep a
+      share of the weights per device); a training step's as `pipeline`;
     - `dag`: list scheduling (cleave/Analysis/DagSchedule.h) for branchy
       graphs and the latency objective: each op, in order, on the device
       where it finishes first, so independent branches run side by side;
@@ -78,7 +83,8 @@ def PlacePass : Pass<"cleave-place", "::mlir::func::FuncOp"> {
     Option<"numDevices", "num-devices", "unsigned", /*default=*/"0",
            "Use at most the first N devices of the machine (0: all)">,
     Option<"strategy", "strategy", "std::string", /*default=*/"\"pipeline\"",
-           "pipeline (cost-model DP), dag (list scheduling, latency), "
+           "pipeline (cost-model DP), auto (pipeline stages or "
+           "inference replicas of fewer), dag (list scheduling, latency), "
            "manual (stages start at --cuts) or onnx (the model's "
            "pipeline_stage per node)">,
     ListOption<"cuts", "cuts", "std::string",
