@@ -10,10 +10,10 @@
 // writes. In training the share is 1/N of each step's batch; in inference
 // it is a share of the run's microbatches (replica r runs [M r / N,
 // M (r + 1) / N) of the M the files hold), and replica 0 gathers the
-// others' outputs. Replicas whose state differs (optimizer state sharded over them)
-// read and write weights files of their own with --weights-per-replica and
-// --weights-out-per-replica: replica r > 0 adds ".replica<r>" to the path
-// (cleave::replicaWeightsFile).
+// others' outputs. Replicas whose state differs (optimizer state sharded
+// over them) read and write weights files of their own with
+// --weights-per-replica and --weights-out-per-replica: replica r > 0 adds
+// ".replica<r>" to the path (cleave::replicaWeightsFile).
 // Inputs are checked against the program's table (name, element type,
 // shape) before anything runs. With --microbatches M the files hold M
 // microbatches along axis 0 (the program's shape is one of them): each run
@@ -154,8 +154,8 @@ cleave_status gatherShares(const cleave_program_io &io, cleave_tensor &output,
   std::vector<int64_t> dims(io.dims, io.dims + io.rank);
   dims[0] *= all;
   cleave_tensor whole;
-  if (cleave_status s = cleave_tensor_alloc(io.dtype, io.rank, dims.data(),
-                                            &whole))
+  if (cleave_status s =
+          cleave_tensor_alloc(io.dtype, io.rank, dims.data(), &whole))
     return s;
   for (int32_t q = 0; q < replicas; ++q)
     std::memcpy(static_cast<char *>(whole.data) + first(q) * perMicrobatch,
@@ -264,20 +264,18 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
   long allMicrobatches = microbatches, firstMicrobatch = 0;
   if (sharesMicrobatches) {
     if (microbatches < replicas)
-      return fail(self, "this bundle runs " + std::to_string(replicas) +
-                            " data-parallel replicas, each its share of a "
-                            "run's microbatches: give --microbatches=" +
-                            std::to_string(replicas) +
-                            " or more (a multiple of " +
-                            std::to_string(replicas) +
-                            " keeps them equally busy)");
+      return fail(self,
+                  "this bundle runs " + std::to_string(replicas) +
+                      " data-parallel replicas, each its share of a "
+                      "run's microbatches: give --microbatches=" +
+                      std::to_string(replicas) + " or more (a multiple of " +
+                      std::to_string(replicas) + " keeps them equally busy)");
     if (!cleave_runtime_replica_all_gather)
       return fail(self, "this program runs as one of " +
                             std::to_string(replicas) +
                             " replicas: start it with cleave-run");
     firstMicrobatch = allMicrobatches * replica / replicas;
-    microbatches =
-        allMicrobatches * (replica + 1) / replicas - firstMicrobatch;
+    microbatches = allMicrobatches * (replica + 1) / replicas - firstMicrobatch;
   }
   // Training: every input holds one batch per step, stacked on a new
   // leading axis, and every output gets one per step.
@@ -362,19 +360,18 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
     std::vector<int64_t> expected = whole(io);
     if (t.rank != (int32_t)expected.size() ||
         !std::equal(expected.begin(), expected.end(), t.dims))
-      return fail(self, std::string("input '") + io.name + "' in '" +
-                            it->second + "' has shape " +
-                            shapeText(t.rank, t.dims) + "; the model expects " +
-                            shapeText((int32_t)expected.size(),
-                                      expected.data()) +
-                            (steps ? " (" + std::to_string(steps) +
-                                         " steps of " +
-                                         shapeText(io.rank, io.dims) + ")"
-                             : allMicrobatches > 1
-                                 ? " (" + std::to_string(allMicrobatches) +
-                                       " microbatches of " +
-                                       shapeText(io.rank, io.dims) + ")"
-                                 : std::string()));
+      return fail(self,
+                  std::string("input '") + io.name + "' in '" + it->second +
+                      "' has shape " + shapeText(t.rank, t.dims) +
+                      "; the model expects " +
+                      shapeText((int32_t)expected.size(), expected.data()) +
+                      (steps ? " (" + std::to_string(steps) + " steps of " +
+                                   shapeText(io.rank, io.dims) + ")"
+                       : allMicrobatches > 1
+                           ? " (" + std::to_string(allMicrobatches) +
+                                 " microbatches of " +
+                                 shapeText(io.rank, io.dims) + ")"
+                           : std::string()));
     if (microbatches > 1 && io.rank == 0)
       return fail(self, std::string("input '") + io.name +
                             "' is a scalar and cannot be split into "

@@ -176,8 +176,7 @@ struct Profiler {
     // class 0), its first step left out of the profile; others run their
     // warm-up and timed runs.
     training = manifest->getAsObject()->get("model_file") != nullptr;
-    std::vector<std::string> run = {runner, bundle.str(), "--num-threads",
-                                    "1"};
+    std::vector<std::string> run = {runner, bundle.str(), "--num-threads", "1"};
     if (training) {
       run.push_back("--steps=" + std::to_string(options.runs + 1));
       // Every step after the first keeps the weights (its learning rate
@@ -188,8 +187,8 @@ struct Profiler {
       if (hasOptimizer(*manifest))
         run.push_back("--lr-schedule=linear:total=1");
     } else {
-      run.insert(run.end(), {"--warmup", "3", "--repeat",
-                             std::to_string(options.runs)});
+      run.insert(run.end(),
+                 {"--warmup", "3", "--repeat", std::to_string(options.runs)});
       if (microbatches > 1)
         run.push_back("--microbatches=" + std::to_string(microbatches));
     }
@@ -215,8 +214,8 @@ struct Profiler {
         dims.front() *= microbatches;
       cleave_tensor zeros;
       std::string file = inWork(name + "_input_" + Twine(i) + ".npy");
-      cleave_status status = cleave_tensor_alloc(dtype, (int32_t)dims.size(),
-                                                 dims.data(), &zeros);
+      cleave_status status =
+          cleave_tensor_alloc(dtype, (int32_t)dims.size(), dims.data(), &zeros);
       if (!status)
         status = cleave_tensor_write(file.c_str(), &zeros);
       cleave_tensor_free(&zeros);
@@ -302,8 +301,10 @@ analysis::OpProfile meanPerCall(const TimedOps &ops) {
 } // namespace
 
 int profileModel(const char *argv0, const ProfileOptions &options) {
-  Profiler profiler{options, findTool(argv0, "cleave-compile"),
-                    findTool(argv0, "cleave-run"), {}};
+  Profiler profiler{options,
+                    findTool(argv0, "cleave-compile"),
+                    findTool(argv0, "cleave-run"),
+                    {}};
   if (profiler.compiler.empty() || profiler.runner.empty())
     return fail("--model needs cleave-compile and cleave-run (beside "
                 "cleave-calibrate or on PATH)");
@@ -314,8 +315,7 @@ int profileModel(const char *argv0, const ProfileOptions &options) {
 
   // `options.rounds` timings of `bundle`, each op's median of them.
   auto timeRounds = [&](StringRef bundle, unsigned copies,
-                        unsigned microbatches,
-                        analysis::OpProfile &profile) {
+                        unsigned microbatches, analysis::OpProfile &profile) {
     std::vector<analysis::OpProfile> rounds;
     for (unsigned r = 0; r < std::max(1u, options.rounds); ++r) {
       TimedOps timed;
@@ -354,9 +354,9 @@ int profileModel(const char *argv0, const ProfileOptions &options) {
           return Error::success();
         }))
       return fail(toString(std::move(error)));
-    std::vector<std::string> place = {
-        "--num-devices=" + std::to_string(options.placedDevices),
-        "--op-profile=" + first};
+    std::vector<std::string> place = {"--num-devices=" +
+                                          std::to_string(options.placedDevices),
+                                      "--op-profile=" + first};
     if (!options.machine.empty())
       place.push_back("--machine=" + options.machine);
     std::string placed = profiler.inWork("placed");
@@ -389,8 +389,8 @@ int profileModel(const char *argv0, const ProfileOptions &options) {
         return Error::success();
       }))
     return fail(toString(std::move(error)));
-  outs() << summary << " on " << profile.machine << "; wrote "
-         << options.output << "\n";
+  outs() << summary << " on " << profile.machine << "; wrote " << options.output
+         << "\n";
   return 0;
 }
 

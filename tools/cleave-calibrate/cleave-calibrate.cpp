@@ -72,11 +72,11 @@ cl::list<std::string> inputShapes("input-shape",
                                            "cleave-compile's --input-shape)"), cl::cat(calibrateCategory));
 cl::opt<unsigned> runs("runs", cl::desc("--model: timed runs per copy"),
                        cl::init(20), cl::cat(calibrateCategory));
-cl::opt<unsigned> rounds(
-    "rounds",
-    cl::desc("--model: rounds of --runs (each its own processes); the "
-             "profile keeps each op's median round"),
-    cl::init(3), cl::cat(calibrateCategory));
+cl::opt<unsigned>
+    rounds("rounds",
+           cl::desc("--model: rounds of --runs (each its own processes); the "
+                    "profile keeps each op's median round"),
+           cl::init(3), cl::cat(calibrateCategory));
 cl::opt<unsigned> placedDevices(
     "placed-devices",
     cl::desc("--model: then retime the ops as a placement on this many "
@@ -85,10 +85,10 @@ cl::opt<unsigned> placedDevices(
 cl::opt<std::string> machineFile(
     "machine", cl::desc("--placed-devices: the machine file to place with"),
     cl::value_desc("file"), cl::init(""), cl::cat(calibrateCategory));
-cl::opt<unsigned> microbatches(
-    "microbatches",
-    cl::desc("--placed-devices: microbatches of an inference run"),
-    cl::init(8), cl::cat(calibrateCategory));
+cl::opt<unsigned>
+    microbatches("microbatches",
+                 cl::desc("--placed-devices: microbatches of an inference run"),
+                 cl::init(8), cl::cat(calibrateCategory));
 cl::opt<std::string> compileFlags(
     "compile-flags",
     cl::desc("--model: more cleave-compile flags, space-separated (a "

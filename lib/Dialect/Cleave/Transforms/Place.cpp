@@ -164,7 +164,7 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
           strategy == "manual" ? manualPlan(problem)
           : roles && schedule == "auto"
               ? planAuto(function, target, *roles, problem)
-          : roles ? planStages(function, target, *roles, problem)
+          : roles              ? planStages(function, target, *roles, problem)
           : strategy == "auto" ? planReplicas(function, target, problem)
                                : planPipeline(problem.pipeline);
       if (!plan)
@@ -260,7 +260,9 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
 
   /// Whether the strategy places pipeline stages (auto may replicate
   /// them too).
-  bool pipelined() const { return strategy == "pipeline" || strategy == "auto"; }
+  bool pipelined() const {
+    return strategy == "pipeline" || strategy == "auto";
+  }
 
   /// --placement=auto (inference): the pipeline DP on all D devices, and
   /// on the first D / R for each R > 1 dividing D, run as R data-parallel
