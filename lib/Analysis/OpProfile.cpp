@@ -19,6 +19,14 @@ OpProfile medianOfRounds(ArrayRef<OpProfile> rounds) {
   if (rounds.empty())
     return {};
   OpProfile profile = rounds.front();
+  // Every op any round timed, in the order first seen.
+  StringMap<bool> seen;
+  for (const ProfiledOp &op : profile.ops)
+    seen[op.signature] = true;
+  for (const OpProfile &round : rounds.drop_front())
+    for (const ProfiledOp &op : round.ops)
+      if (seen.try_emplace(op.signature, true).second)
+        profile.ops.push_back(op);
   for (ProfiledOp &op : profile.ops) {
     std::vector<double> seconds;
     op.calls = 0;

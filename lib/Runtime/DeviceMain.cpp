@@ -410,7 +410,7 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
   r.outputs.resize(program.num_outputs);
   for (int32_t i = 0; i < program.num_outputs; ++i) {
     const cleave_program_io &io = program.outputs[i];
-    if (microbatches > 1 && io.rank == 0)
+    if ((allMicrobatches > 1 || sharesMicrobatches) && io.rank == 0)
       return fail(self, std::string("output '") + io.name +
                             "' is a scalar and cannot be joined from "
                             "microbatches");
@@ -531,7 +531,9 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
         cleave::runtime::traceRun(steps              ? "step"
                                   : slices > 1 ? "microbatch"
                                                : "run",
-                                  steps ? m + 1 : slices > 1 ? m : run - warmup,
+                                  steps         ? m + 1
+                                  : slices > 1 ? firstMicrobatch + m
+                                               : run - warmup,
                                   runStart,
                                   cleave::runtime::steadyNanoseconds());
       if (steps && !backend) {

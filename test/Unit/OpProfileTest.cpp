@@ -24,7 +24,7 @@ TEST(OpProfile, MedianOfRoundsKeepsEachOpsMiddleTime) {
   // Three rounds: one slow for every op, one with a stray slow call in
   // "b"'s; the median is the ordinary time of each. An op missing from a
   // round takes the median of those it is in (an even count: the mean of
-  // the two middle ones).
+  // the two middle ones); one only a later round timed is kept.
   auto round = [](double a, double b, std::optional<double> c) {
     OpProfile p;
     p.machine = "cpu";
@@ -34,9 +34,11 @@ TEST(OpProfile, MedianOfRoundsKeepsEachOpsMiddleTime) {
       p.ops.push_back({"c", "cleave.add", "", *c, 5});
     return p;
   };
-  OpProfile median = medianOfRounds(
-      {round(1.0, 2.0, 4.0), round(9.0, 8.0, 6.0), round(1.2, 50.0, {})});
-  ASSERT_EQ(median.ops.size(), 3u);
+  OpProfile late = round(1.2, 50.0, {});
+  late.ops.push_back({"d", "cleave.mul", "", 7.0, 3}); // Only in round 3.
+  OpProfile median =
+      medianOfRounds({round(1.0, 2.0, 4.0), round(9.0, 8.0, 6.0), late});
+  ASSERT_EQ(median.ops.size(), 4u);
   EXPECT_EQ(median.ops[0].signature, "a");
   EXPECT_DOUBLE_EQ(median.ops[0].seconds, 1.2);
   EXPECT_EQ(median.ops[0].calls, 30);
@@ -44,6 +46,9 @@ TEST(OpProfile, MedianOfRoundsKeepsEachOpsMiddleTime) {
   EXPECT_EQ(median.ops[1].calls, 60);
   EXPECT_DOUBLE_EQ(median.ops[2].seconds, 5.0);
   EXPECT_EQ(median.ops[2].calls, 10);
+  EXPECT_EQ(median.ops[3].signature, "d");
+  EXPECT_DOUBLE_EQ(median.ops[3].seconds, 7.0);
+  EXPECT_EQ(median.ops[3].calls, 3);
   EXPECT_TRUE(medianOfRounds({}).ops.empty());
 }
 

@@ -271,7 +271,7 @@ struct Profiler {
           const json::Object &site = *entry.getAsObject();
           StringRef signature = site.getString("signature").value_or("");
           if (signature.empty())
-            continue; // Transfers and output copies: no op of the graph.
+            continue; // Output copies: no op of the graph.
           analysis::ProfiledOp &op = ops[signature.str()];
           if (op.signature.empty()) {
             op.signature = signature.str();

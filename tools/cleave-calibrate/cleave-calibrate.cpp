@@ -500,6 +500,21 @@ int main(int argc, char **argv) {
     options.copies = devices ? devices : 1;
     options.runs = std::max(1u, (unsigned)runs);
     options.rounds = std::max(1u, (unsigned)rounds);
+    auto refuse = [](const llvm::Twine &message) {
+      llvm::errs() << "cleave-calibrate: error: " << message << "\n";
+      return 1;
+    };
+    if (placedDevices == 1)
+      return refuse("--placed-devices needs 2 or more devices");
+    // The first profile is of one device's compile; --placed-devices and
+    // --machine place the second.
+    for (const std::string &flag : options.compileFlags)
+      for (llvm::StringRef placing :
+           {"--num-devices", "--machine", "--op-profile", "--placement"})
+        if (llvm::StringRef(flag).starts_with(placing))
+          return refuse("--compile-flags gives '" + flag + "': " +
+                        placing + " is not for the profile's compile " +
+                        "(--placed-devices and --machine place the model)");
     options.placedDevices = placedDevices;
     options.machine = machineFile;
     options.microbatches = std::max(1u, (unsigned)microbatches);

@@ -384,7 +384,7 @@ int main(int argc, char **argv) {
       cleave::pipelines::parseStrategy(placement);
   if (!strategy)
     return fail("--placement=" + placement +
-                " is not one of pipeline, dag, manual, onnx");
+                " is not one of pipeline, auto, dag, manual, onnx");
   place.strategy = *strategy;
   place.cuts.assign(cuts.begin(), cuts.end());
   place.placementIn = placementIn;

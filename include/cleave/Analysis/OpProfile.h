@@ -43,9 +43,9 @@ struct OpProfile {
   llvm::StringMap<double> secondsBySignature() const;
 };
 
-/// The profile of several timings of the same ops: each op (in the first
-/// round's order) with the median of its rounds' times and their calls
-/// summed, so that one round the machine slowed down, or a stray
+/// The profile of several timings of the same ops: each op any round
+/// timed (in the order first seen) with the median of its rounds' times
+/// and their calls summed, so that one round the machine slowed down, or a stray
 /// preemption among one op's calls, moves no op's time.
 OpProfile medianOfRounds(llvm::ArrayRef<OpProfile> rounds);
 

@@ -14,6 +14,7 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/ToolOutputFile.h"
+#include <map>
 
 namespace cleave::graph {
 #define GEN_PASS_DEF_PLACEPASS
@@ -296,6 +297,11 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
         llvm::consumeError(plan.takeError());
         continue;
       }
+      // The bundle numbers the devices a plan uses from 0, and replica r
+      // runs on ranks from r times that count: a plan that leaves one of
+      // its devices unused would put replicas on devices not checked alike.
+      if (plan->stages.size() != stages)
+        continue;
       double seconds = plan->bottleneckSeconds / (double)replicas;
       if (seconds * (1 + kReplicasMargin) < pipelineSeconds &&
           seconds < bestSeconds) {
@@ -320,13 +326,28 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
   }
 
   /// Whether every group of `stages` devices of `machine` is like the
-  /// first: replica r runs stage k on device r * stages + k.
+  /// first (replica r runs stage k on device r * stages + k): the same
+  /// kind, speeds and memory, on one node where the first group is.
   static bool replicasAlike(const Machine &machine, size_t stages) {
-    for (size_t d = stages; d < machine.devices.size(); ++d) {
-      const Device &a = machine.devices[d], &b = machine.devices[d % stages];
-      if (a.kind != b.kind || a.peakFor("f32") != b.peakFor("f32") ||
+    auto peaks = [](const Device &device) {
+      std::map<std::string, double> byType;
+      for (const auto &entry : device.peakFlops)
+        byType[entry.getKey().str()] = entry.getValue();
+      return byType;
+    };
+    const std::vector<Device> &devices = machine.devices;
+    bool firstOnOneNode = llvm::all_of(
+        llvm::ArrayRef(devices).take_front(stages),
+        [&](const Device &d) { return d.node == devices.front().node; });
+    for (size_t d = stages; d < devices.size(); ++d) {
+      const Device &a = devices[d], &b = devices[d % stages];
+      if (a.kind != b.kind || peaks(a) != peaks(b) ||
           a.memoryBandwidth != b.memoryBandwidth ||
-          a.memoryCapacity != b.memoryCapacity)
+          a.memoryCapacity != b.memoryCapacity ||
+          a.launchOverhead != b.launchOverhead ||
+          a.computeEfficiency != b.computeEfficiency ||
+          a.memoryEfficiency != b.memoryEfficiency ||
+          (firstOnOneNode && a.node != devices[d - d % stages].node))
         return false;
     }
     return true;
