@@ -15,11 +15,12 @@ Microbatches (--microbatches M) can be added to all.
         [--steps 20] [--replicas 2] [--microbatches 1] [--only gpt2_lm]
         [--batch-scale 2] [--rounds 3]
 
---batch-scale multiplies GPT-2's global batch (8 rows of 32 tokens; the
-other models' ONNX files fix theirs): the step's compute grows with it, the all-reduce and the
+--batch-scale multiplies the global batch of the real-model suite's
+transformers (GPT-2, BERT, ViT: 8 rows; the test transformer's ONNX file
+fixes its batch): the step's compute grows with it, the all-reduce and the
 replicated optimizer update do not.
 
-"bound" (GPT-2, whose batch is free) is one process's step on the whole
+"bound" (the models whose batch is free) is one process's step on the whole
 batch over one process's step on one replica's share of it: the ratio
 N replicas would reach if their collectives took no time. Work that does
 not shrink with the batch (the optimizer update, per-kernel overheads,
@@ -36,16 +37,35 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# name: (model, loss, global batch, inputs: name -> (shape after the batch,
-# vocabulary or None for floats), label shape after the batch, classes)
+# name: (model, loss, global batch, batch dim (None: the ONNX file fixes
+# the batch), inputs: name -> (shape after the batch, vocabulary, or None
+# for floats), label: (name, shape after the batch, classes, or None for
+# floats)). The transformers are the real-model suite's, as
+# bench/pipeline_training.py trains them.
 MODELS = {
     "gpt2_lm": ("test/models/gpt2_lm.onnx",
-                "cross_entropy:logits=logits,labels=y", 8,
-                {"input_ids": ((32,), 2048)}, (32,), 2048),
+                "cross_entropy:logits=logits,labels=y", 8, "batch",
+                {"input_ids": ((32,), 2048)}, ("y", (32,), 2048)),
+    "bert_encoder": ("test/models/bert_encoder.onnx",
+                     "mse:prediction=pooler_output,target=t", 8, "batch",
+                     {"input_ids": ((32,), 1000),
+                      "token_type_ids": ((32,), 2),
+                      "attention_mask": ((32,), 2)},
+                     ("t", (128,), None)),
+    "vit": ("test/models/vit.onnx", "cross_entropy:logits=logits,labels=y",
+            8, "batch", {"images": ((3, 32, 32), None)}, ("y", (), 10)),
     "transformer": ("test/training/transformer.onnx",
-                    "cross_entropy:logits=out,labels=y", 4,
-                    {"x": ((8,), 16)}, (8,), 16),
+                    "cross_entropy:logits=out,labels=y", 4, None,
+                    {"x": ((8,), 16)}, ("y", (8,), 16)),
 }
+
+
+def batches(rng, steps, batch, shape, classes):
+    """`steps` batches of random tokens (or floats when `classes` is
+    None)."""
+    if classes is None:
+        return rng.standard_normal((steps, batch) + shape).astype(np.float32)
+    return rng.integers(0, classes, (steps, batch) + shape, np.int64)
 
 
 def step_ms(output):
@@ -75,21 +95,18 @@ def main():
           f"{'throughput':>11} {'zero=1 ms':>9} {'throughput':>11} "
           f"{'bound':>7} {'max loss diff':>14}")
     with tempfile.TemporaryDirectory() as work:
-        for name, (path, loss, batch, inputs, label, classes) in MODELS.items():
+        for name, (path, loss, batch, dim, inputs, label) in MODELS.items():
             if args.only and name not in args.only:
                 continue
-            if name == "gpt2_lm":  # The others' ONNX fixes their batch.
+            if dim:  # Otherwise the ONNX file fixes the batch.
                 batch *= args.batch_scale
             files = []
-            for input, (shape, vocabulary) in inputs.items():
-                data = rng.integers(0, vocabulary,
-                                    (args.steps, batch) + shape, np.int64)
-                np.save(os.path.join(work, f"{name}.{input}.npy"), data)
+            label_name, label_shape, classes = label
+            for input, (shape, vocabulary) in list(inputs.items()) + [
+                    (label_name, (label_shape, classes))]:
+                np.save(os.path.join(work, f"{name}.{input}.npy"),
+                        batches(rng, args.steps, batch, shape, vocabulary))
                 files.append(f"{input}={work}/{name}.{input}.npy")
-            np.save(os.path.join(work, f"{name}.y.npy"),
-                    rng.integers(0, classes, (args.steps, batch) + label,
-                                 np.int64))
-            files.append(f"y={work}/{name}.y.npy")
             def build(replicas, rows, tag, extra=()):
                 """A bundle of `replicas` replicas on `rows` rows of each
                 batch each (the first ones), and its cleave-run command."""
@@ -107,8 +124,7 @@ def main():
                      "--optimizer=adamw:lr=1e-3", f"--dp={replicas}",
                      f"--microbatches={args.microbatches}",
                      "--target=cpu", "-o", bundle, *extra]
-                    + ([f"--dim=batch={total}"]
-                       if name == "gpt2_lm" else []),
+                    + ([f"--dim={dim}={total}"] if dim else []),
                     check=True)
                 command = [os.path.join(args.tools, "cleave-run"), bundle,
                            f"--steps={args.steps}", "--num-threads=1"]
@@ -120,7 +136,7 @@ def main():
             commands = [build(1, batch, "one"),
                         build(args.replicas, half, "dp"),
                         build(args.replicas, half, "zero", ["--zero=1"])]
-            if name == "gpt2_lm":
+            if dim:
                 commands.append(build(1, half, "share"))
             # The runs take turns, --rounds times, so that a slow spell of
             # this shared machine falls on all of them; each figure is the

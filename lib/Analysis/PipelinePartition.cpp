@@ -438,12 +438,11 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
         const double forwardShare =
             (double)(problem.transfersPerRun - problem.returnsPerRun) /
             (double)problem.transfersPerRun;
-        for (size_t s = i; s-- > lowest;) {
-          double compute = end - time[s];
-          if (compute >= bestValue)
-            break; // Earlier starts only cost more.
-          if (s > 0 && enteringAt[s] >= bestValue)
-            continue; // Cannot improve on the best found.
+        // Stage [s, i) whose compute takes `compute`: the slower of it and
+        // the best way in from an earlier device's stage ending at s (and
+        // which device that is), or a new best if it beats the best found.
+        // Ties go to the latest start, which a scan down from i meets first.
+        auto consider = [&](size_t s, double compute) {
           if (s < known)
             flowsFrom(s);
           // On a device that receives in its own time, the gradients of
@@ -453,7 +452,6 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
           double candidate = own;
           size_t previous = 0;
           if (s > 0) {
-            // The best way in from an earlier device's stage ending at s.
             int64_t bytes = received[s];
             auto stage = [&](double in) {
               return serial ? own + forwardShare * in : std::max(compute, in);
@@ -466,12 +464,41 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
                 fromNear <= fromFar ? nearAt[s].device : farAt[s].device;
             candidate = std::min(fromNear, fromFar);
           }
-          if (candidate < bestValue &&
+          if ((candidate < bestValue ||
+               (candidate == bestValue && s > bestStart)) &&
               (!checkBuffers || fits(s, i, j, received[s] + sent[s]))) {
             bestValue = candidate;
             bestStart = s;
             bestFrom = previous;
           }
+        };
+        // First a good bound: the starts either side of where the stage's
+        // compute overtakes the best bottleneck before it (found by
+        // bisection, as if that fell steadily). The scan below then skips
+        // most starts on the bound alone. Its result is the same as
+        // without: every start that could beat or tie the bound is
+        // considered.
+        size_t low = lowest, high = i - 1;
+        while (low < high) {
+          size_t middle = low + (high - low + 1) / 2;
+          if (end - time[middle] >= enteringAt[middle])
+            low = middle;
+          else
+            high = middle - 1;
+        }
+        consider(low, end - time[low]);
+        if (low + 1 < i)
+          consider(low + 1, end - time[low + 1]);
+        // Then every start: a stage costs at least its compute, which only
+        // grows as its start falls, and at least the best way into it.
+        for (size_t s = i; s-- > lowest;) {
+          double compute = end - time[s];
+          if (compute > bestValue || (compute == bestValue && s < bestStart))
+            break; // Earlier starts only cost more.
+          if (s > 0 && (enteringAt[s] > bestValue ||
+                        (enteringAt[s] == bestValue && s < bestStart)))
+            continue; // Cannot improve on the best found.
+          consider(s, compute);
         }
         value = bestValue;
         start[j][i] = bestStart;
