@@ -9,6 +9,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "ModelSummary.h"
+#include "ProfileOps.h"
+#include "cleave/Analysis/Machine.h"
 #include "cleave/Analysis/PipelineSchedule.h"
 #include "cleave/Compiler/Compiler.h"
 #include "cleave/Import/ONNX/Importer.h"
@@ -164,6 +166,13 @@ cl::opt<std::string> opProfile(
     cl::desc("An op profile (cleave-calibrate --model): the measured time "
              "of each op it holds replaces the roofline's"),
     cl::value_desc("file"), cl::init(""), cl::cat(placementCategory));
+cl::opt<bool> profileOpsFirst(
+    "profile-ops",
+    cl::desc("Time every op with the runtime's kernels first "
+             "(cleave-calibrate --model with this compile's shape and "
+             "training flags; on several devices also as placed on them) "
+             "and place with those times (CPU)"),
+    cl::cat(placementCategory));
 cl::opt<unsigned> numDevices(
     "num-devices",
     cl::desc("Place on at most the first N devices of the machine (0: all; "
@@ -375,7 +384,7 @@ int main(int argc, char **argv) {
 
   cleave::pipelines::PlacementOptions &place = pipeline.placement;
   place.enabled = numDevices || !placementIn.empty() || report ||
-                  !opProfile.empty() ||
+                  !opProfile.empty() || profileOpsFirst ||
                   !reportGraph.empty() || placement.getNumOccurrences() ||
                   !cuts.empty() || !placementOut.empty();
   place.machine = machine;
@@ -407,6 +416,61 @@ int main(int argc, char **argv) {
   place.reportGraph = reportGraph;
   place.schedule = schedule;
   place.opProfile = opProfile;
+  // --profile-ops: the profile made first, in a temporary file.
+  std::string madeProfile;
+  auto removeProfile = llvm::make_scope_exit([&] {
+    if (!madeProfile.empty())
+      llvm::sys::fs::remove(madeProfile);
+  });
+  if (profileOpsFirst) {
+    if (!opProfile.empty())
+      return fail("--profile-ops makes the op profile: give it or "
+                  "--op-profile, not both");
+    if (!target.empty() && target != "cpu")
+      return fail("--profile-ops times the CPU runtime's kernels: it "
+                  "needs --target=cpu");
+    cleave::ProfileOpsRequest request;
+    request.model = inputPath;
+    std::vector<std::string> &flags = request.compileFlags;
+    for (const std::string &dim : dimSizes)
+      flags.push_back("--dim=" + dim);
+    for (const std::string &shape : inputShapes)
+      flags.push_back("--input-shape=" + shape);
+    for (const std::string &value : inputValues)
+      flags.push_back("--input-value=" + value);
+    if (defaultDimSize >= 0)
+      flags.push_back("--default-dim-size=" + std::to_string(defaultDimSize));
+    if (train) {
+      flags.insert(flags.end(), {"--train", "--loss=" + loss,
+                                 "--optimizer=" + optimizer});
+      for (const std::string &glob : trainable)
+        flags.push_back("--trainable=" + glob);
+      for (const std::string &glob : frozen)
+        flags.push_back("--frozen=" + glob);
+      if (clipGradNorm.getNumOccurrences())
+        flags.push_back("--clip-grad-norm=" + std::to_string(clipGradNorm));
+      flags.push_back("--microbatches=" + std::to_string(microbatches));
+      flags.push_back("--dp=" + std::to_string(dataParallel));
+      if (zeroStage)
+        flags.push_back("--zero=" + std::to_string(zeroStage));
+      flags.push_back("--dropout=" + dropout);
+      flags.push_back("--seed=" + std::to_string(seed));
+    }
+    llvm::Expected<cleave::analysis::Machine> loaded =
+        cleave::analysis::loadMachine(machine);
+    if (!loaded)
+      return fail(llvm::toString(loaded.takeError()));
+    request.devices = numDevices ? (unsigned)numDevices
+                                 : (unsigned)loaded->devices.size();
+    request.machine = machine;
+    SmallString<128> path;
+    if (llvm::sys::fs::createTemporaryFile("cleave-ops", "json", path))
+      return fail("cannot create a temporary file");
+    madeProfile = request.output = path.str().str();
+    if (llvm::Error error = cleave::profileOps(argv[0], request))
+      return fail(llvm::toString(std::move(error)));
+    place.opProfile = madeProfile;
+  }
   place.postReceives = postReceives;
   // The report shares stdout with nothing unless the IR goes there.
   place.reportStream = outputPath == "-" ? &llvm::errs() : &llvm::outs();
