@@ -68,6 +68,7 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
     Machine target = numDevices ? firstDevices(*loaded, numDevices) : *loaded;
     // Measured op times on the devices of the profile's kind.
     size_t profiled = 0, costed = 0;
+    std::vector<Operation *> unmeasured;
     if (!opProfile.empty()) {
       llvm::Expected<OpProfile> ops = loadOpProfile(opProfile);
       if (!ops)
@@ -92,7 +93,10 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
         if (cost.flops == 0 && cost.bytesRead + cost.bytesWritten == 0)
           continue;
         ++costed;
-        profiled += seconds.count(opSignature(&op));
+        if (seconds.count(opSignature(&op)))
+          ++profiled;
+        else
+          unmeasured.push_back(&op);
       }
     }
     // A training step on several devices places its forward ops; the rest
@@ -191,11 +195,22 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
     }
     if (report)
       (reportStream ? *reportStream : llvm::errs()) << replicaChoice;
-    if (report && !opProfile.empty())
-      (reportStream ? *reportStream : llvm::errs())
-          << llvm::formatv("op costs: {0} of {1} ops measured (op profile "
-                           "{2}), the others from the roofline\n",
-                           profiled, costed, opProfile);
+    if (report && !opProfile.empty()) {
+      llvm::raw_ostream &os = reportStream ? *reportStream : llvm::errs();
+      os << llvm::formatv("op costs: {0} of {1} ops measured (op profile "
+                          "{2}), the others from the roofline\n",
+                          profiled, costed, opProfile);
+      // Which: a profile of other shapes or flags misses many.
+      constexpr size_t kListed = 8;
+      for (auto [i, op] : llvm::enumerate(unmeasured)) {
+        if (i == kListed) {
+          os << llvm::formatv("  ... and {0} more\n",
+                              unmeasured.size() - kListed);
+          break;
+        }
+        os << "  roofline: " << op->getName() << " " << nodeName(op) << "\n";
+      }
+    }
     if (failed(describe(problem, roles)))
       return signalPassFailure();
   }
