@@ -528,10 +528,10 @@ int cleave_device_main_on(int argc, char **argv, const cleave_program &program,
       if (s)
         return failStatus(self, s);
       if (trace)
-        cleave::runtime::traceRun(steps              ? "step"
+        cleave::runtime::traceRun(steps        ? "step"
                                   : slices > 1 ? "microbatch"
                                                : "run",
-                                  steps         ? m + 1
+                                  steps        ? m + 1
                                   : slices > 1 ? firstMicrobatch + m
                                                : run - warmup,
                                   runStart,

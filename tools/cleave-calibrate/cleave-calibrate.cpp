@@ -512,8 +512,8 @@ int main(int argc, char **argv) {
       for (llvm::StringRef placing :
            {"--num-devices", "--machine", "--op-profile", "--placement"})
         if (llvm::StringRef(flag).starts_with(placing))
-          return refuse("--compile-flags gives '" + flag + "': " +
-                        placing + " is not for the profile's compile " +
+          return refuse("--compile-flags gives '" + flag + "': " + placing +
+                        " is not for the profile's compile " +
                         "(--placed-devices and --machine place the model)");
     options.placedDevices = placedDevices;
     options.machine = machineFile;

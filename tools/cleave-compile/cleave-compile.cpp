@@ -441,8 +441,8 @@ int main(int argc, char **argv) {
     if (defaultDimSize >= 0)
       flags.push_back("--default-dim-size=" + std::to_string(defaultDimSize));
     if (train) {
-      flags.insert(flags.end(), {"--train", "--loss=" + loss,
-                                 "--optimizer=" + optimizer});
+      flags.insert(flags.end(),
+                   {"--train", "--loss=" + loss, "--optimizer=" + optimizer});
       for (const std::string &glob : trainable)
         flags.push_back("--trainable=" + glob);
       for (const std::string &glob : frozen)
@@ -460,8 +460,8 @@ int main(int argc, char **argv) {
         cleave::analysis::loadMachine(machine);
     if (!loaded)
       return fail(llvm::toString(loaded.takeError()));
-    request.devices = numDevices ? (unsigned)numDevices
-                                 : (unsigned)loaded->devices.size();
+    request.devices =
+        numDevices ? (unsigned)numDevices : (unsigned)loaded->devices.size();
     request.machine = machine;
     SmallString<128> path;
     if (llvm::sys::fs::createTemporaryFile("cleave-ops", "json", path))

@@ -45,8 +45,8 @@ struct OpProfile {
 
 /// The profile of several timings of the same ops: each op any round
 /// timed (in the order first seen) with the median of its rounds' times
-/// and their calls summed, so that one round the machine slowed down, or a stray
-/// preemption among one op's calls, moves no op's time.
+/// and their calls summed, so that one round the machine slowed down, or a
+/// stray preemption among one op's calls, moves no op's time.
 OpProfile medianOfRounds(llvm::ArrayRef<OpProfile> rounds);
 
 /// Parses an op profile; errors name what is wrong.

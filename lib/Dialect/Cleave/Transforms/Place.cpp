@@ -3,12 +3,12 @@
 
 #include "cleave/Analysis/DagSchedule.h"
 #include "cleave/Analysis/OpProfile.h"
+#include "cleave/Analysis/PipelineSchedule.h"
 #include "cleave/Dialect/Cleave/IR/CleaveOps.h"
 #include "cleave/Dialect/Cleave/IR/ModuleAttrs.h"
 #include "cleave/Dialect/Cleave/Transforms/Passes.h"
 #include "cleave/Dialect/Cleave/Transforms/Placement.h"
 #include "cleave/Dialect/Cleave/Transforms/TrainingPlacement.h"
-#include "cleave/Analysis/PipelineSchedule.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
