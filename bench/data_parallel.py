@@ -37,23 +37,13 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# name: (model, loss, global batch, batch dim (None: the ONNX file fixes
-# the batch), inputs: name -> (shape after the batch, vocabulary, or None
-# for floats), label: (name, shape after the batch, classes, or None for
-# floats)). The transformers are the real-model suite's, as
-# bench/pipeline_training.py trains them.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from training_models import transformers  # noqa: E402
+
+# The suite's transformers (training_models.py) and test/training's, whose
+# ONNX file fixes its batch (no batch dim).
 MODELS = {
-    "gpt2_lm": ("test/models/gpt2_lm.onnx",
-                "cross_entropy:logits=logits,labels=y", 8, "batch",
-                {"input_ids": ((32,), 2048)}, ("y", (32,), 2048)),
-    "bert_encoder": ("test/models/bert_encoder.onnx",
-                     "mse:prediction=pooler_output,target=t", 8, "batch",
-                     {"input_ids": ((32,), 1000),
-                      "token_type_ids": ((32,), 2),
-                      "attention_mask": ((32,), 2)},
-                     ("t", (128,), None)),
-    "vit": ("test/models/vit.onnx", "cross_entropy:logits=logits,labels=y",
-            8, "batch", {"images": ((3, 32, 32), None)}, ("y", (), 10)),
+    **transformers(8),
     "transformer": ("test/training/transformer.onnx",
                     "cross_entropy:logits=out,labels=y", 4, None,
                     {"x": ((8,), 16)}, ("y", (8,), 16)),

@@ -40,22 +40,10 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# name: (model, loss, global batch, --dim, inputs: name -> (shape after the
-# batch, vocabulary, or None for floats), label: (name, shape after the
-# batch, classes, or None for floats))
-MODELS = {
-    "gpt2_lm": ("test/models/gpt2_lm.onnx",
-                "cross_entropy:logits=logits,labels=y", 16, "batch",
-                {"input_ids": ((32,), 2048)}, ("y", (32,), 2048)),
-    "bert_encoder": ("test/models/bert_encoder.onnx",
-                     "mse:prediction=pooler_output,target=t", 16, "batch",
-                     {"input_ids": ((32,), 1000),
-                      "token_type_ids": ((32,), 2),
-                      "attention_mask": ((32,), 2)},
-                     ("t", (128,), None)),
-    "vit": ("test/models/vit.onnx", "cross_entropy:logits=logits,labels=y",
-            16, "batch", {"images": ((3, 32, 32), None)}, ("y", (), 10)),
-}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from training_models import transformers  # noqa: E402
+
+MODELS = transformers(16)
 
 
 def parse(output, pattern, what):

@@ -478,17 +478,19 @@ Expected<PipelinePlan> planPipeline(const PipelineProblem &problem) {
         // most starts on the bound alone. Its result is the same as
         // without: every start that could beat or tie the bound is
         // considered.
-        size_t low = lowest, high = i - 1;
-        while (low < high) {
-          size_t middle = low + (high - low + 1) / 2;
-          if (end - time[middle] >= enteringAt[middle])
-            low = middle;
-          else
-            high = middle - 1;
+        if (lowest < i) {
+          size_t low = lowest, high = i - 1;
+          while (low < high) {
+            size_t middle = low + (high - low + 1) / 2;
+            if (end - time[middle] >= enteringAt[middle])
+              low = middle;
+            else
+              high = middle - 1;
+          }
+          consider(low, end - time[low]);
+          if (low + 1 < i)
+            consider(low + 1, end - time[low + 1]);
         }
-        consider(low, end - time[low]);
-        if (low + 1 < i)
-          consider(low + 1, end - time[low + 1]);
         // Then every start: a stage costs at least its compute, which only
         // grows as its start falls, and at least the best way into it.
         for (size_t s = i; s-- > lowest;) {

@@ -36,6 +36,10 @@ Error profileOps(const char *argv0, const ProfileOpsRequest &request) {
   }
   std::vector<std::string> args = {tool, "--model", request.model, "-o",
                                    request.output};
+  for (const std::string &dim : request.dims)
+    args.push_back("--dim=" + dim);
+  for (const std::string &shape : request.inputShapes)
+    args.push_back("--input-shape=" + shape);
   if (!request.compileFlags.empty())
     args.push_back("--compile-flags=" + join(request.compileFlags, " "));
   if (request.devices > 1) {
@@ -48,12 +52,15 @@ Error profileOps(const char *argv0, const ProfileOpsRequest &request) {
   SmallVector<StringRef> refs(args.begin(), args.end());
   std::optional<StringRef> redirects[] = {std::nullopt, StringRef(log),
                                           StringRef(log)};
-  int rc = sys::ExecuteAndWait(tool, refs, std::nullopt, redirects);
+  std::string notRun;
+  int rc = sys::ExecuteAndWait(tool, refs, std::nullopt, redirects, 0, 0,
+                               &notRun);
   ErrorOr<std::unique_ptr<MemoryBuffer>> text = MemoryBuffer::getFile(log);
   std::string output = text ? (*text)->getBuffer().trim().str() : "";
   sys::fs::remove(log);
   if (rc != 0)
-    return fail("--profile-ops: cleave-calibrate failed:\n" + output);
+    return fail("--profile-ops: cleave-calibrate failed:\n" +
+                (output.empty() ? notRun : output));
   return Error::success();
 }
 

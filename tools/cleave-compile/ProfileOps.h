@@ -11,10 +11,10 @@ namespace cleave {
 
 struct ProfileOpsRequest {
   std::string model;
-  /// The flags that fix the compile's shapes and training step (--dim,
-  /// --input-shape, --train, --loss, ...): the profile's compile takes
-  /// them too.
-  std::vector<std::string> compileFlags;
+  /// The compile's --dim and --input-shape values (cleave-calibrate takes
+  /// them as its own options) and its other flags that shape the ops
+  /// (--train, --loss, ...: space-separated in --compile-flags).
+  std::vector<std::string> dims, inputShapes, compileFlags;
   /// The placement the profile is for: more than one device retimes the
   /// ops as placed on them (cleave-calibrate --placed-devices).
   unsigned devices = 1;

@@ -21,6 +21,7 @@
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -432,10 +433,10 @@ int main(int argc, char **argv) {
     cleave::ProfileOpsRequest request;
     request.model = inputPath;
     std::vector<std::string> &flags = request.compileFlags;
-    for (const std::string &dim : dimSizes)
-      flags.push_back("--dim=" + dim);
-    for (const std::string &shape : inputShapes)
-      flags.push_back("--input-shape=" + shape);
+    request.dims.assign(dimSizes.begin(), dimSizes.end());
+    request.inputShapes.assign(inputShapes.begin(), inputShapes.end());
+    if (noCleanup)
+      flags.push_back("--no-cleanup");
     for (const std::string &value : inputValues)
       flags.push_back("--input-value=" + value);
     if (defaultDimSize >= 0)
@@ -448,7 +449,9 @@ int main(int argc, char **argv) {
       for (const std::string &glob : frozen)
         flags.push_back("--frozen=" + glob);
       if (clipGradNorm.getNumOccurrences())
-        flags.push_back("--clip-grad-norm=" + std::to_string(clipGradNorm));
+        flags.push_back(
+            llvm::formatv("--clip-grad-norm={0:e9}", clipGradNorm.getValue())
+                .str());
       flags.push_back("--microbatches=" + std::to_string(microbatches));
       flags.push_back("--dp=" + std::to_string(dataParallel));
       if (zeroStage)
@@ -462,6 +465,14 @@ int main(int argc, char **argv) {
       return fail(llvm::toString(loaded.takeError()));
     request.devices =
         numDevices ? (unsigned)numDevices : (unsigned)loaded->devices.size();
+    // Fail before timing anything when no device could use the profile.
+    if (llvm::none_of(cleave::analysis::firstDevices(*loaded, request.devices)
+                          .devices,
+                      [](const cleave::analysis::Device &device) {
+                        return device.kind == "cpu";
+                      }))
+      return fail("--profile-ops times CPU kernels, but " + loaded->name +
+                  " has no CPU device to place with them");
     request.machine = machine;
     SmallString<128> path;
     if (llvm::sys::fs::createTemporaryFile("cleave-ops", "json", path))
