@@ -123,6 +123,7 @@ graph::PlacePassOptions placeOptions(const PipelineOptions &options) {
   place.reportGraph = placement.reportGraph;
   place.schedule = placement.schedule;
   place.opProfile = placement.opProfile;
+  place.replicas = placement.replicas;
   return place;
 }
 

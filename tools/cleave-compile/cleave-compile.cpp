@@ -79,7 +79,9 @@ cl::opt<unsigned> microbatches(
 cl::opt<unsigned> dataParallel(
     "dp",
     cl::desc("Train N data-parallel replicas as one MPI job, each on 1/N of "
-             "the batch, their gradients all-reduced"),
+             "the batch, their gradients all-reduced; in inference, run N "
+             "replicas of the placement (of --num-devices devices each, 1 "
+             "by default), each a share of a run's microbatches"),
     cl::init(1), cl::cat(trainingCategory));
 cl::opt<unsigned> zeroStage(
     "zero",
@@ -367,11 +369,10 @@ int main(int argc, char **argv) {
   } else if (!loss.empty() || !optimizer.empty() || !trainable.empty() ||
              !frozen.empty() || clipGradNorm.getNumOccurrences() ||
              microbatches.getNumOccurrences() ||
-             dataParallel.getNumOccurrences() ||
              zeroStage.getNumOccurrences() || dropout.getNumOccurrences() ||
              seed.getNumOccurrences() || schedule.getNumOccurrences()) {
     return fail("--loss, --optimizer, --trainable, --frozen, "
-                "--clip-grad-norm, --microbatches, --dp, --zero, --schedule, "
+                "--clip-grad-norm, --microbatches, --zero, --schedule, "
                 "--dropout and --seed need --train "
                 "(inference splits microbatches at run time: cleave-run "
                 "--microbatches)");
@@ -390,6 +391,21 @@ int main(int argc, char **argv) {
                   !cuts.empty() || !placementOut.empty();
   place.machine = machine;
   place.numDevices = numDevices;
+  // Inference replicas (a training step's are its gradients'): of one
+  // device each unless --num-devices says more.
+  if (!train) {
+    if (dataParallel == 0)
+      return fail("--dp must be positive");
+    if (dataParallel > 1 && placement == "auto")
+      return fail("--dp fixes the replicas and --placement=auto chooses "
+                  "them: give one or the other");
+    if (dataParallel > 1) {
+      place.enabled = true;
+      place.replicas = dataParallel;
+      if (!numDevices)
+        place.numDevices = 1;
+    }
+  }
   std::optional<cleave::pipelines::Strategy> strategy =
       cleave::pipelines::parseStrategy(placement);
   if (!strategy)

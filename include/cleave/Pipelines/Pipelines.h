@@ -68,6 +68,9 @@ struct PlacementOptions {
   std::string schedule = "auto";
   /// An op profile whose measured times replace the roofline's ("": none).
   std::string opProfile;
+  /// Inference: data-parallel replicas of the placement, each a share of a
+  /// run's microbatches (a training step's come from TrainingOptions).
+  unsigned replicas = 1;
   /// Post each receive ahead of its use (cleave-post-receives); false:
   /// each blocks where its reader is (for measuring what posting saves).
   bool postReceives = true;

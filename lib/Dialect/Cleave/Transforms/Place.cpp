@@ -55,6 +55,15 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
       return fail("unknown strategy '" + strategy +
                   "' (expected pipeline, auto, dag, manual or onnx)");
     replicaChoice.clear();
+    if (replicas == 0)
+      return fail("replicas must be positive");
+    if (replicas > 1 && strategy == "auto")
+      return fail("replicas=" + llvm::Twine(replicas) +
+                  " fixes the replicas and strategy auto chooses them: give "
+                  "one");
+    if (replicas > 1 && isTrainingStep(function))
+      return fail("a training step's replicas come with its gradients "
+                  "(--dp: cleave-accumulate-gradients), not cleave-place");
     // auto: 1F1B (GPipe's bubble, fewer microbatches kept), or interleaved
     // 1F1B where the pipeline DP predicts a shorter step (planAuto).
     std::optional<Schedule> parsed =
@@ -188,6 +197,15 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
     }
     if (!placementOut.empty() && failed(writePlacement(problem)))
       return signalPassFailure();
+    if (replicas > 1) {
+      function->setAttr(kReplicasAttr,
+                        Builder(&getContext()).getI64IntegerAttr(replicas));
+      replicaChoice = llvm::formatv("{0} data-parallel replicas of this "
+                                    "placement, each a share of a run's "
+                                    "microbatches\n",
+                                    replicas)
+                          .str();
+    }
     if (roles) {
       spreadTrainingDevices(function, *roles);
       function->setAttr(kScheduleAttr,

@@ -102,6 +102,9 @@ def PlacePass : Pass<"cleave-place", "::mlir::func::FuncOp"> {
     Option<"reportGraph", "report-graph", "std::string", /*default=*/"\"\"",
            "Write the graph coloured by device: .svg (needs Graphviz's dot) "
            "or .dot">,
+    Option<"replicas", "replicas", "unsigned", /*default=*/"1",
+           "Inference: run N data-parallel replicas of the placement, each "
+           "a share of a run's microbatches (cleave.replicas)">,
     Option<"opProfile", "op-profile", "std::string", /*default=*/"\"\"",
            "An op profile (cleave-calibrate --model): measured times that "
            "replace the roofline's for the ops it has, on the machine's "
