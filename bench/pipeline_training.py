@@ -74,6 +74,11 @@ def main():
                         help="--op-profile: copies of the step timed at "
                         "once (cleave-calibrate --devices; default: as "
                         "many as --devices, the stages' contention)")
+    parser.add_argument("--placed", action="store_true",
+                        help="--op-profile: retime the ops as a first "
+                        "placement's stages run them (cleave-calibrate "
+                        "--placed-devices; the whole step timed alone "
+                        "first)")
     parser.add_argument("--unposted", action="store_true",
                         help="also each schedule with --post-receives=false")
     args = parser.parse_args()
@@ -120,7 +125,11 @@ def main():
                 subprocess.run(
                     [os.path.join(args.tools, "cleave-calibrate"), "--model",
                      step[0], "--compile-flags", " ".join(step[1:]),
-                     f"--devices={args.profile_copies or p}", "-o", ops],
+                     f"--devices={args.profile_copies or (1 if args.placed else p)}",
+                     "-o", ops] +
+                    ([f"--placed-devices={p}", "--machine=" + (
+                        args.machine or machine_file(work, p))]
+                     if args.placed else []),
                     check=True, capture_output=True)
                 profile = [f"--op-profile={ops}"]
             bundles = {"one": compile("one", [])}
