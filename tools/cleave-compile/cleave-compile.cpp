@@ -402,7 +402,10 @@ int main(int argc, char **argv) {
     if (dataParallel > 1) {
       place.enabled = true;
       place.replicas = dataParallel;
-      if (!numDevices)
+      // One device each unless the devices are given (--num-devices, or
+      // a placement that names them).
+      if (!numDevices.getNumOccurrences() && placementIn.empty() &&
+          cuts.empty() && placement != "onnx")
         place.numDevices = 1;
     }
   }
@@ -479,8 +482,8 @@ int main(int argc, char **argv) {
         cleave::analysis::loadMachine(machine);
     if (!loaded)
       return fail(llvm::toString(loaded.takeError()));
-    request.devices =
-        numDevices ? (unsigned)numDevices : (unsigned)loaded->devices.size();
+    request.devices = place.numDevices ? place.numDevices
+                                       : (unsigned)loaded->devices.size();
     // Fail before timing anything when no device could use the profile.
     if (llvm::none_of(cleave::analysis::firstDevices(*loaded, request.devices)
                           .devices,

@@ -64,6 +64,15 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
     if (replicas > 1 && isTrainingStep(function))
       return fail("a training step's replicas come with its gradients "
                   "(--dp: cleave-accumulate-gradients), not cleave-place");
+    if (replicas > 1) {
+      function->setAttr(kReplicasAttr,
+                        Builder(&getContext()).getI64IntegerAttr(replicas));
+      replicaChoice = llvm::formatv("{0} data-parallel replicas of this "
+                                    "placement, each a share of a run's "
+                                    "microbatches\n",
+                                    replicas)
+                          .str();
+    }
     // auto: 1F1B (GPipe's bubble, fewer microbatches kept), or interleaved
     // 1F1B where the pipeline DP predicts a shorter step (planAuto).
     std::optional<Schedule> parsed =
@@ -197,15 +206,6 @@ struct PlacePass : public cleave::graph::impl::PlacePassBase<PlacePass> {
     }
     if (!placementOut.empty() && failed(writePlacement(problem)))
       return signalPassFailure();
-    if (replicas > 1) {
-      function->setAttr(kReplicasAttr,
-                        Builder(&getContext()).getI64IntegerAttr(replicas));
-      replicaChoice = llvm::formatv("{0} data-parallel replicas of this "
-                                    "placement, each a share of a run's "
-                                    "microbatches\n",
-                                    replicas)
-                          .str();
-    }
     if (roles) {
       spreadTrainingDevices(function, *roles);
       function->setAttr(kScheduleAttr,
