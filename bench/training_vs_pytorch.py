@@ -43,7 +43,7 @@ import make_suite_references as suite  # noqa: E402
 OPTIMIZER = ("adamw:lr=0.001,weight_decay=0.01",
              lambda p: torch.optim.AdamW(p, lr=0.001, weight_decay=0.01))
 SUITE = ["gpt2_lm", "bert_encoder", "vit", "inception", "resnet50",
-         "lstm_lm", "deepspeech2", "tiny_mlp", "tiny_cnn"]
+         "mobilenet_v2", "lstm_lm", "deepspeech2", "tiny_mlp", "tiny_cnn"]
 
 
 class Case:
@@ -115,13 +115,14 @@ def suite_case(name, batch, steps):
                         feeds, target_name, target, frozen,
                         [f"--frozen={n}" for n in frozen])
     for (model_name, model, feeds, outputs, loss, target_name, target,
-         _) in suite.deep_cnns(batch):
+         _, frozen) in suite.deep_cnns(batch):
         if model_name == name:
             return Case(os.path.join(TRAINING, "suite", f"{name}.onnx"),
                         f"cross_entropy:logits={outputs[0]},"
                         f"labels={target_name}", model,
                         lambda out, t: suite.loss_of("cross_entropy", out, t),
-                        feeds, target_name, target)
+                        feeds, target_name, target, frozen,
+                        [f"--frozen={n}" for n in frozen])
     sys.exit(f"unknown model '{name}'")
 
 
