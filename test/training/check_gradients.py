@@ -236,6 +236,23 @@ CASES = {
         "Conv", [uniform(1, 3, 4, 4), uniform(3, 1, 3, 3)], {},
         {"group": 3, "auto_pad": "SAME_UPPER", "strides": [2, 2],
          "_reference": conv_reference([2, 2], group=3, same_upper=True)}),
+    # Depthwise convolutions take Cleave's own backward loops: stride 1
+    # with padding (MobileNet's), a dilated and asymmetrically padded one
+    # with a row stride, and two output channels per input channel.
+    "conv_depthwise": (
+        "Conv", [uniform(2, 3, 5, 6), uniform(3, 1, 3, 3), uniform(3)], {},
+        {"group": 3, "pads": [1, 1, 1, 1],
+         "_reference": conv_reference(pads=[1, 1, 1, 1], group=3)}),
+    "conv_depthwise_dilated": (
+        "Conv", [uniform(2, 2, 7, 8), uniform(2, 1, 2, 3)], {},
+        {"group": 2, "strides": [1, 2], "dilations": [2, 2],
+         "pads": [1, 2, 0, 1],
+         "_reference": conv_reference([1, 2], [1, 2, 0, 1], [2, 2],
+                                      group=2)}),
+    "conv_depthwise_multiplier": (
+        "Conv", [uniform(1, 2, 5, 5), uniform(4, 1, 3, 3)], {},
+        {"group": 2, "strides": [2, 2], "pads": [1, 0, 0, 1],
+         "_reference": conv_reference([2, 2], [1, 0, 0, 1], group=2)}),
     "conv_1d": ("Conv", [uniform(2, 3, 8), uniform(2, 3, 3), uniform(2)], {},
                 {"strides": [2], "_reference": conv_reference([2])}),
     "max_pool": ("MaxPool", [uniform(2, 3, 4, 6)], {},
