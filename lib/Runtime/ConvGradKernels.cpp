@@ -89,53 +89,57 @@ cleave_status checkShapes(const char *kernel, const cleave_tensor *x,
   return nullptr;
 }
 
+/// Where kernel tap k meets the input along one axis: the output
+/// positions [begin, end) read input position o * stride + shift, which
+/// lies inside the input for them (padding reads nothing).
+struct Tap {
+  int64_t begin, end, shift;
+};
+
+std::vector<Tap> taps(int64_t kernel, int64_t in, int64_t out, int64_t stride,
+                      int64_t dilation, int64_t pad) {
+  std::vector<Tap> result;
+  for (int64_t k = 0; k < kernel; ++k) {
+    int64_t shift = k * dilation - pad;
+    int64_t begin = shift >= 0 ? 0 : (-shift + stride - 1) / stride;
+    int64_t end = in - shift <= 0 ? 0 : (in - shift + stride - 1) / stride;
+    result.push_back({begin, std::min(end, out), shift});
+  }
+  return result;
+}
+
 /// A depthwise 2-D convolution's geometry: x [N, C, H, W], w [M, 1, KH,
 /// KW] with M = C * multiplier (output channel m reads input channel
-/// m / multiplier), y [N, M, OH, OW].
+/// m / multiplier), y [N, M, OH, OW]; each tap's rows and columns.
 struct Depthwise {
-  int64_t n, c, h, w, m, kh, kw, oh, ow, multiplier;
-  int64_t strideH, strideW, dilationH, dilationW, padH, padW;
-
-  /// The output columns [begin, end) whose input column, for kernel
-  /// column k, lies inside [0, w).
-  std::pair<int64_t, int64_t> columns(int64_t k) const {
-    int64_t shift = k * dilationW - padW; // input column = o * stride + shift
-    int64_t begin = shift >= 0 ? 0 : (-shift + strideW - 1) / strideW;
-    int64_t end = w - shift <= 0 ? 0 : (w - shift + strideW - 1) / strideW;
-    return {begin, std::min(end, ow)};
-  }
+  int64_t n, c, h, w, m, oh, ow, multiplier, strideH, strideW;
+  std::vector<Tap> rows, columns;
 };
 
 std::optional<Depthwise> depthwise(const cleave_tensor *x,
                                    const cleave_tensor *w,
                                    const cleave_tensor *y,
-                                   const cleave_window *window, int64_t group) {
+                                   const cleave_window *window,
+                                   int64_t group) {
   if (window->spatial_rank != 2 || group <= 1 || w->dims[1] != 1 ||
       group != x->dims[1])
     return std::nullopt;
-  return Depthwise{x->dims[0],
-                   x->dims[1],
-                   x->dims[2],
-                   x->dims[3],
-                   w->dims[0],
-                   w->dims[2],
-                   w->dims[3],
-                   y->dims[2],
-                   y->dims[3],
-                   w->dims[0] / x->dims[1],
-                   window->strides[0],
-                   window->strides[1],
-                   window->dilations[0],
-                   window->dilations[1],
-                   window->pads_begin[0],
-                   window->pads_begin[1]};
+  Depthwise d{x->dims[0],         x->dims[1],         x->dims[2],
+              x->dims[3],         w->dims[0],         y->dims[2],
+              y->dims[3],         w->dims[0] / x->dims[1],
+              window->strides[0], window->strides[1], {}, {}};
+  d.rows = taps(w->dims[2], d.h, d.oh, d.strideH, window->dilations[0],
+                window->pads_begin[0]);
+  d.columns = taps(w->dims[3], d.w, d.ow, d.strideW, window->dilations[1],
+                   window->pads_begin[1]);
+  return d;
 }
 
 /// dx[n, c] = sum over the multiplier's channels m and the kernel of
 /// dy[n, m] scattered through w[m]: one (image, channel) plane a task.
-void depthwiseBackwardData(const Depthwise &d, const float *dy, const float *w,
-                           float *dx) {
-  int64_t planes = d.n * d.c;
+void depthwiseBackwardData(const Depthwise &d, const float *dy,
+                           const float *w, float *dx) {
+  int64_t planes = d.n * d.c, kh = d.rows.size(), kw = d.columns.size();
 #pragma omp parallel for if (planes * d.h * d.w > 4096)
   for (int64_t plane = 0; plane < planes; ++plane) {
     int64_t image = plane / d.c, channel = plane % d.c;
@@ -144,63 +148,61 @@ void depthwiseBackwardData(const Depthwise &d, const float *dy, const float *w,
     for (int64_t j = 0; j < d.multiplier; ++j) {
       int64_t m = channel * d.multiplier + j;
       const float *grad = dy + (image * d.m + m) * d.oh * d.ow;
-      const float *kernel = w + m * d.kh * d.kw;
-      for (int64_t ky = 0; ky < d.kh; ++ky)
-        for (int64_t kx = 0; kx < d.kw; ++kx) {
-          float weight = kernel[ky * d.kw + kx];
-          auto [begin, end] = d.columns(kx);
-          int64_t shift = kx * d.dilationW - d.padW;
-          for (int64_t oy = 0; oy < d.oh; ++oy) {
-            int64_t iy = oy * d.strideH + ky * d.dilationH - d.padH;
-            if (iy < 0 || iy >= d.h)
-              continue;
-            const float *row = grad + oy * d.ow;
-            int64_t base = iy * d.w + shift; // + ox * stride: inside the row
+      const float *kernel = w + m * kh * kw;
+      for (int64_t ky = 0; ky < kh; ++ky) {
+        const Tap &row = d.rows[ky];
+        for (int64_t kx = 0; kx < kw; ++kx) {
+          const Tap &column = d.columns[kx];
+          float weight = kernel[ky * kw + kx];
+          for (int64_t oy = row.begin; oy < row.end; ++oy) {
+            const float *source = grad + oy * d.ow;
+            // + ox * stride lands inside the input row.
+            int64_t base = (oy * d.strideH + row.shift) * d.w + column.shift;
             if (d.strideW == 1)
-              for (int64_t ox = begin; ox < end; ++ox)
-                out[base + ox] += row[ox] * weight;
+              for (int64_t ox = column.begin; ox < column.end; ++ox)
+                out[base + ox] += source[ox] * weight;
             else
-              for (int64_t ox = begin; ox < end; ++ox)
-                out[base + ox * d.strideW] += row[ox] * weight;
+              for (int64_t ox = column.begin; ox < column.end; ++ox)
+                out[base + ox * d.strideW] += source[ox] * weight;
           }
         }
+      }
     }
   }
 }
 
 /// dw[m, ky, kx] = sum over images and output positions of dy[n, m] times
-/// x[n, m / multiplier] at the kernel tap: one output channel a task,
-/// each tap's products summed per output column first (a loop the
-/// compiler vectorizes), then across the columns in double.
+/// x[n, m / multiplier] at the tap: one output channel a task, each tap's
+/// products summed per output column first (a loop the compiler
+/// vectorizes), then across the columns in double.
 void depthwiseBackwardWeights(const Depthwise &d, const float *x,
                               const float *dy, float *dw) {
+  int64_t kh = d.rows.size(), kw = d.columns.size();
 #pragma omp parallel for if (d.n * d.m * d.oh * d.ow > 4096)
   for (int64_t m = 0; m < d.m; ++m) {
     int64_t channel = m / d.multiplier;
     std::vector<float> partial(d.ow);
-    for (int64_t ky = 0; ky < d.kh; ++ky)
-      for (int64_t kx = 0; kx < d.kw; ++kx) {
+    for (int64_t ky = 0; ky < kh; ++ky) {
+      const Tap &row = d.rows[ky];
+      for (int64_t kx = 0; kx < kw; ++kx) {
+        const Tap &column = d.columns[kx];
         std::fill(partial.begin(), partial.end(), 0.0f);
-        auto [begin, end] = d.columns(kx);
-        int64_t shift = kx * d.dilationW - d.padW;
         for (int64_t image = 0; image < d.n; ++image) {
           const float *in = x + (image * d.c + channel) * d.h * d.w;
           const float *grad = dy + (image * d.m + m) * d.oh * d.ow;
-          for (int64_t oy = 0; oy < d.oh; ++oy) {
-            int64_t iy = oy * d.strideH + ky * d.dilationH - d.padH;
-            if (iy < 0 || iy >= d.h)
-              continue;
-            const float *row = grad + oy * d.ow;
-            int64_t base = iy * d.w + shift;
-            for (int64_t ox = begin; ox < end; ++ox)
-              partial[ox] += row[ox] * in[base + ox * d.strideW];
+          for (int64_t oy = row.begin; oy < row.end; ++oy) {
+            const float *source = grad + oy * d.ow;
+            int64_t base = (oy * d.strideH + row.shift) * d.w + column.shift;
+            for (int64_t ox = column.begin; ox < column.end; ++ox)
+              partial[ox] += source[ox] * in[base + ox * d.strideW];
           }
         }
         double sum = 0;
         for (int64_t ox = 0; ox < d.ow; ++ox)
           sum += partial[ox];
-        dw[(m * d.kh + ky) * d.kw + kx] = (float)sum;
+        dw[(m * kh + ky) * kw + kx] = (float)sum;
       }
+    }
   }
 }
 
