@@ -119,15 +119,22 @@ struct Depthwise {
 std::optional<Depthwise> depthwise(const cleave_tensor *x,
                                    const cleave_tensor *w,
                                    const cleave_tensor *y,
-                                   const cleave_window *window,
-                                   int64_t group) {
+                                   const cleave_window *window, int64_t group) {
   if (window->spatial_rank != 2 || group <= 1 || w->dims[1] != 1 ||
       group != x->dims[1])
     return std::nullopt;
-  Depthwise d{x->dims[0],         x->dims[1],         x->dims[2],
-              x->dims[3],         w->dims[0],         y->dims[2],
-              y->dims[3],         w->dims[0] / x->dims[1],
-              window->strides[0], window->strides[1], {}, {}};
+  Depthwise d{x->dims[0],
+              x->dims[1],
+              x->dims[2],
+              x->dims[3],
+              w->dims[0],
+              y->dims[2],
+              y->dims[3],
+              w->dims[0] / x->dims[1],
+              window->strides[0],
+              window->strides[1],
+              {},
+              {}};
   d.rows = taps(w->dims[2], d.h, d.oh, d.strideH, window->dilations[0],
                 window->pads_begin[0]);
   d.columns = taps(w->dims[3], d.w, d.ow, d.strideW, window->dilations[1],
@@ -137,8 +144,8 @@ std::optional<Depthwise> depthwise(const cleave_tensor *x,
 
 /// dx[n, c] = sum over the multiplier's channels m and the kernel of
 /// dy[n, m] scattered through w[m]: one (image, channel) plane a task.
-void depthwiseBackwardData(const Depthwise &d, const float *dy,
-                           const float *w, float *dx) {
+void depthwiseBackwardData(const Depthwise &d, const float *dy, const float *w,
+                           float *dx) {
   int64_t planes = d.n * d.c, kh = d.rows.size(), kw = d.columns.size();
 #pragma omp parallel for if (planes * d.h * d.w > 4096)
   for (int64_t plane = 0; plane < planes; ++plane) {
