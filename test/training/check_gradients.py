@@ -39,6 +39,17 @@ def away_from_zero(*shape):
     return v * rng.choice([-1.0, 1.0], shape)
 
 
+def batch_norm_train(x, scale, bias, epsilon=1e-5):
+    """BatchNormalization as model.train() computes it: the batch's mean and
+    biased variance over every axis but the channel (1)."""
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = [1, -1] + [1] * (x.ndim - 2)
+    mean = x.mean(axis=axes, keepdims=True)
+    var = x.var(axis=axes, keepdims=True)
+    return ((x - mean) / np.sqrt(var + epsilon) * scale.reshape(shape) +
+            bias.reshape(shape))
+
+
 # name: (op, float operands, integer/bool operands, attributes, loss)
 # Float operands are differentiated; the others are fixed constants.
 def gelu_erf(x):
@@ -255,6 +266,21 @@ CASES = {
          "_reference": conv_reference([2, 2], [1, 0, 0, 1], group=2)}),
     "conv_1d": ("Conv", [uniform(2, 3, 8), uniform(2, 3, 3), uniform(2)], {},
                 {"strides": [2], "_reference": conv_reference([2])}),
+    # Trained, a batch norm normalizes with the batch's statistics; its
+    # running statistics (constants here) only change, never reach the loss.
+    "batch_norm_train": (
+        "BatchNormalization",
+        [uniform(3, 4, 2, 3), uniform(4, low=0.5, high=1.5), uniform(4)],
+        {"mean": (3, np.zeros(4, np.float32)),
+         "var": (4, np.ones(4, np.float32))},
+        {"_reference": batch_norm_train}),
+    "batch_norm_train_2d": (
+        "BatchNormalization",
+        [uniform(6, 3), uniform(3, low=0.5, high=1.5), uniform(3)],
+        {"mean": (3, np.zeros(3, np.float32)),
+         "var": (4, np.ones(3, np.float32))},
+        {"epsilon": 1e-3,
+         "_reference": lambda x, s, b: batch_norm_train(x, s, b, 1e-3)}),
     "max_pool": ("MaxPool", [uniform(2, 3, 4, 6)], {},
                  {"kernel_shape": [2, 2], "strides": [2, 2]}),
     "max_pool_padded": ("MaxPool", [uniform(1, 2, 5, 5)], {},
