@@ -94,11 +94,6 @@ bool isArithmeticUnary(cleave_unary_op op) {
   }
 }
 
-/// y = op(a, b) on f32 with broadcasting, row by row: for the shapes
-/// oneDNN's binary has only its reference kernel for (a last axis
-/// broadcast, as attention's x - max(x)) or cannot take (both inputs
-/// broadcast, or the first). The common steps (contiguous or broadcast
-/// operands) get loops of their own, which the compiler vectorizes.
 /// The operands' strides over y, simplified (see StridedLoops.h).
 cleave::runtime::StridedSpace<2> binarySpace(const cleave_tensor *a,
                                              const cleave_tensor *b,
@@ -115,6 +110,8 @@ cleave::runtime::StridedSpace<2> binarySpace(const cleave_tensor *a,
 /// ns an element there, 13 times a same-shape op; one loop over all rows
 /// (no call per row) is as fast as the plain case.
 bool repeatsShortRow(const cleave::runtime::StridedSpace<2> &space) {
+  if (space.rank != 2)
+    return false;
   int64_t length = space.dims[1];
   auto tiled = [&](int k) {
     return space.strides[k][0] == length && space.strides[k][1] == 1;
@@ -122,10 +119,16 @@ bool repeatsShortRow(const cleave::runtime::StridedSpace<2> &space) {
   auto repeated = [&](int k) {
     return space.strides[k][0] == 0 && space.strides[k][1] == 1;
   };
-  return space.rank == 2 && length < kShortRow &&
+  return length < kShortRow &&
          ((tiled(0) && repeated(1)) || (repeated(0) && tiled(1)));
 }
 
+/// y = op(a, b) on f32 with broadcasting, row by row: for the shapes
+/// oneDNN's binary has only its reference kernel for (a last axis
+/// broadcast, as attention's x - max(x)) or cannot take (both inputs
+/// broadcast, or the first). The common steps (contiguous or broadcast
+/// operands) get loops of their own, which the compiler vectorizes, and
+/// short rows against a repeated row one loop over all rows.
 void binaryRows(cleave_binary_op op, const cleave_tensor *a,
                 const cleave_tensor *b, cleave_tensor *y) {
   auto space = binarySpace(a, b, y);
@@ -133,8 +136,8 @@ void binaryRows(cleave_binary_op op, const cleave_tensor *a,
               *pb = static_cast<const float *>(b->data);
   float *out = static_cast<float *>(y->data);
   bool shortRows = repeatsShortRow(space);
-  int64_t rows = space.dims[0], length = space.dims[1];
-  int64_t stepA = space.strides[0][0];
+  int64_t rows = space.dims[0], length = shortRows ? space.dims[1] : 0;
+  int64_t stepA = shortRows ? space.strides[0][0] : 0;
   auto each = [&](auto f) {
     if (shortRows) {
       // The repeated row copied `per` times side by side, so that `per`

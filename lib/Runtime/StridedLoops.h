@@ -72,6 +72,8 @@ void forEachRow(const StridedSpace<N> &space, Row row) {
   int64_t length = space.dims[outer], rows = 1;
   for (int32_t i = 0; i < outer; ++i)
     rows *= space.dims[i];
+  if (rows == 0 || length == 0) // An empty tensor (simplify keeps 0 axes).
+    return;
   int64_t steps[N];
   for (int k = 0; k < N; ++k)
     steps[k] = space.strides[k][outer];

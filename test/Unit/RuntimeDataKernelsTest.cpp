@@ -164,6 +164,23 @@ TEST(RuntimeDataKernels, IntegerAndLogicalBinaryOps) {
   EXPECT_EQ(r, (std::vector<uint8_t>{0, 1, 1, 0}));
   expectOk(cleave_cpu_binary(CLEAVE_BINARY_AND, &pb, &qb, &rb));
   EXPECT_EQ(r, (std::vector<uint8_t>{0, 0, 0, 1}));
+
+  // Broadcast rows (a [2, 2] mask against a row, and against a column),
+  // nonzero bytes as true, and an empty tensor (which once divided by its
+  // zero axis).
+  std::vector<uint8_t> grid = {0, 2, 1, 1}, row = {1, 0}, column = {0, 7}, g(4);
+  cleave_tensor gv = view(CLEAVE_DTYPE_BOOL, {2, 2}, grid),
+                rowv = view(CLEAVE_DTYPE_BOOL, {2}, row),
+                colv = view(CLEAVE_DTYPE_BOOL, {2, 1}, column),
+                outv = view(CLEAVE_DTYPE_BOOL, {2, 2}, g);
+  expectOk(cleave_cpu_binary(CLEAVE_BINARY_AND, &gv, &rowv, &outv));
+  EXPECT_EQ(g, (std::vector<uint8_t>{0, 0, 1, 0}));
+  expectOk(cleave_cpu_binary(CLEAVE_BINARY_OR, &colv, &gv, &outv));
+  EXPECT_EQ(g, (std::vector<uint8_t>{0, 1, 1, 1}));
+  std::vector<uint8_t> none;
+  cleave_tensor emptyv = view(CLEAVE_DTYPE_BOOL, {0, 2}, none),
+                emptyOut = view(CLEAVE_DTYPE_BOOL, {0, 2}, none);
+  expectOk(cleave_cpu_binary(CLEAVE_BINARY_XOR, &emptyv, &rowv, &emptyOut));
 }
 
 TEST(RuntimeDataKernels, ArgMaxAndArgMinWithTies) {

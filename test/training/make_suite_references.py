@@ -176,6 +176,23 @@ def suite_models(rng):
            "labels", classes(rng, 10))
 
 
+def grid_images(rng, batch, size=64):
+    """S batches of normal images on a grid of 1/16 (exact in float32; git
+    packs them to a quarter)."""
+    images = rng.standard_normal((STEPS, batch, 3, size, size))
+    return (np.clip(np.round(images * 16), -127, 127) / 16).astype(np.float32)
+
+
+def small_steps(sgd_lr):
+    """SGD with momentum at sgd_lr and AdamW at 1e-4: the deep CNNs'
+    optimizers."""
+    return {
+        "sgd": lambda p: torch.optim.SGD(p, lr=sgd_lr, momentum=0.9),
+        "adamw": lambda p: torch.optim.AdamW(p, lr=1e-4, eps=1e-6,
+                                             weight_decay=0.01),
+    }
+
+
 def deep_cnns(batch=8):
     """ResNet-50 and MobileNetV2 at training widths: (name, module,
     inputs, output names, loss, target name, targets, optimizers, frozen
@@ -210,10 +227,11 @@ def deep_cnns(batch=8):
     maps give each element a large share), so PyTorch's float32 and
     float64 runs part by 1e-1 to 3 in the parameters. With each ReLU6's
     batch norm at half its scale and its shift raised by 2 (the inputs
-    about 2 +- 0.5), 2-15 inputs lie that close, and float32 stays within
-    2e-5 of float64 (SGD, 4 microbatches, 2 replicas; 3e-5 with AdamW)
-    at seeds 0 and 1, while the median parameter moves 1.5-2e-4, above
-    the tolerance (SGD lr 1e-2). The ReLU6 masks' own gradients are
+    about 2 +- 0.5), and each block's projection batch norm at a tenth of
+    its scale (as ResNet-50's residual branches), 2-15 inputs lie that
+    close, and float32 stays within 2e-5 of float64 (SGD, 4 microbatches,
+    2 replicas; 3e-5 with AdamW) at seeds 0 and 1, while the median
+    parameter moves 1.5-2e-4, above the tolerance (SGD lr 1e-2). The ReLU6 masks' own gradients are
     checked against finite differences in gradients.test.
     Its projection batch norms' shifts are frozen: every path from them
     reaches a batch norm through convolutions of 1 x 1 (or the residual
@@ -228,16 +246,10 @@ def deep_cnns(batch=8):
     for block in model.modules():
         if isinstance(block, make_models.Bottleneck):
             block.body[2][1].weight.data.mul_(0.1)
-    images = rng.standard_normal((STEPS, batch, 3, 64, 64))
-    images = (np.clip(np.round(images * 16), -127, 127) / 16).astype(np.float32)
-    optimizers = {
-        "sgd": lambda p: torch.optim.SGD(p, lr=1e-3, momentum=0.9),
-        "adamw": lambda p: torch.optim.AdamW(p, lr=1e-4, eps=1e-6,
-                                             weight_decay=0.01),
-    }
-    yield ("resnet50", model, {"images": images}, ["logits"], "cross_entropy",
-           "labels", rng.integers(0, 10, (STEPS, batch)).astype(np.int64),
-           optimizers, ())
+    yield ("resnet50", model, {"images": grid_images(rng, batch)}, ["logits"],
+           "cross_entropy", "labels",
+           rng.integers(0, 10, (STEPS, batch)).astype(np.int64),
+           small_steps(sgd_lr=1e-3), ())
 
     # MobileNetV2 with streams of its own, after ResNet-50's.
     torch.manual_seed(1)
@@ -252,20 +264,14 @@ def deep_cnns(batch=8):
             layer[1].bias.data.add_(2.0)
         if isinstance(layer, make_models.InvertedResidual):
             layer.body[-1][1].weight.data.mul_(0.1)
-    images = rng.standard_normal((STEPS, batch, 3, 64, 64))
-    images = (np.clip(np.round(images * 16), -127, 127) / 16).astype(np.float32)
-    optimizers = {
-        "sgd": lambda p: torch.optim.SGD(p, lr=1e-2, momentum=0.9),
-        "adamw": lambda p: torch.optim.AdamW(p, lr=1e-4, eps=1e-6,
-                                             weight_decay=0.01),
-    }
+    images = grid_images(rng, batch)
     frozen = tuple(f"{name}.body.{len(block.body) - 1}.1.bias"
                    for name, block in model.named_modules()
                    if isinstance(block, make_models.InvertedResidual))
     yield ("mobilenet_v2", model, {"images": images}, ["logits"],
            "cross_entropy", "labels",
-           rng.integers(0, 10, (STEPS, batch)).astype(np.int64), optimizers,
-           frozen)
+           rng.integers(0, 10, (STEPS, batch)).astype(np.int64),
+           small_steps(sgd_lr=1e-2), frozen)
 
 
 def recurrent_models():
